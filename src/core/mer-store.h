@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "mer-types.h"
+
+G_BEGIN_DECLS
+
+#define MER_STORE_ERROR (mer_store_error_quark ())
+
+/* Each code maps to one CouchDB error and HTTP status. */
+typedef enum
+{
+  MER_STORE_ERROR_NOT_FOUND,    /* 404 not_found */
+  MER_STORE_ERROR_CONFLICT,     /* 409 conflict */
+  MER_STORE_ERROR_BAD_REQUEST,  /* 400 bad_request */
+  MER_STORE_ERROR_FORBIDDEN,    /* 403 forbidden: fails validation */
+  MER_STORE_ERROR_DATABASE,     /* 500: SQLite reported an error */
+} MerStoreError;
+
+typedef enum
+{
+  MER_GET_DEFAULT           = 0,
+  MER_GET_CONFLICTS         = 1 << 0, /* add "_conflicts" */
+  MER_GET_DELETED_CONFLICTS = 1 << 1, /* add "_deleted_conflicts" */
+  MER_GET_REVS              = 1 << 2, /* add "_revisions" */
+} MerGetFlags;
+
+#define MER_STORE_DEFAULT_NAME       "handbook"
+#define MER_STORE_DEFAULT_REVS_LIMIT 1000
+#define MER_STORE_FILE_NAME          "workspace.db"
+
+/* Markers around matched words in MerSearchHit.snippet. */
+#define MER_SEARCH_MARK_START "\x02"
+#define MER_SEARCH_MARK_END   "\x03"
+
+struct _MerSearchHit
+{
+  char   *id;
+  char   *type;     /* "page", "proposal", "decision", "comment" */
+  char   *title;
+  char   *path;     /* page path, or NULL */
+  char   *snippet;  /* plain text with MER_SEARCH_MARK_* around matches */
+  double  rank;     /* lower is better */
+};
+
+#define MER_TYPE_STORE (mer_store_get_type ())
+G_DECLARE_FINAL_TYPE (MerStore, mer_store, MER, STORE, GObject)
+
+GQuark      mer_store_error_quark        (void);
+
+MerStore   *mer_store_open               (const char   *data_dir,
+                                          GError      **error);
+const char *mer_store_get_data_dir       (MerStore     *self);
+const char *mer_store_get_name           (MerStore     *self);
+gboolean    mer_store_set_name           (MerStore     *self,
+                                          const char   *name,
+                                          GError      **error);
+const char *mer_store_get_uuid           (MerStore     *self);
+guint       mer_store_get_revs_limit     (MerStore     *self);
+void        mer_store_set_revs_limit     (MerStore     *self,
+                                          guint         limit);
+gint64      mer_store_get_update_seq     (MerStore     *self);
+gint64      mer_store_get_doc_count      (MerStore     *self,
+                                          gboolean      deleted);
+gboolean    mer_store_check_integrity    (MerStore     *self,
+                                          GError      **error);
+
+/* Transactions nest; the outermost commit makes the writes visible. */
+gboolean    mer_store_begin              (MerStore     *self,
+                                          GError      **error);
+gboolean    mer_store_commit             (MerStore     *self,
+                                          GError      **error);
+void        mer_store_rollback           (MerStore     *self);
+
+/* Documents: full ids such as "page:on-call". */
+JsonObject *mer_store_get_doc            (MerStore     *self,
+                                          const char   *id,
+                                          const char   *rev,
+                                          MerGetFlags   flags,
+                                          GError      **error);
+char       *mer_store_put_doc            (MerStore     *self,
+                                          JsonObject   *doc,
+                                          GError      **error);
+char       *mer_store_delete_doc         (MerStore     *self,
+                                          const char   *id,
+                                          const char   *rev,
+                                          GError      **error);
+gboolean    mer_store_put_revision       (MerStore     *self,
+                                          JsonObject   *doc,
+                                          GError      **error);
+JsonArray  *mer_store_bulk_docs          (MerStore     *self,
+                                          JsonArray    *docs,
+                                          gboolean      new_edits,
+                                          GError      **error);
+JsonArray  *mer_store_list_docs          (MerStore     *self,
+                                          const char   *type,
+                                          GError      **error);
+
+/* The revision tree. */
+char      **mer_store_get_leaf_revs      (MerStore     *self,
+                                          const char   *id,
+                                          gboolean      include_deleted,
+                                          GError      **error);
+char      **mer_store_get_conflicts      (MerStore     *self,
+                                          const char   *id,
+                                          GError      **error);
+char       *mer_store_common_ancestor    (MerStore     *self,
+                                          const char   *id,
+                                          const char   *rev_a,
+                                          const char   *rev_b,
+                                          GError      **error);
+JsonArray  *mer_store_get_history        (MerStore     *self,
+                                          const char   *id,
+                                          const char   *rev,
+                                          GError      **error);
+JsonArray  *mer_store_open_revs          (MerStore     *self,
+                                          const char   *id,
+                                          const char * const *revs,
+                                          gboolean      latest,
+                                          GError      **error);
+JsonObject *mer_store_revs_diff          (MerStore     *self,
+                                          JsonObject   *request,
+                                          GError      **error);
+char      **mer_store_list_conflicted    (MerStore     *self,
+                                          GError      **error);
+
+/* The changes feed. */
+JsonArray  *mer_store_changes            (MerStore     *self,
+                                          gint64        since,
+                                          gint64        limit,
+                                          gboolean      all_docs,
+                                          gboolean      include_docs,
+                                          gint64       *last_seq,
+                                          GError      **error);
+
+/* Local documents ("_local/<id>"): never replicated, never in changes. */
+JsonObject *mer_store_get_local          (MerStore     *self,
+                                          const char   *id,
+                                          GError      **error);
+char       *mer_store_put_local          (MerStore     *self,
+                                          JsonObject   *doc,
+                                          GError      **error);
+gboolean    mer_store_delete_local       (MerStore     *self,
+                                          const char   *id,
+                                          GError      **error);
+JsonArray  *mer_store_list_local         (MerStore     *self,
+                                          const char   *prefix,
+                                          GError      **error);
+
+/* Search and links. */
+GPtrArray  *mer_store_search             (MerStore     *self,
+                                          const char   *query,
+                                          guint         limit,
+                                          GError      **error);
+char       *mer_store_search_fts_query   (const char   *query);
+char      **mer_store_get_backlinks      (MerStore     *self,
+                                          const char   *page_id,
+                                          GError      **error);
+char       *mer_store_resolve_link       (MerStore     *self,
+                                          const char   *target,
+                                          GError      **error);
+char      **mer_store_extract_links      (const char   *markdown);
+
+void        mer_search_hit_free          (MerSearchHit *hit);
+char       *mer_search_snippet_to_markup (const char   *snippet);
+char       *mer_search_snippet_to_html   (const char   *snippet);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MerSearchHit, mer_search_hit_free)
+
+G_END_DECLS

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "meridian"
+
+#include "config.h"
+
+#include "mer-cli.h"
+
+#include <gmodule.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef int (*MerUiRunFunc) (const char *data_dir, int argc, char **argv);
+
+/*
+ * Finds the window module: next to the program when run from the build
+ * folder, else where it was installed. MERIDIAN_UI_MODULE overrides both.
+ */
+static char *
+find_ui_module (void)
+{
+  const char *env = g_getenv ("MERIDIAN_UI_MODULE");
+  g_autofree char *exe = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *candidate = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+
+  exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (exe != NULL)
+    {
+      dir = g_path_get_dirname (exe);
+      candidate = g_build_filename (dir, "ui", "libmeridian-ui.so", NULL);
+      if (g_file_test (candidate, G_FILE_TEST_EXISTS))
+        return g_steal_pointer (&candidate);
+    }
+  return g_build_filename (MODULEDIR, "libmeridian-ui.so", NULL);
+}
+
+static int
+run_window (const char *data_dir,
+            int         argc,
+            char      **argv)
+{
+  g_autofree char *path = find_ui_module ();
+  GModule *module;
+  MerUiRunFunc run = NULL;
+
+  module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  if (module == NULL)
+    {
+      fprintf (stderr, "meridian: cannot load the window module: %s\n", g_module_error ());
+      return 1;
+    }
+  if (!g_module_symbol (module, "mer_ui_run", (gpointer *) &run) || run == NULL)
+    {
+      fprintf (stderr, "meridian: the window module %s has no entry point\n", path);
+      return 1;
+    }
+  /* The module stays loaded for the life of the process. */
+  return run (data_dir, argc, argv);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *data_dir = NULL;
+  int i = 1;
+
+  /* Skip the global options to see whether a subcommand follows. */
+  while (i < argc)
+    {
+      if (strcmp (argv[i], "--data") == 0 && i + 1 < argc)
+        {
+          data_dir = argv[i + 1];
+          i += 2;
+        }
+      else if (g_str_has_prefix (argv[i], "--data="))
+        {
+          data_dir = argv[i] + strlen ("--data=");
+          i++;
+        }
+      else
+        break;
+    }
+
+  if (i < argc && (argv[i][0] != '-' || strcmp (argv[i], "--help") == 0
+                   || strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--version") == 0))
+    return mer_cli_run (argc, argv);
+
+  return run_window (data_dir, argc - i + 1, argv + i - 1);
+}
