@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "mer-store.h"
+
+G_BEGIN_DECLS
+
+void        mer_test_init          (int         *argc,
+                                    char      ***argv);
+char       *mer_test_make_tmpdir   (const char  *name);
+void        mer_test_rm_rf         (const char  *path);
+MerStore   *mer_test_open_store    (char       **out_dir);
+JsonObject *mer_test_object        (const char  *json);
+const char *mer_test_source_dir    (void);
+const char *mer_test_meridian_bin  (void);
+char       *mer_test_log_path      (const char  *file_name);
+
+G_END_DECLS
