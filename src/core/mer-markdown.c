@@ -1,0 +1,947 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Markdown to safe HTML.
+ *
+ * Pages arrive from peers, so their Markdown is hostile until rendered.
+ * cmark-gfm parses it into a tree which we clean before anything is
+ * rendered: raw HTML nodes are removed, links whose URL is not on a short
+ * list of schemes are unwrapped into their text, and images that would load
+ * from the network become plain links.  The renderer then runs in its own
+ * safe mode as a second line of defence.  Wiki links are turned into real
+ * link nodes in the same pass, so they are never seen inside code spans or
+ * code blocks.
+ */
+
+#include "config.h"
+
+#include "mer-markdown.h"
+#include "mer-store.h"
+
+#include <glib/gi18n-lib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+
+#define PARSE_OPTIONS  (CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8)
+#define RENDER_OPTIONS (CMARK_OPT_DEFAULT)
+
+static const char * const extension_names[] = {
+  "table", "tasklist", "strikethrough", "autolink",
+};
+
+static const char * const safe_link_schemes[] = {
+  "http", "https", "mailto", "meridian",
+};
+
+static const char * const safe_image_data_types[] = {
+  "data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp",
+};
+
+void
+mer_heading_free (MerHeading *heading)
+{
+  if (heading == NULL)
+    return;
+  g_free (heading->text);
+  g_free (heading->anchor);
+  g_free (heading);
+}
+
+/* The extension registry of cmark-gfm is a process-wide list filled without
+ * locking, so fill it exactly once. */
+static void
+ensure_extensions (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      cmark_gfm_core_extensions_ensure_registered ();
+      g_once_init_leave (&registered, 1);
+    }
+}
+
+static cmark_node *
+parse_markdown (const char    *markdown,
+                cmark_parser **parser_out)
+{
+  cmark_parser *parser;
+
+  ensure_extensions ();
+  parser = cmark_parser_new (PARSE_OPTIONS);
+  for (guint i = 0; i < G_N_ELEMENTS (extension_names); i++)
+    {
+      cmark_syntax_extension *ext = cmark_find_syntax_extension (extension_names[i]);
+
+      if (ext != NULL)
+        cmark_parser_attach_syntax_extension (parser, ext);
+      else
+        g_warning ("cmark-gfm extension “%s” is missing", extension_names[i]);
+    }
+
+  if (markdown != NULL)
+    cmark_parser_feed (parser, markdown, strlen (markdown));
+
+  *parser_out = parser;
+  return cmark_parser_finish (parser);
+}
+
+/* Browsers ignore ASCII whitespace and control characters inside a URL's
+ * scheme ("java\tscript:"), so we look at the URL the way they do. */
+static char *
+url_squeeze (const char *url)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = url; *p != '\0'; p++)
+    if ((guchar) *p > 0x20 && (guchar) *p != 0x7f)
+      g_string_append_c (out, *p);
+
+  return g_string_free (out, FALSE);
+}
+
+/* Returns the lower-cased scheme of URL, "" for a relative URL, or NULL for
+ * one that leaves the page's own origin without naming a scheme
+ * ("//host/x", "\\host"). */
+static char *
+url_scheme (const char *url)
+{
+  g_autofree char *squeezed = url_squeeze (url);
+  const char *end;
+
+  if ((squeezed[0] == '/' || squeezed[0] == '\\')
+      && (squeezed[1] == '/' || squeezed[1] == '\\'))
+    return NULL;
+
+  end = strpbrk (squeezed, ":/?#\\");
+  if (end == NULL || *end != ':')
+    return g_strdup ("");
+
+  return g_ascii_strdown (squeezed, end - squeezed);
+}
+
+/**
+ * mer_markdown_is_safe_url:
+ *
+ * Whether a link may point at URL: http, https, mailto, meridian and
+ * relative URLs are kept; every other scheme (javascript:, vbscript:,
+ * data:, file:, ...) is not.
+ */
+gboolean
+mer_markdown_is_safe_url (const char *url)
+{
+  g_autofree char *scheme = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  scheme = url_scheme (url);
+  if (scheme == NULL)
+    return FALSE;
+  if (scheme[0] == '\0')
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (safe_link_schemes); i++)
+    if (strcmp (scheme, safe_link_schemes[i]) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Images may only come from the workspace itself (meridian: or relative,
+ * which resolves against the page's meridian: address) or be inline
+ * raster data: the page's Content-Security-Policy allows nothing else, and
+ * an image from the network would tell a tracker who read the page. */
+static gboolean
+is_safe_image_url (const char *url)
+{
+  g_autofree char *scheme = url_scheme (url);
+  g_autofree char *squeezed = NULL;
+
+  if (scheme == NULL)
+    return FALSE;
+  if (scheme[0] == '\0' || strcmp (scheme, "meridian") == 0)
+    return TRUE;
+  if (strcmp (scheme, "data") != 0)
+    return FALSE;
+
+  squeezed = g_ascii_strdown (url, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (safe_image_data_types); i++)
+    {
+      gsize len = strlen (safe_image_data_types[i]);
+
+      if (strncmp (squeezed, safe_image_data_types[i], len) == 0
+          && (squeezed[len] == ';' || squeezed[len] == ','))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+char *
+mer_markdown_page_uri (const char *page_id)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_val_if_fail (page_id != NULL, NULL);
+
+  escaped = g_uri_escape_string (page_id, NULL, FALSE);
+  return g_strconcat (MER_MARKDOWN_PAGE_URI_PREFIX, escaped, NULL);
+}
+
+char *
+mer_markdown_new_page_uri (const char *target)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_val_if_fail (target != NULL, NULL);
+
+  escaped = g_uri_escape_string (target, NULL, FALSE);
+  return g_strconcat (MER_MARKDOWN_NEW_PAGE_URI_PREFIX, escaped, NULL);
+}
+
+static char *
+unescape_after_prefix (const char *uri,
+                       const char *prefix)
+{
+  g_autofree char *part = NULL;
+  char *hash;
+
+  if (uri == NULL || !g_str_has_prefix (uri, prefix))
+    return NULL;
+
+  part = g_strdup (uri + strlen (prefix));
+  hash = strchr (part, '#');
+  if (hash != NULL)
+    *hash = '\0';
+  if (part[0] == '\0')
+    return NULL;
+
+  return g_uri_unescape_string (part, NULL);
+}
+
+/* The inverse of mer_markdown_page_uri(): NULL when URI is not a page link.
+ * A "#fragment" is ignored. */
+char *
+mer_markdown_page_id_from_uri (const char *uri)
+{
+  return unescape_after_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX);
+}
+
+char *
+mer_markdown_new_page_target_from_uri (const char *uri)
+{
+  return unescape_after_prefix (uri, MER_MARKDOWN_NEW_PAGE_URI_PREFIX);
+}
+
+/* An anchor id from heading text, the way GitHub makes them: lower case,
+ * letters and digits kept, spaces and dashes become one dash, the rest is
+ * dropped.  Non-ASCII letters are kept so that headings in any script get
+ * readable anchors. */
+char *
+mer_markdown_anchor_for (const char *text)
+{
+  g_autofree char *lower = NULL;
+  GString *out;
+  gboolean dash = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  lower = g_utf8_strdown (text, -1);
+  out = g_string_new (NULL);
+
+  for (const char *p = lower; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        {
+          if (dash && out->len > 0)
+            g_string_append_c (out, '-');
+          dash = FALSE;
+          g_string_append_unichar (out, c);
+        }
+      else if (g_unichar_isspace (c) || c == '-' || c == '_')
+        dash = TRUE;
+    }
+
+  if (out->len == 0)
+    g_string_append (out, "section");
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+collect_text (cmark_node *node,
+              GString    *out)
+{
+  for (cmark_node *child = cmark_node_first_child (node);
+       child != NULL;
+       child = cmark_node_next (child))
+    {
+      switch (cmark_node_get_type (child))
+        {
+        case CMARK_NODE_TEXT:
+        case CMARK_NODE_CODE:
+          g_string_append (out, cmark_node_get_literal (child));
+          break;
+        case CMARK_NODE_SOFTBREAK:
+        case CMARK_NODE_LINEBREAK:
+          g_string_append_c (out, ' ');
+          break;
+        default:
+          collect_text (child, out);
+          break;
+        }
+    }
+}
+
+/* Collects every node of the tree once, in document order, so that the
+ * passes below can change the tree without upsetting an iterator. */
+static GPtrArray *
+collect_nodes (cmark_node *root)
+{
+  GPtrArray *nodes = g_ptr_array_new ();
+  cmark_iter *iter = cmark_iter_new (root);
+  cmark_event_type ev;
+
+  while ((ev = cmark_iter_next (iter)) != CMARK_EVENT_DONE)
+    if (ev == CMARK_EVENT_ENTER)
+      g_ptr_array_add (nodes, cmark_iter_get_node (iter));
+
+  cmark_iter_free (iter);
+  return nodes;
+}
+
+static void
+unwrap_node (cmark_node *node)
+{
+  cmark_node *child;
+
+  while ((child = cmark_node_first_child (node)) != NULL)
+    cmark_node_insert_before (node, child);
+  cmark_node_free (node);
+}
+
+static gboolean
+is_blank_paragraph (cmark_node *paragraph)
+{
+  for (cmark_node *child = cmark_node_first_child (paragraph);
+       child != NULL;
+       child = cmark_node_next (child))
+    {
+      cmark_node_type type = cmark_node_get_type (child);
+      const char *literal;
+
+      if (type == CMARK_NODE_SOFTBREAK || type == CMARK_NODE_LINEBREAK)
+        continue;
+      if (type != CMARK_NODE_TEXT)
+        return FALSE;
+      literal = cmark_node_get_literal (child);
+      for (const char *p = literal; p != NULL && *p != '\0'; p++)
+        if (!g_ascii_isspace (*p))
+          return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Raw HTML is never rendered: not blocks (<script>, <iframe>, <div
+ * onclick>), not inline tags (<img onerror>, <span style>).  The text
+ * between inline tags stays; a paragraph left with nothing to show goes. */
+static void
+remove_raw_html (cmark_node *root)
+{
+  g_autoptr(GPtrArray) nodes = collect_nodes (root);
+  g_autoptr(GPtrArray) touched = g_ptr_array_new ();
+
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      cmark_node *node = nodes->pdata[i];
+      cmark_node_type type = cmark_node_get_type (node);
+
+      if (type == CMARK_NODE_HTML_BLOCK || type == CMARK_NODE_HTML_INLINE)
+        {
+          cmark_node *parent = cmark_node_parent (node);
+
+          cmark_node_free (node);
+          if (parent != NULL
+              && cmark_node_get_type (parent) == CMARK_NODE_PARAGRAPH
+              && !g_ptr_array_find (touched, parent, NULL))
+            g_ptr_array_add (touched, parent);
+        }
+    }
+
+  /* Paragraphs hold only inlines, so none of them was freed above. */
+  for (guint i = 0; i < touched->len; i++)
+    if (is_blank_paragraph (touched->pdata[i]))
+      cmark_node_free (touched->pdata[i]);
+}
+
+static void
+sanitize_link (cmark_node *link)
+{
+  const char *url = cmark_node_get_url (link);
+
+  if (url == NULL || !mer_markdown_is_safe_url (url))
+    unwrap_node (link);
+}
+
+/* An image that is not allowed to load becomes a link to it when the link
+ * itself is safe (so a reader can still open it in a browser), or just its
+ * description otherwise. */
+static void
+sanitize_image (cmark_node *image)
+{
+  const char *url = cmark_node_get_url (image);
+  cmark_node *link;
+  cmark_node *child;
+
+  if (url != NULL && is_safe_image_url (url))
+    return;
+
+  if (url == NULL || !mer_markdown_is_safe_url (url) || url[0] == '\0')
+    {
+      unwrap_node (image);
+      return;
+    }
+
+  link = cmark_node_new (CMARK_NODE_LINK);
+  cmark_node_set_url (link, url);
+  cmark_node_set_title (link, cmark_node_get_title (image));
+  while ((child = cmark_node_first_child (image)) != NULL)
+    cmark_node_append_child (link, child);
+  if (cmark_node_first_child (link) == NULL)
+    {
+      child = cmark_node_new (CMARK_NODE_TEXT);
+      cmark_node_set_literal (child, url);
+      cmark_node_append_child (link, child);
+    }
+  cmark_node_insert_before (image, link);
+  cmark_node_free (image);
+}
+
+static gboolean
+inside_link (cmark_node *node)
+{
+  for (cmark_node *p = cmark_node_parent (node); p != NULL; p = cmark_node_parent (p))
+    {
+      cmark_node_type type = cmark_node_get_type (p);
+
+      if (type == CMARK_NODE_LINK || type == CMARK_NODE_IMAGE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static cmark_node *
+text_node_new (const char *text,
+               gssize      len)
+{
+  cmark_node *node = cmark_node_new (CMARK_NODE_TEXT);
+  g_autofree char *copy = len < 0 ? g_strdup (text) : g_strndup (text, len);
+
+  cmark_node_set_literal (node, copy);
+  return node;
+}
+
+/* Builds the link node for one wiki link, "[[target]]" or
+ * "[[target|label]]" where INNER is what lies between the brackets.  A
+ * target may carry a "#heading" fragment. */
+static cmark_node *
+wiki_link_new (const char      *inner,
+               MerLinkResolver  resolver,
+               gpointer         user_data)
+{
+  g_autofree char *target = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *fragment = NULL;
+  g_autofree char *page_id = NULL;
+  g_autofree char *url = NULL;
+  const char *bar = strchr (inner, '|');
+  char *hash;
+  cmark_node *link;
+
+  if (bar != NULL)
+    {
+      target = g_strstrip (g_strndup (inner, bar - inner));
+      label = g_strstrip (g_strdup (bar + 1));
+    }
+  else
+    target = g_strstrip (g_strdup (inner));
+
+  if (label == NULL || label[0] == '\0')
+    {
+      g_free (label);
+      label = g_strdup (target);
+    }
+
+  hash = strchr (target, '#');
+  if (hash != NULL)
+    {
+      fragment = mer_markdown_anchor_for (hash + 1);
+      *hash = '\0';
+      g_strchomp (target);
+    }
+
+  if (resolver != NULL && target[0] != '\0')
+    page_id = resolver (target, user_data);
+
+  if (page_id != NULL)
+    url = mer_markdown_page_uri (page_id);
+  else
+    url = mer_markdown_new_page_uri (target);
+
+  if (fragment != NULL)
+    {
+      char *with_fragment = g_strconcat (url, "#", fragment, NULL);
+
+      g_free (url);
+      url = with_fragment;
+    }
+
+  link = cmark_node_new (CMARK_NODE_LINK);
+  cmark_node_set_url (link, url);
+  cmark_node_set_title (link, target);
+  cmark_node_append_child (link, text_node_new (label, -1));
+  return link;
+}
+
+static void
+expand_wiki_links (cmark_node      *text,
+                   MerLinkResolver  resolver,
+                   gpointer         user_data)
+{
+  g_autofree char *literal = g_strdup (cmark_node_get_literal (text));
+  const char *p = literal;
+  gboolean changed = FALSE;
+
+  if (literal == NULL || strstr (literal, "[[") == NULL)
+    return;
+
+  for (;;)
+    {
+      const char *open = strstr (p, "[[");
+      const char *close;
+      const char *again;
+      g_autofree char *inner = NULL;
+
+      if (open == NULL)
+        break;
+      close = strstr (open + 2, "]]");
+      if (close == NULL)
+        break;
+
+      /* "[[a [[b]]": the link is the innermost one. */
+      while ((again = g_strstr_len (open + 2, close - open - 2, "[[")) != NULL)
+        open = again;
+
+      inner = g_strndup (open + 2, close - open - 2);
+      g_strstrip (inner);
+      if (inner[0] == '\0' || inner[0] == '|')
+        {
+          /* Not a link; keep the text as written. */
+          cmark_node_insert_before (text, text_node_new (p, close + 2 - p));
+          p = close + 2;
+          changed = TRUE;
+          continue;
+        }
+
+      if (open > p)
+        cmark_node_insert_before (text, text_node_new (p, open - p));
+      cmark_node_insert_before (text, wiki_link_new (inner, resolver, user_data));
+      p = close + 2;
+      changed = TRUE;
+    }
+
+  if (!changed)
+    return;
+
+  if (*p != '\0')
+    cmark_node_insert_before (text, text_node_new (p, -1));
+  cmark_node_free (text);
+}
+
+/* Cleans the tree and expands wiki links.  Returns the headings in
+ * document order with unique anchors. */
+static GPtrArray *
+transform_tree (cmark_node      *root,
+                MerLinkResolver  resolver,
+                gpointer         user_data)
+{
+  g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GPtrArray *outline = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_heading_free);
+
+  remove_raw_html (root);
+  cmark_consolidate_text_nodes (root);
+
+  nodes = collect_nodes (root);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      cmark_node *node = nodes->pdata[i];
+
+      switch (cmark_node_get_type (node))
+        {
+        case CMARK_NODE_LINK:
+          sanitize_link (node);
+          break;
+        case CMARK_NODE_IMAGE:
+          sanitize_image (node);
+          break;
+        case CMARK_NODE_TEXT:
+          if (!inside_link (node))
+            expand_wiki_links (node, resolver, user_data);
+          break;
+        default:
+          break;
+        }
+    }
+
+  g_clear_pointer (&nodes, g_ptr_array_unref);
+  nodes = collect_nodes (root);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      cmark_node *node = nodes->pdata[i];
+      g_autoptr(GString) text = NULL;
+      g_autofree char *base = NULL;
+      char *anchor;
+      MerHeading *heading;
+
+      if (cmark_node_get_type (node) != CMARK_NODE_HEADING)
+        continue;
+
+      text = g_string_new (NULL);
+      collect_text (node, text);
+      g_strstrip (text->str);
+      text->len = strlen (text->str);
+
+      base = mer_markdown_anchor_for (text->str);
+      anchor = g_strdup (base);
+      for (guint n = 1; g_hash_table_contains (used, anchor); n++)
+        {
+          g_free (anchor);
+          anchor = g_strdup_printf ("%s-%u", base, n);
+        }
+      g_hash_table_add (used, g_strdup (anchor));
+
+      heading = g_new0 (MerHeading, 1);
+      heading->level = cmark_node_get_heading_level (node);
+      heading->text = g_strdup (text->str);
+      heading->anchor = anchor;
+      g_ptr_array_add (outline, heading);
+    }
+
+  return outline;
+}
+
+/* The renderer writes headings as a bare "<hN>" and links as "<a href=";
+ * user text can never produce those bytes because it is escaped and raw
+ * HTML is gone, so adding attributes here is exact. */
+static char *
+decorate_html (const char *html,
+               GPtrArray  *outline)
+{
+  GString *out = g_string_sized_new (strlen (html) + 64);
+  guint next_heading = 0;
+  const char *p = html;
+  static const char missing_link[] = "<a href=\"" MER_MARKDOWN_NEW_PAGE_URI_PREFIX;
+
+  while (*p != '\0')
+    {
+      if (p[0] == '<' && p[1] == 'h' && p[2] >= '1' && p[2] <= '6' && p[3] == '>'
+          && next_heading < outline->len)
+        {
+          MerHeading *heading = outline->pdata[next_heading++];
+          g_autofree char *escaped = g_markup_escape_text (heading->anchor, -1);
+
+          g_string_append_printf (out, "<h%c id=\"%s\">", p[2], escaped);
+          p += 4;
+        }
+      else if (g_str_has_prefix (p, missing_link))
+        {
+          g_string_append (out, "<a class=\"missing\" href=\"");
+          p += strlen ("<a href=\"");
+        }
+      else
+        g_string_append_c (out, *p++);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * mer_markdown_to_html:
+ * @markdown: the page's Markdown
+ * @resolver: (nullable): finds the page a wiki link names
+ * @outline: (out) (optional): the headings, a GPtrArray of MerHeading
+ *
+ * Renders Markdown to an HTML fragment that is safe to show: no raw HTML,
+ * no script, no links with dangerous schemes, no images from the network.
+ * Headings carry id attributes matching @outline.
+ */
+char *
+mer_markdown_to_html (const char       *markdown,
+                      MerLinkResolver   resolver,
+                      gpointer          user_data,
+                      GPtrArray       **outline)
+{
+  cmark_parser *parser = NULL;
+  cmark_node *root;
+  g_autoptr(GPtrArray) headings = NULL;
+  char *raw;
+  char *html;
+
+  root = parse_markdown (markdown, &parser);
+  headings = transform_tree (root, resolver, user_data);
+  raw = cmark_render_html (root, RENDER_OPTIONS, cmark_parser_get_syntax_extensions (parser));
+  html = decorate_html (raw, headings);
+
+  free (raw);
+  cmark_node_free (root);
+  cmark_parser_free (parser);
+
+  if (outline != NULL)
+    *outline = g_steal_pointer (&headings);
+
+  return html;
+}
+
+/* The headings of a page, for its table of contents. */
+GPtrArray *
+mer_markdown_outline (const char *markdown)
+{
+  GPtrArray *outline = NULL;
+  g_autofree char *html = mer_markdown_to_html (markdown, NULL, NULL, &outline);
+
+  return outline;
+}
+
+char *
+mer_markdown_to_plain_text (const char *markdown)
+{
+  cmark_parser *parser = NULL;
+  cmark_node *root;
+  g_autoptr(GPtrArray) headings = NULL;
+  char *raw;
+  char *text;
+
+  root = parse_markdown (markdown, &parser);
+  headings = transform_tree (root, NULL, NULL);
+  raw = cmark_render_plaintext (root, RENDER_OPTIONS, 0);
+  text = g_strdup (raw);
+
+  free (raw);
+  cmark_node_free (root);
+  cmark_parser_free (parser);
+
+  return text;
+}
+
+/* A word is a run of non-space characters holding at least one letter or
+ * digit, so dashes and bullets standing alone do not count. */
+static guint
+count_words (const char *text)
+{
+  guint words = 0;
+  gboolean in_word = FALSE;
+  gboolean has_alnum = FALSE;
+
+  for (const char *p = text; ; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == 0 || g_unichar_isspace (c))
+        {
+          if (in_word && has_alnum)
+            words++;
+          in_word = has_alnum = FALSE;
+          if (c == 0)
+            break;
+        }
+      else
+        {
+          in_word = TRUE;
+          if (g_unichar_isalnum (c))
+            has_alnum = TRUE;
+        }
+    }
+
+  return words;
+}
+
+guint
+mer_markdown_word_count (const char *markdown)
+{
+  g_autofree char *text = NULL;
+
+  if (markdown == NULL || markdown[0] == '\0')
+    return 0;
+
+  text = mer_markdown_to_plain_text (markdown);
+  return count_words (text);
+}
+
+/* Minutes to read WORDS, rounded to the nearest minute and at least one
+ * for any text at all. */
+guint
+mer_markdown_reading_minutes (guint words)
+{
+  if (words == 0)
+    return 0;
+
+  return MAX (1, (words + MER_MARKDOWN_WORDS_PER_MINUTE / 2) / MER_MARKDOWN_WORDS_PER_MINUTE);
+}
+
+char *
+mer_markdown_reading_time_label (guint words)
+{
+  guint minutes = mer_markdown_reading_minutes (words);
+
+  if (minutes == 0)
+    return g_strdup (_("Nothing to read"));
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u minute read", "%u minutes read",
+                                       minutes),
+                          minutes);
+}
+
+char *
+mer_markdown_store_resolver (const char *target,
+                             gpointer    store)
+{
+  g_autoptr(GError) error = NULL;
+  char *page_id;
+
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+
+  page_id = mer_store_resolve_link (MER_STORE (store), target, &error);
+  if (error != NULL)
+    g_warning ("Cannot resolve link “%s”: %s", target, error->message);
+
+  return page_id;
+}
+
+/* Follows the GNOME look: Adwaita's view colours, the system UI font for
+ * text, a monospace font for code, and the dark variant when the system
+ * prefers it. */
+static const char stylesheet[] =
+  ":root {\n"
+  "  color-scheme: light dark;\n"
+  "  --fg: rgba(0, 0, 0, 0.8);\n"
+  "  --bg: #ffffff;\n"
+  "  --dim: rgba(0, 0, 0, 0.55);\n"
+  "  --accent: #1c71d8;\n"
+  "  --missing: #c01c28;\n"
+  "  --border: rgba(0, 0, 0, 0.15);\n"
+  "  --code-bg: rgba(0, 0, 0, 0.06);\n"
+  "  --quote: #3584e4;\n"
+  "  --mark: rgba(248, 228, 92, 0.6);\n"
+  "}\n"
+  "@media (prefers-color-scheme: dark) {\n"
+  "  :root {\n"
+  "    --fg: #ffffff;\n"
+  "    --bg: #1e1e1e;\n"
+  "    --dim: rgba(255, 255, 255, 0.6);\n"
+  "    --accent: #78aeed;\n"
+  "    --missing: #ff7b63;\n"
+  "    --border: rgba(255, 255, 255, 0.15);\n"
+  "    --code-bg: rgba(255, 255, 255, 0.08);\n"
+  "    --quote: #78aeed;\n"
+  "    --mark: rgba(229, 165, 10, 0.45);\n"
+  "  }\n"
+  "}\n"
+  "html { background: var(--bg); color: var(--fg); }\n"
+  "body {\n"
+  "  margin: 0;\n"
+  "  padding: 24px 32px 48px;\n"
+  "  font-family: \"Cantarell\", \"Inter\", system-ui, sans-serif;\n"
+  "  font-size: 11pt;\n"
+  "  line-height: 1.6;\n"
+  "  -webkit-font-smoothing: antialiased;\n"
+  "}\n"
+  "article { max-width: 46em; margin: 0 auto; }\n"
+  "h1, h2, h3, h4, h5, h6 { line-height: 1.25; margin: 1.6em 0 0.5em; font-weight: 800; }\n"
+  "h1 { font-size: 2em; margin-top: 0.4em; }\n"
+  "h2 { font-size: 1.5em; font-weight: 700; }\n"
+  "h3 { font-size: 1.2em; font-weight: 700; }\n"
+  "h4, h5, h6 { font-size: 1em; font-weight: 700; }\n"
+  "p, ul, ol, blockquote, pre, table { margin: 0 0 1em; }\n"
+  "a { color: var(--accent); text-decoration: none; }\n"
+  "a:hover { text-decoration: underline; }\n"
+  "a.missing { color: var(--missing); border-bottom: 1px dashed var(--missing); }\n"
+  "a[href^=\"http\"]::after { content: \"\\2009\\2197\"; font-size: 0.8em; }\n"
+  "code, pre { font-family: \"Source Code Pro\", \"DejaVu Sans Mono\", monospace; font-size: 0.92em; }\n"
+  "code { background: var(--code-bg); border-radius: 4px; padding: 0.1em 0.3em; }\n"
+  "pre { background: var(--code-bg); border-radius: 8px; padding: 12px 16px; overflow-x: auto; line-height: 1.45; }\n"
+  "pre code { background: none; padding: 0; }\n"
+  "blockquote { margin-left: 0; padding: 0.2em 1em; border-left: 3px solid var(--quote); color: var(--dim); }\n"
+  "hr { border: none; border-top: 1px solid var(--border); margin: 2em 0; }\n"
+  "table { border-collapse: collapse; display: block; overflow-x: auto; }\n"
+  "th, td { border: 1px solid var(--border); padding: 6px 12px; }\n"
+  "th { background: var(--code-bg); font-weight: 700; }\n"
+  "tr:nth-child(even) td { background: var(--code-bg); }\n"
+  "del { color: var(--dim); }\n"
+  "mark { background: var(--mark); color: inherit; border-radius: 3px; }\n"
+  "img { max-width: 100%; height: auto; border-radius: 6px; }\n"
+  "li > input[type=\"checkbox\"] { margin: 0 0.5em 0 -1.4em; vertical-align: middle; accent-color: var(--accent); }\n"
+  "ul:has(> li > input[type=\"checkbox\"]) { list-style: none; }\n"
+  "li > p { margin: 0.3em 0; }\n"
+  "::selection { background: rgba(53, 132, 228, 0.3); }\n";
+
+const char *
+mer_markdown_stylesheet (void)
+{
+  return stylesheet;
+}
+
+/* The page's policy: no script at all, no network, images only from the
+ * workspace or inline, styles only from the document itself. */
+#define CONTENT_SECURITY_POLICY \
+  "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline'; " \
+  "base-uri 'none'; form-action 'none'"
+
+/**
+ * mer_markdown_wrap_document:
+ * @body_html: a fragment already safe to show (from mer_markdown_to_html())
+ * @title: (nullable): the document title
+ *
+ * Returns a complete HTML document for the reader, with the stylesheet and
+ * a Content-Security-Policy that forbids scripts and network loads.
+ */
+char *
+mer_markdown_wrap_document (const char *body_html,
+                            const char *title)
+{
+  g_autofree char *escaped_title = g_markup_escape_text (title != NULL ? title : "", -1);
+
+  return g_strdup_printf ("<!DOCTYPE html>\n"
+                          "<html>\n"
+                          "<head>\n"
+                          "<meta charset=\"utf-8\">\n"
+                          "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
+                          "<meta name=\"color-scheme\" content=\"light dark\">\n"
+                          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                          "<title>%s</title>\n"
+                          "<style>\n%s</style>\n"
+                          "</head>\n"
+                          "<body>\n<article dir=\"auto\">\n%s</article>\n</body>\n"
+                          "</html>\n",
+                          CONTENT_SECURITY_POLICY,
+                          escaped_title,
+                          stylesheet,
+                          body_html != NULL ? body_html : "");
+}
+
+char *
+mer_markdown_to_document (const char       *markdown,
+                          const char       *title,
+                          MerLinkResolver   resolver,
+                          gpointer          user_data,
+                          GPtrArray       **outline)
+{
+  g_autofree char *body = mer_markdown_to_html (markdown, resolver, user_data, outline);
+
+  return mer_markdown_wrap_document (body, title);
+}
