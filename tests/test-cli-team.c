@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `meridian team now|overlap`, run as a person runs it, on a temporary workspace. */
+#include "config.h"
+
+#include "mer-test-util.h"
+#include "mer-json.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+typedef struct
+{
+  char *dir;
+} Fixture;
+
+static const char * const people[] = {
+  "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"Asia/Kathmandu\","
+  "\"work\":{\"mon\":[[\"09:00\",\"17:00\"]],\"tue\":[[\"09:00\",\"17:00\"]]},"
+  "\"focus\":{\"mon\":[[\"09:00\",\"11:30\"]]},\"away\":[],\"focus_until\":null}",
+  "{\"_id\":\"person:pita\",\"type\":\"person\",\"name\":\"Pita\",\"tz\":\"Pacific/Pago_Pago\","
+  "\"work\":{\"sun\":[[\"09:00\",\"17:00\"]],\"mon\":[[\"09:00\",\"17:00\"]]}}",
+  "{\"_id\":\"person:bea\",\"type\":\"person\",\"name\":\"Bea\",\"tz\":\"Europe/Berlin\","
+  "\"work\":{\"mon\":[[\"09:00\",\"17:00\"]]},\"away\":[{\"from\":\"2026-11-23\",\"to\":\"2026-11-24\"}]}",
+  "{\"_id\":\"person:zed\",\"type\":\"person\",\"name\":\"Zed\",\"tz\":\"Mars/Olympus_Mons\"}",
+};
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(MerStore) store = mer_test_open_store (&f->dir);
+
+  for (guint i = 0; i < G_N_ELEMENTS (people); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) doc = mer_test_object (people[i]);
+      g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+      g_assert_no_error (error);
+    }
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  mer_test_rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+/* Runs meridian with @args after --data; returns the exit status. */
+static int
+run (Fixture     *f,
+     char       **out,
+     char       **err,
+     const char  *first,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  int status = -1;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, f->dir);
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                out, err, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static JsonObject *
+row (JsonArray *rows,
+     guint      i)
+{
+  return json_array_get_object_element (rows, i);
+}
+
+static void
+test_now_json (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *rows;
+  int status;
+
+  /* Monday 23 November 2026, 03:30 UTC. */
+  status = run (f, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", "--json", NULL);
+  g_assert_cmpint (status, ==, 0);
+  node = mer_json_parse (out, -1, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  rows = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 4);
+
+  /* Sorted by id: ana, bea, pita, zed. */
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "id"), ==, "person:ana");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "name"), ==, "Ana");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "tz"), ==, "Asia/Kathmandu");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "local_time"), ==, "2026-11-23T09:15");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "utc_offset"), ==, "+05:45");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "status"), ==, "focus");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 0), "until"), ==, "2026-11-23T05:45:00Z");
+
+  g_assert_cmpstr (mer_json_get_string (row (rows, 1), "id"), ==, "person:bea");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 1), "local_time"), ==, "2026-11-23T04:30");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 1), "utc_offset"), ==, "+01:00");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 1), "status"), ==, "away");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 1), "until"), ==, "2026-11-24T23:00:00Z");
+
+  /* Across the date line it is still Sunday afternoon. */
+  g_assert_cmpstr (mer_json_get_string (row (rows, 2), "id"), ==, "person:pita");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 2), "local_time"), ==, "2026-11-22T16:30");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 2), "utc_offset"), ==, "-11:00");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 2), "status"), ==, "working");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 2), "until"), ==, "2026-11-23T04:00:00Z");
+
+  /* The unknown zone is named on stderr, and the person is still listed. */
+  g_assert_cmpstr (mer_json_get_string (row (rows, 3), "id"), ==, "person:zed");
+  g_assert_cmpstr (mer_json_get_string (row (rows, 3), "status"), ==, "unknown");
+  g_assert_true (json_object_get_null_member (row (rows, 3), "until"));
+  g_assert_true (json_object_get_null_member (row (rows, 3), "local_time"));
+  g_assert_nonnull (strstr (err, "Mars/Olympus_Mons"));
+}
+
+static void
+test_now_text_and_errors (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *out2 = NULL;
+  g_autofree char *err2 = NULL;
+  g_autofree char *out3 = NULL;
+  g_autofree char *err3 = NULL;
+
+  g_assert_cmpint (run (f, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Deep work until 11:30 (their time)"));
+  g_assert_nonnull (strstr (out, "+05:45"));
+
+  g_assert_cmpint (run (f, &out2, &err2, "team", "now", "--at", "half past nine", NULL), ==, 1);
+  g_assert_nonnull (strstr (err2, "half past nine"));
+  g_assert_null (strchr (g_strchomp (err2), '\n'));
+
+  g_assert_cmpint (run (f, &out3, &err3, "team", "sideways", NULL), ==, 1);
+  g_assert_cmpstr (out3, ==, "");
+}
+
+static void
+test_overlap_json (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *result;
+  JsonArray *intervals;
+  JsonObject *first;
+  JsonObject *local;
+
+  /* Ana's Tuesday 09:00-17:00 (+05:45) is 03:15-11:15 UTC; Pita's Monday
+   * 09:00-17:00 (-11:00) ends at 04:00 UTC on the 24th. */
+  g_assert_cmpint (run (f, &out, &err, "team", "overlap", "--date", "2026-11-24",
+                        "--people", "ana,person:pita", "--json", NULL), ==, 0);
+  node = mer_json_parse (out, -1, NULL);
+  g_assert_nonnull (node);
+  result = json_node_get_object (node);
+  g_assert_cmpstr (mer_json_get_string (result, "date"), ==, "2026-11-24");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "people")), ==, 2);
+  intervals = json_object_get_array_member (result, "intervals");
+  g_assert_cmpuint (json_array_get_length (intervals), ==, 1);
+  first = json_array_get_object_element (intervals, 0);
+  g_assert_cmpstr (mer_json_get_string (first, "start"), ==, "2026-11-24T03:15:00Z");
+  g_assert_cmpstr (mer_json_get_string (first, "end"), ==, "2026-11-24T04:00:00Z");
+  g_assert_cmpint (json_object_get_int_member (first, "minutes"), ==, 45);
+  local = json_object_get_object_member (json_object_get_object_member (first, "local"), "person:ana");
+  g_assert_cmpstr (mer_json_get_string (local, "start"), ==, "2026-11-24T09:00");
+  g_assert_cmpstr (mer_json_get_string (local, "end"), ==, "2026-11-24T09:45");
+  g_assert_cmpstr (mer_json_get_string (local, "utc_offset"), ==, "+05:45");
+  local = json_object_get_object_member (json_object_get_object_member (first, "local"), "person:pita");
+  g_assert_cmpstr (mer_json_get_string (local, "start"), ==, "2026-11-23T16:15");
+  g_assert_cmpstr (mer_json_get_string (local, "end"), ==, "2026-11-23T17:00");
+  g_assert_cmpstr (mer_json_get_string (local, "utc_offset"), ==, "-11:00");
+}
+
+static void
+test_overlap_errors (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *out2 = NULL;
+  g_autofree char *err2 = NULL;
+  g_autofree char *out3 = NULL;
+  g_autofree char *err3 = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *result;
+
+  g_assert_cmpint (run (f, &out, &err, "team", "overlap", "--date", "2026-13-01", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "2026-13-01"));
+  g_assert_cmpint (run (f, &out2, &err2, "team", "overlap", "--people", "ana,nobody", NULL), ==, 1);
+  g_assert_nonnull (strstr (err2, "nobody"));
+
+  /* Everyone: the unknown zone is skipped and said so. */
+  g_assert_cmpint (run (f, &out3, &err3, "team", "overlap", "--date", "2026-11-23", "--json", NULL), ==, 0);
+  g_assert_nonnull (strstr (err3, "Mars/Olympus_Mons"));
+  node = mer_json_parse (out3, -1, NULL);
+  result = json_node_get_object (node);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "people")), ==, 3);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (result, "skipped"), 0),
+                   ==, "person:zed");
+  /* Bea is away on the 23rd. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "intervals")), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  mer_test_init (&argc, &argv);
+
+  g_test_add ("/cli/team/now-json", Fixture, NULL, fixture_setup, test_now_json, fixture_teardown);
+  g_test_add ("/cli/team/now-text-errors", Fixture, NULL, fixture_setup, test_now_text_and_errors, fixture_teardown);
+  g_test_add ("/cli/team/overlap-json", Fixture, NULL, fixture_setup, test_overlap_json, fixture_teardown);
+  g_test_add ("/cli/team/overlap-errors", Fixture, NULL, fixture_setup, test_overlap_errors, fixture_teardown);
+
+  return g_test_run ();
+}
