@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-store.h"
+#include "mer-store-private.h"
+#include "mer-json.h"
+
+#include <string.h>
+
+/*
+ * Full-text search and wiki links, kept current by the store on every
+ * write of a winner, local or replicated. The FTS5 row of a document has
+ * the rowid of its `docs` row.
+ */
+
+gboolean
+_mer_store_search_migrate (MerDb   *db,
+                           GError **error)
+{
+  return mer_db_exec (db,
+                      "CREATE VIRTUAL TABLE search USING fts5 ("
+                      " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+                      error);
+}
+
+static void
+append_field (GString    *text,
+              JsonObject *body,
+              const char *member)
+{
+  const char *value = mer_json_get_string (body, member);
+
+  if (value == NULL || *value == '\0')
+    return;
+  if (text->len > 0)
+    g_string_append (text, "\n\n");
+  g_string_append (text, value);
+}
+
+static char *
+title_of_doc (MerStore   *self,
+              const char *id)
+{
+  MerDb *db = _mer_store_get_db (self);
+  sqlite3_stmt *stmt = mer_db_prepare (db, "SELECT title FROM docs WHERE id = ?", NULL);
+  char *title = NULL;
+
+  if (stmt == NULL || id == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return title;
+}
+
+static char *
+normalize_target (const char *target)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (target));
+  char *start = stripped;
+
+  while (*start == '/')
+    start++;
+  if (g_str_has_suffix (start, ".md"))
+    start[strlen (start) - 3] = '\0';
+  return g_utf8_casefold (start, -1);
+}
+
+/*
+ * The targets of [[Target]] and [[target|label]] links in @markdown, in
+ * order, each once. Links inside code spans and fences are links too here:
+ * the renderer decides what is shown, this only feeds backlinks.
+ */
+char **
+mer_store_extract_links (const char *markdown)
+{
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *p = markdown;
+
+  while (p != NULL && (p = strstr (p, "[[")) != NULL)
+    {
+      const char *end = strstr (p + 2, "]]");
+      const char *bar;
+      g_autofree char *inner = NULL;
+      char *target;
+
+      if (end == NULL)
+        break;
+      inner = g_strndup (p + 2, end - p - 2);
+      p = end + 2;
+      if (strchr (inner, '\n') != NULL || strchr (inner, '[') != NULL)
+        continue;
+      bar = strchr (inner, '|');
+      target = g_strstrip (g_strndup (inner, bar ? (gsize) (bar - inner) : strlen (inner)));
+      if (*target == '\0' || g_hash_table_contains (seen, target))
+        {
+          g_free (target);
+          continue;
+        }
+      g_hash_table_add (seen, target);
+      g_ptr_array_add (targets, target);
+    }
+  g_ptr_array_add (targets, NULL);
+  g_ptr_array_set_free_func (targets, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&targets), FALSE);
+}
+
+/* Puts the searchable text of a winner into the index, and its links. */
+gboolean
+_mer_store_index_doc (MerStore    *self,
+                      gint64       doc_key,
+                      JsonObject  *body,
+                      gboolean     deleted,
+                      GError     **error)
+{
+  MerDb *db = _mer_store_get_db (self);
+  const char *type = mer_json_get_string (body, "type");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *title = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = mer_db_prepare (db, "DELETE FROM search WHERE rowid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  if (!mer_db_run (db, stmt, error))
+    return FALSE;
+  stmt = mer_db_prepare (db, "DELETE FROM links WHERE src = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  if (!mer_db_run (db, stmt, error))
+    return FALSE;
+
+  if (deleted || type == NULL)
+    return TRUE;
+
+  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
+    {
+      title = g_strdup (mer_json_get_string (body, "title"));
+      append_field (text, body, "body");
+    }
+  else if (g_str_equal (type, "decision"))
+    {
+      title = g_strdup (mer_json_get_string (body, "title"));
+      append_field (text, body, "context");
+      append_field (text, body, "decision");
+      append_field (text, body, "consequences");
+    }
+  else if (g_str_equal (type, "comment"))
+    {
+      g_autofree char *on = title_of_doc (self, mer_json_get_string (body, "on"));
+      title = g_strdup_printf ("Comment on %s", on ? on : mer_json_get_string (body, "on") ?: "?");
+      append_field (text, body, "body");
+    }
+  else
+    return TRUE;
+
+  stmt = mer_db_prepare (db, "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, title ? title : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, text->str, -1, SQLITE_STATIC);
+  if (!mer_db_run (db, stmt, error))
+    return FALSE;
+
+  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
+    {
+      g_auto(GStrv) targets = mer_store_extract_links (mer_json_get_string (body, "body"));
+
+      for (guint i = 0; targets[i] != NULL; i++)
+        {
+          g_autofree char *key = normalize_target (targets[i]);
+
+          stmt = mer_db_prepare (db, "INSERT INTO links (src, target) VALUES (?, ?)", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, doc_key);
+          sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+          if (!mer_db_run (db, stmt, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/*
+ * Turns whatever a person typed into an FTS5 query that cannot fail to
+ * parse: each word becomes a quoted term, all of them required, and the
+ * last one a prefix while it is still being typed. Operators and stray
+ * quotes are words like any other. Returns NULL when there is no word.
+ */
+char *
+mer_store_search_fts_query (const char *query)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) word = g_string_new (NULL);
+  gboolean trailing_space = FALSE;
+  guint words = 0;
+
+  if (query == NULL || !g_utf8_validate (query, -1, NULL))
+    return NULL;
+
+  for (const char *p = query;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && (g_unichar_isalnum (c) || c == '_' || g_unichar_ismark (c)))
+        {
+          g_string_append_unichar (word, c);
+          trailing_space = FALSE;
+          continue;
+        }
+      if (word->len > 0)
+        {
+          if (words++ > 0)
+            g_string_append_c (out, ' ');
+          g_string_append_printf (out, "\"%s\"", word->str);
+          g_string_truncate (word, 0);
+          if (words >= 32)
+            break;
+        }
+      if (c == 0)
+        break;
+      trailing_space = TRUE;
+    }
+  if (words == 0)
+    return NULL;
+  /* The word being typed is a prefix; a finished one (followed by a space
+   * or punctuation) is a whole word. */
+  if (!trailing_space)
+    g_string_append_c (out, '*');
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+mer_search_hit_free (MerSearchHit *hit)
+{
+  if (hit == NULL)
+    return;
+  g_free (hit->id);
+  g_free (hit->type);
+  g_free (hit->title);
+  g_free (hit->path);
+  g_free (hit->snippet);
+  g_free (hit);
+}
+
+/*
+ * Searches pages, proposals, decisions and comments. Documents whose title
+ * matches come first; within each group, BM25 with the title weighted ten
+ * times the body.
+ */
+GPtrArray *
+mer_store_search (MerStore    *self,
+                  const char  *query,
+                  guint        limit,
+                  GError     **error)
+{
+  MerDb *db;
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_search_hit_free);
+  g_autofree char *match = NULL;
+  g_autofree char *title_match = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  match = mer_store_search_fts_query (query);
+  if (match == NULL)
+    return g_steal_pointer (&hits);
+  title_match = g_strdup_printf ("title : (%s)", match);
+
+  db = _mer_store_get_db (self);
+  stmt = mer_db_prepare (db,
+                         "SELECT d.id, d.type, d.title, d.path,"
+                         " snippet (search, 1, char(2), char(3), '…', 16),"
+                         " bm25 (search, 10.0, 1.0) AS score,"
+                         " search.rowid IN (SELECT rowid FROM search WHERE search MATCH ?2) AS in_title"
+                         " FROM search JOIN docs d ON d.doc_key = search.rowid"
+                         " WHERE search MATCH ?1"
+                         " ORDER BY in_title DESC, score LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, title_match, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, limit > 0 ? (int) MIN (limit, G_MAXINT) : 50);
+  while ((rc = mer_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      MerSearchHit *hit = g_new0 (MerSearchHit, 1);
+
+      hit->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      hit->type = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      hit->path = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      hit->rank = sqlite3_column_double (stmt, 5);
+      if (hit->title == NULL)
+        hit->title = g_strdup (hit->id);
+      g_ptr_array_add (hits, hit);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&hits);
+}
+
+static char *
+snippet_convert (const char *snippet,
+                 const char *open,
+                 const char *close)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = snippet ? snippet : "";
+
+  while (*p)
+    {
+      gsize run = strcspn (p, MER_SEARCH_MARK_START MER_SEARCH_MARK_END);
+      g_autofree char *escaped = g_markup_escape_text (p, run);
+
+      g_string_append (out, escaped);
+      p += run;
+      if (*p == MER_SEARCH_MARK_START[0])
+        g_string_append (out, open);
+      else if (*p == MER_SEARCH_MARK_END[0])
+        g_string_append (out, close);
+      if (*p)
+        p++;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The snippet as Pango markup, matches in bold. */
+char *
+mer_search_snippet_to_markup (const char *snippet)
+{
+  return snippet_convert (snippet, "<b>", "</b>");
+}
+
+/* The snippet as HTML text, matches in <mark>. */
+char *
+mer_search_snippet_to_html (const char *snippet)
+{
+  return snippet_convert (snippet, "<mark>", "</mark>");
+}
+
+/*
+ * Finds the page a wiki link points at: a page path first, then a title,
+ * both without regard to case.
+ */
+char *
+mer_store_resolve_link (MerStore    *self,
+                        const char  *target,
+                        GError     **error)
+{
+  MerDb *db;
+  sqlite3_stmt *stmt;
+  g_autofree char *key = NULL;
+  char *id = NULL;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  if (target == NULL)
+    return NULL;
+  key = g_strstrip (g_strdup (target));
+  while (key[0] == '/')
+    memmove (key, key + 1, strlen (key));
+  if (g_str_has_suffix (key, ".md"))
+    key[strlen (key) - 3] = '\0';
+
+  db = _mer_store_get_db (self);
+  stmt = mer_db_prepare (db,
+                         "SELECT id FROM docs WHERE type = 'page' AND deleted = 0"
+                         " AND (path = ?1 COLLATE NOCASE OR title = ?1 COLLATE NOCASE OR id = 'page:' || ?1)"
+                         " ORDER BY (path = ?1 COLLATE NOCASE) DESC, id LIMIT 1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = mer_db_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return id;
+}
+
+/* The live pages and proposals whose wiki links name @page_id's title or
+ * path. */
+char **
+mer_store_get_backlinks (MerStore    *self,
+                         const char  *page_id,
+                         GError     **error)
+{
+  MerDb *db;
+  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *title = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *title_key = NULL;
+  g_autofree char *path_key = NULL;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (page_id != NULL, NULL);
+
+  db = _mer_store_get_db (self);
+  stmt = mer_db_prepare (db, "SELECT title, path FROM docs WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, page_id, -1, SQLITE_STATIC);
+  rc = mer_db_step (db, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      path = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+
+  title_key = normalize_target (title ? title : "");
+  path_key = normalize_target (path ? path : "");
+  stmt = mer_db_prepare (db,
+                         "SELECT DISTINCT d.id FROM links l JOIN docs d ON d.doc_key = l.src"
+                         " WHERE l.target IN (?1, ?2) AND d.deleted = 0 AND d.id != ?3 ORDER BY d.id",
+                         error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, title_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, path_key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, page_id, -1, SQLITE_STATIC);
+  while ((rc = mer_db_step (db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_set_free_func (ids, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}

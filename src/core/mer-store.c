@@ -1,0 +1,2222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-store.h"
+#include "mer-store-private.h"
+#include "mer-db.h"
+#include "mer-json.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/*
+ * The replica: one SQLite file holding every document's revision tree with
+ * the bodies of the revisions this replica has seen, a changes feed, local
+ * documents and the search index.
+ *
+ * A document is a row of `docs` (its current winner, deleted flag and last
+ * change sequence) and rows of `revs`, one per revision, each pointing at
+ * its parent. A revision is a leaf when no other revision names it as
+ * parent. The winner is chosen exactly as CouchDB chooses it, so that every
+ * replica that holds the same tree shows the same document.
+ */
+struct _MerStore
+{
+  GObject  parent_instance;
+
+  MerDb   *db;
+  char    *data_dir;
+  char    *name;
+  char    *uuid;
+  guint    revs_limit;
+  guint    depth;    /* nesting of open transactions */
+  gboolean dirty;    /* documents written in the open transaction */
+};
+
+G_DEFINE_FINAL_TYPE (MerStore, mer_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (mer-store-error-quark, mer_store_error)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* A revision as the tree holds it. */
+typedef struct
+{
+  gint64    rev_key;
+  char     *rev;
+  char     *parent;
+  gint64    pos;
+  gboolean  deleted;
+  gboolean  leaf;
+  gboolean  has_body;
+} RevInfo;
+
+static void
+rev_info_free (RevInfo *info)
+{
+  g_free (info->rev);
+  g_free (info->parent);
+  g_free (info);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevInfo, rev_info_free)
+
+/* ------------------------------------------------------------------ */
+/* Schema */
+
+static const char *migrations[] = {
+  /* 1: the replica */
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+  "CREATE TABLE docs ("
+  "  doc_key INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  seq INTEGER NOT NULL,"
+  "  winner TEXT NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0,"
+  "  conflicted INTEGER NOT NULL DEFAULT 0,"
+  "  type TEXT,"
+  "  title TEXT,"
+  "  path TEXT);"
+  "CREATE UNIQUE INDEX docs_by_seq ON docs (seq);"
+  "CREATE INDEX docs_by_type ON docs (type, deleted);"
+  "CREATE INDEX docs_by_title ON docs (title COLLATE NOCASE);"
+  "CREATE INDEX docs_by_path ON docs (path COLLATE NOCASE);"
+  "CREATE INDEX docs_conflicted ON docs (conflicted) WHERE conflicted = 1;"
+  "CREATE TABLE revs ("
+  "  rev_key INTEGER PRIMARY KEY,"
+  "  doc_key INTEGER NOT NULL REFERENCES docs (doc_key),"
+  "  rev TEXT NOT NULL,"
+  "  pos INTEGER NOT NULL,"
+  "  parent TEXT,"
+  "  deleted INTEGER NOT NULL DEFAULT 0,"
+  "  leaf INTEGER NOT NULL DEFAULT 1,"
+  "  body TEXT,"
+  "  UNIQUE (doc_key, rev));"
+  "CREATE INDEX revs_leaves ON revs (doc_key) WHERE leaf = 1;"
+  "CREATE TABLE local_docs (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, body TEXT NOT NULL);"
+  "CREATE TABLE links (src INTEGER NOT NULL, target TEXT NOT NULL);"
+  "CREATE INDEX links_by_target ON links (target);"
+  "CREATE INDEX links_by_src ON links (src);",
+  /* 2: full-text search, see mer-store-search.c */
+  NULL,
+};
+
+static gboolean
+migrate (MerDb   *db,
+         GError **error)
+{
+  int version = mer_db_get_version (db);
+  int latest = G_N_ELEMENTS (migrations);
+
+  if (version < 0)
+    return mer_db_set_error (db, error);
+  if (version > latest)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                   "the workspace was written by a newer Meridian (schema %d, this one knows %d)",
+                   version, latest);
+      return FALSE;
+    }
+
+  for (int v = version; v < latest; v++)
+    {
+      gboolean ok;
+
+      if (!mer_db_exec (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (migrations[v] != NULL)
+        ok = mer_db_exec (db, migrations[v], error);
+      else
+        ok = _mer_store_search_migrate (db, error);
+      if (!ok || !mer_db_set_version (db, v + 1, error) || !mer_db_exec (db, "COMMIT", error))
+        {
+          mer_db_exec (db, "ROLLBACK", NULL);
+          g_prefix_error (error, "schema migration %d: ", v + 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static char *
+meta_get (MerStore    *self,
+          const char  *key,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db, "SELECT value FROM meta WHERE key = ?", error);
+  char *value = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static gboolean
+meta_set (MerStore    *self,
+          const char  *key,
+          const char  *value,
+          GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                       error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  return mer_db_run (self->db, stmt, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Object */
+
+static void
+mer_store_finalize (GObject *object)
+{
+  MerStore *self = MER_STORE (object);
+
+  g_clear_pointer (&self->db, mer_db_free);
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->uuid, g_free);
+
+  G_OBJECT_CLASS (mer_store_parent_class)->finalize (object);
+}
+
+static void
+mer_store_class_init (MerStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = mer_store_finalize;
+
+  /* Emitted after a transaction that wrote documents has been committed. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+mer_store_init (MerStore *self)
+{
+  self->revs_limit = MER_STORE_DEFAULT_REVS_LIMIT;
+}
+
+/*
+ * Opens the workspace in @data_dir, creating the folder and the database
+ * on first use and bringing an older schema up to date.
+ */
+MerStore *
+mer_store_open (const char  *data_dir,
+                GError     **error)
+{
+  g_autoptr(MerStore) self = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *limit = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot create %s: %s", data_dir, g_strerror (saved));
+      return NULL;
+    }
+
+  self = g_object_new (MER_TYPE_STORE, NULL);
+  self->data_dir = g_strdup (data_dir);
+  path = g_build_filename (data_dir, MER_STORE_FILE_NAME, NULL);
+  self->db = mer_db_open (path, error);
+  if (self->db == NULL || !migrate (self->db, error))
+    return NULL;
+
+  if (!mer_store_begin (self, error))
+    return NULL;
+  self->uuid = meta_get (self, "uuid", error);
+  if (self->uuid == NULL)
+    {
+      g_autofree char *random = g_uuid_string_random ();
+      GString *hex = g_string_new (NULL);
+
+      for (const char *p = random; *p; p++)
+        if (*p != '-')
+          g_string_append_c (hex, *p);
+      self->uuid = g_string_free (hex, FALSE);
+      if (!meta_set (self, "uuid", self->uuid, error))
+        goto fail;
+    }
+  self->name = meta_get (self, "name", error);
+  if (self->name == NULL)
+    {
+      self->name = g_strdup (MER_STORE_DEFAULT_NAME);
+      if (!meta_set (self, "name", self->name, error))
+        goto fail;
+    }
+  limit = meta_get (self, "revs_limit", NULL);
+  if (limit != NULL)
+    self->revs_limit = MAX (1, (guint) g_ascii_strtoull (limit, NULL, 10));
+  if (!mer_store_commit (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+
+fail:
+  mer_store_rollback (self);
+  return NULL;
+}
+
+MerDb *
+_mer_store_get_db (MerStore *self)
+{
+  return self->db;
+}
+
+const char *
+mer_store_get_data_dir (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  return self->data_dir;
+}
+
+const char *
+mer_store_get_name (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  return self->name;
+}
+
+/* The name is the database name in URLs, so it follows CouchDB's rule. */
+gboolean
+mer_store_set_name (MerStore    *self,
+                    const char  *name,
+                    GError     **error)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (name == NULL || !g_regex_match_simple ("^[a-z][a-z0-9_$()+/-]*$", name, 0, 0)
+      || strlen (name) > 238)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   "“%s” is not a valid workspace name: use lowercase letters, digits and _$()+-/, starting with a letter",
+                   name ? name : "");
+      return FALSE;
+    }
+  if (!meta_set (self, "name", name, error))
+    return FALSE;
+  g_free (self->name);
+  self->name = g_strdup (name);
+  return TRUE;
+}
+
+const char *
+mer_store_get_uuid (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  return self->uuid;
+}
+
+guint
+mer_store_get_revs_limit (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), 0);
+  return self->revs_limit;
+}
+
+void
+mer_store_set_revs_limit (MerStore *self,
+                          guint     limit)
+{
+  g_autofree char *value = NULL;
+
+  g_return_if_fail (MER_IS_STORE (self));
+  g_return_if_fail (limit > 0);
+
+  self->revs_limit = limit;
+  value = g_strdup_printf ("%u", limit);
+  if (!meta_set (self, "revs_limit", value, NULL))
+    g_warning ("could not store the revision limit");
+}
+
+static gint64
+query_int (MerStore    *self,
+           const char  *sql,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db, sql, error);
+  gint64 value = -1;
+
+  if (stmt == NULL)
+    return -1;
+  if (mer_db_step (self->db, stmt, error) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gint64
+mer_store_get_update_seq (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), -1);
+  return query_int (self, "SELECT coalesce(max(seq), 0) FROM docs", NULL);
+}
+
+gint64
+mer_store_get_doc_count (MerStore *self,
+                         gboolean  deleted)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), -1);
+  if (deleted)
+    return query_int (self, "SELECT count(*) FROM docs WHERE deleted = 1", NULL);
+  return query_int (self, "SELECT count(*) FROM docs WHERE deleted = 0", NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transactions */
+
+gboolean
+mer_store_begin (MerStore  *self,
+                 GError   **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (self->depth == 0)
+    {
+      /* IMMEDIATE takes the write lock now, so a later statement cannot
+       * fail with SQLITE_BUSY halfway through a transaction. */
+      if (!mer_db_exec (self->db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      self->dirty = FALSE;
+    }
+  else
+    {
+      sql = g_strdup_printf ("SAVEPOINT s%u", self->depth);
+      if (!mer_db_exec (self->db, sql, error))
+        return FALSE;
+    }
+  self->depth++;
+  return TRUE;
+}
+
+gboolean
+mer_store_commit (MerStore  *self,
+                  GError   **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (self->depth > 1)
+    {
+      sql = g_strdup_printf ("RELEASE s%u", self->depth - 1);
+      if (!mer_db_exec (self->db, sql, error))
+        return FALSE;
+      self->depth--;
+      return TRUE;
+    }
+
+  if (!mer_db_exec (self->db, "COMMIT", error))
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  self->depth = 0;
+  if (self->dirty)
+    {
+      self->dirty = FALSE;
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
+  return TRUE;
+}
+
+void
+mer_store_rollback (MerStore *self)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_if_fail (MER_IS_STORE (self));
+  g_return_if_fail (self->depth > 0);
+
+  if (self->depth > 1)
+    {
+      sql = g_strdup_printf ("ROLLBACK TO s%u; RELEASE s%u", self->depth - 1, self->depth - 1);
+      if (!mer_db_exec (self->db, sql, NULL))
+        g_warning ("rolling back a savepoint failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+      self->depth--;
+      return;
+    }
+  if (!sqlite3_get_autocommit (mer_db_get_handle (self->db))
+      && !mer_db_exec (self->db, "ROLLBACK", NULL))
+    g_warning ("rolling back failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+  self->depth = 0;
+  self->dirty = FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Revision ids */
+
+/* Splits "N-hash"; FALSE unless N is a positive number and hash is a
+ * non-empty run of letters and digits. */
+static gboolean
+parse_rev (const char  *rev,
+           gint64      *pos,
+           const char **hash)
+{
+  const char *dash;
+  char *end = NULL;
+  gint64 n;
+
+  if (rev == NULL || !g_ascii_isdigit (rev[0]))
+    return FALSE;
+  dash = strchr (rev, '-');
+  if (dash == NULL || dash[1] == '\0' || dash - rev > 18)
+    return FALSE;
+  n = g_ascii_strtoll (rev, &end, 10);
+  if (end != dash || n <= 0)
+    return FALSE;
+  for (const char *p = dash + 1; *p; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+  if (strlen (dash + 1) > 64)
+    return FALSE;
+  if (pos)
+    *pos = n;
+  if (hash)
+    *hash = dash + 1;
+  return TRUE;
+}
+
+static gboolean
+set_bad_rev (GError    **error,
+             const char *rev)
+{
+  g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+               "Invalid rev format: %s", rev ? rev : "(none)");
+  return FALSE;
+}
+
+/*
+ * A revision id is N-md5(parent, deleted, canonical body): two replicas
+ * that make the same edit on the same parent make the same revision.
+ */
+static char *
+compute_rev (gint64      pos,
+             const char *parent,
+             gboolean    deleted,
+             const char *canonical_body)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_MD5);
+
+  g_checksum_update (checksum, (const guchar *) (parent ? parent : ""), -1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) (deleted ? "1" : "0"), 1);
+  g_checksum_update (checksum, (const guchar *) "\n", 1);
+  g_checksum_update (checksum, (const guchar *) canonical_body, -1);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "-%s", pos, g_checksum_get_string (checksum));
+}
+
+/* The body of a document: every member but the underscore ones. */
+static JsonObject *
+body_of (JsonObject *doc)
+{
+  JsonObject *body = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, doc);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (name[0] != '_')
+      json_object_set_member (body, name, json_node_copy (member));
+  return body;
+}
+
+static char *
+canonical_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return mer_json_canonical (node);
+}
+
+/* CouchDB's order of leaves: live before deleted, then the longer path,
+ * then the greater id. Negative when a wins. */
+static int
+compare_leaves (gconstpointer pa,
+                gconstpointer pb)
+{
+  const RevInfo *a = *(RevInfo * const *) pa;
+  const RevInfo *b = *(RevInfo * const *) pb;
+  const char *ha = strchr (a->rev, '-') + 1;
+  const char *hb = strchr (b->rev, '-') + 1;
+
+  if (a->deleted != b->deleted)
+    return a->deleted ? 1 : -1;
+  if (a->pos != b->pos)
+    return a->pos > b->pos ? -1 : 1;
+  return -strcmp (ha, hb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the tree */
+
+static gint64
+lookup_doc (MerStore    *self,
+            const char  *id,
+            char       **winner,
+            gboolean    *deleted,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT doc_key, winner, deleted FROM docs WHERE id = ?",
+                                       error);
+  gint64 key = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc < 0)
+    return -1;
+  if (rc == SQLITE_ROW)
+    {
+      key = sqlite3_column_int64 (stmt, 0);
+      if (winner)
+        *winner = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      if (deleted)
+        *deleted = sqlite3_column_int (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  return key;
+}
+
+static RevInfo *
+rev_from_row (sqlite3_stmt *stmt)
+{
+  RevInfo *info = g_new0 (RevInfo, 1);
+
+  info->rev_key = sqlite3_column_int64 (stmt, 0);
+  info->rev = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  info->parent = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  info->pos = sqlite3_column_int64 (stmt, 3);
+  info->deleted = sqlite3_column_int (stmt, 4);
+  info->leaf = sqlite3_column_int (stmt, 5);
+  info->has_body = sqlite3_column_int (stmt, 6);
+  return info;
+}
+
+#define REV_COLUMNS "rev_key, rev, parent, pos, deleted, leaf, body IS NOT NULL"
+
+/* Looks a revision up; NULL with no error when the tree lacks it. */
+static RevInfo *
+lookup_rev (MerStore    *self,
+            gint64       doc_key,
+            const char  *rev,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND rev = ?",
+                                       error);
+  RevInfo *info = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW)
+    info = rev_from_row (stmt);
+  sqlite3_reset (stmt);
+  return info;
+}
+
+/* The leaves of a document, the winner first. */
+static GPtrArray *
+load_leaves (MerStore  *self,
+             gint64     doc_key,
+             GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND leaf = 1",
+                                       error);
+  g_autoptr(GPtrArray) leaves = g_ptr_array_new_with_free_func ((GDestroyNotify) rev_info_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (leaves, rev_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  g_ptr_array_sort (leaves, compare_leaves);
+  return g_steal_pointer (&leaves);
+}
+
+/* Every revision of a document, by revision id. */
+static GHashTable *
+load_tree (MerStore  *self,
+           gint64     doc_key,
+           GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ?",
+                                       error);
+  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) rev_info_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      RevInfo *info = rev_from_row (stmt);
+      g_hash_table_insert (tree, info->rev, info);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&tree);
+}
+
+static JsonObject *
+load_body (MerStore    *self,
+           gint64       doc_key,
+           const char  *rev,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT body FROM revs WHERE doc_key = ? AND rev = ?",
+                                       error);
+  JsonObject *body = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 0),
+                                  sqlite3_column_bytes (stmt, 0), error);
+  else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, "missing");
+  sqlite3_reset (stmt);
+  return body;
+}
+
+/* The ids from @rev back to the root this replica knows, newest first. */
+static GPtrArray *
+ancestry (GHashTable *tree,
+          const char *rev)
+{
+  GPtrArray *path = g_ptr_array_new ();
+  RevInfo *info = g_hash_table_lookup (tree, rev);
+
+  while (info != NULL && path->len < 100000)
+    {
+      g_ptr_array_add (path, info);
+      info = info->parent ? g_hash_table_lookup (tree, info->parent) : NULL;
+    }
+  return path;
+}
+
+static JsonObject *
+revisions_object (GHashTable *tree,
+                  const char *rev)
+{
+  g_autoptr(GPtrArray) path = ancestry (tree, rev);
+  JsonObject *revisions = json_object_new ();
+  JsonArray *ids = json_array_new ();
+  gint64 start = 0;
+
+  for (guint i = 0; i < path->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path, i);
+      if (i == 0)
+        start = info->pos;
+      json_array_add_string_element (ids, strchr (info->rev, '-') + 1);
+    }
+  json_object_set_int_member (revisions, "start", start);
+  json_object_set_array_member (revisions, "ids", ids);
+  return revisions;
+}
+
+/* Builds {_id, _rev, body…, _deleted?} from a stored body. */
+static JsonObject *
+make_doc (const char *id,
+          const char *rev,
+          gboolean    deleted,
+          JsonObject *body)
+{
+  JsonObject *doc = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_set_string_member (doc, "_id", id);
+  json_object_set_string_member (doc, "_rev", rev);
+  if (body != NULL)
+    {
+      json_object_iter_init (&iter, body);
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (doc, name, json_node_copy (member));
+    }
+  if (deleted)
+    json_object_set_boolean_member (doc, "_deleted", TRUE);
+  return doc;
+}
+
+static void
+set_not_found (GError    **error,
+               const char *reason)
+{
+  g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, reason);
+}
+
+JsonObject *
+mer_store_get_doc (MerStore     *self,
+                   const char   *id,
+                   const char   *rev,
+                   MerGetFlags   flags,
+                   GError      **error)
+{
+  g_autofree char *winner = NULL;
+  g_autoptr(RevInfo) info = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  gboolean deleted = FALSE;
+  JsonObject *doc;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (g_str_has_prefix (id, "_local/"))
+    return mer_store_get_local (self, id, error);
+
+  if (rev != NULL && !parse_rev (rev, NULL, NULL))
+    {
+      set_bad_rev (error, rev);
+      return NULL;
+    }
+  key = lookup_doc (self, id, &winner, &deleted, error);
+  if (key < 0)
+    return NULL;
+  if (key == 0)
+    {
+      set_not_found (error, "missing");
+      return NULL;
+    }
+  if (rev == NULL)
+    {
+      if (deleted)
+        {
+          set_not_found (error, "deleted");
+          return NULL;
+        }
+      rev = winner;
+    }
+
+  info = lookup_rev (self, key, rev, error);
+  if (info == NULL || !info->has_body)
+    {
+      if (error == NULL || *error == NULL)
+        set_not_found (error, "missing");
+      return NULL;
+    }
+  body = load_body (self, key, rev, error);
+  if (body == NULL)
+    return NULL;
+  doc = make_doc (id, rev, info->deleted, body);
+
+  if (flags & (MER_GET_CONFLICTS | MER_GET_DELETED_CONFLICTS))
+    {
+      g_autoptr(GPtrArray) leaves = load_leaves (self, key, error);
+      JsonArray *conflicts = json_array_new ();
+      JsonArray *deleted_conflicts = json_array_new ();
+
+      if (leaves == NULL)
+        {
+          json_array_unref (conflicts);
+          json_array_unref (deleted_conflicts);
+          json_object_unref (doc);
+          return NULL;
+        }
+      for (guint i = 1; i < leaves->len; i++)
+        {
+          RevInfo *leaf = g_ptr_array_index (leaves, i);
+          json_array_add_string_element (leaf->deleted ? deleted_conflicts : conflicts, leaf->rev);
+        }
+      if ((flags & MER_GET_CONFLICTS) && json_array_get_length (conflicts) > 0)
+        json_object_set_array_member (doc, "_conflicts", json_array_ref (conflicts));
+      if ((flags & MER_GET_DELETED_CONFLICTS) && json_array_get_length (deleted_conflicts) > 0)
+        json_object_set_array_member (doc, "_deleted_conflicts", json_array_ref (deleted_conflicts));
+      json_array_unref (conflicts);
+      json_array_unref (deleted_conflicts);
+    }
+
+  if (flags & MER_GET_REVS)
+    {
+      g_autoptr(GHashTable) tree = load_tree (self, key, error);
+      if (tree == NULL)
+        {
+          json_object_unref (doc);
+          return NULL;
+        }
+      json_object_set_object_member (doc, "_revisions", revisions_object (tree, rev));
+    }
+  return doc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing the tree */
+
+static gint64
+next_seq (MerStore  *self,
+          GError   **error)
+{
+  gint64 seq = query_int (self, "SELECT coalesce(max(seq), 0) + 1 FROM docs", error);
+
+  return seq;
+}
+
+static gint64
+create_doc_row (MerStore    *self,
+                const char  *id,
+                const char  *first_rev,
+                GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 seq = next_seq (self, error);
+
+  if (seq < 0)
+    return -1;
+  stmt = mer_db_prepare (self->db, "INSERT INTO docs (id, seq, winner) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_text (stmt, 3, first_rev, -1, SQLITE_STATIC);
+  if (!mer_db_run (self->db, stmt, error))
+    return -1;
+  return sqlite3_last_insert_rowid (mer_db_get_handle (self->db));
+}
+
+static gboolean
+insert_rev (MerStore    *self,
+            gint64       doc_key,
+            const char  *rev,
+            gint64       pos,
+            const char  *parent,
+            gboolean     deleted,
+            const char  *body,
+            GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = mer_db_prepare (self->db,
+                         "INSERT INTO revs (doc_key, rev, pos, parent, deleted, leaf, body) "
+                         "VALUES (?, ?, ?, ?, ?, 1, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, pos);
+  if (parent)
+    sqlite3_bind_text (stmt, 4, parent, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 5, deleted);
+  if (body)
+    sqlite3_bind_text (stmt, 6, body, -1, SQLITE_STATIC);
+  if (!mer_db_run (self->db, stmt, error))
+    return FALSE;
+
+  if (parent == NULL)
+    return TRUE;
+  stmt = mer_db_prepare (self->db, "UPDATE revs SET leaf = 0 WHERE doc_key = ? AND rev = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, parent, -1, SQLITE_STATIC);
+  return mer_db_run (self->db, stmt, error);
+}
+
+/*
+ * Drops revisions more than revs_limit generations above every leaf. A
+ * leaf is never dropped, so no branch is ever lost.
+ */
+static gboolean
+prune (MerStore  *self,
+       gint64     doc_key,
+       GError   **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GHashTable) keep = NULL;
+  GHashTableIter iter;
+  RevInfo *info;
+  gint64 count;
+
+  stmt = mer_db_prepare (self->db, "SELECT count(*) FROM revs WHERE doc_key = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  if (mer_db_step (self->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (count <= self->revs_limit)
+    return TRUE;
+
+  tree = load_tree (self, doc_key, error);
+  if (tree == NULL)
+    return FALSE;
+  keep = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_iter_init (&iter, tree);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &info))
+    {
+      RevInfo *walk = info;
+      if (!info->leaf)
+        continue;
+      for (guint n = 0; walk != NULL && n < self->revs_limit; n++)
+        {
+          g_hash_table_add (keep, walk->rev);
+          walk = walk->parent ? g_hash_table_lookup (tree, walk->parent) : NULL;
+        }
+    }
+
+  g_hash_table_iter_init (&iter, tree);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &info))
+    {
+      if (g_hash_table_contains (keep, info->rev))
+        {
+          if (info->parent != NULL && !g_hash_table_contains (keep, info->parent))
+            {
+              stmt = mer_db_prepare (self->db, "UPDATE revs SET parent = NULL WHERE rev_key = ?", error);
+              if (stmt == NULL)
+                return FALSE;
+              sqlite3_bind_int64 (stmt, 1, info->rev_key);
+              if (!mer_db_run (self->db, stmt, error))
+                return FALSE;
+            }
+          continue;
+        }
+      stmt = mer_db_prepare (self->db, "DELETE FROM revs WHERE rev_key = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, info->rev_key);
+      if (!mer_db_run (self->db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * After the tree of a document changed: picks the winner again, gives the
+ * document the next sequence number and brings the search index and the
+ * link table up to date.
+ */
+static gboolean
+refresh_doc (MerStore  *self,
+             gint64     doc_key,
+             GError   **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+  RevInfo *winner;
+  gboolean conflicted = FALSE;
+  gint64 seq;
+
+  if (!prune (self, doc_key, error))
+    return FALSE;
+  leaves = load_leaves (self, doc_key, error);
+  if (leaves == NULL)
+    return FALSE;
+  g_assert (leaves->len > 0);
+  winner = g_ptr_array_index (leaves, 0);
+  for (guint i = 1; i < leaves->len; i++)
+    if (!((RevInfo *) g_ptr_array_index (leaves, i))->deleted)
+      conflicted = TRUE;
+
+  if (winner->has_body)
+    {
+      body = load_body (self, doc_key, winner->rev, &local_error);
+      if (body == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  seq = next_seq (self, error);
+  if (seq < 0)
+    return FALSE;
+  stmt = mer_db_prepare (self->db,
+                         "UPDATE docs SET seq = ?, winner = ?, deleted = ?, conflicted = ?,"
+                         " type = ?, title = ?, path = ? WHERE doc_key = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_text (stmt, 2, winner->rev, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, winner->deleted);
+  sqlite3_bind_int (stmt, 4, conflicted);
+  sqlite3_bind_text (stmt, 5, mer_json_get_string (body, "type"), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, mer_json_get_string (body, "title"), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, mer_json_get_string (body, "path"), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 8, doc_key);
+  if (!mer_db_run (self->db, stmt, error))
+    return FALSE;
+
+  self->dirty = TRUE;
+  return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
+}
+
+/* A normal edit inside an open transaction. */
+static char *
+write_edit (MerStore    *self,
+            JsonObject  *doc,
+            GError     **error)
+{
+  const char *id = mer_json_get_string (doc, "_id");
+  const char *base = mer_json_get_string (doc, "_rev");
+  gboolean deleted = mer_json_get_bool (doc, "_deleted");
+  g_autofree char *winner = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *canonical = NULL;
+  g_autofree char *rev = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  gboolean winner_deleted = FALSE;
+  gint64 pos = 1;
+  gint64 key;
+
+  if (id == NULL || *id == '\0')
+    {
+      g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                           "Document id must be a non-empty string");
+      return NULL;
+    }
+  if (id[0] == '_')
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   "Only reserved document ids may start with underscore: %s", id);
+      return NULL;
+    }
+  if (json_object_has_member (doc, "_rev") && base == NULL)
+    {
+      set_bad_rev (error, NULL);
+      return NULL;
+    }
+  if (base != NULL && !parse_rev (base, NULL, NULL))
+    {
+      set_bad_rev (error, base);
+      return NULL;
+    }
+
+  key = lookup_doc (self, id, &winner, &winner_deleted, error);
+  if (key < 0)
+    return NULL;
+
+  if (base != NULL)
+    {
+      g_autoptr(RevInfo) info = key > 0 ? lookup_rev (self, key, base, error) : NULL;
+
+      if (error && *error)
+        return NULL;
+      if (info == NULL || !info->leaf)
+        {
+          g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT,
+                               "Document update conflict.");
+          return NULL;
+        }
+      parent = g_strdup (base);
+      pos = info->pos + 1;
+    }
+  else if (key > 0)
+    {
+      g_autoptr(RevInfo) info = NULL;
+
+      if (!winner_deleted)
+        {
+          g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT,
+                               "Document update conflict.");
+          return NULL;
+        }
+      /* Writing over a deleted document continues its deleted branch. */
+      info = lookup_rev (self, key, winner, error);
+      if (info == NULL)
+        return NULL;
+      parent = g_strdup (winner);
+      pos = info->pos + 1;
+    }
+
+  body = body_of (doc);
+  canonical = canonical_object (body);
+  rev = compute_rev (pos, parent, deleted, canonical);
+
+  if (key == 0)
+    {
+      key = create_doc_row (self, id, rev, error);
+      if (key < 0)
+        return NULL;
+    }
+  if (!insert_rev (self, key, rev, pos, parent, deleted, canonical, error)
+      || !refresh_doc (self, key, error))
+    return NULL;
+  return g_steal_pointer (&rev);
+}
+
+char *
+mer_store_put_doc (MerStore    *self,
+                   JsonObject  *doc,
+                   GError     **error)
+{
+  char *rev;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (doc != NULL, NULL);
+
+  if (g_str_has_prefix (mer_json_get_string (doc, "_id") ?: "", "_local/"))
+    return mer_store_put_local (self, doc, error);
+
+  if (!mer_store_begin (self, error))
+    return NULL;
+  rev = write_edit (self, doc, error);
+  if (rev == NULL)
+    {
+      mer_store_rollback (self);
+      return NULL;
+    }
+  if (!mer_store_commit (self, error))
+    g_clear_pointer (&rev, g_free);
+  return rev;
+}
+
+char *
+mer_store_delete_doc (MerStore    *self,
+                      const char  *id,
+                      const char  *rev,
+                      GError     **error)
+{
+  g_autoptr(JsonObject) doc = json_object_new ();
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  json_object_set_string_member (doc, "_id", id);
+  if (rev != NULL)
+    json_object_set_string_member (doc, "_rev", rev);
+  json_object_set_boolean_member (doc, "_deleted", TRUE);
+  return mer_store_put_doc (self, doc, error);
+}
+
+/*
+ * Reads "_revisions" (or just "_rev") into the path of revision ids from
+ * the newest back, as written by another replica.
+ */
+static GPtrArray *
+revision_path (JsonObject  *doc,
+               GError     **error)
+{
+  const char *rev = mer_json_get_string (doc, "_rev");
+  JsonNode *node = json_object_get_member (doc, "_revisions");
+  g_autoptr(GPtrArray) path = g_ptr_array_new_with_free_func (g_free);
+  const char *hash;
+  gint64 pos;
+
+  if (!parse_rev (rev, &pos, &hash))
+    {
+      set_bad_rev (error, rev);
+      return NULL;
+    }
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      g_ptr_array_add (path, g_strdup (rev));
+      return g_steal_pointer (&path);
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *revisions = json_node_get_object (node);
+      JsonNode *start = json_object_get_member (revisions, "start");
+      JsonNode *ids = json_object_get_member (revisions, "ids");
+
+      if (start != NULL && JSON_NODE_HOLDS_VALUE (start)
+          && json_node_get_value_type (start) == G_TYPE_INT64
+          && json_node_get_int (start) == pos
+          && ids != NULL && JSON_NODE_HOLDS_ARRAY (ids))
+        {
+          JsonArray *array = json_node_get_array (ids);
+          guint n = json_array_get_length (array);
+
+          for (guint i = 0; i < n && pos - (gint64) i > 0; i++)
+            {
+              JsonNode *element = json_array_get_element (array, i);
+              g_autofree char *candidate = NULL;
+
+              if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+                break;
+              candidate = g_strdup_printf ("%" G_GINT64_FORMAT "-%s", pos - (gint64) i,
+                                           json_node_get_string (element));
+              if (!parse_rev (candidate, NULL, NULL))
+                break;
+              g_ptr_array_add (path, g_steal_pointer (&candidate));
+            }
+          if (path->len == n && n > 0 && g_strcmp0 (g_ptr_array_index (path, 0), rev) == 0)
+            return g_steal_pointer (&path);
+        }
+    }
+  g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                       "_revisions does not match _rev");
+  return NULL;
+}
+
+/*
+ * Grafts a revision written elsewhere into the tree (new_edits=false): the
+ * ancestors this replica lacks are added without bodies, a known stub gets
+ * its body, and nothing changes when the revision is already here.
+ */
+static gboolean
+write_revision (MerStore    *self,
+                JsonObject  *doc,
+                GError     **error)
+{
+  const char *id = mer_json_get_string (doc, "_id");
+  gboolean deleted = mer_json_get_bool (doc, "_deleted");
+  g_autoptr(GPtrArray) path = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autofree char *canonical = NULL;
+  gboolean changed = FALSE;
+  gint64 key;
+
+  if (id == NULL || *id == '\0' || (id[0] == '_' && !g_str_has_prefix (id, "_design/")))
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   "Invalid document id: %s", id ? id : "(none)");
+      return FALSE;
+    }
+  path = revision_path (doc, error);
+  if (path == NULL)
+    return FALSE;
+
+  key = lookup_doc (self, id, NULL, NULL, error);
+  if (key < 0)
+    return FALSE;
+
+  body = body_of (doc);
+  canonical = canonical_object (body);
+
+  if (key == 0)
+    {
+      key = create_doc_row (self, id, g_ptr_array_index (path, 0), error);
+      if (key < 0)
+        return FALSE;
+    }
+
+  for (int i = (int) path->len - 1; i >= 0; i--)
+    {
+      const char *rev = g_ptr_array_index (path, i);
+      const char *parent = i + 1 < (int) path->len ? g_ptr_array_index (path, i + 1) : NULL;
+      g_autoptr(RevInfo) info = NULL;
+      g_autoptr(GError) local_error = NULL;
+      sqlite3_stmt *stmt;
+      gint64 pos;
+
+      info = lookup_rev (self, key, rev, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      parse_rev (rev, &pos, NULL);
+      if (info == NULL)
+        {
+          if (!insert_rev (self, key, rev, pos, parent, i == 0 ? deleted : FALSE,
+                           i == 0 ? canonical : NULL, error))
+            return FALSE;
+          changed = TRUE;
+          continue;
+        }
+      if (info->parent == NULL && parent != NULL)
+        {
+          /* An earlier sync knew this revision without its ancestors. */
+          stmt = mer_db_prepare (self->db, "UPDATE revs SET parent = ? WHERE rev_key = ?", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_text (stmt, 1, parent, -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, 2, info->rev_key);
+          if (!mer_db_run (self->db, stmt, error))
+            return FALSE;
+          stmt = mer_db_prepare (self->db, "UPDATE revs SET leaf = 0 WHERE doc_key = ? AND rev = ?", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, key);
+          sqlite3_bind_text (stmt, 2, parent, -1, SQLITE_STATIC);
+          if (!mer_db_run (self->db, stmt, error))
+            return FALSE;
+          changed = TRUE;
+        }
+      if (i == 0 && !info->has_body)
+        {
+          stmt = mer_db_prepare (self->db, "UPDATE revs SET body = ?, deleted = ? WHERE rev_key = ?", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_text (stmt, 1, canonical, -1, SQLITE_STATIC);
+          sqlite3_bind_int (stmt, 2, deleted);
+          sqlite3_bind_int64 (stmt, 3, info->rev_key);
+          if (!mer_db_run (self->db, stmt, error))
+            return FALSE;
+          changed = TRUE;
+        }
+    }
+
+  if (!changed)
+    return TRUE;
+  return refresh_doc (self, key, error);
+}
+
+gboolean
+mer_store_put_revision (MerStore    *self,
+                        JsonObject  *doc,
+                        GError     **error)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+  g_return_val_if_fail (doc != NULL, FALSE);
+
+  if (!mer_store_begin (self, error))
+    return FALSE;
+  if (!write_revision (self, doc, error))
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  return mer_store_commit (self, error);
+}
+
+static const char *
+error_name (const GError *error)
+{
+  if (error->domain == MER_STORE_ERROR)
+    switch ((MerStoreError) error->code)
+      {
+      case MER_STORE_ERROR_NOT_FOUND: return "not_found";
+      case MER_STORE_ERROR_CONFLICT: return "conflict";
+      case MER_STORE_ERROR_BAD_REQUEST: return "bad_request";
+      case MER_STORE_ERROR_FORBIDDEN: return "forbidden";
+      case MER_STORE_ERROR_DATABASE: return "internal_server_error";
+      }
+  return "internal_server_error";
+}
+
+static gboolean
+is_document_error (const GError *error)
+{
+  return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE;
+}
+
+/*
+ * Writes a batch in one transaction. A document that is refused (a stale
+ * revision, a bad id) is reported in the result and the others are
+ * written; a database failure undoes the whole batch.
+ */
+JsonArray *
+mer_store_bulk_docs (MerStore    *self,
+                     JsonArray   *docs,
+                     gboolean     new_edits,
+                     GError     **error)
+{
+  g_autoptr(JsonArray) results = json_array_new ();
+  guint n;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (docs != NULL, NULL);
+
+  n = json_array_get_length (docs);
+  if (!mer_store_begin (self, error))
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (docs, i);
+      JsonObject *doc = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *rev = NULL;
+      JsonObject *result;
+      gboolean ok;
+
+      if (!mer_store_begin (self, error))
+        goto fail;
+      if (doc == NULL)
+        {
+          g_set_error_literal (&local_error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                               "Document must be a JSON object");
+          ok = FALSE;
+        }
+      else if (new_edits)
+        ok = (rev = write_edit (self, doc, &local_error)) != NULL;
+      else
+        ok = write_revision (self, doc, &local_error);
+
+      if (ok)
+        {
+          if (!mer_store_commit (self, error))
+            goto fail;
+          if (new_edits)
+            {
+              result = json_object_new ();
+              json_object_set_boolean_member (result, "ok", TRUE);
+              json_object_set_string_member (result, "id", mer_json_get_string (doc, "_id"));
+              json_object_set_string_member (result, "rev", rev);
+              json_array_add_object_element (results, result);
+            }
+          continue;
+        }
+
+      mer_store_rollback (self);
+      if (!is_document_error (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto fail;
+        }
+      result = json_object_new ();
+      if (doc != NULL && mer_json_get_string (doc, "_id") != NULL)
+        json_object_set_string_member (result, "id", mer_json_get_string (doc, "_id"));
+      if (doc != NULL && mer_json_get_string (doc, "_rev") != NULL)
+        json_object_set_string_member (result, "rev", mer_json_get_string (doc, "_rev"));
+      json_object_set_string_member (result, "error", error_name (local_error));
+      json_object_set_string_member (result, "reason", local_error->message);
+      json_array_add_object_element (results, result);
+    }
+  if (!mer_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&results);
+
+fail:
+  mer_store_rollback (self);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries over the tree */
+
+JsonArray *
+mer_store_list_docs (MerStore    *self,
+                     const char  *type,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonArray) docs = json_array_new ();
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  if (type != NULL)
+    {
+      stmt = mer_db_prepare (self->db,
+                             "SELECT d.id, d.winner, r.body FROM docs d"
+                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
+                             " WHERE d.type = ? AND d.deleted = 0 ORDER BY d.id", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+    }
+  else
+    {
+      stmt = mer_db_prepare (self->db,
+                             "SELECT d.id, d.winner, r.body FROM docs d"
+                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
+                             " WHERE d.deleted = 0 ORDER BY d.id", error);
+      if (stmt == NULL)
+        return NULL;
+    }
+
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) body = NULL;
+
+      if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+        continue;
+      body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 2), -1, NULL);
+      if (body == NULL)
+        continue;
+      json_array_add_object_element (docs, make_doc ((const char *) sqlite3_column_text (stmt, 0),
+                                                     (const char *) sqlite3_column_text (stmt, 1),
+                                                     FALSE, body));
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&docs);
+}
+
+static char **
+leaf_strv (GPtrArray *leaves,
+           gboolean   include_deleted,
+           gboolean   skip_winner)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (guint i = skip_winner ? 1 : 0; i < leaves->len; i++)
+    {
+      RevInfo *leaf = g_ptr_array_index (leaves, i);
+      if (include_deleted || !leaf->deleted)
+        g_ptr_array_add (out, g_strdup (leaf->rev));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+char **
+mer_store_get_leaf_revs (MerStore    *self,
+                         const char  *id,
+                         gboolean     include_deleted,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        set_not_found (error, "missing");
+      return NULL;
+    }
+  leaves = load_leaves (self, key, error);
+  if (leaves == NULL)
+    return NULL;
+  return leaf_strv (leaves, include_deleted, FALSE);
+}
+
+/* The live leaves that lost: CouchDB's "_conflicts". */
+char **
+mer_store_get_conflicts (MerStore    *self,
+                         const char  *id,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        set_not_found (error, "missing");
+      return NULL;
+    }
+  leaves = load_leaves (self, key, error);
+  if (leaves == NULL)
+    return NULL;
+  return leaf_strv (leaves, FALSE, TRUE);
+}
+
+/*
+ * The nearest revision that both @rev_a and @rev_b descend from and whose
+ * body this replica kept: the base of a three-way merge.
+ */
+char *
+mer_store_common_ancestor (MerStore    *self,
+                           const char  *id,
+                           const char  *rev_a,
+                           const char  *rev_b,
+                           GError     **error)
+{
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) path_a = NULL;
+  g_autoptr(GPtrArray) path_b = NULL;
+  g_autoptr(GHashTable) in_a = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        set_not_found (error, "missing");
+      return NULL;
+    }
+  tree = load_tree (self, key, error);
+  if (tree == NULL)
+    return NULL;
+  path_a = ancestry (tree, rev_a);
+  path_b = ancestry (tree, rev_b);
+  in_a = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < path_a->len; i++)
+    g_hash_table_add (in_a, ((RevInfo *) g_ptr_array_index (path_a, i))->rev);
+  for (guint i = 0; i < path_b->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path_b, i);
+      if (g_hash_table_contains (in_a, info->rev) && info->has_body)
+        return g_strdup (info->rev);
+    }
+  return NULL;
+}
+
+/* The revisions from @rev (the winner by default) back to the oldest this
+ * replica kept a body for, newest first: the page history. */
+JsonArray *
+mer_store_get_history (MerStore    *self,
+                       const char  *id,
+                       const char  *rev,
+                       GError     **error)
+{
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) path = NULL;
+  g_autoptr(JsonArray) history = json_array_new ();
+  g_autofree char *winner = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = lookup_doc (self, id, &winner, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        set_not_found (error, "missing");
+      return NULL;
+    }
+  tree = load_tree (self, key, error);
+  if (tree == NULL)
+    return NULL;
+  path = ancestry (tree, rev ? rev : winner);
+  for (guint i = 0; i < path->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path, i);
+      g_autoptr(JsonObject) body = NULL;
+
+      if (!info->has_body)
+        continue;
+      body = load_body (self, key, info->rev, error);
+      if (body == NULL)
+        return NULL;
+      json_array_add_object_element (history, make_doc (id, info->rev, info->deleted, body));
+    }
+  return g_steal_pointer (&history);
+}
+
+/*
+ * CouchDB's open_revs: the requested revisions (all leaves when @revs is
+ * NULL) with their ancestry. With @latest, a revision that has been built
+ * on is answered with the leaves that descend from it.
+ */
+JsonArray *
+mer_store_open_revs (MerStore            *self,
+                     const char          *id,
+                     const char * const  *revs,
+                     gboolean             latest,
+                     GError             **error)
+{
+  g_autoptr(JsonArray) results = json_array_new ();
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) leaves = NULL;
+  g_autoptr(GHashTable) sent = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = lookup_doc (self, id, NULL, NULL, error);
+  if (key < 0)
+    return NULL;
+  if (key > 0)
+    {
+      tree = load_tree (self, key, error);
+      leaves = load_leaves (self, key, error);
+      if (tree == NULL || leaves == NULL)
+        return NULL;
+    }
+
+  for (guint r = 0; revs == NULL ? (leaves && r < leaves->len) : revs[r] != NULL; r++)
+    {
+      const char *wanted = revs == NULL ? ((RevInfo *) g_ptr_array_index (leaves, r))->rev : revs[r];
+      g_autoptr(GPtrArray) answer = g_ptr_array_new ();
+      RevInfo *info = tree ? g_hash_table_lookup (tree, wanted) : NULL;
+
+      if (info != NULL && latest && !info->leaf)
+        {
+          for (guint i = 0; i < leaves->len; i++)
+            {
+              RevInfo *leaf = g_ptr_array_index (leaves, i);
+              g_autoptr(GPtrArray) path = ancestry (tree, leaf->rev);
+
+              for (guint j = 0; j < path->len; j++)
+                if (g_ptr_array_index (path, j) == info)
+                  {
+                    g_ptr_array_add (answer, leaf);
+                    break;
+                  }
+            }
+        }
+      else if (info != NULL)
+        g_ptr_array_add (answer, info);
+
+      if (answer->len == 0 || !((RevInfo *) g_ptr_array_index (answer, 0))->has_body)
+        {
+          JsonObject *missing = json_object_new ();
+          json_object_set_string_member (missing, "missing", wanted);
+          json_array_add_object_element (results, missing);
+          continue;
+        }
+      for (guint i = 0; i < answer->len; i++)
+        {
+          RevInfo *found = g_ptr_array_index (answer, i);
+          g_autoptr(JsonObject) body = NULL;
+          JsonObject *doc;
+          JsonObject *ok;
+
+          if (g_hash_table_contains (sent, found->rev) || !found->has_body)
+            continue;
+          g_hash_table_add (sent, found->rev);
+          body = load_body (self, key, found->rev, error);
+          if (body == NULL)
+            return NULL;
+          doc = make_doc (id, found->rev, found->deleted, body);
+          json_object_set_object_member (doc, "_revisions", revisions_object (tree, found->rev));
+          ok = json_object_new ();
+          json_object_set_object_member (ok, "ok", doc);
+          json_array_add_object_element (results, ok);
+        }
+    }
+  return g_steal_pointer (&results);
+}
+
+/*
+ * CouchDB's _revs_diff: of the revisions offered, those this replica does
+ * not hold with a body. A revision known only as a bodiless ancestor is
+ * asked for too, so that history and merges have what they need.
+ */
+JsonObject *
+mer_store_revs_diff (MerStore    *self,
+                     JsonObject  *request,
+                     GError     **error)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObjectIter iter;
+  const char *id;
+  JsonNode *node;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &id, &node))
+    {
+      JsonArray *offered;
+      JsonArray *missing = NULL;
+      gint64 key;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                       "revs_diff: the revisions of %s must be an array", id);
+          return NULL;
+        }
+      offered = json_node_get_array (node);
+      key = lookup_doc (self, id, NULL, NULL, error);
+      if (key < 0)
+        return NULL;
+      for (guint i = 0; i < json_array_get_length (offered); i++)
+        {
+          JsonNode *element = json_array_get_element (offered, i);
+          const char *rev;
+          g_autoptr(RevInfo) info = NULL;
+          g_autoptr(GError) local_error = NULL;
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                           "revs_diff: revisions of %s must be strings", id);
+              return NULL;
+            }
+          rev = json_node_get_string (element);
+          if (key > 0)
+            {
+              info = lookup_rev (self, key, rev, &local_error);
+              if (local_error != NULL)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return NULL;
+                }
+            }
+          if (info != NULL && info->has_body)
+            continue;
+          if (missing == NULL)
+            missing = json_array_new ();
+          json_array_add_string_element (missing, rev);
+        }
+      if (missing != NULL)
+        {
+          JsonObject *entry = json_object_new ();
+          json_object_set_array_member (entry, "missing", missing);
+          json_object_set_object_member (response, id, entry);
+        }
+    }
+  return g_steal_pointer (&response);
+}
+
+char **
+mer_store_list_conflicted (MerStore  *self,
+                           GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                       "SELECT id FROM docs WHERE conflicted = 1 ORDER BY id", error);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_set_free_func (ids, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Changes */
+
+JsonArray *
+mer_store_changes (MerStore    *self,
+                   gint64       since,
+                   gint64       limit,
+                   gboolean     all_docs,
+                   gboolean     include_docs,
+                   gint64      *last_seq,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 last = since;
+  gint64 key;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  stmt = mer_db_prepare (self->db,
+                         "SELECT doc_key, id, seq, winner, deleted, conflicted FROM docs"
+                         " WHERE seq > ? ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? limit : G_MAXINT64);
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *row = json_object_new ();
+      JsonArray *changes = json_array_new ();
+      JsonObject *change = json_object_new ();
+
+      last = sqlite3_column_int64 (stmt, 2);
+      json_object_set_int_member (row, "seq", last);
+      json_object_set_string_member (row, "id", (const char *) sqlite3_column_text (stmt, 1));
+      json_object_set_string_member (change, "rev", (const char *) sqlite3_column_text (stmt, 3));
+      json_array_add_object_element (changes, change);
+      json_object_set_array_member (row, "changes", changes);
+      if (sqlite3_column_int (stmt, 4))
+        json_object_set_boolean_member (row, "deleted", TRUE);
+      json_array_add_object_element (rows, row);
+      /* Other leaves are added below, once this statement is done. */
+      key = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (keys, key);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      gint64 doc_key = g_array_index (keys, gint64, i);
+
+      if (all_docs)
+        {
+          g_autoptr(GPtrArray) leaves = load_leaves (self, doc_key, error);
+          JsonArray *changes = json_object_get_array_member (row, "changes");
+
+          if (leaves == NULL)
+            return NULL;
+          for (guint j = 1; j < leaves->len; j++)
+            {
+              JsonObject *change = json_object_new ();
+              json_object_set_string_member (change, "rev", ((RevInfo *) g_ptr_array_index (leaves, j))->rev);
+              json_array_add_object_element (changes, change);
+            }
+        }
+      if (include_docs)
+        {
+          const char *id = json_object_get_string_member (row, "id");
+          const char *rev = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (row, "changes"), 0), "rev");
+          g_autoptr(JsonObject) body = load_body (self, doc_key, rev, NULL);
+
+          json_object_set_object_member (row, "doc",
+                                         make_doc (id, rev, json_object_has_member (row, "deleted"), body));
+        }
+    }
+
+  if (last_seq != NULL)
+    {
+      if (json_array_get_length (rows) == 0)
+        last = MIN (MAX (since, 0), mer_store_get_update_seq (self));
+      *last_seq = last;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/* ------------------------------------------------------------------ */
+/* Local documents */
+
+static gboolean
+check_local_id (const char  *id,
+                GError     **error)
+{
+  if (id == NULL || !g_str_has_prefix (id, "_local/") || id[strlen ("_local/")] == '\0')
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   "Invalid local document id: %s", id ? id : "(none)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+local_from_row (sqlite3_stmt *stmt)
+{
+  g_autoptr(JsonObject) body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 2), -1, NULL);
+  g_autofree char *rev = g_strdup_printf ("0-%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 1));
+
+  return make_doc ((const char *) sqlite3_column_text (stmt, 0), rev, FALSE, body);
+}
+
+JsonObject *
+mer_store_get_local (MerStore    *self,
+                     const char  *id,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *doc = NULL;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  if (!check_local_id (id, error))
+    return NULL;
+  stmt = mer_db_prepare (self->db, "SELECT id, rev, body FROM local_docs WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc == SQLITE_ROW)
+    doc = local_from_row (stmt);
+  else if (rc == SQLITE_DONE)
+    set_not_found (error, "missing");
+  sqlite3_reset (stmt);
+  return doc;
+}
+
+/*
+ * Writes a local document. Its revision is a plain counter "0-N"; a stale
+ * "_rev" is a conflict, as CouchDB does it, so two writers of one
+ * checkpoint notice each other.
+ */
+char *
+mer_store_put_local (MerStore    *self,
+                     JsonObject  *doc,
+                     GError     **error)
+{
+  const char *id;
+  const char *base;
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonObject) body = NULL;
+  g_autofree char *text = NULL;
+  gint64 current = 0;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (doc != NULL, NULL);
+
+  id = mer_json_get_string (doc, "_id");
+  base = mer_json_get_string (doc, "_rev");
+  if (!check_local_id (id, error))
+    return NULL;
+  if (!mer_store_begin (self, error))
+    return NULL;
+
+  stmt = mer_db_prepare (self->db, "SELECT rev FROM local_docs WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc < 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
+    current = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (current > 0)
+    {
+      g_autofree char *expected = g_strdup_printf ("0-%" G_GINT64_FORMAT, current);
+      if (g_strcmp0 (base, expected) != 0)
+        {
+          g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT,
+                               "Document update conflict.");
+          goto fail;
+        }
+    }
+
+  if (mer_json_get_bool (doc, "_deleted"))
+    {
+      stmt = mer_db_prepare (self->db, "DELETE FROM local_docs WHERE id = ?", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+      if (!mer_db_run (self->db, stmt, error) || !mer_store_commit (self, error))
+        return NULL;
+      return g_strdup ("0-0");
+    }
+
+  body = body_of (doc);
+  text = canonical_object (body);
+  stmt = mer_db_prepare (self->db, "INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, current + 1);
+  sqlite3_bind_text (stmt, 3, text, -1, SQLITE_STATIC);
+  if (!mer_db_run (self->db, stmt, error))
+    goto fail;
+  if (!mer_store_commit (self, error))
+    return NULL;
+  return g_strdup_printf ("0-%" G_GINT64_FORMAT, current + 1);
+
+fail:
+  mer_store_rollback (self);
+  return NULL;
+}
+
+gboolean
+mer_store_delete_local (MerStore    *self,
+                        const char  *id,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (!check_local_id (id, error))
+    return FALSE;
+  stmt = mer_db_prepare (self->db, "DELETE FROM local_docs WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  return mer_db_run (self->db, stmt, error);
+}
+
+JsonArray *
+mer_store_list_local (MerStore    *self,
+                      const char  *prefix,
+                      GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonArray) docs = json_array_new ();
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  stmt = mer_db_prepare (self->db,
+                         "SELECT id, rev, body FROM local_docs WHERE substr (id, 1, length (?1)) = ?1 ORDER BY id",
+                         error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, prefix ? prefix : "_local/", -1, SQLITE_STATIC);
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    json_array_add_object_element (docs, local_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&docs);
+}
+
+/* ------------------------------------------------------------------ */
+/* Integrity */
+
+/*
+ * Checks SQLite's own structures, the search index, and the invariants of
+ * the tree: every document has a leaf, its winner is one of its revisions,
+ * and every parent named is either present or was pruned (NULL).
+ */
+gboolean
+mer_store_check_integrity (MerStore  *self,
+                           GError   **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 bad;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  stmt = mer_db_prepare (self->db, "PRAGMA integrity_check", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc != SQLITE_ROW || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
+    {
+      if (rc == SQLITE_ROW)
+        g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                     "integrity check: %s", sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+
+  if (!mer_db_exec (self->db, "INSERT INTO search (search) VALUES ('integrity-check')", error))
+    {
+      g_prefix_error (error, "search index: ");
+      return FALSE;
+    }
+
+  bad = query_int (self,
+                   "SELECT count(*) FROM docs d WHERE NOT EXISTS"
+                   " (SELECT 1 FROM revs r WHERE r.doc_key = d.doc_key AND r.rev = d.winner AND r.leaf = 1)",
+                   error);
+  if (bad != 0)
+    {
+      if (bad > 0)
+        g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                     "%" G_GINT64_FORMAT " documents have a winner that is not a leaf", bad);
+      return FALSE;
+    }
+  bad = query_int (self,
+                   "SELECT count(*) FROM revs c WHERE c.parent IS NOT NULL AND NOT EXISTS"
+                   " (SELECT 1 FROM revs p WHERE p.doc_key = c.doc_key AND p.rev = c.parent AND p.leaf = 0)",
+                   error);
+  if (bad != 0)
+    {
+      if (bad > 0)
+        g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                     "%" G_GINT64_FORMAT " revisions name a parent that is missing or marked a leaf", bad);
+      return FALSE;
+    }
+  return TRUE;
+}
