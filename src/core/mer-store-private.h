@@ -6,6 +6,66 @@
 
 G_BEGIN_DECLS
 
+/* A revision as the tree holds it. */
+typedef struct
+{
+  gint64    rev_key;
+  char     *rev;
+  char     *parent;
+  gint64    pos;
+  gboolean  deleted;
+  gboolean  leaf;
+  gboolean  has_body;
+} RevInfo;
+
+#define REV_COLUMNS "rev_key, rev, parent, pos, deleted, leaf, body IS NOT NULL"
+
+void        _mer_rev_info_free          (RevInfo      *info);
+gboolean    _mer_parse_rev              (const char   *rev,
+                                         gint64       *pos,
+                                         const char  **hash);
+gboolean    _mer_set_bad_rev            (GError      **error,
+                                         const char   *rev);
+void        _mer_set_not_found          (GError      **error,
+                                         const char   *reason);
+JsonObject *_mer_body_of                (JsonObject   *doc);
+char       *_mer_canonical_object       (JsonObject   *object);
+int         _mer_compare_leaves         (gconstpointer pa,
+                                         gconstpointer pb);
+RevInfo    *_mer_rev_from_row           (sqlite3_stmt *stmt);
+GPtrArray  *_mer_ancestry               (GHashTable   *tree,
+                                         const char   *rev);
+JsonObject *_mer_revisions_object       (GHashTable   *tree,
+                                         const char   *rev);
+JsonObject *_mer_make_doc               (const char   *id,
+                                         const char   *rev,
+                                         gboolean      deleted,
+                                         JsonObject   *body);
+gint64      _mer_store_query_int        (MerStore     *self,
+                                         const char   *sql,
+                                         GError      **error);
+gint64      _mer_store_lookup_doc       (MerStore     *self,
+                                         const char   *id,
+                                         char        **winner,
+                                         gboolean     *deleted,
+                                         GError      **error);
+RevInfo    *_mer_store_lookup_rev       (MerStore     *self,
+                                         gint64        doc_key,
+                                         const char   *rev,
+                                         GError      **error);
+GPtrArray  *_mer_store_load_leaves      (MerStore     *self,
+                                         gint64        doc_key,
+                                         GError      **error);
+GHashTable *_mer_store_load_tree        (MerStore     *self,
+                                         gint64        doc_key,
+                                         GError      **error);
+JsonObject *_mer_store_load_body        (MerStore     *self,
+                                         gint64        doc_key,
+                                         const char   *rev,
+                                         GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevInfo, _mer_rev_info_free)
+
 MerDb   *_mer_store_get_db          (MerStore    *self);
 gboolean _mer_store_index_doc       (MerStore    *self,
                                      gint64       doc_key,

@@ -43,27 +43,14 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* A revision as the tree holds it. */
-typedef struct
-{
-  gint64    rev_key;
-  char     *rev;
-  char     *parent;
-  gint64    pos;
-  gboolean  deleted;
-  gboolean  leaf;
-  gboolean  has_body;
-} RevInfo;
-
-static void
-rev_info_free (RevInfo *info)
+void
+_mer_rev_info_free (RevInfo *info)
 {
   g_free (info->rev);
   g_free (info->parent);
   g_free (info);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevInfo, rev_info_free)
 
 /* ------------------------------------------------------------------ */
 /* Schema */
@@ -348,8 +335,8 @@ mer_store_set_revs_limit (MerStore *self,
     g_warning ("could not store the revision limit");
 }
 
-static gint64
-query_int (MerStore    *self,
+gint64
+_mer_store_query_int (MerStore    *self,
            const char  *sql,
            GError     **error)
 {
@@ -368,7 +355,7 @@ gint64
 mer_store_get_update_seq (MerStore *self)
 {
   g_return_val_if_fail (MER_IS_STORE (self), -1);
-  return query_int (self, "SELECT coalesce(max(seq), 0) FROM docs", NULL);
+  return _mer_store_query_int (self, "SELECT coalesce(max(seq), 0) FROM docs", NULL);
 }
 
 gint64
@@ -377,8 +364,8 @@ mer_store_get_doc_count (MerStore *self,
 {
   g_return_val_if_fail (MER_IS_STORE (self), -1);
   if (deleted)
-    return query_int (self, "SELECT count(*) FROM docs WHERE deleted = 1", NULL);
-  return query_int (self, "SELECT count(*) FROM docs WHERE deleted = 0", NULL);
+    return _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 1", NULL);
+  return _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 0", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -470,8 +457,8 @@ mer_store_rollback (MerStore *self)
 
 /* Splits "N-hash"; FALSE unless N is a positive number and hash is a
  * non-empty run of letters and digits. */
-static gboolean
-parse_rev (const char  *rev,
+gboolean
+_mer_parse_rev (const char  *rev,
            gint64      *pos,
            const char **hash)
 {
@@ -499,8 +486,8 @@ parse_rev (const char  *rev,
   return TRUE;
 }
 
-static gboolean
-set_bad_rev (GError    **error,
+gboolean
+_mer_set_bad_rev (GError    **error,
              const char *rev)
 {
   g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
@@ -529,8 +516,8 @@ compute_rev (gint64      pos,
 }
 
 /* The body of a document: every member but the underscore ones. */
-static JsonObject *
-body_of (JsonObject *doc)
+JsonObject *
+_mer_body_of (JsonObject *doc)
 {
   JsonObject *body = json_object_new ();
   JsonObjectIter iter;
@@ -544,8 +531,8 @@ body_of (JsonObject *doc)
   return body;
 }
 
-static char *
-canonical_object (JsonObject *object)
+char *
+_mer_canonical_object (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
@@ -554,8 +541,8 @@ canonical_object (JsonObject *object)
 
 /* CouchDB's order of leaves: live before deleted, then the longer path,
  * then the greater id. Negative when a wins. */
-static int
-compare_leaves (gconstpointer pa,
+int
+_mer_compare_leaves (gconstpointer pa,
                 gconstpointer pb)
 {
   const RevInfo *a = *(RevInfo * const *) pa;
@@ -571,328 +558,13 @@ compare_leaves (gconstpointer pa,
 }
 
 /* ------------------------------------------------------------------ */
-/* Reading the tree */
-
-static gint64
-lookup_doc (MerStore    *self,
-            const char  *id,
-            char       **winner,
-            gboolean    *deleted,
-            GError     **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT doc_key, winner, deleted FROM docs WHERE id = ?",
-                                       error);
-  gint64 key = 0;
-  int rc;
-
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  rc = mer_db_step (self->db, stmt, error);
-  if (rc < 0)
-    return -1;
-  if (rc == SQLITE_ROW)
-    {
-      key = sqlite3_column_int64 (stmt, 0);
-      if (winner)
-        *winner = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      if (deleted)
-        *deleted = sqlite3_column_int (stmt, 2);
-    }
-  sqlite3_reset (stmt);
-  return key;
-}
-
-static RevInfo *
-rev_from_row (sqlite3_stmt *stmt)
-{
-  RevInfo *info = g_new0 (RevInfo, 1);
-
-  info->rev_key = sqlite3_column_int64 (stmt, 0);
-  info->rev = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  info->parent = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  info->pos = sqlite3_column_int64 (stmt, 3);
-  info->deleted = sqlite3_column_int (stmt, 4);
-  info->leaf = sqlite3_column_int (stmt, 5);
-  info->has_body = sqlite3_column_int (stmt, 6);
-  return info;
-}
-
-#define REV_COLUMNS "rev_key, rev, parent, pos, deleted, leaf, body IS NOT NULL"
-
-/* Looks a revision up; NULL with no error when the tree lacks it. */
-static RevInfo *
-lookup_rev (MerStore    *self,
-            gint64       doc_key,
-            const char  *rev,
-            GError     **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND rev = ?",
-                                       error);
-  RevInfo *info = NULL;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
-  rc = mer_db_step (self->db, stmt, error);
-  if (rc == SQLITE_ROW)
-    info = rev_from_row (stmt);
-  sqlite3_reset (stmt);
-  return info;
-}
-
-/* The leaves of a document, the winner first. */
-static GPtrArray *
-load_leaves (MerStore  *self,
-             gint64     doc_key,
-             GError   **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND leaf = 1",
-                                       error);
-  g_autoptr(GPtrArray) leaves = g_ptr_array_new_with_free_func ((GDestroyNotify) rev_info_free);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (leaves, rev_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  g_ptr_array_sort (leaves, compare_leaves);
-  return g_steal_pointer (&leaves);
-}
-
-/* Every revision of a document, by revision id. */
-static GHashTable *
-load_tree (MerStore  *self,
-           gint64     doc_key,
-           GError   **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ?",
-                                       error);
-  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                      (GDestroyNotify) rev_info_free);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    {
-      RevInfo *info = rev_from_row (stmt);
-      g_hash_table_insert (tree, info->rev, info);
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&tree);
-}
-
-static JsonObject *
-load_body (MerStore    *self,
-           gint64       doc_key,
-           const char  *rev,
-           GError     **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT body FROM revs WHERE doc_key = ? AND rev = ?",
-                                       error);
-  JsonObject *body = NULL;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
-  rc = mer_db_step (self->db, stmt, error);
-  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 0),
-                                  sqlite3_column_bytes (stmt, 0), error);
-  else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, "missing");
-  sqlite3_reset (stmt);
-  return body;
-}
-
-/* The ids from @rev back to the root this replica knows, newest first. */
-static GPtrArray *
-ancestry (GHashTable *tree,
-          const char *rev)
-{
-  GPtrArray *path = g_ptr_array_new ();
-  RevInfo *info = g_hash_table_lookup (tree, rev);
-
-  while (info != NULL && path->len < 100000)
-    {
-      g_ptr_array_add (path, info);
-      info = info->parent ? g_hash_table_lookup (tree, info->parent) : NULL;
-    }
-  return path;
-}
-
-static JsonObject *
-revisions_object (GHashTable *tree,
-                  const char *rev)
-{
-  g_autoptr(GPtrArray) path = ancestry (tree, rev);
-  JsonObject *revisions = json_object_new ();
-  JsonArray *ids = json_array_new ();
-  gint64 start = 0;
-
-  for (guint i = 0; i < path->len; i++)
-    {
-      RevInfo *info = g_ptr_array_index (path, i);
-      if (i == 0)
-        start = info->pos;
-      json_array_add_string_element (ids, strchr (info->rev, '-') + 1);
-    }
-  json_object_set_int_member (revisions, "start", start);
-  json_object_set_array_member (revisions, "ids", ids);
-  return revisions;
-}
-
-/* Builds {_id, _rev, body…, _deleted?} from a stored body. */
-static JsonObject *
-make_doc (const char *id,
-          const char *rev,
-          gboolean    deleted,
-          JsonObject *body)
-{
-  JsonObject *doc = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
-
-  json_object_set_string_member (doc, "_id", id);
-  json_object_set_string_member (doc, "_rev", rev);
-  if (body != NULL)
-    {
-      json_object_iter_init (&iter, body);
-      while (json_object_iter_next (&iter, &name, &member))
-        json_object_set_member (doc, name, json_node_copy (member));
-    }
-  if (deleted)
-    json_object_set_boolean_member (doc, "_deleted", TRUE);
-  return doc;
-}
-
-static void
-set_not_found (GError    **error,
-               const char *reason)
-{
-  g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, reason);
-}
-
-JsonObject *
-mer_store_get_doc (MerStore     *self,
-                   const char   *id,
-                   const char   *rev,
-                   MerGetFlags   flags,
-                   GError      **error)
-{
-  g_autofree char *winner = NULL;
-  g_autoptr(RevInfo) info = NULL;
-  g_autoptr(JsonObject) body = NULL;
-  gboolean deleted = FALSE;
-  JsonObject *doc;
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
-
-  if (g_str_has_prefix (id, "_local/"))
-    return mer_store_get_local (self, id, error);
-
-  if (rev != NULL && !parse_rev (rev, NULL, NULL))
-    {
-      set_bad_rev (error, rev);
-      return NULL;
-    }
-  key = lookup_doc (self, id, &winner, &deleted, error);
-  if (key < 0)
-    return NULL;
-  if (key == 0)
-    {
-      set_not_found (error, "missing");
-      return NULL;
-    }
-  if (rev == NULL)
-    {
-      if (deleted)
-        {
-          set_not_found (error, "deleted");
-          return NULL;
-        }
-      rev = winner;
-    }
-
-  info = lookup_rev (self, key, rev, error);
-  if (info == NULL || !info->has_body)
-    {
-      if (error == NULL || *error == NULL)
-        set_not_found (error, "missing");
-      return NULL;
-    }
-  body = load_body (self, key, rev, error);
-  if (body == NULL)
-    return NULL;
-  doc = make_doc (id, rev, info->deleted, body);
-
-  if (flags & (MER_GET_CONFLICTS | MER_GET_DELETED_CONFLICTS))
-    {
-      g_autoptr(GPtrArray) leaves = load_leaves (self, key, error);
-      JsonArray *conflicts = json_array_new ();
-      JsonArray *deleted_conflicts = json_array_new ();
-
-      if (leaves == NULL)
-        {
-          json_array_unref (conflicts);
-          json_array_unref (deleted_conflicts);
-          json_object_unref (doc);
-          return NULL;
-        }
-      for (guint i = 1; i < leaves->len; i++)
-        {
-          RevInfo *leaf = g_ptr_array_index (leaves, i);
-          json_array_add_string_element (leaf->deleted ? deleted_conflicts : conflicts, leaf->rev);
-        }
-      if ((flags & MER_GET_CONFLICTS) && json_array_get_length (conflicts) > 0)
-        json_object_set_array_member (doc, "_conflicts", json_array_ref (conflicts));
-      if ((flags & MER_GET_DELETED_CONFLICTS) && json_array_get_length (deleted_conflicts) > 0)
-        json_object_set_array_member (doc, "_deleted_conflicts", json_array_ref (deleted_conflicts));
-      json_array_unref (conflicts);
-      json_array_unref (deleted_conflicts);
-    }
-
-  if (flags & MER_GET_REVS)
-    {
-      g_autoptr(GHashTable) tree = load_tree (self, key, error);
-      if (tree == NULL)
-        {
-          json_object_unref (doc);
-          return NULL;
-        }
-      json_object_set_object_member (doc, "_revisions", revisions_object (tree, rev));
-    }
-  return doc;
-}
-
-/* ------------------------------------------------------------------ */
 /* Writing the tree */
 
 static gint64
 next_seq (MerStore  *self,
           GError   **error)
 {
-  gint64 seq = query_int (self, "SELECT coalesce(max(seq), 0) + 1 FROM docs", error);
+  gint64 seq = _mer_store_query_int (self, "SELECT coalesce(max(seq), 0) + 1 FROM docs", error);
 
   return seq;
 }
@@ -984,7 +656,7 @@ prune (MerStore  *self,
   if (count <= self->revs_limit)
     return TRUE;
 
-  tree = load_tree (self, doc_key, error);
+  tree = _mer_store_load_tree (self, doc_key, error);
   if (tree == NULL)
     return FALSE;
   keep = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1047,7 +719,7 @@ refresh_doc (MerStore  *self,
 
   if (!prune (self, doc_key, error))
     return FALSE;
-  leaves = load_leaves (self, doc_key, error);
+  leaves = _mer_store_load_leaves (self, doc_key, error);
   if (leaves == NULL)
     return FALSE;
   g_assert (leaves->len > 0);
@@ -1058,7 +730,7 @@ refresh_doc (MerStore  *self,
 
   if (winner->has_body)
     {
-      body = load_body (self, doc_key, winner->rev, &local_error);
+      body = _mer_store_load_body (self, doc_key, winner->rev, &local_error);
       if (body == NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1121,22 +793,22 @@ write_edit (MerStore    *self,
     }
   if (json_object_has_member (doc, "_rev") && base == NULL)
     {
-      set_bad_rev (error, NULL);
+      _mer_set_bad_rev (error, NULL);
       return NULL;
     }
-  if (base != NULL && !parse_rev (base, NULL, NULL))
+  if (base != NULL && !_mer_parse_rev (base, NULL, NULL))
     {
-      set_bad_rev (error, base);
+      _mer_set_bad_rev (error, base);
       return NULL;
     }
 
-  key = lookup_doc (self, id, &winner, &winner_deleted, error);
+  key = _mer_store_lookup_doc (self, id, &winner, &winner_deleted, error);
   if (key < 0)
     return NULL;
 
   if (base != NULL)
     {
-      g_autoptr(RevInfo) info = key > 0 ? lookup_rev (self, key, base, error) : NULL;
+      g_autoptr(RevInfo) info = key > 0 ? _mer_store_lookup_rev (self, key, base, error) : NULL;
 
       if (error && *error)
         return NULL;
@@ -1160,15 +832,15 @@ write_edit (MerStore    *self,
           return NULL;
         }
       /* Writing over a deleted document continues its deleted branch. */
-      info = lookup_rev (self, key, winner, error);
+      info = _mer_store_lookup_rev (self, key, winner, error);
       if (info == NULL)
         return NULL;
       parent = g_strdup (winner);
       pos = info->pos + 1;
     }
 
-  body = body_of (doc);
-  canonical = canonical_object (body);
+  body = _mer_body_of (doc);
+  canonical = _mer_canonical_object (body);
   rev = compute_rev (pos, parent, deleted, canonical);
 
   if (key == 0)
@@ -1241,9 +913,9 @@ revision_path (JsonObject  *doc,
   const char *hash;
   gint64 pos;
 
-  if (!parse_rev (rev, &pos, &hash))
+  if (!_mer_parse_rev (rev, &pos, &hash))
     {
-      set_bad_rev (error, rev);
+      _mer_set_bad_rev (error, rev);
       return NULL;
     }
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
@@ -1274,7 +946,7 @@ revision_path (JsonObject  *doc,
                 break;
               candidate = g_strdup_printf ("%" G_GINT64_FORMAT "-%s", pos - (gint64) i,
                                            json_node_get_string (element));
-              if (!parse_rev (candidate, NULL, NULL))
+              if (!_mer_parse_rev (candidate, NULL, NULL))
                 break;
               g_ptr_array_add (path, g_steal_pointer (&candidate));
             }
@@ -1315,12 +987,12 @@ write_revision (MerStore    *self,
   if (path == NULL)
     return FALSE;
 
-  key = lookup_doc (self, id, NULL, NULL, error);
+  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
   if (key < 0)
     return FALSE;
 
-  body = body_of (doc);
-  canonical = canonical_object (body);
+  body = _mer_body_of (doc);
+  canonical = _mer_canonical_object (body);
 
   if (key == 0)
     {
@@ -1338,13 +1010,13 @@ write_revision (MerStore    *self,
       sqlite3_stmt *stmt;
       gint64 pos;
 
-      info = lookup_rev (self, key, rev, &local_error);
+      info = _mer_store_lookup_rev (self, key, rev, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      parse_rev (rev, &pos, NULL);
+      _mer_parse_rev (rev, &pos, NULL);
       if (info == NULL)
         {
           if (!insert_rev (self, key, rev, pos, parent, i == 0 ? deleted : FALSE,
@@ -1512,653 +1184,6 @@ fail:
 }
 
 /* ------------------------------------------------------------------ */
-/* Queries over the tree */
-
-JsonArray *
-mer_store_list_docs (MerStore    *self,
-                     const char  *type,
-                     GError     **error)
-{
-  sqlite3_stmt *stmt;
-  g_autoptr(JsonArray) docs = json_array_new ();
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  if (type != NULL)
-    {
-      stmt = mer_db_prepare (self->db,
-                             "SELECT d.id, d.winner, r.body FROM docs d"
-                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
-                             " WHERE d.type = ? AND d.deleted = 0 ORDER BY d.id", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
-    }
-  else
-    {
-      stmt = mer_db_prepare (self->db,
-                             "SELECT d.id, d.winner, r.body FROM docs d"
-                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
-                             " WHERE d.deleted = 0 ORDER BY d.id", error);
-      if (stmt == NULL)
-        return NULL;
-    }
-
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    {
-      g_autoptr(JsonObject) body = NULL;
-
-      if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
-        continue;
-      body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 2), -1, NULL);
-      if (body == NULL)
-        continue;
-      json_array_add_object_element (docs, make_doc ((const char *) sqlite3_column_text (stmt, 0),
-                                                     (const char *) sqlite3_column_text (stmt, 1),
-                                                     FALSE, body));
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&docs);
-}
-
-static char **
-leaf_strv (GPtrArray *leaves,
-           gboolean   include_deleted,
-           gboolean   skip_winner)
-{
-  GPtrArray *out = g_ptr_array_new ();
-
-  for (guint i = skip_winner ? 1 : 0; i < leaves->len; i++)
-    {
-      RevInfo *leaf = g_ptr_array_index (leaves, i);
-      if (include_deleted || !leaf->deleted)
-        g_ptr_array_add (out, g_strdup (leaf->rev));
-    }
-  g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (out, FALSE);
-}
-
-char **
-mer_store_get_leaf_revs (MerStore    *self,
-                         const char  *id,
-                         gboolean     include_deleted,
-                         GError     **error)
-{
-  g_autoptr(GPtrArray) leaves = NULL;
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        set_not_found (error, "missing");
-      return NULL;
-    }
-  leaves = load_leaves (self, key, error);
-  if (leaves == NULL)
-    return NULL;
-  return leaf_strv (leaves, include_deleted, FALSE);
-}
-
-/* The live leaves that lost: CouchDB's "_conflicts". */
-char **
-mer_store_get_conflicts (MerStore    *self,
-                         const char  *id,
-                         GError     **error)
-{
-  g_autoptr(GPtrArray) leaves = NULL;
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        set_not_found (error, "missing");
-      return NULL;
-    }
-  leaves = load_leaves (self, key, error);
-  if (leaves == NULL)
-    return NULL;
-  return leaf_strv (leaves, FALSE, TRUE);
-}
-
-/*
- * The nearest revision that both @rev_a and @rev_b descend from and whose
- * body this replica kept: the base of a three-way merge.
- */
-char *
-mer_store_common_ancestor (MerStore    *self,
-                           const char  *id,
-                           const char  *rev_a,
-                           const char  *rev_b,
-                           GError     **error)
-{
-  g_autoptr(GHashTable) tree = NULL;
-  g_autoptr(GPtrArray) path_a = NULL;
-  g_autoptr(GPtrArray) path_b = NULL;
-  g_autoptr(GHashTable) in_a = NULL;
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        set_not_found (error, "missing");
-      return NULL;
-    }
-  tree = load_tree (self, key, error);
-  if (tree == NULL)
-    return NULL;
-  path_a = ancestry (tree, rev_a);
-  path_b = ancestry (tree, rev_b);
-  in_a = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < path_a->len; i++)
-    g_hash_table_add (in_a, ((RevInfo *) g_ptr_array_index (path_a, i))->rev);
-  for (guint i = 0; i < path_b->len; i++)
-    {
-      RevInfo *info = g_ptr_array_index (path_b, i);
-      if (g_hash_table_contains (in_a, info->rev) && info->has_body)
-        return g_strdup (info->rev);
-    }
-  return NULL;
-}
-
-/* The revisions from @rev (the winner by default) back to the oldest this
- * replica kept a body for, newest first: the page history. */
-JsonArray *
-mer_store_get_history (MerStore    *self,
-                       const char  *id,
-                       const char  *rev,
-                       GError     **error)
-{
-  g_autoptr(GHashTable) tree = NULL;
-  g_autoptr(GPtrArray) path = NULL;
-  g_autoptr(JsonArray) history = json_array_new ();
-  g_autofree char *winner = NULL;
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = lookup_doc (self, id, &winner, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        set_not_found (error, "missing");
-      return NULL;
-    }
-  tree = load_tree (self, key, error);
-  if (tree == NULL)
-    return NULL;
-  path = ancestry (tree, rev ? rev : winner);
-  for (guint i = 0; i < path->len; i++)
-    {
-      RevInfo *info = g_ptr_array_index (path, i);
-      g_autoptr(JsonObject) body = NULL;
-
-      if (!info->has_body)
-        continue;
-      body = load_body (self, key, info->rev, error);
-      if (body == NULL)
-        return NULL;
-      json_array_add_object_element (history, make_doc (id, info->rev, info->deleted, body));
-    }
-  return g_steal_pointer (&history);
-}
-
-/*
- * CouchDB's open_revs: the requested revisions (all leaves when @revs is
- * NULL) with their ancestry. With @latest, a revision that has been built
- * on is answered with the leaves that descend from it.
- */
-JsonArray *
-mer_store_open_revs (MerStore            *self,
-                     const char          *id,
-                     const char * const  *revs,
-                     gboolean             latest,
-                     GError             **error)
-{
-  g_autoptr(JsonArray) results = json_array_new ();
-  g_autoptr(GHashTable) tree = NULL;
-  g_autoptr(GPtrArray) leaves = NULL;
-  g_autoptr(GHashTable) sent = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 key;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = lookup_doc (self, id, NULL, NULL, error);
-  if (key < 0)
-    return NULL;
-  if (key > 0)
-    {
-      tree = load_tree (self, key, error);
-      leaves = load_leaves (self, key, error);
-      if (tree == NULL || leaves == NULL)
-        return NULL;
-    }
-
-  for (guint r = 0; revs == NULL ? (leaves && r < leaves->len) : revs[r] != NULL; r++)
-    {
-      const char *wanted = revs == NULL ? ((RevInfo *) g_ptr_array_index (leaves, r))->rev : revs[r];
-      g_autoptr(GPtrArray) answer = g_ptr_array_new ();
-      RevInfo *info = tree ? g_hash_table_lookup (tree, wanted) : NULL;
-
-      if (info != NULL && latest && !info->leaf)
-        {
-          for (guint i = 0; i < leaves->len; i++)
-            {
-              RevInfo *leaf = g_ptr_array_index (leaves, i);
-              g_autoptr(GPtrArray) path = ancestry (tree, leaf->rev);
-
-              for (guint j = 0; j < path->len; j++)
-                if (g_ptr_array_index (path, j) == info)
-                  {
-                    g_ptr_array_add (answer, leaf);
-                    break;
-                  }
-            }
-        }
-      else if (info != NULL)
-        g_ptr_array_add (answer, info);
-
-      if (answer->len == 0 || !((RevInfo *) g_ptr_array_index (answer, 0))->has_body)
-        {
-          JsonObject *missing = json_object_new ();
-          json_object_set_string_member (missing, "missing", wanted);
-          json_array_add_object_element (results, missing);
-          continue;
-        }
-      for (guint i = 0; i < answer->len; i++)
-        {
-          RevInfo *found = g_ptr_array_index (answer, i);
-          g_autoptr(JsonObject) body = NULL;
-          JsonObject *doc;
-          JsonObject *ok;
-
-          if (g_hash_table_contains (sent, found->rev) || !found->has_body)
-            continue;
-          g_hash_table_add (sent, found->rev);
-          body = load_body (self, key, found->rev, error);
-          if (body == NULL)
-            return NULL;
-          doc = make_doc (id, found->rev, found->deleted, body);
-          json_object_set_object_member (doc, "_revisions", revisions_object (tree, found->rev));
-          ok = json_object_new ();
-          json_object_set_object_member (ok, "ok", doc);
-          json_array_add_object_element (results, ok);
-        }
-    }
-  return g_steal_pointer (&results);
-}
-
-/*
- * CouchDB's _revs_diff: of the revisions offered, those this replica does
- * not hold with a body. A revision known only as a bodiless ancestor is
- * asked for too, so that history and merges have what they need.
- */
-JsonObject *
-mer_store_revs_diff (MerStore    *self,
-                     JsonObject  *request,
-                     GError     **error)
-{
-  g_autoptr(JsonObject) response = json_object_new ();
-  JsonObjectIter iter;
-  const char *id;
-  JsonNode *node;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-  g_return_val_if_fail (request != NULL, NULL);
-
-  json_object_iter_init (&iter, request);
-  while (json_object_iter_next (&iter, &id, &node))
-    {
-      JsonArray *offered;
-      JsonArray *missing = NULL;
-      gint64 key;
-
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        {
-          g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
-                       "revs_diff: the revisions of %s must be an array", id);
-          return NULL;
-        }
-      offered = json_node_get_array (node);
-      key = lookup_doc (self, id, NULL, NULL, error);
-      if (key < 0)
-        return NULL;
-      for (guint i = 0; i < json_array_get_length (offered); i++)
-        {
-          JsonNode *element = json_array_get_element (offered, i);
-          const char *rev;
-          g_autoptr(RevInfo) info = NULL;
-          g_autoptr(GError) local_error = NULL;
-
-          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-            {
-              g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
-                           "revs_diff: revisions of %s must be strings", id);
-              return NULL;
-            }
-          rev = json_node_get_string (element);
-          if (key > 0)
-            {
-              info = lookup_rev (self, key, rev, &local_error);
-              if (local_error != NULL)
-                {
-                  g_propagate_error (error, g_steal_pointer (&local_error));
-                  return NULL;
-                }
-            }
-          if (info != NULL && info->has_body)
-            continue;
-          if (missing == NULL)
-            missing = json_array_new ();
-          json_array_add_string_element (missing, rev);
-        }
-      if (missing != NULL)
-        {
-          JsonObject *entry = json_object_new ();
-          json_object_set_array_member (entry, "missing", missing);
-          json_object_set_object_member (response, id, entry);
-        }
-    }
-  return g_steal_pointer (&response);
-}
-
-char **
-mer_store_list_conflicted (MerStore  *self,
-                           GError   **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                       "SELECT id FROM docs WHERE conflicted = 1 ORDER BY id", error);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  g_ptr_array_add (ids, NULL);
-  g_ptr_array_set_free_func (ids, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
-}
-
-/* ------------------------------------------------------------------ */
-/* Changes */
-
-JsonArray *
-mer_store_changes (MerStore    *self,
-                   gint64       since,
-                   gint64       limit,
-                   gboolean     all_docs,
-                   gboolean     include_docs,
-                   gint64      *last_seq,
-                   GError     **error)
-{
-  sqlite3_stmt *stmt;
-  g_autoptr(JsonArray) rows = json_array_new ();
-  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 last = since;
-  gint64 key;
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  stmt = mer_db_prepare (self->db,
-                         "SELECT doc_key, id, seq, winner, deleted, conflicted FROM docs"
-                         " WHERE seq > ? ORDER BY seq LIMIT ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, since);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? limit : G_MAXINT64);
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *row = json_object_new ();
-      JsonArray *changes = json_array_new ();
-      JsonObject *change = json_object_new ();
-
-      last = sqlite3_column_int64 (stmt, 2);
-      json_object_set_int_member (row, "seq", last);
-      json_object_set_string_member (row, "id", (const char *) sqlite3_column_text (stmt, 1));
-      json_object_set_string_member (change, "rev", (const char *) sqlite3_column_text (stmt, 3));
-      json_array_add_object_element (changes, change);
-      json_object_set_array_member (row, "changes", changes);
-      if (sqlite3_column_int (stmt, 4))
-        json_object_set_boolean_member (row, "deleted", TRUE);
-      json_array_add_object_element (rows, row);
-      /* Other leaves are added below, once this statement is done. */
-      key = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (keys, key);
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-
-  for (guint i = 0; i < keys->len; i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      gint64 doc_key = g_array_index (keys, gint64, i);
-
-      if (all_docs)
-        {
-          g_autoptr(GPtrArray) leaves = load_leaves (self, doc_key, error);
-          JsonArray *changes = json_object_get_array_member (row, "changes");
-
-          if (leaves == NULL)
-            return NULL;
-          for (guint j = 1; j < leaves->len; j++)
-            {
-              JsonObject *change = json_object_new ();
-              json_object_set_string_member (change, "rev", ((RevInfo *) g_ptr_array_index (leaves, j))->rev);
-              json_array_add_object_element (changes, change);
-            }
-        }
-      if (include_docs)
-        {
-          const char *id = json_object_get_string_member (row, "id");
-          const char *rev = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (row, "changes"), 0), "rev");
-          g_autoptr(JsonObject) body = load_body (self, doc_key, rev, NULL);
-
-          json_object_set_object_member (row, "doc",
-                                         make_doc (id, rev, json_object_has_member (row, "deleted"), body));
-        }
-    }
-
-  if (last_seq != NULL)
-    {
-      if (json_array_get_length (rows) == 0)
-        last = MIN (MAX (since, 0), mer_store_get_update_seq (self));
-      *last_seq = last;
-    }
-  return g_steal_pointer (&rows);
-}
-
-/* ------------------------------------------------------------------ */
-/* Local documents */
-
-static gboolean
-check_local_id (const char  *id,
-                GError     **error)
-{
-  if (id == NULL || !g_str_has_prefix (id, "_local/") || id[strlen ("_local/")] == '\0')
-    {
-      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
-                   "Invalid local document id: %s", id ? id : "(none)");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static JsonObject *
-local_from_row (sqlite3_stmt *stmt)
-{
-  g_autoptr(JsonObject) body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 2), -1, NULL);
-  g_autofree char *rev = g_strdup_printf ("0-%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 1));
-
-  return make_doc ((const char *) sqlite3_column_text (stmt, 0), rev, FALSE, body);
-}
-
-JsonObject *
-mer_store_get_local (MerStore    *self,
-                     const char  *id,
-                     GError     **error)
-{
-  sqlite3_stmt *stmt;
-  JsonObject *doc = NULL;
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  if (!check_local_id (id, error))
-    return NULL;
-  stmt = mer_db_prepare (self->db, "SELECT id, rev, body FROM local_docs WHERE id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  rc = mer_db_step (self->db, stmt, error);
-  if (rc == SQLITE_ROW)
-    doc = local_from_row (stmt);
-  else if (rc == SQLITE_DONE)
-    set_not_found (error, "missing");
-  sqlite3_reset (stmt);
-  return doc;
-}
-
-/*
- * Writes a local document. Its revision is a plain counter "0-N"; a stale
- * "_rev" is a conflict, as CouchDB does it, so two writers of one
- * checkpoint notice each other.
- */
-char *
-mer_store_put_local (MerStore    *self,
-                     JsonObject  *doc,
-                     GError     **error)
-{
-  const char *id;
-  const char *base;
-  sqlite3_stmt *stmt;
-  g_autoptr(JsonObject) body = NULL;
-  g_autofree char *text = NULL;
-  gint64 current = 0;
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-  g_return_val_if_fail (doc != NULL, NULL);
-
-  id = mer_json_get_string (doc, "_id");
-  base = mer_json_get_string (doc, "_rev");
-  if (!check_local_id (id, error))
-    return NULL;
-  if (!mer_store_begin (self, error))
-    return NULL;
-
-  stmt = mer_db_prepare (self->db, "SELECT rev FROM local_docs WHERE id = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  rc = mer_db_step (self->db, stmt, error);
-  if (rc < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    current = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (current > 0)
-    {
-      g_autofree char *expected = g_strdup_printf ("0-%" G_GINT64_FORMAT, current);
-      if (g_strcmp0 (base, expected) != 0)
-        {
-          g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT,
-                               "Document update conflict.");
-          goto fail;
-        }
-    }
-
-  if (mer_json_get_bool (doc, "_deleted"))
-    {
-      stmt = mer_db_prepare (self->db, "DELETE FROM local_docs WHERE id = ?", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (!mer_db_run (self->db, stmt, error) || !mer_store_commit (self, error))
-        return NULL;
-      return g_strdup ("0-0");
-    }
-
-  body = body_of (doc);
-  text = canonical_object (body);
-  stmt = mer_db_prepare (self->db, "INSERT OR REPLACE INTO local_docs (id, rev, body) VALUES (?, ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, current + 1);
-  sqlite3_bind_text (stmt, 3, text, -1, SQLITE_STATIC);
-  if (!mer_db_run (self->db, stmt, error))
-    goto fail;
-  if (!mer_store_commit (self, error))
-    return NULL;
-  return g_strdup_printf ("0-%" G_GINT64_FORMAT, current + 1);
-
-fail:
-  mer_store_rollback (self);
-  return NULL;
-}
-
-gboolean
-mer_store_delete_local (MerStore    *self,
-                        const char  *id,
-                        GError     **error)
-{
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
-
-  if (!check_local_id (id, error))
-    return FALSE;
-  stmt = mer_db_prepare (self->db, "DELETE FROM local_docs WHERE id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  return mer_db_run (self->db, stmt, error);
-}
-
-JsonArray *
-mer_store_list_local (MerStore    *self,
-                      const char  *prefix,
-                      GError     **error)
-{
-  sqlite3_stmt *stmt;
-  g_autoptr(JsonArray) docs = json_array_new ();
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  stmt = mer_db_prepare (self->db,
-                         "SELECT id, rev, body FROM local_docs WHERE substr (id, 1, length (?1)) = ?1 ORDER BY id",
-                         error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, prefix ? prefix : "_local/", -1, SQLITE_STATIC);
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    json_array_add_object_element (docs, local_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&docs);
-}
-
-/* ------------------------------------------------------------------ */
 /* Integrity */
 
 /*
@@ -2196,7 +1221,7 @@ mer_store_check_integrity (MerStore  *self,
       return FALSE;
     }
 
-  bad = query_int (self,
+  bad = _mer_store_query_int (self,
                    "SELECT count(*) FROM docs d WHERE NOT EXISTS"
                    " (SELECT 1 FROM revs r WHERE r.doc_key = d.doc_key AND r.rev = d.winner AND r.leaf = 1)",
                    error);
@@ -2207,7 +1232,7 @@ mer_store_check_integrity (MerStore  *self,
                      "%" G_GINT64_FORMAT " documents have a winner that is not a leaf", bad);
       return FALSE;
     }
-  bad = query_int (self,
+  bad = _mer_store_query_int (self,
                    "SELECT count(*) FROM revs c WHERE c.parent IS NOT NULL AND NOT EXISTS"
                    " (SELECT 1 FROM revs p WHERE p.doc_key = c.doc_key AND p.rev = c.parent AND p.leaf = 0)",
                    error);

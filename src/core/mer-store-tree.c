@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-store.h"
+#include "mer-store-private.h"
+#include "mer-db.h"
+#include "mer-json.h"
+
+#include <string.h>
+
+/*
+ * Questions asked of the revision trees and the changes feed: leaves and
+ * conflicts, history and common ancestors, and what the replication
+ * protocol asks (open_revs, _revs_diff, _changes).
+ */
+
+gint64
+_mer_store_lookup_doc (MerStore    *self,
+            const char  *id,
+            char       **winner,
+            gboolean    *deleted,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT doc_key, winner, deleted FROM docs WHERE id = ?",
+                                       error);
+  gint64 key = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  rc = mer_db_step (_mer_store_get_db (self), stmt, error);
+  if (rc < 0)
+    return -1;
+  if (rc == SQLITE_ROW)
+    {
+      key = sqlite3_column_int64 (stmt, 0);
+      if (winner)
+        *winner = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      if (deleted)
+        *deleted = sqlite3_column_int (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  return key;
+}
+
+RevInfo *
+_mer_rev_from_row (sqlite3_stmt *stmt)
+{
+  RevInfo *info = g_new0 (RevInfo, 1);
+
+  info->rev_key = sqlite3_column_int64 (stmt, 0);
+  info->rev = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  info->parent = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  info->pos = sqlite3_column_int64 (stmt, 3);
+  info->deleted = sqlite3_column_int (stmt, 4);
+  info->leaf = sqlite3_column_int (stmt, 5);
+  info->has_body = sqlite3_column_int (stmt, 6);
+  return info;
+}
+
+/* Looks a revision up; NULL with no error when the tree lacks it. */
+RevInfo *
+_mer_store_lookup_rev (MerStore    *self,
+            gint64       doc_key,
+            const char  *rev,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND rev = ?",
+                                       error);
+  RevInfo *info = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  rc = mer_db_step (_mer_store_get_db (self), stmt, error);
+  if (rc == SQLITE_ROW)
+    info = _mer_rev_from_row (stmt);
+  sqlite3_reset (stmt);
+  return info;
+}
+
+/* The leaves of a document, the winner first. */
+GPtrArray *
+_mer_store_load_leaves (MerStore  *self,
+             gint64     doc_key,
+             GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ? AND leaf = 1",
+                                       error);
+  g_autoptr(GPtrArray) leaves = g_ptr_array_new_with_free_func ((GDestroyNotify) _mer_rev_info_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (leaves, _mer_rev_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  g_ptr_array_sort (leaves, _mer_compare_leaves);
+  return g_steal_pointer (&leaves);
+}
+
+/* Every revision of a document, by revision id. */
+GHashTable *
+_mer_store_load_tree (MerStore  *self,
+           gint64     doc_key,
+           GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ?",
+                                       error);
+  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) _mer_rev_info_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    {
+      RevInfo *info = _mer_rev_from_row (stmt);
+      g_hash_table_insert (tree, info->rev, info);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&tree);
+}
+
+JsonObject *
+_mer_store_load_body (MerStore    *self,
+           gint64       doc_key,
+           const char  *rev,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT body FROM revs WHERE doc_key = ? AND rev = ?",
+                                       error);
+  JsonObject *body = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  rc = mer_db_step (_mer_store_get_db (self), stmt, error);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 0),
+                                  sqlite3_column_bytes (stmt, 0), error);
+  else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, "missing");
+  sqlite3_reset (stmt);
+  return body;
+}
+
+/* The ids from @rev back to the root this replica knows, newest first. */
+GPtrArray *
+_mer_ancestry (GHashTable *tree,
+          const char *rev)
+{
+  GPtrArray *path = g_ptr_array_new ();
+  RevInfo *info = g_hash_table_lookup (tree, rev);
+
+  while (info != NULL && path->len < 100000)
+    {
+      g_ptr_array_add (path, info);
+      info = info->parent ? g_hash_table_lookup (tree, info->parent) : NULL;
+    }
+  return path;
+}
+
+JsonObject *
+_mer_revisions_object (GHashTable *tree,
+                  const char *rev)
+{
+  g_autoptr(GPtrArray) path = _mer_ancestry (tree, rev);
+  JsonObject *revisions = json_object_new ();
+  JsonArray *ids = json_array_new ();
+  gint64 start = 0;
+
+  for (guint i = 0; i < path->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path, i);
+      if (i == 0)
+        start = info->pos;
+      json_array_add_string_element (ids, strchr (info->rev, '-') + 1);
+    }
+  json_object_set_int_member (revisions, "start", start);
+  json_object_set_array_member (revisions, "ids", ids);
+  return revisions;
+}
+
+/* Builds {_id, _rev, body…, _deleted?} from a stored body. */
+JsonObject *
+_mer_make_doc (const char *id,
+          const char *rev,
+          gboolean    deleted,
+          JsonObject *body)
+{
+  JsonObject *doc = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_set_string_member (doc, "_id", id);
+  json_object_set_string_member (doc, "_rev", rev);
+  if (body != NULL)
+    {
+      json_object_iter_init (&iter, body);
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (doc, name, json_node_copy (member));
+    }
+  if (deleted)
+    json_object_set_boolean_member (doc, "_deleted", TRUE);
+  return doc;
+}
+
+void
+_mer_set_not_found (GError    **error,
+               const char *reason)
+{
+  g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, reason);
+}
+
+JsonObject *
+mer_store_get_doc (MerStore     *self,
+                   const char   *id,
+                   const char   *rev,
+                   MerGetFlags   flags,
+                   GError      **error)
+{
+  g_autofree char *winner = NULL;
+  g_autoptr(RevInfo) info = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  gboolean deleted = FALSE;
+  JsonObject *doc;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (g_str_has_prefix (id, "_local/"))
+    return mer_store_get_local (self, id, error);
+
+  if (rev != NULL && !_mer_parse_rev (rev, NULL, NULL))
+    {
+      _mer_set_bad_rev (error, rev);
+      return NULL;
+    }
+  key = _mer_store_lookup_doc (self, id, &winner, &deleted, error);
+  if (key < 0)
+    return NULL;
+  if (key == 0)
+    {
+      _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  if (rev == NULL)
+    {
+      if (deleted)
+        {
+          _mer_set_not_found (error, "deleted");
+          return NULL;
+        }
+      rev = winner;
+    }
+
+  info = _mer_store_lookup_rev (self, key, rev, error);
+  if (info == NULL || !info->has_body)
+    {
+      if (error == NULL || *error == NULL)
+        _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  body = _mer_store_load_body (self, key, rev, error);
+  if (body == NULL)
+    return NULL;
+  doc = _mer_make_doc (id, rev, info->deleted, body);
+
+  if (flags & (MER_GET_CONFLICTS | MER_GET_DELETED_CONFLICTS))
+    {
+      g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, key, error);
+      JsonArray *conflicts = json_array_new ();
+      JsonArray *deleted_conflicts = json_array_new ();
+
+      if (leaves == NULL)
+        {
+          json_array_unref (conflicts);
+          json_array_unref (deleted_conflicts);
+          json_object_unref (doc);
+          return NULL;
+        }
+      for (guint i = 1; i < leaves->len; i++)
+        {
+          RevInfo *leaf = g_ptr_array_index (leaves, i);
+          json_array_add_string_element (leaf->deleted ? deleted_conflicts : conflicts, leaf->rev);
+        }
+      if ((flags & MER_GET_CONFLICTS) && json_array_get_length (conflicts) > 0)
+        json_object_set_array_member (doc, "_conflicts", json_array_ref (conflicts));
+      if ((flags & MER_GET_DELETED_CONFLICTS) && json_array_get_length (deleted_conflicts) > 0)
+        json_object_set_array_member (doc, "_deleted_conflicts", json_array_ref (deleted_conflicts));
+      json_array_unref (conflicts);
+      json_array_unref (deleted_conflicts);
+    }
+
+  if (flags & MER_GET_REVS)
+    {
+      g_autoptr(GHashTable) tree = _mer_store_load_tree (self, key, error);
+      if (tree == NULL)
+        {
+          json_object_unref (doc);
+          return NULL;
+        }
+      json_object_set_object_member (doc, "_revisions", _mer_revisions_object (tree, rev));
+    }
+  return doc;
+}
+
+JsonArray *
+mer_store_list_docs (MerStore    *self,
+                     const char  *type,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonArray) docs = json_array_new ();
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  if (type != NULL)
+    {
+      stmt = mer_db_prepare (_mer_store_get_db (self),
+                             "SELECT d.id, d.winner, r.body FROM docs d"
+                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
+                             " WHERE d.type = ? AND d.deleted = 0 ORDER BY d.id", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+    }
+  else
+    {
+      stmt = mer_db_prepare (_mer_store_get_db (self),
+                             "SELECT d.id, d.winner, r.body FROM docs d"
+                             " JOIN revs r ON r.doc_key = d.doc_key AND r.rev = d.winner"
+                             " WHERE d.deleted = 0 ORDER BY d.id", error);
+      if (stmt == NULL)
+        return NULL;
+    }
+
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) body = NULL;
+
+      if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+        continue;
+      body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 2), -1, NULL);
+      if (body == NULL)
+        continue;
+      json_array_add_object_element (docs, _mer_make_doc ((const char *) sqlite3_column_text (stmt, 0),
+                                                     (const char *) sqlite3_column_text (stmt, 1),
+                                                     FALSE, body));
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&docs);
+}
+
+static char **
+leaf_strv (GPtrArray *leaves,
+           gboolean   include_deleted,
+           gboolean   skip_winner)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  for (guint i = skip_winner ? 1 : 0; i < leaves->len; i++)
+    {
+      RevInfo *leaf = g_ptr_array_index (leaves, i);
+      if (include_deleted || !leaf->deleted)
+        g_ptr_array_add (out, g_strdup (leaf->rev));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+char **
+mer_store_get_leaf_revs (MerStore    *self,
+                         const char  *id,
+                         gboolean     include_deleted,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  leaves = _mer_store_load_leaves (self, key, error);
+  if (leaves == NULL)
+    return NULL;
+  return leaf_strv (leaves, include_deleted, FALSE);
+}
+
+/* The live leaves that lost: CouchDB's "_conflicts". */
+char **
+mer_store_get_conflicts (MerStore    *self,
+                         const char  *id,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  leaves = _mer_store_load_leaves (self, key, error);
+  if (leaves == NULL)
+    return NULL;
+  return leaf_strv (leaves, FALSE, TRUE);
+}
+
+/*
+ * The nearest revision that both @rev_a and @rev_b descend from and whose
+ * body this replica kept: the base of a three-way merge.
+ */
+char *
+mer_store_common_ancestor (MerStore    *self,
+                           const char  *id,
+                           const char  *rev_a,
+                           const char  *rev_b,
+                           GError     **error)
+{
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) path_a = NULL;
+  g_autoptr(GPtrArray) path_b = NULL;
+  g_autoptr(GHashTable) in_a = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  tree = _mer_store_load_tree (self, key, error);
+  if (tree == NULL)
+    return NULL;
+  path_a = _mer_ancestry (tree, rev_a);
+  path_b = _mer_ancestry (tree, rev_b);
+  in_a = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < path_a->len; i++)
+    g_hash_table_add (in_a, ((RevInfo *) g_ptr_array_index (path_a, i))->rev);
+  for (guint i = 0; i < path_b->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path_b, i);
+      if (g_hash_table_contains (in_a, info->rev) && info->has_body)
+        return g_strdup (info->rev);
+    }
+  return NULL;
+}
+
+/* The revisions from @rev (the winner by default) back to the oldest this
+ * replica kept a body for, newest first: the page history. */
+JsonArray *
+mer_store_get_history (MerStore    *self,
+                       const char  *id,
+                       const char  *rev,
+                       GError     **error)
+{
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) path = NULL;
+  g_autoptr(JsonArray) history = json_array_new ();
+  g_autofree char *winner = NULL;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = _mer_store_lookup_doc (self, id, &winner, NULL, error);
+  if (key <= 0)
+    {
+      if (key == 0)
+        _mer_set_not_found (error, "missing");
+      return NULL;
+    }
+  tree = _mer_store_load_tree (self, key, error);
+  if (tree == NULL)
+    return NULL;
+  path = _mer_ancestry (tree, rev ? rev : winner);
+  for (guint i = 0; i < path->len; i++)
+    {
+      RevInfo *info = g_ptr_array_index (path, i);
+      g_autoptr(JsonObject) body = NULL;
+
+      if (!info->has_body)
+        continue;
+      body = _mer_store_load_body (self, key, info->rev, error);
+      if (body == NULL)
+        return NULL;
+      json_array_add_object_element (history, _mer_make_doc (id, info->rev, info->deleted, body));
+    }
+  return g_steal_pointer (&history);
+}
+
+/*
+ * CouchDB's open_revs: the requested revisions (all leaves when @revs is
+ * NULL) with their ancestry. With @latest, a revision that has been built
+ * on is answered with the leaves that descend from it.
+ */
+JsonArray *
+mer_store_open_revs (MerStore            *self,
+                     const char          *id,
+                     const char * const  *revs,
+                     gboolean             latest,
+                     GError             **error)
+{
+  g_autoptr(JsonArray) results = json_array_new ();
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) leaves = NULL;
+  g_autoptr(GHashTable) sent = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+  if (key < 0)
+    return NULL;
+  if (key > 0)
+    {
+      tree = _mer_store_load_tree (self, key, error);
+      leaves = _mer_store_load_leaves (self, key, error);
+      if (tree == NULL || leaves == NULL)
+        return NULL;
+    }
+
+  for (guint r = 0; revs == NULL ? (leaves && r < leaves->len) : revs[r] != NULL; r++)
+    {
+      const char *wanted = revs == NULL ? ((RevInfo *) g_ptr_array_index (leaves, r))->rev : revs[r];
+      g_autoptr(GPtrArray) answer = g_ptr_array_new ();
+      RevInfo *info = tree ? g_hash_table_lookup (tree, wanted) : NULL;
+
+      if (info != NULL && latest && !info->leaf)
+        {
+          for (guint i = 0; i < leaves->len; i++)
+            {
+              RevInfo *leaf = g_ptr_array_index (leaves, i);
+              g_autoptr(GPtrArray) path = _mer_ancestry (tree, leaf->rev);
+
+              for (guint j = 0; j < path->len; j++)
+                if (g_ptr_array_index (path, j) == info)
+                  {
+                    g_ptr_array_add (answer, leaf);
+                    break;
+                  }
+            }
+        }
+      else if (info != NULL)
+        g_ptr_array_add (answer, info);
+
+      if (answer->len == 0 || !((RevInfo *) g_ptr_array_index (answer, 0))->has_body)
+        {
+          JsonObject *missing = json_object_new ();
+          json_object_set_string_member (missing, "missing", wanted);
+          json_array_add_object_element (results, missing);
+          continue;
+        }
+      for (guint i = 0; i < answer->len; i++)
+        {
+          RevInfo *found = g_ptr_array_index (answer, i);
+          g_autoptr(JsonObject) body = NULL;
+          JsonObject *doc;
+          JsonObject *ok;
+
+          if (g_hash_table_contains (sent, found->rev) || !found->has_body)
+            continue;
+          g_hash_table_add (sent, found->rev);
+          body = _mer_store_load_body (self, key, found->rev, error);
+          if (body == NULL)
+            return NULL;
+          doc = _mer_make_doc (id, found->rev, found->deleted, body);
+          json_object_set_object_member (doc, "_revisions", _mer_revisions_object (tree, found->rev));
+          ok = json_object_new ();
+          json_object_set_object_member (ok, "ok", doc);
+          json_array_add_object_element (results, ok);
+        }
+    }
+  return g_steal_pointer (&results);
+}
+
+/*
+ * CouchDB's _revs_diff: of the revisions offered, those this replica does
+ * not hold with a body. A revision known only as a bodiless ancestor is
+ * asked for too, so that history and merges have what they need.
+ */
+JsonObject *
+mer_store_revs_diff (MerStore    *self,
+                     JsonObject  *request,
+                     GError     **error)
+{
+  g_autoptr(JsonObject) response = json_object_new ();
+  JsonObjectIter iter;
+  const char *id;
+  JsonNode *node;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &id, &node))
+    {
+      JsonArray *offered;
+      JsonArray *missing = NULL;
+      gint64 key;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                       "revs_diff: the revisions of %s must be an array", id);
+          return NULL;
+        }
+      offered = json_node_get_array (node);
+      key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+      if (key < 0)
+        return NULL;
+      for (guint i = 0; i < json_array_get_length (offered); i++)
+        {
+          JsonNode *element = json_array_get_element (offered, i);
+          const char *rev;
+          g_autoptr(RevInfo) info = NULL;
+          g_autoptr(GError) local_error = NULL;
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+            {
+              g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                           "revs_diff: revisions of %s must be strings", id);
+              return NULL;
+            }
+          rev = json_node_get_string (element);
+          if (key > 0)
+            {
+              info = _mer_store_lookup_rev (self, key, rev, &local_error);
+              if (local_error != NULL)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return NULL;
+                }
+            }
+          if (info != NULL && info->has_body)
+            continue;
+          if (missing == NULL)
+            missing = json_array_new ();
+          json_array_add_string_element (missing, rev);
+        }
+      if (missing != NULL)
+        {
+          JsonObject *entry = json_object_new ();
+          json_object_set_array_member (entry, "missing", missing);
+          json_object_set_object_member (response, id, entry);
+        }
+    }
+  return g_steal_pointer (&response);
+}
+
+char **
+mer_store_list_conflicted (MerStore  *self,
+                           GError   **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT id FROM docs WHERE conflicted = 1 ORDER BY id", error);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_set_free_func (ids, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Changes */
+
+JsonArray *
+mer_store_changes (MerStore    *self,
+                   gint64       since,
+                   gint64       limit,
+                   gboolean     all_docs,
+                   gboolean     include_docs,
+                   gint64      *last_seq,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 last = since;
+  gint64 key;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  stmt = mer_db_prepare (_mer_store_get_db (self),
+                         "SELECT doc_key, id, seq, winner, deleted, conflicted FROM docs"
+                         " WHERE seq > ? ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? limit : G_MAXINT64);
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *row = json_object_new ();
+      JsonArray *changes = json_array_new ();
+      JsonObject *change = json_object_new ();
+
+      last = sqlite3_column_int64 (stmt, 2);
+      json_object_set_int_member (row, "seq", last);
+      json_object_set_string_member (row, "id", (const char *) sqlite3_column_text (stmt, 1));
+      json_object_set_string_member (change, "rev", (const char *) sqlite3_column_text (stmt, 3));
+      json_array_add_object_element (changes, change);
+      json_object_set_array_member (row, "changes", changes);
+      if (sqlite3_column_int (stmt, 4))
+        json_object_set_boolean_member (row, "deleted", TRUE);
+      json_array_add_object_element (rows, row);
+      /* Other leaves are added below, once this statement is done. */
+      key = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (keys, key);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      gint64 doc_key = g_array_index (keys, gint64, i);
+
+      if (all_docs)
+        {
+          g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, doc_key, error);
+          JsonArray *changes = json_object_get_array_member (row, "changes");
+
+          if (leaves == NULL)
+            return NULL;
+          for (guint j = 1; j < leaves->len; j++)
+            {
+              JsonObject *change = json_object_new ();
+              json_object_set_string_member (change, "rev", ((RevInfo *) g_ptr_array_index (leaves, j))->rev);
+              json_array_add_object_element (changes, change);
+            }
+        }
+      if (include_docs)
+        {
+          const char *id = json_object_get_string_member (row, "id");
+          const char *rev = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (row, "changes"), 0), "rev");
+          g_autoptr(JsonObject) body = _mer_store_load_body (self, doc_key, rev, NULL);
+
+          json_object_set_object_member (row, "doc",
+                                         _mer_make_doc (id, rev, json_object_has_member (row, "deleted"), body));
+        }
+    }
+
+  if (last_seq != NULL)
+    {
+      if (json_array_get_length (rows) == 0)
+        last = MIN (MAX (since, 0), mer_store_get_update_seq (self));
+      *last_seq = last;
+    }
+  return g_steal_pointer (&rows);
+}
+
