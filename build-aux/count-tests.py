@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Counts test cases, not test programs, from meson's test log: each TAP
+# line of a TAP test is one case; a test program without TAP output counts
+# as one. Prints "tests: N passed, N failed, N skipped" and exits 1 when
+# any case or program failed.
+import json
+import re
+import sys
+
+passed = failed = skipped = 0
+ok_line = re.compile(r'^(not )?ok\b[^#]*(#\s*(SKIP|TODO)\b)?', re.IGNORECASE)
+
+try:
+    with open(sys.argv[1], encoding='utf-8') as log:
+        entries = [json.loads(line) for line in log if line.strip()]
+except OSError as e:
+    print(f'count-tests: {e}', file=sys.stderr)
+    print('tests: 0 passed, 1 failed')
+    sys.exit(1)
+
+for entry in entries:
+    result = entry.get('result', '')
+    cases = 0
+    for line in (entry.get('stdout') or '').splitlines():
+        m = ok_line.match(line.strip())
+        if not m:
+            continue
+        cases += 1
+        if m.group(3):
+            skipped += 1
+        elif m.group(1):
+            failed += 1
+        else:
+            passed += 1
+    if cases == 0:
+        if result in ('OK', 'EXPECTEDFAIL'):
+            passed += 1
+        elif result == 'SKIP':
+            skipped += 1
+        else:
+            failed += 1
+    elif result not in ('OK', 'SKIP', 'EXPECTEDFAIL'):
+        # The program crashed or timed out after its last reported case.
+        failed += 1
+
+print(f'tests: {passed} passed, {failed} failed, {skipped} skipped')
+sys.exit(1 if failed else 0)
