@@ -89,5 +89,13 @@ main (int    argc,
                    || strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--version") == 0))
     return mer_cli_run (argc, argv);
 
-  return run_window (data_dir, argc - i + 1, argv + i - 1);
+  /* The window sees the program name and whatever followed --data. */
+  {
+    g_autofree char **window_argv = g_new0 (char *, argc - i + 2);
+
+    window_argv[0] = argv[0];
+    for (int j = i; j < argc; j++)
+      window_argv[j - i + 1] = argv[j];
+    return run_window (data_dir, argc - i + 1, window_argv);
+  }
 }
