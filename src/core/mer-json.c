@@ -10,7 +10,7 @@ mer_json_parse (const char  *text,
                 gssize       length,
                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
 
   g_return_val_if_fail (text != NULL, NULL);
 
