@@ -20,6 +20,7 @@ typedef struct
 
 /* The table of subcommands. A command appears here once it works. */
 static const MerCliCommand commands[] = {
+  { "sync", mer_cli_sync, N_("Replicate with a peer, a PouchDB server or CouchDB") },
   { "team", mer_cli_team, N_("Teammates' local time, status and overlap") },
   { NULL, NULL, NULL },
 };
