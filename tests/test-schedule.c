@@ -390,6 +390,27 @@ test_parse_and_now (void)
 }
 
 static void
+test_ranges_text (void)
+{
+  g_autoptr(JsonArray) ranges = mer_schedule_parse_ranges ("09:00–12:30, 13:30-24:00", NULL);
+  g_autoptr(JsonArray) empty = mer_schedule_parse_ranges ("  ", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_nonnull (ranges);
+  g_assert_cmpuint (json_array_get_length (ranges), ==, 2);
+  text = mer_schedule_format_ranges (ranges);
+  g_assert_cmpstr (text, ==, "09:00–12:30, 13:30–24:00");
+  g_assert_nonnull (empty);
+  g_assert_cmpuint (json_array_get_length (empty), ==, 0);
+  g_assert_null (mer_schedule_parse_ranges ("17:00-09:00", &error));
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (mer_schedule_parse_ranges ("nine to five", &error));
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID);
+}
+
+static void
 test_me_and_focus (void)
 {
   g_autofree char *dir = NULL;
@@ -443,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule/errors", test_errors);
   g_test_add_func ("/schedule/words", test_words);
   g_test_add_func ("/schedule/parse-and-now", test_parse_and_now);
+  g_test_add_func ("/schedule/ranges-text", test_ranges_text);
   g_test_add_func ("/schedule/me-and-focus", test_me_and_focus);
 
   return g_test_run ();

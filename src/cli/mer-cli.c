@@ -22,6 +22,8 @@ typedef struct
 static const MerCliCommand commands[] = {
   { "sync", mer_cli_sync, N_("Replicate with a peer, a PouchDB server or CouchDB") },
   { "team", mer_cli_team, N_("Teammates' local time, status and overlap") },
+  { "proposals", mer_cli_proposals, N_("Proposals, deadlines and readers' remaining hours") },
+  { "decisions", mer_cli_decisions, N_("The decision log: list or export as MADR files") },
   { NULL, NULL, NULL },
 };
 

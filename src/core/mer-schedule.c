@@ -153,6 +153,22 @@ day_minute_to_instant (GTimeZone *tz,
   return wall_to_instant (tz, day * SECONDS_PER_DAY + (gint64) minute * 60);
 }
 
+gint64
+mer_schedule_wall_instant (GTimeZone *zone,
+                           gint       year,
+                           gint       month,
+                           gint       day,
+                           gint       minute)
+{
+  GDate date;
+
+  g_return_val_if_fail (zone != NULL, 0);
+  g_return_val_if_fail (g_date_valid_dmy (day, month, year), 0);
+  g_date_clear (&date, 1);
+  g_date_set_dmy (&date, day, month, year);
+  return day_minute_to_instant (zone, (gint64) g_date_get_julian (&date) - UNIX_EPOCH_JULIAN, minute);
+}
+
 static gboolean
 day_is_away (MerSchedule *self,
              gint64       day)
@@ -1103,4 +1119,57 @@ mer_schedule_set_user_focus (MerStore   *store,
     }
   rev = mer_store_put_doc (store, person, error);
   return rev != NULL;
+}
+
+JsonArray *
+mer_schedule_parse_ranges (const char  *text,
+                           GError     **error)
+{
+  g_autoptr(JsonArray) out = json_array_new ();
+  g_autoptr(GString) clean = g_string_new (text ? text : "");
+  g_auto(GStrv) parts = NULL;
+
+  g_string_replace (clean, "–", "-", 0);
+  g_string_replace (clean, "—", "-", 0);
+  g_string_replace (clean, " ", "", 0);
+  if (clean->len == 0)
+    return g_steal_pointer (&out);
+
+  parts = g_strsplit (clean->str, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_auto(GStrv) ends = g_strsplit (parts[i], "-", -1);
+      JsonArray *pair;
+      gint a, b;
+
+      if (g_strv_length (ends) != 2 || !parse_clock (ends[0], &a) || !parse_clock (ends[1], &b) || a >= b)
+        {
+          g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID,
+                       _("“%s” is not a range of times like 09:00–17:00"), parts[i]);
+          return NULL;
+        }
+      pair = json_array_new ();
+      json_array_add_string_element (pair, ends[0]);
+      json_array_add_string_element (pair, ends[1]);
+      json_array_add_array_element (out, pair);
+    }
+  return g_steal_pointer (&out);
+}
+
+char *
+mer_schedule_format_ranges (JsonArray *ranges)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; ranges != NULL && i < json_array_get_length (ranges); i++)
+    {
+      JsonArray *pair = json_array_get_array_element (ranges, i);
+
+      if (pair == NULL || json_array_get_length (pair) != 2)
+        continue;
+      g_string_append_printf (out, "%s%s–%s", out->len ? ", " : "",
+                              json_array_get_string_element (pair, 0),
+                              json_array_get_string_element (pair, 1));
+    }
+  return g_string_free (out, FALSE);
 }

@@ -60,6 +60,15 @@ GDateTime   *mer_schedule_parse_instant     (const char   *text,
                                              GError      **error);
 /* "2026-11-22T20:30:00Z" */
 char        *mer_schedule_format_instant    (GDateTime    *instant);
+/*
+ * The first instant the clock in @zone shows @minute (0..1440) on the date
+ * @year-@month-@day, or the instant it jumps past it (a gap). Unix seconds.
+ */
+gint64       mer_schedule_wall_instant      (GTimeZone    *zone,
+                                             gint          year,
+                                             gint          month,
+                                             gint          day,
+                                             gint          minute);
 /* "+05:45", "-08:00", "+00:00" */
 char        *mer_schedule_format_offset     (GDateTime    *local);
 const char  *mer_status_to_string           (MerStatus     status);
@@ -130,6 +139,15 @@ GArray      *mer_schedule_overlap           (GPtrArray    *schedules,
                                              const char   *date,
                                              GTimeZone    *day_zone,
                                              GError      **error);
+
+/*
+ * The text form of a day's ranges, as people type them in the profile:
+ * "09:00–12:30, 13:30–17:00" (en dash or hyphen). Parsing returns a JSON
+ * array of ["HH:MM","HH:MM"] pairs (empty for ""), or NULL and an error.
+ */
+JsonArray   *mer_schedule_parse_ranges      (const char   *text,
+                                             GError      **error);
+char        *mer_schedule_format_ranges     (JsonArray    *ranges);
 
 /* Words for people. */
 
