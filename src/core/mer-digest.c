@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-digest.h"
+#include "mer-json.h"
+#include "mer-schedule.h"
+#include "mer-store.h"
+
+#include <string.h>
+
+static const char *groups[] = { "decisions", "proposals", "comments", "pages" };
+
+static void
+set_string_or_null (JsonObject *object,
+                    const char *member,
+                    const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
+static JsonObject *
+outcome_of (JsonObject *proposal)
+{
+  JsonNode *node = json_object_get_member (proposal, "outcome");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  JsonObject *ia = json_node_get_object (*(JsonNode **) a);
+  JsonObject *ib = json_node_get_object (*(JsonNode **) b);
+
+  return g_strcmp0 (mer_json_get_string (ib, "at"), mer_json_get_string (ia, "at"));
+}
+
+static JsonArray *
+sorted (GPtrArray *items)
+{
+  JsonArray *out = json_array_new ();
+
+  g_ptr_array_sort (items, compare_newest_first);
+  for (guint i = 0; i < items->len; i++)
+    json_array_add_element (out, json_node_copy (items->pdata[i]));
+  return out;
+}
+
+static JsonNode *
+object_node (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+/* Parses rather than compares strings: peers may write other offsets. */
+static gboolean
+after (const char *at,
+       GDateTime  *since)
+{
+  g_autoptr(GDateTime) instant = at != NULL ? mer_schedule_parse_instant (at, NULL) : NULL;
+
+  return instant != NULL && g_date_time_compare (instant, since) > 0;
+}
+
+static const char *
+title_of (MerStore   *store,
+          const char *id,
+          GHashTable *cache)
+{
+  JsonObject *doc;
+
+  if (id == NULL)
+    return NULL;
+  if (!g_hash_table_contains (cache, id))
+    g_hash_table_insert (cache, g_strdup (id), mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL));
+  doc = g_hash_table_lookup (cache, id);
+  if (doc == NULL)
+    return NULL;
+  return mer_json_get_string (doc, mer_json_get_string (doc, "title") != NULL ? "title" : "name");
+}
+
+/*
+ * Walks the four document types rather than the changes feed: the feed
+ * keeps one row per document, so it cannot say when something happened,
+ * while the documents carry their own instants.
+ */
+JsonObject *
+mer_digest_since (MerStore    *store,
+                  GDateTime   *since,
+                  const char  *me,
+                  GError     **error)
+{
+  g_autofree char *since_text = mer_schedule_format_instant (since);
+  g_autoptr(JsonArray) decisions = NULL;
+  g_autoptr(JsonArray) proposals = NULL;
+  g_autoptr(JsonArray) comments = NULL;
+  g_autoptr(JsonArray) pages = NULL;
+  GPtrArray *items[4] = { NULL, };
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) json_object_unref);
+  JsonObject *digest;
+
+  if ((decisions = mer_store_list_docs (store, "decision", error)) == NULL
+      || (proposals = mer_store_list_docs (store, "proposal", error)) == NULL
+      || (comments = mer_store_list_docs (store, "comment", error)) == NULL
+      || (pages = mer_store_list_docs (store, "page", error)) == NULL)
+    return NULL;
+  for (guint g = 0; g < G_N_ELEMENTS (items); g++)
+    items[g] = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  for (guint i = 0; i < json_array_get_length (decisions); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (decisions, i);
+      const char *at = mer_json_get_string (doc, "decided_at");
+      JsonObject *item;
+
+      if (!after (at, since) || (me != NULL && g_strcmp0 (mer_json_get_string (doc, "owner"), me) == 0))
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
+      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
+      json_object_set_string_member (item, "at", at);
+      g_ptr_array_add (items[0], object_node (item));
+    }
+
+  for (guint i = 0; i < json_array_get_length (proposals); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (proposals, i);
+      JsonObject *outcome = outcome_of (doc);
+      const char *opened = mer_json_get_string (doc, "opened_at");
+      const char *decided = outcome != NULL ? mer_json_get_string (outcome, "decided_at") : NULL;
+      const char *event = NULL, *at = NULL;
+      JsonObject *item;
+
+      if (after (decided, since)
+          && (me == NULL || g_strcmp0 (mer_json_get_string (outcome, "decided_by"), me) != 0))
+        event = "decided", at = decided;
+      else if (after (opened, since)
+               && (me == NULL || g_strcmp0 (mer_json_get_string (doc, "author"), me) != 0))
+        event = "opened", at = opened;
+      if (event == NULL)
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
+      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
+      json_object_set_string_member (item, "event", event);
+      json_object_set_string_member (item, "at", at);
+      g_ptr_array_add (items[1], object_node (item));
+    }
+
+  for (guint i = 0; i < json_array_get_length (comments); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (comments, i);
+      const char *at = mer_json_get_string (doc, "created_at");
+      const char *author = mer_json_get_string (doc, "author");
+      const char *on = mer_json_get_string (doc, "on");
+      JsonObject *item;
+
+      if (!after (at, since) || (me != NULL && g_strcmp0 (author, me) == 0))
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
+      set_string_or_null (item, "on", on);
+      set_string_or_null (item, "on_title", title_of (store, on, cache));
+      set_string_or_null (item, "author", author);
+      set_string_or_null (item, "author_name", title_of (store, author, cache));
+      set_string_or_null (item, "stance", mer_json_get_string (doc, "stance"));
+      json_object_set_string_member (item, "at", at);
+      g_ptr_array_add (items[2], object_node (item));
+    }
+
+  for (guint i = 0; i < json_array_get_length (pages); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (pages, i);
+      const char *at = mer_json_get_string (doc, "updated_at");
+      const char *by = mer_json_get_string (doc, "updated_by");
+      JsonObject *item;
+
+      if (!after (at, since) || (me != NULL && g_strcmp0 (by, me) == 0))
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
+      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      set_string_or_null (item, "path", mer_json_get_string (doc, "path"));
+      set_string_or_null (item, "updated_by", by);
+      json_object_set_string_member (item, "at", at);
+      g_ptr_array_add (items[3], object_node (item));
+    }
+
+  digest = json_object_new ();
+  json_object_set_string_member (digest, "since", since_text);
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      json_object_set_array_member (digest, groups[g], sorted (items[g]));
+      g_ptr_array_unref (items[g]);
+    }
+  return digest;
+}
+
+guint
+mer_digest_count (JsonObject *digest)
+{
+  guint n = 0;
+
+  for (guint g = 0; digest != NULL && g < G_N_ELEMENTS (groups); g++)
+    if (json_object_has_member (digest, groups[g]))
+      n += json_array_get_length (json_object_get_array_member (digest, groups[g]));
+  return n;
+}
+
+/* NULL the first time the app opens on this replica. */
+GDateTime *
+mer_digest_get_last_opened (MerStore *store)
+{
+  g_autoptr(JsonObject) doc = mer_store_get_local (store, MER_DIGEST_LAST_OPENED_ID, NULL);
+  const char *at = doc != NULL ? mer_json_get_string (doc, "at") : NULL;
+
+  return at != NULL ? mer_schedule_parse_instant (at, NULL) : NULL;
+}
+
+gboolean
+mer_digest_set_last_opened (MerStore    *store,
+                            GDateTime   *at,
+                            GError     **error)
+{
+  g_autoptr(JsonObject) doc = mer_store_get_local (store, MER_DIGEST_LAST_OPENED_ID, NULL);
+  g_autofree char *text = mer_schedule_format_instant (at);
+  g_autofree char *rev = NULL;
+
+  if (doc == NULL)
+    {
+      doc = json_object_new ();
+      json_object_set_string_member (doc, "_id", MER_DIGEST_LAST_OPENED_ID);
+    }
+  json_object_set_string_member (doc, "at", text);
+  rev = mer_store_put_local (store, doc, error);
+  return rev != NULL;
+}

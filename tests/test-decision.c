@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-decision.h"
+#include "mer-json.h"
+#include "mer-schedule.h"
+#include "mer-test-util.h"
+
+#include <string.h>
+
+static GDateTime *
+instant (const char *text)
+{
+  return mer_schedule_parse_instant (text, NULL);
+}
+
+static char *
+log_decision (MerStore   *store,
+              const char *title,
+              const char *at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = instant (at);
+  g_autofree char *json = g_strdup_printf ("{\"title\":\"%s\",\"decision\":\"We do %s.\",\"owner\":\"person:ana\","
+                                           "\"context\":\"Because.\",\"tags\":[\"ops\"]}", title, title);
+  g_autoptr(JsonObject) fields = mer_test_object (json);
+  char *id = mer_decision_log (store, fields, now, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+static char *
+supersede (MerStore   *store,
+           const char *old_id,
+           const char *title,
+           const char *at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = instant (at);
+  g_autofree char *json = g_strdup_printf ("{\"title\":\"%s\",\"decision\":\"We do %s.\",\"owner\":\"person:sam\"}",
+                                           title, title);
+  g_autoptr(JsonObject) fields = mer_test_object (json);
+  char *id = mer_decision_supersede (store, old_id, fields, now, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+/* A -> B -> C: every member shows the same chain, oldest first. */
+static void
+test_chain (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = log_decision (store, "Weekly rota", "2026-01-10T09:00:00Z");
+  g_autofree char *b = supersede (store, a, "Fortnightly rota", "2026-03-01T09:00:00Z");
+  g_autofree char *c = supersede (store, b, "Follow the sun", "2026-06-01T09:00:00Z");
+  const char *ids[] = { a, b, c };
+  g_autoptr(JsonObject) old = NULL;
+  g_autoptr(JsonArray) all = NULL;
+  g_autoptr(JsonArray) superseded = NULL;
+  MerDecisionFilter filter = { "superseded", NULL, NULL, NULL };
+
+  for (guint k = 0; k < 3; k++)
+    {
+      g_autoptr(JsonArray) chain = mer_decision_chain (store, ids[k], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (json_array_get_length (chain), ==, 3);
+      for (guint i = 0; i < 3; i++)
+        g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (chain, i), "_id"), ==, ids[i]);
+    }
+
+  old = mer_store_get_doc (store, a, NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "superseded");
+  g_assert_cmpstr (mer_json_get_string (old, "superseded_by"), ==, b);
+  g_assert_cmpstr (mer_json_get_string (old, "title"), ==, "Weekly rota");
+
+  all = mer_decision_list (store, NULL, &error);
+  g_assert_cmpuint (json_array_get_length (all), ==, 3);
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (all, 0), "_id"), ==, c);
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (all, 2), "_id"), ==, a);
+  superseded = mer_decision_list (store, &filter, &error);
+  g_assert_cmpuint (json_array_get_length (superseded), ==, 2);
+
+  mer_test_rm_rf (dir);
+}
+
+/* Edits are refused; superseding twice is refused; nothing is written. */
+static void
+test_edits_refused (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = instant ("2026-06-01T09:00:00Z");
+  g_autofree char *a = log_decision (store, "Weekly rota", "2026-01-10T09:00:00Z");
+  g_autofree char *b = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *again = NULL;
+  g_autoptr(JsonObject) doc = mer_store_get_doc (store, a, NULL, 0, &error);
+  g_autoptr(JsonObject) edited = mer_json_object_copy (doc);
+  g_autoptr(JsonObject) sneaky = mer_json_object_copy (doc);
+  g_autoptr(JsonObject) fields = mer_test_object ("{\"title\":\"T\",\"decision\":\"D\",\"owner\":\"person:sam\"}");
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) no_title = mer_test_object ("{\"decision\":\"D\",\"owner\":\"person:sam\"}");
+
+  json_object_set_string_member (edited, "decision", "We quietly do something else.");
+  rev = mer_decision_update (store, edited, &error);
+  g_assert_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_IMMUTABLE);
+  g_assert_null (rev);
+  g_clear_error (&error);
+
+  /* Marking superseded while changing the text is still an edit. */
+  json_object_set_string_member (sneaky, "status", "superseded");
+  json_object_set_string_member (sneaky, "superseded_by", "decision:x");
+  json_object_set_string_member (sneaky, "context", "Rewritten");
+  g_assert_false (mer_decision_check_change (doc, sneaky, &error));
+  g_assert_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_IMMUTABLE);
+  g_clear_error (&error);
+
+  g_assert_null (mer_decision_log (store, no_title, now, &error));
+  g_assert_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_INVALID);
+  g_clear_error (&error);
+
+  b = supersede (store, a, "Fortnightly rota", "2026-03-01T09:00:00Z");
+  again = mer_decision_supersede (store, a, fields, now, &error);
+  g_assert_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_SUPERSEDED);
+  g_assert_null (again);
+  g_clear_error (&error);
+
+  after = mer_store_get_doc (store, a, NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (after, "decision"), ==, "We do Weekly rota.");
+  g_assert_cmpstr (mer_json_get_string (after, "superseded_by"), ==, b);
+
+  mer_test_rm_rf (dir);
+}
+
+/* Pages cite decisions by pages[] or by naming the id in their body. */
+static void
+test_cites_superseded (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = log_decision (store, "Weekly rota", "2026-01-10T09:00:00Z");
+  g_autofree char *body = g_strdup_printf ("See [[%s]] for why.", a);
+  g_autoptr(JsonObject) citing = mer_test_object ("{\"_id\":\"page:rota\",\"type\":\"page\",\"title\":\"Rota\","
+                                                  "\"path\":\"rota\",\"body\":\"\"}");
+  g_autoptr(JsonObject) other = mer_test_object ("{\"_id\":\"page:other\",\"type\":\"page\",\"title\":\"Other\","
+                                                 "\"path\":\"other\",\"body\":\"Nothing here\"}");
+  g_autofree char *r1 = NULL, *r2 = NULL, *b = NULL, *before = NULL, *mark = NULL, *none = NULL;
+  g_auto(GStrv) cited = NULL;
+
+  json_object_set_string_member (citing, "body", body);
+  r1 = mer_store_put_doc (store, citing, &error);
+  r2 = mer_store_put_doc (store, other, &error);
+  g_assert_no_error (error);
+
+  before = mer_decision_page_cites_superseded (store, "page:rota", &error);
+  g_assert_no_error (error);
+  g_assert_null (before);
+  b = supersede (store, a, "Fortnightly rota", "2026-03-01T09:00:00Z");
+  mark = mer_decision_page_cites_superseded (store, "page:rota", &error);
+  g_assert_cmpstr (mark, ==, a);
+  none = mer_decision_page_cites_superseded (store, "page:other", &error);
+  g_assert_null (none);
+  cited = mer_decision_cited_by (store, a, &error);
+  g_assert_cmpuint (g_strv_length (cited), ==, 1);
+  g_assert_cmpstr (cited[0], ==, "page:rota");
+
+  mer_test_rm_rf (dir);
+}
+
+static void
+put_json (MerStore   *store,
+          const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) doc = mer_test_object (json);
+  g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+  g_assert_no_error (error);
+}
+
+static char *
+read_file (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* The MADR files, byte for byte, numbered by date whatever the ids. */
+static void
+test_export_format (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *out = g_build_filename (dir, "adr", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL, *second = NULL;
+  guint written = 0;
+  g_autoptr(GDir) listing = NULL;
+  guint n_files = 0;
+
+  put_json (store, "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana Lima\",\"tz\":\"UTC\",\"work\":{}}");
+  /* Ids sort opposite to dates on purpose. */
+  put_json (store, "{\"_id\":\"decision:b-new\",\"type\":\"decision\",\"title\":\"Follow the sun on-call\","
+                   "\"status\":\"accepted\",\"context\":\"Nights are hard.\",\"decision\":\"Three regions.\","
+                   "\"consequences\":\"Handover notes.\",\"owner\":\"person:ana\","
+                   "\"deciders\":[\"person:ana\",\"person:sam\"],\"decided_at\":\"2026-06-01T09:00:00Z\","
+                   "\"proposal\":\"proposal:sun\",\"supersedes\":\"decision:z-old\",\"superseded_by\":null,"
+                   "\"pages\":[\"page:on-call\"],\"tags\":[\"ops\",\"on-call\"]}");
+  put_json (store, "{\"_id\":\"decision:z-old\",\"type\":\"decision\",\"title\":\"Weekly rota!\","
+                   "\"status\":\"superseded\",\"context\":\"\",\"decision\":\"One person a week.\","
+                   "\"consequences\":\"\",\"owner\":\"person:ana\",\"deciders\":[\"person:ana\"],"
+                   "\"decided_at\":\"2026-01-10T09:00:00Z\",\"proposal\":null,\"supersedes\":null,"
+                   "\"superseded_by\":\"decision:b-new\",\"pages\":[],\"tags\":[]}");
+
+  g_assert_true (mer_decision_export (store, out, &written, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (written, ==, 2);
+
+  first = read_file (out, "0001-weekly-rota.md");
+  g_assert_cmpstr (first, ==,
+                   "# Weekly rota!\n"
+                   "\n"
+                   "- Status: superseded by [ADR-0002](0002-follow-the-sun-on-call.md)\n"
+                   "- Deciders: Ana Lima\n"
+                   "- Date: 2026-01-10\n"
+                   "\n"
+                   "## Context and Problem Statement\n"
+                   "\n"
+                   "Not recorded.\n"
+                   "\n"
+                   "## Decision Outcome\n"
+                   "\n"
+                   "One person a week.\n"
+                   "\n"
+                   "### Consequences\n"
+                   "\n"
+                   "Not recorded.\n");
+  second = read_file (out, "0002-follow-the-sun-on-call.md");
+  g_assert_cmpstr (second, ==,
+                   "# Follow the sun on-call\n"
+                   "\n"
+                   "- Status: accepted\n"
+                   "- Deciders: Ana Lima, person:sam\n"
+                   "- Date: 2026-06-01\n"
+                   "- Tags: ops, on-call\n"
+                   "\n"
+                   "Supersedes [ADR-0001](0001-weekly-rota.md)\n"
+                   "\n"
+                   "Technical Story: proposal proposal:sun\n"
+                   "\n"
+                   "## Context and Problem Statement\n"
+                   "\n"
+                   "Nights are hard.\n"
+                   "\n"
+                   "## Decision Outcome\n"
+                   "\n"
+                   "Three regions.\n"
+                   "\n"
+                   "### Consequences\n"
+                   "\n"
+                   "Handover notes.\n"
+                   "\n"
+                   "## Links\n"
+                   "\n"
+                   "- Affects page page:on-call\n");
+
+  listing = g_dir_open (out, 0, NULL);
+  while (g_dir_read_name (listing) != NULL)
+    n_files++;
+  g_assert_cmpuint (n_files, ==, 2);
+
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  mer_test_init (&argc, &argv);
+
+  g_test_add_func ("/decision/chain", test_chain);
+  g_test_add_func ("/decision/edits-refused", test_edits_refused);
+  g_test_add_func ("/decision/cites-superseded", test_cites_superseded);
+  g_test_add_func ("/decision/export-format", test_export_format);
+
+  return g_test_run ();
+}
