@@ -491,7 +491,12 @@ mer_accounts_verify (MerAccounts *self,
             self->dummy_hash = g_strdup (hash);
         }
       if (self->dummy_hash != NULL)
-        (void) crypto_pwhash_str_verify (self->dummy_hash, password, MIN (length, MER_ACCOUNTS_MAX_PASSWORD));
+        {
+          int unused G_GNUC_UNUSED;
+
+          unused = crypto_pwhash_str_verify (self->dummy_hash, password,
+                                             MIN (length, MER_ACCOUNTS_MAX_PASSWORD));
+        }
       return MER_ROLE_NONE;
     }
 
