@@ -38,8 +38,8 @@ decisions_list (MerCliContext  *ctx,
 
   if (!mer_cli_parse (ctx, entries, "list", _("Lists the decision log, newest first."), &argc, &argv))
     return 1;
-  if (argc > 2)
-    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[2]);
+  if (argc > 1)
+    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[1]);
   if (status != NULL && strcmp (status, "accepted") != 0 && strcmp (status, "rejected") != 0
       && strcmp (status, "superseded") != 0)
     return mer_cli_fail (ctx, _("--status must be accepted, rejected or superseded, not “%s”"), status);

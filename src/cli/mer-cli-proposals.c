@@ -113,8 +113,8 @@ proposals_list (MerCliContext  *ctx,
                         "own time with the working hours they have left."),
                       &argc, &argv))
     return 1;
-  if (argc > 2)
-    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[2]);
+  if (argc > 1)
+    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[1]);
 
   if (at_text != NULL)
     {
