@@ -896,6 +896,11 @@ fetch_missing (Job         *job,
   return TRUE;
 }
 
+static void write_push_mark (Job    *job,
+                             gint64  seq);
+static gint64 read_push_mark (MerStore   *store,
+                              const char *url);
+
 static guint
 count_conflicted (Job *job)
 {
@@ -990,7 +995,12 @@ pull_batch (Job         *job,
 
   if (json_array_get_length (docs) > 0)
     {
-      g_autoptr(JsonArray) failures = mer_store_bulk_docs (job->store, docs, FALSE, error);
+      g_autoptr(JsonArray) failures = NULL;
+      /* Pulled documents are not ours to send: when nothing local was
+       * pending, the pending count stays at zero. */
+      gboolean none_pending = read_push_mark (job->store, job->url) >= mer_store_get_update_seq (job->store);
+
+      failures = mer_store_bulk_docs (job->store, docs, FALSE, error);
 
       if (failures == NULL)
         return FALSE;
@@ -1014,6 +1024,8 @@ pull_batch (Job         *job,
       g_ptr_array_add (pages, NULL);
       if (!mer_merge_docs (job->store, (const char * const *) pages->pdata, &stats, error))
         return FALSE;
+      if (none_pending && stats.merged == 0)
+        write_push_mark (job, mer_store_get_update_seq (job->store));
     }
 
   if (!put_local_checkpoint (job, rid, last_seq, error)
@@ -1034,12 +1046,32 @@ pull_batch (Job         *job,
   return TRUE;
 }
 
+static char *
+push_mark_id (const char *url)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, url, -1);
+
+  return g_strconcat (PUSH_MARK_PREFIX, hash, NULL);
+}
+
+/* The local sequence up to which everything was pushed to url. */
+static gint64
+read_push_mark (MerStore   *store,
+                const char *url)
+{
+  g_autofree char *id = push_mark_id (url);
+  g_autoptr(JsonObject) mark = mer_store_get_local (store, id, NULL);
+
+  if (mark != NULL && json_object_has_member (mark, "seq"))
+    return json_object_get_int_member (mark, "seq");
+  return 0;
+}
+
 static void
 write_push_mark (Job    *job,
                  gint64  seq)
 {
-  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, job->url, -1);
-  g_autofree char *id = g_strconcat (PUSH_MARK_PREFIX, hash, NULL);
+  g_autofree char *id = push_mark_id (job->url);
   g_autoptr(JsonObject) doc = mer_store_get_local (job->store, id, NULL);
   g_autofree char *rev = NULL;
 
@@ -1558,21 +1590,12 @@ mer_replicator_count_pending (MerStore   *store,
                               const char *url)
 {
   g_autofree char *bare = mer_peers_split_url (url, NULL, NULL, NULL);
-  g_autofree char *hash = NULL;
-  g_autofree char *id = NULL;
-  g_autoptr(JsonObject) mark = NULL;
-  gint64 since = 0;
 
   g_return_val_if_fail (MER_IS_STORE (store), 0);
 
   if (bare == NULL)
     return 0;
-  hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, bare, -1);
-  id = g_strconcat (PUSH_MARK_PREFIX, hash, NULL);
-  mark = mer_store_get_local (store, id, NULL);
-  if (mark != NULL && json_object_has_member (mark, "seq"))
-    since = json_object_get_int_member (mark, "seq");
-  return count_changes_since (store, since);
+  return count_changes_since (store, read_push_mark (store, bare));
 }
 
 const char *

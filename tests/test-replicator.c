@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The replicator against in-process Meridian peers on 127.0.0.1: pull,
+ * push, resuming from the checkpoint, conflicts that end identical on
+ * both sides, continuous sync, and the errors a user sees.
+ */
+
+#include "config.h"
+
+#include "mer-test-peer.h"
+
+static void
+put_page (MerStore   *store,
+          const char *id,
+          const char *body)
+{
+  g_autoptr(JsonObject) doc = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+
+  json_object_set_string_member (doc, "_id", id);
+  json_object_set_string_member (doc, "type", "page");
+  json_object_set_string_member (doc, "title", id + 5);
+  json_object_set_string_member (doc, "path", id + 5);
+  json_object_set_string_member (doc, "body", body);
+  json_object_set_string_member (doc, "updated_at", "2026-11-20T10:00:00Z");
+  rev = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+}
+
+static void
+edit_page (MerStore   *store,
+           const char *id,
+           const char *body,
+           const char *stamp)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) doc = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, &error);
+  g_autofree char *rev = NULL;
+
+  g_assert_no_error (error);
+  json_object_set_string_member (doc, "body", body);
+  json_object_set_string_member (doc, "updated_at", stamp);
+  rev = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fill (MerStore *store,
+      guint     first,
+      guint     count)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mer_store_begin (store, &error));
+  for (guint i = first; i < first + count; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("page:p%05u", i);
+      g_autofree char *body = g_strdup_printf ("# Page %u\n\nSome text for page %u.\n", i, i);
+
+      put_page (store, id, body);
+    }
+  g_assert_true (mer_store_commit (store, &error));
+}
+
+static void
+test_pull_push (void)
+{
+  TestPeer *remote = test_peer_new ("peer", "s3cret pass");
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  TestSyncResult res;
+
+  /* More than two batches, so that checkpoints happen in between. */
+  fill (remote->store, 0, 1100);
+  res = test_sync (local, remote->url, MER_REPLICATOR_PULL, 500);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 1100);
+  g_assert_cmpuint (res.changes, ==, 1100);
+  test_assert_same_replica (local, remote->store);
+
+  /* Push local edits and new pages back. */
+  fill (local, 2000, 30);
+  edit_page (local, "page:p00007", "# Page 7\n\nEdited locally.\n", "2026-11-21T10:00:00Z");
+  g_assert_cmpuint (mer_replicator_count_pending (local, remote->url), ==, 31);
+  res = test_sync (local, remote->url, MER_REPLICATOR_PUSH, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 31);
+  g_assert_cmpuint (mer_replicator_count_pending (local, remote->url), ==, 0);
+  test_assert_same_replica (local, remote->store);
+
+  /* Nothing changed: a sync moves nothing. */
+  res = test_sync (local, remote->url, MER_REPLICATOR_BOTH, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 0);
+
+  g_assert_true (mer_store_check_integrity (local, NULL));
+  test_peer_free (remote);
+  mer_test_rm_rf (dir);
+}
+
+static JsonNode *
+checkpoint_seq (MerStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) docs = mer_store_list_local (store, "_local/", &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (docs); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (docs, i);
+
+      if (json_object_has_member (doc, "session_id") && json_object_has_member (doc, "last_seq"))
+        return json_node_copy (json_object_get_member (doc, "last_seq"));
+    }
+  return NULL;
+}
+
+static void
+test_resume (void)
+{
+  TestPeer *remote = test_peer_new (NULL, NULL);
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  TestSyncResult res;
+
+  fill (remote->store, 0, 300);
+  res = test_sync (local, remote->url, MER_REPLICATOR_PULL, 100);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.changes, ==, 300);
+  first = checkpoint_seq (local);
+  g_assert_nonnull (first);
+
+  /* The next run starts from the checkpoint: only the new changes. */
+  fill (remote->store, 300, 7);
+  res = test_sync (local, remote->url, MER_REPLICATOR_PULL, 100);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.changes, ==, 7);
+  g_assert_cmpuint (res.written, ==, 7);
+  second = checkpoint_seq (local);
+  g_assert_nonnull (second);
+  g_assert_cmpint (json_node_get_int (second), >, json_node_get_int (first));
+
+  test_peer_free (remote);
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_conflicts (void)
+{
+  TestPeer *a = test_peer_new (NULL, NULL);
+  TestPeer *b = test_peer_new (NULL, NULL);
+  TestSyncResult res;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) person = mer_test_object ("{\"_id\":\"person:ana\",\"type\":\"person\","
+                                                  "\"name\":\"Ana\",\"tz\":\"Europe/Lisbon\"}");
+  g_autoptr(JsonObject) win_a = NULL;
+  g_autoptr(JsonObject) win_b = NULL;
+  g_autoptr(JsonObject) pa = NULL;
+  g_autoptr(JsonObject) pb = NULL;
+  g_auto(GStrv) conflicts_a = NULL;
+  g_auto(GStrv) conflicts_b = NULL;
+  g_autofree char *rev = NULL;
+
+  put_page (a->store, "page:clean", "one\ntwo\nthree\nfour\nfive\n");
+  put_page (a->store, "page:clash", "one\ntwo\nthree\n");
+  rev = mer_store_put_doc (a->store, person, &error);
+  g_assert_no_error (error);
+  res = test_sync (b->store, a->url, MER_REPLICATOR_BOTH, 0);
+  g_assert_no_error (res.error);
+
+  /* Both sides edit between syncs. */
+  edit_page (a->store, "page:clean", "ONE\ntwo\nthree\nfour\nfive\n", "2026-11-21T08:00:00Z");
+  edit_page (b->store, "page:clean", "one\ntwo\nthree\nfour\nFIVE\n", "2026-11-21T09:00:00Z");
+  edit_page (a->store, "page:clash", "one\nTWO from a\nthree\n", "2026-11-21T08:00:00Z");
+  edit_page (b->store, "page:clash", "one\nTWO from b\nthree\n", "2026-11-21T09:00:00Z");
+  pa = mer_store_get_doc (a->store, "person:ana", NULL, MER_GET_DEFAULT, &error);
+  pb = mer_store_get_doc (b->store, "person:ana", NULL, MER_GET_DEFAULT, &error);
+  json_object_set_string_member (pa, "tz", "Asia/Tokyo");
+  json_object_set_string_member (pb, "tz", "America/Lima");
+  g_free (mer_store_put_doc (a->store, pa, &error));
+  g_free (mer_store_put_doc (b->store, pb, &error));
+  g_assert_no_error (error);
+
+  res = test_sync (b->store, a->url, MER_REPLICATOR_BOTH, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.merged, ==, 1);
+  /* A second round carries the merge revision across. */
+  res = test_sync (a->store, b->url, MER_REPLICATOR_BOTH, 0);
+  g_assert_no_error (res.error);
+  test_assert_same_replica (a->store, b->store);
+
+  win_a = mer_store_get_doc (a->store, "page:clean", NULL, MER_GET_CONFLICTS, &error);
+  win_b = mer_store_get_doc (b->store, "page:clean", NULL, MER_GET_CONFLICTS, &error);
+  g_assert_cmpstr (mer_json_get_string (win_a, "body"), ==, "ONE\ntwo\nthree\nfour\nFIVE\n");
+  g_assert_cmpstr (mer_json_get_string (win_a, "_rev"), ==, mer_json_get_string (win_b, "_rev"));
+  g_assert_false (json_object_has_member (win_a, "_conflicts"));
+
+  /* The overlapping page and the person stay conflicts, the same on both. */
+  conflicts_a = mer_store_list_conflicted (a->store, &error);
+  conflicts_b = mer_store_list_conflicted (b->store, &error);
+  g_assert_cmpuint (g_strv_length (conflicts_a), ==, 2);
+  g_assert_cmpuint (g_strv_length (conflicts_b), ==, 2);
+
+  test_peer_free (a);
+  test_peer_free (b);
+}
+
+static void
+notify_state_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  guint *changes = user_data;
+
+  (*changes)++;
+}
+
+static gboolean
+wait_for_doc (MerStore   *store,
+              const char *id)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) doc = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL);
+
+      if (doc != NULL)
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return FALSE;
+}
+
+static void
+test_continuous (void)
+{
+  TestPeer *remote = test_peer_new (NULL, NULL);
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MerReplicator) replicator = mer_replicator_new (local, remote->url, &error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  TestSyncResult res = { 0 };
+  guint state_changes = 0;
+
+  g_assert_no_error (error);
+  mer_replicator_set_continuous (replicator, TRUE);
+  g_signal_connect (replicator, "notify::state", G_CALLBACK (notify_state_cb), &state_changes);
+  mer_replicator_run_async (replicator, cancellable, test_sync_done_cb, &res);
+
+  put_page (remote->store, "page:from-remote", "hello\n");
+  g_assert_true (wait_for_doc (local, "page:from-remote"));
+  put_page (local, "page:from-local", "hi\n");
+  g_assert_true (wait_for_doc (remote->store, "page:from-local"));
+  g_assert_false (res.done);
+
+  g_cancellable_cancel (cancellable);
+  while (!res.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&res.error);
+  g_assert_cmpint (mer_replicator_get_state (replicator), ==, MER_REPLICATOR_STATE_IDLE);
+  g_assert_cmpuint (state_changes, >, 0);
+
+  test_peer_free (remote);
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_errors (void)
+{
+  TestPeer *remote = test_peer_new ("peer", "right");
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MerReplicator) bad_url = NULL;
+  g_autoptr(MerReplicator) offline = NULL;
+  g_autofree char *wrong = g_strdup_printf ("http://peer:wrong@127.0.0.1:%u/handbook",
+                                            mer_server_get_port (remote->server));
+  g_autofree char *missing = g_strdup_printf ("http://peer:right@127.0.0.1:%u/nothing",
+                                              mer_server_get_port (remote->server));
+  TestSyncResult res = { 0 };
+  GSocket *socket;
+  guint16 port;
+
+  bad_url = mer_replicator_new (local, "ftp://example.org/db", &error);
+  g_assert_null (bad_url);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  res = test_sync (local, wrong, MER_REPLICATOR_BOTH, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+  g_clear_error (&res.error);
+
+  res = test_sync (local, missing, MER_REPLICATOR_PULL, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NOT_FOUND);
+  g_clear_error (&res.error);
+
+  /* A port nobody listens on: grab one, then close it. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  {
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autofree char *url = NULL;
+
+    g_assert_true (g_socket_bind (socket, any, TRUE, &error));
+    bound = g_socket_get_local_address (socket, &error);
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_object_unref (socket);
+    url = g_strdup_printf ("http://127.0.0.1:%u/handbook", port);
+    offline = mer_replicator_new (local, url, &error);
+    g_assert_no_error (error);
+  }
+  mer_replicator_set_max_retries (offline, 1);
+  res.done = FALSE;
+  mer_replicator_run_async (offline, NULL, test_sync_done_cb, &res);
+  while (!res.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE);
+  g_clear_error (&res.error);
+  g_assert_cmpint (mer_replicator_get_state (offline), ==, MER_REPLICATOR_STATE_ERROR);
+  g_assert_nonnull (mer_replicator_get_error_message (offline));
+
+  test_peer_free (remote);
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_peers_file (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("peers");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(MerPeer) peer = NULL;
+  g_autofree char *path = g_build_filename (dir, MER_PEERS_FILE_NAME, NULL);
+  GStatBuf st;
+
+  g_assert_true (mer_peers_add (dir, "https://ana:p%40ss@hub.example.org:5984/handbook/", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (mer_peers_add (dir, "http://10.0.0.2:5984/handbook", "bo", "pw", &error));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  peers = mer_peers_list (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (peers->len, ==, 2);
+  peer = mer_peers_lookup (dir, "https://hub.example.org:5984/handbook");
+  g_assert_nonnull (peer);
+  g_assert_cmpstr (peer->username, ==, "ana");
+  g_assert_cmpstr (peer->password, ==, "p@ss");
+  g_assert_cmpstr (peer->url, ==, "https://hub.example.org:5984/handbook");
+
+  g_assert_true (mer_peers_remove (dir, "https://hub.example.org:5984/handbook", &error));
+  g_assert_false (mer_peers_remove (dir, "https://hub.example.org:5984/handbook", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  mer_test_init (&argc, &argv);
+
+  g_test_add_func ("/replicator/peers-file", test_peers_file);
+  g_test_add_func ("/replicator/pull-push", test_pull_push);
+  g_test_add_func ("/replicator/resume", test_resume);
+  g_test_add_func ("/replicator/conflicts", test_conflicts);
+  g_test_add_func ("/replicator/continuous", test_continuous);
+  g_test_add_func ("/replicator/errors", test_errors);
+
+  return g_test_run ();
+}
