@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-cli.h"
+#include "mer-accounts.h"
+#include "mer-server.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <signal.h>
+#include <stdio.h>
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * meridian serve [--listen ADDR:PORT] [--tls-cert F --tls-key F]: serves
+ * the workspace to peers until interrupted. The first line on stdout names
+ * the URL, so that scripts and tests may start it with port 0 and read
+ * which port the system picked.
+ */
+int
+mer_cli_serve (MerCliContext  *ctx,
+               int             argc,
+               char          **argv)
+{
+  g_autoptr(MerStore) store = NULL;
+  g_autoptr(MerAccounts) accounts = NULL;
+  g_autoptr(MerServer) server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *cert_path = NULL;
+  g_autofree char *key_path = NULL;
+  g_autofree char *url = NULL;
+  guint n_accounts;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      N_("Address and port to listen on (default 127.0.0.1:5984; port 0 picks a free one)"), N_("ADDR:PORT") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_path, N_("PEM certificate: serve HTTPS"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("PEM private key of the certificate"), N_("FILE") },
+    { NULL }
+  };
+
+  if (!mer_cli_parse (ctx, entries, NULL,
+                      _("Serves the workspace to peers over the CouchDB replication protocol. "
+                        "Without accounts only 127.0.0.1 is served and anyone on this machine may "
+                        "read and write; once an account exists (“meridian user add”), every "
+                        "request but GET / needs one."),
+                      &argc, &argv))
+    return 1;
+  if (argc > 1)
+    return mer_cli_fail (ctx, _("unexpected argument “%s”; see “meridian serve --help”"), argv[1]);
+  if ((cert_path == NULL) != (key_path == NULL))
+    return mer_cli_fail (ctx, "%s", _("--tls-cert and --tls-key go together"));
+
+  if (cert_path != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (cert_path, key_path, &error);
+      if (certificate == NULL)
+        return mer_cli_fail (ctx, _("cannot load the TLS certificate: %s"), error->message);
+    }
+
+  store = mer_cli_open_store (ctx, &error);
+  if (store == NULL)
+    return mer_cli_fail (ctx, "%s", error->message);
+  accounts = mer_accounts_new (mer_store_get_data_dir (store));
+  if (!mer_accounts_reload (accounts, &error))
+    return mer_cli_fail (ctx, "%s", error->message);
+
+  server = mer_server_new (store, accounts);
+  if (!mer_server_listen (server, listen, certificate, &error))
+    return mer_cli_fail (ctx, "%s", error->message);
+
+  url = mer_server_get_url (server);
+  printf (_("Serving %s at %s\n"), mer_store_get_name (store), url);
+  fflush (stdout);
+  n_accounts = mer_accounts_count (accounts);
+  if (n_accounts == 0)
+    fprintf (stderr, "%s\n", _("No accounts: only this machine may connect, without a password."));
+  else
+    fprintf (stderr, g_dngettext (GETTEXT_PACKAGE, "%u account may connect.\n", "%u accounts may connect.\n",
+                                  n_accounts), n_accounts);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  mer_server_stop (server);
+  return 0;
+}
