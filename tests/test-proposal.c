@@ -283,7 +283,7 @@ test_completeness (void)
   for (guint i = 0; i < MER_PROPOSAL_N_SECTIONS; i++)
     g_string_append_printf (body, "## %s\n\nSomething real %u.\n\n", mer_proposal_section_title (i), i);
   json_object_set_string_member (draft, "title", "Real");
-  json_object_set_string_member (draft, "body", body->str);
+  json_object_set_string_member (draft, "text", body->str);
   json_object_set_string_member (draft, "owner", "person:lea");
   json_object_set_string_member (draft, "deadline", "2026-12-01T00:00:00Z");
   json_object_set_array_member (draft, "required", json_array_new ());
@@ -293,7 +293,7 @@ test_completeness (void)
 
   /* Emptying one section (to whitespace) is reported, alone. */
   g_string_replace (body, "Something real 3.", "   ", 1);
-  json_object_set_string_member (draft, "body", body->str);
+  json_object_set_string_member (draft, "text", body->str);
   one = mer_proposal_check_complete (draft);
   g_assert_cmpuint (one->len, ==, 1);
   g_assert_cmpstr (one->pdata[0], ==, "The section “Risks” is empty");

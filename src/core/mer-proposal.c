@@ -205,26 +205,76 @@ get_instant (JsonObject *object,
   return mer_schedule_parse_instant (text, NULL);
 }
 
-/* A fresh draft: the template, the author as owner, no readers yet. */
+/*
+ * A fresh draft in the Markdown editor's draft format: the text is the
+ * template, the proposal's other fields sit in "fields"; the author owns
+ * it until said otherwise; no readers yet.
+ */
 JsonObject *
 mer_proposal_new_draft (const char *author)
 {
   JsonObject *draft = json_object_new ();
+  JsonObject *fields = json_object_new ();
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *id = g_strconcat (MER_PROPOSAL_DRAFT_PREFIX, uuid, NULL);
+  g_autofree char *draft_of = g_strconcat ("new:", uuid, NULL);
   g_autofree char *body = mer_proposal_template ();
 
   json_object_set_string_member (draft, "_id", id);
+  json_object_set_string_member (draft, "type", "draft");
+  json_object_set_string_member (draft, "draft_of", draft_of);
   json_object_set_string_member (draft, "kind", "proposal");
-  json_object_set_string_member (draft, "title", "");
-  json_object_set_string_member (draft, "body", body);
-  set_string_or_null (draft, "author", author);
-  set_string_or_null (draft, "owner", author);
-  json_object_set_array_member (draft, "required", json_array_new ());
-  json_object_set_null_member (draft, "deadline");
-  json_object_set_null_member (draft, "page");
-  json_object_set_null_member (draft, "page_body");
+  json_object_set_string_member (draft, "text", body);
+  json_object_set_null_member (draft, "base_rev");
+  json_object_set_string_member (fields, "title", "");
+  set_string_or_null (fields, "author", author);
+  set_string_or_null (fields, "owner", author);
+  json_object_set_array_member (fields, "required", json_array_new ());
+  json_object_set_null_member (fields, "deadline");
+  json_object_set_null_member (fields, "page");
+  json_object_set_null_member (fields, "page_body");
+  json_object_set_object_member (draft, "fields", fields);
   return draft;
+}
+
+/*
+ * A draft member: at the top level if set there (not null), else in the
+ * editor's "fields" object. So drafts written by the editor and plain
+ * objects both read.
+ */
+static JsonNode *
+draft_member (JsonObject *draft,
+              const char *member)
+{
+  JsonNode *node = json_object_get_member (draft, member);
+  JsonNode *fields = json_object_get_member (draft, "fields");
+
+  if ((node == NULL || JSON_NODE_HOLDS_NULL (node)) && fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+    node = json_object_get_member (json_node_get_object (fields), member);
+  return node;
+}
+
+static const char *
+draft_string (JsonObject *draft,
+              const char *member)
+{
+  JsonNode *node = draft_member (draft, member);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static JsonArray *
+draft_strings (JsonObject *draft,
+               const char *member)
+{
+  g_autoptr(JsonObject) holder = json_object_new ();
+  JsonNode *node = draft_member (draft, member);
+
+  if (node != NULL)
+    json_object_set_member (holder, member, json_node_copy (node));
+  return string_array_copy (holder, member);
 }
 
 char *
@@ -265,14 +315,14 @@ mer_proposal_list_drafts (MerStore  *store,
   return out;
 }
 
-/* The draft's text: the editor stores it as "text", we as "body". */
+/* The draft's text: the editor stores it as "text", a plain object as "body". */
 static const char *
 draft_body (JsonObject *draft)
 {
-  const char *body = mer_json_get_string (draft, "body");
+  const char *body = mer_json_get_string (draft, "text");
 
   if (body == NULL)
-    body = mer_json_get_string (draft, "text");
+    body = mer_json_get_string (draft, "body");
   return body;
 }
 
@@ -287,11 +337,11 @@ mer_proposal_check_complete (JsonObject *draft)
 {
   GPtrArray *missing = g_ptr_array_new_with_free_func (g_free);
   const char *body = draft_body (draft);
-  g_autoptr(JsonArray) required = string_array_copy (draft, "required");
-  gboolean has_owner = !is_blank (mer_json_get_string (draft, "owner"));
-  gboolean has_deadline = !is_blank (mer_json_get_string (draft, "deadline"));
+  g_autoptr(JsonArray) required = draft_strings (draft, "required");
+  gboolean has_owner = !is_blank (draft_string (draft, "owner"));
+  gboolean has_deadline = !is_blank (draft_string (draft, "deadline"));
 
-  if (is_blank (mer_json_get_string (draft, "title")))
+  if (is_blank (draft_string (draft, "title")))
     g_ptr_array_add (missing, g_strdup (_("No title")));
   for (guint i = 0; i < MER_PROPOSAL_N_SECTIONS; i++)
     {
@@ -307,7 +357,7 @@ mer_proposal_check_complete (JsonObject *draft)
     g_ptr_array_add (missing, g_strdup (_("No deadline")));
   if (json_array_get_length (required) == 0)
     g_ptr_array_add (missing, g_strdup (_("No required readers")));
-  if (mer_json_get_string (draft, "page") != NULL && mer_json_get_string (draft, "page_body") == NULL)
+  if (draft_string (draft, "page") != NULL && draft_string (draft, "page_body") == NULL)
     g_ptr_array_add (missing, g_strdup (_("No proposed text for the page")));
   return missing;
 }
@@ -411,11 +461,11 @@ mer_proposal_publish (MerStore    *store,
   if (draft == NULL)
     return NULL;
 
-  title = mer_json_get_string (draft, "title");
-  author = mer_json_get_string (draft, "author");
-  owner = mer_json_get_string (draft, "owner");
-  page = mer_json_get_string (draft, "page");
-  page_body = mer_json_get_string (draft, "page_body");
+  title = draft_string (draft, "title");
+  author = draft_string (draft, "author");
+  owner = draft_string (draft, "owner");
+  page = draft_string (draft, "page");
+  page_body = draft_string (draft, "page_body");
   body = draft_body (draft);
   if (is_blank (title))
     {
@@ -442,9 +492,13 @@ mer_proposal_publish (MerStore    *store,
       return NULL;
     }
 
-  required = string_array_copy (draft, "required");
+  required = draft_strings (draft, "required");
   fair = mer_proposal_fair_deadline (store, required, now, error);
-  chosen = get_instant (draft, "deadline");
+  {
+    const char *text = draft_string (draft, "deadline");
+
+    chosen = text != NULL && *text != '\0' ? mer_schedule_parse_instant (text, NULL) : NULL;
+  }
   if (chosen == NULL || g_date_time_compare (chosen, fair) < 0)
     {
       g_clear_pointer (&chosen, g_date_time_unref);
@@ -497,8 +551,8 @@ mer_proposal_publish (MerStore    *store,
   set_string_or_null (doc, "page_rev", page_rev);
   json_object_set_null_member (doc, "outcome");
   json_object_set_null_member (doc, "decision");
-  if (json_object_has_member (draft, "tags"))
-    json_object_set_array_member (doc, "tags", string_array_copy (draft, "tags"));
+  if (draft_member (draft, "tags") != NULL)
+    json_object_set_array_member (doc, "tags", draft_strings (draft, "tags"));
 
   if (!mer_store_begin (store, error))
     return NULL;
