@@ -1,0 +1,911 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-markdown-editor.h"
+#include "mer-json.h"
+#include "mer-markdown.h"
+#include "mer-store.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <gtksourceview/gtksource.h>
+#include <webkit/webkit.h>
+
+#define PREVIEW_DELAY_MS      300   /* pause in typing before the preview follows */
+#define DRAFT_PAUSE_MS        1000  /* pause in typing before the draft is saved */
+#define DRAFT_PERIOD_SECONDS  4     /* save at least this often while typing on */
+#define NARROW_WIDTH          640   /* below this the preview replaces the text */
+
+/* The document carries its own Content-Security-Policy (no script, no
+ * network); the base URI only names the preview for decide-policy. */
+#define PREVIEW_BASE_URI "meridian://preview/"
+
+struct _MerMarkdownEditor
+{
+  GtkWidget          parent_instance;
+
+  GtkWidget         *box;
+  GtkPaned          *paned;
+  GtkWidget         *source_scroller;
+  GtkSourceView     *source_view;
+  GtkWidget         *preview_box;
+  GtkLabel          *count_label;
+  GtkLabel          *draft_label;
+  GtkToggleButton   *preview_button;
+  WebKitWebView     *web_view;
+
+  MerStore          *store;
+  char              *draft_id;
+  char              *draft_rev;     /* "_rev" of our local draft document */
+  char              *base_rev;      /* revision the edit started from */
+  JsonObject        *fields;        /* other fields kept in the draft */
+  char              *kind;          /* "page", "proposal"…: what the draft is of */
+
+  guint              preview_id;
+  guint              pause_id;
+  guint              period_id;
+  guint              layout_id;
+  guint              words;
+  gboolean           loading;       /* set_text in progress: not an edit */
+  gboolean           modified;      /* edited since opened or last reset */
+  gboolean           unsaved;       /* edited since the last draft save */
+  gboolean           narrow;
+  gboolean           show_preview;
+};
+
+enum
+{
+  PROP_0,
+  PROP_STORE,
+  PROP_DRAFT_ID,
+  PROP_SHOW_PREVIEW,
+  N_PROPS
+};
+
+enum
+{
+  CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (MerMarkdownEditor, mer_markdown_editor, GTK_TYPE_WIDGET)
+
+static void
+update_style_scheme (MerMarkdownEditor *self)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
+  const char *name = adw_style_manager_get_dark (manager) ? "Adwaita-dark" : "Adwaita";
+  GtkSourceBuffer *buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view)));
+
+  gtk_source_buffer_set_style_scheme (buffer, gtk_source_style_scheme_manager_get_scheme (schemes, name));
+}
+
+static void
+dark_changed_cb (AdwStyleManager   *manager,
+                 GParamSpec        *pspec,
+                 MerMarkdownEditor *self)
+{
+  update_style_scheme (self);
+}
+
+/* Only the first load of the preview document may happen; a click on a
+ * link never navigates the preview, outside links go to the browser. */
+static gboolean
+decide_policy_cb (WebKitWebView            *web_view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  MerMarkdownEditor        *self)
+{
+  WebKitNavigationAction *action;
+  WebKitURIRequest *request;
+  const char *uri;
+
+  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    {
+      request = webkit_response_policy_decision_get_request (WEBKIT_RESPONSE_POLICY_DECISION (decision));
+      uri = webkit_uri_request_get_uri (request);
+      if (g_str_has_prefix (uri, PREVIEW_BASE_URI) || g_str_equal (uri, "about:blank"))
+        webkit_policy_decision_use (decision);
+      else
+        webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
+    {
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+
+  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  request = webkit_navigation_action_get_request (action);
+  uri = webkit_uri_request_get_uri (request);
+
+  if (g_strcmp0 (uri, PREVIEW_BASE_URI) == 0 || g_str_has_prefix (uri, PREVIEW_BASE_URI "#"))
+    {
+      webkit_policy_decision_use (decision);
+      return TRUE;
+    }
+
+  if (webkit_navigation_action_is_user_gesture (action) &&
+      (g_str_has_prefix (uri, "https://") || g_str_has_prefix (uri, "http://") || g_str_has_prefix (uri, "mailto:")))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+    }
+  webkit_policy_decision_ignore (decision);
+  return TRUE;
+}
+
+/* The same policy as the reader's MerPageView: an ephemeral session (no
+ * disk cache), no script, no storage, and a default Content-Security-Policy
+ * on top of the one the document carries. */
+#define PREVIEW_CSP "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline'"
+
+static WebKitNetworkSession *
+get_network_session (void)
+{
+  static WebKitNetworkSession *session;
+
+  if (session == NULL)
+    session = webkit_network_session_new_ephemeral ();
+  return session;
+}
+
+static WebKitWebView *
+create_preview (MerMarkdownEditor *self)
+{
+  g_autoptr(WebKitSettings) settings = NULL;
+  WebKitWebView *web_view;
+
+  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
+                                                "enable-javascript-markup", FALSE,
+                                                "javascript-can-open-windows-automatically", FALSE,
+                                                "enable-html5-local-storage", FALSE,
+                                                "enable-html5-database", FALSE,
+                                                "enable-webgl", FALSE,
+                                                "enable-webaudio", FALSE,
+                                                "enable-media", FALSE,
+                                                "enable-media-stream", FALSE,
+                                                "enable-page-cache", FALSE,
+                                                "enable-developer-extras", FALSE,
+                                                "allow-file-access-from-file-urls", FALSE,
+                                                "allow-universal-access-from-file-urls", FALSE,
+                                                NULL);
+  web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                           "settings", settings,
+                           "network-session", get_network_session (),
+                           "default-content-security-policy", PREVIEW_CSP,
+                           "hexpand", TRUE,
+                           "vexpand", TRUE,
+                           NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (web_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Preview"),
+                                  -1);
+  g_signal_connect_object (web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
+  return web_view;
+}
+
+static void
+update_counts (MerMarkdownEditor *self,
+               const char        *text)
+{
+  g_autofree char *reading = NULL;
+  g_autofree char *label = NULL;
+
+  self->words = mer_markdown_word_count (text);
+  reading = mer_markdown_reading_time_label (self->words);
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u word · %s", "%u words · %s", self->words),
+                           self->words, reading);
+  gtk_label_set_label (self->count_label, label);
+}
+
+void
+mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *document = NULL;
+  const char *title = NULL;
+
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  text = mer_markdown_editor_get_text (self);
+  update_counts (self, text);
+
+  if (!gtk_widget_get_visible (self->preview_box))
+    return;
+
+  if (self->fields != NULL)
+    title = mer_json_get_string (self->fields, "title");
+  document = mer_markdown_to_document (text, title, mer_markdown_store_resolver, self->store, NULL);
+  webkit_web_view_load_html (self->web_view, document, PREVIEW_BASE_URI);
+}
+
+static gboolean
+preview_timeout_cb (gpointer user_data)
+{
+  MerMarkdownEditor *self = user_data;
+
+  self->preview_id = 0;
+  mer_markdown_editor_update_preview_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_draft_label (MerMarkdownEditor *self,
+                 const char        *text)
+{
+  gtk_label_set_label (self->draft_label, text);
+}
+
+static void
+autosave (MerMarkdownEditor *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->unsaved)
+    return;
+  if (!mer_markdown_editor_save_draft (self, &error))
+    {
+      g_warning ("Could not save the draft %s: %s", self->draft_id, error->message);
+      set_draft_label (self, _("Draft not saved"));
+    }
+}
+
+static gboolean
+pause_timeout_cb (gpointer user_data)
+{
+  MerMarkdownEditor *self = user_data;
+
+  self->pause_id = 0;
+  autosave (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs while edits keep coming, so a long burst of typing without a
+ * pause still reaches the disk every few seconds. */
+static gboolean
+period_timeout_cb (gpointer user_data)
+{
+  MerMarkdownEditor *self = user_data;
+
+  if (!self->unsaved)
+    {
+      self->period_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  autosave (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+schedule_autosave (MerMarkdownEditor *self)
+{
+  self->modified = TRUE;
+  self->unsaved = TRUE;
+  g_clear_handle_id (&self->pause_id, g_source_remove);
+  self->pause_id = g_timeout_add (DRAFT_PAUSE_MS, pause_timeout_cb, self);
+  if (self->period_id == 0)
+    self->period_id = g_timeout_add_seconds (DRAFT_PERIOD_SECONDS, period_timeout_cb, self);
+}
+
+static void
+buffer_changed_cb (GtkTextBuffer     *buffer,
+                   MerMarkdownEditor *self)
+{
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  self->preview_id = g_timeout_add (PREVIEW_DELAY_MS, preview_timeout_cb, self);
+
+  if (self->loading)
+    return;
+  schedule_autosave (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* On narrow widths the preview takes the place of the text instead of
+ * sitting beside it; the toggle then switches between the two. */
+static void
+apply_layout (MerMarkdownEditor *self)
+{
+  gboolean show_source = !self->narrow || !self->show_preview;
+  gboolean was_visible = gtk_widget_get_visible (self->preview_box);
+
+  gtk_widget_set_visible (self->source_scroller, show_source);
+  gtk_widget_set_visible (self->preview_box, self->show_preview);
+  if (self->show_preview && !was_visible)
+    mer_markdown_editor_update_preview_now (self);
+}
+
+static gboolean
+layout_idle_cb (gpointer user_data)
+{
+  MerMarkdownEditor *self = user_data;
+
+  self->layout_id = 0;
+  apply_layout (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mer_markdown_editor_size_allocate (GtkWidget *widget,
+                                   int        width,
+                                   int        height,
+                                   int        baseline)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (widget);
+  gboolean narrow = width < NARROW_WIDTH;
+
+  GTK_WIDGET_CLASS (mer_markdown_editor_parent_class)->size_allocate (widget, width, height, baseline);
+
+  /* Changing visibility during allocation would resize again inside the
+   * allocation; do it right after. */
+  if (narrow != self->narrow && self->layout_id == 0)
+    {
+      self->narrow = narrow;
+      self->layout_id = g_idle_add (layout_idle_cb, self);
+    }
+}
+
+static void
+preview_toggled_cb (GtkToggleButton   *button,
+                    MerMarkdownEditor *self)
+{
+  mer_markdown_editor_set_show_preview (self, gtk_toggle_button_get_active (button));
+}
+
+static void
+toggle_preview_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (widget);
+
+  mer_markdown_editor_set_show_preview (self, !self->show_preview);
+}
+
+static void
+mer_markdown_editor_constructed (GObject *object)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (object);
+
+  G_OBJECT_CLASS (mer_markdown_editor_parent_class)->constructed (object);
+  update_counts (self, "");
+}
+
+static void
+mer_markdown_editor_dispose (GObject *object)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (object);
+
+  /* Whatever was typed since the last pause is written before going. */
+  if (self->store != NULL && self->unsaved)
+    autosave (self);
+
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  g_clear_handle_id (&self->pause_id, g_source_remove);
+  g_clear_handle_id (&self->period_id, g_source_remove);
+  g_clear_handle_id (&self->layout_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_MARKDOWN_EDITOR);
+  self->web_view = NULL;
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (mer_markdown_editor_parent_class)->dispose (object);
+}
+
+static void
+mer_markdown_editor_finalize (GObject *object)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (object);
+
+  g_free (self->draft_id);
+  g_free (self->draft_rev);
+  g_free (self->base_rev);
+  g_free (self->kind);
+  g_clear_pointer (&self->fields, json_object_unref);
+
+  G_OBJECT_CLASS (mer_markdown_editor_parent_class)->finalize (object);
+}
+
+static void
+mer_markdown_editor_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_DRAFT_ID:
+      g_value_set_string (value, self->draft_id);
+      break;
+    case PROP_SHOW_PREVIEW:
+      g_value_set_boolean (value, self->show_preview);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mer_markdown_editor_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_DRAFT_ID:
+      g_free (self->draft_id);
+      self->draft_id = g_value_dup_string (value);
+      break;
+    case PROP_SHOW_PREVIEW:
+      mer_markdown_editor_set_show_preview (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = mer_markdown_editor_constructed;
+  object_class->dispose = mer_markdown_editor_dispose;
+  object_class->finalize = mer_markdown_editor_finalize;
+  object_class->get_property = mer_markdown_editor_get_property;
+  object_class->set_property = mer_markdown_editor_set_property;
+  widget_class->size_allocate = mer_markdown_editor_size_allocate;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, MER_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DRAFT_ID] =
+    g_param_spec_string ("draft-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_PREVIEW] =
+    g_param_spec_boolean ("show-preview", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Emitted after every edit a person makes (not after set_text). */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_source_init ();
+  g_type_ensure (GTK_SOURCE_TYPE_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-markdown-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, box);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, paned);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, source_scroller);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, source_view);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, preview_box);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, count_label);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, draft_label);
+  gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, preview_button);
+
+  gtk_widget_class_install_action (widget_class, "editor.toggle-preview", NULL, toggle_preview_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "editor.toggle-preview", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "mer-markdown-editor");
+}
+
+static void
+mer_markdown_editor_init (MerMarkdownEditor *self)
+{
+  GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
+  GtkSourceBuffer *buffer;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->show_preview = TRUE;
+
+  buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view)));
+  gtk_source_buffer_set_language (buffer, gtk_source_language_manager_get_language (languages, "markdown"));
+  gtk_source_buffer_set_highlight_syntax (buffer, TRUE);
+  update_style_scheme (self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (dark_changed_cb), self, 0);
+  g_signal_connect (buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
+  g_signal_connect (self->preview_button, "toggled", G_CALLBACK (preview_toggled_cb), self);
+
+  self->web_view = create_preview (self);
+  gtk_box_append (GTK_BOX (self->preview_box), GTK_WIDGET (self->web_view));
+}
+
+/**
+ * mer_markdown_editor_new:
+ * @store: the replica that holds the drafts
+ * @draft_id: a full document id, or "new:<uuid>" for a document not yet
+ *   written
+ *
+ * Returns: (transfer floating): a Markdown editor with a live preview,
+ *   which saves its draft as "_local/draft:<draft_id>".
+ */
+GtkWidget *
+mer_markdown_editor_new (MerStore   *store,
+                         const char *draft_id)
+{
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+  g_return_val_if_fail (draft_id != NULL && *draft_id != '\0', NULL);
+
+  return g_object_new (MER_TYPE_MARKDOWN_EDITOR, "store", store, "draft-id", draft_id, NULL);
+}
+
+MerStore *
+mer_markdown_editor_get_store (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return self->store;
+}
+
+const char *
+mer_markdown_editor_get_draft_id (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return self->draft_id;
+}
+
+GtkTextBuffer *
+mer_markdown_editor_get_buffer (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+}
+
+void
+mer_markdown_editor_grab_focus_text (MerMarkdownEditor *self)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+  gtk_widget_grab_focus (GTK_WIDGET (self->source_view));
+}
+
+char *
+mer_markdown_editor_get_text (MerMarkdownEditor *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, TRUE);
+}
+
+/* Replaces the whole text as a starting point: not an edit, so no draft
+ * is written and undo cannot go back past it. */
+void
+mer_markdown_editor_set_text (MerMarkdownEditor *self,
+                              const char        *text)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start;
+
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  self->loading = TRUE;
+  gtk_text_buffer_begin_irreversible_action (buffer);
+  gtk_text_buffer_set_text (buffer, text != NULL ? text : "", -1);
+  gtk_text_buffer_end_irreversible_action (buffer);
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+  gtk_text_buffer_set_modified (buffer, FALSE);
+  self->loading = FALSE;
+}
+
+int
+mer_markdown_editor_get_cursor (MerMarkdownEditor *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), 0);
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  gtk_text_buffer_get_iter_at_mark (buffer, &iter, gtk_text_buffer_get_insert (buffer));
+  return gtk_text_iter_get_offset (&iter);
+}
+
+void
+mer_markdown_editor_set_cursor (MerMarkdownEditor *self,
+                                int                offset)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  gtk_text_buffer_get_iter_at_offset (buffer, &iter, MAX (offset, 0));
+  gtk_text_buffer_place_cursor (buffer, &iter);
+  gtk_text_view_scroll_to_mark (GTK_TEXT_VIEW (self->source_view), gtk_text_buffer_get_insert (buffer),
+                                0.1, FALSE, 0, 0);
+}
+
+const char *
+mer_markdown_editor_get_base_rev (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return self->base_rev;
+}
+
+void
+mer_markdown_editor_set_base_rev (MerMarkdownEditor *self,
+                                  const char        *rev)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  if (g_strcmp0 (rev, self->base_rev) == 0)
+    return;
+  g_free (self->base_rev);
+  self->base_rev = g_strdup (rev);
+  if (self->modified)
+    schedule_autosave (self);
+}
+
+/**
+ * mer_markdown_editor_get_fields:
+ *
+ * Returns: (transfer none) (nullable): the other fields of the document
+ *   being edited, as last given or restored from the draft.
+ */
+JsonObject *
+mer_markdown_editor_get_fields (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return self->fields;
+}
+
+/* Keeps a copy of the other fields (title, path…) in the draft; they are
+ * written with the next draft save. */
+void
+mer_markdown_editor_set_fields (MerMarkdownEditor *self,
+                                JsonObject        *fields)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  g_clear_pointer (&self->fields, json_object_unref);
+  if (fields != NULL)
+    self->fields = mer_json_object_copy (fields);
+}
+
+/* Called by the owner when a field outside the text changed: the draft
+ * is saved as if the text had been edited. */
+void
+mer_markdown_editor_mark_modified (MerMarkdownEditor *self)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+  schedule_autosave (self);
+}
+
+const char *
+mer_markdown_editor_get_kind (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return self->kind != NULL ? self->kind : "page";
+}
+
+/* What the draft is of, written as its "kind" member ("page" unless
+ * said otherwise) so that drafts of new documents can be found again. */
+void
+mer_markdown_editor_set_kind (MerMarkdownEditor *self,
+                              const char        *kind)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  g_free (self->kind);
+  self->kind = g_strdup (kind);
+}
+
+gboolean
+mer_markdown_editor_get_modified (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+  return self->modified;
+}
+
+static char *
+draft_doc_id (const char *draft_id)
+{
+  return g_strconcat (MER_DRAFT_PREFIX, draft_id, NULL);
+}
+
+/**
+ * mer_markdown_editor_load_draft_doc:
+ *
+ * Returns: (transfer full) (nullable): the saved draft for @draft_id, or
+ *   %NULL when there is none.
+ */
+JsonObject *
+mer_markdown_editor_load_draft_doc (MerStore   *store,
+                                    const char *draft_id)
+{
+  g_autofree char *id = draft_doc_id (draft_id);
+  g_autoptr(GError) error = NULL;
+  JsonObject *doc;
+
+  doc = mer_store_get_local (store, id, &error);
+  if (doc == NULL && !g_error_matches (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND))
+    g_warning ("Could not read the draft %s: %s", id, error->message);
+  return doc;
+}
+
+gboolean
+mer_markdown_editor_has_draft (MerMarkdownEditor *self)
+{
+  g_autoptr(JsonObject) doc = NULL;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+
+  doc = mer_markdown_editor_load_draft_doc (self->store, self->draft_id);
+  return doc != NULL;
+}
+
+/* Loads the saved draft, if there is one, into the editor: text, cursor,
+ * base revision and fields.  Returns whether a draft was found. */
+gboolean
+mer_markdown_editor_restore_draft (MerMarkdownEditor *self)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  JsonNode *fields;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+
+  doc = mer_markdown_editor_load_draft_doc (self->store, self->draft_id);
+  if (doc == NULL)
+    return FALSE;
+
+  g_free (self->draft_rev);
+  self->draft_rev = g_strdup (mer_json_get_string (doc, "_rev"));
+  g_free (self->base_rev);
+  self->base_rev = g_strdup (mer_json_get_string (doc, "base_rev"));
+  fields = json_object_get_member (doc, "fields");
+  g_clear_pointer (&self->fields, json_object_unref);
+  if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+    self->fields = mer_json_object_copy (json_node_get_object (fields));
+
+  mer_markdown_editor_set_text (self, mer_json_get_string (doc, "text"));
+  if (json_object_has_member (doc, "cursor"))
+    mer_markdown_editor_set_cursor (self, (int) json_object_get_int_member (doc, "cursor"));
+  self->modified = TRUE;
+  self->unsaved = FALSE;
+  set_draft_label (self, _("Draft restored"));
+  mer_markdown_editor_update_preview_now (self);
+  return TRUE;
+}
+
+static JsonObject *
+build_draft (MerMarkdownEditor *self)
+{
+  JsonObject *doc = json_object_new ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *id = draft_doc_id (self->draft_id);
+  g_autofree char *text = mer_markdown_editor_get_text (self);
+  g_autofree char *saved_at = g_date_time_format_iso8601 (now);
+
+  json_object_set_string_member (doc, "_id", id);
+  if (self->draft_rev != NULL)
+    json_object_set_string_member (doc, "_rev", self->draft_rev);
+  json_object_set_string_member (doc, "type", "draft");
+  json_object_set_string_member (doc, "draft_of", self->draft_id);
+  json_object_set_string_member (doc, "kind", self->kind != NULL ? self->kind : "page");
+  json_object_set_string_member (doc, "text", text);
+  json_object_set_int_member (doc, "cursor", mer_markdown_editor_get_cursor (self));
+  if (self->base_rev != NULL)
+    json_object_set_string_member (doc, "base_rev", self->base_rev);
+  else
+    json_object_set_null_member (doc, "base_rev");
+  if (self->fields != NULL)
+    json_object_set_object_member (doc, "fields", mer_json_object_copy (self->fields));
+  json_object_set_string_member (doc, "saved_at", saved_at);
+  return doc;
+}
+
+/* Writes the draft now.  Another window on the same draft may have
+ * written in between; the newest text wins, once, then we give up. */
+gboolean
+mer_markdown_editor_save_draft (MerMarkdownEditor  *self,
+                                GError            **error)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_autoptr(JsonObject) doc = build_draft (self);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *rev = mer_store_put_local (self->store, doc, &local_error);
+
+      if (rev != NULL)
+        {
+          g_free (self->draft_rev);
+          self->draft_rev = g_steal_pointer (&rev);
+          self->unsaved = FALSE;
+          set_draft_label (self, _("Draft saved"));
+          return TRUE;
+        }
+      if (!g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT) || attempt > 0)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error), _("Could not save the draft: "));
+          return FALSE;
+        }
+
+      {
+        g_autoptr(JsonObject) current = mer_markdown_editor_load_draft_doc (self->store, self->draft_id);
+
+        g_free (self->draft_rev);
+        self->draft_rev = current != NULL ? g_strdup (mer_json_get_string (current, "_rev")) : NULL;
+      }
+    }
+  g_assert_not_reached ();
+}
+
+/* Forgets the draft: after a save, or when the person discards it. */
+void
+mer_markdown_editor_discard_draft (MerMarkdownEditor *self)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  g_clear_handle_id (&self->pause_id, g_source_remove);
+  g_clear_handle_id (&self->period_id, g_source_remove);
+  self->unsaved = FALSE;
+  self->modified = FALSE;
+  g_clear_pointer (&self->draft_rev, g_free);
+  set_draft_label (self, "");
+
+  id = draft_doc_id (self->draft_id);
+  if (!mer_store_delete_local (self->store, id, &error) &&
+      !g_error_matches (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND))
+    g_warning ("Could not delete the draft %s: %s", id, error->message);
+}
+
+gboolean
+mer_markdown_editor_get_show_preview (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+  return self->show_preview;
+}
+
+void
+mer_markdown_editor_set_show_preview (MerMarkdownEditor *self,
+                                      gboolean           show)
+{
+  g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
+
+  show = !!show;
+  if (show == self->show_preview)
+    return;
+  self->show_preview = show;
+  gtk_toggle_button_set_active (self->preview_button, show);
+  apply_layout (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_PREVIEW]);
+}
+
+guint
+mer_markdown_editor_get_word_count (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), 0);
+  return self->words;
+}
