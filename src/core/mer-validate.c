@@ -151,8 +151,9 @@ check_id_text (const char  *id,
 
 /*
  * A replicated document id. Ids that start with an underscore are reserved
- * (CouchDB's rule): only design documents pass, and they are stored as
- * foreign documents, never run. A Meridian type prefix needs a name after it.
+ * (CouchDB's rule); design documents are refused, since Meridian would never
+ * run them and storing them would suggest otherwise. Documents of foreign
+ * types are accepted. A Meridian type prefix needs a name after it.
  */
 gboolean
 mer_validate_id (const char  *id,
@@ -162,10 +163,14 @@ mer_validate_id (const char  *id,
 
   if (!check_id_text (id, error))
     return FALSE;
+  if (g_str_has_prefix (id, "_design/"))
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN,
+                   _("Design documents are not supported: Meridian runs no code from peers"));
+      return FALSE;
+    }
   if (id[0] == '_')
     {
-      if (g_str_has_prefix (id, "_design/") && id[strlen ("_design/")] != '\0')
-        return TRUE;
       g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
                    _("Only reserved document ids may start with underscore"));
       return FALSE;

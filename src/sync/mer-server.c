@@ -2049,7 +2049,8 @@ mer_server_listen (MerServer        *self,
     {
       g_autofree char *header = g_strdup_printf ("Meridian/%s ", PACKAGE_VERSION);
 
-      self->soup = soup_server_new ("server-header", header, NULL);
+      /* raw-paths: keep "%2F" inside a segment, see split_path(). */
+      self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
       soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
       soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
     }
