@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "meridian-ui"
 
 #include "config.h"
 
+#include "mer-application.h"
+#include "mer-ui-util.h"
+
+#include <glib/gi18n.h>
 #include <gmodule.h>
+#include <locale.h>
 
 G_MODULE_EXPORT int mer_ui_run (const char *data_dir, int argc, char **argv);
 
@@ -13,6 +17,15 @@ mer_ui_run (const char  *data_dir,
             int          argc,
             char       **argv)
 {
-  g_printerr ("The window is not built yet.\n");
-  return 1;
+  g_autoptr(MerApplication) app = NULL;
+
+  mer_ui_bench_mark ("module-loaded");
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_application_name (_("Meridian"));
+
+  app = mer_application_new (data_dir);
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-application.h"
+
+#include "mer-demo.h"
+#include "mer-preferences-window.h"
+#include "mer-store.h"
+#include "mer-ui-util.h"
+#include "mer-window.h"
+
+#include <glib/gi18n.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * The application: one workspace (a data folder with the replica), its
+ * sync, its settings and its window.  The replica opens when the app is
+ * first activated; an empty one gets the demo handbook so a first run
+ * shows something real.
+ */
+
+struct _MerApplication
+{
+  AdwApplication     parent_instance;
+
+  char              *data_dir;
+  char              *start_page;   /* --page, or NULL */
+  MerStore          *store;
+  MerSyncController *sync;
+  GSettings         *settings;     /* NULL when the schema is not installed */
+};
+
+G_DEFINE_FINAL_TYPE (MerApplication, mer_application, ADW_TYPE_APPLICATION)
+
+/*
+ * The schema is found where it is installed, or, when Meridian runs from
+ * its build folder, in the build folder's data/ beside src/.
+ */
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaSource) local = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL && exe != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (exe);
+      g_autofree char *data = g_build_filename (dir, "..", "data", NULL);
+
+      if (g_file_test (data, G_FILE_TEST_IS_DIR))
+        local = g_settings_schema_source_new_from_directory (data, source, FALSE, NULL);
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, APP_ID, TRUE);
+    }
+  if (schema == NULL)
+    {
+      g_debug ("The settings schema %s is not installed; settings will not be kept", APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+apply_color_scheme (MerApplication *self)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  g_autofree char *scheme = NULL;
+
+  if (self->settings == NULL)
+    return;
+  scheme = g_settings_get_string (self->settings, "color-scheme");
+  if (g_strcmp0 (scheme, "light") == 0)
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  else if (g_strcmp0 (scheme, "dark") == 0)
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  else
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+continuous_changed_cb (MerApplication *self)
+{
+  if (self->sync != NULL)
+    mer_sync_controller_set_continuous (self->sync,
+                                        g_settings_get_boolean (self->settings, "continuous-sync"));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* Closing the windows lets them save their state and drafts first. */
+  for (GList *l = g_list_copy (windows); l != NULL; l = g_list_delete_link (l, l))
+    gtk_window_close (l->data);
+  g_application_quit (app);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  MerApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *window;
+
+  if (self->store == NULL)
+    return;
+  window = mer_preferences_window_new (self);
+  gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  const char *developers[] = { _("The Meridian contributors"), NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Meridian"),
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Meridian contributors"),
+                        "developers", developers,
+                        "comments", _("A handbook, proposals and decisions for teams that work "
+                                      "across time zones. Every teammate keeps the whole of it, "
+                                      "works offline and syncs peer to peer."),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+sync_now_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  MerApplication *self = user_data;
+
+  if (self->sync != NULL)
+    mer_sync_controller_sync_now (self->sync);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "sync-now", sync_now_action },
+};
+
+static void
+mer_application_startup (GApplication *app)
+{
+  MerApplication *self = MER_APPLICATION (app);
+  GtkApplication *gtk_app = GTK_APPLICATION (app);
+  const char *quit_accels[] = { "<Control>q", NULL };
+  const char *prefs_accels[] = { "<Control>comma", NULL };
+  const char *sync_accels[] = { "<Control><Shift>s", NULL };
+  const char *none[] = { NULL };
+
+  G_APPLICATION_CLASS (mer_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (gtk_app, "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.sync-now", sync_accels);
+  gtk_application_set_accels_for_action (gtk_app, "app.about", none);
+
+  self->settings = open_settings ();
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::color-scheme",
+                               G_CALLBACK (apply_color_scheme), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->settings, "changed::continuous-sync",
+                               G_CALLBACK (continuous_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  apply_color_scheme (self);
+}
+
+/* Opens the replica; an empty one gets the demo (when it can be found). */
+static gboolean
+open_store (MerApplication  *self,
+            GError         **error)
+{
+  g_autoptr(GError) demo_error = NULL;
+  gboolean loaded = FALSE;
+
+  if (self->data_dir == NULL)
+    self->data_dir = g_build_filename (g_get_user_data_dir (), "meridian", NULL);
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Cannot create the data folder %s: %s"), self->data_dir, g_strerror (errno));
+      return FALSE;
+    }
+  self->store = mer_store_open (self->data_dir, error);
+  if (self->store == NULL)
+    return FALSE;
+
+  if (!mer_demo_load_if_empty (self->store, NULL, &loaded, &demo_error))
+    g_warning ("Could not load the demo workspace: %s", demo_error->message);
+  else if (loaded)
+    g_debug ("Loaded the demo workspace into %s", self->data_dir);
+
+  self->sync = mer_sync_controller_new (self->store);
+  if (self->settings != NULL)
+    mer_sync_controller_set_continuous (self->sync, g_settings_get_boolean (self->settings, "continuous-sync"));
+  mer_sync_controller_reload_peers (self->sync);
+  return TRUE;
+}
+
+static void
+restore_window_size (MerApplication *self,
+                     GtkWindow      *window)
+{
+  if (self->settings == NULL || g_getenv ("MERIDIAN_WINDOW_SIZE") != NULL)
+    {
+      int width = 0;
+      int height = 0;
+
+      if (g_getenv ("MERIDIAN_WINDOW_SIZE") != NULL
+          && sscanf (g_getenv ("MERIDIAN_WINDOW_SIZE"), "%dx%d", &width, &height) == 2)
+        gtk_window_set_default_size (window, width, height);
+      return;
+    }
+  gtk_window_set_default_size (window,
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (window);
+}
+
+static gboolean
+window_close_request_cb (GtkWindow      *window,
+                         MerApplication *self)
+{
+  int width;
+  int height;
+
+  if (self->settings == NULL || g_getenv ("MERIDIAN_WINDOW_SIZE") != NULL)
+    return FALSE;
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  return FALSE;
+}
+
+static void
+mer_application_activate (GApplication *app)
+{
+  MerApplication *self = MER_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  if (self->store == NULL && !open_store (self, &error))
+    {
+      g_printerr ("meridian: %s\n", error->message);
+      g_application_quit (app);
+      return;
+    }
+
+  mer_ui_bench_mark ("store-open");
+  window = GTK_WINDOW (mer_window_new (GTK_APPLICATION (app), self->store));
+  restore_window_size (self, window);
+  g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+  if (self->start_page != NULL)
+    mer_window_open_doc (MER_WINDOW (window), self->start_page);
+  gtk_window_present (window);
+}
+
+static int
+mer_application_handle_local_options (GApplication *app,
+                                      GVariantDict *options)
+{
+  MerApplication *self = MER_APPLICATION (app);
+  const char *page = NULL;
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      g_print ("meridian %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "page", "&s", &page))
+    {
+      g_free (self->start_page);
+      self->start_page = g_str_has_prefix (page, "page:") || strchr (page, ':') != NULL
+                         ? g_strdup (page) : g_strconcat ("page:", page, NULL);
+    }
+  return -1;
+}
+
+static void
+mer_application_dispose (GObject *object)
+{
+  MerApplication *self = MER_APPLICATION (object);
+
+  if (self->sync != NULL)
+    mer_sync_controller_stop (self->sync);
+  g_clear_object (&self->sync);
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (mer_application_parent_class)->dispose (object);
+}
+
+static void
+mer_application_finalize (GObject *object)
+{
+  MerApplication *self = MER_APPLICATION (object);
+
+  g_free (self->data_dir);
+  g_free (self->start_page);
+  G_OBJECT_CLASS (mer_application_parent_class)->finalize (object);
+}
+
+static void
+mer_application_class_init (MerApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = mer_application_dispose;
+  object_class->finalize = mer_application_finalize;
+  app_class->startup = mer_application_startup;
+  app_class->activate = mer_application_activate;
+  app_class->handle_local_options = mer_application_handle_local_options;
+}
+
+static const GOptionEntry option_entries[] = {
+  { "page", 'p', 0, G_OPTION_ARG_STRING, NULL, N_("Open this page (an id such as page:on-call)"), N_("ID") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+static void
+mer_application_init (MerApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+}
+
+/*
+ * @data_dir: the workspace folder, or NULL for $XDG_DATA_HOME/meridian.
+ * An explicit folder runs a separate instance: a second workspace must
+ * not be handed to a window already showing another one.
+ */
+MerApplication *
+mer_application_new (const char *data_dir)
+{
+  MerApplication *self;
+
+  self = g_object_new (MER_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", data_dir != NULL ? G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/org/gnome/Meridian",
+                       NULL);
+  self->data_dir = g_strdup (data_dir);
+  return self;
+}
+
+MerStore *
+mer_application_get_store (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+MerSyncController *
+mer_application_get_sync (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
+  return self->sync;
+}
+
+GSettings *
+mer_application_get_settings (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+const char *
+mer_application_get_data_dir (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
+  return self->data_dir;
+}

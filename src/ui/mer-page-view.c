@@ -1,0 +1,971 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-page-view.h"
+
+#include "mer-json.h"
+#include "mer-markdown.h"
+#include "mer-store.h"
+#include "mer-ui-util.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <webkit/webkit.h>
+
+/*
+ * The reader.  A page is shown by navigating the web view to
+ * meridian://page/<escaped id>; the meridian: scheme handler renders the
+ * page's Markdown from the replica.  Nothing else is ever loaded: scripts
+ * are off, a Content-Security-Policy confines every subresource to
+ * meridian: and data:, and the navigation policy refuses every other
+ * scheme (outside links go to the person's browser instead).
+ */
+
+#define MER_SCHEME "meridian"
+
+/* Applied to every document as if sent in an HTTP header. */
+#define MER_PAGE_CSP \
+  "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline' meridian:; " \
+  "font-src meridian: data:; media-src 'none'; object-src 'none'; script-src 'none'; " \
+  "frame-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
+
+struct _MerPageView
+{
+  GtkWidget      parent_instance;
+
+  MerStore      *store;
+  WebKitWebView *web_view;
+
+  char          *page_id;        /* page shown (committed), or NULL */
+  char          *page_rev;       /* its revision when shown, to spot edits */
+  char          *title;
+  char          *owner_name;
+  gboolean       needs_review;
+  gboolean       loaded;         /* the last load finished */
+  guint          blocked_count;  /* navigations refused by the policy */
+  GHashTable    *outlines;       /* page id -> GPtrArray of MerHeading, from rendering */
+  guint          reload_id;
+
+  AdwFlap       *flap;
+  GtkRevealer   *conflict_revealer;
+  GtkLabel      *title_label;
+  GtkLabel      *meta_label;
+  GtkLabel      *review_label;
+  GtkLabel      *path_label;
+  GtkWidget     *web_box;
+  GtkListBox    *toc_list;
+  GtkWidget     *toc_empty;
+  GtkListBox    *backlinks_list;
+  GtkWidget     *backlinks_empty;
+};
+
+G_DEFINE_FINAL_TYPE (MerPageView, mer_page_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_PAGE_ID,
+  PROP_TITLE,
+  PROP_LOADED,
+  PROP_CAN_GO_BACK,
+  PROP_CAN_GO_FORWARD,
+  N_PROPS
+};
+
+enum {
+  PAGE_LOADED,
+  NEW_PAGE_REQUESTED,
+  RESOLVE_CONFLICT_REQUESTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Whether the first page of this process has been reported (benchmarks). */
+static gboolean bench_reported;
+
+static char *
+render_not_found (const char *page_id)
+{
+  g_autofree char *escaped = g_markup_escape_text (page_id ? page_id : "", -1);
+  g_autofree char *body = g_strdup_printf ("<h1>%s</h1><p>%s</p>",
+                                           _("Page not found"), escaped);
+
+  return mer_markdown_wrap_document (body, _("Page not found"));
+}
+
+/*
+ * Renders one page of the replica as a complete HTML document and keeps
+ * its outline for the table of contents, which is filled in when the load
+ * commits.
+ */
+static char *
+render_page (MerPageView *self,
+             const char  *page_id)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(GPtrArray) outline = NULL;
+  const char *title;
+  const char *body;
+  char *html;
+
+  doc = mer_store_get_doc (self->store, page_id, NULL, MER_GET_DEFAULT, NULL);
+  if (doc == NULL)
+    return render_not_found (page_id);
+
+  title = mer_json_get_string (doc, "title");
+  body = mer_json_get_string (doc, "body");
+  html = mer_markdown_to_document (body ? body : "", title ? title : page_id,
+                                   mer_markdown_store_resolver, self->store,
+                                   &outline);
+  if (outline != NULL)
+    g_hash_table_replace (self->outlines, g_strdup (page_id), g_steal_pointer (&outline));
+  return html;
+}
+
+static void
+scheme_request_cb (WebKitURISchemeRequest *request,
+                   gpointer                user_data)
+{
+  WebKitWebView *web_view = webkit_uri_scheme_request_get_web_view (request);
+  MerPageView *self = web_view ? g_object_get_data (G_OBJECT (web_view), "mer-page-view") : NULL;
+  const char *uri = webkit_uri_scheme_request_get_uri (request);
+  g_autofree char *page_id = NULL;
+  g_autofree char *html = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(WebKitURISchemeResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  gsize length;
+
+  if (self == NULL)
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No reader for %s", uri);
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+
+  page_id = mer_markdown_page_id_from_uri (uri);
+  if (page_id == NULL)
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Not found: %s", uri);
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+
+  html = render_page (self, page_id);
+  length = strlen (html);
+  stream = g_memory_input_stream_new_from_data (g_steal_pointer (&html), length, g_free);
+  response = webkit_uri_scheme_response_new (stream, length);
+  webkit_uri_scheme_response_set_content_type (response, "text/html; charset=utf-8");
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_message_headers_append (headers, "Content-Security-Policy", MER_PAGE_CSP);
+  webkit_uri_scheme_response_set_http_headers (response, headers);
+  webkit_uri_scheme_request_finish_with_response (request, response);
+}
+
+/* The scheme is registered once per process, on the default context. */
+static void
+ensure_scheme_registered (void)
+{
+  static gboolean registered;
+  WebKitWebContext *context;
+  WebKitSecurityManager *security;
+
+  if (registered)
+    return;
+  registered = TRUE;
+  context = webkit_web_context_get_default ();
+  webkit_web_context_register_uri_scheme (context, MER_SCHEME, scheme_request_cb, NULL, NULL);
+  security = webkit_web_context_get_security_manager (context);
+  webkit_security_manager_register_uri_scheme_as_secure (security, MER_SCHEME);
+  webkit_security_manager_register_uri_scheme_as_local (security, MER_SCHEME);
+}
+
+/* One network session for all readers: ephemeral, so nothing is cached on disk. */
+static WebKitNetworkSession *
+get_network_session (void)
+{
+  static WebKitNetworkSession *session;
+
+  if (session == NULL)
+    session = webkit_network_session_new_ephemeral ();
+  return session;
+}
+
+static gboolean
+is_outside_link (const char *uri)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (uri);
+
+  return scheme != NULL
+         && (g_ascii_strcasecmp (scheme, "http") == 0
+             || g_ascii_strcasecmp (scheme, "https") == 0
+             || g_ascii_strcasecmp (scheme, "mailto") == 0);
+}
+
+/*
+ * Every navigation passes here.  Pages of the replica load inside; a link
+ * to a page that does not exist yet asks for a new page; an outside link
+ * the person clicked opens in their browser; everything else is refused.
+ */
+static gboolean
+decide_policy_cb (WebKitWebView            *web_view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  MerPageView              *self)
+{
+  WebKitNavigationAction *action;
+  WebKitURIRequest *request;
+  const char *uri;
+
+  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    {
+      WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
+
+      request = webkit_response_policy_decision_get_request (response);
+      uri = webkit_uri_request_get_uri (request);
+      if (g_str_has_prefix (uri, MER_SCHEME ":") || g_str_equal (uri, "about:blank"))
+        webkit_policy_decision_use (decision);
+      else
+        webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+
+  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  request = webkit_navigation_action_get_request (action);
+  uri = webkit_uri_request_get_uri (request);
+
+  if (g_str_has_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX))
+    {
+      if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
+        {
+          webkit_policy_decision_ignore (decision);
+          webkit_web_view_load_uri (web_view, uri);
+        }
+      else
+        webkit_policy_decision_use (decision);
+      return TRUE;
+    }
+
+  webkit_policy_decision_ignore (decision);
+
+  if (g_str_has_prefix (uri, MER_MARKDOWN_NEW_PAGE_URI_PREFIX))
+    {
+      g_autofree char *target = mer_markdown_new_page_target_from_uri (uri);
+
+      if (target != NULL)
+        g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return TRUE;
+    }
+
+  if (is_outside_link (uri)
+      && webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED
+      && mer_markdown_is_safe_url (uri))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+      return TRUE;
+    }
+
+  if (!g_str_equal (uri, "about:blank"))
+    {
+      self->blocked_count++;
+      g_debug ("Refused to load %s", uri);
+    }
+  return TRUE;
+}
+
+static char *
+person_name (MerPageView *self,
+             const char  *person_id)
+{
+  g_autoptr(JsonObject) person = NULL;
+  const char *name;
+
+  if (person_id == NULL || *person_id == '\0')
+    return NULL;
+  person = mer_store_get_doc (self->store, person_id, NULL, MER_GET_DEFAULT, NULL);
+  name = person ? mer_json_get_string (person, "name") : NULL;
+  if (name != NULL)
+    return g_strdup (name);
+  if (g_str_has_prefix (person_id, "person:"))
+    return g_strdup (person_id + strlen ("person:"));
+  return g_strdup (person_id);
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static GtkWidget *
+make_row (const char *text,
+          const char *key,
+          int         indent)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_margin_start (label, 6 + 12 * indent);
+  gtk_widget_set_tooltip_text (label, text);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  g_object_set_data_full (G_OBJECT (row), "mer-key", g_strdup (key), g_free);
+  return row;
+}
+
+static void
+update_outline (MerPageView *self)
+{
+  GPtrArray *outline = self->page_id ? g_hash_table_lookup (self->outlines, self->page_id) : NULL;
+  MerHeading *first = outline && outline->len > 0 ? g_ptr_array_index (outline, 0) : NULL;
+  int min_level = 6;
+
+  /* Most pages open with their title as a heading: say it once. */
+  gtk_widget_set_visible (GTK_WIDGET (self->title_label),
+                          !(first != NULL && first->level == 1 && self->title != NULL
+                            && g_utf8_collate (first->text, self->title) == 0));
+
+  clear_list (self->toc_list);
+  for (guint i = 0; outline != NULL && i < outline->len; i++)
+    {
+      MerHeading *heading = g_ptr_array_index (outline, i);
+
+      min_level = MIN (min_level, heading->level);
+    }
+  for (guint i = 0; outline != NULL && i < outline->len; i++)
+    {
+      MerHeading *heading = g_ptr_array_index (outline, i);
+
+      gtk_list_box_append (self->toc_list,
+                           make_row (heading->text, heading->anchor, heading->level - min_level));
+    }
+  gtk_widget_set_visible (self->toc_empty, outline == NULL || outline->len == 0);
+}
+
+static void
+update_backlinks (MerPageView *self)
+{
+  g_auto(GStrv) ids = NULL;
+  guint n = 0;
+
+  clear_list (self->backlinks_list);
+  if (self->page_id != NULL)
+    ids = mer_store_get_backlinks (self->store, self->page_id, NULL);
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) doc = mer_store_get_doc (self->store, ids[i], NULL, MER_GET_DEFAULT, NULL);
+      const char *title = doc ? mer_json_get_string (doc, "title") : NULL;
+
+      if (doc == NULL)
+        continue;
+      gtk_list_box_append (self->backlinks_list, make_row (title ? title : ids[i], ids[i], 0));
+      n++;
+    }
+  gtk_widget_set_visible (self->backlinks_empty, n == 0);
+}
+
+/*
+ * Fills the header above the rendered text: title, path, owner, who
+ * edited last and when, and the review date, marked when it has passed.
+ */
+static void
+update_header (MerPageView *self)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *editor = NULL;
+  g_autofree char *when = NULL;
+  g_autoptr(GString) meta = g_string_new (NULL);
+  g_auto(GStrv) conflicts = NULL;
+  const char *review_by;
+  const char *path;
+
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->owner_name, g_free);
+  g_clear_pointer (&self->page_rev, g_free);
+  self->needs_review = FALSE;
+
+  if (self->page_id != NULL)
+    doc = mer_store_get_doc (self->store, self->page_id, NULL, MER_GET_DEFAULT, NULL);
+
+  if (doc == NULL)
+    {
+      gtk_label_set_text (self->title_label, _("Page not found"));
+      gtk_label_set_text (self->meta_label, "");
+      gtk_label_set_text (self->path_label, "");
+      gtk_widget_set_visible (GTK_WIDGET (self->review_label), FALSE);
+      gtk_revealer_set_reveal_child (self->conflict_revealer, FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+      return;
+    }
+
+  self->page_rev = g_strdup (mer_json_get_string (doc, "_rev"));
+  self->title = g_strdup (mer_json_get_string (doc, "title"));
+  if (self->title == NULL)
+    self->title = g_strdup (self->page_id);
+  gtk_label_set_text (self->title_label, self->title);
+
+  path = mer_json_get_string (doc, "path");
+  gtk_label_set_text (self->path_label, path ? path : "");
+
+  self->owner_name = person_name (self, mer_json_get_string (doc, "owner"));
+  if (self->owner_name != NULL)
+    /* Translators: %s is a person's name. */
+    g_string_append_printf (meta, _("Owned by %s"), self->owner_name);
+
+  editor = person_name (self, mer_json_get_string (doc, "updated_by"));
+  when = mer_ui_format_relative_time (mer_json_get_string (doc, "updated_at"));
+  if (meta->len > 0 && (editor != NULL || when != NULL))
+    g_string_append (meta, " · ");
+  if (editor != NULL && when != NULL)
+    /* Translators: "Edited by Ana Silva 3 days ago". */
+    g_string_append_printf (meta, _("Edited by %s %s"), editor, when);
+  else if (editor != NULL)
+    g_string_append_printf (meta, _("Edited by %s"), editor);
+  else if (when != NULL)
+    g_string_append_printf (meta, _("Edited %s"), when);
+  gtk_label_set_text (self->meta_label, meta->str);
+
+  review_by = mer_json_get_string (doc, "review_by");
+  if (review_by != NULL && *review_by != '\0')
+    {
+      g_autofree char *text = NULL;
+
+      self->needs_review = mer_ui_date_is_past (review_by);
+      if (self->needs_review)
+        /* Translators: %s is a date. */
+        text = g_strdup_printf (_("Needs review — was due %s"), review_by);
+      else
+        text = g_strdup_printf (_("Review by %s"), review_by);
+      gtk_label_set_text (self->review_label, text);
+      if (self->needs_review)
+        gtk_widget_add_css_class (GTK_WIDGET (self->review_label), "mer-overdue");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self->review_label), "mer-overdue");
+      gtk_widget_set_visible (GTK_WIDGET (self->review_label), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->review_label), FALSE);
+
+  conflicts = mer_store_get_conflicts (self->store, self->page_id, NULL);
+  gtk_revealer_set_reveal_child (self->conflict_revealer, conflicts != NULL && conflicts[0] != NULL);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+static void
+set_page_id (MerPageView *self,
+             const char  *page_id)
+{
+  if (g_strcmp0 (self->page_id, page_id) == 0)
+    return;
+  g_free (self->page_id);
+  self->page_id = g_strdup (page_id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_ID]);
+}
+
+static void
+load_changed_cb (WebKitWebView   *web_view,
+                 WebKitLoadEvent  event,
+                 MerPageView     *self)
+{
+  const char *uri = webkit_web_view_get_uri (web_view);
+
+  if (event == WEBKIT_LOAD_STARTED)
+    {
+      self->loaded = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
+  else if (event == WEBKIT_LOAD_COMMITTED)
+    {
+      g_autofree char *page_id = uri ? mer_markdown_page_id_from_uri (uri) : NULL;
+
+      set_page_id (self, page_id);
+      update_header (self);
+      update_outline (self);
+      update_backlinks (self);
+    }
+  else if (event == WEBKIT_LOAD_FINISHED)
+    {
+      self->loaded = TRUE;
+      if (!bench_reported)
+        {
+          bench_reported = TRUE;
+          mer_ui_bench_mark ("first-page-rendered");
+        }
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+      g_signal_emit (self, signals[PAGE_LOADED], 0, self->page_id);
+    }
+}
+
+static void
+back_forward_changed_cb (MerPageView *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_GO_BACK]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_GO_FORWARD]);
+}
+
+/* The extra mouse buttons move through the history, as in a browser. */
+static void
+mouse_pressed_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  MerPageView     *self)
+{
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+
+  if (button == 8)
+    mer_page_view_go_back (self);
+  else if (button == 9)
+    mer_page_view_go_forward (self);
+  else
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+/* Only copying and selecting make sense in the reader's context menu. */
+static gboolean
+context_menu_cb (WebKitWebView       *web_view,
+                 WebKitContextMenu   *menu,
+                 WebKitHitTestResult *hit,
+                 MerPageView         *self)
+{
+  GList *items = g_list_copy (webkit_context_menu_get_items (menu));
+
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      WebKitContextMenuAction action = webkit_context_menu_item_get_stock_action (l->data);
+
+      if (action != WEBKIT_CONTEXT_MENU_ACTION_COPY
+          && action != WEBKIT_CONTEXT_MENU_ACTION_SELECT_ALL
+          && action != WEBKIT_CONTEXT_MENU_ACTION_COPY_LINK_TO_CLIPBOARD)
+        webkit_context_menu_remove (menu, l->data);
+    }
+  g_list_free (items);
+  return webkit_context_menu_get_n_items (menu) == 0;
+}
+
+/* The web view's background follows the light or dark style of the app. */
+static void
+update_background (MerPageView *self)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  GdkRGBA color;
+
+  gdk_rgba_parse (&color, adw_style_manager_get_dark (manager) ? "#1e1e1e" : "#ffffff");
+  webkit_web_view_set_background_color (self->web_view, &color);
+}
+
+static gboolean
+reload_timeout_cb (gpointer user_data)
+{
+  MerPageView *self = user_data;
+  g_autoptr(JsonObject) doc = NULL;
+  const char *rev;
+
+  self->reload_id = 0;
+  if (self->page_id == NULL)
+    return G_SOURCE_REMOVE;
+  doc = mer_store_get_doc (self->store, self->page_id, NULL, MER_GET_DEFAULT, NULL);
+  rev = doc ? mer_json_get_string (doc, "_rev") : NULL;
+  if (g_strcmp0 (rev, self->page_rev) != 0)
+    mer_page_view_reload (self);
+  else
+    update_backlinks (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The replica changed: show the new text if the page shown was edited. */
+static void
+store_changed_cb (MerPageView *self)
+{
+  if (self->reload_id == 0)
+    self->reload_id = g_timeout_add (100, reload_timeout_cb, self);
+}
+
+static void
+toc_row_activated_cb (MerPageView   *self,
+                      GtkListBoxRow *row)
+{
+  const char *anchor = g_object_get_data (G_OBJECT (row), "mer-key");
+  g_autofree char *base = NULL;
+  g_autofree char *uri = NULL;
+
+  if (self->page_id == NULL || anchor == NULL)
+    return;
+  base = mer_markdown_page_uri (self->page_id);
+  uri = g_strconcat (base, "#", anchor, NULL);
+  webkit_web_view_load_uri (self->web_view, uri);
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+static void
+backlink_row_activated_cb (MerPageView   *self,
+                           GtkListBoxRow *row)
+{
+  const char *id = g_object_get_data (G_OBJECT (row), "mer-key");
+
+  if (id != NULL)
+    mer_page_view_open (self, id);
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+static void
+resolve_clicked_cb (MerPageView *self)
+{
+  if (self->page_id != NULL)
+    g_signal_emit (self, signals[RESOLVE_CONFLICT_REQUESTED], 0, self->page_id);
+}
+
+static void
+mer_page_view_constructed (GObject *object)
+{
+  MerPageView *self = MER_PAGE_VIEW (object);
+
+  G_OBJECT_CLASS (mer_page_view_parent_class)->constructed (object);
+  g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+}
+
+static void
+mer_page_view_dispose (GObject *object)
+{
+  MerPageView *self = MER_PAGE_VIEW (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  if (self->web_view != NULL)
+    g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_PAGE_VIEW);
+  self->web_view = NULL;
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (mer_page_view_parent_class)->dispose (object);
+}
+
+static void
+mer_page_view_finalize (GObject *object)
+{
+  MerPageView *self = MER_PAGE_VIEW (object);
+
+  g_clear_pointer (&self->outlines, g_hash_table_unref);
+  g_free (self->page_id);
+  g_free (self->page_rev);
+  g_free (self->title);
+  g_free (self->owner_name);
+
+  G_OBJECT_CLASS (mer_page_view_parent_class)->finalize (object);
+}
+
+static void
+mer_page_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  MerPageView *self = MER_PAGE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_PAGE_ID:
+      g_value_set_string (value, self->page_id);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_LOADED:
+      g_value_set_boolean (value, self->loaded);
+      break;
+    case PROP_CAN_GO_BACK:
+      g_value_set_boolean (value, mer_page_view_can_go_back (self));
+      break;
+    case PROP_CAN_GO_FORWARD:
+      g_value_set_boolean (value, mer_page_view_can_go_forward (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mer_page_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  MerPageView *self = MER_PAGE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mer_page_view_class_init (MerPageViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = mer_page_view_constructed;
+  object_class->dispose = mer_page_view_dispose;
+  object_class->finalize = mer_page_view_finalize;
+  object_class->get_property = mer_page_view_get_property;
+  object_class->set_property = mer_page_view_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, MER_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAGE_ID] =
+    g_param_spec_string ("page-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADED] =
+    g_param_spec_boolean ("loaded", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_GO_BACK] =
+    g_param_spec_boolean ("can-go-back", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_GO_FORWARD] =
+    g_param_spec_boolean ("can-go-forward", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A page finished loading: the page id, or NULL for an unknown page. */
+  signals[PAGE_LOADED] =
+    g_signal_new ("page-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A link to a page that does not exist yet was followed: the link target. */
+  signals[NEW_PAGE_REQUESTED] =
+    g_signal_new ("new-page-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The person asked to resolve the conflict of the page shown. */
+  signals[RESOLVE_CONFLICT_REQUESTED] =
+    g_signal_new ("resolve-conflict-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-page-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, flap);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, conflict_revealer);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, review_label);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, path_label);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, web_box);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, toc_list);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, toc_empty);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, backlinks_list);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, backlinks_empty);
+  gtk_widget_class_bind_template_callback (widget_class, toc_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, backlink_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, resolve_clicked_cb);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+mer_page_view_init (MerPageView *self)
+{
+  g_autoptr(WebKitSettings) settings = NULL;
+  GtkGesture *gesture;
+
+  g_type_ensure (WEBKIT_TYPE_WEB_VIEW);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->outlines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
+
+  ensure_scheme_registered ();
+  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
+                                                "enable-javascript-markup", FALSE,
+                                                "javascript-can-open-windows-automatically", FALSE,
+                                                "enable-html5-local-storage", FALSE,
+                                                "enable-html5-database", FALSE,
+                                                "enable-webgl", FALSE,
+                                                "enable-webaudio", FALSE,
+                                                "enable-media", FALSE,
+                                                "enable-media-stream", FALSE,
+                                                "enable-page-cache", FALSE,
+                                                "enable-back-forward-navigation-gestures", TRUE,
+                                                "allow-file-access-from-file-urls", FALSE,
+                                                "allow-universal-access-from-file-urls", FALSE,
+                                                NULL);
+  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                 "settings", settings,
+                                 "network-session", get_network_session (),
+                                 "default-content-security-policy", MER_PAGE_CSP,
+                                 "hexpand", TRUE,
+                                 "vexpand", TRUE,
+                                 NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->web_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Page text"), -1);
+  g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", self);
+  gtk_box_append (GTK_BOX (self->web_box), GTK_WIDGET (self->web_view));
+
+  g_signal_connect_object (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
+  g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self, 0);
+  g_signal_connect_object (self->web_view, "context-menu", G_CALLBACK (context_menu_cb), self, 0);
+  g_signal_connect_object (webkit_web_view_get_back_forward_list (self->web_view), "changed",
+                           G_CALLBACK (back_forward_changed_cb), self, G_CONNECT_SWAPPED);
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), 0);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (gesture), GTK_PHASE_CAPTURE);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (mouse_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
+
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (update_background), self, G_CONNECT_SWAPPED);
+  update_background (self);
+}
+
+GtkWidget *
+mer_page_view_new (MerStore *store)
+{
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+
+  return g_object_new (MER_TYPE_PAGE_VIEW, "store", store, NULL);
+}
+
+/* Shows a page of the replica by its full id ("page:on-call"). */
+void
+mer_page_view_open (MerPageView *self,
+                    const char  *page_id)
+{
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  g_return_if_fail (page_id != NULL);
+
+  uri = mer_markdown_page_uri (page_id);
+  mer_page_view_open_uri (self, uri);
+}
+
+/*
+ * Follows a link as if the person had clicked it: meridian: pages load
+ * here, anything else goes through the same policy as a click.
+ */
+void
+mer_page_view_open_uri (MerPageView *self,
+                        const char  *uri)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  g_return_if_fail (uri != NULL);
+
+  self->loaded = FALSE;
+  webkit_web_view_load_uri (self->web_view, uri);
+}
+
+void
+mer_page_view_reload (MerPageView *self)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+
+  if (self->page_id != NULL)
+    webkit_web_view_reload (self->web_view);
+}
+
+const char *
+mer_page_view_get_page_id (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), NULL);
+  return self->page_id;
+}
+
+const char *
+mer_page_view_get_title (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), NULL);
+  return self->title;
+}
+
+const char *
+mer_page_view_get_owner_name (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), NULL);
+  return self->owner_name;
+}
+
+gboolean
+mer_page_view_get_needs_review (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return self->needs_review;
+}
+
+gboolean
+mer_page_view_get_loaded (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return self->loaded;
+}
+
+gboolean
+mer_page_view_can_go_back (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return self->web_view != NULL && webkit_web_view_can_go_back (self->web_view);
+}
+
+gboolean
+mer_page_view_can_go_forward (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return self->web_view != NULL && webkit_web_view_can_go_forward (self->web_view);
+}
+
+void
+mer_page_view_go_back (MerPageView *self)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  if (mer_page_view_can_go_back (self))
+    webkit_web_view_go_back (self->web_view);
+}
+
+void
+mer_page_view_go_forward (MerPageView *self)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  if (mer_page_view_can_go_forward (self))
+    webkit_web_view_go_forward (self->web_view);
+}
+
+/* Shows or hides the contents and backlinks beside the text. */
+void
+mer_page_view_set_show_info (MerPageView *self,
+                             gboolean     show_info)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  adw_flap_set_reveal_flap (self->flap, show_info);
+}
+
+GtkWidget *
+mer_page_view_get_web_view (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), NULL);
+  return GTK_WIDGET (self->web_view);
+}
+
+/* How many navigations the policy refused since the view was made. */
+guint
+mer_page_view_get_blocked_count (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), 0);
+  return self->blocked_count;
+}

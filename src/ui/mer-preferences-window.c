@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-preferences-window.h"
+
+#include "mer-peers.h"
+#include "mer-store.h"
+
+#include <glib/gi18n.h>
+
+/*
+ * Preferences: the style (system, light, dark), whether sync runs all the
+ * time, and the peers or hubs to sync with.  Peers live in the data folder
+ * (mer-peers), so the headless `meridian sync` sees the same list.
+ */
+
+struct _MerPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  MerApplication       *application;
+  gboolean              updating;
+
+  AdwComboRow          *style_row;
+  GtkSwitch            *continuous_switch;
+  GtkListBox           *peers_list;
+  AdwEntryRow          *url_row;
+  AdwEntryRow          *username_row;
+  AdwEntryRow          *password_row;
+};
+
+G_DEFINE_FINAL_TYPE (MerPreferencesWindow, mer_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static const char *style_names[] = { "default", "light", "dark" };
+
+static void reload_peers (MerPreferencesWindow *self);
+
+static void
+remove_peer_cb (GtkButton            *button,
+                MerPreferencesWindow *self)
+{
+  const char *url = g_object_get_data (G_OBJECT (button), "mer-url");
+  g_autoptr(GError) error = NULL;
+  MerSyncController *sync = mer_application_get_sync (self->application);
+
+  if (!mer_peers_remove (mer_application_get_data_dir (self->application), url, &error))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+  if (sync != NULL)
+    mer_sync_controller_reload_peers (sync);
+  reload_peers (self);
+}
+
+static void
+reload_peers (MerPreferencesWindow *self)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->peers_list))) != NULL)
+    gtk_list_box_remove (self->peers_list, child);
+
+  peers = mer_peers_list (mer_application_get_data_dir (self->application), &error);
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    {
+      MerPeer *peer = g_ptr_array_index (peers, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      g_autofree char *accessible = g_strdup_printf (_("Remove %s"), peer->url);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer->url);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   peer->username ? peer->username : _("No account"));
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      gtk_widget_set_tooltip_text (remove, _("Remove Peer"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+      g_object_set_data_full (G_OBJECT (remove), "mer-url", g_strdup (peer->url), g_free);
+      g_signal_connect (remove, "clicked", G_CALLBACK (remove_peer_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      gtk_list_box_append (self->peers_list, row);
+    }
+
+  if (peers == NULL || peers->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No peers yet"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error ? error->message
+                                   : _("Changes stay on this computer until a peer is added"));
+      gtk_list_box_append (self->peers_list, row);
+    }
+}
+
+static void
+add_peer_cb (MerPreferencesWindow *self)
+{
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+  const char *username = gtk_editable_get_text (GTK_EDITABLE (self->username_row));
+  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+  MerSyncController *sync = mer_application_get_sync (self->application);
+  g_autoptr(GError) error = NULL;
+
+  if (!mer_peers_add (mer_application_get_data_dir (self->application), url,
+                      *username ? username : NULL, *password ? password : NULL, &error))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      gtk_widget_add_css_class (GTK_WIDGET (self->url_row), "error");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->url_row), "error");
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->username_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  if (sync != NULL)
+    mer_sync_controller_reload_peers (sync);
+  reload_peers (self);
+}
+
+static void
+style_selected_cb (MerPreferencesWindow *self)
+{
+  GSettings *settings = mer_application_get_settings (self->application);
+  guint selected = adw_combo_row_get_selected (self->style_row);
+
+  if (self->updating || selected >= G_N_ELEMENTS (style_names))
+    return;
+  if (settings != NULL)
+    g_settings_set_string (settings, "color-scheme", style_names[selected]);
+  else
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                        selected == 1 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                        : selected == 2 ? ADW_COLOR_SCHEME_FORCE_DARK
+                                        : ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+continuous_toggled_cb (MerPreferencesWindow *self)
+{
+  GSettings *settings = mer_application_get_settings (self->application);
+  MerSyncController *sync = mer_application_get_sync (self->application);
+  gboolean active = gtk_switch_get_active (self->continuous_switch);
+
+  if (self->updating)
+    return;
+  if (settings != NULL)
+    g_settings_set_boolean (settings, "continuous-sync", active);
+  else if (sync != NULL)
+    mer_sync_controller_set_continuous (sync, active);
+}
+
+static void
+mer_preferences_window_dispose (GObject *object)
+{
+  MerPreferencesWindow *self = MER_PREFERENCES_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->application);
+
+  G_OBJECT_CLASS (mer_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+mer_preferences_window_class_init (MerPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mer_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, style_row);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, continuous_switch);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, peers_list);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, url_row);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, username_row);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, password_row);
+  gtk_widget_class_bind_template_callback (widget_class, style_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, continuous_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_peer_cb);
+}
+
+static void
+mer_preferences_window_init (MerPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+mer_preferences_window_new (MerApplication *application)
+{
+  MerPreferencesWindow *self;
+  GSettings *settings;
+  MerSyncController *sync;
+
+  g_return_val_if_fail (MER_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (MER_TYPE_PREFERENCES_WINDOW, NULL);
+  self->application = g_object_ref (application);
+  settings = mer_application_get_settings (application);
+  sync = mer_application_get_sync (application);
+
+  self->updating = TRUE;
+  if (settings != NULL)
+    {
+      g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+      for (guint i = 0; i < G_N_ELEMENTS (style_names); i++)
+        if (g_strcmp0 (scheme, style_names[i]) == 0)
+          adw_combo_row_set_selected (self->style_row, i);
+      gtk_switch_set_active (self->continuous_switch, g_settings_get_boolean (settings, "continuous-sync"));
+    }
+  else
+    gtk_switch_set_active (self->continuous_switch, sync ? mer_sync_controller_get_continuous (sync) : TRUE);
+  self->updating = FALSE;
+
+  reload_peers (self);
+  return GTK_WIDGET (self);
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-sync-controller.h"
+
+#include "mer-peers.h"
+#include "mer-replicator.h"
+#include "mer-store.h"
+
+#include <glib/gi18n.h>
+
+/*
+ * Runs one replicator per configured peer for the app and sums up their
+ * states for the header: synced, syncing, offline or failed, and how many
+ * local changes have not reached the peers yet.  The replicators do their
+ * work on threads of their own; this object only listens on the main loop.
+ */
+
+struct _MerSyncController
+{
+  GObject        parent_instance;
+
+  MerStore      *store;
+  GPtrArray     *replicators;
+  GCancellable  *cancellable;
+  gboolean       continuous;
+  MerSyncStatus  status;
+  char          *message;
+  guint          pending;
+  guint64        progress;
+  guint          pending_id;   /* debounced recount of unsent changes */
+};
+
+G_DEFINE_FINAL_TYPE (MerSyncController, mer_sync_controller, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+set_message (MerSyncController *self,
+             const char        *message)
+{
+  g_free (self->message);
+  self->message = g_strdup (message);
+}
+
+static void
+recompute (MerSyncController *self)
+{
+  MerSyncStatus status = self->replicators->len == 0 ? MER_SYNC_STATUS_LOCAL : MER_SYNC_STATUS_SYNCED;
+  const char *message = NULL;
+  guint64 progress = 0;
+
+  for (guint i = 0; i < self->replicators->len; i++)
+    {
+      MerReplicator *replicator = g_ptr_array_index (self->replicators, i);
+      MerSyncStatus this_status;
+
+      switch (mer_replicator_get_state (replicator))
+        {
+        case MER_REPLICATOR_STATE_SYNCING:
+          this_status = MER_SYNC_STATUS_SYNCING;
+          break;
+        case MER_REPLICATOR_STATE_OFFLINE:
+          this_status = MER_SYNC_STATUS_OFFLINE;
+          break;
+        case MER_REPLICATOR_STATE_ERROR:
+          this_status = MER_SYNC_STATUS_ERROR;
+          break;
+        case MER_REPLICATOR_STATE_IDLE:
+        default:
+          this_status = MER_SYNC_STATUS_SYNCED;
+          break;
+        }
+      progress += mer_replicator_get_docs_written (replicator);
+      if (this_status > status)
+        {
+          status = this_status;
+          message = mer_replicator_get_error_message (replicator);
+        }
+    }
+
+  self->status = status;
+  self->progress = progress;
+  set_message (self, message);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* The largest number of unsent changes over the peers. */
+static gboolean
+count_pending_cb (gpointer user_data)
+{
+  MerSyncController *self = user_data;
+  guint pending = 0;
+
+  self->pending_id = 0;
+  for (guint i = 0; i < self->replicators->len; i++)
+    {
+      MerReplicator *replicator = g_ptr_array_index (self->replicators, i);
+
+      pending = MAX (pending, mer_replicator_count_pending (self->store, mer_replicator_get_url (replicator)));
+    }
+  if (pending != self->pending)
+    {
+      self->pending = pending;
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_count (MerSyncController *self)
+{
+  if (self->pending_id == 0 && self->replicators->len > 0)
+    self->pending_id = g_timeout_add (500, count_pending_cb, self);
+}
+
+static void
+run_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(MerSyncController) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mer_replicator_run_finish (MER_REPLICATOR (object), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    g_debug ("Sync with %s stopped: %s", mer_replicator_get_url (MER_REPLICATOR (object)), error->message);
+  recompute (self);
+  schedule_count (self);
+}
+
+static void
+run_all (MerSyncController *self)
+{
+  for (guint i = 0; i < self->replicators->len; i++)
+    mer_replicator_run_async (g_ptr_array_index (self->replicators, i), self->cancellable,
+                              run_cb, g_object_ref (self));
+}
+
+void
+mer_sync_controller_stop (MerSyncController *self)
+{
+  g_return_if_fail (MER_IS_SYNC_CONTROLLER (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+/* Reads the peers again (after Preferences changed them) and restarts. */
+void
+mer_sync_controller_reload_peers (MerSyncController *self)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (MER_IS_SYNC_CONTROLLER (self));
+
+  mer_sync_controller_stop (self);
+  for (guint i = 0; i < self->replicators->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->replicators, i), self);
+  g_ptr_array_set_size (self->replicators, 0);
+
+  peers = mer_peers_list (mer_store_get_data_dir (self->store), &error);
+  if (peers == NULL && error != NULL)
+    g_warning ("Could not read the peers: %s", error->message);
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    {
+      MerPeer *peer = g_ptr_array_index (peers, i);
+      g_autoptr(GError) local_error = NULL;
+      MerReplicator *replicator = mer_replicator_new (self->store, peer->url, &local_error);
+
+      if (replicator == NULL)
+        {
+          g_warning ("Cannot sync with %s: %s", peer->url, local_error->message);
+          continue;
+        }
+      mer_replicator_set_credentials (replicator, peer->username, peer->password);
+      mer_replicator_set_direction (replicator, MER_REPLICATOR_BOTH);
+      mer_replicator_set_continuous (replicator, self->continuous);
+      g_signal_connect_object (replicator, "notify", G_CALLBACK (recompute), self, G_CONNECT_SWAPPED);
+      g_ptr_array_add (self->replicators, replicator);
+    }
+
+  self->pending = 0;
+  recompute (self);
+  count_pending_cb (self);
+  if (self->continuous)
+    run_all (self);
+}
+
+void
+mer_sync_controller_sync_now (MerSyncController *self)
+{
+  g_return_if_fail (MER_IS_SYNC_CONTROLLER (self));
+
+  /* A replicator that stopped on an error starts again; running ones
+   * answer "already running", which is what the person wants. */
+  run_all (self);
+  recompute (self);
+}
+
+static void
+mer_sync_controller_dispose (GObject *object)
+{
+  MerSyncController *self = MER_SYNC_CONTROLLER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->pending_id, g_source_remove);
+  g_clear_pointer (&self->replicators, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (mer_sync_controller_parent_class)->dispose (object);
+}
+
+static void
+mer_sync_controller_finalize (GObject *object)
+{
+  MerSyncController *self = MER_SYNC_CONTROLLER (object);
+
+  g_free (self->message);
+  G_OBJECT_CLASS (mer_sync_controller_parent_class)->finalize (object);
+}
+
+static void
+mer_sync_controller_class_init (MerSyncControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = mer_sync_controller_dispose;
+  object_class->finalize = mer_sync_controller_finalize;
+
+  /* The status, message, progress or count of unsent changes changed. */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+mer_sync_controller_init (MerSyncController *self)
+{
+  self->replicators = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
+  self->continuous = TRUE;
+}
+
+MerSyncController *
+mer_sync_controller_new (MerStore *store)
+{
+  MerSyncController *self;
+
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+
+  self = g_object_new (MER_TYPE_SYNC_CONTROLLER, NULL);
+  self->store = g_object_ref (store);
+  g_signal_connect_object (store, "changed", G_CALLBACK (schedule_count), self, G_CONNECT_SWAPPED);
+  return self;
+}
+
+MerSyncStatus
+mer_sync_controller_get_status (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), MER_SYNC_STATUS_LOCAL);
+  return self->status;
+}
+
+const char *
+mer_sync_controller_get_message (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), NULL);
+  return self->message;
+}
+
+guint
+mer_sync_controller_get_pending (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), 0);
+  return self->pending;
+}
+
+guint64
+mer_sync_controller_get_progress (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), 0);
+  return self->progress;
+}
+
+guint
+mer_sync_controller_get_n_peers (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), 0);
+  return self->replicators->len;
+}
+
+gboolean
+mer_sync_controller_get_continuous (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), FALSE);
+  return self->continuous;
+}
+
+void
+mer_sync_controller_set_continuous (MerSyncController *self,
+                                    gboolean           continuous)
+{
+  g_return_if_fail (MER_IS_SYNC_CONTROLLER (self));
+
+  continuous = !!continuous;
+  if (self->continuous == continuous)
+    return;
+  self->continuous = continuous;
+  mer_sync_controller_reload_peers (self);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-ui-util.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+/*
+ * "3 days ago", "just now", or the date for anything older than a month;
+ * NULL when the time cannot be read.  Relative times are what a person
+ * scanning a page wants; the exact date matters once it is old.
+ */
+char *
+mer_ui_format_relative_time (const char *rfc3339)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  GTimeSpan span;
+  gint64 minutes;
+  gint64 hours;
+  gint64 days;
+
+  if (rfc3339 == NULL || *rfc3339 == '\0')
+    return NULL;
+  when = g_date_time_new_from_iso8601 (rfc3339, NULL);
+  if (when == NULL)
+    return NULL;
+  now = g_date_time_new_now_utc ();
+  span = g_date_time_difference (now, when);
+  minutes = span / G_TIME_SPAN_MINUTE;
+  hours = span / G_TIME_SPAN_HOUR;
+  days = span / G_TIME_SPAN_DAY;
+
+  if (span < 0 || minutes < 1)
+    return g_strdup (_("just now"));
+  if (hours < 1)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute ago", "%d minutes ago", minutes),
+                            (int) minutes);
+  if (days < 1)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d hour ago", "%d hours ago", hours),
+                            (int) hours);
+  if (days < 31)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day ago", "%d days ago", days),
+                            (int) days);
+  local = g_date_time_to_local (when);
+  /* Translators: a date, see g_date_time_format(); "on 3 March 2026". */
+  return g_date_time_format (local, _("on %-d %B %Y"));
+}
+
+/* Whether a YYYY-MM-DD date lies before today (local time). */
+gboolean
+mer_ui_date_is_past (const char *date)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+
+  if (date == NULL || strlen (date) < 10)
+    return FALSE;
+  return strncmp (date, today, 10) < 0;
+}
+
+/* "on-call" -> "On call": a folder of the page tree named for people. */
+char *
+mer_ui_path_folder_title (const char *segment)
+{
+  g_autofree char *spaced = g_strdup (segment);
+  g_autofree char *first = NULL;
+
+  g_strdelimit (spaced, "-_", ' ');
+  if (*spaced == '\0')
+    return g_steal_pointer (&spaced);
+  first = g_utf8_strup (spaced, g_utf8_next_char (spaced) - spaced);
+  return g_strconcat (first, g_utf8_next_char (spaced), NULL);
+}
+
+/*
+ * Prints a wall-clock timestamp for build-aux/bench-app.sh when
+ * MERIDIAN_BENCH is set: the script compares it with the time it started
+ * the process.
+ */
+void
+mer_ui_bench_mark (const char *what)
+{
+  if (g_getenv ("MERIDIAN_BENCH") == NULL)
+    return;
+  g_printerr ("meridian-bench: %s-at-us=%" G_GINT64_FORMAT "\n", what, g_get_real_time ());
+}
