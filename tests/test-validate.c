@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-json.h"
+#include "mer-store.h"
+#include "mer-test-util.h"
+#include "mer-validate.h"
+
+#include <string.h>
+
+typedef struct
+{
+  const char *json;
+  int         code;   /* -1 valid, else the MerStoreError code */
+} Case;
+
+#define OK  (-1)
+#define BAD MER_STORE_ERROR_BAD_REQUEST
+#define NO  MER_STORE_ERROR_FORBIDDEN
+
+static const Case doc_cases[] = {
+  /* ids */
+  { "{\"_id\":\"x\"}", OK },
+  { "{\"_id\":\"\"}", BAD },
+  { "{\"_id\":1}", BAD },
+  { "{}", BAD },
+  { "{\"_id\":\"a\\u0001b\"}", BAD },
+  { "{\"_id\":\"a\\nb\"}", BAD },
+  { "{\"_id\":\"a\\u0085b\"}", BAD },
+  { "{\"_id\":\"_foo\"}", BAD },
+  { "{\"_id\":\"_local/x\"}", BAD },
+  { "{\"_id\":\"_design/x\"}", NO },
+  { "{\"_id\":\"page:\",\"type\":\"page\",\"title\":\"t\",\"path\":\"p\",\"body\":\"b\"}", BAD },
+  { "{\"_id\":\"ünïcødé ok/with%slash\"}", OK },
+  /* revisions */
+  { "{\"_id\":\"x\",\"_rev\":\"1-abc\"}", OK },
+  { "{\"_id\":\"x\",\"_rev\":\"0-abc\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"1-\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"-abc\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"a-abc\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"1-ab/c\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"1234567890-abc\"}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":3}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[\"b\",\"a\"]}}", OK },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":3,\"ids\":[\"b\",\"a\"]}}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[\"c\",\"a\"]}}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"1-b\",\"_revisions\":{\"start\":1,\"ids\":[\"b\",\"a\"]}}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[]}}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[\"b\",5]}}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":[1]}", BAD },
+  { "{\"_id\":\"x\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":\"2\",\"ids\":[\"b\"]}}", BAD },
+  /* special members */
+  { "{\"_id\":\"x\",\"_deleted\":true}", OK },
+  { "{\"_id\":\"x\",\"_deleted\":\"yes\"}", BAD },
+  { "{\"_id\":\"x\",\"_foo\":1}", BAD },
+  { "{\"_id\":\"x\",\"_attachments\":{}}", NO },
+  { "{\"_id\":\"x\",\"_conflicts\":[\"1-a\"]}", OK },
+  /* types */
+  { "{\"_id\":\"note:1\",\"type\":\"note\",\"anything\":[1,2]}", OK },
+  { "{\"_id\":\"x\",\"type\":\"page\",\"title\":\"t\",\"path\":\"p\",\"body\":\"b\"}", NO },
+  { "{\"_id\":\"page:a\",\"type\":\"person\",\"tz\":\"UTC\"}", NO },
+  { "{\"_id\":\"page:a\",\"title\":\"t\",\"path\":\"p\",\"body\":\"b\"}", NO },
+  { "{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"t\",\"path\":\"p\",\"body\":\"b\"}", OK },
+  { "{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"t\",\"path\":\"p\"}", NO },
+  { "{\"_id\":\"page:a\",\"type\":\"page\",\"title\":1,\"path\":\"p\",\"body\":\"b\"}", NO },
+  { "{\"_id\":\"page:a\",\"_deleted\":true}", OK },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"Asia/Kathmandu\","
+    "\"work\":{\"mon\":[[\"09:00\",\"17:00\"]],\"sun\":[]},\"focus\":{\"mon\":[[\"09:00\",\"11:30\"]]}}", OK },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"mon\":[[\"22:00\",\"24:00\"]]}}", OK },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\"}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":5}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"monday\":[]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"mon\":[[\"17:00\",\"09:00\"]]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"mon\":[[\"09:00\"]]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"mon\":[[\"9:00\",\"17:00\"]]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":{\"mon\":[[\"09:00\",\"24:30\"]]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"focus\":{\"mon\":[\"09:00\",\"10:00\"]}}", NO },
+  { "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"work\":[]}", NO },
+  { "{\"_id\":\"proposal:p\",\"type\":\"proposal\",\"status\":\"open\"}", OK },
+  { "{\"_id\":\"proposal:p\",\"type\":\"proposal\",\"status\":\"maybe\"}", NO },
+  { "{\"_id\":\"proposal:p\",\"type\":\"proposal\"}", NO },
+  { "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"proposal:p\",\"author\":\"person:ana\",\"body\":\"+1\"}", OK },
+  { "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"proposal:p\",\"author\":\"person:ana\",\"body\":\"+1\",\"stance\":\"agree\"}", OK },
+  { "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"proposal:p\",\"author\":\"person:ana\",\"body\":\"+1\",\"stance\":\"meh\"}", NO },
+  { "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"proposal:p\",\"body\":\"+1\"}", NO },
+  { "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"\",\"author\":\"a\",\"body\":\"+1\"}", NO },
+  { "{\"_id\":\"decision:d\",\"type\":\"decision\",\"status\":\"accepted\",\"title\":\"Use X\"}", OK },
+  { "{\"_id\":\"decision:d\",\"type\":\"decision\",\"status\":\"open\"}", NO },
+  { "{\"_id\":\"decision:d\",\"_rev\":\"1-a\",\"_deleted\":true}", NO },
+  { "{\"_id\":\"seen:person:ana:page:a\",\"type\":\"seen\",\"person\":\"person:ana\"}", OK },
+};
+
+static void
+test_docs (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (doc_cases); i++)
+    {
+      g_autoptr(JsonObject) doc = mer_test_object (doc_cases[i].json);
+      g_autoptr(GError) error = NULL;
+      gboolean ok = mer_validate_doc (doc, NULL, &error);
+
+      if (doc_cases[i].code == OK)
+        {
+          if (!ok)
+            g_error ("case %u %s: unexpected error %s", i, doc_cases[i].json, error->message);
+        }
+      else
+        {
+          if (ok)
+            g_error ("case %u %s: accepted", i, doc_cases[i].json);
+          if (!g_error_matches (error, MER_STORE_ERROR, doc_cases[i].code))
+            g_error ("case %u %s: wrong error %s (code %d)", i, doc_cases[i].json, error->message, error->code);
+          g_assert_cmpstr (error->message, !=, "");
+        }
+    }
+}
+
+static void
+test_id_limits (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_id = g_strnfill (513, 'a');
+  char bad_utf8[] = { 'a', (char) 0xc3, 0 };
+
+  g_assert_true (mer_validate_id (long_id + 1, NULL));
+  g_assert_false (mer_validate_id (long_id, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_assert_false (mer_validate_id (bad_utf8, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_assert_false (mer_validate_id (NULL, &error));
+  g_clear_error (&error);
+
+  g_assert_true (mer_validate_local_id ("_local/abc=", NULL));
+  g_assert_false (mer_validate_local_id ("_local/", NULL));
+  g_assert_false (mer_validate_local_id ("local/x", NULL));
+
+  g_assert_cmpstr (mer_validate_type_of_id ("page:a"), ==, "page");
+  g_assert_cmpstr (mer_validate_type_of_id ("seen:person:a:page:b"), ==, "seen");
+  g_assert_null (mer_validate_type_of_id ("pages:a"));
+  g_assert_null (mer_validate_type_of_id ("page"));
+}
+
+static void
+test_size_and_depth (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) big = mer_test_object ("{\"_id\":\"x\"}");
+  g_autofree char *blob = g_strnfill (MER_VALIDATE_MAX_DOC_BYTES, 'x');
+  GString *deep = g_string_new ("{\"_id\":\"x\",\"a\":");
+  g_autoptr(JsonObject) deep_doc = NULL;
+  g_autofree char *deep_text = NULL;
+
+  json_object_set_string_member (big, "blob", blob);
+  g_assert_false (mer_validate_doc (big, NULL, &error));
+  g_assert_error (error, MER_VALIDATE_ERROR, MER_VALIDATE_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  for (int i = 0; i < MER_VALIDATE_MAX_DEPTH + 1; i++)
+    g_string_append_c (deep, '[');
+  for (int i = 0; i < MER_VALIDATE_MAX_DEPTH + 1; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  deep_text = g_string_free (deep, FALSE);
+  deep_doc = mer_test_object (deep_text);
+  g_assert_false (mer_validate_doc (deep_doc, NULL, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+
+  /* The text scanner: depth outside strings only, UTF-8, no NUL. */
+  g_assert_true (mer_validate_json_text ("{\"a\":\"[[[[[\"}", 13, 2, NULL));
+  g_assert_false (mer_validate_json_text ("[[[1]]]", 7, 2, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_assert_true (mer_validate_json_text ("{\"a\":\"\\\"[[[\"}", 13, 1, NULL));
+  g_assert_false (mer_validate_json_text ("{\"a\":\"\xff\"}", 9, 4, NULL));
+  g_assert_false (mer_validate_json_text ("{\"a\":1}\0", 8, 4, NULL));
+  g_assert_false (mer_validate_json_text ("", 0, 4, NULL));
+}
+
+/* Decisions are never edited; only the supersede fields may change. */
+static void
+test_decision_immutable (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"decision:d\",\"type\":\"decision\",\"status\":\"accepted\","
+                                               "\"title\":\"Use X\",\"decision\":\"We use X\",\"superseded_by\":null}");
+  g_autoptr(JsonObject) edit = NULL;
+  g_autoptr(JsonObject) supersede = NULL;
+  g_autoptr(JsonObject) replay = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+
+  g_assert_true (mer_validate_write (store, doc, TRUE, &error));
+  g_assert_no_error (error);
+  rev = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+
+  edit = mer_store_get_doc (store, "decision:d", NULL, MER_GET_DEFAULT, &error);
+  json_object_set_string_member (edit, "decision", "We use Y");
+  g_assert_false (mer_validate_write (store, edit, TRUE, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  json_object_set_string_member (edit, "decision", "We use X");
+  json_object_set_string_member (edit, "status", "rejected");
+  g_assert_false (mer_validate_write (store, edit, TRUE, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  json_object_set_string_member (edit, "new_field", "x");
+  json_object_set_string_member (edit, "status", "superseded");
+  g_assert_false (mer_validate_write (store, edit, TRUE, &error));
+  g_clear_error (&error);
+
+  supersede = mer_store_get_doc (store, "decision:d", NULL, MER_GET_DEFAULT, &error);
+  json_object_set_string_member (supersede, "status", "superseded");
+  json_object_set_string_member (supersede, "superseded_by", "decision:e");
+  g_assert_true (mer_validate_write (store, supersede, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* A replicated edit is held to the same rule, through its parent. */
+  replay = mer_test_object ("{\"_id\":\"decision:d\",\"type\":\"decision\",\"status\":\"accepted\","
+                            "\"title\":\"Use Z\",\"decision\":\"We use X\",\"superseded_by\":null}");
+  {
+    g_autofree char *parent_hash = g_strdup (strchr (rev, '-') + 1);
+    g_autofree char *json = g_strdup_printf ("{\"start\":2,\"ids\":[\"%s\",\"%s\"]}",
+                                             "0123456789abcdef0123456789abcdef", parent_hash);
+    json_object_set_string_member (replay, "_rev", "2-0123456789abcdef0123456789abcdef");
+    json_object_set_member (replay, "_revisions", mer_json_parse (json, -1, NULL));
+  }
+  g_assert_false (mer_validate_write (store, replay, FALSE, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* The revision the store already holds passes again (replays). */
+  json_object_set_string_member (doc, "_rev", rev);
+  g_assert_true (mer_validate_write (store, doc, FALSE, &error));
+  g_assert_no_error (error);
+
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  mer_test_init (&argc, &argv);
+
+  g_test_add_func ("/validate/docs", test_docs);
+  g_test_add_func ("/validate/id-limits", test_id_limits);
+  g_test_add_func ("/validate/size-and-depth", test_size_and_depth);
+  g_test_add_func ("/validate/decision-immutable", test_decision_immutable);
+  return g_test_run ();
+}
