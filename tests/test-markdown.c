@@ -85,6 +85,17 @@ test_markdown_basic (void)
   assert_contains (html, "<pre><code class=\"language-c\">int x = 1 &lt; 2;");
 }
 
+/* Typographic punctuation in prose, never in code. */
+static void
+test_markdown_smart_punctuation (void)
+{
+  g_autofree char *html = mer_markdown_to_html ("\"Quoted\" -- it's done...\n\n`\"raw\" -- code`\n",
+                                                NULL, NULL, NULL);
+
+  assert_contains (html, "“Quoted” – it’s done…");
+  assert_contains (html, "<code>&quot;raw&quot; -- code</code>");
+}
+
 static void
 test_markdown_extensions (void)
 {
@@ -550,6 +561,7 @@ main (int   argc,
   mer_test_init (&argc, &argv);
 
   g_test_add_func ("/markdown/basic", test_markdown_basic);
+  g_test_add_func ("/markdown/smart-punctuation", test_markdown_smart_punctuation);
   g_test_add_func ("/markdown/extensions", test_markdown_extensions);
   g_test_add_func ("/markdown/raw-html-removed", test_markdown_raw_html_removed);
   g_test_add_func ("/markdown/url-schemes", test_markdown_url_schemes);

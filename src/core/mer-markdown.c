@@ -23,7 +23,7 @@
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
 
-#define PARSE_OPTIONS  (CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8)
+#define PARSE_OPTIONS  (CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART)
 #define RENDER_OPTIONS (CMARK_OPT_DEFAULT)
 
 static const char * const extension_names[] = {
@@ -875,7 +875,7 @@ static const char stylesheet[] =
   "code, pre { font-family: \"Source Code Pro\", \"DejaVu Sans Mono\", monospace; font-size: 0.92em; }\n"
   "code { background: var(--code-bg); border-radius: 4px; padding: 0.1em 0.3em; }\n"
   "pre { background: var(--code-bg); border-radius: 8px; padding: 12px 16px; overflow-x: auto; line-height: 1.45; }\n"
-  "pre code { background: none; padding: 0; }\n"
+  "pre code { background: none; padding: 0; font-size: 1em; }\n"
   "blockquote { margin-left: 0; padding: 0.2em 1em; border-left: 3px solid var(--quote); color: var(--dim); }\n"
   "hr { border: none; border-top: 1px solid var(--border); margin: 2em 0; }\n"
   "table { border-collapse: collapse; display: block; overflow-x: auto; }\n"
