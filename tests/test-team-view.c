@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The Team view under Xvfb at a pinned instant (MERIDIAN_NOW): what each
+ * row says, the timeline's overlap, screenshots in the build's test logs,
+ * and a teammate's focus arriving from a second replica through a real
+ * replication over HTTP.
+ */
+#include "config.h"
+
+#include "mer-test-util.h"
+#include "mer-test-peer.h"
+#include "mer-demo.h"
+#include "mer-schedule.h"
+#include "mer-team-view.h"
+#include "mer-timeline.h"
+#include "mer-profile-dialog.h"
+#include "mer-ui-resources.h"
+
+#include <adwaita.h>
+
+/* Monday 23 November 2026, 09:15 UTC. */
+#define PINNED_NOW "2026-11-23T09:15:00Z"
+
+#define WEEK(r) "{\"mon\":" r ",\"tue\":" r ",\"wed\":" r ",\"thu\":" r ",\"fri\":" r "}"
+
+static const char * const team[] = {
+  "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"Asia/Kathmandu\","
+  "\"work\":" WEEK ("[[\"09:00\",\"17:00\"]]") ",\"focus\":" WEEK ("[[\"14:00\",\"16:00\"]]") "}",
+  "{\"_id\":\"person:bruno\",\"type\":\"person\",\"name\":\"Bruno\",\"tz\":\"America/Sao_Paulo\","
+  "\"work\":" WEEK ("[[\"09:00\",\"18:00\"]]") "}",
+  "{\"_id\":\"person:chen\",\"type\":\"person\",\"name\":\"Chen\",\"tz\":\"Asia/Shanghai\","
+  "\"work\":" WEEK ("[[\"09:00\",\"12:00\"],[\"13:00\",\"18:00\"]]") "}",
+  "{\"_id\":\"person:dana\",\"type\":\"person\",\"name\":\"Dana\",\"tz\":\"America/Los_Angeles\","
+  "\"work\":" WEEK ("[[\"09:00\",\"17:00\"]]") ",\"away\":[{\"from\":\"2026-11-20\",\"to\":\"2026-11-27\",\"note\":\"Thanksgiving\"}]}",
+  "{\"_id\":\"person:eli\",\"type\":\"person\",\"name\":\"Eli\",\"tz\":\"Australia/Eucla\","
+  "\"work\":" WEEK ("[[\"08:00\",\"16:00\"]]") "}",
+  "{\"_id\":\"person:farah\",\"type\":\"person\",\"name\":\"Farah\",\"tz\":\"Europe/London\","
+  "\"work\":" WEEK ("[[\"09:00\",\"17:30\"]]") ",\"focus_until\":\"2026-11-23T10:05:00Z\","
+  "\"focus_from\":\"2026-11-23T09:15:00Z\",\"status_note\":\"Writing the Q1 plan\"}",
+  "{\"_id\":\"person:zed\",\"type\":\"person\",\"name\":\"Zed\",\"tz\":\"Mars/Olympus_Mons\"}",
+};
+
+/* Worked out by hand from the zones' offsets on 23 November 2026. */
+static const char * const expected_rows[] = {
+  "Ana\t15:00, Mon 23 Nov\tUTC+05:45 · Asia/Kathmandu\tDeep work until 16:00 (their time)",
+  "Bruno\t06:15, Mon 23 Nov\tUTC-03:00 · America/Sao_Paulo\tOff until 09:00",
+  "Chen\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tWorking until 18:00 (their time)",
+  "Dana\t01:15, Mon 23 Nov\tUTC-08:00 · America/Los_Angeles\tAway, back Saturday 28 November",
+  "Eli\t18:00, Mon 23 Nov\tUTC+08:45 · Australia/Eucla\tOff until tomorrow 08:00",
+  "Farah\t09:15, Mon 23 Nov\tUTC+00:00 · Europe/London\tDeep work until 10:05 (their time) — Writing the Q1 plan",
+  "Zed\t—\tMars/Olympus_Mons\tUnknown time zone “Mars/Olympus_Mons”",
+};
+
+static void
+put_people (MerStore           *store,
+            const char * const *docs,
+            guint               n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+      g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+      g_assert_no_error (error);
+    }
+}
+
+static void
+set_true (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
+wait_until_drawn (GtkWidget *window)
+{
+  for (guint i = 0; i < 2000 && !gtk_widget_get_mapped (window); i++)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_mapped (window));
+  /* Let layout and a few frames happen: the frame clock runs on real time. */
+  {
+    gboolean done = FALSE;
+
+    g_timeout_add_once (300, (GSourceOnceFunc) set_true, &done);
+    while (!done)
+      g_main_context_iteration (NULL, TRUE);
+  }
+}
+
+/* Renders @widget as it is now and saves it where people can look at it. */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *file_name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = mer_test_log_path (file_name);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static GtkWidget *
+show_view (MerStore  *store,
+           int        width,
+           int        height,
+           GtkWidget **out_view)
+{
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *overlay = adw_toast_overlay_new ();
+  GtkWidget *view = mer_team_view_new (store);
+
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), view);
+  adw_window_set_content (ADW_WINDOW (window), overlay);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until_drawn (window);
+  *out_view = view;
+  return window;
+}
+
+static void
+assert_rows (MerTeamView        *view,
+             const char * const *expected,
+             guint               n)
+{
+  g_assert_cmpuint (mer_team_view_get_n_rows (view), ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (mer_team_view_get_row_summary (view, i), ==, expected[i]);
+}
+
+static void
+test_rows_and_screenshots (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  GtkWidget *view = NULL;
+  GtkWidget *window;
+  GtkWidget *timeline;
+
+  put_people (store, team, G_N_ELEMENTS (team));
+
+  window = show_view (store, 960, 1120, &view);
+  assert_rows (MER_TEAM_VIEW (view), expected_rows, G_N_ELEMENTS (expected_rows));
+  g_assert_cmpstr (mer_team_view_get_focus_banner (MER_TEAM_VIEW (view)), ==, "");
+  /* Six people on four continents: no minute where all are free to talk. */
+  timeline = mer_team_view_get_timeline (MER_TEAM_VIEW (view));
+  g_assert_cmpuint (mer_timeline_get_overlap (MER_TIMELINE (timeline))->len, ==, 0);
+  g_assert_cmpint (gtk_widget_get_width (timeline), >, 600);
+  save_screenshot (window, "team-view.png");
+
+  /* Phone width: everything still there, nothing wider than the window. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 1400);
+  gtk_widget_set_size_request (window, 360, -1);
+  wait_until_drawn (window);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (timeline), <=, 360);
+  save_screenshot (window, "team-view-narrow.png");
+
+  /* Dark style: the same widget, the style's own colours. */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  gtk_window_set_default_size (GTK_WINDOW (window), 960, 1120);
+  gtk_widget_set_size_request (window, -1, -1);
+  wait_until_drawn (window);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  save_screenshot (window, "team-view-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Days ahead: Tuesday in the viewer's zone (UTC here). */
+  gtk_widget_activate_action (view, "team.next-day", NULL);
+  {
+    GDateTime *day = mer_timeline_get_day (MER_TIMELINE (timeline));
+    g_autofree char *text = g_date_time_format (day, "%Y-%m-%d");
+
+    g_assert_cmpstr (text, ==, "2026-11-24");
+  }
+  gtk_widget_activate_action (view, "team.today", NULL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
+/* "Me" and focus from the view's own actions: the banner says notifications wait. */
+static void
+test_own_focus (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *view = NULL;
+  GtkWidget *window;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+
+  put_people (store, team, 3);
+  g_assert_true (mer_schedule_set_me (store, "person:chen", &error));
+  g_assert_no_error (error);
+
+  window = show_view (store, 800, 900, &view);
+  g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                   "Chen (you)\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tWorking until 18:00 (their time)");
+  g_assert_false (mer_schedule_user_in_focus (store, now));
+
+  gtk_widget_activate_action (view, "team.focus", "u", 50);
+  g_assert_true (mer_schedule_user_in_focus (store, now));
+  g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                   "Chen (you)\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tDeep work until 18:05 (their time)");
+  g_assert_cmpstr (mer_team_view_get_focus_banner (MER_TEAM_VIEW (view)), ==,
+                   "You are in deep work until 18:05. Notifications wait until then.");
+  wait_until_drawn (window);
+  save_screenshot (window, "team-view-own-focus.png");
+
+  gtk_widget_activate_action (view, "team.focus", "u", 0);
+  g_assert_false (mer_schedule_user_in_focus (store, now));
+  g_assert_cmpstr (mer_team_view_get_focus_banner (MER_TEAM_VIEW (view)), ==, "");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
+/*
+ * Chen sets focus on his own replica; after a pull over HTTP from his peer,
+ * the first replica's Team view says so without being told to reload.
+ */
+static void
+test_focus_arrives_by_sync (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  TestPeer *peer = test_peer_new (NULL, NULL);
+  TestSyncResult res;
+  GtkWidget *view = NULL;
+  GtkWidget *window;
+
+  put_people (store, team, 3);
+  res = test_sync (store, peer->url, MER_REPLICATOR_PUSH, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 3);
+
+  window = show_view (store, 800, 900, &view);
+  g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                   "Chen\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tWorking until 18:00 (their time)");
+
+  /* On the other replica: Chen is "me" there, and starts 25 minutes of focus. */
+  g_assert_true (mer_schedule_set_me (peer->store, "person:chen", &error));
+  g_assert_true (mer_schedule_set_user_focus (peer->store, now, 25, &error));
+  g_assert_no_error (error);
+  /* Nothing has synced yet. */
+  g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                   "Chen\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tWorking until 18:00 (their time)");
+
+  res = test_sync (store, peer->url, MER_REPLICATOR_PULL, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 1);
+  /* The pull wrote through the replicator's own connection; the view
+   * notices on its own (it looks every two seconds). Wait for that, with
+   * a generous cap, rather than telling it to reload. */
+  {
+    gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+    while (g_str_has_suffix (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), "Working until 18:00 (their time)")
+           && g_get_monotonic_time () < give_up)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                   "Chen\t17:15, Mon 23 Nov\tUTC+08:00 · Asia/Shanghai\tDeep work until 17:40 (their time)");
+  /* Not this replica's user: its own focus is untouched. */
+  g_assert_false (mer_schedule_user_in_focus (store, now));
+  wait_until_drawn (window);
+  save_screenshot (window, "team-view-after-sync.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_peer_free (peer);
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
+/* The profile form: a new person with the system's zone, bad input refused. */
+static void
+test_profile_dialog (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *me = NULL;
+  MerProfileDialog *dialog = mer_profile_dialog_new (store);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  wait_until_drawn (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "profile-dialog.png");
+
+  /* No name: refused, nothing written. */
+  g_assert_false (mer_profile_dialog_save (dialog, &error));
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (mer_schedule_get_me (store));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+  (void) doc;
+  (void) me;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("MERIDIAN_NOW", PINNED_NOW, TRUE);
+  g_setenv ("TZ", "UTC", TRUE);
+  mer_test_init (&argc, &argv);
+  adw_init ();
+  /* Static linking may drop the resource's constructor: register it. */
+  g_resources_register (mer_ui_get_resource ());
+
+  g_test_add_func ("/team-view/rows-and-screenshots", test_rows_and_screenshots);
+  g_test_add_func ("/team-view/own-focus", test_own_focus);
+  g_test_add_func ("/team-view/focus-arrives-by-sync", test_focus_arrives_by_sync);
+  g_test_add_func ("/team-view/profile-dialog", test_profile_dialog);
+
+  return g_test_run ();
+}
