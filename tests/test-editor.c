@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The editing views driven as a person drives them, under Xvfb: edit and
+ * save a page, a draft that survives the editor being killed, merging or
+ * keeping both sides when the page changed meanwhile, rename with links
+ * that follow, delete and undo, a planted sync conflict resolved, and the
+ * history's diff and restore.  Each test leaves a screenshot in the build
+ * folder's logs (editor-*.png).
+ */
+
+#include "config.h"
+
+#include "mer-conflict-view.h"
+#include "mer-history-view.h"
+#include "mer-json.h"
+#include "mer-markdown-editor.h"
+#include "mer-page-editor.h"
+#include "mer-schedule.h"
+#include "mer-test-util.h"
+#include "mer-ui-resources.h"
+
+#include <adwaita.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PAGE_ID   "page:on-call"
+#define BASE_BODY "# On call\n\nThe rota changes every Monday.\n\nPage the secondary after 15 minutes.\n"
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the main loop run for a while: layout, the preview, timers. */
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = mer_test_log_path (name);
+  GtkSnapshot *snapshot;
+  int width, height;
+
+  spin (800);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child,
+                int        width,
+                int        height)
+{
+  GtkWidget *window = adw_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  adw_window_set_content (ADW_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (300);
+  return window;
+}
+
+static void
+plant_page (MerStore   *store,
+            const char *id,
+            const char *title,
+            const char *path,
+            const char *body,
+            char      **out_rev)
+{
+  g_autoptr(JsonObject) page = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+
+  json_object_set_string_member (page, "_id", id);
+  json_object_set_string_member (page, "type", "page");
+  json_object_set_string_member (page, "title", title);
+  json_object_set_string_member (page, "path", path);
+  json_object_set_string_member (page, "body", body);
+  json_object_set_string_member (page, "owner", "person:ana");
+  json_object_set_null_member (page, "review_by");
+  json_object_set_string_member (page, "updated_at", "2026-11-20T09:00:00Z");
+  json_object_set_string_member (page, "updated_by", "person:ana");
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+  if (out_rev != NULL)
+    *out_rev = g_steal_pointer (&rev);
+}
+
+static MerStore *
+open_workspace (char **out_dir)
+{
+  MerStore *store = mer_test_open_store (out_dir);
+  g_autoptr(JsonObject) ana = mer_test_object ("{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana Lima\",\"tz\":\"America/Sao_Paulo\"}");
+  g_autoptr(JsonObject) kiri = mer_test_object ("{\"_id\":\"person:kiri\",\"type\":\"person\",\"name\":\"Kiri Tane\",\"tz\":\"Pacific/Auckland\"}");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *r1 = mer_store_put_doc (store, ana, &error);
+  g_autofree char *r2 = mer_store_put_doc (store, kiri, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (mer_schedule_set_me (store, "person:kiri", &error));
+  return store;
+}
+
+/* Types as a person does: one character at a time at the cursor. */
+static void
+type_text (MerMarkdownEditor *editor,
+           const char        *text)
+{
+  GtkTextBuffer *buffer = mer_markdown_editor_get_buffer (editor);
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    gtk_text_buffer_insert_interactive_at_cursor (buffer, p, g_utf8_next_char (p) - p, TRUE);
+}
+
+static void
+move_cursor_to_end (MerMarkdownEditor *editor)
+{
+  GtkTextBuffer *buffer = mer_markdown_editor_get_buffer (editor);
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_place_cursor (buffer, &end);
+}
+
+static char *
+parent_of (JsonObject *doc)
+{
+  JsonObject *revisions = json_object_get_object_member (doc, "_revisions");
+  JsonArray *ids = json_object_get_array_member (revisions, "ids");
+
+  if (json_array_get_length (ids) < 2)
+    return NULL;
+  return g_strdup_printf ("%" G_GINT64_FORMAT "-%s", json_object_get_int_member (revisions, "start") - 1,
+                          json_array_get_string_element (ids, 1));
+}
+
+static void
+test_edit_and_save (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autofree char *rev1 = NULL;
+  g_autofree char *parent = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = g_strconcat (BASE_BODY, "Escalate to Kiri on weekends.\n", NULL);
+  GtkWidget *editor;
+  GtkWidget *window;
+  MerMarkdownEditor *md;
+  gboolean closed = FALSE;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, &rev1);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  g_signal_connect_swapped (editor, "closed", G_CALLBACK (timeout_cb), &closed);
+  window = show_in_window (editor, 1100, 700);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  g_assert_false (mer_page_editor_get_restored (MER_PAGE_EDITOR (editor)));
+
+  move_cursor_to_end (md);
+  type_text (md, "Escalate to Kiri on weekends.\n");
+  mer_markdown_editor_update_preview_now (md);
+  g_assert_cmpuint (mer_markdown_editor_get_word_count (md), >=, 15);
+  save_screenshot (window, "editor-edit.png");
+
+  g_assert_true (gtk_widget_activate_action (editor, "page.save", NULL));
+  g_assert_true (closed);
+
+  saved = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_REVS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_json_get_string (saved, "body"), ==, expected);
+  g_assert_cmpstr (mer_json_get_string (saved, "title"), ==, "On call");
+  g_assert_cmpstr (mer_json_get_string (saved, "path"), ==, "engineering/on-call");
+  g_assert_cmpstr (mer_json_get_string (saved, "owner"), ==, "person:ana");
+  g_assert_cmpstr (mer_json_get_string (saved, "updated_by"), ==, "person:kiri");
+  g_assert_true (g_str_has_prefix (mer_json_get_string (saved, "_rev"), "2-"));
+  parent = parent_of (saved);
+  g_assert_cmpstr (parent, ==, rev1);
+  /* Saved: the draft is gone. */
+  g_assert_false (mer_markdown_editor_has_draft (md));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_new_page_and_validation (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  MerPageEditor *editor;
+  GtkWidget *window;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  editor = MER_PAGE_EDITOR (mer_page_editor_new_page (store, "Release checklist"));
+  window = show_in_window (GTK_WIDGET (editor), 900, 650);
+  g_assert_null (mer_page_editor_get_page_id (editor));
+  type_text (mer_page_editor_get_editor (editor), "# Release\n\n- [ ] Tag the build\n");
+
+  /* Bad input: a clear error and nothing written. */
+  mer_page_editor_set_path (editor, "engineering/on-call");
+  g_assert_false (mer_page_editor_save (editor, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  mer_page_editor_set_path (editor, "engineering/../secrets");
+  g_assert_false (mer_page_editor_save (editor, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 3);
+
+  mer_page_editor_set_path (editor, "/engineering//release-checklist/");
+  g_assert_true (mer_page_editor_save (editor, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_page_editor_get_page_id (editor), ==, "page:release-checklist");
+  page = mer_store_get_doc (store, "page:release-checklist", NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_json_get_string (page, "path"), ==, "engineering/release-checklist");
+  g_assert_cmpstr (mer_json_get_string (page, "title"), ==, "Release checklist");
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, "# Release\n\n- [ ] Tag the build\n");
+  g_assert_cmpstr (mer_json_get_string (page, "type"), ==, "page");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+#define TYPED_TEXT "Nights go to whoever is awake: Kiri in Auckland, Ana in São Paulo.\n"
+
+/*
+ * The child half of the crash test: opens the editor on the page, types
+ * TYPED_TEXT at the end, says so on stdout and keeps running until the
+ * parent kills it with SIGKILL, so no clean-up code ever runs.
+ */
+static int
+child_type_main (const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  MerStore *store;
+  GtkWidget *editor;
+  GtkWidget *window;
+  MerMarkdownEditor *md;
+
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+  store = mer_store_open (data_dir, &error);
+  g_assert_no_error (error);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  window = show_in_window (editor, 1000, 650);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  move_cursor_to_end (md);
+  for (const char *p = TYPED_TEXT; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gtk_text_buffer_insert_interactive_at_cursor (mer_markdown_editor_get_buffer (md), p,
+                                                    g_utf8_next_char (p) - p, TRUE);
+      spin (10);
+    }
+  save_screenshot (window, "editor-before-kill.png");
+  printf ("typed\n");
+  fflush (stdout);
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+  return 0;
+}
+
+static void
+test_draft_survives_kill (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *expected = g_strconcat (BASE_BODY, TYPED_TEXT, NULL);
+  g_autoptr(JsonObject) page = NULL;
+  gboolean saved = FALSE;
+  GtkWidget *editor;
+  GtkWidget *window;
+  MerMarkdownEditor *md;
+  char *text;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                            self_exe, "--child-type", dir, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  while (line != NULL && !g_str_equal (line, "typed"));
+  g_assert_cmpstr (line, ==, "typed");
+
+  /* The draft reaches the disk after the pause in typing; wait for it
+   * (generously: this is not a timing test), then pull the plug. */
+  for (guint i = 0; i < 600 && !saved; i++)
+    {
+      g_autoptr(JsonObject) draft = mer_markdown_editor_load_draft_doc (store, PAGE_ID);
+
+      saved = draft != NULL && g_strcmp0 (mer_json_get_string (draft, "text"), expected) == 0;
+      if (!saved)
+        g_usleep (100 * 1000);
+    }
+  g_assert_true (saved);
+  g_subprocess_send_signal (child, SIGKILL);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+  /* The page itself is untouched... */
+  page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, BASE_BODY);
+
+  /* ...and reopening the editor brings the typing back, exactly. */
+  editor = mer_page_editor_new (store, PAGE_ID);
+  window = show_in_window (editor, 1000, 650);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  g_assert_true (mer_page_editor_get_restored (MER_PAGE_EDITOR (editor)));
+  text = mer_markdown_editor_get_text (md);
+  g_assert_cmpstr (text, ==, expected);
+  g_free (text);
+  g_assert_cmpint (mer_markdown_editor_get_cursor (md), ==, g_utf8_strlen (expected, -1));
+  g_assert_cmpstr (mer_markdown_editor_get_base_rev (md), ==, mer_json_get_string (page, "_rev"));
+  save_screenshot (window, "editor-restored.png");
+
+  /* Saving the restored draft writes it and forgets the draft. */
+  g_assert_true (gtk_widget_activate_action (editor, "page.save", NULL));
+  g_clear_pointer (&page, json_object_unref);
+  page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, expected);
+  g_assert_null (mer_markdown_editor_load_draft_doc (store, PAGE_ID));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+static void
+write_body (MerStore   *store,
+            const char *id,
+            const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) page = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, &error);
+  g_autofree char *rev = NULL;
+
+  g_assert_no_error (error);
+  json_object_set_string_member (page, "body", body);
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+}
+
+static void
+replace_in_buffer (MerMarkdownEditor *md,
+                   const char        *old_text,
+                   const char        *new_text)
+{
+  GtkTextBuffer *buffer = mer_markdown_editor_get_buffer (md);
+  GtkTextIter start, match, match_end;
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  g_assert_true (gtk_text_iter_forward_search (&start, old_text, 0, &match, &match_end, NULL));
+  gtk_text_buffer_delete_interactive (buffer, &match, &match_end, TRUE);
+  gtk_text_buffer_place_cursor (buffer, &match);
+  type_text (md, new_text);
+}
+
+/* The page changed elsewhere while it was being edited, in another
+ * paragraph: saving merges both edits. */
+static void
+test_save_merges_changes_made_meanwhile (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  g_auto(GStrv) conflicts = NULL;
+  g_autofree char *parent = NULL;
+  GtkWidget *editor;
+  GtkWidget *window;
+  MerMarkdownEditor *md;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  window = show_in_window (editor, 1000, 650);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  replace_in_buffer (md, "every Monday", "every Tuesday");
+
+  write_body (store, PAGE_ID, "# On call\n\nThe rota changes every Monday.\n\nPage the secondary after 10 minutes.\n");
+  {
+    g_autoptr(JsonObject) current = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, NULL);
+
+    g_assert_true (mer_page_editor_save (MER_PAGE_EDITOR (editor), &error));
+    g_assert_no_error (error);
+    saved = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_REVS, &error);
+    g_assert_cmpstr (mer_json_get_string (saved, "body"), ==,
+                     "# On call\n\nThe rota changes every Tuesday.\n\nPage the secondary after 10 minutes.\n");
+    parent = parent_of (saved);
+    g_assert_cmpstr (parent, ==, mer_json_get_string (current, "_rev"));
+  }
+  conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+/* ...and in the same line: both versions are kept as a conflict. */
+static void
+test_save_keeps_overlapping_edit_as_conflict (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) leaves = NULL;
+  g_autofree char *mine = g_strdup ("# On call\n\nThe rota changes every Tuesday.\n\nPage the secondary after 15 minutes.\n");
+  const char *theirs = "# On call\n\nThe rota changes every Friday.\n\nPage the secondary after 15 minutes.\n";
+  gboolean conflict = FALSE;
+  gboolean found_mine = FALSE, found_theirs = FALSE;
+  GtkWidget *editor;
+  GtkWidget *window;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  g_signal_connect_swapped (editor, "conflict", G_CALLBACK (timeout_cb), &conflict);
+  window = show_in_window (editor, 1000, 650);
+  replace_in_buffer (mer_page_editor_get_editor (MER_PAGE_EDITOR (editor)), "every Monday", "every Tuesday");
+  write_body (store, PAGE_ID, theirs);
+
+  g_assert_true (mer_page_editor_save (MER_PAGE_EDITOR (editor), &error));
+  g_assert_no_error (error);
+  g_assert_true (conflict);
+
+  leaves = mer_store_get_leaf_revs (store, PAGE_ID, FALSE, &error);
+  g_assert_cmpuint (g_strv_length (leaves), ==, 2);
+  for (guint i = 0; leaves[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) doc = mer_store_get_doc (store, PAGE_ID, leaves[i], MER_GET_DEFAULT, &error);
+
+      found_mine |= g_strcmp0 (mer_json_get_string (doc, "body"), mine) == 0;
+      found_theirs |= g_strcmp0 (mer_json_get_string (doc, "body"), theirs) == 0;
+    }
+  g_assert_true (found_mine);
+  g_assert_true (found_theirs);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_rename_rewrites_links (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) linking = NULL;
+  g_autoptr(JsonObject) other = NULL;
+  g_autofree char *rewritten = NULL;
+  MerPageEditor *editor;
+  GtkWidget *window;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  plant_page (store, "page:incidents", "Incidents", "engineering/incidents",
+              "See [[On call]] and [[engineering/on-call|the rota]]; also [[Deploys]].\n", NULL);
+  plant_page (store, "page:deploys", "Deploys", "engineering/deploys", "Nothing about the rota.\n", NULL);
+
+  /* The rewrite itself, on its own. */
+  rewritten = mer_page_rewrite_links ("[[on CALL]] [[a/b|x]] [[Other]] [[engineering/on-call#top]]",
+                                      "On call", "a/b", "Rota", "c/d");
+  g_assert_cmpstr (rewritten, ==, "[[Rota]] [[c/d|x]] [[Other]] [[engineering/on-call#top]]");
+
+  editor = MER_PAGE_EDITOR (mer_page_editor_new (store, PAGE_ID));
+  window = show_in_window (GTK_WIDGET (editor), 1000, 650);
+  mer_page_editor_set_title (editor, "On-call rota");
+  mer_page_editor_set_path (editor, "operations/on-call");
+  g_assert_true (mer_page_editor_save (editor, &error));
+  g_assert_no_error (error);
+
+  linking = mer_store_get_doc (store, "page:incidents", NULL, MER_GET_DEFAULT, &error);
+  g_assert_cmpstr (mer_json_get_string (linking, "body"), ==,
+                   "See [[On-call rota]] and [[operations/on-call|the rota]]; also [[Deploys]].\n");
+  other = mer_store_get_doc (store, "page:deploys", NULL, MER_GET_DEFAULT, &error);
+  g_assert_true (g_str_has_prefix (mer_json_get_string (other, "_rev"), "1-"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_delete_and_undo (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) back = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  GtkWidget *overlay = adw_toast_overlay_new ();
+  GtkWidget *window;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  window = show_in_window (overlay, 600, 400);
+  g_assert_true (mer_page_delete_with_undo (store, PAGE_ID, overlay, &error));
+  g_assert_no_error (error);
+  gone = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_null (gone);
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  save_screenshot (window, "editor-deleted-toast.png");
+
+  /* Undo: the page comes back as a new revision of the deleted one. */
+  g_assert_true (mer_page_restore_deleted (store, PAGE_ID, &error));
+  g_assert_no_error (error);
+  back = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_json_get_string (back, "body"), ==, BASE_BODY);
+  g_assert_cmpstr (mer_json_get_string (back, "title"), ==, "On call");
+  g_assert_true (g_str_has_prefix (mer_json_get_string (back, "_rev"), "3-"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+/* Grafts a child of @parent as a peer's edit arrives by replication. */
+static char *
+graft (MerStore   *store,
+       const char *parent,
+       const char *label,
+       const char *body,
+       const char *who,
+       const char *when)
+{
+  g_autoptr(JsonObject) doc = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, label, -1);
+  int generation = atoi (parent) + 1;
+  char *rev = g_strdup_printf ("%d-%s", generation, hash);
+  JsonObject *revisions = json_object_new ();
+  JsonArray *ids = json_array_new ();
+
+  json_array_add_string_element (ids, hash);
+  json_array_add_string_element (ids, strchr (parent, '-') + 1);
+  json_object_set_int_member (revisions, "start", generation);
+  json_object_set_array_member (revisions, "ids", ids);
+  json_object_set_string_member (doc, "_id", PAGE_ID);
+  json_object_set_string_member (doc, "_rev", rev);
+  json_object_set_object_member (doc, "_revisions", revisions);
+  json_object_set_string_member (doc, "type", "page");
+  json_object_set_string_member (doc, "title", "On call");
+  json_object_set_string_member (doc, "path", "engineering/on-call");
+  json_object_set_string_member (doc, "body", body);
+  json_object_set_string_member (doc, "updated_by", who);
+  json_object_set_string_member (doc, "updated_at", when);
+  g_assert_true (mer_store_put_revision (store, doc, &error));
+  g_assert_no_error (error);
+  return rev;
+}
+
+static void
+test_resolve_planted_conflict (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *right = NULL;
+  g_autofree char *merged = NULL;
+  g_auto(GStrv) conflicts = NULL;
+  g_auto(GStrv) after = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  const char *ana_body = "# On call\n\nThe rota changes every Tuesday.\n\nPage the secondary after 15 minutes.\n";
+  const char *kiri_body = "# On call\n\nThe rota changes on the first of the month.\n\nPage the secondary after 15 minutes.\n";
+  const char *chosen = "# On call\n\nThe rota changes every Tuesday, on the first of the month in December.\n\nPage the secondary after 15 minutes.\n";
+  MerConflictView *view;
+  GtkWidget *window;
+  gboolean closed = FALSE;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, &base);
+  left = graft (store, base, "ana", ana_body, "person:ana", "2026-11-21T12:00:00Z");
+  right = graft (store, base, "kiri", kiri_body, "person:kiri", "2026-11-21T12:05:00Z");
+  conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
+
+  view = MER_CONFLICT_VIEW (mer_conflict_view_new (store, PAGE_ID));
+  g_signal_connect_swapped (view, "closed", G_CALLBACK (timeout_cb), &closed);
+  window = show_in_window (GTK_WIDGET (view), 1100, 750);
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 1);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_nonnull (strstr (merged, "every Tuesday"));
+  g_assert_nonnull (strstr (merged, "on the first of the month"));
+  g_assert_nonnull (strstr (merged, "<<<<<<<"));
+  save_screenshot (window, "editor-conflict.png");
+
+  /* Markers left in: refused, nothing written. */
+  g_assert_false (mer_conflict_view_save (view, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_clear_pointer (&conflicts, g_strfreev);
+  conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
+
+  /* Pick a side, then edit it into the text the person wants. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.use-right", NULL));
+  g_clear_pointer (&merged, g_free);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_cmpstr (merged, ==, kiri_body);
+  mer_conflict_view_set_merged_text (view, chosen);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.save", NULL));
+  g_assert_true (closed);
+
+  after = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (after), ==, 0);
+  page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, chosen);
+  g_assert_cmpstr (mer_json_get_string (page, "updated_by"), ==, "person:kiri");
+  g_assert_true (g_str_has_prefix (mer_json_get_string (page, "_rev"), "3-"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_history_diff_and_restore (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev1 = NULL;
+  g_autofree char *diff = NULL;
+  g_autofree char *restored = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autofree char *parent = NULL;
+  const char *rev3;
+  MerHistoryView *view;
+  GtkWidget *window;
+  guint added = 0, removed = 0;
+  g_autofree char *plain = mer_history_diff_text ("a\nb\nc\n", "a\nB\nc\nd\n", &added, &removed);
+
+  g_assert_nonnull (strstr (plain, "-b\n"));
+  g_assert_nonnull (strstr (plain, "+B\n"));
+  g_assert_nonnull (strstr (plain, "+d\n"));
+  g_assert_cmpuint (added, ==, 2);
+  g_assert_cmpuint (removed, ==, 1);
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, &rev1);
+  write_body (store, PAGE_ID, "# On call\n\nThe rota changes every Tuesday.\n\nPage the secondary after 15 minutes.\n");
+  write_body (store, PAGE_ID, "# On call\n\nThe rota changes every Tuesday.\n\nPage the secondary after 5 minutes.\nCall the lead after 30.\n");
+
+  view = MER_HISTORY_VIEW (mer_history_view_new (store, PAGE_ID));
+  window = show_in_window (GTK_WIDGET (view), 1100, 700);
+  g_assert_cmpuint (mer_history_view_get_n_revisions (view), ==, 3);
+  rev3 = mer_history_view_get_revision (view, 0);
+  g_assert_true (g_str_has_prefix (rev3, "3-"));
+  g_assert_cmpstr (mer_history_view_get_revision (view, 2), ==, rev1);
+
+  mer_history_view_compare (view, rev1, rev3);
+  diff = mer_history_view_get_diff_text (view);
+  g_assert_nonnull (strstr (diff, "-The rota changes every Monday.\n"));
+  g_assert_nonnull (strstr (diff, "+The rota changes every Tuesday.\n"));
+  g_assert_nonnull (strstr (diff, "+Call the lead after 30.\n"));
+  g_assert_nonnull (strstr (diff, "-Page the secondary after 15 minutes.\n"));
+  save_screenshot (window, "editor-history.png");
+
+  /* Restore the first revision: a new edit on top, history kept. */
+  restored = mer_history_view_restore (view, rev1, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (restored, "4-"));
+  page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_REVS, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, BASE_BODY);
+  parent = parent_of (page);
+  g_assert_cmpstr (parent, ==, rev3);
+  mer_history_view_reload (view);
+  g_assert_cmpuint (mer_history_view_get_n_revisions (view), ==, 4);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+/* Cancel with changes asks first; nothing is thrown away unasked. */
+static void
+test_cancel_keeps_draft_until_discarded (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  GtkWidget *editor;
+  GtkWidget *window;
+  MerMarkdownEditor *md;
+  gboolean closed = FALSE;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  g_signal_connect_swapped (editor, "closed", G_CALLBACK (timeout_cb), &closed);
+  window = show_in_window (editor, 1000, 650);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  move_cursor_to_end (md);
+  type_text (md, "Half a thought");
+  g_assert_true (mer_markdown_editor_save_draft (md, NULL));
+
+  g_assert_true (gtk_widget_activate_action (editor, "page.cancel", NULL));
+  spin (300);
+  g_assert_false (closed);   /* a dialog asks first */
+  g_assert_true (mer_markdown_editor_has_draft (md));
+  save_screenshot (window, "editor-cancel-dialog.png");
+
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    AdwMessageDialog *dialog = NULL;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (item) && gtk_widget_get_visible (GTK_WIDGET (item)))
+          dialog = ADW_MESSAGE_DIALOG (item);
+      }
+    g_assert_nonnull (dialog);
+    save_screenshot (GTK_WIDGET (dialog), "editor-cancel-dialog-question.png");
+    adw_message_dialog_response (dialog, "keep");
+    g_assert_false (closed);
+    g_assert_true (mer_markdown_editor_has_draft (md));
+    spin (100);
+  }
+
+  /* Asked again and answered Discard: the draft goes, the editor closes. */
+  g_assert_true (gtk_widget_activate_action (editor, "page.cancel", NULL));
+  spin (100);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (item) && gtk_widget_get_visible (GTK_WIDGET (item)))
+          adw_message_dialog_response (ADW_MESSAGE_DIALOG (item), "discard");
+      }
+  }
+  g_assert_true (closed);
+  g_assert_false (mer_markdown_editor_has_draft (md));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (argc == 3 && g_str_equal (argv[1], "--child-type"))
+    return child_type_main (argv[2]);
+
+  mer_test_init (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+
+  g_test_add_func ("/editor/edit-and-save", test_edit_and_save);
+  g_test_add_func ("/editor/new-page-and-validation", test_new_page_and_validation);
+  g_test_add_func ("/editor/draft-survives-kill", test_draft_survives_kill);
+  g_test_add_func ("/editor/save-merges-changes-made-meanwhile", test_save_merges_changes_made_meanwhile);
+  g_test_add_func ("/editor/save-keeps-overlapping-edit-as-conflict", test_save_keeps_overlapping_edit_as_conflict);
+  g_test_add_func ("/editor/rename-rewrites-links", test_rename_rewrites_links);
+  g_test_add_func ("/editor/delete-and-undo", test_delete_and_undo);
+  g_test_add_func ("/editor/resolve-planted-conflict", test_resolve_planted_conflict);
+  g_test_add_func ("/editor/history-diff-and-restore", test_history_diff_and_restore);
+  g_test_add_func ("/editor/cancel-keeps-draft-until-discarded", test_cancel_keeps_draft_until_discarded);
+  return g_test_run ();
+}
