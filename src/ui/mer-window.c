@@ -6,6 +6,7 @@
 
 #include "mer-application.h"
 #include "mer-json.h"
+#include "mer-page-actions.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
 #include "mer-search-panel.h"
@@ -106,49 +107,54 @@ section_for_type (MerWindow  *self,
 static gboolean
 can_edit (void)
 {
-  return FALSE;
+  return TRUE;
 }
 
 static gboolean
 can_show_history (void)
 {
-  return FALSE;
+  return TRUE;
 }
 
 static gboolean
 can_delete (void)
 {
-  return FALSE;
+  return TRUE;
 }
 
 static void
 host_new_page (MerWindow  *self,
                const char *title)
 {
+  mer_page_actions_new_page (self, title);
 }
 
 static void
 host_edit_page (MerWindow  *self,
                 const char *page_id)
 {
+  mer_page_actions_edit (self, page_id);
 }
 
 static void
 host_show_history (MerWindow  *self,
                    const char *page_id)
 {
+  mer_page_actions_history (self, page_id);
 }
 
 static void
 host_delete_page (MerWindow  *self,
                   const char *page_id)
 {
+  mer_page_actions_delete (self, page_id);
 }
 
 static void
 host_resolve_conflict (MerWindow  *self,
                        const char *page_id)
 {
+  mer_page_actions_resolve (self, page_id);
 }
 
 static void
