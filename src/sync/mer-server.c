@@ -1818,6 +1818,12 @@ is_public (SoupServerMessage *msg,
 {
   const char *method = soup_server_message_get_method (msg);
 
+  /*
+   * CouchDB's replicator tries cookie sessions first and falls back to
+   * Basic only on a plain 404, so /_session answers that to anyone.
+   */
+  if (strcmp (raw_path, "/_session") == 0)
+    return TRUE;
   return strcmp (raw_path, "/") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0);
 }
 
