@@ -158,7 +158,7 @@ test_rows_and_screenshots (void)
   timeline = mer_team_view_get_timeline (MER_TEAM_VIEW (view));
   g_assert_cmpuint (mer_timeline_get_overlap (MER_TIMELINE (timeline))->len, ==, 0);
   g_assert_cmpint (gtk_widget_get_width (timeline), >, 600);
-  save_screenshot (window, "team-view.png");
+  save_screenshot (window, "team-view-zones.png");
 
   /* Phone width: everything still there, nothing wider than the window. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 1400);
@@ -168,7 +168,7 @@ test_rows_and_screenshots (void)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (gtk_widget_get_width (window), <=, 360);
   g_assert_cmpint (gtk_widget_get_width (timeline), <=, 360);
-  save_screenshot (window, "team-view-narrow.png");
+  save_screenshot (window, "team-view-zones-narrow.png");
 
   /* Dark style: the same widget, the style's own colours. */
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -177,7 +177,7 @@ test_rows_and_screenshots (void)
   wait_until_drawn (window);
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
-  save_screenshot (window, "team-view-dark.png");
+  save_screenshot (window, "team-view-zones-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Days ahead: Tuesday in the viewer's zone (UTC here). */
@@ -189,6 +189,87 @@ test_rows_and_screenshots (void)
     g_assert_cmpstr (text, ==, "2026-11-24");
   }
   gtk_widget_activate_action (view, "team.today", NULL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
+/* The demo's six teammates, worked out by hand for Monday 09:15 UTC. */
+static const char * const demo_rows[] = {
+  "Aroha Ngata\t22:15, Mon 23 Nov\tUTC+13:00 · Pacific/Auckland\t"
+  "Off until tomorrow 08:30 — Reviewing the onboarding pages this week; comments welcome.",
+  "Bishal Thapa\t15:00, Mon 23 Nov\tUTC+05:45 · Asia/Kathmandu\t"
+  "Working until 18:00 (their time) — On call for the South Asia shift this week; page me for production only.",
+  "Camila Duarte\t06:15, Mon 23 Nov\tUTC-03:00 · America/Sao_Paulo\t"
+  "Away, back Wednesday 25 November — Away at customer workshops; back next week.",
+  "Jonas Weber\t10:15, Mon 23 Nov\tUTC+01:00 · Europe/Berlin\t"
+  "Working until 12:00 (their time) — Happy to read draft proposals before you publish them.",
+  "Maya Chen\t01:15, Mon 23 Nov\tUTC-08:00 · America/Los_Angeles\t"
+  "Off until 07:30 — Owner of the weekly update proposal; replies in the thread within a day.",
+  "Priya Raman\t14:45, Mon 23 Nov\tUTC+05:30 · Asia/Kolkata\t"
+  "Working until 18:00 (their time) — Release manager for 1.8; slow to reply to anything else until Thursday.",
+};
+
+/*
+ * The demo workspace's people, their relative dates ("@today-2d") expanded
+ * against the pinned instant, as the demo loader does against the clock.
+ */
+static void
+test_demo_workspace (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *path = g_build_filename (mer_test_source_dir (), "data", "demo", "records.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  JsonArray *records;
+  GtkWidget *view = NULL;
+  GtkWidget *window;
+  GtkWidget *timeline;
+  GArray *overlap;
+  guint people = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  root = mer_json_parse (text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (mer_demo_expand_node (root, now, &error));
+  g_assert_no_error (error);
+  records = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (records, i);
+      g_autofree char *rev = NULL;
+
+      if (g_strcmp0 (mer_json_get_string (doc, "type"), "person") != 0)
+        continue;
+      rev = mer_store_put_doc (store, doc, &error);
+      g_assert_no_error (error);
+      people++;
+    }
+  g_assert_cmpuint (people, ==, G_N_ELEMENTS (demo_rows));
+
+  window = show_view (store, 960, 1000, &view);
+  assert_rows (MER_TEAM_VIEW (view), demo_rows, G_N_ELEMENTS (demo_rows));
+  /* Camila is away and Maya's day starts as Asia's ends: no overlap... */
+  timeline = mer_team_view_get_timeline (MER_TEAM_VIEW (view));
+  g_assert_cmpuint (mer_timeline_get_overlap (MER_TIMELINE (timeline))->len, ==, 0);
+  /* ...but Jonas, Priya and Bishal share 09:00-11:00 and 12:00-12:15 UTC:
+   * Jonas works 09:00-11:00 and 12:00-16:00 outside focus, Priya 08:30-12:30,
+   * Bishal 08:15-12:15. */
+  mer_timeline_set_counted (MER_TIMELINE (timeline), "person:aroha", FALSE);
+  mer_timeline_set_counted (MER_TIMELINE (timeline), "person:camila", FALSE);
+  mer_timeline_set_counted (MER_TIMELINE (timeline), "person:maya", FALSE);
+  overlap = mer_timeline_get_overlap (MER_TIMELINE (timeline));
+  g_assert_cmpuint (overlap->len, ==, 2);
+  g_assert_cmpint (g_array_index (overlap, MerInterval, 0).start, ==, 1795424400); /* 09:00Z */
+  g_assert_cmpint (g_array_index (overlap, MerInterval, 0).end, ==, 1795431600);   /* 11:00Z */
+  g_assert_cmpint (g_array_index (overlap, MerInterval, 1).start, ==, 1795435200); /* 12:00Z */
+  g_assert_cmpint (g_array_index (overlap, MerInterval, 1).end, ==, 1795436100);   /* 12:15Z */
+  wait_until_drawn (window);
+  save_screenshot (window, "team-view.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&store);
@@ -331,6 +412,7 @@ main (int argc, char **argv)
   g_resources_register (mer_ui_get_resource ());
 
   g_test_add_func ("/team-view/rows-and-screenshots", test_rows_and_screenshots);
+  g_test_add_func ("/team-view/demo-workspace", test_demo_workspace);
   g_test_add_func ("/team-view/own-focus", test_own_focus);
   g_test_add_func ("/team-view/focus-arrives-by-sync", test_focus_arrives_by_sync);
   g_test_add_func ("/team-view/profile-dialog", test_profile_dialog);

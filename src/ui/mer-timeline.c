@@ -26,6 +26,7 @@ struct _MerTimeline
   GPtrArray  *schedules;  /* MerSchedule* */
   GPtrArray  *segments;   /* GArray of MerInterval, one per schedule */
   GArray     *overlap;    /* MerInterval */
+  GHashTable *left_out;   /* ids of people not counted in the overlap */
   GTimeZone  *zone;
   GDateTime  *day;        /* local midnight of the shown day, in zone */
   gint64      start;      /* the day's bounds, Unix seconds */
@@ -34,6 +35,15 @@ struct _MerTimeline
 };
 
 G_DEFINE_FINAL_TYPE (MerTimeline, mer_timeline, GTK_TYPE_WIDGET)
+
+static gboolean
+is_left_out (MerTimeline *self,
+             guint        index)
+{
+  MerSchedule *schedule = g_ptr_array_index (self->schedules, index);
+
+  return g_hash_table_contains (self->left_out, mer_schedule_get_id (schedule));
+}
 
 static void
 recompute (MerTimeline *self)
@@ -59,8 +69,15 @@ recompute (MerTimeline *self)
 
   g_clear_pointer (&self->overlap, g_array_unref);
   date = g_date_time_format (self->day, "%Y-%m-%d");
-  if (self->schedules->len > 1)
-    self->overlap = mer_schedule_overlap (self->schedules, date, self->zone, NULL);
+  {
+    g_autoptr(GPtrArray) counted = g_ptr_array_new ();
+
+    for (guint i = 0; i < self->schedules->len; i++)
+      if (!is_left_out (self, i))
+        g_ptr_array_add (counted, g_ptr_array_index (self->schedules, i));
+    if (counted->len > 1)
+      self->overlap = mer_schedule_overlap (counted, date, self->zone, NULL);
+  }
   if (self->overlap == NULL)
     self->overlap = g_array_new (FALSE, FALSE, sizeof (MerInterval));
 
@@ -231,9 +248,14 @@ mer_timeline_snapshot (GtkWidget   *widget,
       GArray *segs = g_ptr_array_index (self->segments, i);
       float ly = lanes_top + i * (LANE_HEIGHT + LANE_GAP);
       GdkRGBA lane = with_alpha (&fg, 0.06f);
+      gboolean left_out = is_left_out (self, i);
+      GdkRGBA name_color = with_alpha (&fg, left_out ? 0.4f : 1.0f);
 
-      append_text (self, snapshot, mer_schedule_get_name (schedule), PAD, ly, names - PAD, LANE_HEIGHT, FALSE, &fg);
+      append_text (self, snapshot, mer_schedule_get_name (schedule), PAD, ly, names - PAD, LANE_HEIGHT, FALSE, &name_color);
       append_rounded (snapshot, x0, ly, w, LANE_HEIGHT, 6, &lane);
+      /* People left out of the overlap are drawn faint. */
+      if (left_out)
+        gtk_snapshot_push_opacity (snapshot, 0.35);
 
       for (guint k = 0; k < segs->len; k++)
         {
@@ -278,6 +300,8 @@ mer_timeline_snapshot (GtkWidget   *widget,
               break;
             }
         }
+      if (left_out)
+        gtk_snapshot_pop (snapshot);
     }
 
   /* The overlap lane: the answer, spelled out. */
@@ -391,9 +415,15 @@ mer_timeline_query_tooltip (GtkWidget  *widget,
   MerSchedule *schedule;
   gint64 t;
 
-  if (y < AXIS_HEIGHT || lane < 0 || (guint) lane >= self->schedules->len || x < x0 || x > x0 + w)
+  if (y < AXIS_HEIGHT || lane < 0 || (guint) lane >= self->schedules->len || x > x0 + w)
     return FALSE;
   schedule = g_ptr_array_index (self->schedules, lane);
+  if (x < x0)
+    {
+      gtk_tooltip_set_text (tooltip, is_left_out (self, lane) ? _("Click to count in the overlap")
+                                                              : _("Click to leave out of the overlap"));
+      return TRUE;
+    }
   t = self->start + (gint64) ((x - x0) / w * (self->end - self->start));
   at = g_date_time_new_from_unix_utc (t);
   mine = g_date_time_to_timezone (at, self->zone);
@@ -408,6 +438,24 @@ mer_timeline_query_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
+/* A click on a name leaves that person out of the overlap, or back in. */
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            MerTimeline     *self)
+{
+  float width = gtk_widget_get_width (GTK_WIDGET (self));
+  int lane = (int) ((y - AXIS_HEIGHT) / (LANE_HEIGHT + LANE_GAP));
+  MerSchedule *schedule;
+
+  if (y < AXIS_HEIGHT || lane < 0 || (guint) lane >= self->schedules->len || x > names_width (width))
+    return;
+  schedule = g_ptr_array_index (self->schedules, lane);
+  mer_timeline_set_counted (self, mer_schedule_get_id (schedule), is_left_out (self, lane));
+}
+
 static void
 mer_timeline_finalize (GObject *object)
 {
@@ -416,6 +464,7 @@ mer_timeline_finalize (GObject *object)
   g_clear_pointer (&self->schedules, g_ptr_array_unref);
   g_clear_pointer (&self->segments, g_ptr_array_unref);
   g_clear_pointer (&self->overlap, g_array_unref);
+  g_clear_pointer (&self->left_out, g_hash_table_unref);
   g_clear_pointer (&self->zone, g_time_zone_unref);
   g_clear_pointer (&self->day, g_date_time_unref);
   G_OBJECT_CLASS (mer_timeline_parent_class)->finalize (object);
@@ -439,11 +488,18 @@ mer_timeline_class_init (MerTimelineClass *klass)
 static void
 mer_timeline_init (MerTimeline *self)
 {
+  GtkGesture *click;
+
   self->schedules = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_schedule_unref);
   self->segments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   self->overlap = g_array_new (FALSE, FALSE, sizeof (MerInterval));
   self->zone = g_time_zone_new_local ();
+  self->left_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 }
 
 GtkWidget *
@@ -520,4 +576,20 @@ mer_timeline_get_overlap (MerTimeline *self)
 {
   g_return_val_if_fail (MER_IS_TIMELINE (self), NULL);
   return self->overlap;
+}
+
+/* Whether @person_id counts in the overlap; everyone does by default. */
+void
+mer_timeline_set_counted (MerTimeline *self,
+                          const char  *person_id,
+                          gboolean     counted)
+{
+  g_return_if_fail (MER_IS_TIMELINE (self));
+  g_return_if_fail (person_id != NULL);
+
+  if (counted)
+    g_hash_table_remove (self->left_out, person_id);
+  else
+    g_hash_table_add (self->left_out, g_strdup (person_id));
+  recompute (self);
 }

@@ -23,6 +23,9 @@ void        mer_timeline_set_day        (MerTimeline *self,
 GDateTime  *mer_timeline_get_day        (MerTimeline *self);
 void        mer_timeline_set_now        (MerTimeline *self,
                                          GDateTime   *now);
+void        mer_timeline_set_counted    (MerTimeline *self,
+                                         const char  *person_id,
+                                         gboolean     counted);
 /* The team's overlap on the shown day, as MerInterval (for tests and a11y). */
 GArray     *mer_timeline_get_overlap    (MerTimeline *self);
 
