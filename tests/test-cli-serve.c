@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-json.h"
+#include "mer-test-util.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *url;      /* http://127.0.0.1:PORT/handbook */
+  char        *root;     /* http://127.0.0.1:PORT */
+} Served;
+
+/* Runs `meridian --data DIR ARGS…` to completion; returns its exit status. */
+static int
+run_meridian (const char  *dir,
+              const char  *input,
+              char       **out_stdout,
+              char       **out_stderr,
+              ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  g_ptr_array_add (argv, "--data");
+  g_ptr_array_add (argv, (char *) dir);
+  va_start (args, out_stderr);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                               | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, input, NULL, out_stdout, out_stderr, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+add_user (const char *dir,
+          const char *name,
+          const char *role,
+          const char *password)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *input = g_strconcat (password, "\n", NULL);
+
+  g_assert_cmpint (run_meridian (dir, input, &out, &err, "user", "add", name, "--role", role,
+                                 "--password-stdin", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, name));
+}
+
+/* Starts `meridian serve` and reads the URL from its first line. */
+static gboolean
+serve (Served      *served,
+       const char  *dir,
+       const char  *listen,
+       const char  *cert,
+       const char  *key,
+       char       **out_error)
+{
+  const char *argv[12] = { mer_test_meridian_bin (), "--data", dir, "serve", "--listen", listen, NULL };
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "Serving handbook at ";
+  guint n = 6;
+
+  if (cert != NULL)
+    {
+      argv[n++] = "--tls-cert";
+      argv[n++] = cert;
+      argv[n++] = "--tls-key";
+      argv[n++] = key;
+    }
+  served->process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (served->process));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (line == NULL)
+    {
+      g_autoptr(GDataInputStream) errors = g_data_input_stream_new (g_subprocess_get_stderr_pipe (served->process));
+
+      g_assert_true (g_subprocess_wait (served->process, NULL, NULL));
+      *out_error = g_data_input_stream_read_line_utf8 (errors, NULL, NULL, NULL);
+      g_clear_object (&served->process);
+      return FALSE;
+    }
+  g_assert_true (g_str_has_prefix (line, prefix));
+  served->url = g_strdup (line + strlen (prefix));
+  served->root = g_strndup (served->url, strlen (served->url) - strlen ("/handbook"));
+  g_assert_true (g_str_has_suffix (served->url, "/handbook"));
+  return TRUE;
+}
+
+static void
+stop (Served *served)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (served->process, SIGTERM);
+  g_assert_true (g_subprocess_wait (served->process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (served->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (served->process), ==, 0);
+  g_clear_object (&served->process);
+  g_free (served->url);
+  g_free (served->root);
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              data)
+{
+  return TRUE;  /* the test's own self-signed certificate */
+}
+
+static guint
+http_get (const char  *url,
+          const char  *credentials,
+          char       **out_body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  if (credentials != NULL)
+    {
+      g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+      g_autofree char *value = g_strconcat ("Basic ", encoded, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+    }
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (out_body != NULL)
+    *out_body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return soup_message_get_status (msg);
+}
+
+static void
+test_serve_local (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve");
+  g_autofree char *body = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *reason = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autofree char *first_uuid = NULL;
+  Served served = { 0 };
+
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  g_assert_true (g_str_has_prefix (served.url, "http://127.0.0.1:"));
+  g_assert_cmpuint (http_get (served.root, NULL, &body), ==, 200);
+  welcome = mer_json_parse_object (body, -1, NULL);
+  g_assert_cmpstr (mer_json_get_string (welcome, "couchdb"), ==, "Welcome");
+  first_uuid = g_strdup (mer_json_get_string (welcome, "uuid"));
+  /* No accounts: this machine may read without credentials. */
+  g_assert_cmpuint (http_get (served.url, NULL, &db), ==, 200);
+  stop (&served);
+
+  /* The uuid is the same after a restart. */
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&welcome, json_object_unref);
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  g_assert_cmpuint (http_get (served.root, NULL, &body), ==, 200);
+  welcome = mer_json_parse_object (body, -1, NULL);
+  g_assert_cmpstr (mer_json_get_string (welcome, "uuid"), ==, first_uuid);
+  stop (&served);
+
+  /* Any other address is refused while there is no account. */
+  g_assert_false (serve (&served, dir, "0.0.0.0:0", NULL, NULL, &reason));
+  g_assert_nonnull (strstr (reason, "without accounts"));
+  g_clear_pointer (&reason, g_free);
+  g_assert_false (serve (&served, dir, "not-an-address", NULL, NULL, &reason));
+  g_assert_nonnull (reason);
+
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_user_commands (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve-users");
+  g_autofree char *file = g_build_filename (dir, "accounts.json", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  GStatBuf buf;
+  Served served = { 0 };
+
+  add_user (dir, "ana", "rw", "s3cret ana");
+  add_user (dir, "bo", "ro", "s3cret bo");
+  g_assert_cmpint (g_stat (file, &buf), ==, 0);
+  g_assert_cmpint (buf.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  g_assert_null (strstr (text, "s3cret"));
+
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", "--json", NULL), ==, 0);
+  list = mer_json_parse (out, -1, NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (json_node_get_array (list), 0), "name"), ==, "ana");
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (json_node_get_array (list), 1), "role"), ==, "ro");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Bad input: one line on stderr, non-zero, nothing changed. */
+  g_assert_cmpint (run_meridian (dir, "pw\n", &out, &err, "user", "add", "cy", "--role", "admin", "--password-stdin", NULL), !=, 0);
+  g_assert_cmpuint (strlen (err), >, 0);
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, "", &out, &err, "user", "add", "cy", "--password-stdin", NULL), !=, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, "pw\n", &out, &err, "user", "add", "c:y", "--password-stdin", NULL), !=, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "remove", "nobody", NULL), !=, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* Without --role the account may write. */
+  g_assert_cmpint (run_meridian (dir, "pw\n", &out, &err, "user", "add", "cy", "--password-stdin", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "cy\trw\n"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "remove", "cy", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* With accounts, serve asks for them. */
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  g_assert_cmpuint (http_get (served.root, NULL, NULL), ==, 200);
+  g_assert_cmpuint (http_get (served.url, NULL, NULL), ==, 401);
+  g_assert_cmpuint (http_get (served.url, "ana:wrong", NULL), ==, 401);
+  g_assert_cmpuint (http_get (served.url, "ana:s3cret ana", NULL), ==, 200);
+  g_assert_cmpuint (http_get (served.url, "bo:s3cret bo", NULL), ==, 200);
+
+  /* Removing an account takes effect on the running server. */
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "remove", "bo", NULL), ==, 0);
+  g_assert_cmpuint (http_get (served.url, "bo:s3cret bo", NULL), ==, 401);
+  stop (&served);
+
+  mer_test_rm_rf (dir);
+}
+
+static void
+test_serve_tls (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve-tls");
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *body = NULL;
+  g_autofree char *reason = NULL;
+  const char *argv[] = { openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                         "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert, NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Served served = { 0 };
+
+  if (openssl == NULL)
+    {
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (process, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", cert, key, NULL));
+  g_assert_true (g_str_has_prefix (served.url, "https://127.0.0.1:"));
+  g_assert_cmpuint (http_get (served.root, NULL, &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Welcome"));
+  stop (&served);
+
+  /* A key that does not load is a one-line error, not a plain-HTTP server. */
+  g_assert_false (serve (&served, dir, "127.0.0.1:0", cert, cert, &reason));
+  g_assert_nonnull (strstr (reason, "TLS"));
+
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  mer_test_init (&argc, &argv);
+
+  g_test_add_func ("/cli-serve/local", test_serve_local);
+  g_test_add_func ("/cli-serve/users", test_user_commands);
+  g_test_add_func ("/cli-serve/tls", test_serve_tls);
+  return g_test_run ();
+}
