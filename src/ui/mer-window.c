@@ -765,6 +765,7 @@ mer_window_setup (MerWindow *self)
                           GTK_WIDGET (self->page_view));
 
   /* Section views: add yours here */
+  mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
 
   mer_window_show_section (self, "handbook");
 
