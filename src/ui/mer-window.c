@@ -12,6 +12,7 @@
 #include "mer-search-panel.h"
 #include "mer-store.h"
 #include "mer-sync-indicator.h"
+#include "mer-team-view.h"
 
 #include <glib/gi18n.h>
 
