@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The handbook benchmark. Generates a handbook of realistic pages (about
+ * 2 KB of varied English each, from a word list and sentence templates with
+ * a fixed seed) and prints, in one run:
+ *
+ *   - import time (in-process, and as a `meridian import` process);
+ *   - median and 95th percentile of varied searches in-process
+ *     (mer_store_search) and as whole `meridian search` processes;
+ *   - the same searches as plain FTS5 queries through the `sqlite3` shell
+ *     on an FTS5 table built from the same text: the floor for a process;
+ *   - Zim Desktop Wiki's own search (`zim --search`) over the same pages
+ *     exported as a Zim notebook, with its index time separately;
+ *   - the ratios the targets are stated in.
+ *
+ * It asserts nothing about time: the figures are for people to read.
+ */
+#include "config.h"
+
+#include "mer-import.h"
+#include "mer-store.h"
+#include "mer-test-util.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int opt_pages = 10000;
+static int opt_queries = 200;
+static int opt_zim_queries = 40;
+static char *opt_work = NULL;
+static char *opt_meridian = NULL;
+static gboolean opt_keep = FALSE;
+
+static GOptionEntry entries[] = {
+  { "pages", 0, 0, G_OPTION_ARG_INT, &opt_pages, "Pages to generate (10000)", "N" },
+  { "queries", 0, 0, G_OPTION_ARG_INT, &opt_queries, "Searches to time (200)", "N" },
+  { "zim-queries", 0, 0, G_OPTION_ARG_INT, &opt_zim_queries,
+    "How many of the searches to also run through Zim, spread over all of them (40; 0 skips Zim)", "N" },
+  { "work", 0, 0, G_OPTION_ARG_FILENAME, &opt_work, "Work folder (default: a temporary one, removed)", "DIR" },
+  { "meridian", 0, 0, G_OPTION_ARG_FILENAME, &opt_meridian, "The meridian program (default $MERIDIAN_BIN)", "PATH" },
+  { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the work folder", NULL },
+  { NULL }
+};
+
+/* ---- Text -------------------------------------------------------------- */
+
+static const char * const nouns[] = {
+  "team", "handbook", "proposal", "decision", "deadline", "review", "owner", "page", "process", "meeting",
+  "timezone", "schedule", "rotation", "incident", "release", "customer", "budget", "roadmap", "goal", "metric",
+  "document", "draft", "comment", "question", "answer", "summary", "context", "tradeoff", "risk", "estimate",
+  "engineer", "designer", "manager", "teammate", "newcomer", "mentor", "reviewer", "author", "reader", "lead",
+  "week", "morning", "evening", "afternoon", "quarter", "sprint", "milestone", "holiday", "weekend", "shift",
+  "service", "database", "backup", "server", "deployment", "migration", "dashboard", "alert", "pager", "runbook",
+  "contract", "invoice", "policy", "expense", "laptop", "account", "password", "permission", "channel", "thread",
+  "feedback", "retrospective", "interview", "offer", "salary", "benefit", "training", "workshop", "conference", "travel",
+  "experiment", "prototype", "feature", "bug", "patch", "branch", "test", "benchmark", "latency", "outage",
+  "checklist", "template", "glossary", "archive", "library", "calendar", "agenda", "minute", "note", "diagram",
+  "vendor", "partner", "contractor", "auditor", "regulator", "lawyer", "accountant", "recruiter", "candidate", "volunteer",
+  "harbour", "lighthouse", "compass", "meridian", "horizon", "island", "river", "mountain", "forest", "garden",
+};
+
+static const char * const adjectives[] = {
+  "clear", "short", "written", "shared", "open", "quiet", "remote", "distributed", "careful", "honest",
+  "weekly", "daily", "monthly", "urgent", "overdue", "accepted", "rejected", "pending", "final", "early",
+  "late", "small", "large", "simple", "complex", "careless", "thoughtful", "public", "private", "internal",
+  "external", "previous", "next", "current", "stable", "fragile", "reliable", "quick", "slow", "calm",
+  "busy", "focused", "scattered", "complete", "partial", "detailed", "rough", "polished", "useful", "obsolete",
+  "asynchronous", "synchronous", "local", "global", "northern", "southern", "eastern", "western", "gentle", "strict",
+};
+
+static const char * const verbs[][2] = {
+  { "write", "writes" }, { "review", "reviews" }, { "approve", "approves" }, { "reject", "rejects" },
+  { "share", "shares" }, { "read", "reads" }, { "update", "updates" }, { "explain", "explains" },
+  { "record", "records" }, { "schedule", "schedules" }, { "answer", "answers" }, { "ask", "asks" },
+  { "protect", "protects" }, { "follow", "follows" }, { "replace", "replaces" }, { "merge", "merges" },
+  { "deploy", "deploys" }, { "test", "tests" }, { "measure", "measures" }, { "plan", "plans" },
+  { "document", "documents" }, { "summarise", "summarises" }, { "escalate", "escalates" }, { "hand over", "hands over" },
+  { "welcome", "welcomes" }, { "train", "trains" }, { "support", "supports" }, { "track", "tracks" },
+  { "archive", "archives" }, { "revisit", "revisits" }, { "publish", "publishes" }, { "draft", "drafts" },
+  { "question", "questions" }, { "clarify", "clarifies" }, { "postpone", "postpones" }, { "prioritise", "prioritises" },
+  { "discuss", "discusses" }, { "decide", "decides" }, { "compare", "compares" }, { "simplify", "simplifies" },
+};
+
+static const char * const adverbs[] = {
+  "usually", "always", "rarely", "carefully", "quickly", "quietly", "openly", "deliberately", "eventually",
+  "often", "sometimes", "never", "gradually", "immediately", "asynchronously", "politely", "clearly", "briefly",
+};
+
+static const char * const preps[] = {
+  "before", "after", "during", "without", "with", "for", "about", "across", "within", "around",
+};
+
+static const char * const areas[] = {
+  "engineering", "people", "operations", "finance", "legal", "design", "product", "support", "sales",
+  "security", "onboarding", "rituals", "writing", "decisions", "tools", "travel", "hiring", "incidents",
+  "infrastructure", "research",
+};
+
+/* Skewed towards the start of a list, as real word use is. */
+static guint
+pick (GRand *rand,
+      guint  n)
+{
+  double x = g_rand_double (rand);
+
+  return (guint) (x * x * n) % n;
+}
+
+#define PICK(rand, list) (list[pick (rand, G_N_ELEMENTS (list))])
+
+static void
+append_capitalized (GString    *out,
+                    const char *word)
+{
+  g_string_append_c (out, g_ascii_toupper (word[0]));
+  g_string_append (out, word + 1);
+}
+
+static void
+append_sentence (GString *out,
+                 GRand   *rand)
+{
+  GString *s = g_string_new (NULL);
+
+  switch (g_rand_int_range (rand, 0, 8))
+    {
+    case 0:
+      g_string_printf (s, "the %s %s %s the %s %s the %s.", PICK (rand, adjectives), PICK (rand, nouns),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, nouns), PICK (rand, preps),
+                       PICK (rand, nouns));
+      break;
+    case 1:
+      g_string_printf (s, "%s, we %s every %s %s %s the %s.", PICK (rand, adverbs),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, nouns), PICK (rand, adverbs),
+                       PICK (rand, preps), PICK (rand, nouns));
+      break;
+    case 2:
+      g_string_printf (s, "a %s %s is better than a %s %s, because the %s %s %s it.", PICK (rand, adjectives),
+                       PICK (rand, nouns), PICK (rand, adjectives), PICK (rand, nouns), PICK (rand, nouns),
+                       PICK (rand, adverbs), verbs[pick (rand, G_N_ELEMENTS (verbs))][1]);
+      break;
+    case 3:
+      g_string_printf (s, "if the %s is %s, ask the %s to %s the %s %s the %s.", PICK (rand, nouns),
+                       PICK (rand, adjectives), PICK (rand, nouns), verbs[pick (rand, G_N_ELEMENTS (verbs))][0],
+                       PICK (rand, nouns), PICK (rand, preps), PICK (rand, nouns));
+      break;
+    case 4:
+      g_string_printf (s, "each %s %s its own %s and %s %s.", PICK (rand, nouns),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, nouns),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, adverbs));
+      break;
+    case 5:
+      g_string_printf (s, "nobody should %s a %s %s %s %s, even when the %s is %s.",
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives), PICK (rand, nouns),
+                       PICK (rand, preps), "a written summary", PICK (rand, nouns), PICK (rand, adjectives));
+      break;
+    case 6:
+      g_string_printf (s, "when in doubt, %s the %s and %s the %s %s.", verbs[pick (rand, G_N_ELEMENTS (verbs))][0],
+                       PICK (rand, nouns), verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives),
+                       PICK (rand, nouns));
+      break;
+    default:
+      g_string_printf (s, "our %s %s %s %s %u %ss, so the %s stays %s.", PICK (rand, nouns), PICK (rand, adverbs),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, preps),
+                       (guint) g_rand_int_range (rand, 2, 30), PICK (rand, nouns), PICK (rand, nouns),
+                       PICK (rand, adjectives));
+      break;
+    }
+  append_capitalized (out, s->str);
+  g_string_free (s, TRUE);
+}
+
+static char *
+make_title (GRand *rand,
+            guint  i)
+{
+  GString *t = g_string_new (NULL);
+
+  append_capitalized (t, PICK (rand, adjectives));
+  g_string_append_printf (t, " %s %s %u", PICK (rand, nouns), nouns[g_rand_int_range (rand, 0, G_N_ELEMENTS (nouns))], i);
+  return g_string_free (t, FALSE);
+}
+
+typedef struct
+{
+  char *path;
+  char *title;
+  char *body;    /* Markdown, without front matter */
+  char *owner;
+  char *review_by;
+  char *tag;
+} Page;
+
+static void
+page_clear (Page *page)
+{
+  g_free (page->path);
+  g_free (page->title);
+  g_free (page->body);
+  g_free (page->owner);
+  g_free (page->review_by);
+  g_free (page->tag);
+}
+
+static void
+generate_pages (Page  *pages,
+                guint  n)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261122);
+
+  for (guint i = 0; i < n; i++)
+    {
+      Page *p = &pages[i];
+
+      p->title = make_title (rand, i);
+      p->path = g_strdup_printf ("%s/%s-%05u", areas[i % G_N_ELEMENTS (areas)], nouns[i % G_N_ELEMENTS (nouns)], i);
+      p->owner = g_strdup_printf ("person-%u", (guint) g_rand_int_range (rand, 1, 40));
+      p->review_by = g_strdup_printf ("20%02u-%02u-%02u", (guint) g_rand_int_range (rand, 25, 28),
+                                      (guint) g_rand_int_range (rand, 1, 13), (guint) g_rand_int_range (rand, 1, 29));
+      p->tag = g_strdup (areas[g_rand_int_range (rand, 0, G_N_ELEMENTS (areas))]);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      GString *body = g_string_new (NULL);
+
+      g_string_append_printf (body, "# %s\n\n", pages[i].title);
+      while (body->len < 2000)
+        {
+          guint kind = g_rand_int_range (rand, 0, 10);
+
+          if (kind == 0)
+            {
+              g_string_append (body, "## ");
+              append_capitalized (body, PICK (rand, nouns));
+              g_string_append_printf (body, " and %s\n\n", PICK (rand, nouns));
+            }
+          else if (kind == 1)
+            {
+              for (guint b = 0; b < 3; b++)
+                {
+                  g_string_append (body, "- ");
+                  append_sentence (body, rand);
+                  g_string_append_c (body, '\n');
+                }
+              g_string_append_c (body, '\n');
+            }
+          else
+            {
+              guint sentences = g_rand_int_range (rand, 2, 6);
+
+              for (guint s = 0; s < sentences; s++)
+                {
+                  if (s > 0)
+                    g_string_append_c (body, ' ');
+                  append_sentence (body, rand);
+                }
+              if (kind == 2)
+                g_string_append_printf (body, " See [[%s]].", pages[g_rand_int_range (rand, 0, n)].title);
+              g_string_append (body, "\n\n");
+            }
+        }
+      pages[i].body = g_string_free (body, FALSE);
+    }
+}
+
+/* The searches: single common and rare words, pairs, triples, and words
+ * cut short (Meridian searches the last word as a prefix). */
+static GPtrArray *
+generate_queries (guint n)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  GPtrArray *queries = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *noun = nouns[g_rand_int_range (rand, 0, G_N_ELEMENTS (nouns))];
+      char *q;
+
+      switch (i % 6)
+        {
+        case 0:
+          q = g_strdup (nouns[pick (rand, 20)]);
+          break;
+        case 1:
+          q = g_strdup (noun);
+          break;
+        case 2:
+          q = g_strdup_printf ("%s %s", adjectives[g_rand_int_range (rand, 0, G_N_ELEMENTS (adjectives))], noun);
+          break;
+        case 3:
+          q = g_strndup (noun, MAX (3, strlen (noun) - 2));
+          break;
+        case 4:
+          q = g_strdup_printf ("%s %s %s", verbs[g_rand_int_range (rand, 0, G_N_ELEMENTS (verbs))][0],
+                               noun, nouns[g_rand_int_range (rand, 0, G_N_ELEMENTS (nouns))]);
+          break;
+        default:
+          q = g_strdup_printf ("%s %s", adverbs[g_rand_int_range (rand, 0, G_N_ELEMENTS (adverbs))], noun);
+          break;
+        }
+      g_ptr_array_add (queries, q);
+    }
+  return queries;
+}
+
+/* ---- Writing the corpora ------------------------------------------------ */
+
+static void
+write_text (const char *file,
+            const char *text)
+{
+  g_autofree char *dir = g_path_get_dirname (file);
+  FILE *out;
+
+  g_mkdir_with_parents (dir, 0755);
+  out = fopen (file, "w");
+  if (out == NULL || fputs (text, out) < 0 || fclose (out) != 0)
+    g_error ("cannot write %s", file);
+}
+
+static void
+write_markdown (const char *root,
+                Page       *pages,
+                guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/%s.md", root, pages[i].path);
+      g_autofree char *text = g_strdup_printf ("---\ntitle: %s\nowner: %s\nreview_by: %s\ntags: [%s]\n---\n%s",
+                                               pages[i].title, pages[i].owner, pages[i].review_by,
+                                               pages[i].tag, pages[i].body);
+
+      write_text (file, text);
+    }
+}
+
+/* Markdown headings and bullets in Zim's wiki syntax; [[links]] are the same. */
+static char *
+to_zim (const Page *page)
+{
+  GString *out = g_string_new ("Content-Type: text/x-zim-wiki\nWiki-Format: zim 0.6\n"
+                               "Creation-Date: 2026-11-22T12:00:00+00:00\n\n");
+  g_auto(GStrv) lines = g_strsplit (page->body, "\n", -1);
+
+  g_string_append_printf (out, "====== %s ======\n", page->title);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "## "))
+        g_string_append_printf (out, "===== %s =====\n", lines[i] + 3);
+      else if (g_str_has_prefix (lines[i], "- "))
+        g_string_append_printf (out, "* %s\n", lines[i] + 2);
+      else
+        g_string_append_printf (out, "%s\n", lines[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+write_zim_notebook (const char *root,
+                    Page       *pages,
+                    guint       n)
+{
+  g_autofree char *config = g_build_filename (root, "notebook.zim", NULL);
+
+  write_text (config, "[Notebook]\nversion=0.4\nname=Handbook bench\ninterwiki=\nhome=Home\n"
+                      "icon=\ndocument_root=\nshared=True\nendofline=unix\ndisable_trash=False\nprofile=\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/%s.txt", root, pages[i].path);
+      g_autofree char *text = to_zim (&pages[i]);
+
+      write_text (file, text);
+    }
+}
+
+/* The floor: the same text in a bare FTS5 table built like Meridian's. */
+static void
+write_floor_db (const char *file,
+                Page       *pages,
+                guint       n)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_open (file, &db) != SQLITE_OK)
+    g_error ("cannot open %s", file);
+  if (sqlite3_exec (db, "CREATE VIRTUAL TABLE pages USING fts5 (title, body,"
+                        " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+                        "BEGIN;", NULL, NULL, NULL) != SQLITE_OK
+      || sqlite3_prepare_v2 (db, "INSERT INTO pages (title, body) VALUES (?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("floor: %s", sqlite3_errmsg (db));
+  for (guint i = 0; i < n; i++)
+    {
+      sqlite3_bind_text (stmt, 1, pages[i].title, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, pages[i].body, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        g_error ("floor: %s", sqlite3_errmsg (db));
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (sqlite3_exec (db, "COMMIT; INSERT INTO pages (pages) VALUES ('optimize');", NULL, NULL, NULL) != SQLITE_OK)
+    g_error ("floor: %s", sqlite3_errmsg (db));
+  sqlite3_close (db);
+}
+
+/* ---- Timing ------------------------------------------------------------- */
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+typedef struct
+{
+  double median;
+  double p95;
+  double mean;
+} Stats;
+
+static Stats
+stats_of (GArray *ms)
+{
+  Stats s = { 0, 0, 0 };
+  double sum = 0;
+
+  if (ms->len == 0)
+    return s;
+  g_array_sort (ms, compare_doubles);
+  for (guint i = 0; i < ms->len; i++)
+    sum += g_array_index (ms, double, i);
+  s.mean = sum / ms->len;
+  s.median = ms->len % 2 ? g_array_index (ms, double, ms->len / 2)
+                         : (g_array_index (ms, double, ms->len / 2 - 1) + g_array_index (ms, double, ms->len / 2)) / 2;
+  s.p95 = g_array_index (ms, double, (guint) MIN (ms->len - 1, ceil (0.95 * ms->len) - 1));
+  return s;
+}
+
+static double
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000.0;
+}
+
+/* Runs a program to the end, its output read and dropped; returns ms. */
+static double
+time_process (char      **argv,
+              char      **envp,
+              guint      *out_lines,
+              int        *exit_status)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  double start = now_ms ();
+  double elapsed;
+
+  if (!g_spawn_sync (NULL, argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                     &status, &error))
+    g_error ("cannot run %s: %s", argv[0], error->message);
+  elapsed = now_ms () - start;
+  if (out_lines != NULL)
+    {
+      guint n = 0;
+
+      for (const char *p = out; *p; p++)
+        n += *p == '\n';
+      *out_lines = n;
+    }
+  if (exit_status != NULL)
+    *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  return elapsed;
+}
+
+static char *
+sql_quote (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "'", -1);
+  g_autofree char *joined = g_strjoinv ("''", parts);
+
+  return g_strdup_printf ("'%s'", joined);
+}
+
+static void
+print_stats (const char *what,
+             Stats       s)
+{
+  printf ("  %-44s median %8.2f ms   p95 %8.2f ms   mean %8.2f ms\n", what, s.median, s.p95, s.mean);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the handbook benchmark");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *work = NULL;
+  g_autofree char *md_dir = NULL, *zim_dir = NULL, *data_dir = NULL, *data2_dir = NULL, *floor_db = NULL;
+  g_autoptr(GPtrArray) queries = NULL;
+  g_autoptr(GArray) inproc = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) opens = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) process = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) startup = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) floor_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) zim_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) meridian_subset = g_array_new (FALSE, FALSE, sizeof (double));
+  g_auto(GStrv) zim_env = NULL;
+  Page *pages;
+  const char *meridian;
+  double t, import_ms, import_process_ms, zim_index_ms = 0;
+  guint64 bytes = 0, hits_total = 0, floor_hits = 0, zim_hits = 0, zim_failed = 0;
+  Stats s_inproc, s_open, s_process, s_startup, s_floor, s_zim = { 0 }, s_subset = { 0 };
+  gboolean have_zim;
+
+  /* Line by line, so a long run shows where it is. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "bench-handbook: %s\n", error->message);
+      return 2;
+    }
+  meridian = opt_meridian ? opt_meridian : g_getenv ("MERIDIAN_BIN");
+  if (meridian == NULL || !g_file_test (meridian, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      fprintf (stderr, "bench-handbook: give the meridian program with --meridian or $MERIDIAN_BIN\n");
+      return 2;
+    }
+  if (opt_pages < 1 || opt_queries < 1)
+    return 2;
+
+  work = opt_work ? g_strdup (opt_work) : g_dir_make_tmp ("meridian-bench-XXXXXX", NULL);
+  g_mkdir_with_parents (work, 0755);
+  md_dir = g_build_filename (work, "markdown", NULL);
+  zim_dir = g_build_filename (work, "zim-notebook", NULL);
+  data_dir = g_build_filename (work, "data", NULL);
+  data2_dir = g_build_filename (work, "data-process", NULL);
+  floor_db = g_build_filename (work, "floor.db", NULL);
+
+  printf ("Meridian handbook benchmark (work folder %s)\n", work);
+  pages = g_new0 (Page, opt_pages);
+  t = now_ms ();
+  generate_pages (pages, opt_pages);
+  for (int i = 0; i < opt_pages; i++)
+    bytes += strlen (pages[i].body);
+  queries = generate_queries (opt_queries);
+  write_markdown (md_dir, pages, opt_pages);
+  write_floor_db (floor_db, pages, opt_pages);
+  printf ("  generated %d pages, %.0f bytes of Markdown each on average, in %.1f s\n",
+          opt_pages, (double) bytes / opt_pages, (now_ms () - t) / 1000);
+
+  /* Import, in-process: open a fresh replica, one mer_import_dir(). */
+  {
+    g_autoptr(MerStore) store = NULL;
+    g_autoptr(MerImportReport) report = mer_import_report_new ();
+
+    t = now_ms ();
+    store = mer_store_open (data_dir, &error);
+    if (store == NULL || !mer_import_dir (store, md_dir, report, &error))
+      g_error ("import: %s", error->message);
+    import_ms = now_ms () - t;
+    if (report->created != (guint) opt_pages)
+      g_error ("import created %u pages of %d", report->created, opt_pages);
+  }
+  /* The same as a person runs it. */
+  {
+    char *args[] = { (char *) meridian, "--data", data2_dir, "import", md_dir, NULL };
+    int status;
+
+    import_process_ms = time_process (args, NULL, NULL, &status);
+    if (status != 0)
+      g_error ("meridian import exited with %d", status);
+  }
+
+  /* In-process searches on one open replica (one warm-up pass first). */
+  {
+    g_autoptr(MerStore) store = mer_store_open (data_dir, &error);
+
+    if (store == NULL)
+      g_error ("open: %s", error->message);
+    for (guint i = 0; i < queries->len; i++)
+      {
+        g_autoptr(GPtrArray) hits = mer_store_search (store, queries->pdata[i], 20, NULL);
+      }
+    for (guint i = 0; i < queries->len; i++)
+      {
+        g_autoptr(GPtrArray) hits = NULL;
+        double ms;
+
+        t = now_ms ();
+        hits = mer_store_search (store, queries->pdata[i], 20, &error);
+        ms = now_ms () - t;
+        if (hits == NULL)
+          g_error ("search “%s”: %s", (char *) queries->pdata[i], error->message);
+        hits_total += hits->len;
+        g_array_append_val (inproc, ms);
+      }
+  }
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(MerStore) store = NULL;
+      double ms;
+
+      t = now_ms ();
+      store = mer_store_open (data_dir, &error);
+      ms = now_ms () - t;
+      if (store == NULL)
+        g_error ("open: %s", error->message);
+      g_array_append_val (opens, ms);
+    }
+
+  /* Whole processes: `meridian search`, `meridian --version` (the cost of
+   * starting the program at all) and the sqlite3 shell on the floor. */
+  for (guint i = 0; i < 20; i++)
+    {
+      char *args[] = { (char *) meridian, "--version", NULL };
+      double ms = time_process (args, NULL, NULL, NULL);
+
+      g_array_append_val (startup, ms);
+    }
+  for (guint i = 0; i < queries->len; i++)
+    {
+      char *args[] = { (char *) meridian, "--data", data_dir, "search", "--limit", "20", queries->pdata[i], NULL };
+      g_autofree char *match = mer_store_search_fts_query (queries->pdata[i]);
+      g_autofree char *quoted = sql_quote (match ? match : "\"\"");
+      g_autofree char *sql = g_strdup_printf ("SELECT title, snippet(pages, 1, char(2), char(3), '…', 16)"
+                                              " FROM pages WHERE pages MATCH %s"
+                                              " ORDER BY bm25(pages, 10.0, 1.0) LIMIT 20;", quoted);
+      char *floor_args[] = { "sqlite3", floor_db, sql, NULL };
+      guint lines = 0;
+      int status = 0;
+      double ms;
+
+      ms = time_process (args, NULL, NULL, &status);
+      if (status != 0)
+        g_error ("meridian search “%s” exited with %d", (char *) queries->pdata[i], status);
+      g_array_append_val (process, ms);
+      ms = time_process (floor_args, NULL, &lines, &status);
+      if (status != 0)
+        g_error ("sqlite3 failed on %s", sql);
+      floor_hits += lines;
+      g_array_append_val (floor_ms, ms);
+    }
+
+  /* Zim: export the notebook, build its index, search a spread subset. */
+  {
+    g_autofree char *zim = g_find_program_in_path ("zim");
+
+    have_zim = zim != NULL && opt_zim_queries > 0;
+  }
+  if (have_zim)
+    {
+      g_autofree char *xdg = g_build_filename (work, "zim-home", NULL);
+      g_autofree char *cache = g_build_filename (xdg, "cache", NULL);
+      g_autofree char *config = g_build_filename (xdg, "config", NULL);
+      g_autofree char *data = g_build_filename (xdg, "data", NULL);
+      g_autofree char *runtime = g_build_filename (xdg, "runtime", NULL);
+      char *index_args[] = { "zim", "--index", zim_dir, NULL };
+      guint n = MIN ((guint) opt_zim_queries, queries->len);
+      int status;
+
+      g_mkdir_with_parents (cache, 0700);
+      g_mkdir_with_parents (config, 0700);
+      g_mkdir_with_parents (data, 0700);
+      g_mkdir_with_parents (runtime, 0700);
+      zim_env = g_get_environ ();
+      zim_env = g_environ_setenv (zim_env, "XDG_CACHE_HOME", cache, TRUE);
+      zim_env = g_environ_setenv (zim_env, "XDG_CONFIG_HOME", config, TRUE);
+      zim_env = g_environ_setenv (zim_env, "XDG_DATA_HOME", data, TRUE);
+      zim_env = g_environ_setenv (zim_env, "XDG_RUNTIME_DIR", runtime, TRUE);
+
+      write_zim_notebook (zim_dir, pages, opt_pages);
+      zim_index_ms = time_process (index_args, zim_env, NULL, &status);
+      if (status != 0)
+        g_warning ("zim --index exited with %d", status);
+
+      for (guint k = 0; k < n; k++)
+        {
+          guint i = k * queries->len / n;
+          char *args[] = { "zim", "--search", zim_dir, queries->pdata[i], NULL };
+          guint lines = 0;
+          double ms = time_process (args, zim_env, &lines, &status);
+
+          if (status != 0)
+            zim_failed++;
+          zim_hits += lines;
+          g_array_append_val (zim_ms, ms);
+          g_array_append_val (meridian_subset, g_array_index (process, double, i));
+        }
+    }
+
+  s_inproc = stats_of (inproc);
+  s_open = stats_of (opens);
+  s_process = stats_of (process);
+  s_startup = stats_of (startup);
+  s_floor = stats_of (floor_ms);
+  if (have_zim)
+    {
+      s_zim = stats_of (zim_ms);
+      s_subset = stats_of (meridian_subset);
+    }
+
+  printf ("\nImport of %d pages\n", opt_pages);
+  printf ("  %-44s %8.2f s   (target < 3 s: %s)\n", "in-process (open + mer_import_dir)", import_ms / 1000,
+          import_ms < 3000 ? "met" : "MISSED");
+  printf ("  %-44s %8.2f s\n", "whole process (meridian import)", import_process_ms / 1000);
+
+  printf ("\nSearch, %u queries, at most 20 results each (%.1f results on average)\n",
+          queries->len, (double) hits_total / queries->len);
+  print_stats ("in-process (mer_store_search)", s_inproc);
+  print_stats ("store open, in-process (20 opens)", s_open);
+  print_stats ("process start (meridian --version, 20 runs)", s_startup);
+  print_stats ("whole process (meridian search)", s_process);
+  print_stats ("sqlite3 shell, plain FTS5 (the floor)", s_floor);
+  printf ("  (the floor printed %.1f rows per query)\n", (double) floor_hits / queries->len);
+  if (have_zim)
+    {
+      printf ("\nZim Desktop Wiki (%s)\n", "zim --index, then zim --search");
+      printf ("  %-44s %8.2f s\n", "index build (zim --index)", zim_index_ms / 1000);
+      print_stats ("zim --search", s_zim);
+      printf ("  (%u of the %u queries, spread evenly; %.1f result lines per query; %" G_GUINT64_FORMAT " failed)\n",
+              zim_ms->len, queries->len, (double) zim_hits / MAX (zim_ms->len, 1), zim_failed);
+      print_stats ("meridian search on the same subset", s_subset);
+    }
+  else
+    printf ("\nZim Desktop Wiki: not run (%s)\n", opt_zim_queries > 0 ? "zim is not installed" : "--zim-queries 0");
+
+  printf ("\nTargets\n");
+  printf ("  import under 3 s                             %8.2f s    %s\n", import_ms / 1000,
+          import_ms < 3000 ? "met" : "MISSED");
+  printf ("  in-process median under 5 ms                 %8.2f ms   %s\n", s_inproc.median,
+          s_inproc.median < 5 ? "met" : "MISSED");
+  printf ("  whole process / sqlite3 floor (median) <= 2  %8.2f x    %s\n", s_process.median / s_floor.median,
+          s_process.median <= 2 * s_floor.median ? "met" : "MISSED");
+  if (have_zim)
+    printf ("  Zim / Meridian whole process (median) >= 20  %8.1f x    %s\n", s_zim.median / s_subset.median,
+            s_zim.median >= 20 * s_subset.median ? "met" : "MISSED");
+
+  for (int i = 0; i < opt_pages; i++)
+    page_clear (&pages[i]);
+  g_free (pages);
+  if (!opt_keep && opt_work == NULL)
+    mer_test_rm_rf (work);
+  return 0;
+}
