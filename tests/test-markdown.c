@@ -199,6 +199,8 @@ test_markdown_url_schemes (void)
       g_error ("“%s” should be %s", cases[i].url, cases[i].safe ? "safe" : "unsafe");
 }
 
+static void assert_only_markdown_tags (const char *html);
+
 /* A page written to attack the reader: every trick must come out inert. */
 static void
 test_markdown_hostile_page (void)
@@ -285,6 +287,12 @@ test_markdown_hostile_page (void)
           && !g_str_has_prefix (href, "https://"))
         g_error ("unexpected href “%s”", href);
     }
+
+  {
+    g_autofree char *fragment = mer_markdown_to_html (md, table_resolver, pages, NULL);
+
+    assert_only_markdown_tags (fragment);
+  }
 
   /* The labels of neutralised links survive as text. */
   assert_contains (body, "click me");
@@ -529,6 +537,108 @@ test_markdown_garbage (void)
   assert_contains (null_doc, "</html>");
 }
 
+/* Every tag in rendered output must be one the renderer itself writes for
+ * Markdown; anything else means raw HTML got through. */
+static void
+assert_only_markdown_tags (const char *html)
+{
+  static const char * const allowed[] = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "code",
+    "pre", "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr",
+    "th", "td", "del", "hr", "br", "img", "input",
+  };
+
+  for (const char *p = strchr (html, '<'); p != NULL; p = strchr (p + 1, '<'))
+    {
+      const char *name = p[1] == '/' ? p + 2 : p + 1;
+      gsize len = strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789");
+      gboolean ok = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (allowed) && !ok; i++)
+        ok = strlen (allowed[i]) == len && strncmp (name, allowed[i], len) == 0
+             && (name[len] == '>' || name[len] == ' ' || name[len] == '/');
+      if (!ok)
+        g_error ("unexpected tag at “%.40s” in:\n%s", p, html);
+
+      /* And only the renderer's own attributes, never an on* handler. */
+      for (const char *q = name + len; *q != '>' && *q != '\0'; q++)
+        {
+          static const char * const attributes[] = {
+            "href", "title", "src", "alt", "class", "id", "align", "type",
+            "checked", "disabled", "start",
+          };
+          gsize alen;
+          gboolean known = FALSE;
+
+          if (*q == '"')
+            {
+              q = strchr (q + 1, '"');
+              g_assert_nonnull (q);
+              continue;
+            }
+          if (*q != ' ')
+            continue;
+          alen = strspn (q + 1, "abcdefghijklmnopqrstuvwxyz-");
+          if (alen == 0)
+            continue;
+          for (guint i = 0; i < G_N_ELEMENTS (attributes) && !known; i++)
+            known = strlen (attributes[i]) == alen && strncmp (q + 1, attributes[i], alen) == 0;
+          if (!known)
+            g_error ("unexpected attribute at “%.40s” in:\n%s", q, html);
+        }
+    }
+}
+
+/* Documents stitched at random from hostile fragments and Markdown syntax
+ * (reproducible with --seed): whatever the mix, only Markdown's own tags
+ * come out, every URL is safe and the text is valid UTF-8. */
+static void
+test_markdown_random_hostile (void)
+{
+  static const char * const fragments[] = {
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<iframe src=//evil.example>",
+    "<a href=\"javascript:alert(1)\">x</a>", "[x](javascript:alert(1))", "[y](vbscript:z)",
+    "![i](http://evil.example/i.png)", "![d](data:text/html,<script>x</script>)",
+    "<svg/onload=alert(1)>", "<style>*{}</style>", "<!-- c -->", "<div\nonclick=x>",
+    "</p><script>", "<<script>>", "&lt;script&gt;", "&#60;script&#62;", "`<script>`",
+    "[[On-call]]", "[[a|<b>]]", "[[\"><script>]]", "[[x#\"onmouseover=\"y]]", "[z](<javascript:x>)",
+    "<javascript:alert(1)>", "www.example.org/<script>", "https://a.example/\"onclick=\"x",
+    "# ", "## ", "> ", "- ", "1. ", "- [ ] ", "| a | b |\n|---|---|\n| ", "```\n", "    ",
+    "*", "**", "~~", "_", "[", "]", "(", ")", "\n", "\n\n", " ", "text", "\xc3\xa9", "\xff",
+    "[ref]", "\n\n[ref]: javascript:alert(2)\n", "<b>", "</b>", "<", ">", "\"", "'", "&",
+  };
+  g_autoptr(GHashTable) pages = make_pages ();
+
+  for (guint round = 0; round < 400; round++)
+    {
+      g_autoptr(GString) md = g_string_new (NULL);
+      g_autofree char *html = NULL;
+      g_autoptr(GPtrArray) hrefs = NULL;
+      g_autoptr(GPtrArray) srcs = NULL;
+      guint pieces = g_test_rand_int_range (1, 40);
+
+      for (guint i = 0; i < pieces; i++)
+        g_string_append (md, fragments[g_test_rand_int_range (0, G_N_ELEMENTS (fragments))]);
+
+      html = mer_markdown_to_html (md->str, table_resolver, pages, NULL);
+      g_assert_true (g_utf8_validate (html, -1, NULL));
+      assert_only_markdown_tags (html);
+
+      hrefs = attribute_values (html, "href");
+      for (guint i = 0; i < hrefs->len; i++)
+        {
+          g_autofree char *url = g_uri_unescape_string (hrefs->pdata[i], NULL);
+
+          if (!mer_markdown_is_safe_url (hrefs->pdata[i]) || (url != NULL && !mer_markdown_is_safe_url (url)))
+            g_error ("unsafe href “%s” from:\n%s", (char *) hrefs->pdata[i], md->str);
+        }
+      srcs = attribute_values (html, "src");
+      for (guint i = 0; i < srcs->len; i++)
+        g_assert_true (g_str_has_prefix (srcs->pdata[i], "meridian:"));
+      assert_lacks (html, "<script");
+    }
+}
+
 static void
 test_markdown_store_resolver (void)
 {
@@ -575,6 +685,7 @@ main (int   argc,
   g_test_add_func ("/markdown/word-count", test_markdown_word_count);
   g_test_add_func ("/markdown/plain-text", test_markdown_plain_text);
   g_test_add_func ("/markdown/garbage", test_markdown_garbage);
+  g_test_add_func ("/markdown/random-hostile", test_markdown_random_hostile);
   g_test_add_func ("/markdown/store-resolver", test_markdown_store_resolver);
 
   return g_test_run ();
