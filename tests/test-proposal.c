@@ -451,6 +451,15 @@ test_accept_applies_page (void)
   g_assert_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID);
   g_clear_error (&error);
 
+  {
+    g_autoptr(JsonObject) open = mer_store_get_doc (store, id, NULL, 0, &error);
+    g_autofree char *diff = mer_proposal_page_diff (store, open, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (diff, "\n-Weekly rota, Monday to Monday.\n+Follow the sun: three regions hand over.\n"));
+    g_assert_true (g_str_has_prefix (diff, "diff --git a/engineering/on-call b/engineering/on-call\n"));
+  }
+
   g_assert_true (mer_proposal_decide (store, id, "accepted", "Adopted from December.", NULL, "person:lea",
                                       later, &decision_id, &error));
   g_assert_no_error (error);

@@ -9,6 +9,7 @@
 #include "mer-schedule.h"
 #include "mer-store.h"
 
+#include <git2.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -1009,6 +1010,59 @@ mer_proposal_page_base (MerStore    *store,
         return g_strdup (mer_json_get_string (rev, "body"));
     }
   return NULL;
+}
+
+/*
+ * A unified diff (three lines of context) between two texts, made by
+ * libgit2 like the merge; "" when they are equal, NULL on failure.
+ */
+char *
+mer_text_unified_diff (const char *old_text,
+                       const char *new_text,
+                       const char *old_label,
+                       const char *new_label)
+{
+  git_patch *patch = NULL;
+  git_buf buf = { NULL, 0, 0 };
+  char *out = NULL;
+
+  git_libgit2_init ();
+  if (old_text == NULL)
+    old_text = "";
+  if (new_text == NULL)
+    new_text = "";
+  if (git_patch_from_buffers (&patch, old_text, strlen (old_text), old_label,
+                              new_text, strlen (new_text), new_label, NULL) == 0
+      && git_patch_to_buf (&buf, patch) == 0)
+    out = g_strndup (buf.ptr != NULL ? buf.ptr : "", buf.size);
+  git_buf_dispose (&buf);
+  git_patch_free (patch);
+  git_libgit2_shutdown ();
+  return out;
+}
+
+/* What accepting would change: the current page against the proposed text. */
+char *
+mer_proposal_page_diff (MerStore    *store,
+                        JsonObject  *proposal,
+                        GError     **error)
+{
+  const char *page_id = mer_json_get_string (proposal, "page");
+  g_autoptr(JsonObject) page = NULL;
+  g_autofree char *label = NULL;
+
+  if (page_id == NULL || mer_json_get_string (proposal, "page_body") == NULL)
+    {
+      g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID,
+                   _("This proposal does not propose a page text"));
+      return NULL;
+    }
+  page = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, error);
+  if (page == NULL)
+    return NULL;
+  label = g_strdup (mer_json_get_string (page, "path") ? mer_json_get_string (page, "path") : page_id);
+  return mer_text_unified_diff (mer_json_get_string (page, "body"), mer_json_get_string (proposal, "page_body"),
+                                label, label);
 }
 
 /*

@@ -129,6 +129,13 @@ JsonObject  *mer_proposal_to_json_summary    (MerStore     *store,
 char        *mer_proposal_page_base          (MerStore     *store,
                                               JsonObject   *proposal,
                                               GError      **error);
+char        *mer_proposal_page_diff          (MerStore     *store,
+                                              JsonObject   *proposal,
+                                              GError      **error);
+char        *mer_text_unified_diff           (const char   *old_text,
+                                              const char   *new_text,
+                                              const char   *old_label,
+                                              const char   *new_label);
 
 /* Deciding. */
 gboolean     mer_proposal_decide             (MerStore     *store,

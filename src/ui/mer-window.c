@@ -9,6 +9,8 @@
 #include "mer-page-actions.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
+#include "mer-proposals-view.h"
+#include "mer-decisions-view.h"
 #include "mer-search-panel.h"
 #include "mer-store.h"
 #include "mer-sync-indicator.h"
@@ -767,6 +769,8 @@ mer_window_setup (MerWindow *self)
 
   /* Section views: add yours here */
   mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
+  mer_window_add_section (self, "proposals", _("Proposals"), "mail-send-symbolic", mer_proposals_view_new (store));
+  mer_window_add_section (self, "decisions", _("Decisions"), "emblem-ok-symbolic", mer_decisions_view_new (store));
 
   mer_window_show_section (self, "handbook");
 

@@ -1,0 +1,1411 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mer-proposals-view.h"
+#include "mer-digest-dialog.h"
+#include "mer-json.h"
+#include "mer-markdown.h"
+#include "mer-proposal-composer.h"
+#include "mer-proposal.h"
+#include "mer-schedule.h"
+#include "mer-store.h"
+#include "mer-ui-util.h"
+#include "mer-window.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <gtksourceview/gtksource.h>
+#include <webkit/webkit.h>
+
+#define BODY_BASE_URI "meridian://proposal/"
+#define BODY_CSP      "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline'"
+#define BODY_HEIGHT   420
+
+struct _MerProposalsView
+{
+  GtkWidget       parent_instance;
+
+  GtkStack       *stack;
+  GtkListBox     *list;
+  GtkStack       *detail_stack;
+  GtkBox         *detail_box;
+  GtkScrolledWindow *detail_scroller;
+  AdwBin         *compose_bin;
+
+  MerStore       *store;
+  JsonArray      *proposals;     /* as listed, open first */
+  char           *selected_id;
+  GtkWidget      *composer;
+  GtkWidget      *decide_dialog;
+  gulong          changed_id;
+  guint           reload_id;
+  guint           digest_id;
+  guint           digest_tries;
+  gboolean        selecting;     /* rebuilding the list: ignore selection */
+
+  /* The comment box of the detail, rebuilt with it; its contents survive. */
+  GtkTextView    *comment_text;
+  GtkDropDown    *comment_stance;
+  GtkLabel       *availability_label;
+  GtkLabel       *reply_label;
+  GtkWidget      *reply_box;
+  char           *reply_to;
+};
+
+G_DEFINE_FINAL_TYPE (MerProposalsView, mer_proposals_view, GTK_TYPE_WIDGET)
+
+static const char *stance_ids[] = { NULL, "agree", "concern", "object" };
+
+GtkWidget *
+mer_ui_find_named (GtkWidget  *root,
+                   const char *name)
+{
+  if (root == NULL)
+    return NULL;
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = mer_ui_find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static JsonObject *
+find_proposal (MerProposalsView *self,
+               const char       *id)
+{
+  for (guint i = 0; self->proposals != NULL && i < json_array_get_length (self->proposals); i++)
+    {
+      JsonObject *p = json_array_get_object_element (self->proposals, i);
+
+      if (g_strcmp0 (mer_json_get_string (p, "_id"), id) == 0)
+        return p;
+    }
+  return NULL;
+}
+
+static JsonObject *
+outcome_of (JsonObject *proposal)
+{
+  JsonNode *node = json_object_get_member (proposal, "outcome");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static char *
+person_name (MerStore   *store,
+             const char *person_id)
+{
+  g_autoptr(JsonObject) person = NULL;
+
+  if (person_id == NULL)
+    return g_strdup (_("Someone"));
+  person = mer_store_get_doc (store, person_id, NULL, MER_GET_DEFAULT, NULL);
+  if (person != NULL && mer_json_get_string (person, "name") != NULL)
+    return g_strdup (mer_json_get_string (person, "name"));
+  return g_strdup (g_str_has_prefix (person_id, "person:") ? person_id + 7 : person_id);
+}
+
+/* "Closes in 2 days 3 h", "Closes in 45 min", "Window closed". */
+static char *
+countdown_text (GDateTime  *now,
+                const char *deadline_text)
+{
+  g_autoptr(GDateTime) deadline = deadline_text ? mer_schedule_parse_instant (deadline_text, NULL) : NULL;
+  GTimeSpan span;
+  gint64 minutes;
+
+  if (deadline == NULL)
+    return g_strdup (_("No deadline"));
+  span = g_date_time_difference (deadline, now);
+  if (span <= 0)
+    return g_strdup (_("Comments closed; awaiting the decision"));
+  minutes = span / G_TIME_SPAN_MINUTE;
+  if (minutes < 60)
+    return g_strdup_printf (_("Closes in %d min"), (int) minutes);
+  if (minutes < 48 * 60)
+    return g_strdup_printf (_("Closes in %d h %02d min"), (int) (minutes / 60), (int) (minutes % 60));
+  return g_strdup_printf (_("Closes in %d days %d h"), (int) (minutes / (24 * 60)), (int) ((minutes / 60) % 24));
+}
+
+static const char *
+status_label (const char *status)
+{
+  if (g_strcmp0 (status, "open") == 0)
+    return _("Open");
+  if (g_strcmp0 (status, "accepted") == 0)
+    return _("Accepted");
+  if (g_strcmp0 (status, "rejected") == 0)
+    return _("Rejected");
+  if (g_strcmp0 (status, "withdrawn") == 0)
+    return _("Withdrawn");
+  return status;
+}
+
+static const char *
+status_css (const char *status)
+{
+  if (g_strcmp0 (status, "accepted") == 0)
+    return "success";
+  if (g_strcmp0 (status, "rejected") == 0)
+    return "error";
+  if (g_strcmp0 (status, "open") == 0)
+    return "accent";
+  return "dim-label";
+}
+
+static const char *
+stance_label (const char *stance)
+{
+  if (g_strcmp0 (stance, "agree") == 0)
+    return _("Agrees");
+  if (g_strcmp0 (stance, "concern") == 0)
+    return _("Has a concern");
+  if (g_strcmp0 (stance, "object") == 0)
+    return _("Objects");
+  return NULL;
+}
+
+static const char *
+stance_css (const char *stance)
+{
+  if (g_strcmp0 (stance, "agree") == 0)
+    return "success";
+  if (g_strcmp0 (stance, "concern") == 0)
+    return "warning";
+  return "error";
+}
+
+static char *
+row_subtitle (JsonObject *proposal,
+              GDateTime  *now)
+{
+  const char *status = mer_json_get_string (proposal, "status");
+  JsonObject *outcome = outcome_of (proposal);
+
+  if (g_strcmp0 (status, "open") == 0)
+    return countdown_text (now, mer_json_get_string (proposal, "deadline"));
+  if (outcome != NULL)
+    {
+      g_autofree char *when = mer_ui_format_relative_time (mer_json_get_string (outcome, "decided_at"));
+
+      return g_strdup_printf ("%s %s", status_label (status), when ? when : "");
+    }
+  return g_strdup (status_label (status));
+}
+
+static GtkWidget *
+build_row (JsonObject *proposal,
+           GDateTime  *now)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (mer_json_get_string (proposal, "title"));
+  g_autofree char *sub_text = row_subtitle (proposal, now);
+  GtkWidget *sub = gtk_label_new (sub_text);
+  const char *status = mer_json_get_string (proposal, "status");
+
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (sub), 0);
+  gtk_widget_add_css_class (sub, "caption");
+  gtk_widget_add_css_class (sub, g_strcmp0 (status, "open") == 0 ? "accent" : "dim-label");
+  if (g_strcmp0 (status, "open") != 0)
+    gtk_widget_add_css_class (title, "dim-label");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), sub);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "proposal-id", g_strdup (mer_json_get_string (proposal, "_id")), g_free);
+  g_object_set_data_full (G_OBJECT (row), "summary",
+                          g_strdup_printf ("%s\t%s\t%s", status, mer_json_get_string (proposal, "title"), sub_text),
+                          g_free);
+  return row;
+}
+
+/* ---- the detail ---- */
+
+static GtkWidget *
+heading (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_widget_set_margin_top (label, 6);
+  return label;
+}
+
+static GtkWidget *
+wrapped_label (const char *text,
+               const char *css)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (css != NULL)
+    gtk_widget_add_css_class (label, css);
+  return label;
+}
+
+static gboolean
+decide_policy_cb (WebKitWebView            *web_view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  MerProposalsView         *self)
+{
+  WebKitNavigationAction *action;
+  const char *uri;
+  g_autofree char *page_id = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
+    {
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+  if (g_str_has_prefix (uri, BODY_BASE_URI))
+    {
+      webkit_policy_decision_use (decision);
+      return TRUE;
+    }
+  webkit_policy_decision_ignore (decision);
+  if (!webkit_navigation_action_is_user_gesture (action))
+    return TRUE;
+  page_id = mer_markdown_page_id_from_uri (uri);
+  if (page_id != NULL && MER_IS_WINDOW (root))
+    mer_window_open_doc (MER_WINDOW (root), page_id);
+  else if (g_str_has_prefix (uri, "https://") || g_str_has_prefix (uri, "http://") || g_str_has_prefix (uri, "mailto:"))
+    gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+  return TRUE;
+}
+
+static WebKitNetworkSession *
+get_network_session (void)
+{
+  static WebKitNetworkSession *session;
+
+  if (session == NULL)
+    session = webkit_network_session_new_ephemeral ();
+  return session;
+}
+
+/* The body in the same locked-down web view as the reader: no script, no
+ * network, links opened outside. */
+static GtkWidget *
+build_body_view (MerProposalsView *self,
+                 JsonObject       *proposal)
+{
+  g_autoptr(WebKitSettings) settings = NULL;
+  g_autofree char *document = NULL;
+  g_autofree char *base = NULL;
+  WebKitWebView *web_view;
+  GtkWidget *frame = gtk_frame_new (NULL);
+
+  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
+                                                "enable-javascript-markup", FALSE,
+                                                "enable-html5-local-storage", FALSE,
+                                                "enable-html5-database", FALSE,
+                                                "enable-webgl", FALSE,
+                                                "enable-media", FALSE,
+                                                "enable-page-cache", FALSE,
+                                                "allow-file-access-from-file-urls", FALSE,
+                                                "allow-universal-access-from-file-urls", FALSE,
+                                                NULL);
+  web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                           "settings", settings,
+                           "network-session", get_network_session (),
+                           "default-content-security-policy", BODY_CSP,
+                           "height-request", BODY_HEIGHT,
+                           "hexpand", TRUE,
+                           NULL);
+  gtk_widget_set_name (GTK_WIDGET (web_view), "proposal-body");
+  g_signal_connect_object (web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
+  document = mer_markdown_to_document (mer_json_get_string (proposal, "body"), NULL,
+                                       mer_markdown_store_resolver, self->store, NULL);
+  base = g_strconcat (BODY_BASE_URI, mer_json_get_string (proposal, "_id"), NULL);
+  webkit_web_view_load_html (web_view, document, base);
+  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (web_view));
+  return frame;
+}
+
+static GtkWidget *
+build_outcome_card (MerProposalsView *self,
+                    JsonObject       *proposal)
+{
+  JsonObject *outcome = outcome_of (proposal);
+  const char *status = mer_json_get_string (proposal, "status");
+  const char *decision = mer_json_get_string (proposal, "decision");
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  g_autofree char *by = person_name (self->store, mer_json_get_string (outcome, "decided_by"));
+  g_autoptr(GDateTime) when = mer_schedule_parse_instant (mer_json_get_string (outcome, "decided_at"), NULL);
+  g_autofree char *when_text = when ? g_date_time_format (when, "%e %B %Y") : g_strdup ("");
+  g_autofree char *title = g_strdup_printf (_("%s on %s by %s"), status_label (status), g_strstrip (when_text), by);
+  GtkWidget *title_label = wrapped_label (title, "title-3");
+
+  gtk_widget_set_name (card, "outcome-card");
+  gtk_widget_add_css_class (card, "card");
+  gtk_widget_add_css_class (title_label, status_css (status));
+  g_object_set (card, "margin-bottom", 6, NULL);
+  gtk_box_append (GTK_BOX (card), title_label);
+  gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (outcome, "summary"), NULL));
+  if (mer_json_get_bool (outcome, "early") && mer_json_get_string (outcome, "reason") != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf (_("Decided before the deadline: %s"),
+                                                 mer_json_get_string (outcome, "reason"));
+
+      gtk_box_append (GTK_BOX (card), wrapped_label (reason, "dim-label"));
+    }
+  if (decision != NULL)
+    {
+      GtkWidget *button = gtk_button_new_with_label (_("Open the Decision"));
+
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "proposals.open-decision");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", decision);
+      gtk_box_append (GTK_BOX (card), button);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (card); child; child = gtk_widget_get_next_sibling (child))
+    {
+      gtk_widget_set_margin_start (child, 18);
+      gtk_widget_set_margin_end (child, 18);
+    }
+  gtk_widget_set_margin_top (gtk_widget_get_first_child (card), 12);
+  gtk_widget_set_margin_bottom (gtk_widget_get_last_child (card), 12);
+  return card;
+}
+
+static GtkWidget *
+build_readers (MerProposalsView *self,
+               JsonObject       *proposal,
+               GDateTime        *now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) readers = mer_proposal_reader_statuses (self->store, proposal, now, &error);
+  gboolean open = g_strcmp0 (mer_json_get_string (proposal, "status"), "open") == 0;
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_widget_set_name (list, "reader-list");
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; readers != NULL && i < readers->len; i++)
+    {
+      MerReaderStatus *reader = readers->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      GString *sub = g_string_new (NULL);
+      const char *stance = stance_label (reader->stance);
+      GtkWidget *state;
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reader->name);
+      if (reader->deadline_local != NULL)
+        {
+          g_autofree char *clock = g_date_time_format (reader->deadline_local, "%a %e %b %H:%M");
+          g_autofree char *offset = mer_schedule_format_offset (reader->deadline_local);
+
+          g_string_append_printf (sub, _("Deadline %s their time (%s, %s)"), clock, reader->tz, offset);
+          if (open)
+            g_string_append_printf (sub, _(" · %.1f working hours left"), reader->remaining_hours);
+        }
+      else
+        g_string_append (sub, _("Working hours unknown"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub->str);
+      g_string_free (sub, TRUE);
+
+      if (open && reader->short_of_day)
+        {
+          GtkWidget *flag = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+          GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+          GtkWidget *text = gtk_label_new (_("Less than a working day"));
+
+          gtk_widget_add_css_class (flag, "warning");
+          gtk_widget_set_valign (flag, GTK_ALIGN_CENTER);
+          gtk_box_append (GTK_BOX (flag), icon);
+          gtk_box_append (GTK_BOX (flag), text);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), flag);
+        }
+      if (stance != NULL)
+        {
+          state = gtk_label_new (stance);
+          gtk_widget_add_css_class (state, stance_css (reader->stance));
+        }
+      else if (reader->has_responded)
+        state = gtk_label_new (_("Commented"));
+      else if (reader->has_read)
+        {
+          state = gtk_label_new (_("Read, no response"));
+          gtk_widget_add_css_class (state, "dim-label");
+        }
+      else
+        {
+          state = gtk_label_new (_("Not read yet"));
+          gtk_widget_add_css_class (state, "dim-label");
+        }
+      gtk_widget_set_valign (state, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), state);
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  return list;
+}
+
+static char *
+stance_summary_text (JsonArray *comments)
+{
+  g_autoptr(JsonObject) summary = mer_proposal_stance_summary (comments);
+
+  return g_strdup_printf (_("%d agree · %d concern · %d object"),
+                          (int) json_object_get_int_member (summary, "agree"),
+                          (int) json_object_get_int_member (summary, "concern"),
+                          (int) json_object_get_int_member (summary, "object"));
+}
+
+static void
+reply_clicked_cb (GtkButton        *button,
+                  MerProposalsView *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "comment-id");
+  const char *author = g_object_get_data (G_OBJECT (button), "author-name");
+  g_autofree char *text = g_strdup_printf (_("Replying to %s"), author);
+
+  g_free (self->reply_to);
+  self->reply_to = g_strdup (id);
+  if (self->reply_label != NULL)
+    {
+      gtk_label_set_text (self->reply_label, text);
+      gtk_widget_set_visible (self->reply_box, TRUE);
+    }
+  if (self->comment_text != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->comment_text));
+  gtk_widget_activate_action (GTK_WIDGET (self), "proposals.update-availability", NULL);
+}
+
+static int
+find_comment_index (JsonArray  *comments,
+                    const char *id)
+{
+  for (guint i = 0; i < json_array_get_length (comments); i++)
+    if (g_strcmp0 (mer_json_get_string (json_array_get_object_element (comments, i), "_id"), id) == 0)
+      return (int) i;
+  return -1;
+}
+
+static void
+add_comment_tree (MerProposalsView *self,
+                  GtkBox           *box,
+                  JsonArray        *comments,
+                  const char       *parent,
+                  guint             depth,
+                  GHashTable       *shown)
+{
+  for (guint i = 0; i < json_array_get_length (comments); i++)
+    {
+      JsonObject *comment = json_array_get_object_element (comments, i);
+      const char *id = mer_json_get_string (comment, "_id");
+      const char *reply_to = mer_json_get_string (comment, "reply_to");
+      const char *stance = mer_json_get_string (comment, "stance");
+      g_autofree char *author = NULL;
+      g_autofree char *when = NULL;
+      GtkWidget *card, *header, *name, *time_label, *reply;
+
+      /* A reply whose parent is unknown here is shown at the top level. */
+      if (g_hash_table_contains (shown, id))
+        continue;
+      if (parent == NULL ? !(reply_to == NULL || find_comment_index (comments, reply_to) < 0)
+                         : g_strcmp0 (reply_to, parent) != 0)
+        continue;
+      g_hash_table_add (shown, (gpointer) id);
+
+      author = person_name (self->store, mer_json_get_string (comment, "author"));
+      when = mer_ui_format_relative_time (mer_json_get_string (comment, "created_at"));
+      card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      gtk_widget_add_css_class (card, "card");
+      gtk_widget_set_margin_start (card, 28 * MIN (depth, 4));
+      header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+      name = gtk_label_new (author);
+      gtk_widget_add_css_class (name, "heading");
+      gtk_box_append (GTK_BOX (header), name);
+      if (stance_label (stance) != NULL)
+        {
+          GtkWidget *pill = gtk_label_new (stance_label (stance));
+
+          gtk_widget_add_css_class (pill, stance_css (stance));
+          gtk_widget_add_css_class (pill, "caption-heading");
+          gtk_box_append (GTK_BOX (header), pill);
+        }
+      time_label = gtk_label_new (when);
+      gtk_widget_add_css_class (time_label, "dim-label");
+      gtk_widget_add_css_class (time_label, "caption");
+      gtk_widget_set_hexpand (time_label, TRUE);
+      gtk_label_set_xalign (GTK_LABEL (time_label), 1);
+      gtk_box_append (GTK_BOX (header), time_label);
+      reply = gtk_button_new_with_label (_("Reply"));
+      gtk_widget_add_css_class (reply, "flat");
+      gtk_widget_set_name (reply, "reply-button");
+      g_object_set_data_full (G_OBJECT (reply), "comment-id", g_strdup (id), g_free);
+      g_object_set_data_full (G_OBJECT (reply), "author-name", g_strdup (author), g_free);
+      g_signal_connect_object (reply, "clicked", G_CALLBACK (reply_clicked_cb), self, 0);
+      gtk_box_append (GTK_BOX (header), reply);
+      gtk_box_append (GTK_BOX (card), header);
+      gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (comment, "body"), NULL));
+      for (GtkWidget *child = gtk_widget_get_first_child (card); child; child = gtk_widget_get_next_sibling (child))
+        {
+          gtk_widget_set_margin_start (child, 12);
+          gtk_widget_set_margin_end (child, 6);
+        }
+      gtk_widget_set_margin_top (header, 6);
+      gtk_widget_set_margin_bottom (gtk_widget_get_last_child (card), 10);
+      gtk_box_append (box, card);
+
+      add_comment_tree (self, box, comments, id, depth + 1, shown);
+    }
+}
+
+/*
+ * The people a comment reaches: the proposal's owner, the author of the
+ * comment replied to, and anyone @mentioned by first name or id. For each
+ * who is in focus, off or away, the schedule's sentence ("Ana is in deep
+ * work until 15:00 her time, 2 h from now"); shown, never blocking.
+ */
+static void
+update_availability (MerProposalsView *self)
+{
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autofree char *me = mer_schedule_get_me (self->store);
+  g_autofree char *text = NULL;
+  JsonObject *proposal = find_proposal (self, self->selected_id);
+  GString *out = g_string_new (NULL);
+
+  if (self->availability_label == NULL || proposal == NULL)
+    {
+      g_string_free (out, TRUE);
+      return;
+    }
+
+  g_ptr_array_add (targets, g_strdup (mer_json_get_string (proposal, "owner")));
+  if (self->reply_to != NULL)
+    {
+      g_autoptr(JsonObject) parent = mer_store_get_doc (self->store, self->reply_to, NULL, MER_GET_DEFAULT, NULL);
+
+      if (parent != NULL)
+        g_ptr_array_add (targets, g_strdup (mer_json_get_string (parent, "author")));
+    }
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->comment_text);
+    GtkTextIter start, end;
+    g_autoptr(JsonArray) people = mer_store_list_docs (self->store, "person", NULL);
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    for (guint i = 0; people != NULL && i < json_array_get_length (people); i++)
+      {
+        JsonObject *person = json_array_get_object_element (people, i);
+        const char *id = mer_json_get_string (person, "_id");
+        const char *name = mer_json_get_string (person, "name");
+        g_autofree char *first = name ? g_strndup (name, strcspn (name, " ")) : NULL;
+        g_autofree char *by_name = first ? g_strconcat ("@", first, NULL) : NULL;
+        g_autofree char *by_id = g_strconcat ("@", g_str_has_prefix (id, "person:") ? id + 7 : id, NULL);
+        g_autofree char *folded = g_utf8_casefold (text, -1);
+        g_autofree char *folded_name = by_name ? g_utf8_casefold (by_name, -1) : NULL;
+
+        if ((folded_name != NULL && strstr (folded, folded_name) != NULL) || strstr (text, by_id) != NULL)
+          g_ptr_array_add (targets, g_strdup (id));
+      }
+  }
+
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const char *id = targets->pdata[i];
+      g_autoptr(JsonObject) person = NULL;
+      g_autoptr(MerSchedule) schedule = NULL;
+      g_autofree char *sentence = NULL;
+      gboolean dup = FALSE;
+
+      if (id == NULL || g_strcmp0 (id, me) == 0)
+        continue;
+      for (guint j = 0; j < i; j++)
+        dup = dup || g_strcmp0 (targets->pdata[j], id) == 0;
+      if (dup)
+        continue;
+      person = mer_store_get_doc (self->store, id, NULL, MER_GET_DEFAULT, NULL);
+      schedule = person ? mer_schedule_new_from_person (person, NULL) : NULL;
+      sentence = schedule ? mer_schedule_describe_availability (schedule, now) : NULL;
+      if (sentence != NULL)
+        g_string_append_printf (out, "%s%s", out->len > 0 ? "\n" : "", sentence);
+    }
+  gtk_label_set_text (self->availability_label, out->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->availability_label), out->len > 0);
+  g_string_free (out, TRUE);
+}
+
+static void
+update_availability_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  update_availability (MER_PROPOSALS_VIEW (widget));
+}
+
+static void
+comment_changed_cb (GtkTextBuffer    *buffer,
+                    MerProposalsView *self)
+{
+  update_availability (self);
+}
+
+static void
+cancel_reply_cb (GtkButton        *button,
+                 MerProposalsView *self)
+{
+  g_clear_pointer (&self->reply_to, g_free);
+  gtk_widget_set_visible (self->reply_box, FALSE);
+  update_availability (self);
+}
+
+static void
+show_error (MerProposalsView *self,
+            const char       *heading_text,
+            const char       *message)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading_text, message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+post_comment (MerProposalsView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autofree char *me = mer_schedule_get_me (self->store);
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  guint stance;
+
+  if (self->comment_text == NULL || self->selected_id == NULL)
+    return;
+  if (me == NULL)
+    {
+      show_error (self, _("Who Are You?"),
+                  _("Choose yourself in Team → Your Hours and Time Zone before commenting."));
+      return;
+    }
+  buffer = gtk_text_view_get_buffer (self->comment_text);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+  stance = gtk_drop_down_get_selected (self->comment_stance);
+  id = mer_proposal_add_comment (self->store, self->selected_id, self->reply_to, me, text,
+                                 stance < G_N_ELEMENTS (stance_ids) ? stance_ids[stance] : NULL, now, &error);
+  if (id == NULL)
+    {
+      show_error (self, _("Could Not Comment"), error->message);
+      return;
+    }
+  gtk_text_buffer_set_text (buffer, "", -1);
+  gtk_drop_down_set_selected (self->comment_stance, 0);
+  g_clear_pointer (&self->reply_to, g_free);
+  mer_proposals_view_reload (self);
+}
+
+static void
+comment_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
+
+  if (self->comment_text != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->comment_text));
+}
+
+static void
+post_comment_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  post_comment (MER_PROPOSALS_VIEW (widget));
+}
+
+static GtkWidget *
+build_comment_box (MerProposalsView *self,
+                   const char       *kept_text,
+                   guint             kept_stance)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *frame = gtk_frame_new (NULL);
+  GtkWidget *text = gtk_text_view_new ();
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *reply_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *reply_label = gtk_label_new (NULL);
+  GtkWidget *cancel = gtk_button_new_from_icon_name ("window-close-symbolic");
+  const char *stances[] = { N_("No stance"), N_("Agree"), N_("Concern"), N_("Object"), NULL };
+  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
+  GtkWidget *dropdown, *button, *availability;
+
+  for (guint i = 0; stances[i] != NULL; i++)
+    gtk_string_list_append (model, _(stances[i]));
+
+  gtk_label_set_xalign (GTK_LABEL (reply_label), 0);
+  gtk_widget_add_css_class (reply_label, "dim-label");
+  gtk_widget_add_css_class (cancel, "flat");
+  gtk_widget_set_tooltip_text (cancel, _("Cancel Reply"));
+  g_signal_connect_object (cancel, "clicked", G_CALLBACK (cancel_reply_cb), self, 0);
+  gtk_box_append (GTK_BOX (reply_box), reply_label);
+  gtk_box_append (GTK_BOX (reply_box), cancel);
+  gtk_widget_set_visible (reply_box, self->reply_to != NULL);
+  gtk_box_append (GTK_BOX (box), reply_box);
+
+  gtk_widget_set_name (text, "comment-text");
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (text), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (text), 8);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (text), 8);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (text), 8);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (text), 8);
+  gtk_widget_set_size_request (text, -1, 90);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (text), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Comment"), -1);
+  if (kept_text != NULL)
+    gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text)), kept_text, -1);
+  g_signal_connect_object (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text)), "changed",
+                           G_CALLBACK (comment_changed_cb), self, 0);
+  gtk_frame_set_child (GTK_FRAME (frame), text);
+  gtk_box_append (GTK_BOX (box), frame);
+
+  availability = gtk_label_new (NULL);
+  gtk_widget_set_name (availability, "availability-label");
+  gtk_label_set_xalign (GTK_LABEL (availability), 0);
+  gtk_label_set_wrap (GTK_LABEL (availability), TRUE);
+  gtk_widget_add_css_class (availability, "dim-label");
+  gtk_widget_set_visible (availability, FALSE);
+  gtk_box_append (GTK_BOX (box), availability);
+
+  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (model)), NULL);
+  gtk_widget_set_name (dropdown, "comment-stance");
+  gtk_widget_set_tooltip_text (dropdown, _("Your stance, with the comment as its reason"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), kept_stance);
+  gtk_box_append (GTK_BOX (row), dropdown);
+  button = gtk_button_new_with_mnemonic (_("_Comment"));
+  gtk_widget_set_name (button, "comment-button");
+  gtk_widget_set_hexpand (button, TRUE);
+  gtk_widget_set_halign (button, GTK_ALIGN_END);
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "proposals.post-comment");
+  gtk_box_append (GTK_BOX (row), button);
+  gtk_box_append (GTK_BOX (box), row);
+
+  self->comment_text = GTK_TEXT_VIEW (text);
+  self->comment_stance = GTK_DROP_DOWN (dropdown);
+  self->availability_label = GTK_LABEL (availability);
+  self->reply_label = GTK_LABEL (reply_label);
+  self->reply_box = reply_box;
+  if (self->reply_to != NULL)
+    {
+      g_autoptr(JsonObject) parent = mer_store_get_doc (self->store, self->reply_to, NULL, MER_GET_DEFAULT, NULL);
+      g_autofree char *name = person_name (self->store, parent ? mer_json_get_string (parent, "author") : NULL);
+      g_autofree char *label = g_strdup_printf (_("Replying to %s"), name);
+
+      gtk_label_set_text (GTK_LABEL (reply_label), label);
+    }
+  return box;
+}
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static char *
+format_deadline_utc (const char *text)
+{
+  g_autoptr(GDateTime) deadline = text ? mer_schedule_parse_instant (text, NULL) : NULL;
+
+  return deadline ? g_date_time_format (deadline, "%a %e %b %Y %H:%M UTC") : g_strdup (_("none"));
+}
+
+/* Rebuilds the detail of the selected proposal; keeps what is being typed
+ * in the comment box, since a sync can arrive mid-sentence. */
+static void
+show_detail (MerProposalsView *self)
+{
+  JsonObject *proposal = find_proposal (self, self->selected_id);
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) comments = NULL;
+  g_autofree char *kept_text = NULL;
+  g_autofree char *author = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *opened = NULL;
+  g_autofree char *deadline = NULL;
+  g_autofree char *countdown = NULL;
+  g_autofree char *meta = NULL;
+  g_autofree char *stances = NULL;
+  g_autofree char *me = mer_schedule_get_me (self->store);
+  g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
+  guint kept_stance = 0;
+  const char *status;
+  GtkWidget *title, *meta_label, *actions, *summary_label, *thread;
+  gboolean is_open, is_owner;
+
+  if (self->comment_text != NULL)
+    {
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (self->comment_text), &start, &end);
+      kept_text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (self->comment_text), &start, &end, FALSE);
+      kept_stance = gtk_drop_down_get_selected (self->comment_stance);
+    }
+  self->comment_text = NULL;
+  self->comment_stance = NULL;
+  self->availability_label = NULL;
+  self->reply_label = NULL;
+  self->reply_box = NULL;
+  clear_box (self->detail_box);
+
+  if (proposal == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "empty");
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "proposals.decide", FALSE);
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->detail_stack, "detail");
+
+  status = mer_json_get_string (proposal, "status");
+  is_open = g_strcmp0 (status, "open") == 0;
+  is_owner = me != NULL && g_strcmp0 (me, mer_json_get_string (proposal, "owner")) == 0;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "proposals.decide", is_open && is_owner);
+  comments = mer_proposal_list_comments (self->store, self->selected_id, &error);
+  if (comments == NULL)
+    comments = json_array_new ();
+
+  /* The outcome first, pinned at the top. */
+  if (!is_open && outcome_of (proposal) != NULL)
+    gtk_box_append (self->detail_box, build_outcome_card (self, proposal));
+
+  title = wrapped_label (mer_json_get_string (proposal, "title"), "title-1");
+  gtk_box_append (self->detail_box, title);
+
+  author = person_name (self->store, mer_json_get_string (proposal, "author"));
+  owner = person_name (self->store, mer_json_get_string (proposal, "owner"));
+  opened = mer_ui_format_relative_time (mer_json_get_string (proposal, "opened_at"));
+  deadline = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
+  countdown = is_open ? countdown_text (now, mer_json_get_string (proposal, "deadline")) : g_strdup (status_label (status));
+  meta = g_strdup_printf (_("By %s, owned by %s · opened %s\nComments close %s · %s"),
+                          author, owner, opened ? opened : "", deadline, countdown);
+  meta_label = wrapped_label (meta, "dim-label");
+  gtk_box_append (self->detail_box, meta_label);
+
+  actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  {
+    GtkWidget *comment = gtk_button_new_with_mnemonic (_("C_omment"));
+    GtkWidget *decide = gtk_button_new_with_mnemonic (_("_Decide…"));
+
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (comment), "proposals.comment");
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (decide), "proposals.decide");
+    gtk_widget_set_name (decide, "decide-button");
+    gtk_widget_set_visible (decide, is_open && is_owner);
+    if (is_open && is_owner)
+      gtk_widget_add_css_class (decide, "suggested-action");
+    gtk_box_append (GTK_BOX (actions), comment);
+    gtk_box_append (GTK_BOX (actions), decide);
+  }
+  gtk_box_append (self->detail_box, actions);
+
+  gtk_box_append (self->detail_box, heading (_("Required Readers")));
+  stances = stance_summary_text (comments);
+  summary_label = wrapped_label (stances, NULL);
+  gtk_widget_set_name (summary_label, "stance-summary");
+  gtk_box_append (self->detail_box, summary_label);
+  gtk_box_append (self->detail_box, build_readers (self, proposal, now));
+
+  gtk_box_append (self->detail_box, heading (_("Proposal")));
+  gtk_box_append (self->detail_box, build_body_view (self, proposal));
+
+  if (mer_json_get_string (proposal, "page") != NULL && mer_json_get_string (proposal, "page_body") != NULL)
+    {
+      g_autofree char *diff = mer_proposal_page_diff (self->store, proposal, NULL);
+      g_autoptr(JsonObject) page = mer_store_get_doc (self->store, mer_json_get_string (proposal, "page"), NULL, 0, NULL);
+      g_autofree char *title_text = g_strdup_printf (_("Changes to “%s”"),
+                                                     page ? mer_json_get_string (page, "title") : mer_json_get_string (proposal, "page"));
+      GtkSourceBuffer *buffer = gtk_source_buffer_new_with_language (
+        gtk_source_language_manager_get_language (gtk_source_language_manager_get_default (), "diff"));
+      GtkWidget *view = gtk_source_view_new_with_buffer (buffer);
+      GtkWidget *frame = gtk_frame_new (NULL);
+
+      gtk_box_append (self->detail_box, heading (title_text));
+      gtk_text_buffer_set_text (GTK_TEXT_BUFFER (buffer),
+                                diff != NULL && *diff != '\0' ? diff : _("The page already reads as proposed."), -1);
+      gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+      gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+      gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+      gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
+      gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 8);
+      gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 8);
+      gtk_widget_set_name (view, "page-diff");
+      gtk_frame_set_child (GTK_FRAME (frame), view);
+      gtk_box_append (self->detail_box, frame);
+      g_object_unref (buffer);
+    }
+
+  {
+    g_autofree char *discussion = g_strdup_printf (_("Discussion (%u)"), json_array_get_length (comments));
+
+    gtk_box_append (self->detail_box, heading (discussion));
+  }
+  thread = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_name (thread, "comment-thread");
+  add_comment_tree (self, GTK_BOX (thread), comments, NULL, 0, shown);
+  gtk_box_append (self->detail_box, thread);
+  gtk_box_append (self->detail_box, build_comment_box (self, kept_text, kept_stance));
+  update_availability (self);
+
+  /* Opening it is reading it: the seen document tells the author. */
+  if (me != NULL)
+    {
+      g_autoptr(JsonObject) doc = mer_store_get_doc (self->store, self->selected_id, NULL, 0, NULL);
+      g_autofree char *seen_id = g_strdup_printf ("seen:%s:%s", me, self->selected_id);
+      g_autoptr(JsonObject) seen = mer_store_get_doc (self->store, seen_id, NULL, 0, NULL);
+
+      if (doc != NULL && (seen == NULL || g_strcmp0 (mer_json_get_string (seen, "rev"), mer_json_get_string (doc, "_rev")) != 0))
+        mer_proposal_mark_seen (self->store, me, doc, now, NULL);
+    }
+}
+
+/* ---- deciding ---- */
+
+static const char *outcome_ids[] = { "accepted", "rejected", "withdrawn" };
+
+static void
+decide_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    MerProposalsView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autofree char *me = mer_schedule_get_me (self->store);
+  g_autofree char *decision = NULL;
+  GtkWidget *extra = adw_message_dialog_get_extra_child (dialog);
+  GtkDropDown *outcome = GTK_DROP_DOWN (mer_ui_find_named (extra, "decide-outcome"));
+  GtkEditable *summary = GTK_EDITABLE (mer_ui_find_named (extra, "decide-summary"));
+  GtkEditable *reason = GTK_EDITABLE (mer_ui_find_named (extra, "decide-reason"));
+  const char *proposal_id = g_object_get_data (G_OBJECT (dialog), "proposal-id");
+  guint chosen = gtk_drop_down_get_selected (outcome);
+
+  self->decide_dialog = NULL;
+  if (g_strcmp0 (response, "decide") != 0)
+    return;
+  if (!mer_proposal_decide (self->store, proposal_id, outcome_ids[MIN (chosen, 2)],
+                            gtk_editable_get_text (summary), gtk_editable_get_text (reason), me, now,
+                            &decision, &error))
+    {
+      show_error (self, _("Could Not Record the Decision"), error->message);
+      return;
+    }
+  mer_proposals_view_reload (self);
+}
+
+static void
+decide_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
+  JsonObject *proposal = find_proposal (self, self->selected_id);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autoptr(GDateTime) deadline = NULL;
+  const char *outcomes[] = { N_("Accepted"), N_("Rejected"), N_("Withdrawn"), NULL };
+  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
+  GtkWidget *dialog, *box, *dropdown, *summary, *reason, *note;
+  g_autofree char *heading_text = NULL;
+  gboolean early;
+
+  if (proposal == NULL)
+    return;
+  deadline = mer_schedule_parse_instant (mer_json_get_string (proposal, "deadline"), NULL);
+  early = deadline != NULL && g_date_time_compare (now, deadline) < 0;
+  for (guint i = 0; outcomes[i] != NULL; i++)
+    gtk_string_list_append (model, _(outcomes[i]));
+
+  heading_text = g_strdup_printf (_("Decide “%s”"), mer_json_get_string (proposal, "title"));
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading_text,
+                                   _("The outcome is shown at the top of the proposal. Accepting logs a decision "
+                                     "and, for a page proposal, applies the proposed text to the page."));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (model)), NULL);
+  gtk_widget_set_name (dropdown, "decide-outcome");
+  summary = gtk_entry_new ();
+  gtk_widget_set_name (summary, "decide-summary");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (summary), _("Summary of the outcome"));
+  reason = gtk_entry_new ();
+  gtk_widget_set_name (reason, "decide-reason");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Why decide before the deadline?"));
+  gtk_box_append (GTK_BOX (box), dropdown);
+  gtk_box_append (GTK_BOX (box), summary);
+  if (early)
+    {
+      g_autofree char *when = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
+      g_autofree char *text = g_strdup_printf (_("Comments are open until %s. An early approval does not close "
+                                                 "the window: deciding now needs a reason."), when);
+
+      note = gtk_label_new (text);
+      gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (note), 0);
+      gtk_widget_add_css_class (note, "warning");
+      gtk_box_append (GTK_BOX (box), note);
+      gtk_box_append (GTK_BOX (box), reason);
+    }
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "decide", _("_Record Decision"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "decide", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "decide");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "proposal-id", g_strdup (self->selected_id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (decide_response_cb), self, 0);
+  self->decide_dialog = dialog;
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+GtkWidget *
+mer_proposals_view_get_decide_dialog (MerProposalsView *self)
+{
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), NULL);
+  return self->decide_dialog;
+}
+
+/* ---- the list ---- */
+
+static void
+row_selected_cb (MerProposalsView *self,
+                 GtkListBoxRow    *row)
+{
+  if (self->selecting)
+    return;
+  if (row == NULL)
+    return;
+  if (g_strcmp0 (self->selected_id, g_object_get_data (G_OBJECT (row), "proposal-id")) != 0)
+    g_clear_pointer (&self->reply_to, g_free);
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (g_object_get_data (G_OBJECT (row), "proposal-id"));
+  show_detail (self);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->detail_scroller), 0);
+}
+
+void
+mer_proposals_view_reload (MerProposalsView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  GtkWidget *child;
+  GtkListBoxRow *selected = NULL;
+
+  g_return_if_fail (MER_IS_PROPOSALS_VIEW (self));
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_clear_pointer (&self->proposals, json_array_unref);
+  self->proposals = mer_proposal_list (self->store, now, &error);
+  if (self->proposals == NULL)
+    {
+      g_warning ("Could not list proposals: %s", error->message);
+      self->proposals = json_array_new ();
+    }
+
+  self->selecting = TRUE;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
+    gtk_list_box_remove (self->list, child);
+  for (guint i = 0; i < json_array_get_length (self->proposals); i++)
+    {
+      JsonObject *proposal = json_array_get_object_element (self->proposals, i);
+      GtkWidget *row = build_row (proposal, now);
+
+      gtk_list_box_append (self->list, row);
+      if (g_strcmp0 (self->selected_id, mer_json_get_string (proposal, "_id")) == 0)
+        selected = GTK_LIST_BOX_ROW (row);
+    }
+  gtk_list_box_select_row (self->list, selected);
+  self->selecting = FALSE;
+  if (selected == NULL)
+    g_clear_pointer (&self->selected_id, g_free);
+  show_detail (self);
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  MerProposalsView *self = user_data;
+
+  self->reload_id = 0;
+  mer_proposals_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writes come in bursts (a sync, a transaction): reload once after them. */
+static void
+store_changed_cb (MerProposalsView *self)
+{
+  if (self->reload_id == 0)
+    self->reload_id = g_timeout_add (150, reload_idle_cb, self);
+}
+
+gboolean
+mer_proposals_view_select (MerProposalsView *self,
+                           const char       *proposal_id)
+{
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), FALSE);
+
+  if (find_proposal (self, proposal_id) == NULL)
+    mer_proposals_view_reload (self);
+  if (find_proposal (self, proposal_id) == NULL)
+    return FALSE;
+  g_free (self->selected_id);
+  self->selected_id = g_strdup (proposal_id);
+  mer_proposals_view_reload (self);
+  gtk_stack_set_visible_child_name (self->stack, "browse");
+  return TRUE;
+}
+
+const char *
+mer_proposals_view_get_selected (MerProposalsView *self)
+{
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), NULL);
+  return self->selected_id;
+}
+
+guint
+mer_proposals_view_get_n_rows (MerProposalsView *self)
+{
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), 0);
+  return self->proposals ? json_array_get_length (self->proposals) : 0;
+}
+
+char *
+mer_proposals_view_get_row_summary (MerProposalsView *self,
+                                    guint             index)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), NULL);
+  row = gtk_list_box_get_row_at_index (self->list, (int) index);
+  return row ? g_strdup (g_object_get_data (G_OBJECT (row), "summary")) : NULL;
+}
+
+/* ---- the composer ---- */
+
+static void
+composer_closed (MerProposalsView *self)
+{
+  adw_bin_set_child (self->compose_bin, NULL);
+  self->composer = NULL;
+  gtk_stack_set_visible_child_name (self->stack, "browse");
+}
+
+static void
+composer_published_cb (MerProposalsView *self,
+                       const char       *proposal_id)
+{
+  composer_closed (self);
+  mer_proposals_view_select (self, proposal_id);
+}
+
+static void
+composer_cancelled_cb (MerProposalsView *self)
+{
+  composer_closed (self);
+}
+
+/*
+ * Opens the composer: on the newest unpublished proposal draft when there
+ * is one (it survived a crash or a closed window), else on a new one.
+ */
+GtkWidget *
+mer_proposals_view_new_proposal (MerProposalsView *self)
+{
+  g_autoptr(JsonArray) drafts = NULL;
+  const char *draft_of = NULL;
+  const char *newest = NULL;
+
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), NULL);
+
+  if (self->composer == NULL)
+    {
+      drafts = mer_proposal_list_drafts (self->store, NULL);
+      for (guint i = 0; drafts != NULL && i < json_array_get_length (drafts); i++)
+        {
+          JsonObject *draft = json_array_get_object_element (drafts, i);
+          const char *saved = mer_json_get_string (draft, "saved_at");
+
+          if (mer_json_get_string (draft, "draft_of") != NULL && (newest == NULL || g_strcmp0 (saved, newest) > 0))
+            {
+              newest = saved ? saved : "";
+              draft_of = mer_json_get_string (draft, "draft_of");
+            }
+        }
+      self->composer = mer_proposal_composer_new (self->store, draft_of);
+      g_signal_connect_object (self->composer, "published", G_CALLBACK (composer_published_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->composer, "cancelled", G_CALLBACK (composer_cancelled_cb), self, G_CONNECT_SWAPPED);
+      adw_bin_set_child (self->compose_bin, self->composer);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "compose");
+  mer_proposal_composer_focus (MER_PROPOSAL_COMPOSER (self->composer));
+  return self->composer;
+}
+
+GtkWidget *
+mer_proposals_view_get_composer (MerProposalsView *self)
+{
+  g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), NULL);
+  return self->composer;
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  mer_proposals_view_new_proposal (MER_PROPOSALS_VIEW (widget));
+}
+
+static void
+open_doc_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+
+  if (g_str_has_prefix (id, "comment:"))
+    {
+      g_autoptr(JsonObject) comment = mer_store_get_doc (self->store, id, NULL, 0, NULL);
+
+      if (comment != NULL)
+        mer_proposals_view_select (self, mer_json_get_string (comment, "on"));
+      return;
+    }
+  mer_proposals_view_select (self, id);
+}
+
+static void
+open_decision_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (MER_IS_WINDOW (root))
+    mer_window_open_doc (MER_WINDOW (root), g_variant_get_string (parameter, NULL));
+}
+
+/* "Since you were last here", once per opening, when there is news. */
+static gboolean
+digest_cb (gpointer user_data)
+{
+  MerProposalsView *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (!GTK_IS_WINDOW (root) || !gtk_widget_get_mapped (GTK_WIDGET (root)))
+    {
+      if (++self->digest_tries < 50)
+        return G_SOURCE_CONTINUE;
+      self->digest_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  self->digest_id = 0;
+  mer_digest_dialog_present_if_new (self->store, GTK_WINDOW (root));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mer_proposals_view_dispose (GObject *object)
+{
+  MerProposalsView *self = MER_PROPOSALS_VIEW (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_clear_handle_id (&self->digest_id, g_source_remove);
+  g_clear_signal_handler (&self->changed_id, self->store);
+  gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSALS_VIEW);
+  G_OBJECT_CLASS (mer_proposals_view_parent_class)->dispose (object);
+}
+
+static void
+mer_proposals_view_finalize (GObject *object)
+{
+  MerProposalsView *self = MER_PROPOSALS_VIEW (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->proposals, json_array_unref);
+  g_free (self->selected_id);
+  g_free (self->reply_to);
+  G_OBJECT_CLASS (mer_proposals_view_parent_class)->finalize (object);
+}
+
+static void
+mer_proposals_view_class_init (MerProposalsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mer_proposals_view_dispose;
+  object_class->finalize = mer_proposals_view_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-proposals-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, stack);
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, list);
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, detail_box);
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, detail_scroller);
+  gtk_widget_class_bind_template_child (widget_class, MerProposalsView, compose_bin);
+  gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "mer-proposals-view");
+
+  gtk_widget_class_install_action (widget_class, "proposals.new", NULL, new_action);
+  gtk_widget_class_install_action (widget_class, "proposals.decide", NULL, decide_action);
+  gtk_widget_class_install_action (widget_class, "proposals.comment", NULL, comment_action);
+  gtk_widget_class_install_action (widget_class, "proposals.post-comment", NULL, post_comment_action);
+  gtk_widget_class_install_action (widget_class, "proposals.update-availability", NULL, update_availability_action);
+  gtk_widget_class_install_action (widget_class, "proposals.open-decision", "s", open_decision_action);
+  gtk_widget_class_install_action (widget_class, "section.open-doc", "s", open_doc_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "proposals.new", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "proposals.post-comment", NULL);
+}
+
+static void
+mer_proposals_view_init (MerProposalsView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+mer_proposals_view_new (MerStore *store)
+{
+  MerProposalsView *self;
+
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+
+  self = g_object_new (MER_TYPE_PROPOSALS_VIEW, NULL);
+  self->store = g_object_ref (store);
+  self->changed_id = g_signal_connect_swapped (store, "changed", G_CALLBACK (store_changed_cb), self);
+  mer_proposals_view_reload (self);
+  self->digest_id = g_timeout_add (200, digest_cb, self);
+  return GTK_WIDGET (self);
+}
