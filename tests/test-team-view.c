@@ -17,6 +17,7 @@
 #include "mer-ui-resources.h"
 
 #include <adwaita.h>
+#include <string.h>
 
 /* Monday 23 November 2026, 09:15 UTC. */
 #define PINNED_NOW "2026-11-23T09:15:00Z"
@@ -373,7 +374,42 @@ test_focus_arrives_by_sync (void)
   mer_test_rm_rf (dir);
 }
 
-/* The profile form: a new person with the system's zone, bad input refused. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+set_text (MerProfileDialog *dialog,
+          const char       *template_id,
+          const char       *widget_name,
+          const char       *text)
+{
+  GtkWidget *row = template_id != NULL
+    ? GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (dialog), MER_TYPE_PROFILE_DIALOG, template_id))
+    : find_named (GTK_WIDGET (dialog), widget_name);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+/*
+ * The profile form: a new person starts in the system's zone (UTC here);
+ * bad input is refused with nothing written; a good form writes the person
+ * document and makes it "me".
+ */
 static void
 test_profile_dialog (void)
 {
@@ -382,23 +418,63 @@ test_profile_dialog (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) doc = NULL;
   g_autofree char *me = NULL;
+  g_autofree char *doc_text = NULL;
   MerProfileDialog *dialog = mer_profile_dialog_new (store);
+  GtkEditable *tz_row = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (dialog), MER_TYPE_PROFILE_DIALOG, "tz_row"));
+  GtkWidget *away_entry = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (dialog), MER_TYPE_PROFILE_DIALOG, "away_entry"));
 
   gtk_window_present (GTK_WINDOW (dialog));
   wait_until_drawn (GTK_WIDGET (dialog));
-  save_screenshot (GTK_WIDGET (dialog), "profile-dialog.png");
+  g_assert_cmpstr (gtk_editable_get_text (tz_row), ==, "UTC");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), "work-mon"))), ==, "09:00–17:00");
 
   /* No name: refused, nothing written. */
   g_assert_false (mer_profile_dialog_save (dialog, &error));
   g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID);
   g_clear_error (&error);
+
+  /* An unknown zone: refused, never silently UTC. */
+  set_text (dialog, "name_row", NULL, "Ngaio Marsh");
+  set_text (dialog, "tz_row", NULL, "Pacific/Atlantis");
+  g_assert_false (mer_profile_dialog_save (dialog, &error));
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+  g_clear_error (&error);
+
+  /* A range that ends before it starts: refused. */
+  set_text (dialog, "tz_row", NULL, "Pacific/Chatham");
+  set_text (dialog, NULL, "work-tue", "17:00–09:00");
+  g_assert_false (mer_profile_dialog_save (dialog, &error));
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID);
+  g_clear_error (&error);
   g_assert_null (mer_schedule_get_me (store));
+  g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 0);
+
+  set_text (dialog, NULL, "work-tue", "08:00-12:00, 13:00–24:00");
+  set_text (dialog, NULL, "focus-mon", "09:00–11:30");
+  set_text (dialog, "away_entry", NULL, "2026-12-24 to 2027-01-02 Summer break");
+  g_signal_emit_by_name (away_entry, "apply");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (away_entry)), ==, "");
+  wait_until_drawn (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "profile-dialog.png");
+
+  g_assert_true (mer_profile_dialog_save (dialog, &error));
+  g_assert_no_error (error);
+  me = mer_schedule_get_me (store);
+  g_assert_cmpstr (me, ==, "person:ngaio-marsh");
+  doc = mer_store_get_doc (store, me, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  json_object_remove_member (doc, "_rev");
+  doc_text = mer_json_object_to_string (doc, FALSE);
+  g_assert_nonnull (strstr (doc_text, "\"tz\":\"Pacific/Chatham\""));
+  g_assert_nonnull (strstr (doc_text, "\"tue\":[[\"08:00\",\"12:00\"],[\"13:00\",\"24:00\"]]"));
+  g_assert_nonnull (strstr (doc_text, "\"mon\":[[\"09:00\",\"11:30\"]]"));
+  g_assert_nonnull (strstr (doc_text, "\"from\":\"2026-12-24\",\"note\":\"Summer break\",\"to\":\"2027-01-02\""));
+  g_assert_nonnull (strstr (doc_text, "\"type\":\"person\""));
+  g_assert_nonnull (strstr (doc_text, "\"status_note\":null"));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_clear_object (&store);
   mer_test_rm_rf (dir);
-  (void) doc;
-  (void) me;
 }
 
 int

@@ -77,6 +77,13 @@ set_row_error (AdwEntryRow *row,
     gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
 }
 
+/* Editing a field clears its error until the next save checks again. */
+static void
+row_changed_cb (GtkEditable *editable)
+{
+  set_row_error (ADW_ENTRY_ROW (editable), FALSE);
+}
+
 static void remove_away_clicked_cb (GtkButton *button, MerProfileDialog *self);
 
 static void
@@ -376,7 +383,10 @@ mer_profile_dialog_save (MerProfileDialog  *self,
   json_object_set_object_member (doc, "work", g_steal_pointer (&work));
   json_object_set_object_member (doc, "focus", g_steal_pointer (&focus));
   json_object_set_array_member (doc, "away", json_array_ref (self->away));
-  json_object_set_string_member (doc, "status_note", note);
+  if (note != NULL && *note != '\0')
+    json_object_set_string_member (doc, "status_note", note);
+  else
+    json_object_set_null_member (doc, "status_note");
 
   rev = mer_store_put_doc (self->store, doc, error);
   if (rev == NULL)
@@ -485,14 +495,27 @@ mer_profile_dialog_init (MerProfileDialog *self)
 
   for (guint i = 0; i < 7; i++)
     {
+      g_autofree char *work_name = g_strconcat ("work-", weekday_keys[i], NULL);
+      g_autofree char *focus_name = g_strconcat ("focus-", weekday_keys[i], NULL);
+
       self->work_rows[i] = ADW_ENTRY_ROW (adw_entry_row_new ());
+      gtk_widget_set_name (GTK_WIDGET (self->work_rows[i]), work_name);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->work_rows[i]), weekday_title (i));
       adw_preferences_group_add (self->work_group, GTK_WIDGET (self->work_rows[i]));
       self->focus_rows[i] = ADW_ENTRY_ROW (adw_entry_row_new ());
+      gtk_widget_set_name (GTK_WIDGET (self->focus_rows[i]), focus_name);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->focus_rows[i]), weekday_title (i));
       adw_preferences_group_add (self->focus_group, GTK_WIDGET (self->focus_rows[i]));
     }
   g_signal_connect_swapped (self->person_row, "notify::selected", G_CALLBACK (person_selected_cb), self);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_signal_connect (self->work_rows[i], "changed", G_CALLBACK (row_changed_cb), NULL);
+      g_signal_connect (self->focus_rows[i], "changed", G_CALLBACK (row_changed_cb), NULL);
+    }
+  g_signal_connect (self->name_row, "changed", G_CALLBACK (row_changed_cb), NULL);
+  g_signal_connect (self->tz_row, "changed", G_CALLBACK (row_changed_cb), NULL);
+  g_signal_connect (self->away_entry, "changed", G_CALLBACK (row_changed_cb), NULL);
 }
 
 MerProfileDialog *
