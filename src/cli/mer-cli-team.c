@@ -342,10 +342,16 @@ mer_cli_team (MerCliContext *ctx,
     {
       g_autofree char *command = g_strdup_printf ("team %s", name);
 
+      g_autofree char **sub_argv = g_new0 (char *, argc + 1);
+
+      /* GOption names the program after argv[0] in --help. */
+      sub_argv[0] = (char *) "meridian";
+      for (int i = 2; i < argc; i++)
+        sub_argv[i - 1] = argv[i];
       sub.command = command;
       if (g_str_equal (name, "now"))
-        return team_now (&sub, argc - 1, argv + 1);
-      return team_overlap (&sub, argc - 1, argv + 1);
+        return team_now (&sub, argc - 1, sub_argv);
+      return team_overlap (&sub, argc - 1, sub_argv);
     }
   if (g_strcmp0 (name, "--help") == 0 || g_strcmp0 (name, "-h") == 0)
     {
