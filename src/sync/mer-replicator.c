@@ -909,51 +909,79 @@ count_conflicted (Job *job)
   return ids ? g_strv_length (ids) : 0;
 }
 
+/* What the fetcher hands the writer: one batch, the end, or an error. */
+typedef struct
+{
+  JsonArray *docs;      /* revisions with _revisions, ready to graft */
+  JsonNode  *last_seq;  /* the remote seq to checkpoint after writing */
+  guint      rows;      /* changes rows the batch covered */
+  gboolean   end;       /* one-shot run caught up: nothing follows */
+  GError    *error;
+} PullBatch;
+
+static void
+pull_batch_free (PullBatch *batch)
+{
+  g_clear_pointer (&batch->docs, json_array_unref);
+  g_clear_pointer (&batch->last_seq, json_node_unref);
+  g_clear_error (&batch->error);
+  g_free (batch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PullBatch, pull_batch_free)
+
 /*
- * One pull batch: a page of the peer's changes, the revisions we lack, one
- * local write, the merge of the pages that got conflicts, the checkpoint.
- * *rows_out is the number of changes rows; 0 means caught up.
+ * The fetching half of a pull, on a thread of its own with its own HTTP
+ * session and store connection, so that the peer prepares the next batch
+ * while this side writes the last one. Writing a revision twice is
+ * harmless, so fetching ahead of the writes cannot lose or duplicate.
  */
-static gboolean
-pull_batch (Job         *job,
-            const char  *rid,
-            JsonNode   **since,
-            gboolean     longpoll,
-            guint       *rows_out,
-            GError     **error)
+typedef struct
+{
+  Job         *job;       /* the fetcher's own session and connection */
+  JsonNode    *since;
+  GAsyncQueue *batches;   /* PullBatch, to the writer */
+  GAsyncQueue *tokens;    /* free slots, from the writer: bounds read-ahead */
+  GThread     *thread;
+} Fetcher;
+
+/*
+ * Reads one page of the peer's changes and fetches the revisions this
+ * replica lacks. Returns a batch with rows == 0 when the feed had nothing.
+ */
+static PullBatch *
+fetch_batch (Job      *job,
+             JsonNode **since,
+             gboolean   longpoll,
+             GError   **error)
 {
   g_autofree char *since_param = seq_to_param (*since);
   g_autofree char *url = NULL;
   g_autoptr(JsonNode) reply = NULL;
   g_autoptr(JsonObject) request = json_object_new ();
   g_autoptr(JsonObject) missing = NULL;
-  g_autoptr(JsonArray) docs = json_array_new ();
-  g_autoptr(GPtrArray) pages = g_ptr_array_new ();
+  g_autoptr(PullBatch) batch = g_new0 (PullBatch, 1);
   JsonObject *object;
   JsonArray *results;
   JsonNode *last_seq = NULL;
   guint status = 0;
-  guint n;
-  Update *update;
-  MerMergeStats stats = { 0, 0 };
-  guint64 written = 0;
 
   url = g_strdup_printf ("%s/_changes?style=all_docs&since=%s&limit=%u%s", job->url,
                          since_param, job->batch_size,
                          longpoll ? "&feed=longpoll&timeout=" G_STRINGIFY (LONGPOLL_TIMEOUT_MS) : "");
   if (!job_request (job, "GET", url, NULL, &status, &reply, error))
-    return FALSE;
+    return NULL;
   object = reply_object (reply);
   if (status != 200 || object == NULL || !json_object_has_member (object, "results")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "results")))
     {
       set_status_error (job, _("the changes feed"), status, reply, error);
-      return FALSE;
+      return NULL;
     }
   results = json_object_get_array_member (object, "results");
-  n = json_array_get_length (results);
-  *rows_out = n;
-  if (n == 0)
+  batch->rows = json_array_get_length (results);
+  batch->docs = json_array_new ();
+  if (batch->rows == 0)
     {
       /* An empty longpoll answer still moves the feed forward. */
       if (longpoll && json_object_has_member (object, "last_seq")
@@ -962,13 +990,13 @@ pull_batch (Job         *job,
           json_node_unref (*since);
           *since = json_node_copy (json_object_get_member (object, "last_seq"));
         }
-      return TRUE;
+      return g_steal_pointer (&batch);
     }
 
   if (longpoll)
     post_state (job, MER_REPLICATOR_STATE_SYNCING, NULL);
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < batch->rows; i++)
     {
       JsonNode *node = json_array_get_element (results, i);
 
@@ -984,63 +1012,221 @@ pull_batch (Job         *job,
     {
       g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
                    _("%s sent changes without sequence values"), job->url);
-      return FALSE;
+      return NULL;
     }
+  batch->last_seq = json_node_copy (last_seq);
+  json_node_unref (*since);
+  *since = json_node_copy (last_seq);
 
   missing = mer_store_revs_diff (job->store, request, error);
   if (missing == NULL)
-    return FALSE;
-  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, docs, error))
-    return FALSE;
+    return NULL;
+  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->docs, error))
+    return NULL;
+  return g_steal_pointer (&batch);
+}
 
-  if (json_array_get_length (docs) > 0)
+static gpointer
+fetcher_thread (gpointer user_data)
+{
+  Fetcher *fetcher = user_data;
+  Job *job = fetcher->job;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gboolean caught_up = FALSE;
+
+  g_main_context_push_thread_default (context);
+  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
+                                                "idle-timeout", 60,
+                                                "user-agent", "Meridian/" PACKAGE_VERSION,
+                                                NULL);
+  for (;;)
+    {
+      GError *error = NULL;
+      PullBatch *batch;
+
+      g_async_queue_pop (fetcher->tokens);
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
+        batch = NULL;
+      else
+        batch = fetch_batch (job, &fetcher->since, job->continuous && caught_up, &error);
+      if (batch == NULL)
+        {
+          batch = g_new0 (PullBatch, 1);
+          batch->error = error;
+          g_async_queue_push (fetcher->batches, batch);
+          break;
+        }
+      if (batch->rows < job->batch_size)
+        {
+          if (!job->continuous)
+            {
+              PullBatch *end = g_new0 (PullBatch, 1);
+
+              end->end = TRUE;
+              if (batch->rows > 0)
+                g_async_queue_push (fetcher->batches, batch);
+              else
+                pull_batch_free (batch);
+              g_async_queue_push (fetcher->batches, end);
+              break;
+            }
+          if (!caught_up || batch->rows == 0)
+            post_state (job, MER_REPLICATOR_STATE_IDLE, NULL);
+          caught_up = TRUE;
+        }
+      else
+        caught_up = FALSE;
+
+      /* An empty longpoll answer is not worth the writer's attention. */
+      if (batch->rows == 0)
+        {
+          pull_batch_free (batch);
+          g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+        }
+      else
+        g_async_queue_push (fetcher->batches, batch);
+    }
+  g_clear_object (&job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void job_free (Job *job);
+
+static void
+fetcher_cancel_cb (GCancellable *cancellable,
+                   GCancellable *fetch_cancellable)
+{
+  g_cancellable_cancel (fetch_cancellable);
+}
+
+static Fetcher *
+fetcher_start (Job       *job,
+               JsonNode  *since,
+               GError   **error)
+{
+  Fetcher *fetcher = g_new0 (Fetcher, 1);
+  Job *copy = g_new0 (Job, 1);
+
+  copy->self = g_object_ref (job->self);
+  copy->context = g_main_context_ref (job->context);
+  copy->pull = TRUE;
+  copy->continuous = job->continuous;
+  copy->batch_size = job->batch_size;
+  copy->max_retries = job->max_retries;
+  copy->data_dir = g_strdup (job->data_dir);
+  copy->url = g_strdup (job->url);
+  copy->root_url = g_strdup (job->root_url);
+  copy->auth = g_strdup (job->auth);
+  copy->no_bulk_get = job->no_bulk_get;
+  copy->cancellable = g_cancellable_new ();
+  g_cancellable_connect (job->cancellable, G_CALLBACK (fetcher_cancel_cb),
+                         g_object_ref (copy->cancellable), g_object_unref);
+  copy->store = mer_store_open (job->data_dir, error);
+  if (copy->store == NULL)
+    {
+      job_free (copy);
+      g_free (fetcher);
+      return NULL;
+    }
+
+  fetcher->job = copy;
+  fetcher->since = json_node_copy (since);
+  fetcher->batches = g_async_queue_new_full ((GDestroyNotify) pull_batch_free);
+  fetcher->tokens = g_async_queue_new ();
+  /* Two batches in flight: one being written, one being fetched. */
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  fetcher->thread = g_thread_new ("mer-fetch", fetcher_thread, fetcher);
+  return fetcher;
+}
+
+static void
+fetcher_stop (Fetcher *fetcher)
+{
+  g_cancellable_cancel (fetcher->job->cancellable);
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  g_thread_join (fetcher->thread);
+  g_async_queue_unref (fetcher->batches);
+  g_async_queue_unref (fetcher->tokens);
+  json_node_unref (fetcher->since);
+  job_free (fetcher->job);
+  g_free (fetcher);
+}
+
+/*
+ * The writing half of a pull batch: one local write, the merge of the
+ * pages that now have conflicts, then the checkpoints on both sides.
+ */
+static gboolean
+write_batch (Job         *job,
+             const char  *rid,
+             PullBatch   *batch,
+             GError     **error)
+{
+  MerMergeStats stats = { 0, 0 };
+  guint64 written = 0;
+  guint n_docs = json_array_get_length (batch->docs);
+  guint left = 0;
+  Update *update;
+
+  if (n_docs > 0)
     {
       g_autoptr(JsonArray) failures = NULL;
+      g_autoptr(GPtrArray) pages = g_ptr_array_new ();
+      g_autoptr(GHashTable) conflicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_auto(GStrv) ids = NULL;
       /* Pulled documents are not ours to send: when nothing local was
        * pending, the pending count stays at zero. */
       gboolean none_pending = read_push_mark (job->store, job->url) >= mer_store_get_update_seq (job->store);
 
-      failures = mer_store_bulk_docs (job->store, docs, FALSE, error);
-
+      failures = mer_store_bulk_docs (job->store, batch->docs, FALSE, error);
       if (failures == NULL)
         return FALSE;
-      written = json_array_get_length (docs) - MIN (json_array_get_length (failures),
-                                                    json_array_get_length (docs));
+      written = n_docs - MIN (json_array_get_length (failures), n_docs);
       for (guint i = 0; i < json_array_get_length (failures); i++)
         {
-          JsonNode *node = json_array_get_element (failures, i);
-          g_autofree char *text = mer_json_to_string (node, FALSE);
+          g_autofree char *text = mer_json_to_string (json_array_get_element (failures, i), FALSE);
 
           g_message ("%s: a document was refused: %s", job->url, text);
         }
-      for (guint i = 0; i < json_array_get_length (docs); i++)
-        {
-          const char *id = mer_json_get_string (json_array_get_object_element (docs, i), "_id");
 
-          if (id != NULL && g_str_has_prefix (id, "page:")
-              && (pages->len == 0 || g_strcmp0 (g_ptr_array_index (pages, pages->len - 1), id) != 0))
+      /* Only the pages of this batch that now have conflicts are merged. */
+      ids = mer_store_list_conflicted (job->store, error);
+      if (ids == NULL)
+        return FALSE;
+      for (guint i = 0; ids[i] != NULL; i++)
+        g_hash_table_add (conflicted, g_strdup (ids[i]));
+      for (guint i = 0; i < n_docs; i++)
+        {
+          const char *id = mer_json_get_string (json_array_get_object_element (batch->docs, i), "_id");
+
+          if (id != NULL && g_str_has_prefix (id, "page:") && g_hash_table_remove (conflicted, id))
             g_ptr_array_add (pages, (gpointer) id);
         }
+      left = g_hash_table_size (conflicted);
       g_ptr_array_add (pages, NULL);
-      if (!mer_merge_docs (job->store, (const char * const *) pages->pdata, &stats, error))
+      if (pages->len > 1
+          && !mer_merge_docs (job->store, (const char * const *) pages->pdata, &stats, error))
         return FALSE;
+      left = stats.merged > 0 ? count_conflicted (job) : left + pages->len - 1;
       if (none_pending && stats.merged == 0)
         write_push_mark (job, mer_store_get_update_seq (job->store));
     }
+  else
+    left = count_conflicted (job);
 
-  if (!put_local_checkpoint (job, rid, last_seq, error)
-      || !put_remote_checkpoint (job, rid, last_seq, error))
+  if (!put_local_checkpoint (job, rid, batch->last_seq, error)
+      || !put_remote_checkpoint (job, rid, batch->last_seq, error))
     return FALSE;
-  json_node_unref (*since);
-  *since = json_node_copy (last_seq);
 
   update = update_new (job);
-  update->changes = n;
-  update->read = json_array_get_length (docs);
+  update->changes = batch->rows;
+  update->read = n_docs;
   update->written = written;
   update->pulled = written;
   update->merged = stats.merged;
-  update->left = count_conflicted (job);
+  update->left = left;
   update->changed = written > 0;
   post_update (job, update);
   return TRUE;
@@ -1252,7 +1438,8 @@ run_pull (Job     *job,
 {
   g_autofree char *rid = NULL;
   g_autoptr(JsonNode) since = NULL;
-  gboolean caught_up = FALSE;
+  Fetcher *fetcher;
+  gboolean ok = TRUE;
 
   job->pull = TRUE;
   g_clear_pointer (&job->remote_checkpoint, json_object_unref);
@@ -1263,25 +1450,28 @@ run_pull (Job     *job,
   if (since == NULL)
     return FALSE;
 
-  for (;;)
+  fetcher = fetcher_start (job, since, error);
+  if (fetcher == NULL)
+    return FALSE;
+  while (ok)
     {
-      guint rows = 0;
+      g_autoptr(PullBatch) batch = g_async_queue_pop (fetcher->batches);
 
-      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
-        return FALSE;
-      if (!pull_batch (job, rid, &since, job->continuous && caught_up, &rows, error))
-        return FALSE;
-      if (rows < job->batch_size)
+      if (batch->error != NULL)
         {
-          if (!job->continuous)
-            return TRUE;
-          if (!caught_up || rows == 0)
-            post_state (job, MER_REPLICATOR_STATE_IDLE, NULL);
-          caught_up = TRUE;
+          g_propagate_error (error, g_steal_pointer (&batch->error));
+          ok = FALSE;
         }
+      else if (batch->end)
+        break;
       else
-        caught_up = FALSE;
+        {
+          ok = write_batch (job, rid, batch, error);
+          g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+        }
     }
+  fetcher_stop (fetcher);
+  return ok;
 }
 
 static gboolean
