@@ -120,6 +120,7 @@ preferences_action (GSimpleAction *action,
     return;
   window = mer_preferences_window_new (self);
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (window));
 }
 

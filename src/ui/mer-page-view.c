@@ -858,8 +858,9 @@ mer_page_view_open (MerPageView *self,
 }
 
 /*
- * Follows a link as if the person had clicked it: meridian: pages load
- * here, anything else goes through the same policy as a click.
+ * Follows a link of a page: meridian: pages load here, a link to a page
+ * not written yet asks for it, and anything else is refused (the reader
+ * never loads an outside address, not even when told to).
  */
 void
 mer_page_view_open_uri (MerPageView *self,
@@ -867,6 +868,21 @@ mer_page_view_open_uri (MerPageView *self,
 {
   g_return_if_fail (MER_IS_PAGE_VIEW (self));
   g_return_if_fail (uri != NULL);
+
+  if (g_str_has_prefix (uri, MER_MARKDOWN_NEW_PAGE_URI_PREFIX))
+    {
+      g_autofree char *target = mer_markdown_new_page_target_from_uri (uri);
+
+      if (target != NULL)
+        g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return;
+    }
+  if (!g_str_has_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX))
+    {
+      self->blocked_count++;
+      g_debug ("Refused to open %s", uri);
+      return;
+    }
 
   self->loaded = FALSE;
   webkit_web_view_load_uri (self->web_view, uri);

@@ -4,6 +4,7 @@
 
 #include "mer-search-panel.h"
 
+#include "mer-json.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
 
@@ -72,17 +73,47 @@ type_label (const char *type)
   return _("Page");
 }
 
+/* Comments have no title: say who wrote on what. */
+static char *
+comment_title (MerStore     *store,
+               MerSearchHit *hit)
+{
+  g_autoptr(JsonObject) comment = mer_store_get_doc (store, hit->id, NULL, MER_GET_DEFAULT, NULL);
+  g_autoptr(JsonObject) author = NULL;
+  g_autoptr(JsonObject) on = NULL;
+  const char *author_name = NULL;
+  const char *on_title = NULL;
+
+  if (comment == NULL)
+    return NULL;
+  if (mer_json_get_string (comment, "author") != NULL)
+    author = mer_store_get_doc (store, mer_json_get_string (comment, "author"), NULL, MER_GET_DEFAULT, NULL);
+  if (mer_json_get_string (comment, "on") != NULL)
+    on = mer_store_get_doc (store, mer_json_get_string (comment, "on"), NULL, MER_GET_DEFAULT, NULL);
+  author_name = author ? mer_json_get_string (author, "name") : NULL;
+  on_title = on ? mer_json_get_string (on, "title") : NULL;
+  if (author_name != NULL && on_title != NULL)
+    /* Translators: "Ana Silva on Weekly updates", a comment in search results. */
+    return g_strdup_printf (_("%s on “%s”"), author_name, on_title);
+  if (on_title != NULL)
+    return g_strdup_printf (_("Comment on “%s”"), on_title);
+  return NULL;
+}
+
 static GtkWidget *
-make_result_row (MerSearchHit *hit)
+make_result_row (MerSearchPanel *self,
+                 MerSearchHit   *hit)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
   GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *icon = gtk_image_new_from_icon_name (type_icon (hit->type));
-  GtkWidget *title = gtk_label_new (hit->title ? hit->title : hit->id);
+  g_autofree char *better_title = g_strcmp0 (hit->type, "comment") == 0 ? comment_title (self->store, hit) : NULL;
+  GtkWidget *title = gtk_label_new (better_title ? better_title : hit->title ? hit->title : hit->id);
   GtkWidget *kind = gtk_label_new (type_label (hit->type));
   GtkWidget *snippet = gtk_label_new (NULL);
-  g_autofree char *markup = hit->snippet ? mer_search_snippet_to_markup (hit->snippet) : NULL;
+  g_autofree char *flat = hit->snippet ? g_strdelimit (g_strdup (hit->snippet), "\r\n\t", ' ') : NULL;
+  g_autofree char *markup = flat ? mer_search_snippet_to_markup (flat) : NULL;
   g_autofree char *accessible = NULL;
 
   gtk_widget_set_margin_top (box, 6);
@@ -128,7 +159,8 @@ make_result_row (MerSearchHit *hit)
   g_object_set_data_full (G_OBJECT (row), "mer-id", g_strdup (hit->id), g_free);
   g_object_set_data_full (G_OBJECT (row), "mer-type", g_strdup (hit->type), g_free);
   /* Translators: accessible name of a search result, "Page: On-call". */
-  accessible = g_strdup_printf (_("%s: %s"), type_label (hit->type), hit->title ? hit->title : hit->id);
+  accessible = g_strdup_printf (_("%s: %s"), type_label (hit->type),
+                                gtk_label_get_text (GTK_LABEL (title)));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
   return row;
 }
@@ -184,7 +216,7 @@ run_search (MerSearchPanel *self)
     }
 
   for (guint i = 0; i < hits->len; i++)
-    gtk_list_box_append (self->results_list, make_result_row (g_ptr_array_index (hits, i)));
+    gtk_list_box_append (self->results_list, make_result_row (self, g_ptr_array_index (hits, i)));
   self->n_results = hits->len;
   gtk_stack_set_visible_child_name (self->stack, hits->len > 0 ? "results" : "empty");
   if (hits->len > 0)

@@ -400,7 +400,7 @@ mer_window_close_view (MerWindow *self,
 
   if (!g_ptr_array_find (self->views, view, &index))
     return;
-  g_ptr_array_remove_index (self->views, index);
+  g_ptr_array_steal_index (self->views, index);
   if (self->views->len > 0)
     gtk_stack_set_visible_child (self->content_stack,
                                  g_ptr_array_index (self->views, self->views->len - 1));
@@ -827,4 +827,12 @@ mer_window_get_sync_indicator (MerWindow *self)
 {
   g_return_val_if_fail (MER_IS_WINDOW (self), NULL);
   return self->sync_indicator;
+}
+
+/* Whether the window shows one column (narrow) rather than two. */
+gboolean
+mer_window_get_folded (MerWindow *self)
+{
+  g_return_val_if_fail (MER_IS_WINDOW (self), FALSE);
+  return adw_leaflet_get_folded (self->leaflet);
 }

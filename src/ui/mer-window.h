@@ -52,5 +52,6 @@ GtkWidget  *mer_window_get_page_view    (MerWindow      *self);
 GtkWidget  *mer_window_get_search_panel (MerWindow      *self);
 GtkWidget  *mer_window_get_page_tree    (MerWindow      *self);
 GtkWidget  *mer_window_get_sync_indicator (MerWindow    *self);
+gboolean    mer_window_get_folded       (MerWindow      *self);
 
 G_END_DECLS

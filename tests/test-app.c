@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The app as a person uses it, under Xvfb: the window opens on a fresh
+ * copy of the demo workspace, a page is found with search everywhere and
+ * opened with Enter, a wiki link is followed and Back returns, the window
+ * folds to one column at 360 px, and the dark style reaches the reader.
+ * Every step leaves a screenshot in the build's meson-logs.
+ */
+#include "config.h"
+
+#include "mer-test-util.h"
+
+#include "mer-application.h"
+#include "mer-json.h"
+#include "mer-page-tree.h"
+#include "mer-page-view.h"
+#include "mer-search-panel.h"
+#include "mer-store.h"
+#include "mer-ui-resources.h"
+#include "mer-window.h"
+
+#include <adwaita.h>
+#include <webkit/webkit.h>
+
+/* A guard against hanging forever, not a timing assertion. */
+#define WAIT_LIMIT_MS 60000
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+wait_for (Predicate predicate,
+          gpointer  data)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+
+  while (!predicate (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
+static gboolean
+page_loaded (gpointer data)
+{
+  return mer_page_view_get_loaded (MER_PAGE_VIEW (data))
+         && mer_page_view_get_page_id (MER_PAGE_VIEW (data)) != NULL;
+}
+
+typedef struct
+{
+  MerPageView *view;
+  const char  *page_id;
+} PageWait;
+
+static gboolean
+page_shown (gpointer data)
+{
+  PageWait *wait = data;
+
+  return mer_page_view_get_loaded (wait->view)
+         && g_strcmp0 (mer_page_view_get_page_id (wait->view), wait->page_id) == 0;
+}
+
+static void
+wait_for_page (MerPageView *view,
+               const char  *page_id)
+{
+  PageWait wait = { view, page_id };
+
+  g_assert_true (wait_for (page_shown, &wait));
+}
+
+static gboolean
+has_results (gpointer data)
+{
+  return mer_search_panel_get_n_results (MER_SEARCH_PANEL (data)) > 0;
+}
+
+static gboolean
+tree_loaded (gpointer data)
+{
+  return mer_page_tree_get_n_pages (MER_PAGE_TREE (data)) > 0;
+}
+
+/* Renders the window as GTK draws it (the web view included) into a PNG. */
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = mer_test_log_path (name);
+  GtkSnapshot *snapshot;
+  int width, height;
+
+  spin (700);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+typedef struct
+{
+  char           *data_dir;
+  MerApplication *app;
+  MerWindow      *window;
+  MerPageView    *view;
+} Fixture;
+
+/* One app for the whole program, on an empty temporary workspace that it
+ * fills with the demo when first activated; each test gets a new window. */
+static MerApplication *app;
+static char *app_data_dir;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  if (app == NULL)
+    {
+      app_data_dir = mer_test_make_tmpdir ("app");
+      app = mer_application_new (app_data_dir);
+      g_application_register (G_APPLICATION (app), NULL, &error);
+      g_assert_no_error (error);
+      g_application_activate (G_APPLICATION (app));
+      window = gtk_application_get_active_window (GTK_APPLICATION (app));
+    }
+  else
+    {
+      window = GTK_WINDOW (mer_window_new (GTK_APPLICATION (app), mer_application_get_store (app)));
+      gtk_window_present (window);
+    }
+
+  g_assert_true (MER_IS_WINDOW (window));
+  fixture->app = app;
+  fixture->data_dir = app_data_dir;
+  fixture->window = MER_WINDOW (window);
+  fixture->view = MER_PAGE_VIEW (mer_window_get_page_view (fixture->window));
+  gtk_window_set_default_size (window, 1200, 800);
+  g_assert_true (wait_for (page_loaded, fixture->view));
+  g_assert_true (wait_for (tree_loaded, mer_window_get_page_tree (fixture->window)));
+}
+
+/* Windows are hidden, not destroyed: a section view written elsewhere may
+ * warn when finalized, and that is its own test's business. */
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  gtk_widget_set_visible (GTK_WIDGET (fixture->window), FALSE);
+  spin (100);
+}
+
+static char *
+page_uri_in_html (const char *html,
+                  const char *page_id)
+{
+  g_autofree char *escaped = g_uri_escape_string (page_id, NULL, FALSE);
+  g_autofree char *needle = g_strconcat ("meridian://page/", escaped, NULL);
+
+  return strstr (html, needle) ? g_steal_pointer (&needle) : NULL;
+}
+
+typedef struct
+{
+  GBytes *bytes;
+  gboolean done;
+} DataWait;
+
+static void
+resource_data_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DataWait *wait = user_data;
+  gsize length = 0;
+  guchar *data = webkit_web_resource_get_data_finish (WEBKIT_WEB_RESOURCE (object), result, &length, NULL);
+
+  wait->bytes = data ? g_bytes_new_take (data, length) : NULL;
+  wait->done = TRUE;
+}
+
+static gboolean
+data_done (gpointer data)
+{
+  return ((DataWait *) data)->done;
+}
+
+/* The HTML the reader was given for the page shown. */
+static char *
+shown_html (MerPageView *view)
+{
+  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (view));
+  WebKitWebResource *resource = webkit_web_view_get_main_resource (web_view);
+  DataWait wait = { NULL, FALSE };
+  gsize length;
+  const char *data;
+
+  g_assert_nonnull (resource);
+  webkit_web_resource_get_data (resource, NULL, resource_data_cb, &wait);
+  g_assert_true (wait_for (data_done, &wait));
+  g_assert_nonnull (wait.bytes);
+  data = g_bytes_get_data (wait.bytes, &length);
+  {
+    char *html = g_strndup (data, length);
+
+    g_bytes_unref (wait.bytes);
+    return html;
+  }
+}
+
+static void
+test_opens_on_demo (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autoptr(JsonArray) pages = mer_store_list_docs (store, "page", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+  const char *page_id = mer_page_view_get_page_id (fixture->view);
+
+  /* The demo filled the empty workspace and the tree lists every page. */
+  g_assert_nonnull (pages);
+  g_assert_cmpuint (json_array_get_length (pages), >=, 5);
+  g_assert_cmpuint (mer_page_tree_get_n_pages (MER_PAGE_TREE (mer_window_get_page_tree (fixture->window))), ==,
+                    json_array_get_length (pages));
+
+  /* It opens on the handbook's start page, with its title and owner. */
+  g_assert_cmpstr (page_id, ==, mer_store_resolve_link (store, "Start here", NULL));
+  doc = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, NULL);
+  g_assert_nonnull (doc);
+  g_assert_cmpstr (mer_page_view_get_title (fixture->view), ==, mer_json_get_string (doc, "title"));
+  g_assert_nonnull (mer_page_view_get_owner_name (fixture->view));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), !=, NULL);
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (fixture->window)), "Start here"));
+  g_assert_false (mer_window_get_folded (fixture->window));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-reader.png");
+}
+
+static void
+test_search_opens_page (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  MerSearchPanel *panel = MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window));
+  g_autoptr(GPtrArray) hits = NULL;
+  const char *expected;
+
+  hits = mer_store_search (store, "rotation", 50, NULL);
+  g_assert_nonnull (hits);
+  g_assert_cmpuint (hits->len, >, 0);
+  expected = ((MerSearchHit *) g_ptr_array_index (hits, 0))->id;
+
+  /* Ctrl+K opens the panel with the focus in the entry. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (panel)));
+  spin (100);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (mer_search_panel_get_entry (panel)))
+                 || gtk_widget_is_focus (GTK_WIDGET (mer_search_panel_get_entry (panel)))
+                 || gtk_widget_get_focus_child (GTK_WIDGET (mer_search_panel_get_entry (panel))) != NULL);
+
+  /* Typing shows results as they come, the best first. */
+  gtk_editable_set_text (mer_search_panel_get_entry (panel), "rot");
+  gtk_editable_set_text (mer_search_panel_get_entry (panel), "rotation");
+  g_assert_true (wait_for (has_results, panel));
+  spin (100);
+  g_assert_cmpuint (mer_search_panel_get_n_results (panel), ==, hits->len);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-search.png");
+
+  /* Enter opens the first result and closes the panel. */
+  g_signal_emit_by_name (mer_search_panel_get_entry (panel), "activate");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (panel)));
+  if (g_str_has_prefix (expected, "page:"))
+    {
+      wait_for_page (fixture->view, expected);
+      g_assert_cmpstr (mer_page_view_get_page_id (fixture->view), ==, expected);
+    }
+
+  /* Any text is a valid query; nothing found says so. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+  gtk_editable_set_text (mer_search_panel_get_entry (panel), "zzqxjv \"( OR");
+  spin (200);
+  g_assert_cmpuint (mer_search_panel_get_n_results (panel), ==, 0);
+  /* Escape (stop-search) closes it. */
+  g_signal_emit_by_name (mer_search_panel_get_entry (panel), "stop-search");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (panel)));
+}
+
+static void
+test_search_keyboard_choice (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  MerSearchPanel *panel = MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window));
+  g_autoptr(GPtrArray) hits = mer_store_search (store, "time zones", 50, NULL);
+  const char *second = NULL;
+
+  g_assert_nonnull (hits);
+  for (guint i = 1; i < hits->len && second == NULL; i++)
+    {
+      MerSearchHit *hit = g_ptr_array_index (hits, i);
+
+      if (g_str_equal (hit->type, "page"))
+        {
+          second = hit->id;
+          gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+          gtk_editable_set_text (mer_search_panel_get_entry (panel), "time zones");
+          g_assert_true (wait_for (has_results, panel));
+          spin (60);
+          /* What Down does, as many times as needed. */
+          mer_search_panel_select (panel, i);
+          mer_search_panel_activate_selected (panel);
+        }
+    }
+  g_assert_nonnull (second);
+  wait_for_page (fixture->view, second);
+}
+
+static void
+test_follow_wiki_link_and_back (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autofree char *start = g_strdup (mer_page_view_get_page_id (fixture->view));
+  g_autofree char *target = mer_store_resolve_link (store, "Using Meridian", NULL);
+  g_autofree char *html = NULL;
+  g_autofree char *uri = NULL;
+
+  g_assert_nonnull (target);
+  g_assert_cmpstr (start, !=, target);
+
+  /* The start page links to it with a meridian: address... */
+  html = shown_html (fixture->view);
+  uri = page_uri_in_html (html, target);
+  g_assert_nonnull (uri);
+  g_assert_null (strstr (html, "<script"));
+
+  /* ...which the reader follows like a click. */
+  mer_page_view_open_uri (fixture->view, uri);
+  wait_for_page (fixture->view, target);
+  g_assert_cmpstr (mer_page_view_get_title (fixture->view), ==, "Using Meridian");
+  g_assert_true (mer_page_view_can_go_back (fixture->view));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-wiki-link.png");
+
+  /* Alt+Left goes back, Alt+Right forward again. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-back", NULL));
+  wait_for_page (fixture->view, start);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-forward", NULL));
+  wait_for_page (fixture->view, target);
+
+  /* Choosing a page in the sidebar opens it too. */
+  mer_window_open_page (fixture->window, start);
+  wait_for_page (fixture->view, start);
+}
+
+static void
+test_edit_reflects_in_reader (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  const char *page_id = mer_page_view_get_page_id (fixture->view);
+  g_autoptr(JsonObject) doc = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, NULL);
+  g_autofree char *rev = NULL;
+  g_autofree char *html = NULL;
+  gboolean seen = FALSE;
+
+  /* An edit from elsewhere (a sync, the editor) reaches the page shown. */
+  json_object_set_string_member (doc, "body", "# Start here\n\nRewritten by a teammate far away.\n");
+  json_object_set_string_member (doc, "review_by", "2020-01-01");
+  rev = mer_store_put_doc (store, doc, NULL);
+  g_assert_nonnull (rev);
+  for (guint i = 0; i < 100 && !seen; i++)
+    {
+      spin (100);
+      if (mer_page_view_get_loaded (fixture->view))
+        {
+          g_free (html);
+          html = shown_html (fixture->view);
+          seen = strstr (html, "Rewritten by a teammate") != NULL;
+        }
+    }
+  g_assert_true (seen);
+  /* The review date has passed: the page says it needs review. */
+  g_assert_true (mer_page_view_get_needs_review (fixture->view));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-needs-review.png");
+}
+
+static gboolean
+is_folded (gpointer data)
+{
+  return mer_window_get_folded (MER_WINDOW (data));
+}
+
+static void
+test_narrow_window (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 720);
+  g_assert_true (wait_for (is_folded, fixture->window));
+  spin (300);
+  /* It really is 360 px wide: nothing in it asks for more. */
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-narrow.png");
+
+  /* The sidebar is one tap away, and a page brings the content back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-sidebar", NULL));
+  spin (400);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-sidebar.png");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+  gtk_editable_set_text (mer_search_panel_get_entry (MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window))),
+                         "handoff");
+  g_assert_true (wait_for (has_results, mer_window_get_search_panel (fixture->window)));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-search.png");
+  g_signal_emit_by_name (mer_search_panel_get_entry (MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window))),
+                         "stop-search");
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 800);
+  spin (300);
+  g_assert_false (mer_window_get_folded (fixture->window));
+}
+
+static void
+test_dark_style (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (fixture->view));
+  GdkRGBA background;
+
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  spin (300);
+  webkit_web_view_get_background_color (web_view, &background);
+  g_assert_cmpfloat (background.red, <, 0.5);
+  mer_page_view_reload (fixture->view);
+  spin (300);
+  g_assert_true (wait_for (page_loaded, fixture->view));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-dark.png");
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+  spin (100);
+  webkit_web_view_get_background_color (web_view, &background);
+  g_assert_cmpfloat (background.red, >, 0.5);
+}
+
+static void
+test_sections_and_actions (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (fixture->app);
+  g_auto(GStrv) accels = NULL;
+
+  /* Every app action has its shortcut. */
+  accels = gtk_application_get_accels_for_action (app, "app.quit");
+  g_assert_cmpstr (accels[0], ==, "<Control>q");
+  g_clear_pointer (&accels, g_strfreev);
+  accels = gtk_application_get_accels_for_action (app, "app.preferences");
+  g_assert_cmpstr (accels[0], ==, "<Control>comma");
+  g_clear_pointer (&accels, g_strfreev);
+  accels = gtk_application_get_accels_for_action (app, "win.show-help-overlay");
+  g_assert_nonnull (accels[0]);
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+
+  /* The Handbook section is there, and the reader is what it shows. */
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "handbook");
+
+  /* A pushed view takes the content and Back takes it down. */
+  {
+    GtkWidget *view = gtk_label_new ("A pushed view");
+
+    mer_window_show_view (fixture->window, view, "Pushed");
+    g_assert_true (mer_window_get_visible_view (fixture->window) == view);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.go-back", NULL));
+    g_assert_null (mer_window_get_visible_view (fixture->window));
+  }
+
+  /* Preferences open over the window. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  spin (500);
+  {
+    GList *windows = gtk_application_get_windows (app);
+    GtkWindow *prefs = NULL;
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      if (l->data != (gpointer) fixture->window && ADW_IS_PREFERENCES_WINDOW (l->data))
+        prefs = l->data;
+    g_assert_nonnull (prefs);
+    save_screenshot (GTK_WIDGET (prefs), "app-preferences.png");
+    gtk_window_destroy (prefs);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  mer_test_init (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+  /* GNOME's own title buttons (Xvfb has no desktop to say so): just Close. */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
+
+  g_test_add ("/app/opens-on-demo", Fixture, NULL, fixture_set_up, test_opens_on_demo, fixture_tear_down);
+  g_test_add ("/app/search-opens-page", Fixture, NULL, fixture_set_up, test_search_opens_page, fixture_tear_down);
+  g_test_add ("/app/search-keyboard-choice", Fixture, NULL, fixture_set_up, test_search_keyboard_choice,
+              fixture_tear_down);
+  g_test_add ("/app/follow-wiki-link-and-back", Fixture, NULL, fixture_set_up, test_follow_wiki_link_and_back,
+              fixture_tear_down);
+  g_test_add ("/app/edit-reflects-in-reader", Fixture, NULL, fixture_set_up, test_edit_reflects_in_reader,
+              fixture_tear_down);
+  g_test_add ("/app/narrow-window", Fixture, NULL, fixture_set_up, test_narrow_window, fixture_tear_down);
+  g_test_add ("/app/dark-style", Fixture, NULL, fixture_set_up, test_dark_style, fixture_tear_down);
+  g_test_add ("/app/sections-and-actions", Fixture, NULL, fixture_set_up, test_sections_and_actions,
+              fixture_tear_down);
+  {
+    int status = g_test_run ();
+
+    g_clear_object (&app);
+    if (app_data_dir != NULL)
+      mer_test_rm_rf (app_data_dir);
+    return status;
+  }
+}

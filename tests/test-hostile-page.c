@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A page written to attack the reader: scripts, remote images, frames,
+ * style sheets, refreshes and javascript: links, in raw HTML and in
+ * Markdown.  The reader must run none of it and reach no network: a real
+ * HTTP server on 127.0.0.1, named in every one of those places, counts the
+ * requests it receives, and there must be none.  A second test hands the
+ * web view hostile HTML directly, skipping the Markdown sanitiser, to check
+ * that the reader's own defences (no JavaScript, the content policy, the
+ * navigation policy) hold by themselves.
+ */
+#include "config.h"
+
+#include "mer-test-util.h"
+
+#include "mer-json.h"
+#include "mer-page-view.h"
+#include "mer-store.h"
+#include "mer-ui-resources.h"
+
+#include <adwaita.h>
+#include <libsoup/soup.h>
+#include <webkit/webkit.h>
+
+#define WAIT_LIMIT_MS 60000
+
+typedef struct
+{
+  SoupServer *server;
+  char       *base;       /* http://127.0.0.1:PORT */
+  guint       requests;
+  GString    *paths;
+} Trap;
+
+static void
+trap_handler (SoupServer        *server,
+              SoupServerMessage *message,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Trap *trap = user_data;
+
+  trap->requests++;
+  g_string_append_printf (trap->paths, "%s ", path);
+  soup_server_message_set_status (message, 200, NULL);
+  soup_server_message_set_response (message, "text/html", SOUP_MEMORY_STATIC,
+                                    "<script>document.title='pwned'</script>", 39);
+}
+
+static void
+trap_start (Trap *trap)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  GSList *uris;
+
+  trap->server = soup_server_new (NULL, NULL);
+  trap->paths = g_string_new (NULL);
+  soup_server_add_handler (trap->server, NULL, trap_handler, trap, NULL);
+  g_assert_true (soup_server_listen (trap->server, address, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (trap->server);
+  g_assert_nonnull (uris);
+  trap->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
+
+static void
+trap_stop (Trap *trap)
+{
+  soup_server_disconnect (trap->server);
+  g_clear_object (&trap->server);
+  g_string_free (trap->paths, TRUE);
+  g_free (trap->base);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+wait_loaded (MerPageView *view)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+
+  while (!mer_page_view_get_loaded (view) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
+static gboolean
+wait_web_view_idle (WebKitWebView *web_view)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+
+  while (webkit_web_view_is_loading (web_view) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
+typedef struct
+{
+  GBytes   *bytes;
+  gboolean  done;
+} DataWait;
+
+static void
+resource_data_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DataWait *wait = user_data;
+  gsize length = 0;
+  guchar *data = webkit_web_resource_get_data_finish (WEBKIT_WEB_RESOURCE (object), result, &length, NULL);
+
+  wait->bytes = data ? g_bytes_new_take (data, length) : NULL;
+  wait->done = TRUE;
+}
+
+static char *
+shown_html (WebKitWebView *web_view)
+{
+  DataWait wait = { NULL, FALSE };
+  WebKitWebResource *resource = webkit_web_view_get_main_resource (web_view);
+  char *html;
+
+  g_assert_nonnull (resource);
+  webkit_web_resource_get_data (resource, NULL, resource_data_cb, &wait);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (wait.bytes);
+  html = g_strndup (g_bytes_get_data (wait.bytes, NULL), g_bytes_get_size (wait.bytes));
+  g_bytes_unref (wait.bytes);
+  return html;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child)
+{
+  GtkWidget *window = adw_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  adw_window_set_content (ADW_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = mer_test_log_path (name);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static char *
+hostile_markdown (const char *base)
+{
+  return g_strdup_printf (
+    "# Quarterly numbers\n\n"
+    "Nothing to see here.\n\n"
+    "<script>document.title = 'pwned';</script>\n\n"
+    "<img src=\"%1$s/raw-img.png\" onerror=\"document.title='pwned'\">\n\n"
+    "![chart](%1$s/markdown-img.png)\n\n"
+    "<iframe src=\"%1$s/frame\"></iframe>\n\n"
+    "<link rel=\"stylesheet\" href=\"%1$s/style.css\">\n\n"
+    "<style>@import url(%1$s/import.css); body { background: url(%1$s/bg.png); }</style>\n\n"
+    "<meta http-equiv=\"refresh\" content=\"0; url=%1$s/refresh\">\n\n"
+    "<object data=\"%1$s/object\"></object> <embed src=\"%1$s/embed\">\n\n"
+    "<video src=\"%1$s/video.mp4\" autoplay></video> <audio src=\"%1$s/audio.ogg\" autoplay></audio>\n\n"
+    "<div style=\"background-image: url(%1$s/inline-bg.png)\">styled</div>\n\n"
+    "<form action=\"%1$s/form\"><input type=\"submit\"></form>\n\n"
+    "[innocent link](javascript:document.title='pwned')\n\n"
+    "[data link](data:text/html,<script>alert(1)</script>)\n\n"
+    "<a href=\"javascript:alert(1)\">raw javascript link</a>\n\n"
+    "[outside link](%1$s/outside)\n\n"
+    "<svg><script>document.title='pwned'</script><image href=\"%1$s/svg.png\"/></svg>\n",
+    base);
+}
+
+static void
+test_hostile_markdown (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *body = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *rev = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GError) error = NULL;
+  WebKitWebView *web_view;
+  GtkWidget *view;
+  GtkWidget *window;
+  Trap trap = { 0 };
+
+  trap_start (&trap);
+  body = hostile_markdown (trap.base);
+  page = json_object_new ();
+  json_object_set_string_member (page, "_id", "page:hostile");
+  json_object_set_string_member (page, "type", "page");
+  json_object_set_string_member (page, "title", "Quarterly numbers");
+  json_object_set_string_member (page, "path", "hostile");
+  json_object_set_string_member (page, "body", body);
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+
+  view = mer_page_view_new (store);
+  window = show_in_window (view);
+  mer_page_view_open (MER_PAGE_VIEW (view), "page:hostile");
+  g_assert_true (wait_loaded (MER_PAGE_VIEW (view)));
+  /* Give anything that might still try time to do so. */
+  spin (1500);
+
+  web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (MER_PAGE_VIEW (view)));
+  g_assert_cmpstr (mer_page_view_get_page_id (MER_PAGE_VIEW (view)), ==, "page:hostile");
+  g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Quarterly numbers");
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Ahostile");
+
+  /* The document the reader got has no live markup from the page. */
+  html = shown_html (web_view);
+  g_assert_nonnull (strstr (html, "Nothing to see here"));
+  g_assert_null (strstr (html, "<script"));
+  g_assert_null (strstr (html, "<iframe"));
+  g_assert_null (strstr (html, "<object"));
+  g_assert_null (strstr (html, "<embed"));
+  g_assert_null (strstr (html, "<video"));
+  g_assert_null (strstr (html, "<form"));
+  g_assert_null (strstr (html, "onerror="));
+  g_assert_null (strstr (html, "href=\"javascript:"));
+  g_assert_null (strstr (html, "href=\"data:"));
+  g_assert_null (strstr (html, "http-equiv=\"refresh\""));
+
+  /* And nothing reached the network. */
+  g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
+  g_assert_cmpuint (trap.requests, ==, 0);
+  save_screenshot (window, "hostile-page.png");
+
+  /* Following the outside link does not load it inside the reader, and
+   * neither does a javascript: address. */
+  {
+    g_autofree char *outside = g_strdup_printf ("%s/outside", trap.base);
+    guint blocked = mer_page_view_get_blocked_count (MER_PAGE_VIEW (view));
+
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), outside);
+    spin (500);
+    g_assert_cmpuint (mer_page_view_get_blocked_count (MER_PAGE_VIEW (view)), ==, blocked + 1);
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), "javascript:document.title='pwned'");
+    spin (500);
+    g_assert_cmpuint (mer_page_view_get_blocked_count (MER_PAGE_VIEW (view)), ==, blocked + 2);
+    g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Ahostile");
+    g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Quarterly numbers");
+    g_assert_cmpuint (trap.requests, ==, 0);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  trap_stop (&trap);
+  mer_test_rm_rf (dir);
+}
+
+/* Hostile HTML straight into the web view: the sanitiser is not there to
+ * help, so scripts must not run and loads must not leave. */
+static void
+test_defences_without_sanitiser (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *html = NULL;
+  WebKitWebView *web_view;
+  GtkWidget *view;
+  GtkWidget *window;
+  Trap trap = { 0 };
+
+  trap_start (&trap);
+  view = mer_page_view_new (store);
+  window = show_in_window (view);
+  web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (MER_PAGE_VIEW (view)));
+
+  html = g_strdup_printf ("<!DOCTYPE html><html><head><title>raw</title>"
+                          "<link rel=\"stylesheet\" href=\"%1$s/raw.css\">"
+                          "<link rel=\"prefetch\" href=\"%1$s/prefetch\">"
+                          "<link rel=\"icon\" href=\"%1$s/favicon.ico\">"
+                          "<meta http-equiv=\"refresh\" content=\"0; url=%1$s/refresh\">"
+                          "</head><body>"
+                          "<script>document.title = 'pwned';</script>"
+                          "<script src=\"%1$s/script.js\"></script>"
+                          "<img src=\"%1$s/img.png\" onerror=\"document.title='pwned'\">"
+                          "<img srcset=\"%1$s/srcset.png 2x\">"
+                          "<iframe src=\"%1$s/frame\"></iframe>"
+                          "<object data=\"%1$s/object\"></object>"
+                          "<video src=\"%1$s/video.mp4\" autoplay></video>"
+                          "<div style=\"background:url(%1$s/bg.png)\">x</div>"
+                          "<a id=\"a\" href=\"%1$s/link\" ping=\"%1$s/ping\">link</a>"
+                          "</body></html>", trap.base);
+  webkit_web_view_load_html (web_view, html, "meridian://page/page%3Araw");
+  g_assert_true (wait_web_view_idle (web_view));
+  spin (2000);
+
+  g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "raw");
+  g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
+  g_assert_cmpuint (trap.requests, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  trap_stop (&trap);
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  mer_test_init (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+
+  g_test_add_func ("/hostile-page/markdown", test_hostile_markdown);
+  g_test_add_func ("/hostile-page/defences-without-sanitiser", test_defences_without_sanitiser);
+  return g_test_run ();
+}
