@@ -374,6 +374,23 @@ mer_store_list_docs (MerStore    *self,
   return g_steal_pointer (&docs);
 }
 
+/* The key of a document that must exist: -1 with NOT_FOUND otherwise. */
+static gint64
+require_doc (MerStore    *self,
+             const char  *id,
+             char       **winner,
+             GError     **error)
+{
+  gint64 key = _mer_store_lookup_doc (self, id, winner, NULL, error);
+
+  if (key == 0)
+    {
+      _mer_set_not_found (error, "missing");
+      return -1;
+    }
+  return key;
+}
+
 static char **
 leaf_strv (GPtrArray *leaves,
            gboolean   include_deleted,
@@ -391,28 +408,34 @@ leaf_strv (GPtrArray *leaves,
   return (char **) g_ptr_array_free (out, FALSE);
 }
 
+/* The leaves of @id as ids, winner first; NULL with NOT_FOUND for an
+ * unknown document. */
+static char **
+leaves_of (MerStore    *self,
+           const char  *id,
+           gboolean     include_deleted,
+           gboolean     skip_winner,
+           GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = NULL;
+  gint64 key = require_doc (self, id, NULL, error);
+
+  if (key < 0)
+    return NULL;
+  leaves = _mer_store_load_leaves (self, key, error);
+  if (leaves == NULL)
+    return NULL;
+  return leaf_strv (leaves, include_deleted, skip_winner);
+}
+
 char **
 mer_store_get_leaf_revs (MerStore    *self,
                          const char  *id,
                          gboolean     include_deleted,
                          GError     **error)
 {
-  g_autoptr(GPtrArray) leaves = NULL;
-  gint64 key;
-
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        _mer_set_not_found (error, "missing");
-      return NULL;
-    }
-  leaves = _mer_store_load_leaves (self, key, error);
-  if (leaves == NULL)
-    return NULL;
-  return leaf_strv (leaves, include_deleted, FALSE);
+  return leaves_of (self, id, include_deleted, FALSE, error);
 }
 
 /* The live leaves that lost: CouchDB's "_conflicts". */
@@ -421,22 +444,8 @@ mer_store_get_conflicts (MerStore    *self,
                          const char  *id,
                          GError     **error)
 {
-  g_autoptr(GPtrArray) leaves = NULL;
-  gint64 key;
-
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        _mer_set_not_found (error, "missing");
-      return NULL;
-    }
-  leaves = _mer_store_load_leaves (self, key, error);
-  if (leaves == NULL)
-    return NULL;
-  return leaf_strv (leaves, FALSE, TRUE);
+  return leaves_of (self, id, FALSE, TRUE, error);
 }
 
 /*
@@ -458,13 +467,9 @@ mer_store_common_ancestor (MerStore    *self,
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
-  key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        _mer_set_not_found (error, "missing");
-      return NULL;
-    }
+  key = require_doc (self, id, NULL, error);
+  if (key < 0)
+    return NULL;
   tree = _mer_store_load_tree (self, key, error);
   if (tree == NULL)
     return NULL;
@@ -498,13 +503,9 @@ mer_store_get_history (MerStore    *self,
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
-  key = _mer_store_lookup_doc (self, id, &winner, NULL, error);
-  if (key <= 0)
-    {
-      if (key == 0)
-        _mer_set_not_found (error, "missing");
-      return NULL;
-    }
+  key = require_doc (self, id, &winner, error);
+  if (key < 0)
+    return NULL;
   tree = _mer_store_load_tree (self, key, error);
   if (tree == NULL)
     return NULL;
