@@ -5,6 +5,7 @@
 #include "mer-application.h"
 
 #include "mer-demo.h"
+#include "mer-notifier.h"
 #include "mer-preferences-window.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
@@ -222,6 +223,7 @@ open_store (MerApplication  *self,
     g_debug ("Loaded the demo workspace into %s", self->data_dir);
 
   self->sync = mer_sync_controller_new (self->store);
+  g_object_set_data_full (G_OBJECT (self), "mer-notifier", mer_notifier_new (self->store, G_APPLICATION (self)), g_object_unref);
   if (self->settings != NULL)
     mer_sync_controller_set_continuous (self->sync, g_settings_get_boolean (self->settings, "continuous-sync"));
   mer_sync_controller_reload_peers (self->sync);
