@@ -768,9 +768,9 @@ mer_window_setup (MerWindow *self)
                           GTK_WIDGET (self->page_view));
 
   /* Section views: add yours here */
-  mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
   mer_window_add_section (self, "proposals", _("Proposals"), "mail-send-symbolic", mer_proposals_view_new (store));
   mer_window_add_section (self, "decisions", _("Decisions"), "emblem-ok-symbolic", mer_decisions_view_new (store));
+  mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
 
   mer_window_show_section (self, "handbook");
 
