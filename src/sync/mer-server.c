@@ -452,7 +452,7 @@ changes_body (MerServer *self,
               gint64     last_seq,
               gint64     limit)
 {
-  JsonObject *object = json_object_new ();
+  g_autoptr(JsonObject) object = json_object_new ();
   gint64 pending = 0;
 
   /*
@@ -465,7 +465,7 @@ changes_body (MerServer *self,
   json_object_set_array_member (object, "results", json_array_ref (rows));
   json_object_set_int_member (object, "last_seq", last_seq);
   json_object_set_int_member (object, "pending", pending);
-  return json_node_init_object (json_node_alloc (), object);
+  return json_node_init_object (json_node_alloc (), object);  /* takes its own ref */
 }
 
 static void
