@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The replicator's conversation with a peer: HTTP requests with retries
+ * and backoff, error reasons, the replication id, and the PouchDB-style
+ * checkpoints on both sides.
+ */
+
+#include "config.h"
+
+#include "mer-replicator-private.h"
+#include "mer-json.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+/* Sleeps, waking early when the run is cancelled. FALSE if cancelled. */
+gboolean
+_mer_repl_sleep_cancellable (GCancellable *cancellable,
+                             guint         ms)
+{
+  GPollFD pfd;
+
+  if (g_cancellable_make_pollfd (cancellable, &pfd))
+    {
+      g_poll (&pfd, 1, (int) ms);
+      g_cancellable_release_fd (cancellable);
+    }
+  else
+    g_usleep ((gulong) ms * 1000);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+char *
+_mer_repl_escape_id (const char *id)
+{
+  g_autofree char *rest = NULL;
+
+  /* Like PouchDB: the prefix of special documents keeps its slash. */
+  if (g_str_has_prefix (id, "_local/") || g_str_has_prefix (id, "_design/"))
+    {
+      const char *slash = strchr (id, '/');
+      g_autofree char *prefix = g_strndup (id, slash - id + 1);
+
+      rest = g_uri_escape_string (slash + 1, NULL, FALSE);
+      return g_strconcat (prefix, rest, NULL);
+    }
+  return g_uri_escape_string (id, NULL, FALSE);
+}
+
+/* A remote sequence as a query value: strings raw, anything else as JSON. */
+char *
+_mer_repl_seq_to_param (JsonNode *seq)
+{
+  g_autofree char *text = NULL;
+
+  if (seq == NULL)
+    return g_strdup ("0");
+  if (JSON_NODE_HOLDS_VALUE (seq) && json_node_get_value_type (seq) == G_TYPE_STRING)
+    return g_uri_escape_string (json_node_get_string (seq), NULL, FALSE);
+  text = mer_json_to_string (seq, FALSE);
+  return g_uri_escape_string (text, NULL, FALSE);
+}
+
+static gboolean
+is_transient_status (guint status)
+{
+  return status >= 500 || status == 408 || status == 429;
+}
+
+/*
+ * Sends one request to the peer and parses the JSON reply. Network errors
+ * and 5xx answers are retried with exponential backoff: forever in
+ * continuous mode (the state says offline meanwhile), max_retries times in
+ * a one-shot run. Any other status is returned to the caller to judge.
+ */
+gboolean
+_mer_repl_job_request (Job         *job,
+                       const char  *method,
+                       const char  *url,
+                       JsonNode    *body,
+                       guint       *status_out,
+                       JsonNode   **reply_out,
+                       GError     **error)
+{
+  g_autofree char *body_text = body ? mer_json_to_string (body, FALSE) : NULL;
+  guint delay = BACKOFF_START_MS;
+
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *reason = NULL;
+      SoupMessageHeaders *headers;
+      guint status = 0;
+
+      if (msg == NULL)
+        {
+          g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+                       _("Invalid request address %s"), url);
+          return FALSE;
+        }
+      headers = soup_message_get_request_headers (msg);
+      soup_message_headers_replace (headers, "Accept", "application/json");
+      if (job->auth != NULL)
+        soup_message_headers_replace (headers, "Authorization", job->auth);
+      if (body_text != NULL)
+        {
+          g_autoptr(GBytes) payload = g_bytes_new_static (body_text, strlen (body_text));
+
+          soup_message_set_request_body_from_bytes (msg, "application/json", payload);
+        }
+
+      bytes = soup_session_send_and_read (job->session, msg, job->cancellable, &local_error);
+      if (bytes != NULL)
+        status = soup_message_get_status (msg);
+
+      if (bytes != NULL && !is_transient_status (status))
+        {
+          gsize size = 0;
+          const char *data = g_bytes_get_data (bytes, &size);
+
+          if (job->offline)
+            {
+              job->offline = FALSE;
+              _mer_repl_post_state (job, MER_REPLICATOR_STATE_SYNCING, NULL);
+            }
+          if (status_out)
+            *status_out = status;
+          if (reply_out)
+            {
+              *reply_out = NULL;
+              if (size > 0)
+                {
+                  *reply_out = mer_json_parse (data, (gssize) size, &local_error);
+                  if (*reply_out == NULL && status < 300)
+                    {
+                      g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+                                   _("The peer answered %s %s with something that is not JSON: %s"),
+                                   method, url, local_error->message);
+                      return FALSE;
+                    }
+                }
+            }
+          return TRUE;
+        }
+
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      reason = local_error != NULL
+               ? g_strdup (local_error->message)
+               : g_strdup_printf ("%u %s", status, soup_status_get_phrase (status));
+
+      if (!job->continuous && attempt >= job->max_retries)
+        {
+          g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
+                       _("Could not reach %s: %s"), job->url, reason);
+          return FALSE;
+        }
+      if (!job->offline)
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not reach %s: %s"), job->url, reason);
+
+          job->offline = TRUE;
+          _mer_repl_post_state (job, MER_REPLICATOR_STATE_OFFLINE, message);
+        }
+      g_debug ("%s %s failed (%s); retrying in %u ms", method, url, reason, delay);
+      if (!_mer_repl_sleep_cancellable (job->cancellable, delay))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Sync cancelled"));
+          return FALSE;
+        }
+      delay = MIN (delay * 2, BACKOFF_MAX_MS);
+    }
+}
+
+static char *
+reply_reason (JsonNode *reply)
+{
+  if (reply != NULL && JSON_NODE_HOLDS_OBJECT (reply))
+    {
+      JsonObject *object = json_node_get_object (reply);
+      const char *err = mer_json_get_string (object, "error");
+      const char *reason = mer_json_get_string (object, "reason");
+
+      if (err != NULL || reason != NULL)
+        return g_strdup_printf ("%s%s%s", err ? err : "", err && reason ? ": " : "", reason ? reason : "");
+    }
+  return g_strdup ("");
+}
+
+/* Turns an unexpected status into an error that says what the peer said. */
+void
+_mer_repl_set_status_error (Job         *job,
+                            const char  *what,
+                            guint        status,
+                            JsonNode    *reply,
+                            GError     **error)
+{
+  g_autofree char *reason = reply_reason (reply);
+
+  if (status == 401 || status == 403)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("%s refused %s (%u %s) %s"), job->url, what, status,
+                 soup_status_get_phrase (status), reason);
+  else
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+                 _("%s failed %s (%u %s) %s"), job->url, what, status,
+                 soup_status_get_phrase (status), reason);
+}
+
+JsonObject *
+_mer_repl_reply_object (JsonNode *reply)
+{
+  return reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
+}
+
+/*
+ * The replication id, as PouchDB computes it for an unfiltered replication:
+ * base64 of md5 over the source and target ids, made URL-safe.
+ */
+char *
+_mer_repl_replication_id (const char *source_id,
+                          const char *target_id)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_MD5);
+  guint8 digest[16];
+  gsize len = sizeof digest;
+  g_autofree char *b64 = NULL;
+
+  g_checksum_update (checksum, (const guchar *) source_id, -1);
+  g_checksum_update (checksum, (const guchar *) target_id, -1);
+  g_checksum_get_digest (checksum, digest, &len);
+  b64 = g_base64_encode (digest, len);
+  for (char *p = b64; *p; p++)
+    {
+      if (*p == '/')
+        *p = '.';
+      else if (*p == '+')
+        *p = '_';
+    }
+  return g_strconcat ("_local/", b64, NULL);
+}
+
+/* Finds the peer's stable id: its server uuid plus the database name. */
+gboolean
+_mer_repl_job_identify_remote (Job     *job,
+                               GError **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  JsonObject *object;
+  guint status = 0;
+  const char *db_name = strrchr (job->url, '/') + 1;
+
+  if (!_mer_repl_job_request (job, "GET", job->root_url, NULL, &status, &reply, error))
+    return FALSE;
+  object = _mer_repl_reply_object (reply);
+  if (status == 200 && object != NULL && mer_json_get_string (object, "uuid") != NULL)
+    job->remote_id = g_strconcat (mer_json_get_string (object, "uuid"), db_name, NULL);
+  else
+    job->remote_id = g_strdup (job->url);
+  return TRUE;
+}
+
+/*
+ * Makes sure the remote database exists. A pull needs it; a push creates
+ * it, as PouchDB does, when the account may.
+ */
+gboolean
+_mer_repl_job_check_remote_db (Job     *job,
+                               GError **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  guint status = 0;
+
+  if (!_mer_repl_job_request (job, "GET", job->url, NULL, &status, &reply, error))
+    return FALSE;
+  if (status == 200)
+    return TRUE;
+  if (status == 404 && !job->pull)
+    {
+      g_clear_pointer (&reply, json_node_unref);
+      if (!_mer_repl_job_request (job, "PUT", job->url, NULL, &status, &reply, error))
+        return FALSE;
+      if (status == 201 || status == 202 || status == 412)
+        return TRUE;
+      _mer_repl_set_status_error (job, _("to create the database"), status, reply, error);
+      return FALSE;
+    }
+  if (status == 404)
+    {
+      g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NOT_FOUND,
+                   _("%s does not exist"), job->url);
+      return FALSE;
+    }
+  _mer_repl_set_status_error (job, _("access to the database"), status, reply, error);
+  return FALSE;
+}
+
+/* Reads a checkpoint document, local or remote. NULL when there is none. */
+static JsonObject *
+get_checkpoint (Job         *job,
+                gboolean     remote,
+                const char  *rid,
+                GError     **error)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *escaped = NULL;
+  guint status = 0;
+
+  if (!remote)
+    {
+      g_autoptr(GError) local_error = NULL;
+      JsonObject *doc = mer_store_get_local (job->store, rid, &local_error);
+
+      if (doc == NULL && !g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return doc;
+    }
+
+  escaped = _mer_repl_escape_id (rid);
+  url = g_strconcat (job->url, "/", escaped, NULL);
+  if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
+    return NULL;
+  if (status == 200 && _mer_repl_reply_object (reply) != NULL)
+    return json_object_ref (_mer_repl_reply_object (reply));
+  if (status == 404 || status == 401 || status == 403)
+    return NULL;
+  _mer_repl_set_status_error (job, _("reading the checkpoint"), status, reply, error);
+  return NULL;
+}
+
+/* Adds this session's last_seq to a checkpoint document, PouchDB's way. */
+static void
+checkpoint_record (Job        *job,
+                   JsonObject *doc,
+                   JsonNode   *seq)
+{
+  JsonArray *old = json_object_has_member (doc, "history")
+                   && JSON_NODE_HOLDS_ARRAY (json_object_get_member (doc, "history"))
+                   ? json_object_get_array_member (doc, "history") : NULL;
+  g_autoptr(JsonArray) history = json_array_new ();
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_member (entry, "last_seq", json_node_copy (seq));
+  json_object_set_string_member (entry, "session_id", job->session_id);
+  json_array_add_object_element (history, entry);
+  for (guint i = 0; old != NULL && i < json_array_get_length (old)
+                    && json_array_get_length (history) < CHECKPOINT_HISTORY; i++)
+    {
+      JsonNode *node = json_array_get_element (old, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node)
+          || g_strcmp0 (mer_json_get_string (json_node_get_object (node), "session_id"),
+                        job->session_id) == 0)
+        continue;
+      json_array_add_element (history, json_node_copy (node));
+    }
+  json_object_set_array_member (doc, "history", g_steal_pointer (&history));
+  json_object_set_string_member (doc, "session_id", job->session_id);
+  json_object_set_string_member (doc, "replicator", "meridian");
+  json_object_set_int_member (doc, "version", 1);
+  json_object_set_member (doc, "last_seq", json_node_copy (seq));
+}
+
+gboolean
+_mer_repl_put_local_checkpoint (Job         *job,
+                                const char  *rid,
+                                JsonNode    *seq,
+                                GError     **error)
+{
+  g_autoptr(JsonObject) doc = get_checkpoint (job, FALSE, rid, error);
+  g_autofree char *rev = NULL;
+
+  if (doc == NULL)
+    {
+      if (error && *error)
+        return FALSE;
+      doc = json_object_new ();
+      json_object_set_string_member (doc, "_id", rid);
+    }
+  checkpoint_record (job, doc, seq);
+  rev = mer_store_put_local (job->store, doc, error);
+  return rev != NULL;
+}
+
+/*
+ * Writes the remote checkpoint. The last written copy is kept so that each
+ * batch costs one PUT; a stale revision (409) is read again. A peer that
+ * refuses the write (a read-only account) only loses the resume point.
+ */
+gboolean
+_mer_repl_put_remote_checkpoint (Job         *job,
+                                 const char  *rid,
+                                 JsonNode    *seq,
+                                 GError     **error)
+{
+  g_autofree char *escaped = _mer_repl_escape_id (rid);
+  g_autofree char *url = g_strconcat (job->url, "/", escaped, NULL);
+
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+      JsonObject *doc;
+      guint status = 0;
+
+      if (job->remote_checkpoint == NULL)
+        {
+          job->remote_checkpoint = get_checkpoint (job, TRUE, rid, error);
+          if (job->remote_checkpoint == NULL)
+            {
+              if (error && *error)
+                return FALSE;
+              job->remote_checkpoint = json_object_new ();
+              json_object_set_string_member (job->remote_checkpoint, "_id", rid);
+            }
+        }
+      doc = job->remote_checkpoint;
+      checkpoint_record (job, doc, seq);
+      body = json_node_init_object (json_node_alloc (), doc);
+      if (!_mer_repl_job_request (job, "PUT", url, body, &status, &reply, error))
+        return FALSE;
+      if (status == 201 || status == 200 || status == 202)
+        {
+          const char *rev = _mer_repl_reply_object (reply) ? mer_json_get_string (_mer_repl_reply_object (reply), "rev") : NULL;
+
+          if (rev != NULL)
+            json_object_set_string_member (doc, "_rev", rev);
+          return TRUE;
+        }
+      g_clear_pointer (&job->remote_checkpoint, json_object_unref);
+      if (status == 401 || status == 403)
+        return TRUE;
+      if (status != 409)
+        {
+          _mer_repl_set_status_error (job, _("writing the checkpoint"), status, reply, error);
+          return FALSE;
+        }
+    }
+  g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+               _("%s kept refusing the checkpoint as a conflict"), job->url);
+  return FALSE;
+}
+
+static gboolean
+history_has_session (JsonObject *doc,
+                     const char *session_id)
+{
+  JsonArray *history = json_object_has_member (doc, "history")
+                       && JSON_NODE_HOLDS_ARRAY (json_object_get_member (doc, "history"))
+                       ? json_object_get_array_member (doc, "history") : NULL;
+
+  for (guint i = 0; history != NULL && i < json_array_get_length (history); i++)
+    {
+      JsonNode *node = json_array_get_element (history, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node)
+          && g_strcmp0 (mer_json_get_string (json_node_get_object (node), "session_id"), session_id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/*
+ * Where to start: the source's last_seq if both sides recorded the same
+ * session, else the newest session both histories share, else the start.
+ * The target is read first: if it has nothing, the source's word is moot.
+ */
+JsonNode *
+_mer_repl_read_start_seq (Job         *job,
+                          const char  *rid,
+                          GError     **error)
+{
+  g_autoptr(JsonObject) target = NULL;
+  g_autoptr(JsonObject) source = NULL;
+  const char *session;
+  JsonArray *history;
+
+  target = get_checkpoint (job, job->pull ? FALSE : TRUE, rid, error);
+  if (target == NULL)
+    return (error && *error) ? NULL : json_node_init_int (json_node_alloc (), 0);
+  source = get_checkpoint (job, job->pull ? TRUE : FALSE, rid, error);
+  if (source == NULL)
+    return (error && *error) ? NULL : json_node_init_int (json_node_alloc (), 0);
+  if (!job->pull)
+    job->remote_checkpoint = json_object_ref (target);
+  else
+    job->remote_checkpoint = json_object_ref (source);
+
+  session = mer_json_get_string (source, "session_id");
+  if (session != NULL && g_strcmp0 (session, mer_json_get_string (target, "session_id")) == 0
+      && json_object_has_member (source, "last_seq"))
+    return json_node_copy (json_object_get_member (source, "last_seq"));
+
+  history = json_object_has_member (source, "history")
+            && JSON_NODE_HOLDS_ARRAY (json_object_get_member (source, "history"))
+            ? json_object_get_array_member (source, "history") : NULL;
+  for (guint i = 0; history != NULL && i < json_array_get_length (history); i++)
+    {
+      JsonNode *node = json_array_get_element (history, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (entry != NULL && json_object_has_member (entry, "last_seq")
+          && history_has_session (target, mer_json_get_string (entry, "session_id")))
+        return json_node_copy (json_object_get_member (entry, "last_seq"));
+    }
+  return json_node_init_int (json_node_alloc (), 0);
+}
+
+/* Adds the revisions of a _changes row to a revs_diff request. */
+void
+_mer_repl_add_row_revs (JsonObject *request,
+                        JsonObject *row)
+{
+  const char *id = mer_json_get_string (row, "id");
+  JsonArray *changes;
+  JsonArray *revs;
+
+  if (id == NULL || g_str_has_prefix (id, "_local/")
+      || !json_object_has_member (row, "changes")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (row, "changes")))
+    return;
+  changes = json_object_get_array_member (row, "changes");
+  if (!json_object_has_member (request, id))
+    json_object_set_array_member (request, id, json_array_new ());
+  revs = json_object_get_array_member (request, id);
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+      const char *rev = JSON_NODE_HOLDS_OBJECT (node)
+                        ? mer_json_get_string (json_node_get_object (node), "rev") : NULL;
+
+      if (rev != NULL)
+        json_array_add_string_element (revs, rev);
+    }
+}
+
+/* Adds the {"ok": doc} entries of an open_revs-shaped array to docs. */
+guint
+_mer_repl_collect_ok_docs (JsonArray *entries,
+                           JsonArray *docs)
+{
+  guint errors = 0;
+
+  for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
+    {
+      JsonNode *node = json_array_get_element (entries, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (entry != NULL && json_object_has_member (entry, "ok")
+          && JSON_NODE_HOLDS_OBJECT (json_object_get_member (entry, "ok")))
+        json_array_add_element (docs, json_node_copy (json_object_get_member (entry, "ok")));
+      else
+        errors++;
+    }
+  return errors;
+}
+

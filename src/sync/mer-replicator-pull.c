@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Pulling: the peer's changes feed read a batch ahead on a fetcher thread,
+ * the missing revisions fetched with _bulk_get (or one GET per document),
+ * written in one transaction, page conflicts merged, checkpoints written.
+ */
+
+#include "config.h"
+
+#include "mer-replicator-private.h"
+#include "mer-json.h"
+#include "mer-merge.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+/* Fetches one document's revisions with GET ?open_revs=, the old way. */
+static gboolean
+fetch_open_revs (Job         *job,
+                 const char  *id,
+                 JsonArray   *revs,
+                 JsonArray   *docs,
+                 GError     **error)
+{
+  g_autoptr(JsonNode) revs_node = json_node_init_array (json_node_alloc (), revs);
+  g_autofree char *revs_text = mer_json_to_string (revs_node, FALSE);
+  g_autofree char *revs_param = g_uri_escape_string (revs_text, NULL, FALSE);
+  g_autofree char *escaped = _mer_repl_escape_id (id);
+  g_autofree char *url = g_strdup_printf ("%s/%s?revs=true&latest=true&open_revs=%s",
+                                          job->url, escaped, revs_param);
+  g_autoptr(JsonNode) reply = NULL;
+  guint status = 0;
+
+  if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
+    return FALSE;
+  if (status != 200 || reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
+    {
+      _mer_repl_set_status_error (job, _("fetching a document"), status, reply, error);
+      return FALSE;
+    }
+  if (_mer_repl_collect_ok_docs (json_node_get_array (reply), docs) > 0)
+    g_debug ("%s: some revisions of %s are missing on the peer", job->url, id);
+  return TRUE;
+}
+
+/*
+ * Fetches the missing revisions of a batch with one _bulk_get. A peer that
+ * does not know _bulk_get (any 4xx/5xx answer) is asked per document from
+ * then on, as PouchDB does.
+ */
+static gboolean
+fetch_missing (Job         *job,
+               JsonObject  *missing,
+               JsonArray   *docs,
+               GError     **error)
+{
+  g_autoptr(GList) ids = json_object_get_members (missing);
+
+  if (!job->no_bulk_get)
+    {
+      g_autoptr(JsonObject) request = json_object_new ();
+      g_autoptr(JsonArray) wanted = json_array_new ();
+      g_autoptr(JsonNode) body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+      g_autofree char *url = g_strconcat (job->url, "/_bulk_get?revs=true&latest=true", NULL);
+      JsonObject *object;
+      JsonArray *results;
+      guint status = 0;
+
+      for (GList *l = ids; l; l = l->next)
+        {
+          JsonObject *entry = json_object_get_object_member (missing, l->data);
+          JsonArray *revs = json_object_get_array_member (entry, "missing");
+
+          for (guint i = 0; revs != NULL && i < json_array_get_length (revs); i++)
+            {
+              JsonObject *item = json_object_new ();
+
+              json_object_set_string_member (item, "id", l->data);
+              json_object_set_string_member (item, "rev", json_array_get_string_element (revs, i));
+              json_array_add_object_element (wanted, item);
+            }
+        }
+      json_object_set_array_member (request, "docs", g_steal_pointer (&wanted));
+      body = json_node_init_object (json_node_alloc (), request);
+      if (!_mer_repl_job_request (job, "POST", url, body, &status, &reply, error))
+        return FALSE;
+      object = _mer_repl_reply_object (reply);
+      if (status == 401 || status == 403)
+        {
+          _mer_repl_set_status_error (job, _("fetching documents"), status, reply, error);
+          return FALSE;
+        }
+      if (status == 200 && object != NULL && json_object_has_member (object, "results"))
+        {
+          results = json_object_get_array_member (object, "results");
+          for (guint i = 0; results != NULL && i < json_array_get_length (results); i++)
+            {
+              JsonNode *node = json_array_get_element (results, i);
+              JsonObject *result = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+              if (result != NULL && json_object_has_member (result, "docs"))
+                _mer_repl_collect_ok_docs (json_object_get_array_member (result, "docs"), docs);
+            }
+          return TRUE;
+        }
+      g_debug ("%s: no usable _bulk_get (%u); fetching documents one by one", job->url, status);
+      job->no_bulk_get = TRUE;
+    }
+
+  for (GList *l = ids; l; l = l->next)
+    {
+      JsonObject *entry = json_object_get_object_member (missing, l->data);
+      JsonArray *revs = json_object_get_array_member (entry, "missing");
+
+      if (revs != NULL && !fetch_open_revs (job, l->data, json_array_ref (revs), docs, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+_mer_repl_count_conflicted (Job *job)
+{
+  g_auto(GStrv) ids = mer_store_list_conflicted (job->store, NULL);
+
+  return ids ? g_strv_length (ids) : 0;
+}
+
+/* What the fetcher hands the writer: one batch, the end, or an error. */
+typedef struct
+{
+  JsonArray *docs;      /* revisions with _revisions, ready to graft */
+  JsonNode  *last_seq;  /* the remote seq to checkpoint after writing */
+  guint      rows;      /* changes rows the batch covered */
+  gboolean   end;       /* one-shot run caught up: nothing follows */
+  GError    *error;
+} PullBatch;
+
+static void
+pull_batch_free (PullBatch *batch)
+{
+  g_clear_pointer (&batch->docs, json_array_unref);
+  g_clear_pointer (&batch->last_seq, json_node_unref);
+  g_clear_error (&batch->error);
+  g_free (batch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PullBatch, pull_batch_free)
+
+/*
+ * The fetching half of a pull, on a thread of its own with its own HTTP
+ * session and store connection, so that the peer prepares the next batch
+ * while this side writes the last one. Writing a revision twice is
+ * harmless, so fetching ahead of the writes cannot lose or duplicate.
+ */
+typedef struct
+{
+  Job         *job;       /* the fetcher's own session and connection */
+  JsonNode    *since;
+  GAsyncQueue *batches;   /* PullBatch, to the writer */
+  GAsyncQueue *tokens;    /* free slots, from the writer: bounds read-ahead */
+  GThread     *thread;
+} Fetcher;
+
+/*
+ * Reads one page of the peer's changes and fetches the revisions this
+ * replica lacks. Returns a batch with rows == 0 when the feed had nothing.
+ */
+static PullBatch *
+fetch_batch (Job      *job,
+             JsonNode **since,
+             gboolean   longpoll,
+             GError   **error)
+{
+  g_autofree char *since_param = _mer_repl_seq_to_param (*since);
+  g_autofree char *url = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonObject) missing = NULL;
+  g_autoptr(PullBatch) batch = g_new0 (PullBatch, 1);
+  JsonObject *object;
+  JsonArray *results;
+  JsonNode *last_seq = NULL;
+  guint status = 0;
+
+  url = g_strdup_printf ("%s/_changes?style=all_docs&since=%s&limit=%u%s", job->url,
+                         since_param, job->batch_size,
+                         longpoll ? "&feed=longpoll&timeout=" G_STRINGIFY (LONGPOLL_TIMEOUT_MS) : "");
+  if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
+    return NULL;
+  object = _mer_repl_reply_object (reply);
+  if (status != 200 || object == NULL || !json_object_has_member (object, "results")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "results")))
+    {
+      _mer_repl_set_status_error (job, _("the changes feed"), status, reply, error);
+      return NULL;
+    }
+  results = json_object_get_array_member (object, "results");
+  batch->rows = json_array_get_length (results);
+  batch->docs = json_array_new ();
+  if (batch->rows == 0)
+    {
+      /* An empty longpoll answer still moves the feed forward. */
+      if (longpoll && json_object_has_member (object, "last_seq")
+          && !JSON_NODE_HOLDS_NULL (json_object_get_member (object, "last_seq")))
+        {
+          json_node_unref (*since);
+          *since = json_node_copy (json_object_get_member (object, "last_seq"));
+        }
+      return g_steal_pointer (&batch);
+    }
+
+  if (longpoll)
+    _mer_repl_post_state (job, MER_REPLICATOR_STATE_SYNCING, NULL);
+
+  for (guint i = 0; i < batch->rows; i++)
+    {
+      JsonNode *node = json_array_get_element (results, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      _mer_repl_add_row_revs (request, json_node_get_object (node));
+      if (json_object_has_member (json_node_get_object (node), "seq"))
+        last_seq = json_object_get_member (json_node_get_object (node), "seq");
+    }
+  if (last_seq == NULL || JSON_NODE_HOLDS_NULL (last_seq))
+    last_seq = json_object_get_member (object, "last_seq");
+  if (last_seq == NULL)
+    {
+      g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+                   _("%s sent changes without sequence values"), job->url);
+      return NULL;
+    }
+  batch->last_seq = json_node_copy (last_seq);
+  json_node_unref (*since);
+  *since = json_node_copy (last_seq);
+
+  missing = mer_store_revs_diff (job->store, request, error);
+  if (missing == NULL)
+    return NULL;
+  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->docs, error))
+    return NULL;
+  return g_steal_pointer (&batch);
+}
+
+static gpointer
+fetcher_thread (gpointer user_data)
+{
+  Fetcher *fetcher = user_data;
+  Job *job = fetcher->job;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  gboolean caught_up = FALSE;
+
+  g_main_context_push_thread_default (context);
+  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
+                                                "idle-timeout", 60,
+                                                "user-agent", "Meridian/" PACKAGE_VERSION,
+                                                NULL);
+  for (;;)
+    {
+      GError *error = NULL;
+      PullBatch *batch;
+
+      g_async_queue_pop (fetcher->tokens);
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
+        batch = NULL;
+      else
+        batch = fetch_batch (job, &fetcher->since, job->continuous && caught_up, &error);
+      if (batch == NULL)
+        {
+          batch = g_new0 (PullBatch, 1);
+          batch->error = error;
+          g_async_queue_push (fetcher->batches, batch);
+          break;
+        }
+      if (batch->rows < job->batch_size)
+        {
+          if (!job->continuous)
+            {
+              PullBatch *end = g_new0 (PullBatch, 1);
+
+              end->end = TRUE;
+              if (batch->rows > 0)
+                g_async_queue_push (fetcher->batches, batch);
+              else
+                pull_batch_free (batch);
+              g_async_queue_push (fetcher->batches, end);
+              break;
+            }
+          if (!caught_up || batch->rows == 0)
+            _mer_repl_post_state (job, MER_REPLICATOR_STATE_IDLE, NULL);
+          caught_up = TRUE;
+        }
+      else
+        caught_up = FALSE;
+
+      /* An empty longpoll answer is not worth the writer's attention. */
+      if (batch->rows == 0)
+        {
+          pull_batch_free (batch);
+          g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+        }
+      else
+        g_async_queue_push (fetcher->batches, batch);
+    }
+  g_clear_object (&job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+fetcher_cancel_cb (GCancellable *cancellable,
+                   GCancellable *fetch_cancellable)
+{
+  g_cancellable_cancel (fetch_cancellable);
+}
+
+static Fetcher *
+fetcher_start (Job       *job,
+               JsonNode  *since,
+               GError   **error)
+{
+  Fetcher *fetcher = g_new0 (Fetcher, 1);
+  Job *copy = g_new0 (Job, 1);
+
+  copy->self = g_object_ref (job->self);
+  copy->context = g_main_context_ref (job->context);
+  copy->pull = TRUE;
+  copy->continuous = job->continuous;
+  copy->batch_size = job->batch_size;
+  copy->max_retries = job->max_retries;
+  copy->data_dir = g_strdup (job->data_dir);
+  copy->url = g_strdup (job->url);
+  copy->root_url = g_strdup (job->root_url);
+  copy->auth = g_strdup (job->auth);
+  copy->no_bulk_get = job->no_bulk_get;
+  copy->cancellable = g_cancellable_new ();
+  g_cancellable_connect (job->cancellable, G_CALLBACK (fetcher_cancel_cb),
+                         g_object_ref (copy->cancellable), g_object_unref);
+  copy->store = mer_store_open (job->data_dir, error);
+  if (copy->store == NULL)
+    {
+      _mer_repl_job_free (copy);
+      g_free (fetcher);
+      return NULL;
+    }
+
+  fetcher->job = copy;
+  fetcher->since = json_node_copy (since);
+  fetcher->batches = g_async_queue_new_full ((GDestroyNotify) pull_batch_free);
+  fetcher->tokens = g_async_queue_new ();
+  /* Two batches in flight: one being written, one being fetched. */
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  fetcher->thread = g_thread_new ("mer-fetch", fetcher_thread, fetcher);
+  return fetcher;
+}
+
+static void
+fetcher_stop (Fetcher *fetcher)
+{
+  g_cancellable_cancel (fetcher->job->cancellable);
+  g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+  g_thread_join (fetcher->thread);
+  g_async_queue_unref (fetcher->batches);
+  g_async_queue_unref (fetcher->tokens);
+  json_node_unref (fetcher->since);
+  _mer_repl_job_free (fetcher->job);
+  g_free (fetcher);
+}
+
+/*
+ * The writing half of a pull batch: one local write, the merge of the
+ * pages that now have conflicts, then the checkpoints on both sides.
+ */
+static gboolean
+write_batch (Job         *job,
+             const char  *rid,
+             PullBatch   *batch,
+             GError     **error)
+{
+  MerMergeStats stats = { 0, 0 };
+  guint64 written = 0;
+  guint n_docs = json_array_get_length (batch->docs);
+  guint left = 0;
+  Update *update;
+
+  if (n_docs > 0)
+    {
+      g_autoptr(JsonArray) failures = NULL;
+      g_autoptr(GPtrArray) pages = g_ptr_array_new ();
+      g_autoptr(GHashTable) conflicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_auto(GStrv) ids = NULL;
+      /* Pulled documents are not ours to send: when nothing local was
+       * pending, the pending count stays at zero. */
+      gboolean none_pending = _mer_repl_read_push_mark (job->store, job->url) >= mer_store_get_update_seq (job->store);
+
+      failures = mer_store_bulk_docs (job->store, batch->docs, FALSE, error);
+      if (failures == NULL)
+        return FALSE;
+      written = n_docs - MIN (json_array_get_length (failures), n_docs);
+      for (guint i = 0; i < json_array_get_length (failures); i++)
+        {
+          g_autofree char *text = mer_json_to_string (json_array_get_element (failures, i), FALSE);
+
+          g_message ("%s: a document was refused: %s", job->url, text);
+        }
+
+      /* Only the pages of this batch that now have conflicts are merged. */
+      ids = mer_store_list_conflicted (job->store, error);
+      if (ids == NULL)
+        return FALSE;
+      for (guint i = 0; ids[i] != NULL; i++)
+        g_hash_table_add (conflicted, g_strdup (ids[i]));
+      for (guint i = 0; i < n_docs; i++)
+        {
+          const char *id = mer_json_get_string (json_array_get_object_element (batch->docs, i), "_id");
+
+          if (id != NULL && g_str_has_prefix (id, "page:") && g_hash_table_remove (conflicted, id))
+            g_ptr_array_add (pages, (gpointer) id);
+        }
+      left = g_hash_table_size (conflicted);
+      g_ptr_array_add (pages, NULL);
+      if (pages->len > 1
+          && !mer_merge_docs (job->store, (const char * const *) pages->pdata, &stats, error))
+        return FALSE;
+      left = stats.merged > 0 ? _mer_repl_count_conflicted (job) : left + pages->len - 1;
+      if (none_pending && stats.merged == 0)
+        _mer_repl_write_push_mark (job, mer_store_get_update_seq (job->store));
+    }
+  else
+    left = _mer_repl_count_conflicted (job);
+
+  if (!_mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error)
+      || !_mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error))
+    return FALSE;
+
+  update = _mer_repl_update_new (job);
+  update->changes = batch->rows;
+  update->read = n_docs;
+  update->written = written;
+  update->pulled = written;
+  update->merged = stats.merged;
+  update->left = left;
+  update->changed = written > 0;
+  _mer_repl_post_update (job, update);
+  return TRUE;
+}
+
+gboolean
+_mer_repl_run_pull (Job     *job,
+                    GError **error)
+{
+  g_autofree char *rid = NULL;
+  g_autoptr(JsonNode) since = NULL;
+  Fetcher *fetcher;
+  gboolean ok = TRUE;
+
+  job->pull = TRUE;
+  g_clear_pointer (&job->remote_checkpoint, json_object_unref);
+  if (!_mer_repl_job_check_remote_db (job, error))
+    return FALSE;
+  rid = _mer_repl_replication_id (job->remote_id, job->local_id);
+  since = _mer_repl_read_start_seq (job, rid, error);
+  if (since == NULL)
+    return FALSE;
+
+  fetcher = fetcher_start (job, since, error);
+  if (fetcher == NULL)
+    return FALSE;
+  while (ok)
+    {
+      g_autoptr(PullBatch) batch = g_async_queue_pop (fetcher->batches);
+
+      if (batch->error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&batch->error));
+          ok = FALSE;
+        }
+      else if (batch->end)
+        break;
+      else
+        {
+          ok = write_batch (job, rid, batch, error);
+          g_async_queue_push (fetcher->tokens, GINT_TO_POINTER (1));
+        }
+    }
+  fetcher_stop (fetcher);
+  return ok;
+}
+

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Pushing: local changes in batches, _revs_diff on the peer, the missing
+ * revisions with their histories in one _bulk_docs, checkpoints; and the
+ * mark that tells how many local changes are still to be sent.
+ */
+
+#include "config.h"
+
+#include "mer-replicator-private.h"
+#include "mer-json.h"
+#include "mer-peers.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+static char *
+push_mark_id (const char *url)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_MD5, url, -1);
+
+  return g_strconcat (PUSH_MARK_PREFIX, hash, NULL);
+}
+
+/* The local sequence up to which everything was pushed to url. */
+gint64
+_mer_repl_read_push_mark (MerStore   *store,
+                          const char *url)
+{
+  g_autofree char *id = push_mark_id (url);
+  g_autoptr(JsonObject) mark = mer_store_get_local (store, id, NULL);
+
+  if (mark != NULL && json_object_has_member (mark, "seq"))
+    return json_object_get_int_member (mark, "seq");
+  return 0;
+}
+
+void
+_mer_repl_write_push_mark (Job    *job,
+                           gint64  seq)
+{
+  g_autofree char *id = push_mark_id (job->url);
+  g_autoptr(JsonObject) doc = mer_store_get_local (job->store, id, NULL);
+  g_autofree char *rev = NULL;
+
+  if (doc == NULL)
+    {
+      doc = json_object_new ();
+      json_object_set_string_member (doc, "_id", id);
+    }
+  json_object_set_string_member (doc, "url", job->url);
+  json_object_set_int_member (doc, "seq", seq);
+  rev = mer_store_put_local (job->store, doc, NULL);
+}
+
+guint
+_mer_repl_count_changes_since (MerStore *store,
+                               gint64    since)
+{
+  g_autoptr(JsonArray) rows = NULL;
+  gint64 last = 0;
+
+  rows = mer_store_changes (store, since, PENDING_CAP, FALSE, FALSE, &last, NULL);
+  return rows ? json_array_get_length (rows) : 0;
+}
+
+/*
+ * One push batch: a page of local changes, _revs_diff on the peer, the
+ * missing revisions with their histories in one _bulk_docs, the checkpoint.
+ */
+static gboolean
+push_batch (Job         *job,
+            const char  *rid,
+            gint64      *since,
+            guint       *rows_out,
+            GError     **error)
+{
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonArray) docs = json_array_new ();
+  g_autoptr(JsonNode) seq_node = NULL;
+  g_autofree char *diff_url = g_strconcat (job->url, "/_revs_diff", NULL);
+  g_autofree char *docs_url = g_strconcat (job->url, "/_bulk_docs", NULL);
+  JsonObject *missing;
+  gint64 last_seq = *since;
+  guint64 refused = 0;
+  guint status = 0;
+  guint n;
+  Update *update;
+
+  rows = mer_store_changes (job->store, *since, job->batch_size, TRUE, FALSE, &last_seq, error);
+  if (rows == NULL)
+    return FALSE;
+  n = json_array_get_length (rows);
+  *rows_out = n;
+  if (n == 0)
+    return TRUE;
+  if (job->continuous)
+    _mer_repl_post_state (job, MER_REPLICATOR_STATE_SYNCING, NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      _mer_repl_add_row_revs (request, row);
+      if (json_object_has_member (row, "seq"))
+        last_seq = json_object_get_int_member (row, "seq");
+    }
+
+  body = json_node_init_object (json_node_alloc (), request);
+  if (!_mer_repl_job_request (job, "POST", diff_url, body, &status, &reply, error))
+    return FALSE;
+  missing = _mer_repl_reply_object (reply);
+  if (status != 200 || missing == NULL)
+    {
+      _mer_repl_set_status_error (job, _("comparing revisions"), status, reply, error);
+      return FALSE;
+    }
+
+  if (json_object_get_size (missing) > 0)
+    {
+      g_autoptr(GList) ids = json_object_get_members (missing);
+      g_autoptr(JsonObject) payload = json_object_new ();
+      g_autoptr(JsonNode) payload_node = NULL;
+      g_autoptr(JsonNode) result = NULL;
+
+      for (GList *l = ids; l; l = l->next)
+        {
+          JsonNode *entry = json_object_get_member (missing, l->data);
+          JsonArray *revs;
+          g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+          g_autoptr(JsonArray) found = NULL;
+
+          if (!JSON_NODE_HOLDS_OBJECT (entry)
+              || !json_object_has_member (json_node_get_object (entry), "missing"))
+            continue;
+          revs = json_object_get_array_member (json_node_get_object (entry), "missing");
+          for (guint i = 0; revs != NULL && i < json_array_get_length (revs); i++)
+            g_ptr_array_add (wanted, (gpointer) json_array_get_string_element (revs, i));
+          g_ptr_array_add (wanted, NULL);
+          found = mer_store_open_revs (job->store, l->data, (const char * const *) wanted->pdata,
+                                       FALSE, error);
+          if (found == NULL)
+            return FALSE;
+          _mer_repl_collect_ok_docs (found, docs);
+        }
+
+      json_object_set_array_member (payload, "docs", json_array_ref (docs));
+      json_object_set_boolean_member (payload, "new_edits", FALSE);
+      payload_node = json_node_init_object (json_node_alloc (), payload);
+      if (!_mer_repl_job_request (job, "POST", docs_url, payload_node, &status, &result, error))
+        return FALSE;
+      if (status != 201 && status != 200 && status != 202)
+        {
+          _mer_repl_set_status_error (job, _("storing documents"), status, result, error);
+          return FALSE;
+        }
+      if (result != NULL && JSON_NODE_HOLDS_ARRAY (result))
+        {
+          JsonArray *failures = json_node_get_array (result);
+
+          for (guint i = 0; i < json_array_get_length (failures); i++)
+            {
+              JsonNode *node = json_array_get_element (failures, i);
+
+              if (JSON_NODE_HOLDS_OBJECT (node)
+                  && json_object_has_member (json_node_get_object (node), "error"))
+                {
+                  g_autofree char *text = mer_json_to_string (node, FALSE);
+
+                  g_message ("%s refused a document: %s", job->url, text);
+                  refused++;
+                }
+            }
+        }
+    }
+
+  seq_node = json_node_init_int (json_node_alloc (), last_seq);
+  if (!_mer_repl_put_remote_checkpoint (job, rid, seq_node, error)
+      || !_mer_repl_put_local_checkpoint (job, rid, seq_node, error))
+    return FALSE;
+  _mer_repl_write_push_mark (job, last_seq);
+  *since = last_seq;
+
+  update = _mer_repl_update_new (job);
+  update->read = json_array_get_length (docs);
+  update->written = json_array_get_length (docs) - MIN (refused, json_array_get_length (docs));
+  update->pushed = update->written;
+  update->pending = _mer_repl_count_changes_since (job->store, last_seq);
+  _mer_repl_post_update (job, update);
+  return TRUE;
+}
+
+/* Waits until the local replica has changes after since. */
+static gboolean
+wait_local_changes (Job     *job,
+                    gint64   since,
+                    GError **error)
+{
+  while (_mer_repl_sleep_cancellable (job->cancellable, PUSH_POLL_INTERVAL_MS))
+    {
+      g_autoptr(JsonArray) rows = NULL;
+      gint64 last = since;
+
+      rows = mer_store_changes (job->store, since, 1, FALSE, FALSE, &last, error);
+      if (rows == NULL)
+        return FALSE;
+      if (json_array_get_length (rows) > 0)
+        return TRUE;
+    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Sync cancelled"));
+  return FALSE;
+}
+
+gboolean
+_mer_repl_run_push (Job     *job,
+                    GError **error)
+{
+  g_autofree char *rid = NULL;
+  g_autoptr(JsonNode) start = NULL;
+  gint64 since = 0;
+
+  job->pull = FALSE;
+  g_clear_pointer (&job->remote_checkpoint, json_object_unref);
+  if (!_mer_repl_job_check_remote_db (job, error))
+    return FALSE;
+  rid = _mer_repl_replication_id (job->local_id, job->remote_id);
+  start = _mer_repl_read_start_seq (job, rid, error);
+  if (start == NULL)
+    return FALSE;
+  if (JSON_NODE_HOLDS_VALUE (start) && json_node_get_value_type (start) == G_TYPE_INT64)
+    since = json_node_get_int (start);
+
+  for (;;)
+    {
+      guint rows = 0;
+
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
+        return FALSE;
+      if (!push_batch (job, rid, &since, &rows, error))
+        return FALSE;
+      if (rows == 0)
+        {
+          Update *update;
+
+          _mer_repl_write_push_mark (job, since);
+          update = _mer_repl_update_new (job);
+          update->pending = 0;
+          _mer_repl_post_update (job, update);
+          if (!job->continuous)
+            return TRUE;
+          _mer_repl_post_state (job, MER_REPLICATOR_STATE_IDLE, NULL);
+          if (!wait_local_changes (job, since, error))
+            return FALSE;
+        }
+    }
+}
+
+/*
+ * How many local documents changed since the last push to that URL; works
+ * offline, from the mark the push leaves in the replica.
+ */
+guint
+mer_replicator_count_pending (MerStore   *store,
+                              const char *url)
+{
+  g_autofree char *bare = mer_peers_split_url (url, NULL, NULL, NULL);
+
+  g_return_val_if_fail (MER_IS_STORE (store), 0);
+
+  if (bare == NULL)
+    return 0;
+  return _mer_repl_count_changes_since (store, _mer_repl_read_push_mark (store, bare));
+}
+
