@@ -1786,7 +1786,8 @@ got_chunk_cb (SoupServerMessage *msg,
 
 /*
  * Runs once the headers are in, before the body is read: a declared length
- * over the limit is refused at once, without reading the body.
+ * over the limit is answered 413. libsoup still drains the body before it
+ * answers, so the body is not kept: memory stays bounded either way.
  */
 static void
 early_handler_cb (SoupServer        *server,
@@ -1805,6 +1806,7 @@ early_handler_cb (SoupServer        *server,
       respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
                      "The request entity is too large");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       send_response (msg, &resp);
       g_clear_pointer (&resp.body, json_node_unref);
       return;
