@@ -459,6 +459,13 @@ static void
 mer_proposal_composer_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSAL_COMPOSER);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level child is ours to unparent. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+      gtk_widget_unparent (child);
+  }
   G_OBJECT_CLASS (mer_proposal_composer_parent_class)->dispose (object);
 }
 

@@ -39,6 +39,8 @@ struct _MerProposalsView
   GtkWidget      *decide_dialog;
   gulong          changed_id;
   guint           reload_id;
+  guint           watch_id;      /* polls for writes by other connections */
+  gint64          seen_seq;      /* the update seq at the last reload */
   guint           digest_id;
   guint           digest_tries;
   gboolean        selecting;     /* rebuilding the list: ignore selection */
@@ -877,6 +879,15 @@ show_detail (MerProposalsView *self)
   self->availability_label = NULL;
   self->reply_label = NULL;
   self->reply_box = NULL;
+  {
+    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+    GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+    /* Move the focus out before its widget goes, so that no scrolled
+     * window keeps following a widget that no longer exists. */
+    if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->detail_box)))
+      gtk_root_set_focus (root, NULL);
+  }
   clear_box (self->detail_box);
 
   if (proposal == NULL)
@@ -1122,6 +1133,7 @@ mer_proposals_view_reload (MerProposalsView *self)
   g_return_if_fail (MER_IS_PROPOSALS_VIEW (self));
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  self->seen_seq = mer_store_get_update_seq (self->store);
   g_clear_pointer (&self->proposals, json_array_unref);
   self->proposals = mer_proposal_list (self->store, now, &error);
   if (self->proposals == NULL)
@@ -1165,6 +1177,22 @@ store_changed_cb (MerProposalsView *self)
 {
   if (self->reload_id == 0)
     self->reload_id = g_timeout_add (150, reload_idle_cb, self);
+}
+
+/*
+ * The replicator and the command line write through connections of their
+ * own, whose commits this store's "changed" does not report: look at the
+ * update sequence now and then, while the view is on screen.
+ */
+static gboolean
+watch_cb (gpointer user_data)
+{
+  MerProposalsView *self = user_data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->reload_id == 0
+      && mer_store_get_update_seq (self->store) != self->seen_seq)
+    store_changed_cb (self);
+  return G_SOURCE_CONTINUE;
 }
 
 gboolean
@@ -1341,8 +1369,16 @@ mer_proposals_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
   g_clear_handle_id (&self->digest_id, g_source_remove);
+  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->store);
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSALS_VIEW);
+  {
+    GtkWidget *child;
+
+    /* The template's unnamed top-level child is ours to unparent. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+      gtk_widget_unparent (child);
+  }
   G_OBJECT_CLASS (mer_proposals_view_parent_class)->dispose (object);
 }
 
@@ -1405,6 +1441,7 @@ mer_proposals_view_new (MerStore *store)
   self = g_object_new (MER_TYPE_PROPOSALS_VIEW, NULL);
   self->store = g_object_ref (store);
   self->changed_id = g_signal_connect_swapped (store, "changed", G_CALLBACK (store_changed_cb), self);
+  self->watch_id = g_timeout_add (1000, watch_cb, self);
   mer_proposals_view_reload (self);
   self->digest_id = g_timeout_add (200, digest_cb, self);
   return GTK_WIDGET (self);

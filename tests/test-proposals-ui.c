@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The Proposals and Decisions sections driven as a person would, under
+ * Xvfb: draft a proposal, lose the process to SIGKILL and get the draft
+ * back, publish past the completeness check, receive a comment with a
+ * stance from a second replica over real replication, reply with a stance,
+ * decide early with a reason, and find the decision in the log. Each step
+ * leaves a screenshot, proposals-*.png, in the build's meson-logs.
+ */
+#include "config.h"
+
+#include "mer-decision.h"
+#include "mer-decisions-view.h"
+#include "mer-digest-dialog.h"
+#include "mer-digest.h"
+#include "mer-json.h"
+#include "mer-markdown-editor.h"
+#include "mer-proposal-composer.h"
+#include "mer-proposal.h"
+#include "mer-proposals-view.h"
+#include "mer-schedule.h"
+#include "mer-test-peer.h"
+#include "mer-test-util.h"
+#include "mer-ui-resources.h"
+
+#include <adwaita.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Monday 09:00 UTC: Ana (Kathmandu, 14:45) is in her focus hours. */
+#define NOW          "2026-11-23T09:00:00Z"
+#define TITLE        "Follow the sun for on-call"
+#define TYPED        "Night pages wake whoever is on call; three regions could hand over instead."
+#define PAGE_BODY    "# On-call\n\nWeekly rota, Monday to Monday.\n\nPage the secondary after 15 minutes.\n"
+#define PAGE_NEW     "# On-call\n\nFollow the sun: Auckland, Kathmandu and New York hand over.\n\nPage the secondary after 15 minutes.\n"
+#define WORK "{\"mon\":[[\"09:00\",\"17:00\"]],\"tue\":[[\"09:00\",\"17:00\"]],\"wed\":[[\"09:00\",\"17:00\"]]," \
+             "\"thu\":[[\"09:00\",\"17:00\"]],\"fri\":[[\"09:00\",\"17:00\"]],\"sat\":[],\"sun\":[]}"
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+save_screenshot (GtkWidget  *window,
+                 const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = mer_test_log_path (name);
+  GtkSnapshot *snapshot;
+  int width, height;
+
+  /* The window paints on the next frame; give it a few. */
+  for (guint attempt = 0; attempt < 10 && node == NULL; attempt++)
+    {
+      gtk_widget_queue_draw (window);
+      spin (attempt == 0 ? 800 : 300);
+      width = gtk_widget_get_width (window);
+      height = gtk_widget_get_height (window);
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (window);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+put (MerStore   *store,
+     const char *json)
+{
+  g_autoptr(JsonObject) doc = mer_test_object (json);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+  g_assert_no_error (error);
+}
+
+static MerStore *
+open_workspace (char **out_dir)
+{
+  MerStore *store = mer_test_open_store (out_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) page = mer_test_object (
+    "{\"_id\":\"page:on-call\",\"type\":\"page\",\"title\":\"On-call\",\"path\":\"engineering/on-call\","
+    "\"owner\":\"person:lea\",\"review_by\":null,\"tags\":[],\"updated_at\":\"2026-11-20T09:00:00Z\","
+    "\"updated_by\":\"person:lea\"}");
+  g_autofree char *rev = NULL;
+
+  put (store, "{\"_id\":\"person:lea\",\"type\":\"person\",\"name\":\"Léa Martin\",\"tz\":\"Europe/Paris\","
+              "\"pronouns\":\"she/her\",\"work\":" WORK ",\"focus\":{},\"away\":[]}");
+  put (store, "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana Shrestha\",\"tz\":\"Asia/Kathmandu\","
+              "\"pronouns\":\"she/her\",\"work\":" WORK ",\"focus\":{\"mon\":[[\"14:00\",\"16:00\"]]},\"away\":[]}");
+  put (store, "{\"_id\":\"person:sam\",\"type\":\"person\",\"name\":\"Sam Okafor\",\"tz\":\"America/New_York\","
+              "\"work\":" WORK ",\"focus\":{},\"away\":[]}");
+  json_object_set_string_member (page, "body", PAGE_BODY);
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+  g_assert_true (mer_schedule_set_me (store, "person:lea", &error));
+  return store;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child)
+{
+  GtkWidget *window = adw_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 860);
+  adw_window_set_content (ADW_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (300);
+  return window;
+}
+
+static GtkWidget *
+find (GtkWidget  *root,
+      const char *name)
+{
+  GtkWidget *widget = mer_ui_find_named (root, name);
+
+  if (widget == NULL)
+    g_error ("no widget named %s", name);
+  return widget;
+}
+
+static void
+click (GtkWidget  *root,
+       const char *name)
+{
+  GtkWidget *button = find (root, name);
+
+  g_assert_true (gtk_widget_is_sensitive (button));
+  /* A button's "activate" shows the press and clicks 250 ms later. */
+  g_assert_true (gtk_widget_activate (button));
+  spin (400);
+}
+
+static void
+type_into (GtkTextBuffer *buffer,
+           const char    *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gtk_text_buffer_insert_interactive_at_cursor (buffer, p, g_utf8_next_char (p) - p, TRUE);
+      if ((p - text) % 8 == 0)
+        spin (5);
+    }
+}
+
+static void
+select_page (GtkWidget  *composer,
+             const char *path)
+{
+  GtkDropDown *dropdown = GTK_DROP_DOWN (find (composer, "page-choice"));
+  GListModel *model = gtk_drop_down_get_model (dropdown);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (model), i), path) == 0)
+      {
+        gtk_drop_down_set_selected (dropdown, i);
+        return;
+      }
+  g_error ("no page %s to choose", path);
+}
+
+/*
+ * The child half of the crash test: starts a proposal as a person would
+ * (title, readers, the page and its new text, a first section typed in
+ * the editor), says so, and runs until the parent kills it with SIGKILL.
+ */
+static int
+child_draft_main (const char *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+  MerStore *store;
+  GtkWidget *view, *window, *composer;
+  MerMarkdownEditor *editor;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  GtkTextBuffer *page_buffer;
+  g_autofree char *text = NULL;
+
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  store = mer_store_open (data_dir, &error);
+  g_assert_no_error (error);
+  view = mer_proposals_view_new (store);
+  window = show_in_window (view);
+  click (view, "new-proposal-button");
+  composer = mer_proposals_view_get_composer (MER_PROPOSALS_VIEW (view));
+  g_assert_nonnull (composer);
+
+  gtk_editable_set_text (GTK_EDITABLE (find (composer, "title-entry")), TITLE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (find (composer, "reader-person:ana")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (find (composer, "reader-person:sam")), TRUE);
+  select_page (composer, "engineering/on-call");
+  spin (100);
+  page_buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (composer, "page-text")));
+  gtk_text_buffer_set_text (page_buffer, PAGE_NEW, -1);
+
+  /* Under "Context and problem", replace the placeholder by typing. */
+  editor = MER_MARKDOWN_EDITOR (mer_proposal_composer_get_editor (MER_PROPOSAL_COMPOSER (composer)));
+  buffer = mer_markdown_editor_get_buffer (editor);
+  text = mer_markdown_editor_get_text (editor);
+  {
+    const char *hint = strstr (text, "_What is happening");
+    const char *hint_end = strchr (hint, '\n');
+    GtkTextIter start, end;
+
+    gtk_text_buffer_get_iter_at_offset (buffer, &start, g_utf8_pointer_to_offset (text, hint));
+    gtk_text_buffer_get_iter_at_offset (buffer, &end, g_utf8_pointer_to_offset (text, hint_end));
+    gtk_text_buffer_delete (buffer, &start, &end);
+    gtk_text_buffer_get_iter_at_offset (buffer, &iter, g_utf8_pointer_to_offset (text, hint));
+    gtk_text_buffer_place_cursor (buffer, &iter);
+  }
+  type_into (buffer, TYPED);
+  spin (200);
+  save_screenshot (window, "proposals-draft-before-kill.png");
+  printf ("typed\n");
+  fflush (stdout);
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+  return 0;
+}
+
+static gboolean
+draft_saved (MerStore *store)
+{
+  g_autoptr(JsonArray) drafts = mer_proposal_list_drafts (store, NULL);
+  JsonObject *draft, *fields;
+
+  if (drafts == NULL || json_array_get_length (drafts) != 1)
+    return FALSE;
+  draft = json_array_get_object_element (drafts, 0);
+  fields = json_object_get_object_member (draft, "fields");
+  return strstr (mer_json_get_string (draft, "text"), TYPED) != NULL && fields != NULL
+         && g_strcmp0 (mer_json_get_string (fields, "title"), TITLE) == 0
+         && g_strcmp0 (mer_json_get_string (fields, "page_body"), PAGE_NEW) == 0
+         && json_array_get_length (json_object_get_array_member (fields, "required")) == 2;
+}
+
+static gboolean
+wait_until (gboolean (*predicate) (gpointer),
+            gpointer  data)
+{
+  for (guint i = 0; i < 400; i++)
+    {
+      if (predicate (data))
+        return TRUE;
+      spin (25);
+    }
+  return predicate (data);
+}
+
+static gboolean
+summary_shows_objection (gpointer view)
+{
+  GtkWidget *label = mer_ui_find_named (view, "stance-summary");
+
+  if (label != NULL)
+    g_test_message ("stances: %s", gtk_label_get_text (GTK_LABEL (label)));
+  return label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "0 agree · 0 concern · 1 object") == 0;
+}
+
+static gboolean
+outcome_shown (gpointer view)
+{
+  GtkWidget *card = mer_ui_find_named (view, "outcome-card");
+
+  return card != NULL && gtk_widget_get_mapped (card);
+}
+
+static void
+scroll_detail_to (GtkWidget  *view,
+                  const char *name)
+{
+  GtkWidget *target = find (view, name);
+  GtkWidget *scroller = gtk_widget_get_ancestor (target, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_point_t point;
+
+  spin (200);
+  if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
+                                &GRAPHENE_POINT_INIT (0, 0), &point))
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller)), point.y - 40);
+  spin (100);
+}
+
+static void
+test_flow (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *restored_text = NULL;
+  g_autofree char *ana_comment = NULL;
+  g_autoptr(JsonObject) proposal = NULL;
+  g_autoptr(JsonObject) decided = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(JsonArray) comments = NULL;
+  g_autoptr(JsonArray) drafts = NULL;
+  g_autofree char *row = NULL;
+  g_autofree char *drow = NULL;
+  g_autoptr(GDateTime) ana_now = NULL;
+  TestPeer *peer;
+  TestSyncResult sync;
+  GtkWidget *stack, *view, *decisions, *window, *composer, *dialog, *availability;
+  const char *proposal_id;
+  JsonObject *reply = NULL;
+  gboolean saved = FALSE;
+
+  /* 1. Draft in a process that then dies without any clean-up. */
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe, "--child-draft", dir, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  do
+    {
+      g_free (line);
+      line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  while (line != NULL && !g_str_equal (line, "typed"));
+  g_assert_cmpstr (line, ==, "typed");
+  for (guint i = 0; i < 600 && !saved; i++)
+    {
+      saved = draft_saved (store);
+      if (!saved)
+        g_usleep (100 * 1000);
+    }
+  g_assert_true (saved);
+  g_subprocess_send_signal (child, SIGKILL);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+  /* 2. Reopen: "New Proposal" brings the draft back, fields and all. */
+  stack = gtk_stack_new ();
+  view = mer_proposals_view_new (store);
+  decisions = mer_decisions_view_new (store);
+  gtk_stack_add_named (GTK_STACK (stack), view, "proposals");
+  gtk_stack_add_named (GTK_STACK (stack), decisions, "decisions");
+  window = show_in_window (stack);
+  g_assert_cmpuint (mer_proposals_view_get_n_rows (MER_PROPOSALS_VIEW (view)), ==, 0);
+  click (view, "new-proposal-button");
+  composer = mer_proposals_view_get_composer (MER_PROPOSALS_VIEW (view));
+  g_assert_nonnull (composer);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find (composer, "title-entry"))), ==, TITLE);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (find (composer, "reader-person:ana"))));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (find (composer, "reader-person:sam"))));
+  restored_text = mer_markdown_editor_get_text (MER_MARKDOWN_EDITOR (
+    mer_proposal_composer_get_editor (MER_PROPOSAL_COMPOSER (composer))));
+  g_assert_nonnull (strstr (restored_text, "## Context and problem\n\n" TYPED "\n"));
+  save_screenshot (window, "proposals-draft-restored.png");
+
+  /* 3. Publish: the check lists the empty sections; publish anyway. */
+  click (composer, "publish-button");
+  dialog = mer_proposal_composer_get_check_dialog (MER_PROPOSAL_COMPOSER (composer));
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "The section “Risks” is empty"));
+  g_assert_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Context and problem"));
+  save_screenshot (dialog, "proposals-completeness.png");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "publish");
+  spin (300);
+
+  g_assert_cmpuint (mer_proposals_view_get_n_rows (MER_PROPOSALS_VIEW (view)), ==, 1);
+  proposal_id = mer_proposals_view_get_selected (MER_PROPOSALS_VIEW (view));
+  g_assert_true (g_str_has_prefix (proposal_id, "proposal:follow-the-sun-for-on-call-"));
+  proposal = mer_store_get_doc (store, proposal_id, NULL, 0, &error);
+  g_assert_no_error (error);
+  /* Ana's full day is Tuesday 09:00-17:00 in Kathmandu: 11:15 UTC. */
+  g_assert_cmpstr (mer_json_get_string (proposal, "deadline"), ==, "2026-11-24T11:15:00Z");
+  g_assert_cmpstr (mer_json_get_string (proposal, "page"), ==, "page:on-call");
+  g_assert_cmpstr (mer_json_get_string (proposal, "page_body"), ==, PAGE_NEW);
+  g_assert_cmpstr (mer_json_get_string (proposal, "owner"), ==, "person:lea");
+  drafts = mer_proposal_list_drafts (store, NULL);
+  g_assert_cmpuint (json_array_get_length (drafts), ==, 0);
+  row = mer_proposals_view_get_row_summary (MER_PROPOSALS_VIEW (view), 0);
+  g_assert_cmpstr (row, ==, "open\t" TITLE "\tCloses in 26 h 15 min");
+  save_screenshot (window, "proposals-published.png");
+  scroll_detail_to (view, "page-diff");
+  save_screenshot (window, "proposals-page-diff.png");
+
+  /* 4. Ana objects on her own replica; it arrives by replication. */
+  ana_now = mer_schedule_parse_instant ("2026-11-23T09:20:00Z", NULL);
+  peer = test_peer_new (NULL, NULL);
+  sync = test_sync (store, peer->url, MER_REPLICATOR_PUSH, 0);
+  g_assert_no_error (sync.error);
+  ana_comment = mer_proposal_add_comment (peer->store, proposal_id, NULL, "person:ana",
+                                          "Handovers at 03:00 my time would land in my sleep. Can Kathmandu take "
+                                          "the 06:00-14:00 UTC block instead?", "object", ana_now, &error);
+  g_assert_no_error (error);
+  sync = test_sync (store, peer->url, MER_REPLICATOR_PULL, 0);
+  g_assert_no_error (sync.error);
+  g_test_message ("pulled: read %" G_GUINT64_FORMAT ", written %" G_GUINT64_FORMAT, sync.read, sync.written);
+  g_assert_cmpuint (sync.written, >=, 1);
+  g_assert_true (wait_until (summary_shows_objection, view));
+  scroll_detail_to (view, "comment-thread");
+  save_screenshot (window, "proposals-comment-synced.png");
+
+  /* 5. Léa replies with a stance; Ana's focus is mentioned, not blocking. */
+  click (view, "reply-button");
+  type_into (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (view, "comment-text"))),
+             "@Ana yes: Kathmandu takes 06:00-14:00 UTC, I updated the page text.");
+  spin (100);
+  availability = find (view, "availability-label");
+  g_assert_true (gtk_widget_get_visible (availability));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (availability)), "Ana"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find (view, "comment-stance")), 1);
+  scroll_detail_to (view, "comment-text");
+  save_screenshot (window, "proposals-reply-availability.png");
+  click (view, "comment-button");
+  comments = mer_proposal_list_comments (store, proposal_id, &error);
+  g_assert_cmpuint (json_array_get_length (comments), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    if (g_strcmp0 (mer_json_get_string (json_array_get_object_element (comments, i), "author"), "person:lea") == 0)
+      reply = json_array_get_object_element (comments, i);
+  g_assert_nonnull (reply);
+  g_assert_cmpstr (mer_json_get_string (reply, "reply_to"), ==, ana_comment);
+  g_assert_cmpstr (mer_json_get_string (reply, "stance"), ==, "agree");
+
+  /* 6. Decide before the deadline: the dialog asks for a reason. */
+  click (view, "decide-button");
+  dialog = mer_proposals_view_get_decide_dialog (MER_PROPOSALS_VIEW (view));
+  g_assert_nonnull (dialog);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find (dialog, "decide-outcome")), 0);
+  gtk_editable_set_text (GTK_EDITABLE (find (dialog, "decide-summary")),
+                         "Accepted with Kathmandu on 06:00-14:00 UTC; starts 1 December.");
+  gtk_editable_set_text (GTK_EDITABLE (find (dialog, "decide-reason")),
+                         "Ana's objection is resolved and the rota must be set before Friday.");
+  save_screenshot (dialog, "proposals-decide-dialog.png");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "decide");
+  g_assert_true (wait_until (outcome_shown, view));
+  decided = mer_store_get_doc (store, proposal_id, NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (decided, "status"), ==, "accepted");
+  g_assert_true (g_str_has_prefix (mer_json_get_string (decided, "decision"), "decision:"));
+  page = mer_store_get_doc (store, "page:on-call", NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, PAGE_NEW);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find (view, "outcome-card"), GTK_TYPE_SCROLLED_WINDOW))), 0);
+  save_screenshot (window, "proposals-decided.png");
+
+  /* 7. The decision log: search, find, open. */
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "decisions");
+  gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-text")), "follow the sun");
+  spin (400);
+  g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
+  drow = mer_decisions_view_get_row_summary (MER_DECISIONS_VIEW (decisions), 0);
+  g_assert_cmpstr (drow, ==, "accepted\t" TITLE);
+  gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (find (decisions, "decision-list")), 0)));
+  spin (100);
+  g_assert_cmpstr (mer_decisions_view_get_selected (MER_DECISIONS_VIEW (decisions)), ==,
+                   mer_json_get_string (decided, "decision"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (decisions, "decision-title"))), ==, TITLE);
+  save_screenshot (window, "proposals-decision-log.png");
+
+  /* 8. Next morning: the digest shows what arrived since. */
+  {
+    g_autoptr(GDateTime) before = mer_schedule_parse_instant ("2026-11-23T08:00:00Z", NULL);
+    GtkWidget *digest;
+
+    g_assert_true (mer_digest_set_last_opened (store, before, &error));
+    digest = mer_digest_dialog_present_if_new (store, GTK_WINDOW (window));
+    g_assert_nonnull (digest);
+    spin (300);
+    save_screenshot (digest, "proposals-digest.png");
+    gtk_window_destroy (GTK_WINDOW (digest));
+  }
+
+  test_peer_free (peer);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  mer_test_rm_rf (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_setenv ("MERIDIAN_NOW", NOW, TRUE);
+  if (argc == 3 && g_str_equal (argv[1], "--child-draft"))
+    return child_draft_main (argv[2]);
+
+  mer_test_init (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+  (void) mer_ui_get_resource ();
+  /* Screenshots show where a transition ends, not its middle. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add_func ("/proposals-ui/draft-crash-publish-comment-decide-log", test_flow);
+  return g_test_run ();
+}
