@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "mer-application.h"
 #include "mer-conflict-view.h"
 #include "mer-history-view.h"
 #include "mer-json.h"
@@ -18,8 +19,11 @@
 #include "mer-schedule.h"
 #include "mer-test-util.h"
 #include "mer-ui-resources.h"
+#include "mer-page-view.h"
+#include "mer-window.h"
 
 #include <adwaita.h>
+#include <webkit/webkit.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,24 +49,33 @@ spin (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* Renders the window as GTK last drew it into a PNG.  A window that has
+ * not drawn a frame yet has nothing to give: ask for one and retry. */
 static void
 save_screenshot (GtkWidget  *window,
                  const char *name)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = mer_test_log_path (name);
-  GtkSnapshot *snapshot;
-  int width, height;
+  int width = 0, height = 0;
 
-  spin (800);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  spin (500);
+  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      width = gtk_widget_get_width (window);
+      height = gtk_widget_get_height (window);
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node == NULL)
+        {
+          gtk_widget_queue_draw (window);
+          spin (200);
+        }
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -773,6 +786,189 @@ test_cancel_keeps_draft_until_discarded (void)
   mer_test_rm_rf (dir);
 }
 
+/* A guard against hanging forever, not a timing assertion. */
+#define WAIT_LIMIT_MS 60000
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+wait_for (Predicate predicate,
+          gpointer  data)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+
+  while (!predicate (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
+static gboolean
+page_loaded (gpointer data)
+{
+  return mer_page_view_get_loaded (MER_PAGE_VIEW (data))
+         && mer_page_view_get_page_id (MER_PAGE_VIEW (data)) != NULL;
+}
+
+/* The preview has rendered the text at least once. */
+static gboolean
+preview_shown (gpointer data)
+{
+  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_markdown_editor_get_preview (MER_MARKDOWN_EDITOR (data)));
+
+  return webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view);
+}
+
+typedef struct
+{
+  MerPageView *view;
+  const char  *not_id;
+} OtherPage;
+
+static gboolean
+other_page_loaded (gpointer data)
+{
+  OtherPage *wait = data;
+
+  return page_loaded (wait->view) && g_strcmp0 (mer_page_view_get_page_id (wait->view), wait->not_id) != 0;
+}
+
+static MerApplication *kept_app;
+
+/*
+ * The whole round in the app's own window on the demo workspace, through
+ * its actions as the menus and shortcuts trigger them: edit and save,
+ * a conflict arriving as from a sync and resolved from the reader's
+ * banner, the history, and delete.
+ */
+static void
+test_in_window (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("app");
+  g_autoptr(MerApplication) app = mer_application_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  g_autofree char *page_id = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *right = NULL;
+  g_auto(GStrv) conflicts = NULL;
+  g_autofree char *body = NULL;
+  MerWindow *window;
+  MerPageView *view;
+  MerStore *store;
+  GtkWidget *pushed;
+  MerMarkdownEditor *md;
+
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = MER_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (MER_IS_WINDOW (window));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  view = MER_PAGE_VIEW (mer_window_get_page_view (window));
+  g_assert_true (wait_for (page_loaded, view));
+  store = mer_application_get_store (app);
+  page_id = g_strdup (mer_page_view_get_page_id (view));
+  save_screenshot (GTK_WIDGET (window), "editor-window-reader.png");
+
+  /* Edit (Ctrl+E), type, save (Ctrl+S). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.edit-page", NULL));
+  pushed = mer_window_get_visible_view (window);
+  g_assert_true (MER_IS_PAGE_EDITOR (pushed));
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (pushed));
+  move_cursor_to_end (md);
+  type_text (md, "\nA line added from the window.\n");
+  mer_markdown_editor_update_preview_now (md);
+  g_assert_true (wait_for (preview_shown, md));
+  save_screenshot (GTK_WIDGET (window), "editor-window-edit.png");
+  g_assert_true (gtk_widget_activate_action (pushed, "page.save", NULL));
+  g_assert_null (mer_window_get_visible_view (window));
+  saved = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (mer_json_get_string (saved, "body"), "\nA line added from the window.\n"));
+  g_assert_true (g_str_has_prefix (mer_json_get_string (saved, "_rev"), "2-"));
+
+  /* Two replicas edited the same line: the reader shows the banner. */
+  body = g_strdup (mer_json_get_string (saved, "body"));
+  {
+    g_autoptr(JsonObject) a = mer_json_object_copy (saved);
+    g_autoptr(JsonObject) b = mer_json_object_copy (saved);
+    g_autofree char *a_body = g_strconcat (body, "Left edit.\n", NULL);
+    g_autofree char *b_body = g_strconcat (body, "Right edit.\n", NULL);
+    const char *base = mer_json_get_string (saved, "_rev");
+    g_autofree char *ha = g_compute_checksum_for_string (G_CHECKSUM_MD5, "left", -1);
+    g_autofree char *hb = g_compute_checksum_for_string (G_CHECKSUM_MD5, "right", -1);
+    JsonObject *docs[] = { a, b };
+    const char *hashes[] = { ha, hb };
+    const char *bodies[] = { a_body, b_body };
+
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autofree char *rev = g_strdup_printf ("3-%s", hashes[i]);
+        JsonObject *revisions = json_object_new ();
+        JsonArray *ids = json_array_new ();
+
+        json_array_add_string_element (ids, hashes[i]);
+        json_array_add_string_element (ids, strchr (base, '-') + 1);
+        json_object_set_int_member (revisions, "start", 3);
+        json_object_set_array_member (revisions, "ids", ids);
+        json_object_set_string_member (docs[i], "_rev", rev);
+        json_object_set_object_member (docs[i], "_revisions", revisions);
+        json_object_set_string_member (docs[i], "body", bodies[i]);
+        g_assert_true (mer_store_put_revision (store, docs[i], &error));
+        g_assert_no_error (error);
+      }
+  }
+  conflicts = mer_store_get_conflicts (store, page_id, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
+  mer_page_view_reload (view);
+  g_assert_true (wait_for (page_loaded, view));
+  save_screenshot (GTK_WIDGET (window), "editor-window-banner.png");
+
+  /* Resolve, as the banner's button does. */
+  g_signal_emit_by_name (view, "resolve-conflict-requested", page_id);
+  pushed = mer_window_get_visible_view (window);
+  g_assert_true (MER_IS_CONFLICT_VIEW (pushed));
+  save_screenshot (GTK_WIDGET (window), "editor-window-conflict.png");
+  g_assert_true (gtk_widget_activate_action (pushed, "conflict.use-right", NULL));
+  g_assert_true (gtk_widget_activate_action (pushed, "conflict.save", NULL));
+  g_assert_null (mer_window_get_visible_view (window));
+  g_clear_pointer (&conflicts, g_strfreev);
+  conflicts = mer_store_get_conflicts (store, page_id, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 0);
+
+  /* History (Ctrl+H), then back. */
+  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.page-history", NULL));
+  pushed = mer_window_get_visible_view (window);
+  g_assert_true (MER_IS_HISTORY_VIEW (pushed));
+  g_assert_cmpuint (mer_history_view_get_n_revisions (MER_HISTORY_VIEW (pushed)), >=, 3);
+  save_screenshot (GTK_WIDGET (window), "editor-window-history.png");
+  g_assert_true (gtk_widget_activate_action (pushed, "history.close", NULL));
+  g_assert_null (mer_window_get_visible_view (window));
+
+  /* Delete: gone from the replica, another page shown, Undo offered. */
+  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-page", NULL));
+  g_clear_pointer (&saved, json_object_unref);
+  saved = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_null (saved);
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  {
+    OtherPage wait = { view, page_id };
+
+    g_assert_true (wait_for (other_page_loaded, &wait));
+  }
+  save_screenshot (GTK_WIDGET (window), "editor-window-deleted.png");
+
+  /* The window and the app stay until the process ends: tearing the
+   * window down is the window's own tests' business. */
+  kept_app = g_steal_pointer (&app);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -795,5 +991,6 @@ main (int    argc,
   g_test_add_func ("/editor/resolve-planted-conflict", test_resolve_planted_conflict);
   g_test_add_func ("/editor/history-diff-and-restore", test_history_diff_and_restore);
   g_test_add_func ("/editor/cancel-keeps-draft-until-discarded", test_cancel_keeps_draft_until_discarded);
+  g_test_add_func ("/editor/in-window", test_in_window);
   return g_test_run ();
 }

@@ -903,6 +903,15 @@ mer_markdown_editor_set_show_preview (MerMarkdownEditor *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_PREVIEW]);
 }
 
+/* The preview's WebKitWebView, for tests and for owners that need to
+ * wait for it. */
+GtkWidget *
+mer_markdown_editor_get_preview (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return GTK_WIDGET (self->web_view);
+}
+
 guint
 mer_markdown_editor_get_word_count (MerMarkdownEditor *self)
 {

@@ -67,6 +67,7 @@ gboolean    mer_markdown_editor_get_show_preview  (MerMarkdownEditor *self);
 void        mer_markdown_editor_set_show_preview  (MerMarkdownEditor *self,
                                                    gboolean           show);
 void        mer_markdown_editor_update_preview_now (MerMarkdownEditor *self);
+GtkWidget  *mer_markdown_editor_get_preview       (MerMarkdownEditor *self);
 guint       mer_markdown_editor_get_word_count    (MerMarkdownEditor *self);
 
 G_END_DECLS

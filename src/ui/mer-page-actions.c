@@ -4,6 +4,7 @@
 #include "mer-page-actions.h"
 #include "mer-conflict-view.h"
 #include "mer-history-view.h"
+#include "mer-json.h"
 #include "mer-page-editor.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
@@ -21,12 +22,39 @@ view_closed_cb (GtkWidget  *view,
     mer_window_open_page (window, page_id);
 }
 
-/* After a delete the reader must not stay on a page that is gone. */
+/* After a delete the reader must not stay on a page that is gone: the
+ * tree's first page, or (while the tree has not caught up) the page
+ * first by path. */
 static void
-open_some_page (MerWindow *window)
+open_some_page (MerWindow  *window,
+                const char *gone_id)
 {
   g_autofree char *first = mer_page_tree_get_first_page (MER_PAGE_TREE (mer_window_get_page_tree (window)));
+  g_autoptr(JsonArray) pages = NULL;
+  const char *best_path = NULL;
 
+  if (first != NULL && g_strcmp0 (first, gone_id) != 0)
+    {
+      mer_window_open_page (window, first);
+      return;
+    }
+  g_clear_pointer (&first, g_free);
+  pages = mer_store_list_docs (mer_window_get_store (window), "page", NULL);
+  for (guint i = 0; pages != NULL && i < json_array_get_length (pages); i++)
+    {
+      JsonObject *page = json_array_get_object_element (pages, i);
+      const char *id = mer_json_get_string (page, "_id");
+      const char *path = mer_json_get_string (page, "path");
+
+      if (id == NULL || g_strcmp0 (id, gone_id) == 0)
+        continue;
+      if (best_path == NULL || g_strcmp0 (path != NULL ? path : "", best_path) < 0)
+        {
+          best_path = path != NULL ? path : "";
+          g_free (first);
+          first = g_strdup (id);
+        }
+    }
   if (first != NULL)
     mer_window_open_page (window, first);
   else
@@ -47,7 +75,7 @@ editor_closed_cb (MerPageEditor *editor,
   if (page != NULL)
     mer_window_open_page (window, id);
   else
-    open_some_page (window);
+    open_some_page (window, id);
 }
 
 static void
@@ -79,6 +107,7 @@ show_editor (MerWindow *window,
   g_signal_connect_object (editor, "closed", G_CALLBACK (editor_closed_cb), window, 0);
   g_signal_connect_object (editor, "conflict", G_CALLBACK (editor_conflict_cb), window, 0);
   g_signal_connect_object (editor, "history", G_CALLBACK (editor_history_cb), window, 0);
+  mer_page_editor_set_show_heading (page_editor, FALSE);
   mer_window_show_view (window, editor, mer_page_editor_get_heading (page_editor));
   mer_markdown_editor_grab_focus_text (mer_page_editor_get_editor (page_editor));
 }
@@ -120,22 +149,62 @@ mer_page_actions_history (MerWindow  *window,
   mer_window_show_view (window, view, _("History"));
 }
 
+typedef struct
+{
+  MerWindow *window;
+  char      *gone_id;
+  gulong     handler;
+} DeleteWait;
+
+static void
+delete_wait_free (gpointer data,
+                  GClosure *closure)
+{
+  DeleteWait *wait = data;
+
+  g_free (wait->gone_id);
+  g_free (wait);
+}
+
+/* The reader reloads the page it shows when the replica changes, which
+ * may land after we moved on and bring back the deleted page as "not
+ * found"; if it does, move on once more. */
+static void
+page_loaded_after_delete_cb (MerPageView *view,
+                             const char  *page_id,
+                             DeleteWait  *wait)
+{
+  MerWindow *window = wait->window;
+  g_autofree char *gone_id = g_strdup (wait->gone_id);
+
+  g_signal_handler_disconnect (view, wait->handler);
+  if (page_id == NULL || g_strcmp0 (page_id, gone_id) == 0)
+    open_some_page (window, gone_id);
+}
+
 void
 mer_page_actions_delete (MerWindow  *window,
                          const char *page_id)
 {
   g_autoptr(GError) error = NULL;
+  GtkWidget *view;
+  DeleteWait *wait;
 
   g_return_if_fail (MER_IS_WINDOW (window));
   g_return_if_fail (page_id != NULL);
 
-  if (!mer_page_delete_with_undo (mer_window_get_store (window), page_id,
-                                  GTK_WIDGET (mer_window_get_page_view (window)), &error))
+  view = mer_window_get_page_view (window);
+  if (!mer_page_delete_with_undo (mer_window_get_store (window), page_id, view, &error))
     {
       mer_window_add_toast (window, error->message);
       return;
     }
-  open_some_page (window);
+  wait = g_new0 (DeleteWait, 1);
+  wait->window = window;
+  wait->gone_id = g_strdup (page_id);
+  wait->handler = g_signal_connect_data (view, "page-loaded", G_CALLBACK (page_loaded_after_delete_cb),
+                                         wait, delete_wait_free, 0);
+  open_some_page (window, page_id);
 }
 
 void

@@ -1159,6 +1159,16 @@ mer_page_editor_get_restored (MerPageEditor *self)
   return self->restored;
 }
 
+/* Hides the heading above the fields, for hosts whose own header bar
+ * already names the page being edited. */
+void
+mer_page_editor_set_show_heading (MerPageEditor *self,
+                                  gboolean       show)
+{
+  g_return_if_fail (MER_IS_PAGE_EDITOR (self));
+  gtk_widget_set_opacity (GTK_WIDGET (self->heading_label), show ? 1.0 : 0.0);
+}
+
 void
 mer_page_editor_set_title (MerPageEditor *self,
                            const char    *title)

@@ -19,6 +19,8 @@ const char        *mer_page_editor_get_page_id    (MerPageEditor *self);
 const char        *mer_page_editor_get_heading    (MerPageEditor *self);
 MerMarkdownEditor *mer_page_editor_get_editor     (MerPageEditor *self);
 gboolean           mer_page_editor_get_restored   (MerPageEditor *self);
+void               mer_page_editor_set_show_heading (MerPageEditor *self,
+                                                     gboolean       show);
 void               mer_page_editor_set_title      (MerPageEditor *self,
                                                    const char    *title);
 void               mer_page_editor_set_path       (MerPageEditor *self,
