@@ -1056,6 +1056,23 @@ test_cors (Fixture       *f,
     g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"));
 }
 
+/* A client that asks to close is told the server closes (Node's agent relies on it). */
+static void
+test_connection_close (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/", NULL);
+  Pending *pending = g_new0 (Pending, 1);
+  g_autoptr(Reply) reply = NULL;
+
+  pending->msg = soup_message_new ("GET", url);
+  soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Connection", "close");
+  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
+  reply = finish_request (pending);
+  g_assert_cmpuint (reply->status, ==, 200);
+  g_assert_true (soup_message_headers_header_contains (reply->headers, "Connection", "close"));
+}
+
 static void
 test_parse_address (void)
 {
@@ -1132,6 +1149,7 @@ main (int argc, char **argv)
   ADD ("/server/cors/accounts", test_cors, TRUE);
   ADD ("/server/cors/no-accounts", test_cors, FALSE);
   ADD ("/server/handle-request", test_handle_request, FALSE);
+  ADD ("/server/connection-close", test_connection_close, FALSE);
   g_test_add_func ("/server/parse-address", test_parse_address);
   return g_test_run ();
 }

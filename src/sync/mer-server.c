@@ -1846,6 +1846,14 @@ handler_cb (SoupServer        *server,
   Request req = { 0 };
   Response resp = { 0 };
 
+  /*
+   * libsoup closes the connection when asked to but does not say so; a
+   * keep-alive client (Node's agent, under PouchDB) would then reuse the
+   * dead socket.
+   */
+  if (soup_message_headers_header_contains (headers, "Connection", "close"))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+
   if (strcmp (method, "OPTIONS") == 0)
     {
       add_cors_headers (self, msg, TRUE);
