@@ -45,6 +45,36 @@ is_left_out (MerTimeline *self,
   return g_hash_table_contains (self->left_out, mer_schedule_get_id (schedule));
 }
 
+/* Screen readers get the picture's answer: the day and its overlap. */
+static void
+update_accessible (MerTimeline *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *day = g_date_time_format (self->day, _("%A %-d %B"));
+
+  g_string_append_printf (text, _("Working hours of %u people on %s, in your time."), self->schedules->len, day);
+  g_string_append_c (text, ' ');
+  if (self->overlap->len == 0)
+    g_string_append (text, _("No overlap."));
+  else
+    {
+      g_string_append (text, _("Overlap:"));
+      for (guint i = 0; i < self->overlap->len; i++)
+        {
+          MerInterval *iv = &g_array_index (self->overlap, MerInterval, i);
+          g_autoptr(GDateTime) a = g_date_time_new_from_unix_utc (iv->start);
+          g_autoptr(GDateTime) b = g_date_time_new_from_unix_utc (iv->end);
+          g_autoptr(GDateTime) la = g_date_time_to_timezone (a, self->zone);
+          g_autoptr(GDateTime) lb = g_date_time_to_timezone (b, self->zone);
+          g_autofree char *sa = g_date_time_format (la, "%H:%M");
+          g_autofree char *sb = g_date_time_format (lb, "%H:%M");
+
+          g_string_append_printf (text, "%s %s–%s", i ? "," : "", sa, sb);
+        }
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text->str, -1);
+}
+
 static void
 recompute (MerTimeline *self)
 {
@@ -81,6 +111,7 @@ recompute (MerTimeline *self)
   if (self->overlap == NULL)
     self->overlap = g_array_new (FALSE, FALSE, sizeof (MerInterval));
 
+  update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
