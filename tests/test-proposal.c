@@ -457,7 +457,7 @@ test_accept_applies_page (void)
 
     g_assert_no_error (error);
     g_assert_nonnull (strstr (diff, "\n-Weekly rota, Monday to Monday.\n+Follow the sun: three regions hand over.\n"));
-    g_assert_true (g_str_has_prefix (diff, "diff --git a/engineering/on-call b/engineering/on-call\n"));
+    g_assert_true (g_str_has_prefix (diff, "--- a/engineering/on-call\n+++ b/engineering/on-call\n@@ "));
   }
 
   g_assert_true (mer_proposal_decide (store, id, "accepted", "Adopted from December.", NULL, "person:lea",

@@ -1034,7 +1034,19 @@ mer_text_unified_diff (const char *old_text,
   if (git_patch_from_buffers (&patch, old_text, strlen (old_text), old_label,
                               new_text, strlen (new_text), new_label, NULL) == 0
       && git_patch_to_buf (&buf, patch) == 0)
-    out = g_strndup (buf.ptr != NULL ? buf.ptr : "", buf.size);
+    {
+      g_autofree char *text = g_strndup (buf.ptr != NULL ? buf.ptr : "", buf.size);
+      const char *start = text;
+
+      /* Drop git's "diff --git" and "index" lines: about files, not text. */
+      while (g_str_has_prefix (start, "diff --git ") || g_str_has_prefix (start, "index "))
+        {
+          const char *eol = strchr (start, '\n');
+
+          start = eol != NULL ? eol + 1 : start + strlen (start);
+        }
+      out = g_strdup (start);
+    }
   git_buf_dispose (&buf);
   git_patch_free (patch);
   git_libgit2_shutdown ();

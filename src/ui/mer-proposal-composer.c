@@ -92,8 +92,11 @@ update_labels (MerProposalComposer *self)
   g_autofree char *label = NULL;
   GString *names = g_string_new (NULL);
 
-  label = g_strdup_printf (_("Closes %s your time. The fair minimum, %s, gives every required reader "
-                             "24 hours and a full working day of their own."), when, fair_text);
+  if (g_date_time_compare (deadline, fair) == 0)
+    label = g_strdup_printf (_("Closes %s your time: every required reader gets 24 hours and a full "
+                               "working day of their own."), when);
+  else
+    label = g_strdup_printf (_("Closes %s your time. The fair minimum would be %s."), when, fair_text);
   gtk_label_set_text (self->fair_label, label);
 
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->readers_box)); child != NULL;
