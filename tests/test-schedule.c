@@ -389,6 +389,47 @@ test_parse_and_now (void)
   g_unsetenv ("MERIDIAN_NOW");
 }
 
+/*
+ * Day bounds in a zone: New York's spring-forward day has 23 hours, its
+ * fall-back day 25; Samoa skipped Friday 30 December 2011 entirely when it
+ * moved across the date line (from -10:00 to +14:00 at 10:00 UTC).
+ */
+static void
+test_day_bounds (void)
+{
+  g_autoptr(GTimeZone) ny = g_time_zone_new_identifier ("America/New_York");
+  g_autoptr(GTimeZone) apia = g_time_zone_new_identifier ("Pacific/Apia");
+  g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"person:sam\",\"tz\":\"Pacific/Apia\","
+                                               "\"work\":{\"thu\":[[\"09:00\",\"17:00\"]],"
+                                               "\"fri\":[[\"09:00\",\"17:00\"]],\"sat\":[[\"09:00\",\"17:00\"]]}}");
+  g_autoptr(MerSchedule) sam = mer_schedule_new_from_person (doc, NULL);
+  g_autoptr(GDateTime) from = instant ("2011-12-29T00:00:00Z");
+  g_autoptr(GDateTime) to = instant ("2012-01-01T00:00:00Z");
+  g_autoptr(GDateTime) thursday_evening = instant ("2011-12-30T03:30:00Z");
+  g_autoptr(GDateTime) next = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *until = NULL;
+  g_autofree char *local_text = NULL;
+
+  g_assert_cmpint (mer_schedule_wall_instant (ny, 2026, 3, 9, 0) - mer_schedule_wall_instant (ny, 2026, 3, 8, 0), ==, 23 * 3600);
+  g_assert_cmpint (mer_schedule_wall_instant (ny, 2026, 11, 2, 0) - mer_schedule_wall_instant (ny, 2026, 11, 1, 0), ==, 25 * 3600);
+  g_assert_cmpint (mer_schedule_wall_instant (ny, 2026, 3, 8, 150), ==, 1772953200); /* 02:30 -> 07:00Z */
+
+  /* The missing Friday: it begins and ends at the same instant. */
+  g_assert_cmpint (mer_schedule_wall_instant (apia, 2011, 12, 30, 0), ==, 1325239200);  /* 10:00Z */
+  g_assert_cmpint (mer_schedule_wall_instant (apia, 2011, 12, 31, 0), ==, 1325239200);
+  g_assert_nonnull (sam);
+  /* Thursday 09:00-17:00 at -10:00 and Saturday 09:00-17:00 at +14:00. */
+  g_assert_cmpfloat (mer_schedule_working_seconds_between (sam, from, to), ==, 16 * 3600);
+  /* Thursday 17:30 local: off until Saturday 09:00, which is 19:00 UTC on Friday. */
+  g_assert_cmpint (mer_schedule_status_at (sam, thursday_evening, &next), ==, MER_STATUS_OFF);
+  until = mer_schedule_format_instant (next);
+  g_assert_cmpstr (until, ==, "2011-12-30T19:00:00Z");
+  local = mer_schedule_local_time (sam, next);
+  local_text = g_date_time_format (local, "%a %Y-%m-%dT%H:%M");
+  g_assert_cmpstr (local_text, ==, "Sat 2011-12-31T09:00");
+}
+
 static void
 test_ranges_text (void)
 {
@@ -464,6 +505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule/errors", test_errors);
   g_test_add_func ("/schedule/words", test_words);
   g_test_add_func ("/schedule/parse-and-now", test_parse_and_now);
+  g_test_add_func ("/schedule/day-bounds", test_day_bounds);
   g_test_add_func ("/schedule/ranges-text", test_ranges_text);
   g_test_add_func ("/schedule/me-and-focus", test_me_and_focus);
 
