@@ -160,6 +160,8 @@ team_now (MerCliContext *ctx,
 
       mer_cli_print_json (node);
     }
+  else if (people->len == 0)
+    printf ("%s\n", _("No teammates yet: person documents arrive with a sync or an import."));
   return 0;
 }
 
