@@ -216,12 +216,14 @@ open_store (MerApplication  *self,
   self->store = mer_store_open (self->data_dir, error);
   if (self->store == NULL)
     return FALSE;
+  mer_ui_bench_mark ("store-opened");
 
   if (!mer_demo_load_if_empty (self->store, NULL, &loaded, &demo_error))
     g_warning ("Could not load the demo workspace: %s", demo_error->message);
   else if (loaded)
     g_debug ("Loaded the demo workspace into %s", self->data_dir);
 
+  mer_ui_bench_mark ("demo-checked");
   self->sync = mer_sync_controller_new (self->store);
   g_object_set_data_full (G_OBJECT (self), "mer-notifier", mer_notifier_new (self->store, G_APPLICATION (self)), g_object_unref);
   if (self->settings != NULL)

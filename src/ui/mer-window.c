@@ -14,6 +14,7 @@
 #include "mer-search-panel.h"
 #include "mer-store.h"
 #include "mer-sync-indicator.h"
+#include "mer-ui-util.h"
 #include "mer-team-view.h"
 
 #include <glib/gi18n.h>
@@ -767,11 +768,13 @@ mer_window_setup (MerWindow *self)
   mer_window_add_section (self, "handbook", _("Handbook"), "accessories-dictionary-symbolic",
                           GTK_WIDGET (self->page_view));
 
+  mer_ui_bench_mark ("window-core-built");
   /* Section views: add yours here */
   mer_window_add_section (self, "proposals", _("Proposals"), "mail-send-symbolic", mer_proposals_view_new (store));
   mer_window_add_section (self, "decisions", _("Decisions"), "emblem-ok-symbolic", mer_decisions_view_new (store));
   mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
 
+  mer_ui_bench_mark ("window-sections-built");
   mer_window_show_section (self, "handbook");
 
   home = find_home_page (self);

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The app benchmark (prints figures; asserts nothing). On a generated
+# handbook of 10,000 pages it measures, under one Xvfb display:
+#   - Meridian: process start -> first page rendered (WebKit load finished),
+#     keystroke -> search results drawn, and the peak RSS of the app process;
+#   - Zim Desktop Wiki on the same pages as a notebook: process start -> its
+#     window mapped, and its peak RSS, cold (first open, Zim indexes) and warm.
+#
+# Usage: build-aux/bench-app.sh [BUILD_DIR] [PAGES]
+# Needs: xvfb-run, xdotool, /usr/bin/time, zim (apt-get install zim xdotool time).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+pages=${2:-10000}
+meridian=$build/src/meridian
+
+for tool in xvfb-run xdotool python3; do
+  command -v "$tool" >/dev/null || { echo "bench-app: $tool is needed" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "bench-app: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
+[ -x "$meridian" ] || { echo "bench-app: build Meridian first ($meridian is missing)" >&2; exit 1; }
+
+work=$(mktemp -d -t meridian-bench-app-XXXXXX)
+[ -n "${KEEP_BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/config" "$work/data" "$work/cache" "$work/runtime"
+chmod 700 "$work/runtime"
+
+# One generated handbook, written twice: Markdown for Meridian's import and
+# a Zim notebook (zim-wiki text files) with the same titles and words.
+python3 - "$work" "$pages" <<'PY'
+import os, random, sys
+work, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(42)
+words = ("team handbook release deploy review incident rotation timezone focus "
+         "proposal decision async writing handoff onboarding policy budget "
+         "security backup database network latency customer support metric "
+         "roadmap quarter planning retro hiring travel expense laptop access").split()
+sections = ["engineering", "operations", "people", "product", "security",
+            "support", "finance", "design", "research", "sales"]
+md_root = os.path.join(work, "markdown")
+zim_root = os.path.join(work, "notebook")
+os.makedirs(md_root); os.makedirs(zim_root)
+with open(os.path.join(zim_root, "notebook.zim"), "w") as f:
+    f.write("[Notebook]\nversion=0.4\nname=Bench\ninterwiki=\nhome=Home\nicon=\ndocument_root=\nshared=True\nendofline=unix\ndisable_trash=False\nprofile=\n")
+titles = []
+for i in range(n):
+    section = sections[i % len(sections)]
+    sub = "topic-%02d" % (i // len(sections) % 50)
+    titles.append((section, sub, "Page %05d %s" % (i, rng.choice(words)), "page-%05d" % i))
+def para():
+    return " ".join(rng.choice(words) for _ in range(60)) + "."
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+home_links = "\n".join("- [[%s]]" % t[2] for t in titles[:40])
+write(os.path.join(md_root, "home.md"),
+      "---\ntitle: Home\nowner: person:bench\n---\n# Home\n\nThe generated handbook.\n\n" + home_links + "\n")
+write(os.path.join(zim_root, "Home.txt"),
+      "Content-Type: text/x-zim-wiki\nWiki-Format: zim 0.6\n\n====== Home ======\n\nThe generated handbook.\n\n"
+      + "\n".join("* [[%s:%s:%s]]" % (t[0].capitalize(), t[1].replace('-', '_').capitalize(),
+                                      t[2].replace(' ', '_')) for t in titles[:40]) + "\n")
+for i, (section, sub, title, slug) in enumerate(titles):
+    link = titles[(i * 7 + 3) % n]
+    body = "\n\n".join(para() for _ in range(4))
+    write(os.path.join(md_root, section, sub, slug + ".md"),
+          "---\ntitle: %s\nowner: person:bench\nreview_by: 2027-06-30\n---\n# %s\n\n%s\n\n## Details\n\n%s\n\nSee [[%s]].\n"
+          % (title, title, body, para(), link[2]))
+    write(os.path.join(zim_root, section.capitalize(), sub.replace('-', '_').capitalize(), title.replace(' ', '_') + ".txt"),
+          "Content-Type: text/x-zim-wiki\nWiki-Format: zim 0.6\n\n====== %s ======\n\n%s\n\n===== Details =====\n\n%s\n\nSee [[%s]].\n"
+          % (title, body, para(), link[2]))
+PY
+
+echo "Generated $pages pages (+ Home) in Markdown and as a Zim notebook."
+t0=$(date +%s%N)
+"$meridian" --data "$work/ws" import "$work/markdown" >/dev/null
+t1=$(date +%s%N)
+echo "Meridian import of the Markdown (not part of the comparison): $(( (t1 - t0) / 1000000 )) ms"
+
+cat > "$work/run.sh" <<'RUN'
+#!/usr/bin/env bash
+set -uo pipefail
+work=$1; meridian=$2
+export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_CACHE_HOME=$work/cache
+export XDG_RUNTIME_DIR=$work/runtime NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
+export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
+
+now_us () { echo $(( $(date +%s%N) / 1000 )); }
+
+wait_for_line () {  # file pattern timeout_s
+  local i=0
+  while ! grep -q "$2" "$1" 2>/dev/null; do
+    sleep 0.01; i=$((i + 1)); [ $i -gt $(( $3 * 100 )) ] && return 1
+  done
+  return 0
+}
+
+mark () { grep -o "$2-at-us=[0-9]*" "$1" | head -1 | cut -d= -f2; }
+
+for run in 1 2 3; do
+  log=$work/meridian-$run.log
+  start=$(now_us)
+  MERIDIAN_BENCH=1 MERIDIAN_WINDOW_SIZE=1200x800 /usr/bin/time -v -o "$work/meridian-time-$run.txt" \
+    "$meridian" --data "$work/ws" 2> "$log" &
+  timepid=$!
+  wait_for_line "$log" first-page-rendered 60 || { echo "Meridian never rendered a page"; cat "$log"; exit 1; }
+  rendered=$(mark "$log" first-page-rendered)
+  echo "meridian run $run: start -> first page rendered: $(( (rendered - start) / 1000 )) ms"
+  sleep 1
+  wid=$(xdotool search --sync --onlyvisible --name "Meridian" | head -1)
+  xdotool windowfocus --sync "$wid" 2>/dev/null || true
+  xdotool key --clearmodifiers ctrl+k
+  sleep 0.3
+  before=$(now_us)
+  xdotool type --delay 0 "r"
+  wait_for_line "$log" search-results-shown 10 || echo "  (no search results line)"
+  pressed=$(mark "$log" search-keystroke); shown=$(mark "$log" search-results-shown)
+  if [ -n "$pressed" ] && [ -n "$shown" ]; then
+    echo "meridian run $run: keystroke -> search results drawn: $(( (shown - pressed) / 1000 )).$(( (shown - pressed) % 1000 / 100 )) ms in the app, $(( (shown - before) / 1000 )) ms from xdotool"
+  fi
+  # The web process is a child of the app: report it too.
+  apppid=$(pgrep -P "$timepid" | head -1)
+  webrss=$(ps -o rss= --ppid "$apppid" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+  xdotool key --clearmodifiers Escape ctrl+q
+  wait
+  rss=$(grep "Maximum resident" "$work/meridian-time-$run.txt" | awk '{print $NF}')
+  echo "meridian run $run: peak RSS of the app process: $(( rss / 1024 )) MiB (its WebKit helper processes: $(( webrss / 1024 )) MiB)"
+done
+
+for run in 1 2 3; do
+  start=$(now_us)
+  /usr/bin/time -v -o "$work/zim-time-$run.txt" zim --standalone "$work/notebook" Home > "$work/zim-$run.log" 2>&1 &
+  timepid=$!
+  i=0
+  until xdotool search --onlyvisible --name "Home - Bench" >/dev/null 2>&1 \
+        || xdotool search --onlyvisible --class "zim" >/dev/null 2>&1; do
+    sleep 0.01; i=$((i + 1)); [ $i -gt 12000 ] && { echo "Zim never mapped a window"; cat "$work/zim-$run.log"; break; }
+  done
+  mapped=$(now_us)
+  kind=warm; [ $run = 1 ] && kind="cold (first open: Zim builds its index)"
+  echo "zim run $run, $kind: start -> window mapped: $(( (mapped - start) / 1000 )) ms"
+  sleep 3
+  kill -TERM $(pgrep -P "$timepid") 2>/dev/null || true
+  wait
+  rss=$(grep "Maximum resident" "$work/zim-time-$run.txt" | awk '{print $NF}')
+  echo "zim run $run: peak RSS: $(( rss / 1024 )) MiB"
+done
+RUN
+chmod +x "$work/run.sh"
+
+if command -v zim >/dev/null; then :; else echo "bench-app: zim is not installed; apt-get install zim" >&2; exit 1; fi
+xvfb-run -a -s "-screen 0 1280x900x24" "$work/run.sh" "$work" "$meridian"
