@@ -617,6 +617,19 @@ test_digest (void)
   mer_test_rm_rf (dir);
 }
 
+/* Ids and export file names: lower case, dashes, cut between words. */
+static void
+test_slug (void)
+{
+  g_autofree char *a = mer_proposal_slug ("Move on-call to “follow the sun”!");
+  g_autofree char *b = mer_proposal_slug ("No shared core hours; stalled threads become calls between the people");
+  g_autofree char *c = mer_proposal_slug ("¿¡");
+
+  g_assert_cmpstr (a, ==, "move-on-call-to-follow-the-sun");
+  g_assert_cmpstr (b, ==, "no-shared-core-hours-stalled-threads-become");
+  g_assert_cmpstr (c, ==, "untitled");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -630,6 +643,7 @@ main (int    argc,
   g_test_add_func ("/proposal/publish/deadline", test_publish_deadline);
   g_test_add_func ("/proposal/readers/remaining-hours", test_remaining_hours);
   g_test_add_func ("/proposal/completeness", test_completeness);
+  g_test_add_func ("/proposal/slug", test_slug);
   g_test_add_func ("/proposal/stances", test_stance_summary);
   g_test_add_func ("/proposal/readers/read-responded", test_read_and_responded);
   g_test_add_func ("/proposal/decide/accept-applies-page", test_accept_applies_page);

@@ -71,14 +71,16 @@ print_proposal (JsonObject *summary,
         hours_text = g_strdup_printf (_("%.1f working h left"), json_node_get_double (hours));
       else
         hours_text = g_strdup (_("schedule unknown"));
-      printf ("          - %-16s %-20s %s  %s%s%s%s\n",
-              mer_json_get_string (reader, "name"),
-              mer_json_get_string (reader, "tz") ? mer_json_get_string (reader, "tz") : "",
-              clock,
-              g_strcmp0 (status, "open") == 0 ? hours_text : "",
-              mer_json_get_bool (reader, "short_of_day") ? _("  (less than a working day)") : "",
-              mer_json_get_bool (reader, "read") ? "" : _("  not read"),
-              mer_json_get_bool (reader, "responded") ? "" : _("  no response"));
+      g_autofree char *line = g_strdup_printf ("          - %-16s %-20s %s  %s%s%s%s",
+                                               mer_json_get_string (reader, "name"),
+                                               mer_json_get_string (reader, "tz") ? mer_json_get_string (reader, "tz") : "",
+                                               clock,
+                                               g_strcmp0 (status, "open") == 0 ? hours_text : "",
+                                               mer_json_get_bool (reader, "short_of_day") ? _("  (less than a working day)") : "",
+                                               mer_json_get_bool (reader, "read") ? "" : _("  not read"),
+                                               mer_json_get_bool (reader, "responded") ? "" : _("  no response"));
+
+      puts (g_strchomp (line));
     }
 }
 

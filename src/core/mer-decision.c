@@ -601,7 +601,8 @@ append_link (GString    *out,
  * (status, with "superseded by" the link log4brains follows; deciders;
  * date; tags), then context, outcome and consequences. @file_names maps
  * decision ids to the exported file names, for the links; @person_names
- * maps person ids to names. Words are not translated: the file is data.
+ * maps person and page ids to what to call them. Words are not
+ * translated: the file is data.
  */
 char *
 mer_decision_to_madr (JsonObject *decision,
@@ -665,7 +666,12 @@ mer_decision_to_madr (JsonObject *decision,
     {
       g_string_append (out, "\n## Links\n\n");
       for (guint i = 0; i < json_array_get_length (pages); i++)
-        g_string_append_printf (out, "- Affects page %s\n", json_array_get_string_element (pages, i));
+        {
+          const char *id = json_array_get_string_element (pages, i);
+          const char *name = person_names != NULL ? g_hash_table_lookup (person_names, id) : NULL;
+
+          g_string_append_printf (out, "- Affects page %s\n", name != NULL ? name : id);
+        }
     }
   return g_string_free (out, FALSE);
 }
@@ -690,7 +696,9 @@ mer_decision_export (MerStore    *store,
 {
   g_autoptr(JsonArray) decisions = NULL;
   g_autoptr(JsonArray) people = NULL;
+  g_autoptr(JsonArray) pages = NULL;
   g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GHashTable) page_names = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GHashTable) file_names = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GHashTable) person_names = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -704,6 +712,9 @@ mer_decision_export (MerStore    *store,
     return FALSE;
   people = mer_store_list_docs (store, "person", error);
   if (people == NULL)
+    return FALSE;
+  pages = mer_store_list_docs (store, "page", error);
+  if (pages == NULL)
     return FALSE;
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
@@ -721,6 +732,21 @@ mer_decision_export (MerStore    *store,
       if (mer_json_get_string (person, "name") != NULL)
         g_hash_table_insert (person_names, (gpointer) mer_json_get_string (person, "_id"),
                              (gpointer) mer_json_get_string (person, "name"));
+    }
+
+  /* Pages by title and path: "On-call (engineering/on-call)". */
+  for (guint i = 0; i < json_array_get_length (pages); i++)
+    {
+      JsonObject *page = json_array_get_object_element (pages, i);
+      const char *title = mer_json_get_string (page, "title");
+      const char *path = mer_json_get_string (page, "path");
+      char *name;
+
+      if (title == NULL)
+        continue;
+      name = path != NULL ? g_strdup_printf ("%s (%s)", title, path) : g_strdup (title);
+      g_hash_table_insert (page_names, (gpointer) mer_json_get_string (page, "_id"), name);
+      g_hash_table_insert (person_names, (gpointer) mer_json_get_string (page, "_id"), name);
     }
 
   nodes = g_ptr_array_new ();

@@ -131,8 +131,13 @@ mer_proposal_slug (const char *title)
         }
       else
         dash = TRUE;
-      if (out->len >= 48)
-        break;
+    }
+  /* Long titles: cut at a word boundary. */
+  if (out->len > 48)
+    {
+      const char *cut = g_strrstr_len (out->str, 49, "-");
+
+      g_string_truncate (out, cut != NULL ? (gsize) (cut - out->str) : 48);
     }
   if (out->len == 0)
     g_string_append (out, "untitled");
