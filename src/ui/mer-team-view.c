@@ -36,6 +36,7 @@ struct _MerTeamView
   GPtrArray   *summaries;    /* char*, one per row, for tests and a11y */
   GDateTime   *day;          /* the shown day (noon, viewer's zone) or NULL for today */
   guint        watch_id;
+  guint        reload_id;    /* an idle reload, coalescing bursts of writes */
   gint64       seen_seq;     /* the store's update_seq at the last reload */
   gint64       last_tick;    /* when the clocks were last redrawn, monotonic µs */
 };
@@ -319,10 +320,33 @@ mer_team_view_reload (MerTeamView *self)
   update_day_label (self, now, zone);
 }
 
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  MerTeamView *self = user_data;
+
+  self->reload_id = 0;
+  mer_team_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * A burst of writes (an import, a sync) becomes one reload; while the view
+ * is not shown, the watch below catches up when it is.
+ */
 static void
 store_changed_cb (MerTeamView *self)
 {
-  mer_team_view_reload (self);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->reload_id != 0)
+    return;
+  self->reload_id = g_idle_add (reload_idle_cb, self);
+}
+
+static void
+map_cb (MerTeamView *self)
+{
+  if (mer_store_get_update_seq (self->store) != self->seen_seq)
+    mer_team_view_reload (self);
 }
 
 /*
@@ -421,6 +445,7 @@ focus_cb (GtkWidget  *widget,
       show_toast (self, text);
       return;
     }
+  mer_team_view_reload (self);
   if (minutes > 0)
     {
       g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -465,6 +490,7 @@ mer_team_view_dispose (GObject *object)
   MerTeamView *self = MER_TEAM_VIEW (object);
 
   g_clear_handle_id (&self->watch_id, g_source_remove);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_TEAM_VIEW);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (mer_team_view_parent_class)->dispose (object);
@@ -534,6 +560,7 @@ mer_team_view_new (MerStore *store)
   self->store = g_object_ref (store);
   g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
   self->watch_id = g_timeout_add_seconds (2, watch_cb, self);
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
   mer_team_view_reload (self);
   return GTK_WIDGET (self);
 }
