@@ -55,7 +55,18 @@ if [ "$want_tests" = 1 ] && [ -f tests/interop/package-lock.json ]; then
   fi
 fi
 
+# Quiet when all is well; the whole output when something fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 if [ ! -f build/build.ninja ]; then
-  meson setup build --buildtype=debugoptimized >/dev/null
+  if ! meson setup build --buildtype=debugoptimized >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "meson setup failed" >&2
+    exit 1
+  fi
 fi
-ninja -C build >/dev/null
+if ! ninja -C build >"$log" 2>&1; then
+  grep -v '^\[' "$log" >&2
+  echo "the build failed" >&2
+  exit 1
+fi
