@@ -79,7 +79,7 @@ static char *
 format_date (const char *instant)
 {
   g_autoptr(GDateTime) dt = instant ? mer_schedule_parse_instant (instant, NULL) : NULL;
-  g_autofree char *text = dt ? g_date_time_format (dt, "%e %B %Y") : NULL;
+  g_autofree char *text = dt ? g_date_time_format (dt, "%-d %B %Y") : NULL;
 
   return text ? g_strdup (g_strstrip (text)) : g_strdup ("");
 }
@@ -130,8 +130,14 @@ static GtkWidget *
 doc_button (const char *label,
             const char *id)
 {
-  GtkWidget *button = gtk_button_new_with_label (label);
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *text = gtk_label_new (label);
 
+  /* Titles are long: wrap rather than widen the column. */
+  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_button_set_child (GTK_BUTTON (button), text);
   gtk_widget_set_halign (button, GTK_ALIGN_START);
   gtk_widget_add_css_class (button, "flat");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "decisions.open");
@@ -183,6 +189,7 @@ show_detail (MerDecisionsView *self)
       gtk_widget_add_css_class (banner, "card");
       gtk_widget_set_margin_start (icon, 12);
       gtk_widget_add_css_class (icon, "warning");
+      gtk_widget_set_hexpand (button, TRUE);
       gtk_box_append (GTK_BOX (banner), icon);
       gtk_box_append (GTK_BOX (banner), button);
       gtk_box_append (self->detail_box, banner);
@@ -346,6 +353,8 @@ mer_decisions_view_reload (MerDecisionsView *self)
 
       gtk_label_set_selectable (GTK_LABEL (title), FALSE);
       gtk_label_set_selectable (GTK_LABEL (sub), FALSE);
+      gtk_label_set_wrap (GTK_LABEL (sub), FALSE);
+      gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
       gtk_widget_add_css_class (sub, status_css (status_text));
       if (g_strcmp0 (status_text, "superseded") == 0)
         gtk_widget_add_css_class (title, "dim-label");

@@ -87,8 +87,8 @@ update_labels (MerProposalComposer *self)
   g_autoptr(GDateTime) deadline = chosen_deadline (self, &fair);
   g_autoptr(GDateTime) fair_local = g_date_time_to_local (fair);
   g_autoptr(GDateTime) local = g_date_time_to_local (deadline);
-  g_autofree char *fair_text = g_date_time_format (fair_local, "%a %e %b %H:%M");
-  g_autofree char *when = g_date_time_format (local, "%a %e %b %H:%M");
+  g_autofree char *fair_text = g_date_time_format (fair_local, "%a %-d %b %H:%M");
+  g_autofree char *when = g_date_time_format (local, "%a %-d %b %H:%M");
   g_autofree char *label = NULL;
   GString *names = g_string_new (NULL);
 

@@ -352,7 +352,7 @@ build_outcome_card (MerProposalsView *self,
   GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   g_autofree char *by = person_name (self->store, mer_json_get_string (outcome, "decided_by"));
   g_autoptr(GDateTime) when = mer_schedule_parse_instant (mer_json_get_string (outcome, "decided_at"), NULL);
-  g_autofree char *when_text = when ? g_date_time_format (when, "%e %B %Y") : g_strdup ("");
+  g_autofree char *when_text = when ? g_date_time_format (when, "%-d %B %Y") : g_strdup ("");
   g_autofree char *title = g_strdup_printf (_("%s on %s by %s"), status_label (status), g_strstrip (when_text), by);
   GtkWidget *title_label = wrapped_label (title, "title-3");
 
@@ -412,7 +412,7 @@ build_readers (MerProposalsView *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reader->name);
       if (reader->deadline_local != NULL)
         {
-          g_autofree char *clock = g_date_time_format (reader->deadline_local, "%a %e %b %H:%M");
+          g_autofree char *clock = g_date_time_format (reader->deadline_local, "%a %-d %b %H:%M");
           g_autofree char *offset = mer_schedule_format_offset (reader->deadline_local);
 
           g_string_append_printf (sub, _("Deadline %s their time (%s, %s)"), clock, reader->tz, offset);
@@ -839,7 +839,7 @@ format_deadline_utc (const char *text)
 {
   g_autoptr(GDateTime) deadline = text ? mer_schedule_parse_instant (text, NULL) : NULL;
 
-  return deadline ? g_date_time_format (deadline, "%a %e %b %Y %H:%M UTC") : g_strdup (_("none"));
+  return deadline ? g_date_time_format (deadline, "%a %-d %b %Y %H:%M UTC") : g_strdup (_("none"));
 }
 
 /* Rebuilds the detail of the selected proposal; keeps what is being typed
