@@ -15,6 +15,7 @@
 #include "mer-timeline.h"
 #include "mer-profile-dialog.h"
 #include "mer-ui-resources.h"
+#include "mer-window.h"
 
 #include <adwaita.h>
 #include <string.h>
@@ -477,6 +478,38 @@ test_profile_dialog (void)
   mer_test_rm_rf (dir);
 }
 
+/* The Team section inside the real window, at phone width. */
+static void
+test_in_window (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  MerWindow *window;
+  GtkWidget *focused;
+
+  put_people (store, team, G_N_ELEMENTS (team));
+  window = mer_window_new (NULL, store);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until_drawn (GTK_WIDGET (window));
+
+  /* Opening a person document shows the Team section with their row. */
+  g_assert_true (mer_window_open_doc (window, "person:eli"));
+  g_assert_cmpstr (mer_window_get_section (window), ==, "team");
+  wait_until_drawn (GTK_WIDGET (window));
+  /* Let the section's transition finish before the picture. */
+  for (guint i = 0; i < 4; i++)
+    wait_until_drawn (GTK_WIDGET (window));
+  focused = gtk_root_get_focus (GTK_ROOT (window));
+  g_assert_nonnull (focused);
+  g_assert_nonnull (gtk_widget_get_ancestor (focused, MER_TYPE_TEAM_VIEW));
+  save_screenshot (GTK_WIDGET (window), "team-section-in-window-narrow.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -492,6 +525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/team-view/own-focus", test_own_focus);
   g_test_add_func ("/team-view/focus-arrives-by-sync", test_focus_arrives_by_sync);
   g_test_add_func ("/team-view/profile-dialog", test_profile_dialog);
+  g_test_add_func ("/team-view/in-window", test_in_window);
 
   return g_test_run ();
 }

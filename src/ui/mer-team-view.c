@@ -34,6 +34,8 @@ struct _MerTeamView
   MerStore    *store;
   MerTimeline *timeline;
   GPtrArray   *summaries;    /* char*, one per row, for tests and a11y */
+  GHashTable  *rows;         /* person id -> GtkListBoxRow (borrowed) */
+  char        *focus_id;     /* a person to bring into view after reload */
   GDateTime   *day;          /* the shown day (noon, viewer's zone) or NULL for today */
   guint        watch_id;
   guint        reload_id;    /* an idle reload, coalescing bursts of writes */
@@ -177,6 +179,7 @@ make_row (MerTeamView *self,
   gtk_widget_set_margin_end (hbox, 12);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), hbox);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, TRUE);
 
   g_ptr_array_add (self->summaries, g_strdup_printf ("%s\t%s\t%s\t%s", title, clock, zone, status_text));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -245,6 +248,7 @@ mer_team_view_reload (MerTeamView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
     gtk_list_box_remove (self->list, child);
   g_ptr_array_set_size (self->summaries, 0);
+  g_hash_table_remove_all (self->rows);
 
   docs = mer_store_list_docs (self->store, "person", &error);
   if (docs == NULL)
@@ -265,9 +269,11 @@ mer_team_view_reload (MerTeamView *self)
       g_autoptr(MerSchedule) schedule = mer_schedule_new_from_person (doc, &person_error);
       gboolean is_me = me_id != NULL && g_strcmp0 (me_id, mer_json_get_string (doc, "_id")) == 0;
 
-      gtk_list_box_append (self->list,
-                           make_row (self, doc, schedule, person_error,
-                                     is_me, now));
+      GtkWidget *row = make_row (self, doc, schedule, person_error, is_me, now);
+
+      gtk_list_box_append (self->list, row);
+      if (mer_json_get_string (doc, "_id") != NULL)
+        g_hash_table_insert (self->rows, g_strdup (mer_json_get_string (doc, "_id")), row);
       if (schedule != NULL)
         {
           if (is_me)
@@ -318,6 +324,14 @@ mer_team_view_reload (MerTeamView *self)
   mer_timeline_set_now (self->timeline, now);
   mer_timeline_set_day (self->timeline, self->day != NULL ? self->day : now);
   update_day_label (self, now, zone);
+
+  if (self->focus_id != NULL)
+    {
+      GtkWidget *row = g_hash_table_lookup (self->rows, self->focus_id);
+
+      if (row != NULL)
+        gtk_widget_grab_focus (row);
+    }
 }
 
 static gboolean
@@ -458,6 +472,22 @@ focus_cb (GtkWidget  *widget,
     show_toast (self, _("Focus ended"));
 }
 
+/* The window's "open this document" for person documents: show their row. */
+static void
+open_doc_cb (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  MerTeamView *self = MER_TEAM_VIEW (widget);
+  GtkWidget *row;
+
+  g_free (self->focus_id);
+  self->focus_id = g_variant_dup_string (parameter, NULL);
+  row = g_hash_table_lookup (self->rows, self->focus_id);
+  if (row != NULL)
+    gtk_widget_grab_focus (row);
+}
+
 static void
 profile_cb (GtkWidget  *widget,
             const char *action_name,
@@ -502,6 +532,8 @@ mer_team_view_finalize (GObject *object)
   MerTeamView *self = MER_TEAM_VIEW (object);
 
   g_clear_pointer (&self->summaries, g_ptr_array_unref);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_free (self->focus_id);
   g_clear_pointer (&self->day, g_date_time_unref);
   G_OBJECT_CLASS (mer_team_view_parent_class)->finalize (object);
 }
@@ -530,6 +562,7 @@ mer_team_view_class_init (MerTeamViewClass *klass)
   gtk_widget_class_install_action (widget_class, "team.today", NULL, today_cb);
   gtk_widget_class_install_action (widget_class, "team.focus", "u", focus_cb);
   gtk_widget_class_install_action (widget_class, "team.profile", NULL, profile_cb);
+  gtk_widget_class_install_action (widget_class, "section.open-doc", "s", open_doc_cb);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "team.previous-day", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "team.next-day", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, GDK_ALT_MASK, "team.today", NULL);
@@ -541,6 +574,7 @@ mer_team_view_init (MerTeamView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   ensure_css ();
   self->summaries = g_ptr_array_new_with_free_func (g_free);
+  self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->timeline = MER_TIMELINE (mer_timeline_new ());
   gtk_widget_set_margin_top (GTK_WIDGET (self->timeline), 12);
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->timeline), 8);

@@ -14,7 +14,8 @@ G_DECLARE_FINAL_TYPE (MerTeamView, mer_team_view, MER, TEAM_VIEW, GtkWidget)
  * The Team view: a row per teammate (name, local time and date, UTC offset
  * and zone, status in words) and a timeline of the viewer's day. Widget
  * actions: team.previous-day, team.next-day, team.today, team.focus (u:
- * minutes, 0 ends focus), team.profile.
+ * minutes, 0 ends focus), team.profile, and section.open-doc (s: a person
+ * id, brings their row into view) for the window.
  */
 GtkWidget  *mer_team_view_new              (MerStore    *store);
 void        mer_team_view_reload           (MerTeamView *self);
