@@ -555,7 +555,7 @@ _mer_repl_collect_ok_docs (JsonArray *entries,
 
       if (entry != NULL && json_object_has_member (entry, "ok")
           && JSON_NODE_HOLDS_OBJECT (json_object_get_member (entry, "ok")))
-        json_array_add_element (docs, json_node_copy (json_object_get_member (entry, "ok")));
+        json_array_add_element (docs, json_node_ref (json_object_get_member (entry, "ok")));
       else
         errors++;
     }

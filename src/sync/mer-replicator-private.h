@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 #define BACKOFF_START_MS      250
 #define BACKOFF_MAX_MS        60000
 #define CHECKPOINT_HISTORY    5
-#define PENDING_CAP           100000
+#define PENDING_CAP           10000
 #define PUSH_MARK_PREFIX      "_local/meridian-push-"
 
 /* One direction of one run, owned by its worker thread. */

@@ -48,6 +48,8 @@ _mer_repl_write_push_mark (Job    *job,
       doc = json_object_new ();
       json_object_set_string_member (doc, "_id", id);
     }
+  else if (json_object_has_member (doc, "seq") && json_object_get_int_member (doc, "seq") == seq)
+    return;  /* unchanged: a no-change sync writes nothing */
   json_object_set_string_member (doc, "url", job->url);
   json_object_set_int_member (doc, "seq", seq);
   rev = mer_store_put_local (job->store, doc, NULL);
