@@ -178,6 +178,7 @@ mer_application_startup (GApplication *app)
   const char *sync_accels[] = { "<Control><Shift>s", NULL };
   const char *none[] = { NULL };
 
+  mer_ui_bench_mark ("app-startup");
   G_APPLICATION_CLASS (mer_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
@@ -285,6 +286,7 @@ mer_application_activate (GApplication *app)
       return;
     }
 
+  mer_ui_bench_mark ("app-activate");
   if (self->store == NULL && !open_store (self, &error))
     {
       g_printerr ("meridian: %s\n", error->message);

@@ -342,6 +342,7 @@ load_pages_cb (GObject      *object,
 
       mer_page_tree_select_page (self, id);
     }
+  mer_ui_bench_mark ("page-tree-loaded");
   g_signal_emit (self, signals[LOADED], 0);
 
   if (self->reload_again)
@@ -496,11 +497,12 @@ mer_page_tree_new (MerStore *store)
   self = g_object_new (MER_TYPE_PAGE_TREE, NULL);
   self->store = g_object_ref (store);
   g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  mer_page_tree_reload (self);
   return GTK_WIDGET (self);
 }
 
-/* Reads the list of pages again, off the UI thread. */
+/* Reads the list of pages (again), off the UI thread.  The owner calls it
+ * first: the window does once the first page is on screen, so the two do
+ * not compete for the processor at start-up. */
 void
 mer_page_tree_reload (MerPageTree *self)
 {

@@ -157,6 +157,7 @@ scheme_request_cb (WebKitURISchemeRequest *request,
     }
 
   html = render_page (self, page_id);
+  mer_ui_bench_mark ("page-served");
   length = strlen (html);
   stream = g_memory_input_stream_new_from_data (g_steal_pointer (&html), length, g_free);
   response = webkit_uri_scheme_response_new (stream, length);

@@ -45,6 +45,8 @@ struct _MerWindow
   GPtrArray            *views;      /* pushed views, oldest first */
   char                 *section;    /* name of the section shown */
   gboolean              first_page_opened;
+  gboolean              tree_requested;
+  guint                 tree_timeout_id;  /* lists the pages if no page loads */
 
   AdwToastOverlay      *toast_overlay;
   GtkOverlay           *overlay;
@@ -517,6 +519,28 @@ find_home_page (MerWindow *self)
   return NULL;
 }
 
+static gboolean
+load_tree_cb (gpointer user_data)
+{
+  MerWindow *self = user_data;
+
+  self->tree_timeout_id = 0;
+  if (!self->tree_requested)
+    {
+      self->tree_requested = TRUE;
+      mer_page_tree_reload (self->page_tree);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The first page is on screen: now list the others in the sidebar. */
+static void
+first_page_loaded_cb (MerWindow *self)
+{
+  g_clear_handle_id (&self->tree_timeout_id, g_source_remove);
+  load_tree_cb (self);
+}
+
 static void
 tree_loaded_cb (MerWindow *self)
 {
@@ -646,6 +670,7 @@ mer_window_dispose (GObject *object)
 {
   MerWindow *self = MER_WINDOW (object);
 
+  g_clear_handle_id (&self->tree_timeout_id, g_source_remove);
   if (self->views != NULL)
     g_ptr_array_set_size (self->views, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_WINDOW);
@@ -751,6 +776,8 @@ mer_window_setup (MerWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->page_tree, "loaded", G_CALLBACK (tree_loaded_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->page_view, "page-loaded", G_CALLBACK (first_page_loaded_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->search_panel = MER_SEARCH_PANEL (mer_search_panel_new (store));
   gtk_widget_set_visible (GTK_WIDGET (self->search_panel), FALSE);
@@ -779,7 +806,12 @@ mer_window_setup (MerWindow *self)
 
   home = find_home_page (self);
   if (home != NULL)
-    mer_window_open_page (self, home);
+    {
+      mer_window_open_page (self, home);
+      self->tree_timeout_id = g_timeout_add (1500, load_tree_cb, self);
+    }
+  else
+    load_tree_cb (self);
 }
 
 MerWindow *
