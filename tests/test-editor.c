@@ -49,6 +49,41 @@ spin (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* A guard against hanging forever, not a timing assertion. */
+#define WAIT_LIMIT_MS 60000
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+wait_for (Predicate predicate,
+          gpointer  data)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+
+  while (!predicate (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
+static gboolean
+page_loaded (gpointer data)
+{
+  return mer_page_view_get_loaded (MER_PAGE_VIEW (data))
+         && mer_page_view_get_page_id (MER_PAGE_VIEW (data)) != NULL;
+}
+
+/* The preview has rendered the text at least once. */
+static gboolean
+preview_shown (gpointer data)
+{
+  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_markdown_editor_get_preview (MER_MARKDOWN_EDITOR (data)));
+
+  return webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view);
+}
+
 /* Renders the window as GTK last drew it into a PNG.  A window that has
  * not drawn a frame yet has nothing to give: ask for one and retry. */
 static void
@@ -246,6 +281,21 @@ test_new_page_and_validation (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 3);
+
+  /* At 360 px the text comes first and the preview is one toggle away. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+  spin (500);
+  /* Narrow, the preview leaves and the window can shrink further. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 361, 700);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+  spin (500);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 370);
+  g_assert_false (mer_markdown_editor_get_show_preview (mer_page_editor_get_editor (editor)));
+  save_screenshot (window, "editor-narrow.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "page.toggle-preview", NULL));
+  g_assert_true (mer_markdown_editor_get_show_preview (mer_page_editor_get_editor (editor)));
+  g_assert_true (wait_for (preview_shown, mer_page_editor_get_editor (editor)));
+  save_screenshot (window, "editor-narrow-preview.png");
 
   mer_page_editor_set_path (editor, "/engineering//release-checklist/");
   g_assert_true (mer_page_editor_save (editor, &error));
@@ -683,6 +733,7 @@ test_history_diff_and_restore (void)
   g_assert_nonnull (strstr (plain, "-b\n"));
   g_assert_nonnull (strstr (plain, "+B\n"));
   g_assert_nonnull (strstr (plain, "+d\n"));
+  g_assert_true (g_str_has_prefix (plain, "@@ Around line 2 @@\n a\n-b\n"));
   g_assert_cmpuint (added, ==, 2);
   g_assert_cmpuint (removed, ==, 1);
 
@@ -703,6 +754,7 @@ test_history_diff_and_restore (void)
   g_assert_nonnull (strstr (diff, "+The rota changes every Tuesday.\n"));
   g_assert_nonnull (strstr (diff, "+Call the lead after 30.\n"));
   g_assert_nonnull (strstr (diff, "-Page the secondary after 15 minutes.\n"));
+  g_assert_nonnull (strstr (diff, "@@ Around line 3 @@\n"));
   save_screenshot (window, "editor-history.png");
 
   /* Restore the first revision: a new edit on top, history kept. */
@@ -784,41 +836,6 @@ test_cancel_keeps_draft_until_discarded (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   mer_test_rm_rf (dir);
-}
-
-/* A guard against hanging forever, not a timing assertion. */
-#define WAIT_LIMIT_MS 60000
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wait_for (Predicate predicate,
-          gpointer  data)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
-
-  while (!predicate (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return !expired;
-}
-
-static gboolean
-page_loaded (gpointer data)
-{
-  return mer_page_view_get_loaded (MER_PAGE_VIEW (data))
-         && mer_page_view_get_page_id (MER_PAGE_VIEW (data)) != NULL;
-}
-
-/* The preview has rendered the text at least once. */
-static gboolean
-preview_shown (gpointer data)
-{
-  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_markdown_editor_get_preview (MER_MARKDOWN_EDITOR (data)));
-
-  return webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view);
 }
 
 typedef struct

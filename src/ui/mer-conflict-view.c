@@ -426,6 +426,30 @@ layout_idle_cb (gpointer user_data)
 }
 
 /* On a narrow window the two sides stack instead of sitting side by side. */
+/* No layout manager: a layout manager would take the allocation away
+ * from size_allocate(), which watches the width. */
+static GtkSizeRequestMode
+mer_conflict_view_get_request_mode (GtkWidget *widget)
+{
+  MerConflictView *self = MER_CONFLICT_VIEW (widget);
+
+  return gtk_widget_get_request_mode (GTK_WIDGET (self->toast_overlay));
+}
+
+static void
+mer_conflict_view_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  MerConflictView *self = MER_CONFLICT_VIEW (widget);
+
+  gtk_widget_measure (GTK_WIDGET (self->toast_overlay), orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+}
+
 static void
 mer_conflict_view_size_allocate (GtkWidget *widget,
                                  int        width,
@@ -435,7 +459,7 @@ mer_conflict_view_size_allocate (GtkWidget *widget,
   MerConflictView *self = MER_CONFLICT_VIEW (widget);
   gboolean narrow = width < 600;
 
-  GTK_WIDGET_CLASS (mer_conflict_view_parent_class)->size_allocate (widget, width, height, baseline);
+  gtk_widget_allocate (GTK_WIDGET (self->toast_overlay), width, height, baseline, NULL);
   if (narrow != self->narrow && self->layout_id == 0)
     {
       self->narrow = narrow;
@@ -474,6 +498,8 @@ mer_conflict_view_class_init (MerConflictViewClass *klass)
 
   object_class->dispose = mer_conflict_view_dispose;
   object_class->finalize = mer_conflict_view_finalize;
+  widget_class->get_request_mode = mer_conflict_view_get_request_mode;
+  widget_class->measure = mer_conflict_view_measure;
   widget_class->size_allocate = mer_conflict_view_size_allocate;
 
   /* A resolution was written (the page id). */
@@ -508,7 +534,6 @@ mer_conflict_view_class_init (MerConflictViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, GDK_CONTROL_MASK, "conflict.next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "conflict.close", NULL);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "mer-conflict-view");
 }
 

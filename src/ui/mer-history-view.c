@@ -51,10 +51,16 @@ G_DEFINE_FINAL_TYPE (MerHistoryView, mer_history_view, GTK_TYPE_WIDGET)
 
 typedef struct
 {
-  GString *out;
-  guint    added;
-  guint    removed;
+  GString  *out;
+  guint     added;
+  guint     removed;
+  gboolean  fields;       /* the texts start with FIELD_LINES of fields */
+  gsize     header_at;    /* where the current hunk's header goes */
+  gboolean  need_header;  /* no changed line of the hunk seen yet */
 } DiffPayload;
+
+/* Lines of the field header comparable_text() puts above the body. */
+#define FIELD_LINES 5
 
 static int
 diff_hunk_cb (const git_diff_delta *delta,
@@ -63,10 +69,30 @@ diff_hunk_cb (const git_diff_delta *delta,
 {
   DiffPayload *payload = user_data;
 
-  g_string_append_len (payload->out, hunk->header, hunk->header_len);
-  if (hunk->header_len == 0 || hunk->header[hunk->header_len - 1] != '\n')
-    g_string_append_c (payload->out, '\n');
+  /* The header waits for the hunk's first changed line, to name it. */
+  payload->header_at = payload->out->len;
+  payload->need_header = TRUE;
   return 0;
+}
+
+/* "@@ Around line 12 @@": the "@@" is what the diff highlighting knows,
+ * the words are for people (git's "-5,7 +5,8" is not). */
+static void
+insert_header (DiffPayload *payload,
+               int          line)
+{
+  g_autofree char *where = NULL;
+  g_autofree char *header = NULL;
+
+  if (payload->fields)
+    line -= FIELD_LINES;
+  if (payload->fields && line <= 0)
+    where = g_strdup (_("Fields"));
+  else
+    where = g_strdup_printf (_("Around line %d"), MAX (line, 1));
+  header = g_strdup_printf ("@@ %s @@\n", where);
+  g_string_insert (payload->out, payload->header_at, header);
+  payload->need_header = FALSE;
 }
 
 static int
@@ -81,9 +107,13 @@ diff_line_cb (const git_diff_delta *delta,
     {
     case GIT_DIFF_LINE_ADDITION:
       payload->added++;
+      if (payload->need_header)
+        insert_header (payload, line->new_lineno);
       break;
     case GIT_DIFF_LINE_DELETION:
       payload->removed++;
+      if (payload->need_header)
+        insert_header (payload, line->old_lineno);
       break;
     case GIT_DIFF_LINE_CONTEXT:
       break;
@@ -98,23 +128,15 @@ diff_line_cb (const git_diff_delta *delta,
   return 0;
 }
 
-/**
- * mer_history_diff_text:
- * @added: (out) (optional): number of added lines
- * @removed: (out) (optional): number of removed lines
- *
- * Returns: a unified diff ("@@" hunk headers, then lines starting with
- *   "+", "-" or " ") from @old_text to @new_text, with three lines of
- *   context; empty when the texts are the same.
- */
-char *
-mer_history_diff_text (const char *old_text,
-                       const char *new_text,
-                       guint      *added,
-                       guint      *removed)
+static char *
+diff_texts (const char *old_text,
+            const char *new_text,
+            gboolean    fields,
+            guint      *added,
+            guint      *removed)
 {
   git_diff_options options = GIT_DIFF_OPTIONS_INIT;
-  DiffPayload payload = { g_string_new (NULL), 0, 0 };
+  DiffPayload payload = { g_string_new (NULL), 0, 0, fields, 0, FALSE };
   g_autofree char *old_line = g_strconcat (old_text != NULL ? old_text : "", "\n", NULL);
   g_autofree char *new_line = g_strconcat (new_text != NULL ? new_text : "", "\n", NULL);
   int rc;
@@ -139,6 +161,24 @@ mer_history_diff_text (const char *old_text,
   if (removed != NULL)
     *removed = payload.removed;
   return g_string_free (payload.out, FALSE);
+}
+
+/**
+ * mer_history_diff_text:
+ * @added: (out) (optional): number of added lines
+ * @removed: (out) (optional): number of removed lines
+ *
+ * Returns: a unified diff ("@@ Around line N @@" hunk headers, then lines
+ *   starting with "+", "-" or " ") from @old_text to @new_text, with three
+ *   lines of context; empty when the texts are the same.
+ */
+char *
+mer_history_diff_text (const char *old_text,
+                       const char *new_text,
+                       guint      *added,
+                       guint      *removed)
+{
+  return diff_texts (old_text, new_text, FALSE, added, removed);
 }
 
 static const char *
@@ -219,6 +259,158 @@ revision_label (MerHistoryView *self,
                           person_name (self, mer_json_get_string (doc, "updated_by")), g_strstrip (when));
 }
 
+typedef struct
+{
+  int start;   /* character offset in the line */
+  int end;
+  char *text;
+} Token;
+
+static void
+token_clear (gpointer data)
+{
+  g_free (((Token *) data)->text);
+}
+
+/* Words and the spaces between them, with their character offsets. */
+static GArray *
+tokenize (const char *line)
+{
+  GArray *tokens = g_array_new (FALSE, FALSE, sizeof (Token));
+  const char *p = line;
+  int offset = 0;
+
+  g_array_set_clear_func (tokens, token_clear);
+  while (*p != '\0')
+    {
+      gboolean space = g_unichar_isspace (g_utf8_get_char (p));
+      const char *start = p;
+      Token token = { offset, offset, NULL };
+
+      while (*p != '\0' && g_unichar_isspace (g_utf8_get_char (p)) == space)
+        {
+          p = g_utf8_next_char (p);
+          offset++;
+        }
+      token.end = offset;
+      token.text = g_strndup (start, p - start);
+      g_array_append_val (tokens, token);
+    }
+  return tokens;
+}
+
+/* Tints the words that differ between a removed line and the added line
+ * that replaced it (a longest common subsequence of their words), so a
+ * changed word in a long paragraph stands out. */
+static void
+mark_changed_words (GtkTextBuffer *buffer,
+                    int            old_line,
+                    int            new_line)
+{
+  GtkTextIter start, end;
+  g_autofree char *old_text = NULL;
+  g_autofree char *new_text = NULL;
+  g_autoptr(GArray) a = NULL;
+  g_autoptr(GArray) b = NULL;
+  g_autofree guint16 *lcs = NULL;
+  guint n, m, i, j;
+
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &start, old_line, 1);
+  end = start;
+  gtk_text_iter_forward_to_line_end (&end);
+  old_text = gtk_text_iter_get_text (&start, &end);
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &start, new_line, 1);
+  end = start;
+  gtk_text_iter_forward_to_line_end (&end);
+  new_text = gtk_text_iter_get_text (&start, &end);
+
+  a = tokenize (old_text);
+  b = tokenize (new_text);
+  n = a->len;
+  m = b->len;
+  if (n == 0 || m == 0 || n > 2000 || m > 2000)
+    return;
+
+  /* lcs[i][j]: common words of a[i..] and b[j..]. */
+  lcs = g_new0 (guint16, (n + 1) * (m + 1));
+  for (i = n; i-- > 0;)
+    for (j = m; j-- > 0;)
+      {
+        if (g_str_equal (g_array_index (a, Token, i).text, g_array_index (b, Token, j).text))
+          lcs[i * (m + 1) + j] = lcs[(i + 1) * (m + 1) + j + 1] + 1;
+        else
+          lcs[i * (m + 1) + j] = MAX (lcs[(i + 1) * (m + 1) + j], lcs[i * (m + 1) + j + 1]);
+      }
+
+  for (i = 0, j = 0; i < n || j < m;)
+    {
+      Token *ta = i < n ? &g_array_index (a, Token, i) : NULL;
+      Token *tb = j < m ? &g_array_index (b, Token, j) : NULL;
+
+      if (ta != NULL && tb != NULL && g_str_equal (ta->text, tb->text))
+        {
+          i++;
+          j++;
+        }
+      else if (tb == NULL || (ta != NULL && lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]))
+        {
+          gtk_text_buffer_get_iter_at_line_offset (buffer, &start, old_line, 1 + ta->start);
+          gtk_text_buffer_get_iter_at_line_offset (buffer, &end, old_line, 1 + ta->end);
+          gtk_text_buffer_apply_tag_by_name (buffer, "word-removed", &start, &end);
+          i++;
+        }
+      else
+        {
+          gtk_text_buffer_get_iter_at_line_offset (buffer, &start, new_line, 1 + tb->start);
+          gtk_text_buffer_get_iter_at_line_offset (buffer, &end, new_line, 1 + tb->end);
+          gtk_text_buffer_apply_tag_by_name (buffer, "word-added", &start, &end);
+          j++;
+        }
+    }
+}
+
+/* Pairs each run of removed lines with the run of added lines right after
+ * it, line by line, and marks the changed words of each pair. */
+static void
+mark_word_changes (GtkTextBuffer *buffer)
+{
+  int lines = gtk_text_buffer_get_line_count (buffer);
+  int line = 0;
+
+  while (line < lines)
+    {
+      GtkTextIter iter;
+      int removed_start, added_start, removed = 0, added = 0;
+
+      gtk_text_buffer_get_iter_at_line (buffer, &iter, line);
+      if (gtk_text_iter_get_char (&iter) != '-')
+        {
+          line++;
+          continue;
+        }
+      removed_start = line;
+      while (line < lines)
+        {
+          gtk_text_buffer_get_iter_at_line (buffer, &iter, line);
+          if (gtk_text_iter_get_char (&iter) != '-')
+            break;
+          removed++;
+          line++;
+        }
+      added_start = line;
+      while (line < lines)
+        {
+          gtk_text_buffer_get_iter_at_line (buffer, &iter, line);
+          if (gtk_text_iter_get_char (&iter) != '+')
+            break;
+          added++;
+          line++;
+        }
+      for (int k = 0; k < MIN (removed, added); k++)
+        mark_changed_words (buffer, removed_start + k, added_start + k);
+    }
+}
+
 static void
 show_diff (MerHistoryView *self)
 {
@@ -239,13 +431,14 @@ show_diff (MerHistoryView *self)
     }
   old_text = comparable_text (self, old_index >= 0 ? g_ptr_array_index (self->revisions, old_index) : NULL);
   new_text = comparable_text (self, g_ptr_array_index (self->revisions, new_index));
-  diff = mer_history_diff_text (old_text, new_text, &added, &removed);
+  diff = diff_texts (old_text, new_text, TRUE, &added, &removed);
   if (*diff == '\0')
     {
       g_free (diff);
       diff = g_strdup (_("No differences."));
     }
   gtk_text_buffer_set_text (buffer, diff, -1);
+  mark_word_changes (buffer);
   /* Translators: lines added and removed */
   summary = g_strdup_printf (_("+%u −%u"), added, removed);
   gtk_label_set_label (self->summary_label, summary);
@@ -548,6 +741,11 @@ mer_history_view_init (MerHistoryView *self)
 
   buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->diff_view)));
   gtk_source_buffer_set_language (buffer, gtk_source_language_manager_get_language (languages, "diff"));
+  /* Translucent, so they read on the light and the dark scheme. */
+  gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (buffer), "word-removed",
+                              "background", "rgba(224,27,36,0.25)", "weight", PANGO_WEIGHT_BOLD, NULL);
+  gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (buffer), "word-added",
+                              "background", "rgba(46,194,126,0.30)", "weight", PANGO_WEIGHT_BOLD, NULL);
   dark_changed_cb (self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (dark_changed_cb), self, G_CONNECT_SWAPPED);

@@ -51,6 +51,7 @@ struct _MerMarkdownEditor
   gboolean           unsaved;       /* edited since the last draft save */
   gboolean           narrow;
   gboolean           show_preview;
+  gboolean           wide_preview;  /* show_preview to go back to when wide */
 };
 
 enum
@@ -327,8 +328,41 @@ layout_idle_cb (gpointer user_data)
   MerMarkdownEditor *self = user_data;
 
   self->layout_id = 0;
+  /* Narrow, the text comes first; the person's choice for wide windows
+   * is kept for when the window grows again. */
+  if (self->narrow)
+    {
+      self->wide_preview = self->show_preview;
+      mer_markdown_editor_set_show_preview (self, FALSE);
+    }
+  else
+    mer_markdown_editor_set_show_preview (self, self->wide_preview);
   apply_layout (self);
   return G_SOURCE_REMOVE;
+}
+
+/* No layout manager: a layout manager would take the allocation away
+ * from size_allocate(), which watches the width. */
+static GtkSizeRequestMode
+mer_markdown_editor_get_request_mode (GtkWidget *widget)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (widget);
+
+  return gtk_widget_get_request_mode (self->box);
+}
+
+static void
+mer_markdown_editor_measure (GtkWidget      *widget,
+                            GtkOrientation  orientation,
+                            int             for_size,
+                            int            *minimum,
+                            int            *natural,
+                            int            *minimum_baseline,
+                            int            *natural_baseline)
+{
+  MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (widget);
+
+  gtk_widget_measure (self->box, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
 }
 
 static void
@@ -340,7 +374,7 @@ mer_markdown_editor_size_allocate (GtkWidget *widget,
   MerMarkdownEditor *self = MER_MARKDOWN_EDITOR (widget);
   gboolean narrow = width < NARROW_WIDTH;
 
-  GTK_WIDGET_CLASS (mer_markdown_editor_parent_class)->size_allocate (widget, width, height, baseline);
+  gtk_widget_allocate (self->box, width, height, baseline, NULL);
 
   /* Changing visibility during allocation would resize again inside the
    * allocation; do it right after. */
@@ -471,6 +505,8 @@ mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
   object_class->finalize = mer_markdown_editor_finalize;
   object_class->get_property = mer_markdown_editor_get_property;
   object_class->set_property = mer_markdown_editor_set_property;
+  widget_class->get_request_mode = mer_markdown_editor_get_request_mode;
+  widget_class->measure = mer_markdown_editor_measure;
   widget_class->size_allocate = mer_markdown_editor_size_allocate;
 
   properties[PROP_STORE] =
@@ -505,7 +541,6 @@ mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "editor.toggle-preview", NULL);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "mer-markdown-editor");
 }
 
@@ -517,6 +552,7 @@ mer_markdown_editor_init (MerMarkdownEditor *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->show_preview = TRUE;
+  self->wide_preview = TRUE;
 
   buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view)));
   gtk_source_buffer_set_language (buffer, gtk_source_language_manager_get_language (languages, "markdown"));
