@@ -45,6 +45,7 @@ typedef struct
   gboolean                no_bulk_get;
   gboolean                offline;
   JsonObject             *remote_checkpoint;  /* last one written there */
+  guint                   pending;     /* push: local changes left to send */
   GError                 *error;
 } Job;
 

@@ -190,7 +190,10 @@ push_batch (Job         *job,
   update->read = json_array_get_length (docs);
   update->written = json_array_get_length (docs) - MIN (refused, json_array_get_length (docs));
   update->pushed = update->written;
-  update->pending = _mer_repl_count_changes_since (job->store, last_seq);
+  /* Counted once per run (see run_push), then counted down: a scan per
+   * batch would make a large push quadratic. */
+  job->pending = n < job->batch_size ? 0 : job->pending - MIN (job->pending, n);
+  update->pending = job->pending;
   _mer_repl_post_update (job, update);
   return TRUE;
 }
@@ -234,6 +237,7 @@ _mer_repl_run_push (Job     *job,
     return FALSE;
   if (JSON_NODE_HOLDS_VALUE (start) && json_node_get_value_type (start) == G_TYPE_INT64)
     since = json_node_get_int (start);
+  job->pending = _mer_repl_count_changes_since (job->store, since);
 
   for (;;)
     {
@@ -256,6 +260,7 @@ _mer_repl_run_push (Job     *job,
           _mer_repl_post_state (job, MER_REPLICATOR_STATE_IDLE, NULL);
           if (!wait_local_changes (job, since, error))
             return FALSE;
+          job->pending = _mer_repl_count_changes_since (job->store, since);
         }
     }
 }
