@@ -11,6 +11,8 @@
 #include "mer-test-util.h"
 #include "mer-schedule.h"
 
+#include <string.h>
+
 #define WEEKDAYS(r) "{\"mon\":" r ",\"tue\":" r ",\"wed\":" r ",\"thu\":" r ",\"fri\":" r ",\"sat\":[],\"sun\":[]}"
 #define NINE_FIVE WEEKDAYS ("[[\"09:00\",\"17:00\"]]")
 
@@ -367,6 +369,13 @@ test_words (void)
       g_autofree char *availability = mer_schedule_describe_availability (schedule, at);
 
       g_assert_cmpstr (status, ==, words[i].status);
+      if (g_str_has_suffix (words[i].status, " (their time)"))
+        {
+          g_autofree char *own = mer_schedule_describe_own_status (schedule, at);
+          g_autofree char *expected = g_strndup (words[i].status, strlen (words[i].status) - strlen (" (their time)"));
+
+          g_assert_cmpstr (own, ==, expected);
+        }
       g_assert_cmpstr (availability, ==, words[i].availability);
     }
 }

@@ -941,15 +941,14 @@ format_when (MerSchedule *self,
   return g_date_time_format (local, _("%A %-d %B %H:%M"));
 }
 
-char *
-mer_schedule_describe_status (MerSchedule *self,
-                              GDateTime   *at)
+static char *
+describe_status (MerSchedule *self,
+                 GDateTime   *at,
+                 gboolean     own)
 {
   g_autoptr(GDateTime) next = NULL;
   g_autofree char *when = NULL;
   MerStatus status;
-
-  g_return_val_if_fail (self != NULL && at != NULL, NULL);
 
   status = mer_schedule_status_at (self, at, &next);
   if (next != NULL)
@@ -958,11 +957,15 @@ mer_schedule_describe_status (MerSchedule *self,
   switch (status)
     {
     case MER_STATUS_FOCUS:
-      return when ? g_strdup_printf (_("Deep work until %s (their time)"), when)
-                  : g_strdup (_("Deep work"));
+      if (when == NULL)
+        return g_strdup (_("Deep work"));
+      return own ? g_strdup_printf (_("Deep work until %s"), when)
+                 : g_strdup_printf (_("Deep work until %s (their time)"), when);
     case MER_STATUS_WORKING:
-      return when ? g_strdup_printf (_("Working until %s (their time)"), when)
-                  : g_strdup (_("Working"));
+      if (when == NULL)
+        return g_strdup (_("Working"));
+      return own ? g_strdup_printf (_("Working until %s"), when)
+                 : g_strdup_printf (_("Working until %s (their time)"), when);
     case MER_STATUS_OFF:
       return when ? g_strdup_printf (_("Off until %s"), when) : g_strdup (_("Off"));
     case MER_STATUS_AWAY:
@@ -971,6 +974,22 @@ mer_schedule_describe_status (MerSchedule *self,
     default:
       return g_strdup (_("Unknown time zone"));
     }
+}
+
+char *
+mer_schedule_describe_status (MerSchedule *self,
+                              GDateTime   *at)
+{
+  g_return_val_if_fail (self != NULL && at != NULL, NULL);
+  return describe_status (self, at, FALSE);
+}
+
+char *
+mer_schedule_describe_own_status (MerSchedule *self,
+                                  GDateTime   *at)
+{
+  g_return_val_if_fail (self != NULL && at != NULL, NULL);
+  return describe_status (self, at, TRUE);
 }
 
 /* "45 min from now", "2 h from now", "2 h 30 min from now", "in 3 days". */

@@ -158,6 +158,9 @@ char        *mer_schedule_format_ranges     (JsonArray    *ranges);
  */
 char        *mer_schedule_describe_status   (MerSchedule  *self,
                                              GDateTime    *at);
+/* The same for the user's own row, without "(their time)". */
+char        *mer_schedule_describe_own_status (MerSchedule *self,
+                                               GDateTime   *at);
 /*
  * For someone about to comment on or mention the person: NULL when they are
  * working, else e.g. "Ana is in deep work until 15:00 her time, 2 h from now"

@@ -129,7 +129,8 @@ make_row (MerTeamView *self,
       g_autoptr(GDateTime) local = mer_schedule_local_time (schedule, now);
       g_autofree char *offset = mer_schedule_format_offset (local);
       const char *note = mer_schedule_get_status_note (schedule);
-      g_autofree char *words = mer_schedule_describe_status (schedule, now);
+      g_autofree char *words = is_me ? mer_schedule_describe_own_status (schedule, now)
+                                     : mer_schedule_describe_status (schedule, now);
 
       status = mer_schedule_status_at (schedule, now, NULL);
       /* Translators: a teammate's wall clock: "09:15, Mon 23 Nov" */
