@@ -110,7 +110,7 @@ test_proposals_json (void)
                                      "page", "decision", "window_open", "outcome", "comments", "stances",
                                      "readers", NULL };
   const char *reader_members[] = { "person", "name", "tz", "deadline_local", "remaining_hours",
-                                   "short_of_day", "read", "responded", "stance", NULL };
+                                   "remaining_minutes", "short_of_day", "read", "responded", "stance", NULL };
   const char *stance_members[] = { "agree", "concern", "object", NULL };
 
   g_assert_cmpint (run (workspace, &out, &err, "proposals", "list", "--json", "--at", "2026-11-27T03:30:00Z", NULL), ==, 0);
@@ -148,6 +148,10 @@ test_proposals_json (void)
   g_assert_true (mer_json_get_bool (ana, "read"));
   g_assert_true (mer_json_get_bool (ana, "responded"));
   g_assert_cmpstr (mer_json_get_string (ana, "stance"), ==, "agree");
+  g_assert_cmpint (json_object_get_int_member (ana, "remaining_minutes"), ==, 465);
+  /* A whole-hour zone still writes its offset in full. */
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (readers, 1), "deadline_local"), ==,
+                   "2026-11-30T04:00:00+01:00");
 
   g_assert_cmpstr (mer_json_get_string (decided, "status"), ==, "accepted");
   g_assert_true (g_str_has_prefix (mer_json_get_string (decided, "decision"), "decision:decided-one-"));

@@ -959,17 +959,30 @@ mer_proposal_to_json_summary (MerStore    *store,
       JsonObject *reader = json_object_new ();
       g_autofree char *local = NULL;
 
+      /* RFC 3339 with the offset in full ("+01:00"), unlike GLib's "+01". */
       if (status->deadline_local != NULL)
-        local = g_date_time_format_iso8601 (status->deadline_local);
+        {
+          g_autofree char *clock = g_date_time_format (status->deadline_local, "%Y-%m-%dT%H:%M:%S");
+          g_autofree char *offset = mer_schedule_format_offset (status->deadline_local);
+
+          local = g_strconcat (clock, offset, NULL);
+        }
       json_object_set_string_member (reader, "person", status->person);
       json_object_set_string_member (reader, "name", status->name);
       json_object_set_member (reader, "tz", string_or_null_node (status->tz));
       json_object_set_member (reader, "deadline_local", string_or_null_node (local));
       if (status->remaining_hours >= 0)
-        json_object_set_double_member (reader, "remaining_hours",
-                                       ((gint64) (status->remaining_hours * 10 + 0.5)) / 10.0);
+        {
+          json_object_set_double_member (reader, "remaining_hours",
+                                         ((gint64) (status->remaining_hours * 10 + 0.5)) / 10.0);
+          json_object_set_int_member (reader, "remaining_minutes",
+                                      (gint64) (status->remaining_hours * 60 + 0.5));
+        }
       else
-        json_object_set_null_member (reader, "remaining_hours");
+        {
+          json_object_set_null_member (reader, "remaining_hours");
+          json_object_set_null_member (reader, "remaining_minutes");
+        }
       json_object_set_boolean_member (reader, "short_of_day", status->short_of_day);
       json_object_set_boolean_member (reader, "read", status->has_read);
       json_object_set_boolean_member (reader, "responded", status->has_responded);
