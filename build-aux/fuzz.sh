@@ -36,6 +36,8 @@ sources="
   src/core/mer-validate.c
   src/sync/mer-accounts.c
   src/sync/mer-server.c
+  src/sync/mer-server-feed.c
+  src/sync/mer-server-requests.c
   tests/fuzz/fuzz-request.c
 "
 

@@ -150,6 +150,37 @@ mer_accounts_check_name (const char  *name,
   return TRUE;
 }
 
+/*
+ * Splits an "Authorization: Basic base64(name:password)" header. Refuses
+ * anything oversized, undecodable, with NUL bytes, not UTF-8 or without a
+ * colon; the password may itself contain colons.
+ */
+gboolean
+mer_accounts_parse_basic (const char  *authorization,
+                          char       **out_name,
+                          char       **out_password)
+{
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+  char *colon;
+
+  if (authorization == NULL || strlen (authorization) > 4096
+      || g_ascii_strncasecmp (authorization, "Basic ", 6) != 0)
+    return FALSE;
+  decoded = g_base64_decode (authorization + 6, &length);
+  if (decoded == NULL || length == 0 || memchr (decoded, '\0', length) != NULL)
+    return FALSE;
+  text = g_strndup ((const char *) decoded, length);
+  if (!g_utf8_validate (text, -1, NULL) || (colon = strchr (text, ':')) == NULL)
+    return FALSE;
+  *out_name = g_strndup (text, colon - text);
+  *out_password = g_strdup (colon + 1);
+  sodium_memzero (text, length);
+  sodium_memzero (decoded, length);
+  return TRUE;
+}
+
 static gboolean
 stat_file (MerAccounts *self,
            gboolean    *exists,

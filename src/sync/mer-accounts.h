@@ -56,6 +56,9 @@ MerRole      mer_accounts_verify      (MerAccounts  *self,
                                        const char   *password);
 gboolean     mer_accounts_check_name  (const char   *name,
                                        GError      **error);
+gboolean     mer_accounts_parse_basic (const char   *authorization,
+                                       char        **out_name,
+                                       char        **out_password);
 const char  *mer_role_to_string       (MerRole       role);
 MerRole      mer_role_from_string     (const char   *text);
 

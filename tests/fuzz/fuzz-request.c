@@ -3,7 +3,7 @@
  * libFuzzer target for what a peer controls: the request line, the query,
  * the content type and the body, through the server's router into the
  * validator and the replica, plus the validator and the address parser on
- * their own. Input: a method byte, then "path?query\ncontent-type\nbody".
+ * their own, and the Basic credentials parser. Input: a method byte, then "path?query\ncontent-type\nbody".
  */
 #include "config.h"
 
@@ -113,7 +113,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_autoptr(GInetAddress) address = NULL;
     guint16 port;
 
+    g_autofree char *name = NULL;
+    g_autofree char *password = NULL;
+
     (void) mer_server_parse_address (path, &address, &port, NULL);
+    (void) mer_accounts_parse_basic (path, &name, &password);
   }
   fuzz_validator (body, body_length);
 

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The changes feed: normal pages, and long-poll or continuous feeds that
+ * keep the message paused until rows arrive, with heartbeats and timeouts.
+ */
+
+#include "config.h"
+
+#include "mer-server-private.h"
+#include "mer-json.h"
+#include "mer-validate.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct
+{
+  MerServer          *server;
+  SoupServerMessage  *msg;
+  gint64              since;
+  gint64              remaining;   /* rows still allowed by limit, or -1 */
+  gboolean            all_docs;
+  gboolean            include_docs;
+  gboolean            continuous;
+  guint               heartbeat_id;
+  guint               timeout_id;
+  gulong              finished_id;
+  gulong              disconnected_id;
+  gboolean            done;
+} Waiter;
+
+static void waiter_free (Waiter *waiter);
+
+/* The changes feed ------------------------------------------------------------ */
+
+static JsonNode *
+changes_body (MerServer *self,
+              JsonArray *rows,
+              gint64     last_seq,
+              gint64     limit)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  gint64 pending = 0;
+
+  /*
+   * Exact when the page was not cut by limit; otherwise an upper bound
+   * (sequence numbers, not documents), which clients use only for progress.
+   */
+  if (limit > 0 && json_array_get_length (rows) >= limit)
+    pending = MAX (0, mer_store_get_update_seq (self->store) - last_seq);
+
+  json_object_set_array_member (object, "results", json_array_ref (rows));
+  json_object_set_int_member (object, "last_seq", last_seq);
+  json_object_set_int_member (object, "pending", pending);
+  return json_node_init_object (json_node_alloc (), object);  /* takes its own ref */
+}
+
+static void
+waiter_send (Waiter     *waiter,
+             const char *text)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (waiter->msg);
+
+  soup_message_body_append (body, SOUP_MEMORY_COPY, text, strlen (text));
+  soup_server_message_unpause (waiter->msg);
+}
+
+static void
+waiter_stop_timers (Waiter *waiter)
+{
+  g_clear_handle_id (&waiter->heartbeat_id, g_source_remove);
+  g_clear_handle_id (&waiter->timeout_id, g_source_remove);
+}
+
+/* Ends a feed with @text; the waiter is freed once libsoup is done. */
+static void
+waiter_complete (Waiter     *waiter,
+                 const char *text)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (waiter->msg);
+
+  if (waiter->done)
+    return;
+  waiter->done = TRUE;
+  waiter_stop_timers (waiter);
+  soup_message_body_append (body, SOUP_MEMORY_COPY, text, strlen (text));
+  soup_message_body_complete (body);
+  soup_server_message_unpause (waiter->msg);
+}
+
+static char *
+last_seq_line (gint64 seq)
+{
+  return g_strdup_printf ("{\"last_seq\":%" G_GINT64_FORMAT ",\"pending\":0}\n", seq);
+}
+
+/*
+ * Looks for rows after the waiter's position; a long poll answers with the
+ * first non-empty page, a continuous feed writes each row as a line.
+ */
+static void
+waiter_check (Waiter *waiter)
+{
+  MerServer *self = waiter->server;
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 last_seq = waiter->since;
+
+  if (waiter->done)
+    return;
+  rows = mer_store_changes (self->store, waiter->since, waiter->remaining, waiter->all_docs,
+                            waiter->include_docs, &last_seq, &error);
+  if (rows == NULL)
+    {
+      g_warning ("Changes feed failed: %s", error->message);
+      waiter_complete (waiter, waiter->continuous ? "" : "{\"results\":[],\"last_seq\":0,\"pending\":0}");
+      return;
+    }
+  if (json_array_get_length (rows) == 0)
+    return;
+
+  if (!waiter->continuous)
+    {
+      g_autoptr(JsonNode) node = changes_body (self, rows, last_seq, waiter->remaining);
+      g_autofree char *text = mer_json_to_string (node, FALSE);
+
+      waiter_complete (waiter, text);
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      g_autofree char *line = mer_json_to_string (json_array_get_element (rows, i), FALSE);
+      g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
+
+      waiter_send (waiter, with_newline);
+    }
+  waiter->since = last_seq;
+  if (waiter->remaining > 0)
+    {
+      waiter->remaining -= json_array_get_length (rows);
+      if (waiter->remaining <= 0)
+        {
+          g_autofree char *end = last_seq_line (last_seq);
+          waiter_complete (waiter, end);
+        }
+    }
+}
+
+static gboolean
+waiter_heartbeat_cb (gpointer data)
+{
+  Waiter *waiter = data;
+
+  waiter_send (waiter, "\n");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+waiter_timeout_cb (gpointer data)
+{
+  Waiter *waiter = data;
+  g_autofree char *text = NULL;
+
+  waiter->timeout_id = 0;
+  if (waiter->continuous)
+    text = last_seq_line (waiter->since);
+  else
+    text = g_strdup_printf ("{\"results\":[],\"last_seq\":%" G_GINT64_FORMAT ",\"pending\":0}", waiter->since);
+  waiter_complete (waiter, text);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wake_waiters (MerServer *self)
+{
+  g_autoptr(GPtrArray) snapshot = g_ptr_array_copy (self->waiters, NULL, NULL);
+
+  for (guint i = 0; i < snapshot->len; i++)
+    if (g_ptr_array_find (self->waiters, snapshot->pdata[i], NULL))
+      waiter_check (snapshot->pdata[i]);
+}
+
+void
+_mer_server_store_changed_cb (MerStore  *store,
+                  MerServer *self)
+{
+  self->polled_seq = mer_store_get_update_seq (store);
+  wake_waiters (self);
+}
+
+/*
+ * The store's "changed" signal only reports writes through this server's
+ * own connection; writes by the app or by `meridian sync` in another
+ * process are noticed by polling update_seq while anyone waits.
+ */
+static gboolean
+poll_cb (gpointer data)
+{
+  MerServer *self = data;
+  gint64 seq = mer_store_get_update_seq (self->store);
+
+  if (seq != self->polled_seq)
+    {
+      self->polled_seq = seq;
+      wake_waiters (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+waiter_finished_cb (SoupServerMessage *msg,
+                    Waiter            *waiter)
+{
+  waiter_free (waiter);
+}
+
+static void
+waiter_free (Waiter *waiter)
+{
+  MerServer *self = waiter->server;
+
+  waiter_stop_timers (waiter);
+  g_clear_signal_handler (&waiter->finished_id, waiter->msg);
+  g_clear_signal_handler (&waiter->disconnected_id, waiter->msg);
+  g_ptr_array_remove (self->waiters, waiter);
+  if (self->waiters->len == 0)
+    g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_object (&waiter->msg);
+  g_free (waiter);
+}
+
+/* Pauses the message and keeps it until rows arrive or time runs out. */
+static void
+start_feed (MerServer *self,
+            Request   *req,
+            Response  *resp,
+            JsonArray *initial_rows,
+            gint64     since,
+            gint64     limit,
+            gboolean   all_docs,
+            gboolean   include_docs,
+            gboolean   continuous,
+            gint64     heartbeat_ms,
+            gint64     timeout_ms)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
+  Waiter *waiter = g_new0 (Waiter, 1);
+
+  waiter->server = self;
+  waiter->msg = g_object_ref (req->msg);
+  waiter->since = since;
+  waiter->remaining = limit > 0 ? limit : -1;
+  waiter->all_docs = all_docs;
+  waiter->include_docs = include_docs;
+  waiter->continuous = continuous;
+
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (headers, "Cache-Control", "must-revalidate");
+  soup_server_message_pause (req->msg);
+  resp->paused = TRUE;
+
+  waiter->finished_id = g_signal_connect (req->msg, "finished", G_CALLBACK (waiter_finished_cb), waiter);
+  waiter->disconnected_id = g_signal_connect (req->msg, "disconnected", G_CALLBACK (waiter_finished_cb), waiter);
+  g_ptr_array_add (self->waiters, waiter);
+  if (self->poll_id == 0)
+    {
+      self->polled_seq = mer_store_get_update_seq (self->store);
+      self->poll_id = g_timeout_add (self->poll_ms, poll_cb, self);
+    }
+  if (heartbeat_ms > 0)
+    waiter->heartbeat_id = g_timeout_add ((guint) heartbeat_ms, waiter_heartbeat_cb, waiter);
+  waiter->timeout_id = g_timeout_add ((guint) timeout_ms, waiter_timeout_cb, waiter);
+
+  if (continuous && initial_rows != NULL)
+    {
+      for (guint i = 0; i < json_array_get_length (initial_rows); i++)
+        {
+          g_autofree char *line = mer_json_to_string (json_array_get_element (initial_rows, i), FALSE);
+          g_autofree char *with_newline = g_strconcat (line, "\n", NULL);
+          waiter_send (waiter, with_newline);
+        }
+      if (waiter->remaining > 0)
+        {
+          waiter->remaining -= json_array_get_length (initial_rows);
+          if (waiter->remaining <= 0)
+            {
+              g_autofree char *end = last_seq_line (since);
+              waiter_complete (waiter, end);
+            }
+        }
+    }
+}
+
+void
+_mer_server_handle_changes (MerServer *self,
+                Request   *req,
+                Response  *resp)
+{
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *feed = _mer_server_query_get (req, "feed");
+  const char *style = _mer_server_query_get (req, "style");
+  const char *since_text = _mer_server_query_get (req, "since");
+  const char *heartbeat_text = _mer_server_query_get (req, "heartbeat");
+  gboolean include_docs = FALSE;
+  gboolean longpoll, continuous;
+  gint64 since = 0, limit = 0, timeout_ms = -1, heartbeat_ms = 0, last_seq = 0;
+
+  if (!_mer_server_is_get (req))
+    {
+      _mer_server_respond_method_not_allowed (resp, "GET,HEAD");
+      return;
+    }
+  if (feed == NULL)
+    feed = "normal";
+  if (strcmp (feed, "normal") != 0 && strcmp (feed, "longpoll") != 0
+      && strcmp (feed, "continuous") != 0)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "feed must be normal, longpoll or continuous");
+      return;
+    }
+  if (style != NULL && strcmp (style, "all_docs") != 0 && strcmp (style, "main_only") != 0)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "style must be main_only or all_docs");
+      return;
+    }
+  if (since_text != NULL && strcmp (since_text, "now") == 0)
+    since = mer_store_get_update_seq (self->store);
+  else if (since_text != NULL && !_mer_server_parse_count (since_text, &since))
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "since must be a sequence number or now");
+      return;
+    }
+  if (!_mer_server_query_count (req, resp, "limit", &limit) || !_mer_server_query_count (req, resp, "timeout", &timeout_ms)
+      || !_mer_server_query_bool (req, resp, "include_docs", &include_docs))
+    return;
+  if (heartbeat_text != NULL && strcmp (heartbeat_text, "true") == 0)
+    heartbeat_ms = DEFAULT_TIMEOUT_MS;
+  else if (!_mer_server_query_count (req, resp, "heartbeat", &heartbeat_ms))
+    return;
+  if (_mer_server_query_get (req, "limit") != NULL && limit == 0)
+    limit = 1;  /* as CouchDB does */
+
+  rows = mer_store_changes (self->store, since, limit, g_strcmp0 (style, "all_docs") == 0,
+                            include_docs, &last_seq, &error);
+  if (rows == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+
+  longpoll = strcmp (feed, "longpoll") == 0;
+  continuous = strcmp (feed, "continuous") == 0;
+  if (req->msg != NULL && (continuous || (longpoll && json_array_get_length (rows) == 0)))
+    {
+      if (heartbeat_ms > 0)
+        heartbeat_ms = CLAMP (heartbeat_ms, 100, MAX_WAIT_MS);
+      if (timeout_ms < 0)
+        timeout_ms = heartbeat_ms > 0 ? MAX_WAIT_MS : DEFAULT_TIMEOUT_MS;
+      timeout_ms = CLAMP (timeout_ms, 1, MAX_WAIT_MS);
+      start_feed (self, req, resp, rows, continuous ? last_seq : since, limit,
+                  g_strcmp0 (style, "all_docs") == 0, include_docs, continuous,
+                  heartbeat_ms, timeout_ms);
+      return;
+    }
+  _mer_server_respond_json (resp, SOUP_STATUS_OK, changes_body (self, rows, last_seq, limit));
+}
+
+/* Lets go of every paused feed (the server is going away). */
+void
+_mer_server_stop_feeds (MerServer *self)
+{
+  while (self->waiters->len > 0)
+    waiter_free (self->waiters->pdata[0]);
+}
+

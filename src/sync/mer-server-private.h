@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the files of MerServer share: the object, a request, a response. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "mer-server.h"
+
+G_BEGIN_DECLS
+
+/* Sent as "instance_start_time" by GET /{db} and _ensure_full_commit alike. */
+#define INSTANCE_START_TIME "0"
+#define DEFAULT_POLL_MS      100
+#define DEFAULT_TIMEOUT_MS   60000
+#define MAX_WAIT_MS          (60 * 60 * 1000)
+#define TOO_LARGE_KEY        "mer-server-too-large"
+
+struct _MerServer
+{
+  GObject      parent_instance;
+
+  MerStore    *store;
+  MerAccounts *accounts;
+  SoupServer  *soup;
+  gboolean     https;
+  gulong       changed_id;
+  GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
+  guint        poll_id;      /* notices writes by other connections */
+  guint        poll_ms;
+  gint64       polled_seq;
+};
+
+/* One request, as the router sees it: already authenticated. */
+typedef struct
+{
+  const char         *method;
+  char              **segments;    /* the path split on '/', then decoded */
+  guint               n_segments;
+  GHashTable         *query;       /* decoded name -> value, may be NULL */
+  const char         *content_type;
+  const char         *body;
+  gsize               length;
+  MerRole             role;
+  SoupServerMessage  *msg;         /* NULL when run without HTTP */
+} Request;
+
+/* The answer: a status, a JSON body, and whether a feed took over. */
+typedef struct
+{
+  guint      status;
+  JsonNode  *body;
+  char      *etag;
+  char      *allow;
+  gboolean   paused;
+} Response;
+
+/* mer-server-requests.c: answers, parameters and the router. */
+void        _mer_server_respond_json             (Response     *resp,
+                                                  guint         status,
+                                                  JsonNode     *body);
+void        _mer_server_respond_object           (Response     *resp,
+                                                  guint         status,
+                                                  JsonObject   *object);
+void        _mer_server_respond_error            (Response     *resp,
+                                                  guint         status,
+                                                  const char   *error,
+                                                  const char   *reason);
+void        _mer_server_respond_ok               (Response     *resp,
+                                                  guint         status,
+                                                  const char   *id,
+                                                  const char   *rev);
+void        _mer_server_respond_method_not_allowed (Response   *resp,
+                                                    const char *allowed);
+void        _mer_server_respond_gerror           (Response     *resp,
+                                                  const GError *error);
+const char *_mer_server_query_get                (Request      *req,
+                                                  const char   *name);
+gboolean    _mer_server_query_bool               (Request      *req,
+                                                  Response     *resp,
+                                                  const char   *name,
+                                                  gboolean     *out);
+gboolean    _mer_server_parse_count              (const char   *text,
+                                                  gint64       *out);
+gboolean    _mer_server_query_count              (Request      *req,
+                                                  Response     *resp,
+                                                  const char   *name,
+                                                  gint64       *out);
+JsonObject *_mer_server_parse_body_object        (Request      *req,
+                                                  Response     *resp,
+                                                  gsize         max_bytes);
+gboolean    _mer_server_require_write            (Request      *req,
+                                                  Response     *resp);
+gboolean    _mer_server_method_is                (Request      *req,
+                                                  const char   *method);
+gboolean    _mer_server_is_get                   (Request      *req);
+char      **_mer_server_split_path               (const char   *raw_path,
+                                                  guint        *out_n);
+void        _mer_server_route                    (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+char       *_mer_server_response_text            (Response     *resp);
+
+/* mer-server-feed.c: the changes feed, normal and paused. */
+void        _mer_server_handle_changes           (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+void        _mer_server_store_changed_cb         (MerStore     *store,
+                                                  MerServer    *self);
+void        _mer_server_stop_feeds               (MerServer    *self);
+
+G_END_DECLS

@@ -1,0 +1,1205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The peer server's router and endpoint handlers: every request the CouchDB
+ * replication protocol makes, checked before anything is written.
+ */
+
+#include "config.h"
+
+#include "mer-server-private.h"
+#include "mer-json.h"
+#include "mer-validate.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Responses ---------------------------------------------------------------- */
+
+void
+_mer_server_respond_json (Response *resp,
+              guint     status,
+              JsonNode *body)
+{
+  g_clear_pointer (&resp->body, json_node_unref);
+  resp->status = status;
+  resp->body = body;
+}
+
+void
+_mer_server_respond_object (Response   *resp,
+                guint       status,
+                JsonObject *object)
+{
+  _mer_server_respond_json (resp, status, json_node_init_object (json_node_alloc (), object));
+  json_object_unref (object);
+}
+
+void
+_mer_server_respond_error (Response   *resp,
+               guint       status,
+               const char *error,
+               const char *reason)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "error", error);
+  json_object_set_string_member (object, "reason", reason);
+  _mer_server_respond_object (resp, status, object);
+}
+
+void
+_mer_server_respond_ok (Response   *resp,
+            guint       status,
+            const char *id,
+            const char *rev)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_boolean_member (object, "ok", TRUE);
+  if (id != NULL)
+    json_object_set_string_member (object, "id", id);
+  if (rev != NULL)
+    json_object_set_string_member (object, "rev", rev);
+  _mer_server_respond_object (resp, status, object);
+}
+
+void
+_mer_server_respond_method_not_allowed (Response   *resp,
+                            const char *allowed)
+{
+  g_autofree char *reason = g_strdup_printf ("Only %s allowed", allowed);
+
+  g_free (resp->allow);
+  resp->allow = g_strdup (allowed);
+  _mer_server_respond_error (resp, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", reason);
+}
+
+/* Maps the store's and the validator's errors to CouchDB's. */
+void
+_mer_server_respond_gerror (Response     *resp,
+                const GError *error)
+{
+  if (error->domain == MER_VALIDATE_ERROR)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "document_too_large", error->message);
+      return;
+    }
+  if (error->domain == MER_STORE_ERROR)
+    switch ((MerStoreError) error->code)
+      {
+      case MER_STORE_ERROR_NOT_FOUND:
+        _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
+        return;
+      case MER_STORE_ERROR_CONFLICT:
+        _mer_server_respond_error (resp, SOUP_STATUS_CONFLICT, "conflict", "Document update conflict.");
+        return;
+      case MER_STORE_ERROR_BAD_REQUEST:
+        _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+        return;
+      case MER_STORE_ERROR_FORBIDDEN:
+        _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden", error->message);
+        return;
+      case MER_STORE_ERROR_DATABASE:
+      default:
+        break;
+      }
+  g_warning ("Request failed: %s", error->message);
+  _mer_server_respond_error (resp, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_server_error",
+                 "The replica could not complete the request");
+}
+
+/* Query parameters ---------------------------------------------------------- */
+
+const char *
+_mer_server_query_get (Request    *req,
+           const char *name)
+{
+  return req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
+}
+
+gboolean
+_mer_server_query_bool (Request    *req,
+            Response   *resp,
+            const char *name,
+            gboolean   *out)
+{
+  const char *value = _mer_server_query_get (req, name);
+
+  if (value == NULL)
+    return TRUE;
+  if (strcmp (value, "true") == 0)
+    *out = TRUE;
+  else if (strcmp (value, "false") == 0)
+    *out = FALSE;
+  else
+    {
+      g_autofree char *reason = g_strdup_printf ("Invalid boolean parameter: %s", name);
+
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "query_parse_error", reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_mer_server_parse_count (const char *text,
+             gint64     *out)
+{
+  guint64 value;
+
+  if (text == NULL || *text == '\0' || strspn (text, "0123456789") != strlen (text)
+      || strlen (text) > 15 || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
+    return FALSE;
+  *out = (gint64) value;
+  return TRUE;
+}
+
+gboolean
+_mer_server_query_count (Request    *req,
+             Response   *resp,
+             const char *name,
+             gint64     *out)
+{
+  const char *value = _mer_server_query_get (req, name);
+
+  if (value == NULL)
+    return TRUE;
+  if (!_mer_server_parse_count (value, out))
+    {
+      g_autofree char *reason = g_strdup_printf ("Invalid value for %s: %s", name, "a non-negative integer is expected");
+
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "query_parse_error", reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Bodies -------------------------------------------------------------------- */
+
+static gboolean
+is_json_type (const char *content_type)
+{
+  g_autofree char *lower = NULL;
+  const char *semicolon;
+  gsize length;
+
+  if (content_type == NULL)
+    return FALSE;
+  semicolon = strchr (content_type, ';');
+  length = semicolon != NULL ? (gsize) (semicolon - content_type) : strlen (content_type);
+  lower = g_ascii_strdown (content_type, length);
+  g_strstrip (lower);
+  return strcmp (lower, "application/json") == 0;
+}
+
+/*
+ * Parses the request body as JSON of the expected kind, answering 415, 413
+ * or 400 when it is not. Nothing has been written when this fails.
+ */
+static JsonNode *
+parse_body (Request   *req,
+            Response  *resp,
+            gsize      max_bytes,
+            JsonNodeType expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!is_json_type (req->content_type))
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad_content_type",
+                     "Content-Type must be application/json");
+      return NULL;
+    }
+  if (req->length > max_bytes)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                     "The request entity is too large");
+      return NULL;
+    }
+  if (!mer_validate_json_text (req->body, req->length, MER_VALIDATE_MAX_DEPTH + 2, &error))
+    {
+      _mer_server_respond_gerror (resp, error);
+      return NULL;
+    }
+  node = mer_json_parse (req->body, req->length, &error);
+  if (node == NULL)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "invalid UTF-8 JSON");
+      return NULL;
+    }
+  if (JSON_NODE_TYPE (node) != expected)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     expected == JSON_NODE_OBJECT ? "Request body must be a JSON object"
+                                                  : "Request body must be a JSON array");
+      return NULL;
+    }
+  return g_steal_pointer (&node);
+}
+
+JsonObject *
+_mer_server_parse_body_object (Request  *req,
+                   Response *resp,
+                   gsize     max_bytes)
+{
+  g_autoptr(JsonNode) node = parse_body (req, resp, max_bytes, JSON_NODE_OBJECT);
+
+  return node != NULL ? json_object_ref (json_node_get_object (node)) : NULL;
+}
+
+gboolean
+_mer_server_require_write (Request  *req,
+               Response *resp)
+{
+  if (req->role == MER_ROLE_RW)
+    return TRUE;
+  _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden", "This account may only read");
+  return FALSE;
+}
+
+gboolean
+_mer_server_method_is (Request    *req,
+           const char *method)
+{
+  return strcmp (req->method, method) == 0;
+}
+
+gboolean
+_mer_server_is_get (Request *req)
+{
+  return _mer_server_method_is (req, "GET") || _mer_server_method_is (req, "HEAD");
+}
+
+/* Server and database -------------------------------------------------------- */
+
+static void
+handle_welcome (MerServer *self,
+                Request   *req,
+                Response  *resp)
+{
+  JsonObject *object, *vendor;
+
+  if (!_mer_server_is_get (req))
+    {
+      _mer_server_respond_method_not_allowed (resp, "GET,HEAD");
+      return;
+    }
+  object = json_object_new ();
+  json_object_set_string_member (object, "couchdb", "Welcome");
+  json_object_set_string_member (object, "version", PACKAGE_VERSION);
+  json_object_set_string_member (object, "uuid", mer_store_get_uuid (self->store));
+  vendor = json_object_new ();
+  json_object_set_string_member (vendor, "name", "Meridian");
+  json_object_set_string_member (vendor, "version", PACKAGE_VERSION);
+  json_object_set_object_member (object, "vendor", vendor);
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
+}
+
+static void
+handle_db_info (MerServer *self,
+                Response  *resp)
+{
+  g_autofree char *file = g_build_filename (mer_store_get_data_dir (self->store), MER_STORE_FILE_NAME, NULL);
+  JsonObject *object = json_object_new ();
+  JsonObject *sizes = json_object_new ();
+  GStatBuf buf;
+  gint64 file_size = 0;
+
+  if (g_stat (file, &buf) == 0)
+    file_size = buf.st_size;
+
+  json_object_set_string_member (object, "db_name", mer_store_get_name (self->store));
+  json_object_set_int_member (object, "doc_count", mer_store_get_doc_count (self->store, FALSE));
+  json_object_set_int_member (object, "doc_del_count", mer_store_get_doc_count (self->store, TRUE));
+  json_object_set_int_member (object, "update_seq", mer_store_get_update_seq (self->store));
+  json_object_set_int_member (object, "purge_seq", 0);
+  json_object_set_boolean_member (object, "compact_running", FALSE);
+  json_object_set_string_member (object, "instance_start_time", INSTANCE_START_TIME);
+  json_object_set_int_member (sizes, "file", file_size);
+  json_object_set_int_member (sizes, "external", 0);
+  json_object_set_int_member (sizes, "active", file_size);
+  json_object_set_object_member (object, "sizes", sizes);
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
+}
+
+static char *
+new_doc_id (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  GString *id = g_string_new (NULL);
+
+  for (const char *p = uuid; *p != '\0'; p++)
+    if (*p != '-')
+      g_string_append_c (id, *p);
+  return g_string_free (id, FALSE);
+}
+
+static void
+handle_post_doc (MerServer *self,
+                 Request   *req,
+                 Response  *resp)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+
+  if (!_mer_server_require_write (req, resp) || (doc = _mer_server_parse_body_object (req, resp, MER_VALIDATE_MAX_DOC_BYTES)) == NULL)
+    return;
+  if (!json_object_has_member (doc, "_id"))
+    {
+      g_autofree char *id = new_doc_id ();
+      json_object_set_string_member (doc, "_id", id);
+    }
+  if (!mer_validate_write (self->store, doc, TRUE, &error)
+      || (rev = mer_store_put_doc (self->store, doc, &error)) == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  _mer_server_respond_ok (resp, SOUP_STATUS_CREATED, mer_json_get_string (doc, "_id"), rev);
+}
+
+static void
+handle_db (MerServer *self,
+           Request   *req,
+           Response  *resp)
+{
+  if (_mer_server_is_get (req))
+    handle_db_info (self, resp);
+  else if (_mer_server_method_is (req, "PUT"))
+    {
+      if (_mer_server_require_write (req, resp))
+        _mer_server_respond_error (resp, SOUP_STATUS_PRECONDITION_FAILED, "file_exists",
+                       "The database could not be created, the file already exists.");
+    }
+  else if (_mer_server_method_is (req, "POST"))
+    handle_post_doc (self, req, resp);
+  else
+    _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,POST");
+}
+
+/* Replication ------------------------------------------------------------------ */
+
+static void
+handle_revs_diff (MerServer *self,
+                  Request   *req,
+                  Response  *resp)
+{
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *result;
+  JsonObjectIter iter;
+  const char *id;
+  JsonNode *revs;
+
+  if (!_mer_server_method_is (req, "POST"))
+    {
+      _mer_server_respond_method_not_allowed (resp, "POST");
+      return;
+    }
+  if ((request = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
+    return;
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &id, &revs))
+    {
+      JsonArray *list;
+
+      if (!mer_validate_id (id, &error))
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      if (!JSON_NODE_HOLDS_ARRAY (revs))
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Each id must map to a list of revisions");
+          return;
+        }
+      list = json_node_get_array (revs);
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode *rev = json_array_get_element (list, i);
+
+          if (json_node_get_value_type (rev) != G_TYPE_STRING
+              || !mer_validate_rev (json_node_get_string (rev), NULL, &error))
+            {
+              g_clear_error (&error);
+              _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Invalid revision format");
+              return;
+            }
+        }
+    }
+
+  result = mer_store_revs_diff (self->store, request, &error);
+  if (result == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, result);
+}
+
+/* Drops "_revisions" from the "ok" entries unless the client asked for them. */
+static void
+strip_revisions (JsonArray *entries,
+                 gboolean   revs)
+{
+  if (revs)
+    return;
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonNode *entry = json_array_get_element (entries, i);
+      JsonObject *object;
+
+      if (!JSON_NODE_HOLDS_OBJECT (entry))
+        continue;
+      object = json_node_get_object (entry);
+      if (json_object_has_member (object, "ok")
+          && JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "ok")))
+        json_object_remove_member (json_object_get_object_member (object, "ok"), "_revisions");
+    }
+}
+
+static JsonObject *
+bulk_get_error (const char *id,
+                const char *rev)
+{
+  JsonObject *entry = json_object_new ();
+  JsonObject *error = json_object_new ();
+
+  json_object_set_string_member (error, "id", id);
+  json_object_set_string_member (error, "rev", rev != NULL ? rev : "undefined");
+  json_object_set_string_member (error, "error", "not_found");
+  json_object_set_string_member (error, "reason", "missing");
+  json_object_set_object_member (entry, "error", error);
+  return entry;
+}
+
+/* One _bulk_get result: {"id", "docs": [{"ok": doc} | {"error": {...}}]}. */
+static JsonObject *
+bulk_get_one (MerServer  *self,
+              const char *id,
+              const char *rev,
+              gboolean    revs,
+              gboolean    latest)
+{
+  const char *wanted[2] = { rev, NULL };
+  g_autoptr(JsonArray) found = NULL;
+  JsonObject *result = json_object_new ();
+  JsonArray *docs = json_array_new ();
+
+  json_object_set_string_member (result, "id", id);
+  found = mer_store_open_revs (self->store, id, rev != NULL ? wanted : NULL, latest, NULL);
+  if (found != NULL)
+    strip_revisions (found, revs);
+  for (guint i = 0; found != NULL && i < json_array_get_length (found); i++)
+    {
+      JsonNode *entry = json_array_get_element (found, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (entry) ? json_node_get_object (entry) : NULL;
+
+      if (object != NULL && json_object_has_member (object, "ok"))
+        json_array_add_element (docs, json_node_copy (entry));
+      else
+        json_array_add_object_element (docs, bulk_get_error (id, object != NULL ? mer_json_get_string (object, "missing") : rev));
+    }
+  if (json_array_get_length (docs) == 0)
+    json_array_add_object_element (docs, bulk_get_error (id, rev));
+  json_object_set_array_member (result, "docs", docs);
+  return result;
+}
+
+static void
+handle_bulk_get (MerServer *self,
+                 Request   *req,
+                 Response  *resp)
+{
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *wanted, *results;
+  JsonObject *answer;
+  gboolean revs = FALSE, latest = FALSE;
+
+  if (!_mer_server_method_is (req, "POST"))
+    {
+      _mer_server_respond_method_not_allowed (resp, "POST");
+      return;
+    }
+  if (!_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "latest", &latest)
+      || (request = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
+    return;
+  if (!json_object_has_member (request, "docs")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "docs")))
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Missing JSON list of 'docs'.");
+      return;
+    }
+  wanted = json_object_get_array_member (request, "docs");
+  for (guint i = 0; i < json_array_get_length (wanted); i++)
+    {
+      JsonNode *node = json_array_get_element (wanted, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *rev = entry != NULL ? json_object_get_member (entry, "rev") : NULL;
+
+      if (entry == NULL || !mer_validate_id (mer_json_get_string (entry, "id"), &error)
+          || (rev != NULL && (json_node_get_value_type (rev) != G_TYPE_STRING
+                              || !mer_validate_rev (json_node_get_string (rev), NULL, &error))))
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                         error != NULL ? error->message : "Each entry of docs must be {\"id\", \"rev\"}");
+          return;
+        }
+    }
+
+  results = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (wanted); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (wanted, i);
+
+      json_array_add_object_element (results, bulk_get_one (self, mer_json_get_string (entry, "id"),
+                                                            mer_json_get_string (entry, "rev"),
+                                                            revs, latest));
+    }
+  answer = json_object_new ();
+  json_object_set_array_member (answer, "results", results);
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, answer);
+}
+
+/*
+ * Validates the whole batch before anything is written: one invalid
+ * document refuses the batch (400, 403 or 413 naming it), so that a peer
+ * never leaves half a batch behind.
+ */
+static void
+handle_bulk_docs (MerServer *self,
+                  Request   *req,
+                  Response  *resp)
+{
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *new_edits_node;
+  JsonArray *docs, *results;
+  gboolean new_edits = TRUE;
+
+  if (!_mer_server_method_is (req, "POST"))
+    {
+      _mer_server_respond_method_not_allowed (resp, "POST");
+      return;
+    }
+  if (!_mer_server_require_write (req, resp)
+      || (request = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
+    return;
+  if (!json_object_has_member (request, "docs")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "docs")))
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "POST body must include `docs` parameter.");
+      return;
+    }
+  new_edits_node = json_object_get_member (request, "new_edits");
+  if (new_edits_node != NULL)
+    {
+      if (json_node_get_value_type (new_edits_node) != G_TYPE_BOOLEAN)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "`new_edits` parameter must be a boolean.");
+          return;
+        }
+      new_edits = json_node_get_boolean (new_edits_node);
+    }
+
+  docs = json_object_get_array_member (request, "docs");
+  for (guint i = 0; i < json_array_get_length (docs); i++)
+    {
+      JsonNode *node = json_array_get_element (docs, i);
+      JsonObject *doc;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Document must be a JSON object");
+          return;
+        }
+      doc = json_node_get_object (node);
+      if (new_edits && !json_object_has_member (doc, "_id"))
+        {
+          g_autofree char *id = new_doc_id ();
+          json_object_set_string_member (doc, "_id", id);
+        }
+      if (!mer_validate_write (self->store, doc, new_edits, &error))
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+    }
+
+  results = mer_store_bulk_docs (self->store, docs, new_edits, &error);
+  if (results == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  _mer_server_respond_json (resp, SOUP_STATUS_CREATED, json_node_init_array (json_node_alloc (), results));
+  json_array_unref (results);
+}
+
+static void
+handle_ensure_full_commit (Request  *req,
+                           Response *resp)
+{
+  JsonObject *object;
+
+  if (!_mer_server_method_is (req, "POST"))
+    {
+      _mer_server_respond_method_not_allowed (resp, "POST");
+      return;
+    }
+  object = json_object_new ();
+  json_object_set_boolean_member (object, "ok", TRUE);
+  json_object_set_string_member (object, "instance_start_time", INSTANCE_START_TIME);
+  _mer_server_respond_object (resp, SOUP_STATUS_CREATED, object);
+}
+
+static int
+compare_row_ids (gconstpointer a,
+                 gconstpointer b)
+{
+  JsonObject *row_a = *(JsonObject * const *) a;
+  JsonObject *row_b = *(JsonObject * const *) b;
+
+  return strcmp (mer_json_get_string (row_a, "id"), mer_json_get_string (row_b, "id"));
+}
+
+/* Every winning, non-deleted document, sorted by id (for people and tests). */
+static void
+handle_all_docs (MerServer *self,
+                 Request   *req,
+                 Response  *resp)
+{
+  g_autoptr(JsonArray) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  JsonArray *rows;
+  JsonObject *object;
+  gboolean include_docs = FALSE;
+  gint64 last_seq = 0;
+
+  if (!_mer_server_is_get (req))
+    {
+      _mer_server_respond_method_not_allowed (resp, "GET,HEAD");
+      return;
+    }
+  if (!_mer_server_query_bool (req, resp, "include_docs", &include_docs))
+    return;
+  changes = mer_store_changes (self->store, 0, 0, FALSE, include_docs, &last_seq, &error);
+  if (changes == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *row = json_array_get_object_element (changes, i);
+
+      if (!mer_json_get_bool (row, "deleted"))
+        g_ptr_array_add (sorted, row);
+    }
+  g_ptr_array_sort (sorted, compare_row_ids);
+
+  rows = json_array_new ();
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      JsonObject *change = sorted->pdata[i];
+      JsonObject *row = json_object_new ();
+      JsonObject *value = json_object_new ();
+      JsonArray *revs = json_object_get_array_member (change, "changes");
+
+      json_object_set_string_member (row, "id", mer_json_get_string (change, "id"));
+      json_object_set_string_member (row, "key", mer_json_get_string (change, "id"));
+      json_object_set_string_member (value, "rev",
+                                     mer_json_get_string (json_array_get_object_element (revs, 0), "rev"));
+      json_object_set_object_member (row, "value", value);
+      if (include_docs && json_object_has_member (change, "doc"))
+        json_object_set_member (row, "doc", json_node_copy (json_object_get_member (change, "doc")));
+      json_array_add_object_element (rows, row);
+    }
+  object = json_object_new ();
+  json_object_set_int_member (object, "total_rows", json_array_get_length (rows));
+  json_object_set_int_member (object, "offset", 0);
+  json_object_set_array_member (object, "rows", rows);
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
+}
+
+/* Documents -------------------------------------------------------------------- */
+
+/* Merges ?rev= into the body's _rev; they must agree when both are given. */
+static gboolean
+apply_query_rev (Request    *req,
+                 Response   *resp,
+                 JsonObject *doc)
+{
+  const char *rev = _mer_server_query_get (req, "rev");
+  const char *body_rev;
+
+  if (rev == NULL)
+    return TRUE;
+  body_rev = mer_json_get_string (doc, "_rev");
+  if (body_rev != NULL && strcmp (body_rev, rev) != 0)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     "Document rev from request body and query string have different values");
+      return FALSE;
+    }
+  json_object_set_string_member (doc, "_rev", rev);
+  return TRUE;
+}
+
+static gboolean
+apply_url_id (Response   *resp,
+              JsonObject *doc,
+              const char *id)
+{
+  JsonNode *body_id = json_object_get_member (doc, "_id");
+
+  if (body_id != NULL && (json_node_get_value_type (body_id) != G_TYPE_STRING
+                          || strcmp (json_node_get_string (body_id), id) != 0))
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Document id must match the URL");
+      return FALSE;
+    }
+  json_object_set_string_member (doc, "_id", id);
+  return TRUE;
+}
+
+static void
+handle_open_revs (MerServer  *self,
+                  Request    *req,
+                  Response   *resp,
+                  const char *id,
+                  const char *open_revs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) revs = NULL;
+  JsonArray *found;
+  gboolean want_revisions = FALSE, latest = FALSE;
+
+  if (!_mer_server_query_bool (req, resp, "revs", &want_revisions) || !_mer_server_query_bool (req, resp, "latest", &latest))
+    return;
+  if (strcmp (open_revs, "all") != 0)
+    {
+      g_autoptr(JsonNode) list = NULL;
+
+      if (!mer_validate_json_text (open_revs, strlen (open_revs), 2, NULL)
+          || (list = mer_json_parse (open_revs, -1, NULL)) == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "open_revs must be all or a JSON list of revisions");
+          return;
+        }
+      revs = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+        {
+          JsonNode *rev = json_array_get_element (json_node_get_array (list), i);
+
+          if (json_node_get_value_type (rev) != G_TYPE_STRING
+              || !mer_validate_rev (json_node_get_string (rev), NULL, NULL))
+            {
+              _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Invalid revision format");
+              return;
+            }
+          g_ptr_array_add (revs, g_strdup (json_node_get_string (rev)));
+        }
+      g_ptr_array_add (revs, NULL);
+    }
+
+  found = mer_store_open_revs (self->store, id, revs != NULL ? (const char * const *) revs->pdata : NULL,
+                               latest, &error);
+  if (found == NULL)
+    {
+      if (g_error_matches (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND))
+        found = json_array_new ();
+      else
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+    }
+  strip_revisions (found, want_revisions);
+  _mer_server_respond_json (resp, SOUP_STATUS_OK, json_node_init_array (json_node_alloc (), found));
+  json_array_unref (found);
+}
+
+static void
+handle_get_doc (MerServer  *self,
+                Request    *req,
+                Response   *resp,
+                const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  const char *rev = _mer_server_query_get (req, "rev");
+  const char *open_revs = _mer_server_query_get (req, "open_revs");
+  gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE;
+  MerGetFlags flags = MER_GET_DEFAULT;
+  JsonObject *doc;
+
+  if (open_revs != NULL)
+    {
+      handle_open_revs (self, req, resp, id, open_revs);
+      return;
+    }
+  if (!_mer_server_query_bool (req, resp, "conflicts", &conflicts) || !_mer_server_query_bool (req, resp, "deleted_conflicts", &deleted_conflicts)
+      || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta))
+    return;
+  if (rev != NULL && !mer_validate_rev (rev, NULL, &error))
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  if (conflicts || meta)
+    flags |= MER_GET_CONFLICTS;
+  if (deleted_conflicts || meta)
+    flags |= MER_GET_DELETED_CONFLICTS;
+  if (revs)
+    flags |= MER_GET_REVS;
+
+  doc = mer_store_get_doc (self->store, id, rev, flags, &error);
+  if (doc == NULL)
+    {
+      g_auto(GStrv) leaves = NULL;
+
+      if (g_error_matches (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND) && rev == NULL
+          && (leaves = mer_store_get_leaf_revs (self->store, id, TRUE, NULL)) != NULL && leaves[0] != NULL)
+        _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "deleted");
+      else
+        _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  g_free (resp->etag);
+  resp->etag = g_strdup_printf ("\"%s\"", mer_json_get_string (doc, "_rev"));
+  _mer_server_respond_object (resp, SOUP_STATUS_OK, doc);
+}
+
+static void
+handle_put_doc (MerServer  *self,
+                Request    *req,
+                Response   *resp,
+                const char *id)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+  gboolean new_edits = TRUE;
+
+  if (!_mer_server_require_write (req, resp) || !_mer_server_query_bool (req, resp, "new_edits", &new_edits)
+      || (doc = _mer_server_parse_body_object (req, resp, MER_VALIDATE_MAX_DOC_BYTES)) == NULL
+      || !apply_url_id (resp, doc, id) || !apply_query_rev (req, resp, doc))
+    return;
+  if (!mer_validate_write (self->store, doc, new_edits, &error))
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  if (new_edits)
+    rev = mer_store_put_doc (self->store, doc, &error);
+  else if (mer_store_put_revision (self->store, doc, &error))
+    rev = g_strdup (mer_json_get_string (doc, "_rev"));
+  if (rev == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  _mer_server_respond_ok (resp, SOUP_STATUS_CREATED, id, rev);
+}
+
+static const char *
+request_rev (Request *req)
+{
+  const char *rev = _mer_server_query_get (req, "rev");
+  const char *if_match = NULL;
+  static char buffer[MER_VALIDATE_MAX_REV_HASH + 32];
+
+  if (rev != NULL || req->msg == NULL)
+    return rev;
+  if_match = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), "If-Match");
+  if (if_match == NULL)
+    return NULL;
+  /* If-Match: "1-abc" */
+  g_strlcpy (buffer, if_match, sizeof buffer);
+  g_strstrip (buffer);
+  if (buffer[0] == '"' && strlen (buffer) >= 2 && buffer[strlen (buffer) - 1] == '"')
+    {
+      buffer[strlen (buffer) - 1] = '\0';
+      return buffer + 1;
+    }
+  return buffer;
+}
+
+static void
+handle_delete_doc (MerServer  *self,
+                   Request    *req,
+                   Response   *resp,
+                   const char *id)
+{
+  g_autoptr(JsonObject) tombstone = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *new_rev = NULL;
+  const char *rev = request_rev (req);
+
+  if (!_mer_server_require_write (req, resp))
+    return;
+  if (rev == NULL)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_CONFLICT, "conflict", "Document update conflict.");
+      return;
+    }
+  json_object_set_string_member (tombstone, "_id", id);
+  json_object_set_string_member (tombstone, "_rev", rev);
+  json_object_set_boolean_member (tombstone, "_deleted", TRUE);
+  if (!mer_validate_write (self->store, tombstone, TRUE, &error)
+      || (new_rev = mer_store_delete_doc (self->store, id, rev, &error)) == NULL)
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  _mer_server_respond_ok (resp, SOUP_STATUS_OK, id, new_rev);
+}
+
+static void
+handle_doc (MerServer  *self,
+            Request    *req,
+            Response   *resp,
+            const char *id)
+{
+  if (_mer_server_is_get (req))
+    handle_get_doc (self, req, resp, id);
+  else if (_mer_server_method_is (req, "PUT"))
+    handle_put_doc (self, req, resp, id);
+  else if (_mer_server_method_is (req, "DELETE"))
+    handle_delete_doc (self, req, resp, id);
+  else
+    _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,DELETE");
+}
+
+static void
+handle_local (MerServer  *self,
+              Request    *req,
+              Response   *resp,
+              const char *id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!mer_validate_local_id (id, &error))
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+
+  if (_mer_server_is_get (req))
+    {
+      JsonObject *doc = mer_store_get_local (self->store, id, &error);
+
+      if (doc == NULL)
+        _mer_server_respond_gerror (resp, error);
+      else
+        _mer_server_respond_object (resp, SOUP_STATUS_OK, doc);
+    }
+  else if (_mer_server_method_is (req, "PUT"))
+    {
+      g_autoptr(JsonObject) doc = NULL;
+      g_autofree char *rev = NULL;
+
+      if (!_mer_server_require_write (req, resp) || (doc = _mer_server_parse_body_object (req, resp, MER_VALIDATE_MAX_DOC_BYTES)) == NULL
+          || !apply_url_id (resp, doc, id) || !apply_query_rev (req, resp, doc))
+        return;
+      if (!mer_validate_local_doc (doc, &error)
+          || (rev = mer_store_put_local (self->store, doc, &error)) == NULL)
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      _mer_server_respond_ok (resp, SOUP_STATUS_CREATED, id, rev);
+    }
+  else if (_mer_server_method_is (req, "DELETE"))
+    {
+      g_autoptr(JsonObject) current = NULL;
+      const char *rev = request_rev (req);
+
+      if (!_mer_server_require_write (req, resp))
+        return;
+      current = mer_store_get_local (self->store, id, &error);
+      if (current == NULL)
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      if (rev == NULL || g_strcmp0 (rev, mer_json_get_string (current, "_rev")) != 0)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_CONFLICT, "conflict", "Document update conflict.");
+          return;
+        }
+      if (!mer_store_delete_local (self->store, id, &error))
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      _mer_server_respond_ok (resp, SOUP_STATUS_OK, id, "0-0");
+    }
+  else
+    _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,DELETE");
+}
+
+/* Routing ----------------------------------------------------------------------- */
+
+/*
+ * Splits the still-encoded path on '/' and only then decodes each segment,
+ * so that "page%2Fa" stays one id while "_design/x" keeps its literal
+ * slash. Returns NULL when a segment has an invalid escape or a NUL.
+ */
+char **
+_mer_server_split_path (const char *raw_path,
+            guint      *out_n)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (g_free);
+  guint n;
+
+  if (raw_path == NULL || raw_path[0] != '/')
+    return NULL;
+  parts = g_strsplit (raw_path + 1, "/", -1);
+  n = g_strv_length (parts);
+  /* "/" is the root; "/db/" is the database, as PouchDB writes it. */
+  if (n == 1 && parts[0][0] == '\0')
+    n = 0;
+  else if (n == 2 && parts[1][0] == '\0')
+    n = 1;
+  for (guint i = 0; i < n; i++)
+    {
+      char *decoded = g_uri_unescape_string (parts[i], NULL);
+
+      if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
+        {
+          g_free (decoded);
+          return NULL;
+        }
+      g_ptr_array_add (segments, decoded);
+    }
+  g_ptr_array_add (segments, NULL);
+  *out_n = n;
+  return (char **) g_ptr_array_free (g_steal_pointer (&segments), FALSE);
+}
+
+void
+_mer_server_route (MerServer *self,
+       Request   *req,
+       Response  *resp)
+{
+  char **s = req->segments;
+  guint n = req->n_segments;
+
+  if (n == 0)
+    {
+      handle_welcome (self, req, resp);
+      return;
+    }
+  if (s[0][0] == '_')
+    {
+      if (n == 1 && strcmp (s[0], "_all_dbs") == 0 && _mer_server_is_get (req))
+        {
+          JsonArray *names = json_array_new ();
+
+          json_array_add_string_element (names, mer_store_get_name (self->store));
+          _mer_server_respond_json (resp, SOUP_STATUS_OK, json_node_init_array (json_node_alloc (), names));
+          json_array_unref (names);
+        }
+      else if (n == 1 && strcmp (s[0], "_up") == 0 && _mer_server_is_get (req))
+        {
+          JsonObject *object = json_object_new ();
+
+          json_object_set_string_member (object, "status", "ok");
+          _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
+        }
+      else
+        _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
+      return;
+    }
+  if (strcmp (s[0], mer_store_get_name (self->store)) != 0)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "Database does not exist.");
+      return;
+    }
+  if (n == 1)
+    {
+      handle_db (self, req, resp);
+      return;
+    }
+
+  if (strcmp (s[1], "_local") == 0 || strcmp (s[1], "_design") == 0)
+    {
+      g_autofree char *id = NULL;
+
+      if (n != 3)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
+          return;
+        }
+      id = g_strconcat (s[1], "/", s[2], NULL);
+      if (strcmp (s[1], "_local") == 0)
+        handle_local (self, req, resp, id);
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!mer_validate_id (id, &error))
+            _mer_server_respond_gerror (resp, error);
+          else
+            handle_doc (self, req, resp, id);
+        }
+      return;
+    }
+
+  if (n == 2 && s[1][0] == '_')
+    {
+      if (strcmp (s[1], "_changes") == 0)
+        _mer_server_handle_changes (self, req, resp);
+      else if (strcmp (s[1], "_revs_diff") == 0)
+        handle_revs_diff (self, req, resp);
+      else if (strcmp (s[1], "_bulk_get") == 0)
+        handle_bulk_get (self, req, resp);
+      else if (strcmp (s[1], "_bulk_docs") == 0)
+        handle_bulk_docs (self, req, resp);
+      else if (strcmp (s[1], "_ensure_full_commit") == 0)
+        handle_ensure_full_commit (req, resp);
+      else if (strcmp (s[1], "_all_docs") == 0)
+        handle_all_docs (self, req, resp);
+      else
+        _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                       "Only reserved document ids may start with underscore.");
+      return;
+    }
+
+  if (n == 2)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!mer_validate_id (s[1], &error))
+        _mer_server_respond_gerror (resp, error);
+      else
+        handle_doc (self, req, resp, s[1]);
+      return;
+    }
+
+  /* /{db}/{docid}/{attachment}: Meridian documents carry no attachments. */
+  if (_mer_server_is_get (req))
+    _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "Document is missing attachment");
+  else if (_mer_server_require_write (req, resp))
+    _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden", "Attachments are not supported");
+}
+
+char *
+_mer_server_response_text (Response *resp)
+{
+  g_autofree char *text = NULL;
+
+  if (resp->body == NULL)
+    return g_strdup ("");
+  text = mer_json_to_string (resp->body, FALSE);
+  return g_strconcat (text, "\n", NULL);
+}
+
