@@ -312,6 +312,49 @@ test_new_page_and_validation (void)
   mer_test_rm_rf (dir);
 }
 
+/* A new page never saved (the app closed or crashed) comes back with
+ * "New Page"; a link to a missing page still starts that page. */
+static void
+test_unsaved_new_page_comes_back (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autofree char *text = NULL;
+  MerPageEditor *editor;
+  MerPageEditor *again;
+  MerPageEditor *linked;
+  GtkWidget *window;
+
+  editor = MER_PAGE_EDITOR (mer_page_editor_new_page (store, NULL));
+  window = show_in_window (GTK_WIDGET (editor), 900, 650);
+  mer_page_editor_set_title (editor, "Travel policy");
+  type_text (mer_page_editor_get_editor (editor), "Book trains when the trip is under six hours.\n");
+  gtk_window_destroy (GTK_WINDOW (window));   /* closing keeps the draft */
+  spin (100);
+
+  again = MER_PAGE_EDITOR (mer_page_editor_new_page (store, NULL));
+  window = show_in_window (GTK_WIDGET (again), 900, 650);
+  g_assert_true (mer_page_editor_get_restored (again));
+  text = mer_markdown_editor_get_text (mer_page_editor_get_editor (again));
+  g_assert_cmpstr (text, ==, "Book trains when the trip is under six hours.\n");
+  g_assert_cmpstr (mer_json_get_string (mer_markdown_editor_get_fields (mer_page_editor_get_editor (again)), "title"), ==,
+                   "Travel policy");
+  g_assert_true (wait_for (preview_shown, mer_page_editor_get_editor (again)));
+  spin (1500);   /* WebKit paints a moment after the load ends */
+  save_screenshot (window, "editor-new-page-restored.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  linked = MER_PAGE_EDITOR (mer_page_editor_new_page (store, "Expenses"));
+  g_object_ref_sink (linked);
+  g_assert_false (mer_page_editor_get_restored (linked));
+  g_clear_pointer (&text, g_free);
+  text = mer_markdown_editor_get_text (mer_page_editor_get_editor (linked));
+  g_assert_cmpstr (text, ==, "");
+  g_object_unref (linked);
+
+  mer_test_rm_rf (dir);
+}
+
 #define TYPED_TEXT "Nights go to whoever is awake: Kiri in Auckland, Ana in São Paulo.\n"
 
 /*
@@ -1000,6 +1043,7 @@ main (int    argc,
 
   g_test_add_func ("/editor/edit-and-save", test_edit_and_save);
   g_test_add_func ("/editor/new-page-and-validation", test_new_page_and_validation);
+  g_test_add_func ("/editor/unsaved-new-page-comes-back", test_unsaved_new_page_comes_back);
   g_test_add_func ("/editor/draft-survives-kill", test_draft_survives_kill);
   g_test_add_func ("/editor/save-merges-changes-made-meanwhile", test_save_merges_changes_made_meanwhile);
   g_test_add_func ("/editor/save-keeps-overlapping-edit-as-conflict", test_save_keeps_overlapping_edit_as_conflict);

@@ -300,7 +300,10 @@ setup (MerPageEditor *self,
     }
   else
     {
-      draft_id = find_orphan_new_draft (self->store);
+      /* "New Page" picks up an unsaved new page; a link to a missing
+       * page starts that page instead. */
+      if (new_title == NULL)
+        draft_id = find_orphan_new_draft (self->store);
       if (draft_id == NULL)
         {
           g_autofree char *uuid = g_uuid_string_random ();
