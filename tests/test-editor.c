@@ -250,6 +250,17 @@ test_edit_and_save (void)
   g_assert_cmpstr (parent, ==, rev1);
   /* Saved: the draft is gone. */
   g_assert_false (mer_markdown_editor_has_draft (md));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Saving without a change writes no revision. */
+  editor = mer_page_editor_new (store, PAGE_ID);
+  window = show_in_window (editor, 1100, 700);
+  g_assert_true (gtk_widget_activate_action (editor, "page.save", NULL));
+  {
+    g_autoptr(JsonObject) same = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+
+    g_assert_cmpstr (mer_json_get_string (same, "_rev"), ==, mer_json_get_string (saved, "_rev"));
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   mer_test_rm_rf (dir);

@@ -740,6 +740,21 @@ mer_page_editor_save (MerPageEditor  *self,
       return FALSE;
     }
 
+  /* Nothing changed: no new revision, just leave. */
+  if (self->original != NULL && same_fields (self->original, fields) &&
+      g_strcmp0 (string_or_empty (self->original, "path"), path) == 0)
+    {
+      g_autofree char *text = mer_markdown_editor_get_text (self->editor);
+
+      if (g_strcmp0 (text, string_or_empty (self->original, "body")) == 0 &&
+          g_strcmp0 (mer_markdown_editor_get_base_rev (self->editor), mer_json_get_string (self->original, "_rev")) == 0)
+        {
+          mer_markdown_editor_discard_draft (self->editor);
+          g_signal_emit (self, signals[CLOSED], 0, self->page_id);
+          return TRUE;
+        }
+    }
+
   /* Start from the page as it was, so fields this view does not show
    * (tags, fields added by newer versions) are kept. */
   doc = self->original != NULL ? mer_json_object_copy (self->original) : json_object_new ();
