@@ -24,6 +24,7 @@
 #include "mer-ui-resources.h"
 
 #include <adwaita.h>
+#include <webkit/webkit.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -407,6 +408,11 @@ test_flow (void)
   g_assert_cmpuint (json_array_get_length (drafts), ==, 0);
   row = mer_proposals_view_get_row_summary (MER_PROPOSALS_VIEW (view), 0);
   g_assert_cmpstr (row, ==, "open\t" TITLE "\tCloses in 26 h 15 min");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (view, "not-responded"))), ==,
+                   "Not read yet: Ana Shrestha, Sam Okafor.");
+  for (guint i = 0; i < 200 && webkit_web_view_is_loading (WEBKIT_WEB_VIEW (find (view, "proposal-body"))); i++)
+    spin (25);
+  spin (1000);  /* the web process paints after loading */
   save_screenshot (window, "proposals-published.png");
   scroll_detail_to (view, "page-diff");
   save_screenshot (window, "proposals-page-diff.png");
@@ -425,6 +431,7 @@ test_flow (void)
   g_test_message ("pulled: read %" G_GUINT64_FORMAT ", written %" G_GUINT64_FORMAT, sync.read, sync.written);
   g_assert_cmpuint (sync.written, >=, 1);
   g_assert_true (wait_until (summary_shows_objection, view));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (view, "not-responded"))), ==, "Not read yet: Sam Okafor.");
   scroll_detail_to (view, "comment-thread");
   save_screenshot (window, "proposals-comment-synced.png");
 

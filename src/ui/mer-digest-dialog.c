@@ -85,7 +85,9 @@ mer_digest_dialog_new (MerStore   *store,
 
   gtk_window_set_title (GTK_WINDOW (window), _("Since You Were Last Here"));
   gtk_window_set_default_size (GTK_WINDOW (window), 560, 620);
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  /* Not modal: a summary to glance at, never in the way of work. */
+  gtk_window_set_modal (GTK_WINDOW (window), FALSE);
+  gtk_window_set_hide_on_close (GTK_WINDOW (window), FALSE);
   if (parent != NULL)
     gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_widget_set_name (window, "digest-dialog");

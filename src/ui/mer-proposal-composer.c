@@ -433,6 +433,40 @@ close_action (GtkWidget  *widget,
   g_signal_emit (self, signals[CANCELLED], 0);
 }
 
+static void
+discard_response_cb (AdwMessageDialog    *dialog,
+                     const char          *response,
+                     MerProposalComposer *self)
+{
+  if (g_strcmp0 (response, "discard") != 0)
+    return;
+  mer_markdown_editor_discard_draft (self->editor);
+  g_signal_emit (self, signals[CANCELLED], 0);
+}
+
+/* Throwing a draft away is the one loss here, so it is asked first. */
+static void
+discard_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  MerProposalComposer *self = MER_PROPOSAL_COMPOSER (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              _("Discard This Draft?"),
+                                              _("The draft has never left this computer; once discarded it "
+                                                "cannot be recovered."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 const char *
 mer_proposal_composer_get_draft_of (MerProposalComposer *self)
 {
@@ -515,6 +549,7 @@ mer_proposal_composer_class_init (MerProposalComposerClass *klass)
 
   gtk_widget_class_install_action (widget_class, "composer.publish", NULL, publish_action);
   gtk_widget_class_install_action (widget_class, "composer.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "composer.discard", NULL, discard_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "composer.publish", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "composer.close", NULL);

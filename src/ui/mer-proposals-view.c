@@ -460,6 +460,39 @@ build_readers (MerProposalsView *self,
   return list;
 }
 
+/* "Not read yet: Sam. Read, no response: Ana." or NULL when all answered. */
+static char *
+not_responded_text (MerProposalsView *self,
+                    JsonObject       *proposal,
+                    GDateTime        *now)
+{
+  g_autoptr(GPtrArray) readers = mer_proposal_reader_statuses (self->store, proposal, now, NULL);
+  GString *unread = g_string_new (NULL);
+  GString *silent = g_string_new (NULL);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; readers != NULL && i < readers->len; i++)
+    {
+      MerReaderStatus *reader = readers->pdata[i];
+      GString *list = !reader->has_read ? unread : !reader->has_responded ? silent : NULL;
+
+      if (list != NULL)
+        g_string_append_printf (list, "%s%s", list->len ? ", " : "", reader->name);
+    }
+  if (unread->len > 0)
+    g_string_append_printf (out, _("Not read yet: %s."), unread->str);
+  if (silent->len > 0)
+    g_string_append_printf (out, _("%sRead, no response yet: %s."), out->len ? " " : "", silent->str);
+  g_string_free (unread, TRUE);
+  g_string_free (silent, TRUE);
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
 static char *
 stance_summary_text (JsonArray *comments)
 {
@@ -944,6 +977,17 @@ show_detail (MerProposalsView *self)
   summary_label = wrapped_label (stances, NULL);
   gtk_widget_set_name (summary_label, "stance-summary");
   gtk_box_append (self->detail_box, summary_label);
+  {
+    g_autofree char *waiting = not_responded_text (self, proposal, now);
+
+    if (waiting != NULL)
+      {
+        GtkWidget *label = wrapped_label (waiting, "dim-label");
+
+        gtk_widget_set_name (label, "not-responded");
+        gtk_box_append (self->detail_box, label);
+      }
+  }
   gtk_box_append (self->detail_box, build_readers (self, proposal, now));
 
   gtk_box_append (self->detail_box, heading (_("Proposal")));
