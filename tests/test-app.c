@@ -14,7 +14,10 @@
 #include "mer-json.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
+#include "mer-peers.h"
 #include "mer-search-panel.h"
+#include "mer-sync-controller.h"
+#include "mer-sync-indicator.h"
 #include "mer-store.h"
 #include "mer-ui-resources.h"
 #include "mer-window.h"
@@ -525,6 +528,144 @@ test_sections_and_actions (Fixture       *fixture,
   }
 }
 
+typedef struct
+{
+  MerSyncController *sync;
+  MerSyncStatus      status;
+} StatusWait;
+
+static gboolean
+status_is (gpointer data)
+{
+  StatusWait *wait = data;
+
+  return mer_sync_controller_get_status (wait->sync) == wait->status;
+}
+
+static gboolean
+unreachable (gpointer data)
+{
+  MerSyncStatus status = mer_sync_controller_get_status (MER_SYNC_CONTROLLER (data));
+
+  return status == MER_SYNC_STATUS_OFFLINE || status == MER_SYNC_STATUS_ERROR;
+}
+
+static gboolean
+synced_and_sent (gpointer data)
+{
+  MerSyncController *sync = data;
+
+  return mer_sync_controller_get_status (sync) == MER_SYNC_STATUS_SYNCED
+         && mer_sync_controller_get_pending (sync) == 0;
+}
+
+static gboolean
+line_read (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
+read_line_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object), result, NULL, NULL);
+
+  *(char **) user_data = line ? line : g_strdup ("");
+}
+
+/*
+ * The header tells the truth about sync: nothing to sync with, a peer that
+ * cannot be reached (with the count of changes waiting), then a real peer
+ * (`meridian serve` on 127.0.0.1) that receives everything.
+ */
+static void
+test_sync_status (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  MerSyncController *sync = mer_application_get_sync (fixture->app);
+  MerSyncIndicator *indicator = MER_SYNC_INDICATOR (mer_window_get_sync_indicator (fixture->window));
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autofree char *peer_dir = mer_test_make_tmpdir ("peer");
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(MerStore) peer = NULL;
+  g_autoptr(JsonObject) copied = NULL;
+  const char *start;
+  StatusWait wait = { sync, MER_SYNC_STATUS_LOCAL };
+
+  g_assert_nonnull (sync);
+  g_assert_cmpint (mer_sync_controller_get_status (sync), ==, MER_SYNC_STATUS_LOCAL);
+  g_assert_nonnull (strstr (mer_sync_indicator_get_summary (indicator), "Not Syncing"));
+
+  /* A peer nobody answers at: offline, and the demo's documents wait. */
+  g_assert_true (mer_peers_add (mer_application_get_data_dir (fixture->app),
+                                "http://127.0.0.1:9/handbook", NULL, NULL, &error));
+  g_assert_no_error (error);
+  mer_sync_controller_reload_peers (sync);
+  g_assert_true (wait_for (unreachable, sync));
+  spin (800);
+  g_assert_cmpuint (mer_sync_controller_get_pending (sync), >, 0);
+  g_assert_null (strstr (mer_sync_indicator_get_summary (indicator), "Not Syncing"));
+  g_test_message ("unreachable peer: %s", mer_sync_indicator_get_summary (indicator));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-sync-offline.png");
+  g_assert_true (mer_peers_remove (mer_application_get_data_dir (fixture->app),
+                                   "http://127.0.0.1:9/handbook", &error));
+
+  /* A real peer on this machine. */
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             mer_test_meridian_bin (), "--data", peer_dir, "serve",
+                             "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, read_line_cb, &line);
+  g_assert_true (wait_for (line_read, &line));
+  start = strstr (line, "http://");
+  g_assert_nonnull (start);
+  url = g_strdup (start);
+  g_strstrip (url);
+  g_test_message ("peer: %s", url);
+
+  g_assert_true (mer_peers_add (mer_application_get_data_dir (fixture->app), url, NULL, NULL, &error));
+  g_assert_no_error (error);
+  mer_sync_controller_reload_peers (sync);
+  mer_sync_controller_sync_now (sync);
+  g_assert_true (wait_for (synced_and_sent, sync));
+  wait.status = MER_SYNC_STATUS_SYNCED;
+  g_assert_true (status_is (&wait));
+  g_assert_nonnull (strstr (mer_sync_indicator_get_summary (indicator), "Synced"));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-synced.png");
+
+  /* The peer really holds the page shown. */
+  peer = mer_store_open (peer_dir, &error);
+  g_assert_no_error (error);
+  copied = mer_store_get_doc (peer, mer_page_view_get_page_id (fixture->view), NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_json_get_string (copied, "title"), ==, mer_page_view_get_title (fixture->view));
+
+  /* A local edit is counted until it is sent, then it is not. */
+  {
+    g_autoptr(JsonObject) doc = mer_store_get_doc (store, mer_page_view_get_page_id (fixture->view), NULL,
+                                                   MER_GET_DEFAULT, NULL);
+    g_autofree char *rev = NULL;
+
+    json_object_set_string_member (doc, "body", "# Start here\n\nSent to the peer.\n");
+    rev = mer_store_put_doc (store, doc, &error);
+    g_assert_no_error (error);
+    g_assert_true (wait_for (synced_and_sent, sync));
+  }
+
+  g_assert_true (mer_peers_remove (mer_application_get_data_dir (fixture->app), url, &error));
+  mer_sync_controller_reload_peers (sync);
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  mer_test_rm_rf (peer_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -548,6 +689,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/app/edit-reflects-in-reader", Fixture, NULL, fixture_set_up, test_edit_reflects_in_reader,
               fixture_tear_down);
+  g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
   {
     int status = g_test_run ();
 

@@ -10,6 +10,10 @@
 
 #include <glib/gi18n.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 /*
  * The handbook's pages as a tree of folders, grouped by the "/"-separated
  * segments of each page's path.  The list of pages is read on a worker
@@ -54,6 +58,9 @@ mer_page_node_init (MerPageNode *self)
 {
 }
 
+/* Pages read per query when listing them. */
+#define TREE_BATCH 500
+
 typedef struct
 {
   char *id;
@@ -97,6 +104,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/*
+ * Reads id, title and path of every page.  The changes feed is read in
+ * batches rather than all pages at once, so a large handbook never has
+ * all its page bodies in memory together.
+ */
 static void
 load_pages_thread (GTask        *task,
                    gpointer      source_object,
@@ -105,9 +117,9 @@ load_pages_thread (GTask        *task,
 {
   const char *data_dir = task_data;
   g_autoptr(MerStore) store = NULL;
-  g_autoptr(JsonArray) docs = NULL;
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) page_entry_free);
   GError *error = NULL;
+  gint64 since = 0;
 
   store = mer_store_open (data_dir, &error);
   if (store == NULL)
@@ -115,28 +127,46 @@ load_pages_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  docs = mer_store_list_docs (store, "page", &error);
-  if (docs == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (docs); i++)
-    {
-      JsonObject *doc = json_array_get_object_element (docs, i);
-      PageEntry *entry;
 
-      if (doc == NULL || mer_json_get_string (doc, "_id") == NULL)
-        continue;
-      entry = g_new0 (PageEntry, 1);
-      entry->id = g_strdup (mer_json_get_string (doc, "_id"));
-      entry->title = g_strdup (mer_json_get_string (doc, "title"));
-      entry->path = g_strdup (mer_json_get_string (doc, "path"));
-      if (entry->title == NULL)
-        entry->title = g_strdup (entry->id);
-      if (entry->path == NULL)
-        entry->path = g_strdup ("");
-      g_ptr_array_add (entries, entry);
+  for (;;)
+    {
+      g_autoptr(JsonArray) rows = NULL;
+      gint64 last_seq = since;
+      guint n;
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      rows = mer_store_changes (store, since, TREE_BATCH, FALSE, TRUE, &last_seq, &error);
+      if (rows == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      n = json_array_get_length (rows);
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *row = json_array_get_object_element (rows, i);
+          JsonObject *doc = row && json_object_has_member (row, "doc")
+                            ? json_object_get_object_member (row, "doc") : NULL;
+          PageEntry *entry;
+
+          if (doc == NULL || mer_json_get_bool (doc, "_deleted")
+              || g_strcmp0 (mer_json_get_string (doc, "type"), "page") != 0
+              || mer_json_get_string (doc, "_id") == NULL)
+            continue;
+          entry = g_new0 (PageEntry, 1);
+          entry->id = g_strdup (mer_json_get_string (doc, "_id"));
+          entry->title = g_strdup (mer_json_get_string (doc, "title"));
+          entry->path = g_strdup (mer_json_get_string (doc, "path"));
+          if (entry->title == NULL)
+            entry->title = g_strdup (entry->id);
+          if (entry->path == NULL)
+            entry->path = g_strdup ("");
+          g_ptr_array_add (entries, entry);
+        }
+      if (n < TREE_BATCH || last_seq <= since)
+        break;
+      since = last_seq;
     }
   g_task_return_pointer (task, g_steal_pointer (&entries), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -342,6 +372,10 @@ load_pages_cb (GObject      *object,
 
       mer_page_tree_select_page (self, id);
     }
+#ifdef __GLIBC__
+  /* Give back what reading the pages on the worker thread left behind. */
+  malloc_trim (0);
+#endif
   mer_ui_bench_mark ("page-tree-loaded");
   g_signal_emit (self, signals[LOADED], 0);
 
