@@ -23,6 +23,7 @@
 #include "mer-window.h"
 
 #include <adwaita.h>
+#include <gtksourceview/gtksource.h>
 #include <webkit/webkit.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1040,6 +1041,38 @@ test_in_window (void)
   kept_app = g_steal_pointer (&app);
 }
 
+/* The text follows the system's dark style, like the rest of the app. */
+static void
+test_dark_style (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  GtkSourceBuffer *buffer;
+  MerMarkdownEditor *md;
+  GtkWidget *editor;
+  GtkWidget *window;
+
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
+  editor = mer_page_editor_new (store, PAGE_ID);
+  window = show_in_window (editor, 1000, 600);
+  md = mer_page_editor_get_editor (MER_PAGE_EDITOR (editor));
+  buffer = GTK_SOURCE_BUFFER (mer_markdown_editor_get_buffer (md));
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita");
+
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita-dark");
+  mer_markdown_editor_update_preview_now (md);
+  g_assert_true (wait_for (preview_shown, md));
+  spin (1000);
+  save_screenshot (window, "editor-dark.png");
+
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita");
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1063,6 +1096,7 @@ main (int    argc,
   g_test_add_func ("/editor/resolve-planted-conflict", test_resolve_planted_conflict);
   g_test_add_func ("/editor/history-diff-and-restore", test_history_diff_and_restore);
   g_test_add_func ("/editor/cancel-keeps-draft-until-discarded", test_cancel_keeps_draft_until_discarded);
+  g_test_add_func ("/editor/dark-style", test_dark_style);
   g_test_add_func ("/editor/in-window", test_in_window);
   return g_test_run ();
 }

@@ -85,12 +85,24 @@ update_style_scheme (MerMarkdownEditor *self)
   gtk_source_buffer_set_style_scheme (buffer, gtk_source_style_scheme_manager_get_scheme (schemes, name));
 }
 
+/* Before the first document paints, the preview shows its background:
+ * make it the style's, not a white flash in the dark. */
+static void
+update_preview_background (MerMarkdownEditor *self)
+{
+  GdkRGBA color;
+
+  gdk_rgba_parse (&color, adw_style_manager_get_dark (adw_style_manager_get_default ()) ? "#1e1e1e" : "#ffffff");
+  webkit_web_view_set_background_color (self->web_view, &color);
+}
+
 static void
 dark_changed_cb (AdwStyleManager   *manager,
                  GParamSpec        *pspec,
                  MerMarkdownEditor *self)
 {
   update_style_scheme (self);
+  update_preview_background (self);
 }
 
 /* Only the first load of the preview document may happen; a click on a
@@ -565,6 +577,7 @@ mer_markdown_editor_init (MerMarkdownEditor *self)
 
   self->web_view = create_preview (self);
   gtk_box_append (GTK_BOX (self->preview_box), GTK_WIDGET (self->web_view));
+  update_preview_background (self);
 }
 
 /**
