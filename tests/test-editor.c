@@ -747,6 +747,14 @@ test_resolve_planted_conflict (void)
   conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
   g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
 
+  /* On a phone-sized window the two versions stack. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 740);
+  spin (300);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 740);
+  spin (300);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 370);
+  save_screenshot (window, "editor-conflict-narrow.png");
+
   /* Pick a side, then edit it into the text the person wants. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.use-right", NULL));
   g_clear_pointer (&merged, g_free);
@@ -1041,6 +1049,37 @@ test_in_window (void)
   kept_app = g_steal_pointer (&app);
 }
 
+/* What a draft save costs on a long page (a figure, not an assertion):
+ * it runs on the UI thread after each pause in typing. */
+static void
+test_draft_save_cost (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  MerMarkdownEditor *md;
+  gint64 start, elapsed;
+  const guint rounds = 50;
+
+  while (text->len < 20000)
+    g_string_append (text, "A paragraph of a long handbook page, written across three time zones.\n\n");
+  md = MER_MARKDOWN_EDITOR (g_object_ref_sink (mer_markdown_editor_new (store, "page:long")));
+  mer_markdown_editor_set_text (md, text->str);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < rounds; i++)
+    {
+      type_text (md, "x");
+      g_assert_true (mer_markdown_editor_save_draft (md, &error));
+      g_assert_no_error (error);
+    }
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("draft save of a %zu-byte page: %.2f ms each (%u saves)",
+                  text->len, elapsed / 1000.0 / rounds, rounds);
+  g_object_unref (md);
+  mer_test_rm_rf (dir);
+}
+
 /* The text follows the system's dark style, like the rest of the app. */
 static void
 test_dark_style (void)
@@ -1097,6 +1136,7 @@ main (int    argc,
   g_test_add_func ("/editor/history-diff-and-restore", test_history_diff_and_restore);
   g_test_add_func ("/editor/cancel-keeps-draft-until-discarded", test_cancel_keeps_draft_until_discarded);
   g_test_add_func ("/editor/dark-style", test_dark_style);
+  g_test_add_func ("/editor/draft-save-cost", test_draft_save_cost);
   g_test_add_func ("/editor/in-window", test_in_window);
   return g_test_run ();
 }
