@@ -17,7 +17,7 @@ build=${BUILD_DIR:-$src/build-bench}
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$src" >/dev/null
 fi
-ninja -C "$build" src/meridian tests/bench-handbook >/dev/null
+ninja -C "$build" src/meridian tests/bench-handbook tests/bench-search-lean >/dev/null
 
 if ! command -v sqlite3 >/dev/null; then
   echo "bench-handbook: the sqlite3 shell is needed for the floor (apt-get install sqlite3)" >&2
@@ -27,4 +27,4 @@ if ! command -v zim >/dev/null; then
   echo "bench-handbook: zim is not installed (apt-get install zim); Zim figures are skipped" >&2
 fi
 
-exec "$build/tests/bench-handbook" --meridian "$build/src/meridian" "$@"
+exec "$build/tests/bench-handbook" --meridian "$build/src/meridian" --lean "$build/tests/bench-search-lean" "$@"

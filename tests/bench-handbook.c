@@ -30,18 +30,21 @@
 
 static int opt_pages = 10000;
 static int opt_queries = 200;
-static int opt_zim_queries = 40;
+static int opt_zim_queries = 20;
 static char *opt_work = NULL;
 static char *opt_meridian = NULL;
+static char *opt_lean = NULL;
 static gboolean opt_keep = FALSE;
 
 static GOptionEntry entries[] = {
   { "pages", 0, 0, G_OPTION_ARG_INT, &opt_pages, "Pages to generate (10000)", "N" },
   { "queries", 0, 0, G_OPTION_ARG_INT, &opt_queries, "Searches to time (200)", "N" },
   { "zim-queries", 0, 0, G_OPTION_ARG_INT, &opt_zim_queries,
-    "How many of the searches to also run through Zim, spread over all of them (40; 0 skips Zim)", "N" },
+    "How many of the searches to also run through Zim, spread over all of them (20; 0 skips Zim)", "N" },
   { "work", 0, 0, G_OPTION_ARG_FILENAME, &opt_work, "Work folder (default: a temporary one, removed)", "DIR" },
   { "meridian", 0, 0, G_OPTION_ARG_FILENAME, &opt_meridian, "The meridian program (default $MERIDIAN_BIN)", "PATH" },
+  { "lean", 0, 0, G_OPTION_ARG_FILENAME, &opt_lean,
+    "Also time bench-search-lean, the search linked with the replica's libraries only", "PATH" },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the work folder", NULL },
   { NULL }
 };
@@ -61,7 +64,22 @@ static const char * const nouns[] = {
   "checklist", "template", "glossary", "archive", "library", "calendar", "agenda", "minute", "note", "diagram",
   "vendor", "partner", "contractor", "auditor", "regulator", "lawyer", "accountant", "recruiter", "candidate", "volunteer",
   "harbour", "lighthouse", "compass", "meridian", "horizon", "island", "river", "mountain", "forest", "garden",
+  "kubernetes", "terraform", "postgres", "firewall", "certificate", "domain", "queue", "cache", "cluster", "replica",
+  "spreadsheet", "forecast", "payroll", "pension", "visa", "relocation", "stipend", "equipment", "desk", "headset",
+  "translation", "accessibility", "typography", "palette", "illustration", "wireframe", "mockup", "persona", "survey", "usability",
+  "escalation", "postmortem", "severity", "timeline", "handoff", "standup", "demo", "changelog", "deprecation", "license",
+  "trademark", "privacy", "consent", "retention", "encryption", "token", "audit", "compliance", "insurance", "warranty",
+  "newsletter", "webinar", "podcast", "brochure", "pitch", "pricing", "discount", "renewal", "churn", "onboarding",
+  "sabbatical", "parental", "bereavement", "wellbeing", "ergonomics", "commute", "offsite", "retreat", "venue", "catering",
+  "glacier", "volcano", "prairie", "canyon", "estuary", "meadow", "orchard", "vineyard", "quarry", "reef",
+  "telescope", "microscope", "pendulum", "gyroscope", "barometer", "sextant", "astrolabe", "chronometer", "almanac", "atlas",
+  "mentorship", "apprenticeship", "fellowship", "residency", "internship", "promotion", "calibration", "ladder", "rubric", "scorecard",
 };
+
+/* The first COMMON_NOUNS nouns are everyday words used on every page; the
+ * rest are topic words, each page drawing on a few of them. */
+#define COMMON_NOUNS 40
+#define TOPICS_PER_PAGE 6
 
 static const char * const adjectives[] = {
   "clear", "short", "written", "shared", "open", "quiet", "remote", "distributed", "careful", "honest",
@@ -120,6 +138,17 @@ append_capitalized (GString    *out,
   g_string_append (out, word + 1);
 }
 
+/* The nouns of the page being written: everyday ones or its topics. */
+static const char *page_topics[TOPICS_PER_PAGE];
+
+static const char *
+noun (GRand *rand)
+{
+  if (g_rand_boolean (rand))
+    return page_topics[g_rand_int_range (rand, 0, TOPICS_PER_PAGE)];
+  return nouns[pick (rand, COMMON_NOUNS)];
+}
+
 static void
 append_sentence (GString *out,
                  GRand   *rand)
@@ -129,44 +158,44 @@ append_sentence (GString *out,
   switch (g_rand_int_range (rand, 0, 8))
     {
     case 0:
-      g_string_printf (s, "the %s %s %s the %s %s the %s.", PICK (rand, adjectives), PICK (rand, nouns),
-                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, nouns), PICK (rand, preps),
-                       PICK (rand, nouns));
+      g_string_printf (s, "the %s %s %s the %s %s the %s.", PICK (rand, adjectives), noun (rand),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], noun (rand), PICK (rand, preps),
+                       noun (rand));
       break;
     case 1:
       g_string_printf (s, "%s, we %s every %s %s %s the %s.", PICK (rand, adverbs),
-                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, nouns), PICK (rand, adverbs),
-                       PICK (rand, preps), PICK (rand, nouns));
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], noun (rand), PICK (rand, adverbs),
+                       PICK (rand, preps), noun (rand));
       break;
     case 2:
       g_string_printf (s, "a %s %s is better than a %s %s, because the %s %s %s it.", PICK (rand, adjectives),
-                       PICK (rand, nouns), PICK (rand, adjectives), PICK (rand, nouns), PICK (rand, nouns),
+                       noun (rand), PICK (rand, adjectives), noun (rand), noun (rand),
                        PICK (rand, adverbs), verbs[pick (rand, G_N_ELEMENTS (verbs))][1]);
       break;
     case 3:
-      g_string_printf (s, "if the %s is %s, ask the %s to %s the %s %s the %s.", PICK (rand, nouns),
-                       PICK (rand, adjectives), PICK (rand, nouns), verbs[pick (rand, G_N_ELEMENTS (verbs))][0],
-                       PICK (rand, nouns), PICK (rand, preps), PICK (rand, nouns));
+      g_string_printf (s, "if the %s is %s, ask the %s to %s the %s %s the %s.", noun (rand),
+                       PICK (rand, adjectives), noun (rand), verbs[pick (rand, G_N_ELEMENTS (verbs))][0],
+                       noun (rand), PICK (rand, preps), noun (rand));
       break;
     case 4:
-      g_string_printf (s, "each %s %s its own %s and %s %s.", PICK (rand, nouns),
-                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, nouns),
+      g_string_printf (s, "each %s %s its own %s and %s %s.", noun (rand),
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][1], noun (rand),
                        verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, adverbs));
       break;
     case 5:
       g_string_printf (s, "nobody should %s a %s %s %s %s, even when the %s is %s.",
-                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives), PICK (rand, nouns),
-                       PICK (rand, preps), "a written summary", PICK (rand, nouns), PICK (rand, adjectives));
+                       verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives), noun (rand),
+                       PICK (rand, preps), "a written summary", noun (rand), PICK (rand, adjectives));
       break;
     case 6:
       g_string_printf (s, "when in doubt, %s the %s and %s the %s %s.", verbs[pick (rand, G_N_ELEMENTS (verbs))][0],
-                       PICK (rand, nouns), verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives),
-                       PICK (rand, nouns));
+                       noun (rand), verbs[pick (rand, G_N_ELEMENTS (verbs))][0], PICK (rand, adjectives),
+                       noun (rand));
       break;
     default:
-      g_string_printf (s, "our %s %s %s %s %u %ss, so the %s stays %s.", PICK (rand, nouns), PICK (rand, adverbs),
+      g_string_printf (s, "our %s %s %s %s %u %ss, so the %s stays %s.", noun (rand), PICK (rand, adverbs),
                        verbs[pick (rand, G_N_ELEMENTS (verbs))][1], PICK (rand, preps),
-                       (guint) g_rand_int_range (rand, 2, 30), PICK (rand, nouns), PICK (rand, nouns),
+                       (guint) g_rand_int_range (rand, 2, 30), noun (rand), noun (rand),
                        PICK (rand, adjectives));
       break;
     }
@@ -174,14 +203,16 @@ append_sentence (GString *out,
   g_string_free (s, TRUE);
 }
 
+/* A title from the page's own topics: "Careful runbook escalation 42". */
 static char *
-make_title (GRand *rand,
-            guint  i)
+make_title (GRand       *rand,
+            const guint *topics,
+            guint        i)
 {
   GString *t = g_string_new (NULL);
 
   append_capitalized (t, PICK (rand, adjectives));
-  g_string_append_printf (t, " %s %s %u", PICK (rand, nouns), nouns[g_rand_int_range (rand, 0, G_N_ELEMENTS (nouns))], i);
+  g_string_append_printf (t, " %s %s %u", nouns[topics[0]], nouns[topics[1]], i);
   return g_string_free (t, FALSE);
 }
 
@@ -193,6 +224,7 @@ typedef struct
   char *owner;
   char *review_by;
   char *tag;
+  guint topics[TOPICS_PER_PAGE];  /* indexes into nouns[] */
 } Page;
 
 static void
@@ -216,7 +248,9 @@ generate_pages (Page  *pages,
     {
       Page *p = &pages[i];
 
-      p->title = make_title (rand, i);
+      for (guint k = 0; k < TOPICS_PER_PAGE; k++)
+        p->topics[k] = g_rand_int_range (rand, COMMON_NOUNS, G_N_ELEMENTS (nouns));
+      p->title = make_title (rand, p->topics, i);
       p->path = g_strdup_printf ("%s/%s-%05u", areas[i % G_N_ELEMENTS (areas)], nouns[i % G_N_ELEMENTS (nouns)], i);
       p->owner = g_strdup_printf ("person-%u", (guint) g_rand_int_range (rand, 1, 40));
       p->review_by = g_strdup_printf ("20%02u-%02u-%02u", (guint) g_rand_int_range (rand, 25, 28),
@@ -228,6 +262,8 @@ generate_pages (Page  *pages,
     {
       GString *body = g_string_new (NULL);
 
+      for (guint k = 0; k < TOPICS_PER_PAGE; k++)
+        page_topics[k] = nouns[pages[i].topics[k]];
       g_string_append_printf (body, "# %s\n\n", pages[i].title);
       while (body->len < 2000)
         {
@@ -236,8 +272,8 @@ generate_pages (Page  *pages,
           if (kind == 0)
             {
               g_string_append (body, "## ");
-              append_capitalized (body, PICK (rand, nouns));
-              g_string_append_printf (body, " and %s\n\n", PICK (rand, nouns));
+              append_capitalized (body, noun (rand));
+              g_string_append_printf (body, " and %s\n\n", noun (rand));
             }
           else if (kind == 1)
             {
@@ -408,6 +444,34 @@ write_floor_db (const char *file,
   sqlite3_close (db);
 }
 
+/* How many pages each query matches, from the floor's table. */
+static GArray *
+count_matches (const char *file,
+               GPtrArray  *queries)
+{
+  GArray *counts = g_array_new (FALSE, FALSE, sizeof (double));
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_open (file, &db) != SQLITE_OK
+      || sqlite3_prepare_v2 (db, "SELECT count(*) FROM pages WHERE pages MATCH ?", -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("floor: %s", sqlite3_errmsg (db));
+  for (guint i = 0; i < queries->len; i++)
+    {
+      g_autofree char *match = mer_store_search_fts_query (queries->pdata[i]);
+      double n = 0;
+
+      sqlite3_bind_text (stmt, 1, match ? match : "\"\"", -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        n = sqlite3_column_int (stmt, 0);
+      sqlite3_reset (stmt);
+      g_array_append_val (counts, n);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return counts;
+}
+
 /* ---- Timing ------------------------------------------------------------- */
 
 static int
@@ -509,6 +573,7 @@ main (int    argc,
   g_autoptr(GArray) opens = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) process = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) startup = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) lean = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) floor_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) zim_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) meridian_subset = g_array_new (FALSE, FALSE, sizeof (double));
@@ -517,7 +582,7 @@ main (int    argc,
   const char *meridian;
   double t, import_ms, import_process_ms, zim_index_ms = 0;
   guint64 bytes = 0, hits_total = 0, floor_hits = 0, zim_hits = 0, zim_failed = 0;
-  Stats s_inproc, s_open, s_process, s_startup, s_floor, s_zim = { 0 }, s_subset = { 0 };
+  Stats s_inproc, s_open, s_process, s_startup, s_floor, s_lean = { 0 }, s_zim = { 0 }, s_subset = { 0 };
   gboolean have_zim;
 
   /* Line by line, so a long run shows where it is. */
@@ -617,17 +682,14 @@ main (int    argc,
       g_array_append_val (opens, ms);
     }
 
-  /* Whole processes: `meridian search`, `meridian --version` (the cost of
-   * starting the program at all) and the sqlite3 shell on the floor. */
-  for (guint i = 0; i < 20; i++)
-    {
-      char *args[] = { (char *) meridian, "--version", NULL };
-      double ms = time_process (args, NULL, NULL, NULL);
-
-      g_array_append_val (startup, ms);
-    }
+  /* Whole processes, taken in turns per query so that a busy machine
+   * weighs on all alike: `meridian --version` (starting the program at
+   * all), `meridian search`, the lean search if given, and the sqlite3
+   * shell on the floor. */
   for (guint i = 0; i < queries->len; i++)
     {
+      char *version_args[] = { (char *) meridian, "--version", NULL };
+      char *lean_args[] = { opt_lean, data_dir, queries->pdata[i], NULL };
       char *args[] = { (char *) meridian, "--data", data_dir, "search", "--limit", "20", queries->pdata[i], NULL };
       g_autofree char *match = mer_store_search_fts_query (queries->pdata[i]);
       g_autofree char *quoted = sql_quote (match ? match : "\"\"");
@@ -639,10 +701,19 @@ main (int    argc,
       int status = 0;
       double ms;
 
+      ms = time_process (version_args, NULL, NULL, NULL);
+      g_array_append_val (startup, ms);
       ms = time_process (args, NULL, NULL, &status);
       if (status != 0)
         g_error ("meridian search “%s” exited with %d", (char *) queries->pdata[i], status);
       g_array_append_val (process, ms);
+      if (opt_lean != NULL)
+        {
+          ms = time_process (lean_args, NULL, NULL, &status);
+          if (status != 0)
+            g_error ("bench-search-lean exited with %d", status);
+          g_array_append_val (lean, ms);
+        }
       ms = time_process (floor_args, NULL, &lines, &status);
       if (status != 0)
         g_error ("sqlite3 failed on %s", sql);
@@ -702,6 +773,8 @@ main (int    argc,
   s_process = stats_of (process);
   s_startup = stats_of (startup);
   s_floor = stats_of (floor_ms);
+  if (opt_lean != NULL)
+    s_lean = stats_of (lean);
   if (have_zim)
     {
       s_zim = stats_of (zim_ms);
@@ -715,18 +788,27 @@ main (int    argc,
 
   printf ("\nSearch, %u queries, at most 20 results each (%.1f results on average)\n",
           queries->len, (double) hits_total / queries->len);
+  {
+    g_autoptr(GArray) matches = count_matches (floor_db, queries);
+    Stats m = stats_of (matches);
+
+    printf ("  pages matching a query: median %.0f, p95 %.0f, mean %.0f, most %.0f (of %d)\n", m.median, m.p95,
+            m.mean, g_array_index (matches, double, matches->len - 1), opt_pages);
+  }
   print_stats ("in-process (mer_store_search)", s_inproc);
   print_stats ("store open, in-process (20 opens)", s_open);
-  print_stats ("process start (meridian --version, 20 runs)", s_startup);
+  print_stats ("process start (meridian --version)", s_startup);
   print_stats ("whole process (meridian search)", s_process);
   print_stats ("sqlite3 shell, plain FTS5 (the floor)", s_floor);
-  printf ("  (the floor printed %.1f rows per query)\n", (double) floor_hits / queries->len);
+  if (opt_lean != NULL)
+    print_stats ("search linked with replica libraries only", s_lean);
+  printf ("  (the floor printed %.1f output lines per query)\n", (double) floor_hits / queries->len);
   if (have_zim)
     {
       printf ("\nZim Desktop Wiki (%s)\n", "zim --index, then zim --search");
       printf ("  %-44s %8.2f s\n", "index build (zim --index)", zim_index_ms / 1000);
       print_stats ("zim --search", s_zim);
-      printf ("  (%u of the %u queries, spread evenly; %.1f result lines per query; %" G_GUINT64_FORMAT " failed)\n",
+      printf ("  (%u of the %u queries, spread evenly; %.1f result lines (pages) per query; %" G_GUINT64_FORMAT " failed)\n",
               zim_ms->len, queries->len, (double) zim_hits / MAX (zim_ms->len, 1), zim_failed);
       print_stats ("meridian search on the same subset", s_subset);
     }
@@ -740,6 +822,8 @@ main (int    argc,
           s_inproc.median < 5 ? "met" : "MISSED");
   printf ("  whole process / sqlite3 floor (median) <= 2  %8.2f x    %s\n", s_process.median / s_floor.median,
           s_process.median <= 2 * s_floor.median ? "met" : "MISSED");
+  if (opt_lean != NULL)
+    printf ("  (diagnostic) lean search process / floor     %8.2f x\n", s_lean.median / s_floor.median);
   if (have_zim)
     printf ("  Zim / Meridian whole process (median) >= 20  %8.1f x    %s\n", s_zim.median / s_subset.median,
             s_zim.median >= 20 * s_subset.median ? "met" : "MISSED");
