@@ -33,6 +33,7 @@ struct _MerApplication
   MerStore          *store;
   MerSyncController *sync;
   GSettings         *settings;     /* NULL when the schema is not installed */
+  gboolean           failed;       /* the workspace could not be opened */
 };
 
 G_DEFINE_FINAL_TYPE (MerApplication, mer_application, ADW_TYPE_APPLICATION)
@@ -290,6 +291,7 @@ mer_application_activate (GApplication *app)
   if (self->store == NULL && !open_store (self, &error))
     {
       g_printerr ("meridian: %s\n", error->message);
+      self->failed = TRUE;
       g_application_quit (app);
       return;
     }
@@ -418,4 +420,12 @@ mer_application_get_data_dir (MerApplication *self)
 {
   g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
   return self->data_dir;
+}
+
+/* Whether the app stopped because its workspace could not be opened. */
+gboolean
+mer_application_get_failed (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), TRUE);
+  return self->failed;
 }

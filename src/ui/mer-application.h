@@ -16,5 +16,6 @@ MerStore          *mer_application_get_store    (MerApplication *self);
 MerSyncController *mer_application_get_sync     (MerApplication *self);
 GSettings         *mer_application_get_settings (MerApplication *self);
 const char        *mer_application_get_data_dir (MerApplication *self);
+gboolean           mer_application_get_failed   (MerApplication *self);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ mer_ui_run (const char  *data_dir,
             char       **argv)
 {
   g_autoptr(MerApplication) app = NULL;
+  int status;
 
   mer_ui_bench_mark ("module-loaded");
   setlocale (LC_ALL, "");
@@ -27,5 +28,6 @@ mer_ui_run (const char  *data_dir,
   g_set_application_name (_("Meridian"));
 
   app = mer_application_new (data_dir);
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status != 0 ? status : mer_application_get_failed (app) ? 1 : 0;
 }
