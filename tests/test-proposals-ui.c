@@ -491,7 +491,58 @@ test_flow (void)
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (decisions, "decision-title"))), ==, TITLE);
   save_screenshot (window, "proposals-decision-log.png");
 
-  /* 8. Next morning: the digest shows what arrived since. */
+  /* 8. A change of mind supersedes it; a decision made elsewhere is logged
+   * directly. Both through the dialogs, as a person would. */
+  click (decisions, "supersede-button");
+  dialog = mer_decisions_view_get_dialog (MER_DECISIONS_VIEW (decisions));
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find (dialog, "field-title"))), ==, TITLE);
+  gtk_editable_set_text (GTK_EDITABLE (find (dialog, "field-title")), "Follow the sun, with a Pacific shift");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (dialog, "field-decision"))),
+                            "Aroha joins: Auckland takes 19:00-03:30 UTC.", -1);
+  save_screenshot (dialog, "proposals-supersede-dialog.png");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "log");
+  spin (300);
+  {
+    g_autoptr(JsonObject) old = mer_store_get_doc (store, mer_json_get_string (decided, "decision"), NULL, 0, &error);
+    const char *newer = mer_decisions_view_get_selected (MER_DECISIONS_VIEW (decisions));
+    GtkWidget *chain = find (decisions, "chain-list");
+    guint n_links = 0;
+
+    g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "superseded");
+    g_assert_cmpstr (mer_json_get_string (old, "superseded_by"), ==, newer);
+    for (GtkWidget *c = gtk_widget_get_first_child (chain); c != NULL; c = gtk_widget_get_next_sibling (c))
+      n_links++;
+    g_assert_cmpuint (n_links, ==, 2);
+    /* The page the old decision changed now answers to the new one. */
+    {
+      g_auto(GStrv) cited = mer_decision_cited_by (store, newer, &error);
+
+      g_assert_cmpstr (cited[0], ==, "page:on-call");
+    }
+  }
+  gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-text")), "");
+  spin (300);
+  save_screenshot (window, "proposals-decision-superseded.png");
+
+  g_assert_true (gtk_widget_activate_action (decisions, "decisions.log", NULL));
+  dialog = mer_decisions_view_get_dialog (MER_DECISIONS_VIEW (decisions));
+  gtk_editable_set_text (GTK_EDITABLE (find (dialog, "field-title")), "Handover notes live in the on-call page");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (dialog, "field-decision"))),
+                            "Each shift appends its notes to the page; no chat handovers.", -1);
+  gtk_editable_set_text (GTK_EDITABLE (find (dialog, "field-tags")), "on-call, handover");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "log");
+  spin (300);
+  g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 3);
+  gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-tag")), "handover");
+  spin (300);
+  g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-tag")), "");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find (decisions, "filter-status")), 3);
+  spin (300);
+  g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
+
+  /* 9. Next morning: the digest shows what arrived since. */
   {
     g_autoptr(GDateTime) before = mer_schedule_parse_instant ("2026-11-23T08:00:00Z", NULL);
     GtkWidget *digest;

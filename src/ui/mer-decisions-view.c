@@ -562,7 +562,15 @@ dialog_response_cb (AdwMessageDialog *dialog,
     json_object_set_string_member (fields, "owner", me);
 
   if (old_id != NULL)
-    id = mer_decision_supersede (self->store, old_id, fields, now, &error);
+    {
+      g_autoptr(JsonObject) old = mer_store_get_doc (self->store, old_id, NULL, 0, NULL);
+      JsonNode *pages = old ? json_object_get_member (old, "pages") : NULL;
+
+      /* The pages the old decision affected are the new one's to answer for. */
+      if (pages != NULL && JSON_NODE_HOLDS_ARRAY (pages))
+        json_object_set_member (fields, "pages", json_node_copy (pages));
+      id = mer_decision_supersede (self->store, old_id, fields, now, &error);
+    }
   else
     id = mer_decision_log (self->store, fields, now, &error);
   if (id == NULL)
@@ -601,6 +609,17 @@ open_dialog (MerDecisionsView *self,
     gtk_editable_set_text (GTK_EDITABLE (title), mer_json_get_string (old, "title"));
   gtk_widget_set_name (tags, "field-tags");
   gtk_entry_set_placeholder_text (GTK_ENTRY (tags), _("Tags, separated by commas"));
+  if (old != NULL && json_object_get_member (old, "tags") != NULL
+      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (old, "tags")))
+    {
+      JsonArray *old_tags = json_object_get_array_member (old, "tags");
+      GString *joined = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (old_tags); i++)
+        g_string_append_printf (joined, "%s%s", i ? ", " : "", json_array_get_string_element (old_tags, i));
+      gtk_editable_set_text (GTK_EDITABLE (tags), joined->str);
+      g_string_free (joined, TRUE);
+    }
   gtk_box_append (GTK_BOX (box), title);
   gtk_box_append (GTK_BOX (box), text_field ("field-context", _("Context"), old ? mer_json_get_string (old, "context") : NULL));
   gtk_box_append (GTK_BOX (box), text_field ("field-decision", _("Decision"), old ? mer_json_get_string (old, "decision") : NULL));
