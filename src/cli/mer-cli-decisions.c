@@ -110,20 +110,20 @@ decisions_export (MerCliContext  *ctx,
                         "(0001-title.md), readable by adr-tools and log4brains."),
                       &argc, &argv))
     return 1;
-  if (argc < 3)
+  if (argc < 2)
     return mer_cli_fail (ctx, "%s", _("expected a folder; see “meridian decisions export --help”"));
-  if (argc > 3)
-    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[3]);
-  if (g_file_test (argv[2], G_FILE_TEST_EXISTS) && !g_file_test (argv[2], G_FILE_TEST_IS_DIR))
-    return mer_cli_fail (ctx, _("“%s” exists and is not a folder"), argv[2]);
+  if (argc > 2)
+    return mer_cli_fail (ctx, _("unexpected argument “%s”"), argv[2]);
+  if (g_file_test (argv[1], G_FILE_TEST_EXISTS) && !g_file_test (argv[1], G_FILE_TEST_IS_DIR))
+    return mer_cli_fail (ctx, _("“%s” exists and is not a folder"), argv[1]);
 
   store = mer_cli_open_store (ctx, &error);
   if (store == NULL)
     return mer_cli_fail (ctx, "%s", error->message);
-  if (!mer_decision_export (store, argv[2], &written, &error))
+  if (!mer_decision_export (store, argv[1], &written, &error))
     return mer_cli_fail (ctx, "%s", error->message);
   printf (g_dngettext (GETTEXT_PACKAGE, "Wrote %u decision to %s\n", "Wrote %u decisions to %s\n", written),
-          written, argv[2]);
+          written, argv[1]);
   return 0;
 }
 
@@ -132,10 +132,17 @@ mer_cli_decisions (MerCliContext  *ctx,
                    int             argc,
                    char          **argv)
 {
+  /* GOption names the program after argv[0] in --help. */
   if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return decisions_list (ctx, argc - 1, argv + 1);
+    {
+      argv[1] = (char *) "meridian";
+      return decisions_list (ctx, argc - 1, argv + 1);
+    }
   if (argc >= 2 && strcmp (argv[1], "export") == 0)
-    return decisions_export (ctx, argc, argv);
+    {
+      argv[1] = (char *) "meridian";
+      return decisions_export (ctx, argc - 1, argv + 1);
+    }
   if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     {
       printf ("%s\n%s\n\n%s\n", _("Usage: meridian decisions list [--json] [--status S] [--owner P] [--tag T] [--text Q]"),

@@ -180,7 +180,11 @@ mer_cli_proposals (MerCliContext  *ctx,
                    char          **argv)
 {
   if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return proposals_list (ctx, argc - 1, argv + 1);
+    {
+      /* GOption names the program after argv[0] in --help. */
+      argv[1] = (char *) "meridian";
+      return proposals_list (ctx, argc - 1, argv + 1);
+    }
   if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     {
       printf ("%s\n\n%s\n", _("Usage: meridian proposals list [--json] [--at TIME]"),
