@@ -19,7 +19,7 @@
  */
 
 #define SEARCH_INTERVAL_MS 30
-#define SEARCH_LIMIT       50
+#define SEARCH_LIMIT       20
 
 struct _MerSearchPanel
 {
