@@ -634,8 +634,12 @@ build_doc (ImportRun  *run,
     for (GList *l = members; l != NULL; l = l->next)
       json_object_set_member (doc, l->data, json_node_copy (json_object_get_member (page, l->data)));
   }
+  /* This revision comes from the file: who made the previous one is not
+   * known to have made it, so only the file can name an author. */
   if (!json_object_has_member (page, "updated_at"))
     json_object_set_string_member (doc, "updated_at", run->now);
+  if (!json_object_has_member (page, "updated_by"))
+    json_object_remove_member (doc, "updated_by");
   return doc;
 }
 
