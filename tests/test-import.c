@@ -756,7 +756,33 @@ test_demo_shipped (void)
   g_assert_no_error (error);
   pages = mer_store_list_docs (store, "page", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (pages), >, 0);
+  g_assert_cmpuint (json_array_get_length (pages), >=, 15);
+  {
+    const char *types[] = { "person", "proposal", "decision" };
+    const guint at_least[] = { 6, 3, 4 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+      {
+        g_autoptr(JsonArray) docs = mer_store_list_docs (store, types[i], &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpuint (json_array_get_length (docs), >=, at_least[i]);
+      }
+  }
+  /* No relative time is left unexpanded anywhere. */
+  {
+    g_autoptr(JsonArray) rows = mer_store_changes (store, 0, 0, FALSE, TRUE, NULL, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *doc = json_object_get_object_member (json_array_get_object_element (rows, i), "doc");
+        g_autofree char *text = mer_json_object_to_string (doc, FALSE);
+
+        g_assert_null (strstr (text, "\"@now"));
+        g_assert_null (strstr (text, "\"@today"));
+      }
+  }
   g_assert_true (mer_store_check_integrity (store, &error));
   g_assert_no_error (error);
   mer_test_rm_rf (data);
