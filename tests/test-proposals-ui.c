@@ -561,6 +561,76 @@ test_flow (void)
   mer_test_rm_rf (dir);
 }
 
+static guint
+count_children (GtkWidget *widget)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+/*
+ * What a peer may send that no Meridian would write: a proposal with no
+ * deadline, readers or outcome fields; replies that form a cycle; a
+ * supersede loop. Everything is still shown, nothing hangs.
+ */
+static void
+test_odd_documents (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *view, *decisions, *window;
+  const char *docs[] = {
+    "{\"_id\":\"proposal:bare\",\"type\":\"proposal\",\"title\":\"Bare\",\"status\":\"accepted\","
+    "\"outcome\":{}}",
+    "{\"_id\":\"comment:a\",\"type\":\"comment\",\"on\":\"proposal:bare\",\"reply_to\":\"comment:b\","
+    "\"author\":\"person:ana\",\"body\":\"A\",\"created_at\":\"2026-11-22T10:00:00Z\",\"stance\":null}",
+    "{\"_id\":\"comment:b\",\"type\":\"comment\",\"on\":\"proposal:bare\",\"reply_to\":\"comment:a\","
+    "\"author\":\"person:sam\",\"body\":\"B\",\"created_at\":\"2026-11-22T11:00:00Z\",\"stance\":\"object\"}",
+    "{\"_id\":\"comment:c\",\"type\":\"comment\",\"on\":\"proposal:bare\",\"reply_to\":\"comment:c\","
+    "\"author\":\"person:nobody\",\"body\":\"C\",\"created_at\":\"2026-11-22T12:00:00Z\",\"stance\":null}",
+    "{\"_id\":\"decision:x\",\"type\":\"decision\",\"title\":\"X\",\"status\":\"superseded\","
+    "\"decision\":\"x\",\"owner\":\"person:ana\",\"decided_at\":\"2026-01-01T00:00:00Z\","
+    "\"supersedes\":\"decision:y\",\"superseded_by\":\"decision:y\"}",
+    "{\"_id\":\"decision:y\",\"type\":\"decision\",\"title\":\"Y\",\"status\":\"superseded\","
+    "\"decision\":\"y\",\"owner\":\"person:ana\",\"decided_at\":\"2026-02-01T00:00:00Z\","
+    "\"supersedes\":\"decision:x\",\"superseded_by\":\"decision:x\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+      /* The store may refuse some shapes outright; that is fine too. */
+      if (rev == NULL)
+        g_test_message ("refused %s: %s", mer_json_get_string (doc, "_id"), error->message);
+    }
+
+  view = mer_proposals_view_new (store);
+  decisions = mer_decisions_view_new (store);
+  gtk_stack_add_named (GTK_STACK (stack), view, "proposals");
+  gtk_stack_add_named (GTK_STACK (stack), decisions, "decisions");
+  window = show_in_window (stack);
+  g_assert_true (mer_proposals_view_select (MER_PROPOSALS_VIEW (view), "proposal:bare"));
+  spin (200);
+  g_assert_cmpuint (count_children (find (view, "comment-thread")), ==, 3);
+  save_screenshot (window, "proposals-odd-documents.png");
+
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "decisions");
+  if (mer_decisions_view_select (MER_DECISIONS_VIEW (decisions), "decision:x"))
+    g_assert_cmpuint (count_children (find (decisions, "chain-list")), ==, 2);
+  spin (100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -577,5 +647,6 @@ main (int    argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add_func ("/proposals-ui/draft-crash-publish-comment-decide-log", test_flow);
+  g_test_add_func ("/proposals-ui/odd-documents", test_odd_documents);
   return g_test_run ();
 }

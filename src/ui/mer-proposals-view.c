@@ -351,17 +351,28 @@ build_outcome_card (MerProposalsView *self,
   const char *decision = mer_json_get_string (proposal, "decision");
   GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   g_autofree char *by = person_name (self->store, mer_json_get_string (outcome, "decided_by"));
-  g_autoptr(GDateTime) when = mer_schedule_parse_instant (mer_json_get_string (outcome, "decided_at"), NULL);
+  const char *decided_at = mer_json_get_string (outcome, "decided_at");
+  g_autoptr(GDateTime) when = decided_at ? mer_schedule_parse_instant (decided_at, NULL) : NULL;
   g_autofree char *when_text = when ? g_date_time_format (when, "%-d %B %Y") : g_strdup ("");
-  g_autofree char *title = g_strdup_printf (_("%s on %s by %s"), status_label (status), g_strstrip (when_text), by);
-  GtkWidget *title_label = wrapped_label (title, "title-3");
+  g_autofree char *title = NULL;
+  GtkWidget *title_label;
+
+  /* A peer may leave out the date or who decided: say only what is known. */
+  if (*g_strstrip (when_text) != '\0' && mer_json_get_string (outcome, "decided_by") != NULL)
+    title = g_strdup_printf (_("%s on %s by %s"), status_label (status), when_text, by);
+  else if (*when_text != '\0')
+    title = g_strdup_printf (_("%s on %s"), status_label (status), when_text);
+  else
+    title = g_strdup (status_label (status));
+  title_label = wrapped_label (title, "title-3");
 
   gtk_widget_set_name (card, "outcome-card");
   gtk_widget_add_css_class (card, "card");
   gtk_widget_add_css_class (title_label, status_css (status));
   g_object_set (card, "margin-bottom", 6, NULL);
   gtk_box_append (GTK_BOX (card), title_label);
-  gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (outcome, "summary"), NULL));
+  if (mer_json_get_string (outcome, "summary") != NULL)
+    gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (outcome, "summary"), NULL));
   if (mer_json_get_bool (outcome, "early") && mer_json_get_string (outcome, "reason") != NULL)
     {
       g_autofree char *reason = g_strdup_printf (_("Decided before the deadline: %s"),
@@ -540,7 +551,8 @@ add_comment_tree (MerProposalsView *self,
                   JsonArray        *comments,
                   const char       *parent,
                   guint             depth,
-                  GHashTable       *shown)
+                  GHashTable       *shown,
+                  const char       *only)
 {
   for (guint i = 0; i < json_array_get_length (comments); i++)
     {
@@ -552,11 +564,13 @@ add_comment_tree (MerProposalsView *self,
       g_autofree char *when = NULL;
       GtkWidget *card, *header, *name, *time_label, *reply;
 
-      /* A reply whose parent is unknown here is shown at the top level. */
+      /* A reply whose parent is unknown here is shown at the top level;
+       * @only forces one comment out (replies in a cycle a peer wrote). */
       if (g_hash_table_contains (shown, id))
         continue;
-      if (parent == NULL ? !(reply_to == NULL || find_comment_index (comments, reply_to) < 0)
-                         : g_strcmp0 (reply_to, parent) != 0)
+      if (only != NULL ? g_strcmp0 (id, only) != 0
+                       : parent == NULL ? !(reply_to == NULL || find_comment_index (comments, reply_to) < 0)
+                                        : g_strcmp0 (reply_to, parent) != 0)
         continue;
       g_hash_table_add (shown, (gpointer) id);
 
@@ -601,7 +615,7 @@ add_comment_tree (MerProposalsView *self,
       gtk_widget_set_margin_bottom (gtk_widget_get_last_child (card), 10);
       gtk_box_append (box, card);
 
-      add_comment_tree (self, box, comments, id, depth + 1, shown);
+      add_comment_tree (self, box, comments, id, depth + 1, shown, NULL);
     }
 }
 
@@ -951,8 +965,11 @@ show_detail (MerProposalsView *self)
   opened = mer_ui_format_relative_time (mer_json_get_string (proposal, "opened_at"));
   deadline = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
   countdown = is_open ? countdown_text (now, mer_json_get_string (proposal, "deadline")) : g_strdup (status_label (status));
-  meta = g_strdup_printf (_("By %s, owned by %s · opened %s\nComments close %s · %s"),
-                          author, owner, opened ? opened : "", deadline, countdown);
+  if (opened != NULL)
+    meta = g_strdup_printf (_("By %s, owned by %s · opened %s\nComments close %s · %s"),
+                            author, owner, opened, deadline, countdown);
+  else
+    meta = g_strdup_printf (_("By %s, owned by %s\nComments close %s · %s"), author, owner, deadline, countdown);
   meta_label = wrapped_label (meta, "dim-label");
   gtk_box_append (self->detail_box, meta_label);
 
@@ -988,7 +1005,14 @@ show_detail (MerProposalsView *self)
         gtk_box_append (self->detail_box, label);
       }
   }
-  gtk_box_append (self->detail_box, build_readers (self, proposal, now));
+  {
+    JsonNode *required = json_object_get_member (proposal, "required");
+
+    if (required != NULL && JSON_NODE_HOLDS_ARRAY (required) && json_array_get_length (json_node_get_array (required)) > 0)
+      gtk_box_append (self->detail_box, build_readers (self, proposal, now));
+    else
+      gtk_box_append (self->detail_box, wrapped_label (_("No required readers."), "dim-label"));
+  }
 
   gtk_box_append (self->detail_box, heading (_("Proposal")));
   gtk_box_append (self->detail_box, build_body_view (self, proposal));
@@ -1026,7 +1050,14 @@ show_detail (MerProposalsView *self)
   }
   thread = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_name (thread, "comment-thread");
-  add_comment_tree (self, GTK_BOX (thread), comments, NULL, 0, shown);
+  add_comment_tree (self, GTK_BOX (thread), comments, NULL, 0, shown, NULL);
+  for (guint i = 0; i < json_array_get_length (comments); i++)
+    {
+      const char *id = mer_json_get_string (json_array_get_object_element (comments, i), "_id");
+
+      if (id != NULL && !g_hash_table_contains (shown, id))
+        add_comment_tree (self, GTK_BOX (thread), comments, NULL, 0, shown, id);
+    }
   gtk_box_append (self->detail_box, thread);
   gtk_box_append (self->detail_box, build_comment_box (self, kept_text, kept_stance));
   update_availability (self);
@@ -1094,7 +1125,8 @@ decide_action (GtkWidget  *widget,
 
   if (proposal == NULL)
     return;
-  deadline = mer_schedule_parse_instant (mer_json_get_string (proposal, "deadline"), NULL);
+  if (mer_json_get_string (proposal, "deadline") != NULL)
+    deadline = mer_schedule_parse_instant (mer_json_get_string (proposal, "deadline"), NULL);
   early = deadline != NULL && g_date_time_compare (now, deadline) < 0;
   for (guint i = 0; outcomes[i] != NULL; i++)
     gtk_string_list_append (model, _(outcomes[i]));
