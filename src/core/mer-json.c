@@ -78,6 +78,15 @@ append_string (GString    *out,
   g_string_append_c (out, '"');
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     {
+      const unsigned char *run = p;
+
+      /* Copy runs that need no escaping in one go. */
+      while (*p >= 0x20 && *p != '"' && *p != '\\')
+        p++;
+      if (p > run)
+        g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
       switch (*p)
         {
         case '"': g_string_append (out, "\\\""); break;

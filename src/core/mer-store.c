@@ -705,9 +705,11 @@ prune (MerStore  *self,
  * link table up to date.
  */
 static gboolean
-refresh_doc (MerStore  *self,
-             gint64     doc_key,
-             GError   **error)
+refresh_doc (MerStore    *self,
+             gint64       doc_key,
+             const char  *known_rev,
+             JsonObject  *known_body,
+             GError     **error)
 {
   g_autoptr(GPtrArray) leaves = NULL;
   g_autoptr(JsonObject) body = NULL;
@@ -728,7 +730,11 @@ refresh_doc (MerStore  *self,
     if (!((RevInfo *) g_ptr_array_index (leaves, i))->deleted)
       conflicted = TRUE;
 
-  if (winner->has_body)
+  /* The revision just written usually wins: use its body as given rather
+   * than parse it back (a fifth of the cost of a write). */
+  if (known_body != NULL && g_strcmp0 (winner->rev, known_rev) == 0)
+    body = json_object_ref (known_body);
+  else if (winner->has_body)
     {
       body = _mer_store_load_body (self, doc_key, winner->rev, &local_error);
       if (body == NULL)
@@ -850,7 +856,7 @@ write_edit (MerStore    *self,
         return NULL;
     }
   if (!insert_rev (self, key, rev, pos, parent, deleted, canonical, error)
-      || !refresh_doc (self, key, error))
+      || !refresh_doc (self, key, rev, body, error))
     return NULL;
   return g_steal_pointer (&rev);
 }
@@ -1060,7 +1066,7 @@ write_revision (MerStore    *self,
 
   if (!changed)
     return TRUE;
-  return refresh_doc (self, key, error);
+  return refresh_doc (self, key, g_ptr_array_index (path, 0), body, error);
 }
 
 gboolean
@@ -1105,7 +1111,8 @@ is_document_error (const GError *error)
 /*
  * Writes a batch in one transaction. A document that is refused (a stale
  * revision, a bad id) is reported in the result and the others are
- * written; a database failure undoes the whole batch.
+ * written: every such refusal happens before the document writes anything,
+ * so no savepoint is needed. A database failure undoes the whole batch.
  */
 JsonArray *
 mer_store_bulk_docs (MerStore    *self,
@@ -1131,8 +1138,6 @@ mer_store_bulk_docs (MerStore    *self,
       JsonObject *result;
       gboolean ok;
 
-      if (!mer_store_begin (self, error))
-        goto fail;
       if (doc == NULL)
         {
           g_set_error_literal (&local_error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
@@ -1146,8 +1151,6 @@ mer_store_bulk_docs (MerStore    *self,
 
       if (ok)
         {
-          if (!mer_store_commit (self, error))
-            goto fail;
           if (new_edits)
             {
               result = json_object_new ();
@@ -1159,11 +1162,11 @@ mer_store_bulk_docs (MerStore    *self,
           continue;
         }
 
-      mer_store_rollback (self);
       if (!is_document_error (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
-          goto fail;
+          mer_store_rollback (self);
+          return NULL;
         }
       result = json_object_new ();
       if (doc != NULL && mer_json_get_string (doc, "_id") != NULL)
@@ -1177,10 +1180,6 @@ mer_store_bulk_docs (MerStore    *self,
   if (!mer_store_commit (self, error))
     return NULL;
   return g_steal_pointer (&results);
-
-fail:
-  mer_store_rollback (self);
-  return NULL;
 }
 
 /* ------------------------------------------------------------------ */
