@@ -63,6 +63,89 @@ item_subtitle (const char *group,
   return g_strdup_printf (_("%s %s"), status ? status : "", when ? when : "");
 }
 
+/* Comments grouped by what they are on, in the order of their newest:
+ * [{on, on_title, comments: [...]}]. */
+static JsonArray *
+group_comments (JsonArray *items)
+{
+  JsonArray *out = json_array_new ();
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      const char *on = mer_json_get_string (item, "on");
+      JsonObject *entry;
+
+      if (on == NULL)
+        continue;
+      entry = g_hash_table_lookup (index, on);
+      if (entry == NULL)
+        {
+          entry = json_object_new ();
+          json_object_set_string_member (entry, "on", on);
+          json_object_set_string_member (entry, "on_title",
+                                         mer_json_get_string (item, "on_title") ? mer_json_get_string (item, "on_title") : on);
+          json_object_set_string_member (entry, "at", mer_json_get_string (item, "at"));
+          json_object_set_array_member (entry, "comments", json_array_new ());
+          json_array_add_object_element (out, entry);
+          g_hash_table_insert (index, (gpointer) on, entry);
+        }
+      json_array_add_object_element (json_object_get_array_member (entry, "comments"), json_object_ref (item));
+    }
+  return out;
+}
+
+static void
+add_comment_rows (AdwPreferencesGroup *group,
+                  JsonArray           *grouped,
+                  GtkWidget           *window)
+{
+  for (guint i = 0; i < json_array_get_length (grouped); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (grouped, i);
+      JsonArray *comments = json_object_get_array_member (entry, "comments");
+      g_autoptr(GHashTable) named = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree char *when = mer_ui_format_relative_time (mer_json_get_string (entry, "at"));
+      g_autofree char *escaped = g_markup_escape_text (mer_json_get_string (entry, "on_title"), -1);
+      g_autofree char *escaped_sub = NULL;
+      GString *who = g_string_new (NULL);
+      GtkWidget *row = adw_action_row_new ();
+      guint n = json_array_get_length (comments);
+
+      /* Each person once, with their latest stance (the list is newest first). */
+      for (guint j = 0; j < n; j++)
+        {
+          JsonObject *item = json_array_get_object_element (comments, j);
+          const char *author = mer_json_get_string (item, "author");
+          const char *name = mer_json_get_string (item, "author_name");
+          const char *stance = stance_words (mer_json_get_string (item, "stance"));
+
+          if (author == NULL || !g_hash_table_add (named, (gpointer) author))
+            continue;
+          g_string_append_printf (who, "%s%s %s", who->len ? ", " : "", name ? name : author,
+                                  stance ? stance : _("commented"));
+        }
+      g_string_prepend (who, " · ");
+      g_string_prepend (who, when ? when : "");
+      g_string_prepend (who, " · ");
+      {
+        g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u comment", "%u comments", n), n);
+
+        g_string_prepend (who, count);
+      }
+      escaped_sub = g_markup_escape_text (who->str, -1);
+      g_string_free (who, TRUE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), escaped);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), escaped_sub);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      g_object_set_data_full (G_OBJECT (row), "doc-id", g_strdup (mer_json_get_string (entry, "on")), g_free);
+      g_signal_connect (row, "activated", G_CALLBACK (row_activated_cb), window);
+      adw_preferences_group_add (group, row);
+    }
+}
+
 GtkWidget *
 mer_digest_dialog_new (MerStore   *store,
                        JsonObject *digest,
@@ -98,11 +181,21 @@ mer_digest_dialog_new (MerStore   *store,
       GtkWidget *group;
       g_autofree char *title = NULL;
 
+      g_autoptr(JsonArray) grouped = NULL;
+
       if (items == NULL || json_array_get_length (items) == 0)
         continue;
       title = g_strdup_printf ("%s (%u)", _(groups[g].title), json_array_get_length (items));
       group = adw_preferences_group_new ();
       adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+      if (g_strcmp0 (groups[g].member, "comments") == 0)
+        {
+          /* One row per discussion, not per comment. */
+          grouped = group_comments (items);
+          add_comment_rows (ADW_PREFERENCES_GROUP (group), grouped, window);
+          adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+          continue;
+        }
       for (guint i = 0; i < json_array_get_length (items); i++)
         {
           JsonObject *item = json_array_get_object_element (items, i);
