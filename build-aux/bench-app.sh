@@ -118,7 +118,8 @@ for run in 1 2 3 4; do
   timepid=$!
   wait_for_line "$log" first-page-rendered 60 || { echo "Meridian never rendered a page"; cat "$log"; exit 1; }
   rendered=$(mark "$log" first-page-rendered)
-  echo "meridian run $run ($renderer renderer): start -> first page rendered: $(( (rendered - start) / 1000 )) ms"
+  mapped=$(mark "$log" window-mapped)
+  echo "meridian run $run ($renderer renderer): start -> window mapped: $(( (mapped - start) / 1000 )) ms, -> first page rendered: $(( (rendered - start) / 1000 )) ms"
   sleep 1
   wid=$(xdotool search --sync --onlyvisible --name "Meridian" | head -1)
   xdotool windowfocus --sync "$wid" 2>/dev/null || true
@@ -151,7 +152,11 @@ for run in 1 2 3; do
   kind=warm; [ $run = 1 ] && kind="cold (first open: Zim builds its index)"
   echo "zim run $run, $kind: start -> window mapped: $(( (mapped - start) / 1000 )) ms"
   sleep 3
-  kill -TERM $(pgrep -P "$timepid") 2>/dev/null || true
+  # Zim finishes its indexing before it honours SIGTERM; do not wait for it.
+  zimpid=$(pgrep -P "$timepid" || true)
+  kill -TERM $zimpid 2>/dev/null || true
+  sleep 2
+  kill -KILL $zimpid 2>/dev/null || true
   wait
   rss=$(grep "Maximum resident" "$work/zim-time-$run.txt" | awk '{print $NF}')
   echo "zim run $run: peak RSS: $(( rss / 1024 )) MiB"

@@ -173,6 +173,8 @@ fixture_set_up (Fixture       *fixture,
     }
   else
     {
+      /* Every test starts on the start page, not where the last one ended. */
+      g_settings_set_string (mer_application_get_settings (app), "last-page", "");
       window = GTK_WINDOW (mer_window_new (GTK_APPLICATION (app), mer_application_get_store (app)));
       gtk_window_present (window);
     }
@@ -674,6 +676,27 @@ test_sync_status (Fixture       *fixture,
   mer_test_rm_rf (peer_dir);
 }
 
+/* The next start opens the page read last. */
+static void
+test_reopens_last_page (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autofree char *target = mer_store_resolve_link (store, "Focus hours", NULL);
+  MerWindow *second;
+  MerPageView *view;
+
+  g_assert_nonnull (target);
+  mer_window_open_page (fixture->window, target);
+  wait_for_page (fixture->view, target);
+
+  second = mer_window_new (GTK_APPLICATION (fixture->app), store);
+  gtk_window_present (GTK_WINDOW (second));
+  view = MER_PAGE_VIEW (mer_window_get_page_view (second));
+  wait_for_page (view, target);
+  gtk_widget_set_visible (GTK_WIDGET (second), FALSE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -696,6 +719,8 @@ main (int    argc,
   g_test_add ("/app/sections-and-actions", Fixture, NULL, fixture_set_up, test_sections_and_actions,
               fixture_tear_down);
   g_test_add ("/app/edit-reflects-in-reader", Fixture, NULL, fixture_set_up, test_edit_reflects_in_reader,
+              fixture_tear_down);
+  g_test_add ("/app/reopens-last-page", Fixture, NULL, fixture_set_up, test_reopens_last_page,
               fixture_tear_down);
   g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
   {

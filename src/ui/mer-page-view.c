@@ -972,6 +972,13 @@ mer_page_view_set_show_info (MerPageView *self,
   adw_flap_set_reveal_flap (self->flap, show_info);
 }
 
+gboolean
+mer_page_view_get_show_info (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return adw_flap_get_reveal_flap (self->flap);
+}
+
 GtkWidget *
 mer_page_view_get_web_view (MerPageView *self)
 {

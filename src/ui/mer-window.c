@@ -479,13 +479,27 @@ page_view_changed_cb (MerWindow *self)
   update_actions (self);
 }
 
+static GSettings *
+get_settings (MerWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return MER_IS_APPLICATION (app) ? mer_application_get_settings (MER_APPLICATION (app)) : NULL;
+}
+
 static void
 page_id_changed_cb (MerWindow *self)
 {
   const char *page_id = mer_page_view_get_page_id (self->page_view);
 
   if (page_id != NULL)
-    mer_page_tree_select_page (self->page_tree, page_id);
+    {
+      GSettings *settings = get_settings (self);
+
+      mer_page_tree_select_page (self->page_tree, page_id);
+      if (settings != NULL)
+        g_settings_set_string (settings, "last-page", page_id);
+    }
   page_view_changed_cb (self);
 }
 
@@ -503,11 +517,23 @@ resolve_conflict_requested_cb (MerWindow  *self,
   host_resolve_conflict (self, page_id);
 }
 
-/* The page a workspace opens on: a home page if it has one. */
+/* The page a workspace opens on: the one read last, else a home page. */
 static char *
 find_home_page (MerWindow *self)
 {
   const char *names[] = { "Home", "Start here", "Welcome", "index", "README", "Handbook" };
+  GSettings *settings = get_settings (self);
+
+  if (settings != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (settings, "last-page");
+      g_autoptr(JsonObject) doc = NULL;
+
+      if (*last != '\0')
+        doc = mer_store_get_doc (self->store, last, NULL, MER_GET_DEFAULT, NULL);
+      if (doc != NULL && g_strcmp0 (mer_json_get_string (doc, "type"), "page") == 0)
+        return g_steal_pointer (&last);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
@@ -659,10 +685,21 @@ page_info_action (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   MerWindow *self = MER_WINDOW (widget);
-  gboolean shown = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "mer-info-shown"));
 
-  g_object_set_data (G_OBJECT (self), "mer-info-shown", GINT_TO_POINTER (!shown));
-  mer_page_view_set_show_info (self->page_view, !shown);
+  mer_page_view_set_show_info (self->page_view, !mer_page_view_get_show_info (self->page_view));
+}
+
+static void
+mer_window_map (GtkWidget *widget)
+{
+  static gboolean reported;
+
+  GTK_WIDGET_CLASS (mer_window_parent_class)->map (widget);
+  if (!reported)
+    {
+      reported = TRUE;
+      mer_ui_bench_mark ("window-mapped");
+    }
 }
 
 static void
@@ -698,6 +735,7 @@ mer_window_class_init (MerWindowClass *klass)
 
   object_class->dispose = mer_window_dispose;
   object_class->finalize = mer_window_finalize;
+  widget_class->map = mer_window_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MerWindow, toast_overlay);
@@ -769,6 +807,15 @@ mer_window_setup (MerWindow *self)
   g_signal_connect_object (self->page_view, "resolve-conflict-requested",
                            G_CALLBACK (resolve_conflict_requested_cb), self, G_CONNECT_SWAPPED);
 
+  /* Starting WebKit's processes is the slowest part of opening the window:
+   * ask for the first page now and build the rest meanwhile. */
+  home = find_home_page (self);
+  if (home != NULL)
+    {
+      self->first_page_opened = TRUE;
+      mer_page_view_open (self->page_view, home);
+    }
+
   self->page_tree = MER_PAGE_TREE (mer_page_tree_new (store));
   gtk_widget_set_vexpand (GTK_WIDGET (self->page_tree), TRUE);
   gtk_box_append (GTK_BOX (self->tree_box), GTK_WIDGET (self->page_tree));
@@ -804,12 +851,8 @@ mer_window_setup (MerWindow *self)
   mer_ui_bench_mark ("window-sections-built");
   mer_window_show_section (self, "handbook");
 
-  home = find_home_page (self);
   if (home != NULL)
-    {
-      mer_window_open_page (self, home);
-      self->tree_timeout_id = g_timeout_add (1500, load_tree_cb, self);
-    }
+    self->tree_timeout_id = g_timeout_add (1500, load_tree_cb, self);
   else
     load_tree_cb (self);
 }
