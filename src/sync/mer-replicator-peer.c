@@ -267,8 +267,8 @@ _mer_repl_job_identify_remote (Job     *job,
 }
 
 /*
- * Makes sure the remote database exists. A pull needs it; a push creates
- * it, as PouchDB does, when the account may.
+ * Makes sure the remote database exists. A pull-only sync needs it; a
+ * push or a sync both ways creates it, as PouchDB does, when the account may.
  */
 gboolean
 _mer_repl_job_check_remote_db (Job     *job,
@@ -277,17 +277,20 @@ _mer_repl_job_check_remote_db (Job     *job,
   g_autoptr(JsonNode) reply = NULL;
   guint status = 0;
 
+  /* A sync both ways asks once: the database info can cost the peer a count. */
+  if (job->db_checked)
+    return TRUE;
   if (!_mer_repl_job_request (job, "GET", job->url, NULL, &status, &reply, error))
     return FALSE;
   if (status == 200)
-    return TRUE;
-  if (status == 404 && !job->pull)
+    return job->db_checked = TRUE;
+  if (status == 404 && (!job->pull || job->both))
     {
       g_clear_pointer (&reply, json_node_unref);
       if (!_mer_repl_job_request (job, "PUT", job->url, NULL, &status, &reply, error))
         return FALSE;
       if (status == 201 || status == 202 || status == 412)
-        return TRUE;
+        return job->db_checked = TRUE;
       _mer_repl_set_status_error (job, _("to create the database"), status, reply, error);
       return FALSE;
     }

@@ -46,6 +46,7 @@ typedef struct
   gboolean                offline;
   JsonObject             *remote_checkpoint;  /* last one written there */
   guint                   pending;     /* push: local changes left to send */
+  gboolean                db_checked;  /* the remote database is known to exist */
   GError                 *error;
 } Job;
 
