@@ -454,6 +454,7 @@ _mer_repl_run_pull (Job     *job,
 {
   g_autofree char *rid = NULL;
   g_autoptr(JsonNode) since = NULL;
+  g_autoptr(PullBatch) first = NULL;
   Fetcher *fetcher;
   gboolean ok = TRUE;
 
@@ -466,9 +467,19 @@ _mer_repl_run_pull (Job     *job,
   if (since == NULL)
     return FALSE;
 
+  /* The first batch is fetched here: a sync with little to do (the usual
+   * case) needs no second thread, connection or store handle. */
+  first = fetch_batch (job, &since, FALSE, error);
+  if (first == NULL)
+    return FALSE;
+  if (first->rows < job->batch_size && !job->continuous)
+    return first->rows == 0 || write_batch (job, rid, first, error);
+
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
     return FALSE;
+  if (first->rows > 0)
+    ok = write_batch (job, rid, first, error);
   while (ok)
     {
       g_autoptr(PullBatch) batch = g_async_queue_pop (fetcher->batches);
