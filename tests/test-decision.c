@@ -176,6 +176,32 @@ test_cites_superseded (void)
   mer_test_rm_rf (dir);
 }
 
+/* Naming the id counts; a longer id that starts the same does not. */
+static void
+test_cites_boundaries (void)
+{
+  g_autoptr(JsonObject) decision = mer_test_object ("{\"_id\":\"decision:rota\",\"type\":\"decision\","
+                                                    "\"pages\":[\"page:listed\"]}");
+  struct { const char *id; const char *body; gboolean cites; } cases[] = {
+    { "page:a", "See [[decision:rota]].", TRUE },
+    { "page:b", "See [[decision:rota|the rota decision]]", TRUE },
+    { "page:c", "[why](meridian://decision/decision%3Arota)", TRUE },
+    { "page:d", "See [[decision:rota-2]].", FALSE },
+    { "page:e", "See [[decision:rotation]].", FALSE },
+    { "page:f", "Nothing about it.", FALSE },
+    { "page:listed", "", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) page = json_object_new ();
+
+      json_object_set_string_member (page, "_id", cases[i].id);
+      json_object_set_string_member (page, "body", cases[i].body);
+      g_assert_cmpint (mer_decision_page_cites (decision, page), ==, cases[i].cites);
+    }
+}
+
 static void
 put_json (MerStore   *store,
           const char *json)
@@ -296,6 +322,7 @@ main (int    argc,
   g_test_add_func ("/decision/chain", test_chain);
   g_test_add_func ("/decision/edits-refused", test_edits_refused);
   g_test_add_func ("/decision/cites-superseded", test_cites_superseded);
+  g_test_add_func ("/decision/cites-boundaries", test_cites_boundaries);
   g_test_add_func ("/decision/export-format", test_export_format);
 
   return g_test_run ();
