@@ -909,6 +909,7 @@ show_detail (MerProposalsView *self)
   g_autofree char *me = mer_schedule_get_me (self->store);
   g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
   guint kept_stance = 0;
+  double scroll;
   const char *status;
   GtkWidget *title, *meta_label, *actions, *summary_label, *thread;
   gboolean is_open, is_owner;
@@ -935,6 +936,7 @@ show_detail (MerProposalsView *self)
     if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->detail_box)))
       gtk_root_set_focus (root, NULL);
   }
+  scroll = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->detail_scroller));
   clear_box (self->detail_box);
 
   if (proposal == NULL)
@@ -1061,6 +1063,8 @@ show_detail (MerProposalsView *self)
   gtk_box_append (self->detail_box, thread);
   gtk_box_append (self->detail_box, build_comment_box (self, kept_text, kept_stance));
   update_availability (self);
+  /* A comment arriving by sync must not throw the reader back to the top. */
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->detail_scroller), scroll);
 
   /* Opening it is reading it: the seen document tells the author. */
   if (me != NULL)
