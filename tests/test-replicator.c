@@ -362,6 +362,49 @@ test_peers_file (void)
   mer_test_rm_rf (dir);
 }
 
+/* Credentials from the stored peer list; a read-only account may pull only. */
+static void
+test_credentials (void)
+{
+  TestPeer *remote = test_peer_new ("writer", "w-pass");
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bare = g_strdup_printf ("http://127.0.0.1:%u/handbook", mer_server_get_port (remote->server));
+  g_autofree char *reader = g_strdup_printf ("http://reader:r-pass@127.0.0.1:%u/handbook",
+                                             mer_server_get_port (remote->server));
+  TestSyncResult res;
+
+  g_assert_true (mer_accounts_add (remote->accounts, "reader", "r-pass", MER_ROLE_RO, NULL, &error));
+  g_assert_no_error (error);
+  fill (remote->store, 0, 5);
+  fill (local, 100, 3);
+
+  /* No credentials anywhere: refused. */
+  res = test_sync (local, bare, MER_REPLICATOR_PULL, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+  g_clear_error (&res.error);
+
+  /* The same URL, with the account stored in the peer list. */
+  g_assert_true (mer_peers_add (mer_store_get_data_dir (local), bare, "writer", "w-pass", &error));
+  g_assert_no_error (error);
+  res = test_sync (local, bare, MER_REPLICATOR_BOTH, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 8);
+
+  /* A read-only account pulls, but may not push. */
+  fill (local, 200, 2);
+  res = test_sync (local, reader, MER_REPLICATOR_PULL, 0);
+  g_assert_no_error (res.error);
+  res = test_sync (local, reader, MER_REPLICATOR_PUSH, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+  g_clear_error (&res.error);
+  g_assert_null (mer_store_get_doc (remote->store, "page:p00200", NULL, MER_GET_DEFAULT, NULL));
+
+  test_peer_free (remote);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -374,6 +417,7 @@ main (int   argc,
   g_test_add_func ("/replicator/conflicts", test_conflicts);
   g_test_add_func ("/replicator/continuous", test_continuous);
   g_test_add_func ("/replicator/errors", test_errors);
+  g_test_add_func ("/replicator/credentials", test_credentials);
 
   return g_test_run ();
 }
