@@ -301,7 +301,7 @@ scroll_detail_to (GtkWidget  *view,
   GtkWidget *scroller = gtk_widget_get_ancestor (target, GTK_TYPE_SCROLLED_WINDOW);
   graphene_point_t point;
 
-  spin (200);
+  spin (500);  /* let the rebuilt detail be laid out first */
   if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
                                 &GRAPHENE_POINT_INIT (0, 0), &point))
     {
