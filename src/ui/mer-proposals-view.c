@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mer-proposals-view.h"
+#include "mer-decide-dialog.h"
 #include "mer-digest-dialog.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
@@ -1080,37 +1081,6 @@ show_detail (MerProposalsView *self)
 
 /* ---- deciding ---- */
 
-static const char *outcome_ids[] = { "accepted", "rejected", "withdrawn" };
-
-static void
-decide_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    MerProposalsView *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDateTime) now = mer_schedule_now ();
-  g_autofree char *me = mer_schedule_get_me (self->store);
-  g_autofree char *decision = NULL;
-  GtkWidget *extra = adw_message_dialog_get_extra_child (dialog);
-  GtkDropDown *outcome = GTK_DROP_DOWN (mer_ui_find_named (extra, "decide-outcome"));
-  GtkEditable *summary = GTK_EDITABLE (mer_ui_find_named (extra, "decide-summary"));
-  GtkEditable *reason = GTK_EDITABLE (mer_ui_find_named (extra, "decide-reason"));
-  const char *proposal_id = g_object_get_data (G_OBJECT (dialog), "proposal-id");
-  guint chosen = gtk_drop_down_get_selected (outcome);
-
-  self->decide_dialog = NULL;
-  if (g_strcmp0 (response, "decide") != 0)
-    return;
-  if (!mer_proposal_decide (self->store, proposal_id, outcome_ids[MIN (chosen, 2)],
-                            gtk_editable_get_text (summary), gtk_editable_get_text (reason), me, now,
-                            &decision, &error))
-    {
-      show_error (self, _("Could Not Record the Decision"), error->message);
-      return;
-    }
-  mer_proposals_view_reload (self);
-}
-
 static void
 decide_action (GtkWidget  *widget,
                const char *action_name,
@@ -1119,62 +1089,14 @@ decide_action (GtkWidget  *widget,
   MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
   JsonObject *proposal = find_proposal (self, self->selected_id);
   GtkRoot *root = gtk_widget_get_root (widget);
-  g_autoptr(GDateTime) now = mer_schedule_now ();
-  g_autoptr(GDateTime) deadline = NULL;
-  const char *outcomes[] = { N_("Accepted"), N_("Rejected"), N_("Withdrawn"), NULL };
-  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
-  GtkWidget *dialog, *box, *dropdown, *summary, *reason, *note;
-  g_autofree char *heading_text = NULL;
-  gboolean early;
 
   if (proposal == NULL)
     return;
-  if (mer_json_get_string (proposal, "deadline") != NULL)
-    deadline = mer_schedule_parse_instant (mer_json_get_string (proposal, "deadline"), NULL);
-  early = deadline != NULL && g_date_time_compare (now, deadline) < 0;
-  for (guint i = 0; outcomes[i] != NULL; i++)
-    gtk_string_list_append (model, _(outcomes[i]));
-
-  heading_text = g_strdup_printf (_("Decide “%s”"), mer_json_get_string (proposal, "title"));
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading_text,
-                                   _("The outcome is shown at the top of the proposal. Accepting logs a decision "
-                                     "and, for a page proposal, applies the proposed text to the page."));
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (model)), NULL);
-  gtk_widget_set_name (dropdown, "decide-outcome");
-  summary = gtk_entry_new ();
-  gtk_widget_set_name (summary, "decide-summary");
-  gtk_entry_set_placeholder_text (GTK_ENTRY (summary), _("Summary of the outcome"));
-  reason = gtk_entry_new ();
-  gtk_widget_set_name (reason, "decide-reason");
-  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Why decide before the deadline?"));
-  gtk_box_append (GTK_BOX (box), dropdown);
-  gtk_box_append (GTK_BOX (box), summary);
-  if (early)
-    {
-      g_autofree char *when = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
-      g_autofree char *text = g_strdup_printf (_("Comments are open until %s. An early approval does not close "
-                                                 "the window: deciding now needs a reason."), when);
-
-      note = gtk_label_new (text);
-      gtk_label_set_wrap (GTK_LABEL (note), TRUE);
-      gtk_label_set_xalign (GTK_LABEL (note), 0);
-      gtk_widget_add_css_class (note, "warning");
-      gtk_box_append (GTK_BOX (box), note);
-      gtk_box_append (GTK_BOX (box), reason);
-    }
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "decide", _("_Record Decision"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "decide", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "decide");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "proposal-id", g_strdup (self->selected_id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (decide_response_cb), self, 0);
-  self->decide_dialog = dialog;
-  gtk_window_present (GTK_WINDOW (dialog));
+  if (self->decide_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
+  self->decide_dialog = mer_decide_dialog_new (self->store, proposal, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL);
+  g_object_add_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
+  gtk_window_present (GTK_WINDOW (self->decide_dialog));
 }
 
 GtkWidget *
@@ -1449,6 +1371,9 @@ mer_proposals_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
   g_clear_handle_id (&self->digest_id, g_source_remove);
+  if (self->decide_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
+  self->decide_dialog = NULL;
   g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->store);
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSALS_VIEW);
