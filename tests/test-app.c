@@ -512,6 +512,17 @@ test_sections_and_actions (Fixture       *fixture,
   /* The Handbook section is there, and the reader is what it shows. */
   g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "handbook");
 
+  /* So are the other sections, in the sidebar's order. */
+  mer_window_show_section (fixture->window, "proposals");
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "proposals");
+  mer_window_show_section (fixture->window, "decisions");
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "decisions");
+  mer_window_show_section (fixture->window, "team");
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "team");
+  save_screenshot (GTK_WIDGET (fixture->window), "app-team-section.png");
+  mer_window_show_section (fixture->window, "handbook");
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "handbook");
+
   /* A pushed view takes the content and Back takes it down. */
   {
     GtkWidget *view = gtk_label_new ("A pushed view");

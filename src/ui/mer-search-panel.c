@@ -33,6 +33,7 @@ struct _MerSearchPanel
   gint64          keystroke_us;      /* when the text last changed */
   gint64          searched_keystroke_us;  /* the change the results shown answer */
   gint64          search_us;         /* how long the query took */
+  char           *searched_query;    /* the text the results shown answer */
 
   GtkWidget      *clamp;
   GtkWidget      *card;
@@ -177,7 +178,7 @@ after_paint_cb (GdkFrameClock  *clock,
   g_printerr ("meridian-bench: search-latency-us=%" G_GINT64_FORMAT " query-us=%" G_GINT64_FORMAT
               " results=%u query=%s\n",
               g_get_monotonic_time () - self->searched_keystroke_us, self->search_us,
-              self->n_results, gtk_editable_get_text (GTK_EDITABLE (self->entry)));
+              self->n_results, self->searched_query ? self->searched_query : "");
 }
 
 static gboolean
@@ -210,6 +211,8 @@ run_search (MerSearchPanel *self)
     }
 
   self->searched_keystroke_us = self->keystroke_us;
+  g_free (self->searched_query);
+  self->searched_query = g_strdup (query);
   hits = mer_store_search (self->store, query, SEARCH_LIMIT, &error);
   self->search_us = g_get_monotonic_time () - self->last_search_us;
   if (hits == NULL)
@@ -372,6 +375,7 @@ mer_search_panel_dispose (GObject *object)
   g_clear_handle_id (&self->search_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_SEARCH_PANEL);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->searched_query, g_free);
 
   G_OBJECT_CLASS (mer_search_panel_parent_class)->dispose (object);
 }

@@ -46,6 +46,7 @@ struct _MerWindow
   char                 *section;    /* name of the section shown */
   gboolean              first_page_opened;
   gboolean              tree_requested;
+  gboolean              sections_added;
   guint                 tree_timeout_id;  /* lists the pages if no page loads */
 
   AdwToastOverlay      *toast_overlay;
@@ -68,6 +69,8 @@ struct _MerWindow
 };
 
 G_DEFINE_FINAL_TYPE (MerWindow, mer_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void ensure_section_views (MerWindow *self);
 
 static void
 section_free (Section *section)
@@ -237,6 +240,8 @@ mer_window_show_section (MerWindow  *self,
 
   g_return_if_fail (MER_IS_WINDOW (self));
 
+  if (g_strcmp0 (name, "handbook") != 0)
+    ensure_section_views (self);
   section = find_section (self, name);
   if (section == NULL)
     return;
@@ -360,6 +365,7 @@ mer_window_open_doc (MerWindow  *self,
       return on != NULL && !g_str_has_prefix (on, "comment:") && mer_window_open_doc (self, on);
     }
 
+  ensure_section_views (self);
   section = section_for_type (self, type);
   if (section == NULL)
     {
@@ -545,6 +551,29 @@ find_home_page (MerWindow *self)
   return NULL;
 }
 
+/*
+ * The sections beside the handbook.  They are built once the first page is
+ * on screen (or when something asks for one), so that starting the app
+ * does not wait for views the person has not opened yet.
+ */
+static void
+ensure_section_views (MerWindow *self)
+{
+  MerStore *store = self->store;
+
+  if (self->sections_added)
+    return;
+  self->sections_added = TRUE;
+
+  /* Section views: add yours here */
+  mer_window_add_section (self, "proposals", _("Proposals"), "mail-send-symbolic", mer_proposals_view_new (store));
+  mer_window_add_section (self, "decisions", _("Decisions"), "emblem-ok-symbolic", mer_decisions_view_new (store));
+  mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
+
+  mer_ui_bench_mark ("window-sections-built");
+}
+
+/* Lists the pages in the sidebar and builds the other sections. */
 static gboolean
 load_tree_cb (gpointer user_data)
 {
@@ -556,6 +585,7 @@ load_tree_cb (gpointer user_data)
       self->tree_requested = TRUE;
       mer_page_tree_reload (self->page_tree);
     }
+  ensure_section_views (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -843,12 +873,6 @@ mer_window_setup (MerWindow *self)
                           GTK_WIDGET (self->page_view));
 
   mer_ui_bench_mark ("window-core-built");
-  /* Section views: add yours here */
-  mer_window_add_section (self, "proposals", _("Proposals"), "mail-send-symbolic", mer_proposals_view_new (store));
-  mer_window_add_section (self, "decisions", _("Decisions"), "emblem-ok-symbolic", mer_decisions_view_new (store));
-  mer_window_add_section (self, "team", _("Team"), "system-users-symbolic", mer_team_view_new (store));
-
-  mer_ui_bench_mark ("window-sections-built");
   mer_window_show_section (self, "handbook");
 
   if (home != NULL)
