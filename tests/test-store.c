@@ -713,6 +713,50 @@ test_transactions (void)
   g_assert_cmpuint (changed, ==, 1);
 }
 
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writes through a second connection reach the first one's "changed". */
+static void
+test_watch_others (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) watcher = mer_test_open_store (&dir);
+  g_autoptr(MerStore) writer = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  guint changed = 0;
+
+  writer = mer_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_signal_connect (watcher, "changed", G_CALLBACK (changed_cb), &changed);
+  mer_store_watch_others (watcher, 20);
+
+  g_timeout_add (100, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_assert_cmpuint (changed, ==, 0);
+
+  g_free (put (writer, "{\"_id\":\"x:1\"}"));
+  g_timeout_add (200, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_assert_cmpuint (changed, ==, 1);
+
+  /* A local draft is not a document change. */
+  {
+    g_autoptr(JsonObject) local = mer_test_object ("{\"_id\":\"_local/x\"}");
+    g_autofree char *rev = mer_store_put_local (writer, local, &error);
+    g_assert_no_error (error);
+  }
+  g_timeout_add (200, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_assert_cmpuint (changed, ==, 1);
+  mer_store_watch_others (watcher, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -736,6 +780,7 @@ main (int    argc,
   g_test_add_func ("/store/links", test_links);
   g_test_add_func ("/store/reopen-schema", test_reopen_and_schema);
   g_test_add_func ("/store/transactions", test_transactions);
+  g_test_add_func ("/store/watch-others", test_watch_others);
 
   return g_test_run ();
 }

@@ -31,6 +31,9 @@ struct _MerStore
   guint    revs_limit;
   guint    depth;    /* nesting of open transactions */
   gboolean dirty;    /* documents written in the open transaction */
+  guint    watch_id; /* timeout that notices other connections' commits */
+  gint64   data_version; /* PRAGMA data_version when last looked at */
+  gint64   seen_seq; /* update seq when "changed" was last emitted */
 };
 
 G_DEFINE_FINAL_TYPE (MerStore, mer_store, G_TYPE_OBJECT)
@@ -173,6 +176,7 @@ mer_store_finalize (GObject *object)
 {
   MerStore *self = MER_STORE (object);
 
+  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_pointer (&self->db, mer_db_free);
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->name, g_free);
@@ -424,9 +428,53 @@ mer_store_commit (MerStore  *self,
   if (self->dirty)
     {
       self->dirty = FALSE;
+      self->seen_seq = mer_store_get_update_seq (self);
       g_signal_emit (self, signals[CHANGED], 0);
     }
   return TRUE;
+}
+
+static gboolean
+watch_cb (gpointer data)
+{
+  MerStore *self = data;
+  gint64 version;
+  gint64 seq;
+
+  if (self->depth > 0)
+    return G_SOURCE_CONTINUE;
+  /* data_version changes only when another connection committed. */
+  version = _mer_store_query_int (self, "PRAGMA data_version", NULL);
+  if (version == self->data_version)
+    return G_SOURCE_CONTINUE;
+  self->data_version = version;
+  seq = mer_store_get_update_seq (self);
+  if (seq != self->seen_seq)
+    {
+      self->seen_seq = seq;
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * Makes "changed" fire also for documents written through other
+ * connections to the same workspace: the replicator's, another process's.
+ * Looks every @interval_ms on the thread-default main context; 0 stops.
+ */
+void
+mer_store_watch_others (MerStore *self,
+                        guint     interval_ms)
+{
+  g_return_if_fail (MER_IS_STORE (self));
+
+  g_clear_handle_id (&self->watch_id, g_source_remove);
+  if (interval_ms == 0)
+    return;
+  self->data_version = _mer_store_query_int (self, "PRAGMA data_version", NULL);
+  self->seen_seq = mer_store_get_update_seq (self);
+  self->watch_id = g_timeout_add (interval_ms, watch_cb, self);
+  g_source_set_name_by_id (self->watch_id, "[meridian] store watch");
 }
 
 void

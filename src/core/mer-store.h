@@ -67,6 +67,8 @@ gint64      mer_store_get_doc_count      (MerStore     *self,
                                           gboolean      deleted);
 gboolean    mer_store_check_integrity    (MerStore     *self,
                                           GError      **error);
+void        mer_store_watch_others       (MerStore     *self,
+                                          guint         interval_ms);
 
 /* Transactions nest; the outermost commit makes the writes visible. */
 gboolean    mer_store_begin              (MerStore     *self,
