@@ -98,7 +98,8 @@ mer_cli_search (MerCliContext  *ctx,
 
   if (!mer_cli_parse (ctx, entries, _("QUERY…"),
                       _("Searches pages, proposals, decisions and comments; best matches first. "
-                        "Prefix search with a trailing *, e.g. “onboard*”."),
+                        "Every word must match; the last one also as the start of a word "
+                        "(“onboard” finds “onboarding”)."),
                       &argc, &argv))
     return 1;
   if (argc < 2)
