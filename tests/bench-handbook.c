@@ -829,6 +829,18 @@ main (int    argc,
   printf ("  %-42s %8.2f s  %8.2f s\n", "whole process (meridian import)", import_process_ms / 1000,
           import_process_cpu / 1000);
 
+  {
+    g_autofree char *db = g_build_filename (data_dir, MER_STORE_FILE_NAME, NULL);
+    g_autofree char *wal = g_strconcat (db, "-wal", NULL);
+    GStatBuf a = { 0 }, b = { 0 }, f = { 0 };
+
+    g_stat (db, &a);
+    g_stat (wal, &b);
+    g_stat (floor_db, &f);
+    printf ("  %-42s %8.1f MB (the floor's FTS5 table: %.1f MB; the text: %.1f MB)\n", "workspace size",
+            (a.st_size + b.st_size) / 1e6, f.st_size / 1e6, bytes / 1e6);
+  }
+
   printf ("\nSearch, %u queries, at most 20 results each (%.1f results on average)\n",
           queries->len, (double) hits_total / queries->len);
   {
