@@ -26,6 +26,9 @@ static const MerCliCommand commands[] = {
   { "team", mer_cli_team, N_("Teammates' local time, status and overlap") },
   { "proposals", mer_cli_proposals, N_("Proposals, deadlines and readers' remaining hours") },
   { "decisions", mer_cli_decisions, N_("The decision log: list or export as MADR files") },
+  { "import", mer_cli_import, N_("Import a folder of Markdown files as handbook pages") },
+  { "export", mer_cli_export, N_("Write every handbook page to a folder as Markdown") },
+  { "search", mer_cli_search, N_("Search pages, proposals, decisions and comments") },
   { NULL, NULL, NULL },
 };
 
