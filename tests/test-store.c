@@ -708,9 +708,24 @@ test_transactions (void)
 
   g_assert_true (mer_store_begin (store, &error));
   g_free (put (store, "{\"_id\":\"x:3\"}"));
+  g_free (put (store, "{\"_id\":\"page:t\",\"type\":\"page\",\"title\":\"Wombat\",\"body\":\"x\"}"));
+  /* Inside the transaction, search sees its own writes... */
+  {
+    g_autoptr(GPtrArray) hits = mer_store_search (store, "wombat", 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 1);
+  }
   mer_store_rollback (store);
   g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 2);
   g_assert_cmpuint (changed, ==, 1);
+  /* ...and a rollback takes them out of the index again. */
+  {
+    g_autoptr(GPtrArray) hits = mer_store_search (store, "wombat", 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
+  g_assert_true (mer_store_check_integrity (store, &error));
+  g_assert_no_error (error);
 }
 
 static gboolean

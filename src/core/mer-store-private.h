@@ -72,6 +72,8 @@ gboolean _mer_store_index_doc       (MerStore    *self,
                                      JsonObject  *winner_body,
                                      gboolean     deleted,
                                      GError     **error);
+gboolean _mer_store_flush_index     (MerStore    *self,
+                                     GError     **error);
 gboolean _mer_store_search_migrate  (MerDb       *db,
                                      GError     **error);
 

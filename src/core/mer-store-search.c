@@ -269,6 +269,9 @@ mer_store_search (MerStore    *self,
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
+  /* Inside a transaction, see its own writes. */
+  if (!_mer_store_flush_index (self, error))
+    return NULL;
   match = mer_store_search_fts_query (query);
   if (match == NULL)
     return g_steal_pointer (&hits);
@@ -404,6 +407,8 @@ mer_store_get_backlinks (MerStore    *self,
   int rc;
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  if (!_mer_store_flush_index (self, error))
+    return NULL;
   g_return_val_if_fail (page_id != NULL, NULL);
 
   db = _mer_store_get_db (self);

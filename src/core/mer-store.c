@@ -31,6 +31,8 @@ struct _MerStore
   guint    revs_limit;
   guint    depth;    /* nesting of open transactions */
   gboolean dirty;    /* documents written in the open transaction */
+  GHashTable *unindexed; /* doc_key (gint64 *) whose search rows and links
+                          * wait for the outermost commit */
   guint    watch_id; /* timeout that notices other connections' commits */
   gint64   data_version; /* PRAGMA data_version when last looked at */
   gint64   seen_seq; /* update seq when "changed" was last emitted */
@@ -182,6 +184,7 @@ mer_store_finalize (GObject *object)
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->uuid, g_free);
 
+  g_clear_pointer (&self->unindexed, g_hash_table_unref);
   G_OBJECT_CLASS (mer_store_parent_class)->finalize (object);
 }
 
@@ -201,6 +204,7 @@ static void
 mer_store_init (MerStore *self)
 {
   self->revs_limit = MER_STORE_DEFAULT_REVS_LIMIT;
+  self->unindexed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 /*
@@ -375,6 +379,48 @@ mer_store_get_doc_count (MerStore *self,
 /* ------------------------------------------------------------------ */
 /* Transactions */
 
+static gboolean index_winner (MerStore *self, gint64 doc_key, GError **error);
+
+static int
+compare_keys (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/*
+ * Brings the search index and the links of every document written in the
+ * open transaction up to date, from what the tables hold now. Done once,
+ * at the outermost commit (or before a search inside the transaction):
+ * FTS5 writes its pending terms out as a new segment at every savepoint
+ * release, and whenever a rowid is not greater than the last one, so
+ * indexing inside each document's savepoint made one segment per document
+ * and spent half of a bulk import merging them.
+ */
+gboolean
+_mer_store_flush_index (MerStore  *self,
+                        GError   **error)
+{
+  g_autoptr(GArray) keys = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (g_hash_table_size (self->unindexed) == 0)
+    return TRUE;
+  keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->unindexed));
+  g_hash_table_iter_init (&iter, self->unindexed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (keys, *(gint64 *) key);
+  g_array_sort (keys, compare_keys);
+  for (guint i = 0; i < keys->len; i++)
+    if (!index_winner (self, g_array_index (keys, gint64, i), error))
+      return FALSE;
+  g_hash_table_remove_all (self->unindexed);
+  return TRUE;
+}
+
 gboolean
 mer_store_begin (MerStore  *self,
                  GError   **error)
@@ -419,7 +465,7 @@ mer_store_commit (MerStore  *self,
       return TRUE;
     }
 
-  if (!mer_db_exec (self->db, "COMMIT", error))
+  if (!_mer_store_flush_index (self, error) || !mer_db_exec (self->db, "COMMIT", error))
     {
       mer_store_rollback (self);
       return FALSE;
@@ -496,6 +542,7 @@ mer_store_rollback (MerStore *self)
   if (!sqlite3_get_autocommit (mer_db_get_handle (self->db))
       && !mer_db_exec (self->db, "ROLLBACK", NULL))
     g_warning ("rolling back failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+  g_hash_table_remove_all (self->unindexed);
   self->depth = 0;
   self->dirty = FALSE;
 }
@@ -812,6 +859,39 @@ refresh_doc (MerStore    *self,
     return FALSE;
 
   self->dirty = TRUE;
+  if (self->depth == 0)
+    return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
+  {
+    gint64 *key = g_new (gint64, 1);
+
+    *key = doc_key;
+    g_hash_table_add (self->unindexed, key);
+  }
+  return TRUE;
+}
+
+/* Indexes the current winner of a document. */
+static gboolean
+index_winner (MerStore  *self,
+              gint64     doc_key,
+              GError   **error)
+{
+  g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, doc_key, error);
+  g_autoptr(JsonObject) body = NULL;
+  RevInfo *winner;
+
+  if (leaves == NULL)
+    return FALSE;
+  /* A savepoint rolled back since may have taken the document away. */
+  if (leaves->len == 0)
+    return _mer_store_index_doc (self, doc_key, NULL, TRUE, error);
+  winner = g_ptr_array_index (leaves, 0);
+  if (winner->has_body)
+    {
+      body = _mer_store_load_body (self, doc_key, winner->rev, error);
+      if (body == NULL)
+        return FALSE;
+    }
   return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
 }
 
