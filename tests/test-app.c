@@ -11,6 +11,7 @@
 #include "mer-test-util.h"
 
 #include "mer-application.h"
+#include "mer-conflict-view.h"
 #include "mer-json.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
@@ -708,6 +709,91 @@ test_reopens_last_page (Fixture       *fixture,
   gtk_widget_set_visible (GTK_WIDGET (second), FALSE);
 }
 
+static JsonObject *
+child_revision (JsonObject *doc,
+                const char *suffix_hex,
+                const char *body)
+{
+  JsonObject *child = mer_json_object_copy (doc);
+  const char *rev = mer_json_get_string (doc, "_rev");
+  int generation = atoi (rev);
+  const char *parent_hash = strchr (rev, '-') + 1;
+  g_autofree char *new_rev = g_strdup_printf ("%d-%s", generation + 1, suffix_hex);
+  JsonObject *revisions = json_object_new ();
+  JsonArray *ids = json_array_new ();
+
+  json_array_add_string_element (ids, suffix_hex);
+  json_array_add_string_element (ids, parent_hash);
+  json_object_set_int_member (revisions, "start", generation + 1);
+  json_object_set_array_member (revisions, "ids", ids);
+  json_object_set_string_member (child, "_rev", new_rev);
+  json_object_set_object_member (child, "_revisions", revisions);
+  json_object_set_string_member (child, "body", body);
+  return child;
+}
+
+static gboolean
+view_closed (gpointer data)
+{
+  return mer_window_get_visible_view (MER_WINDOW (data)) == NULL;
+}
+
+/*
+ * Two teammates rewrote the same line while apart: the page says so, the
+ * conflict view opens from its banner, and keeping one side closes the
+ * conflict in the replica.
+ */
+static void
+test_resolve_planted_conflict (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autofree char *page_id = mer_store_resolve_link (store, "Focus hours", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(JsonObject) left = NULL;
+  g_autoptr(JsonObject) right = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) conflicts = NULL;
+  GtkWidget *view;
+
+  g_assert_nonnull (page_id);
+  doc = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  left = child_revision (doc, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                         "# Focus hours\n\nFocus hours are sacred: no meetings before noon.\n");
+  right = child_revision (doc, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                          "# Focus hours\n\nFocus hours are flexible: ask first, then book.\n");
+  g_assert_true (mer_store_put_revision (store, left, &error));
+  g_assert_no_error (error);
+  g_assert_true (mer_store_put_revision (store, right, &error));
+  g_assert_no_error (error);
+  conflicts = mer_store_get_conflicts (store, page_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
+
+  mer_window_open_page (fixture->window, page_id);
+  wait_for_page (fixture->view, page_id);
+  g_assert_true (mer_page_view_get_has_conflict (fixture->view));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-conflict-banner.png");
+
+  mer_page_view_resolve_conflict (fixture->view);
+  view = mer_window_get_visible_view (fixture->window);
+  g_assert_true (MER_IS_CONFLICT_VIEW (view));
+  spin (300);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-conflict-view.png");
+  g_assert_true (gtk_widget_activate_action (view, "conflict.use-left", NULL));
+  g_assert_true (gtk_widget_activate_action (view, "conflict.save", NULL));
+  g_assert_true (wait_for (view_closed, fixture->window));
+
+  g_clear_pointer (&conflicts, g_strfreev);
+  conflicts = mer_store_get_conflicts (store, page_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (conflicts == NULL || conflicts[0] == NULL);
+  wait_for_page (fixture->view, page_id);
+  spin (300);
+  g_assert_false (mer_page_view_get_has_conflict (fixture->view));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -732,6 +818,8 @@ main (int    argc,
   g_test_add ("/app/edit-reflects-in-reader", Fixture, NULL, fixture_set_up, test_edit_reflects_in_reader,
               fixture_tear_down);
   g_test_add ("/app/reopens-last-page", Fixture, NULL, fixture_set_up, test_reopens_last_page,
+              fixture_tear_down);
+  g_test_add ("/app/resolve-planted-conflict", Fixture, NULL, fixture_set_up, test_resolve_planted_conflict,
               fixture_tear_down);
   g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
   {

@@ -972,6 +972,22 @@ mer_page_view_set_show_info (MerPageView *self,
   adw_flap_set_reveal_flap (self->flap, show_info);
 }
 
+/* Whether the page shown has conflicting versions (the banner is up). */
+gboolean
+mer_page_view_get_has_conflict (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->conflict_revealer);
+}
+
+/* What the banner's Resolve button does. */
+void
+mer_page_view_resolve_conflict (MerPageView *self)
+{
+  g_return_if_fail (MER_IS_PAGE_VIEW (self));
+  resolve_clicked_cb (self);
+}
+
 gboolean
 mer_page_view_get_show_info (MerPageView *self)
 {

@@ -28,6 +28,8 @@ void        mer_page_view_go_forward      (MerPageView *self);
 void        mer_page_view_set_show_info   (MerPageView *self,
                                            gboolean     show_info);
 gboolean    mer_page_view_get_show_info   (MerPageView *self);
+gboolean    mer_page_view_get_has_conflict (MerPageView *self);
+void        mer_page_view_resolve_conflict (MerPageView *self);
 GtkWidget  *mer_page_view_get_web_view    (MerPageView *self);
 guint       mer_page_view_get_blocked_count (MerPageView *self);
 
