@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "mer-merge.h"
+#include "mer-git.h"
 #include "mer-json.h"
 
 #include <git2.h>
@@ -21,18 +22,6 @@
 
 #define MERGE_OURS_LABEL   "ours"
 #define MERGE_THEIRS_LABEL "theirs"
-
-static void
-ensure_libgit2 (void)
-{
-  static gsize initialized = 0;
-
-  if (g_once_init_enter (&initialized))
-    {
-      git_libgit2_init ();
-      g_once_init_leave (&initialized, 1);
-    }
-}
 
 /*
  * Merges three texts line by line. When ancestor is NULL the two sides are
@@ -52,9 +41,8 @@ mer_merge_text (const char *ancestor,
   git_merge_file_input theirs_in = GIT_MERGE_FILE_INPUT_INIT;
   git_merge_file_options opts = GIT_MERGE_FILE_OPTIONS_INIT;
   git_merge_file_result result = { 0 };
+  const MerGit *git = mer_git_get (NULL);
   char *merged;
-
-  ensure_libgit2 ();
 
   if (ancestor == NULL)
     ancestor = "";
@@ -82,9 +70,10 @@ mer_merge_text (const char *ancestor,
   opts.ancestor_label = "base";
   opts.favor = GIT_MERGE_FILE_FAVOR_NORMAL;
 
-  if (git_merge_file (&result, &base_in, &ours_in, &theirs_in, &opts) != 0)
+  if (git == NULL || git->merge_file (&result, &base_in, &ours_in, &theirs_in, &opts) != 0)
     {
-      /* libgit2 only fails on allocation or binary input: keep both. */
+      /* libgit2 fails only on allocation or binary input (or when it cannot
+       * be loaded): keep both sides, as a conflict. */
       if (clean)
         *clean = FALSE;
       return g_strdup_printf ("<<<<<<< %s\n%s\n=======\n%s\n>>>>>>> %s\n",
@@ -94,7 +83,7 @@ mer_merge_text (const char *ancestor,
   merged = g_strndup (result.ptr, result.len);
   if (clean)
     *clean = result.automergeable != 0;
-  git_merge_file_result_free (&result);
+  git->merge_file_result_free (&result);
   return merged;
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-proposal.h"
+#include "mer-git.h"
 #include "mer-decision.h"
 #include "mer-json.h"
 #include "mer-merge.h"
@@ -1040,18 +1041,20 @@ mer_text_unified_diff (const char *old_text,
                        const char *old_label,
                        const char *new_label)
 {
+  const MerGit *git = mer_git_get (NULL);
   git_patch *patch = NULL;
   git_buf buf = { NULL, 0, 0 };
   char *out = NULL;
 
-  git_libgit2_init ();
+  if (git == NULL)
+    return NULL;
   if (old_text == NULL)
     old_text = "";
   if (new_text == NULL)
     new_text = "";
-  if (git_patch_from_buffers (&patch, old_text, strlen (old_text), old_label,
+  if (git->patch_from_buffers (&patch, old_text, strlen (old_text), old_label,
                               new_text, strlen (new_text), new_label, NULL) == 0
-      && git_patch_to_buf (&buf, patch) == 0)
+      && git->patch_to_buf (&buf, patch) == 0)
     {
       g_autofree char *text = g_strndup (buf.ptr != NULL ? buf.ptr : "", buf.size);
       const char *start = text;
@@ -1065,9 +1068,8 @@ mer_text_unified_diff (const char *old_text,
         }
       out = g_strdup (start);
     }
-  git_buf_dispose (&buf);
-  git_patch_free (patch);
-  git_libgit2_shutdown ();
+  git->buf_dispose (&buf);
+  git->patch_free (patch);
   return out;
 }
 
