@@ -794,6 +794,63 @@ test_resolve_planted_conflict (Fixture       *fixture,
   g_assert_false (mer_page_view_get_has_conflict (fixture->view));
 }
 
+/* A proposal, a decision or a comment found by search opens in its section. */
+static void
+test_search_opens_other_documents (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  MerSearchPanel *panel = MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window));
+  const char *types[] = { "proposal", "decision", "comment" };
+  const char *sections[] = { "proposals", "decisions", "proposals" };
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autoptr(JsonArray) docs = mer_store_list_docs (store, types[t], NULL);
+      g_autoptr(GPtrArray) hits = NULL;
+      g_autofree char *query = NULL;
+      JsonObject *doc;
+      const char *id;
+      int index = -1;
+
+      g_assert_nonnull (docs);
+      g_assert_cmpuint (json_array_get_length (docs), >, 0);
+      doc = json_array_get_object_element (docs, 0);
+      id = mer_json_get_string (doc, "_id");
+      if (g_str_equal (types[t], "comment"))
+        {
+          g_auto(GStrv) words = g_strsplit (mer_json_get_string (doc, "body"), " ", 6);
+
+          words[MIN (g_strv_length (words), 5)] = NULL;
+          query = g_strjoinv (" ", words);
+          /* A comment opens where it was written. */
+          if (!g_str_has_prefix (mer_json_get_string (doc, "on"), "proposal:"))
+            continue;
+        }
+      else
+        query = g_strdup (mer_json_get_string (doc, "title"));
+
+      hits = mer_store_search (store, query, 20, NULL);
+      for (guint i = 0; hits != NULL && i < hits->len && index < 0; i++)
+        if (g_str_equal (((MerSearchHit *) g_ptr_array_index (hits, i))->id, id))
+          index = i;
+      g_test_message ("%s %s: result %d for \"%s\"", types[t], id, index, query);
+      g_assert_cmpint (index, >=, 0);
+
+      mer_window_show_section (fixture->window, "handbook");
+      gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+      gtk_editable_set_text (mer_search_panel_get_entry (panel), query);
+      g_assert_true (wait_for (has_results, panel));
+      spin (50);
+      mer_search_panel_select (panel, index);
+      mer_search_panel_activate_selected (panel);
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (panel)));
+      g_assert_cmpstr (mer_window_get_section (fixture->window), ==, sections[t]);
+      spin (300);
+    }
+  save_screenshot (GTK_WIDGET (fixture->window), "app-search-opened-document.png");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -809,6 +866,8 @@ main (int    argc,
   g_test_add ("/app/search-opens-page", Fixture, NULL, fixture_set_up, test_search_opens_page, fixture_tear_down);
   g_test_add ("/app/search-keyboard-choice", Fixture, NULL, fixture_set_up, test_search_keyboard_choice,
               fixture_tear_down);
+  g_test_add ("/app/search-opens-other-documents", Fixture, NULL, fixture_set_up,
+              test_search_opens_other_documents, fixture_tear_down);
   g_test_add ("/app/follow-wiki-link-and-back", Fixture, NULL, fixture_set_up, test_follow_wiki_link_and_back,
               fixture_tear_down);
   g_test_add ("/app/narrow-window", Fixture, NULL, fixture_set_up, test_narrow_window, fixture_tear_down);
