@@ -30,6 +30,8 @@ struct _MerSyncController
   guint          pending;
   guint64        progress;
   guint          pending_id;   /* debounced recount of unsent changes */
+  gboolean       counting;     /* a recount runs on a worker thread */
+  gboolean       count_again;  /* the replica changed during the recount */
 };
 
 G_DEFINE_FINAL_TYPE (MerSyncController, mer_sync_controller, G_TYPE_OBJECT)
@@ -91,25 +93,87 @@ recompute (MerSyncController *self)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
-/* The largest number of unsent changes over the peers. */
-static gboolean
-count_pending_cb (gpointer user_data)
+static void schedule_count (MerSyncController *self);
+
+static void
+count_pending_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
 {
-  MerSyncController *self = user_data;
+  char **args = task_data;   /* data dir, then the peers' URLs */
+  g_autoptr(MerStore) store = NULL;
+  GError *error = NULL;
   guint pending = 0;
 
-  self->pending_id = 0;
-  for (guint i = 0; i < self->replicators->len; i++)
+  store = mer_store_open (args[0], &error);
+  if (store == NULL)
     {
-      MerReplicator *replicator = g_ptr_array_index (self->replicators, i);
-
-      pending = MAX (pending, mer_replicator_count_pending (self->store, mer_replicator_get_url (replicator)));
+      g_task_return_error (task, error);
+      return;
     }
-  if (pending != self->pending)
+  for (guint i = 1; args[i] != NULL; i++)
+    pending = MAX (pending, mer_replicator_count_pending (store, args[i]));
+  g_task_return_int (task, pending);
+}
+
+static void
+count_pending_done_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  MerSyncController *self = MER_SYNC_CONTROLLER (object);
+  g_autoptr(GError) error = NULL;
+  gssize pending = g_task_propagate_int (G_TASK (result), &error);
+
+  self->counting = FALSE;
+  if (pending >= 0 && (guint) pending != self->pending)
     {
       self->pending = pending;
       g_signal_emit (self, signals[CHANGED], 0);
     }
+  if (self->count_again)
+    {
+      self->count_again = FALSE;
+      schedule_count (self);
+    }
+}
+
+/*
+ * The largest number of unsent changes over the peers, counted on a worker
+ * thread: with ten thousand documents not yet pushed, counting them is
+ * work the window should not wait for.
+ */
+static gboolean
+count_pending_cb (gpointer user_data)
+{
+  MerSyncController *self = user_data;
+  g_autoptr(GTask) task = NULL;
+  GPtrArray *args;
+
+  self->pending_id = 0;
+  if (self->counting)
+    {
+      self->count_again = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  if (self->replicators->len == 0)
+    {
+      self->pending = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  args = g_ptr_array_new ();
+  g_ptr_array_add (args, g_strdup (mer_store_get_data_dir (self->store)));
+  for (guint i = 0; i < self->replicators->len; i++)
+    g_ptr_array_add (args, g_strdup (mer_replicator_get_url (g_ptr_array_index (self->replicators, i))));
+  g_ptr_array_add (args, NULL);
+
+  self->counting = TRUE;
+  task = g_task_new (self, self->cancellable, count_pending_done_cb, NULL);
+  g_task_set_source_tag (task, count_pending_cb);
+  g_task_set_task_data (task, g_ptr_array_free (args, FALSE), (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, count_pending_thread);
   return G_SOURCE_REMOVE;
 }
 
