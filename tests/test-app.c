@@ -534,6 +534,11 @@ test_sections_and_actions (Fixture       *fixture,
     g_assert_null (mer_window_get_visible_view (fixture->window));
   }
 
+  /* The window has its shortcuts window.  (It is not shown here: GTK 4.8's
+   * shortcuts window logs a size warning, which tests treat as fatal.) */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (fixture->window)));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (fixture->window), "show-help-overlay"));
+
   /* Preferences open over the window. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   spin (500);
