@@ -190,13 +190,11 @@ fixture_set_up (Fixture       *fixture,
   g_assert_true (wait_for (tree_loaded, mer_window_get_page_tree (fixture->window)));
 }
 
-/* Windows are hidden, not destroyed: a section view written elsewhere may
- * warn when finalized, and that is its own test's business. */
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  gtk_widget_set_visible (GTK_WIDGET (fixture->window), FALSE);
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
   spin (100);
 }
 
@@ -711,7 +709,7 @@ test_reopens_last_page (Fixture       *fixture,
   gtk_window_present (GTK_WINDOW (second));
   view = MER_PAGE_VIEW (mer_window_get_page_view (second));
   wait_for_page (view, target);
-  gtk_widget_set_visible (GTK_WIDGET (second), FALSE);
+  gtk_window_destroy (GTK_WINDOW (second));
 }
 
 static JsonObject *
