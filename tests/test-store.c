@@ -593,6 +593,8 @@ test_fts_query (void)
     { "*", NULL },
     { "a-b", "\"a\" \"b\"*" },
     { "Zürich", "\"Zürich\"*" },
+    { "a", "\"a\"" },
+    { "on c", "\"on\" \"c\"" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

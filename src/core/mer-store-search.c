@@ -199,6 +199,7 @@ mer_store_search_fts_query (const char *query)
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GString) word = g_string_new (NULL);
   gboolean trailing_space = FALSE;
+  gsize last_length = 0;
   guint words = 0;
 
   if (query == NULL || !g_utf8_validate (query, -1, NULL))
@@ -219,6 +220,7 @@ mer_store_search_fts_query (const char *query)
           if (words++ > 0)
             g_string_append_c (out, ' ');
           g_string_append_printf (out, "\"%s\"", word->str);
+          last_length = g_utf8_strlen (word->str, -1);
           g_string_truncate (word, 0);
           if (words >= 32)
             break;
@@ -230,8 +232,10 @@ mer_store_search_fts_query (const char *query)
   if (words == 0)
     return NULL;
   /* The word being typed is a prefix; a finished one (followed by a space
-   * or punctuation) is a whole word. */
-  if (!trailing_space)
+   * or punctuation) is a whole word. A single letter is too: as a prefix
+   * it matches nearly every page, which costs ranking them all and tells
+   * the person nothing. */
+  if (!trailing_space && last_length > 1)
     g_string_append_c (out, '*');
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
