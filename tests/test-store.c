@@ -591,7 +591,7 @@ test_fts_query (void)
     { "AND", "\"AND\"*" },
     { "-", NULL },
     { "*", NULL },
-    { "a-b", "\"a\" \"b\"*" },
+    { "a-bc", "\"a\" \"bc\"*" },
     { "Zürich", "\"Zürich\"*" },
     { "a", "\"a\"" },
     { "on c", "\"on\" \"c\"" },
