@@ -332,6 +332,8 @@ test_focus_arrives_by_sync (void)
   GtkWidget *view = NULL;
   GtkWidget *window;
 
+  /* As the application does for its store. */
+  mer_store_watch_others (store, 250);
   put_people (store, team, 3);
   res = test_sync (store, peer->url, MER_REPLICATOR_PUSH, 0);
   g_assert_no_error (res.error);
@@ -352,9 +354,10 @@ test_focus_arrives_by_sync (void)
   res = test_sync (store, peer->url, MER_REPLICATOR_PULL, 0);
   g_assert_no_error (res.error);
   g_assert_cmpuint (res.written, ==, 1);
-  /* The pull wrote through the replicator's own connection; the view
-   * notices on its own (it looks every two seconds). Wait for that, with
-   * a generous cap, rather than telling it to reload. */
+  /* The pull wrote through the replicator's own connection; the store,
+   * watching other connections as the application makes it, says
+   * "changed" and the view reloads. Wait for that, with a generous cap,
+   * rather than telling it to reload. */
   {
     gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 

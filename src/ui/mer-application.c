@@ -36,6 +36,9 @@ struct _MerApplication
   gboolean           failed;       /* the workspace could not be opened */
 };
 
+/* How often the store looks for commits made through other connections. */
+#define STORE_WATCH_MS 250
+
 G_DEFINE_FINAL_TYPE (MerApplication, mer_application, ADW_TYPE_APPLICATION)
 
 /*
@@ -219,6 +222,10 @@ open_store (MerApplication  *self,
   if (self->store == NULL)
     return FALSE;
   mer_ui_bench_mark ("store-opened");
+  /* The replicator and other processes write through connections of
+   * their own: let "changed" fire for their commits too, so every view
+   * just listens to the store instead of polling it. */
+  mer_store_watch_others (self->store, STORE_WATCH_MS);
 
   if (!mer_demo_load_if_empty (self->store, NULL, &loaded, &demo_error))
     g_warning ("Could not load the demo workspace: %s", demo_error->message);

@@ -37,11 +37,14 @@ struct _MerTeamView
   GHashTable  *rows;         /* person id -> GtkListBoxRow (borrowed) */
   char        *focus_id;     /* a person to bring into view after reload */
   GDateTime   *day;          /* the shown day (noon, viewer's zone) or NULL for today */
-  guint        watch_id;
+  guint        tick_id;      /* redraws the clocks while the view is shown */
   guint        reload_id;    /* an idle reload, coalescing bursts of writes */
-  gint64       seen_seq;     /* the store's update_seq at the last reload */
+  gboolean     stale;        /* the replica changed while the view was hidden */
   gint64       last_tick;    /* when the clocks were last redrawn, monotonic µs */
 };
+
+/* How often the clocks are redrawn. */
+#define CLOCK_TICK_SECONDS 30
 
 G_DEFINE_FINAL_TYPE (MerTeamView, mer_team_view, GTK_TYPE_WIDGET)
 
@@ -244,7 +247,7 @@ mer_team_view_reload (MerTeamView *self)
 
   g_return_if_fail (MER_IS_TEAM_VIEW (self));
 
-  self->seen_seq = mer_store_get_update_seq (self->store);
+  self->stale = FALSE;
   self->last_tick = g_get_monotonic_time ();
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
     gtk_list_box_remove (self->list, child);
@@ -346,38 +349,38 @@ reload_idle_cb (gpointer user_data)
 }
 
 /*
- * A burst of writes (an import, a sync) becomes one reload; while the view
- * is not shown, the watch below catches up when it is.
+ * A burst of writes (an import, a sync) becomes one reload. The store's
+ * "changed" also fires for documents pulled through the replicator's own
+ * connection (the application makes it watch other connections), so this
+ * is the only way the view learns of them. While the view is not shown it
+ * only remembers to reload when it is.
  */
 static void
 store_changed_cb (MerTeamView *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->reload_id != 0)
-    return;
-  self->reload_id = g_idle_add (reload_idle_cb, self);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  if (self->reload_id == 0)
+    self->reload_id = g_idle_add (reload_idle_cb, self);
 }
 
 static void
 map_cb (MerTeamView *self)
 {
-  if (mer_store_get_update_seq (self->store) != self->seen_seq)
+  if (self->stale || g_get_monotonic_time () - self->last_tick >= CLOCK_TICK_SECONDS * G_USEC_PER_SEC)
     mer_team_view_reload (self);
 }
 
-/*
- * Replication writes through its own connection, so this store's "changed"
- * signal does not see pulled documents: a cheap look at the update sequence
- * every two seconds does. Clocks are redrawn every 30 seconds.
- */
+/* The clocks and the "now" line move on while the view is shown. */
 static gboolean
-watch_cb (gpointer user_data)
+clock_tick_cb (gpointer user_data)
 {
   MerTeamView *self = user_data;
 
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return G_SOURCE_CONTINUE;
-  if (mer_store_get_update_seq (self->store) != self->seen_seq ||
-      g_get_monotonic_time () - self->last_tick >= 30 * G_USEC_PER_SEC)
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     mer_team_view_reload (self);
   return G_SOURCE_CONTINUE;
 }
@@ -520,7 +523,7 @@ mer_team_view_dispose (GObject *object)
 {
   MerTeamView *self = MER_TEAM_VIEW (object);
 
-  g_clear_handle_id (&self->watch_id, g_source_remove);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->reload_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_TEAM_VIEW);
   g_clear_object (&self->store);
@@ -594,7 +597,7 @@ mer_team_view_new (MerStore *store)
   self = g_object_new (MER_TYPE_TEAM_VIEW, NULL);
   self->store = g_object_ref (store);
   g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
-  self->watch_id = g_timeout_add_seconds (2, watch_cb, self);
+  self->tick_id = g_timeout_add_seconds (CLOCK_TICK_SECONDS, clock_tick_cb, self);
   g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
   mer_team_view_reload (self);
   return GTK_WIDGET (self);
