@@ -36,6 +36,9 @@ struct _MerStore
   guint    watch_id; /* timeout that notices other connections' commits */
   gint64   data_version; /* PRAGMA data_version when last looked at */
   gint64   seen_seq; /* update seq when "changed" was last emitted */
+  gint64   counted_seq; /* update seq at which the counts below were taken */
+  gint64   live_count;
+  gint64   deleted_count;
 };
 
 G_DEFINE_FINAL_TYPE (MerStore, mer_store, G_TYPE_OBJECT)
@@ -204,6 +207,7 @@ static void
 mer_store_init (MerStore *self)
 {
   self->revs_limit = MER_STORE_DEFAULT_REVS_LIMIT;
+  self->live_count = -1;
   self->unindexed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
@@ -366,14 +370,26 @@ mer_store_get_update_seq (MerStore *self)
   return _mer_store_query_int (self, "SELECT coalesce(max(seq), 0) FROM docs", NULL);
 }
 
+/*
+ * Counting means a scan of every document, which every replicating peer's
+ * GET /{db} asks for; the counts are kept until the update seq moves.
+ */
 gint64
 mer_store_get_doc_count (MerStore *self,
                          gboolean  deleted)
 {
+  gint64 seq;
+
   g_return_val_if_fail (MER_IS_STORE (self), -1);
-  if (deleted)
-    return _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 1", NULL);
-  return _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 0", NULL);
+
+  seq = mer_store_get_update_seq (self);
+  if (seq != self->counted_seq || self->live_count < 0)
+    {
+      self->live_count = _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 0", NULL);
+      self->deleted_count = _mer_store_query_int (self, "SELECT count(*) FROM docs WHERE deleted = 1", NULL);
+      self->counted_seq = seq;
+    }
+  return deleted ? self->deleted_count : self->live_count;
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,6 +559,8 @@ mer_store_rollback (MerStore *self)
       && !mer_db_exec (self->db, "ROLLBACK", NULL))
     g_warning ("rolling back failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
   g_hash_table_remove_all (self->unindexed);
+  /* Counts taken inside the transaction may describe what was undone. */
+  self->live_count = -1;
   self->depth = 0;
   self->dirty = FALSE;
 }
