@@ -74,6 +74,7 @@ gboolean _mer_store_index_doc       (MerStore    *self,
                                      GError     **error);
 gboolean _mer_store_flush_index     (MerStore    *self,
                                      GError     **error);
+gboolean _mer_store_is_indexed_type (const char  *type);
 gboolean _mer_store_search_migrate  (MerDb       *db,
                                      GError     **error);
 

@@ -107,6 +107,14 @@ mer_store_extract_links (const char *markdown)
   return (char **) g_ptr_array_free (g_steal_pointer (&targets), FALSE);
 }
 
+/* The kinds of document search and the link table cover. */
+gboolean
+_mer_store_is_indexed_type (const char *type)
+{
+  return g_strcmp0 (type, "page") == 0 || g_strcmp0 (type, "proposal") == 0
+         || g_strcmp0 (type, "decision") == 0 || g_strcmp0 (type, "comment") == 0;
+}
+
 /* Puts the searchable text of a winner into the index, and its links. */
 gboolean
 _mer_store_index_doc (MerStore    *self,

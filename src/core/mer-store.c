@@ -830,6 +830,7 @@ refresh_doc (MerStore    *self,
   sqlite3_stmt *stmt;
   RevInfo *winner;
   gboolean conflicted = FALSE;
+  gboolean indexed;
   gint64 seq;
 
   if (!prune (self, doc_key, error))
@@ -857,6 +858,18 @@ refresh_doc (MerStore    *self,
         }
     }
 
+  /* What search held for this document before: nothing to undo or redo
+   * when neither the old nor the new winner is a kind search covers. */
+  stmt = mer_db_prepare (self->db, "SELECT type FROM docs WHERE doc_key = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, doc_key);
+  if (mer_db_step (self->db, stmt, error) < 0)
+    return FALSE;
+  indexed = _mer_store_is_indexed_type ((const char *) sqlite3_column_text (stmt, 0))
+            || _mer_store_is_indexed_type (mer_json_get_string (body, "type"));
+  sqlite3_reset (stmt);
+
   seq = next_seq (self, error);
   if (seq < 0)
     return FALSE;
@@ -877,6 +890,8 @@ refresh_doc (MerStore    *self,
     return FALSE;
 
   self->dirty = TRUE;
+  if (!indexed)
+    return TRUE;
   if (self->depth == 0)
     return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
   {
