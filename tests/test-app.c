@@ -858,6 +858,80 @@ test_search_opens_other_documents (Fixture       *fixture,
   save_screenshot (GTK_WIDGET (fixture->window), "app-search-opened-document.png");
 }
 
+typedef struct
+{
+  MerPageView *view;
+  const char  *not_id;
+} OtherPage;
+
+static gboolean
+other_page_shown (gpointer data)
+{
+  OtherPage *wait = data;
+
+  return page_loaded (wait->view) && g_strcmp0 (mer_page_view_get_page_id (wait->view), wait->not_id) != 0;
+}
+
+/* The reader stays on the page it moved to, for longer than its reload delay. */
+static void
+assert_stays_away (MerPageView *view,
+                   const char  *gone_id)
+{
+  OtherPage wait = { view, gone_id };
+
+  g_assert_true (wait_for (other_page_shown, &wait));
+  for (guint i = 0; i < 10; i++)
+    {
+      spin (100);
+      g_assert_cmpstr (mer_page_view_get_page_id (view), !=, gone_id);
+      g_assert_cmpstr (mer_page_view_get_title (view), !=, "Page not found");
+      g_assert_nonnull (mer_page_view_get_title (view));
+    }
+}
+
+/*
+ * A page deleted from the window, then one deleted by another connection
+ * (a sync): each time the reader moves to another page and the reload that
+ * follows the change does not bring the deleted page back as "not found".
+ */
+static void
+test_deleted_page_leaves_reader (Fixture       *fixture,
+                                 gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  g_autoptr(MerStore) elsewhere = mer_store_open (mer_store_get_data_dir (store), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *rev = NULL;
+
+  first_id = g_strdup (mer_page_view_get_page_id (fixture->view));
+  first = mer_store_get_doc (store, first_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.delete-page", NULL));
+  g_assert_null (mer_store_get_doc (store, first_id, NULL, MER_GET_DEFAULT, NULL));
+  assert_stays_away (fixture->view, first_id);
+
+  second_id = g_strdup (mer_page_view_get_page_id (fixture->view));
+  second = mer_store_get_doc (elsewhere, second_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  rev = mer_store_delete_doc (elsewhere, second_id, mer_json_get_string (second, "_rev"), &error);
+  g_assert_no_error (error);
+  assert_stays_away (fixture->view, second_id);
+  g_assert_cmpstr (mer_page_view_get_page_id (fixture->view), !=, first_id);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-page-deleted-elsewhere.png");
+
+  /* Put both back for whatever runs next. */
+  json_object_remove_member (first, "_rev");
+  json_object_remove_member (second, "_rev");
+  g_free (mer_store_put_doc (store, first, &error));
+  g_assert_no_error (error);
+  g_free (mer_store_put_doc (store, second, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -888,6 +962,8 @@ main (int    argc,
   g_test_add ("/app/resolve-planted-conflict", Fixture, NULL, fixture_set_up, test_resolve_planted_conflict,
               fixture_tear_down);
   g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
+  g_test_add ("/app/deleted-page-leaves-reader", Fixture, NULL, fixture_set_up, test_deleted_page_leaves_reader,
+              fixture_tear_down);
   {
     int status = g_test_run ();
 

@@ -6,7 +6,6 @@
 #include "mer-history-view.h"
 #include "mer-json.h"
 #include "mer-page-editor.h"
-#include "mer-page-tree.h"
 #include "mer-page-view.h"
 #include "mer-store.h"
 
@@ -20,45 +19,6 @@ view_closed_cb (GtkWidget  *view,
   mer_window_close_view (window, view);
   if (page_id != NULL)
     mer_window_open_page (window, page_id);
-}
-
-/* After a delete the reader must not stay on a page that is gone: the
- * tree's first page, or (while the tree has not caught up) the page
- * first by path. */
-static void
-open_some_page (MerWindow  *window,
-                const char *gone_id)
-{
-  g_autofree char *first = mer_page_tree_get_first_page (MER_PAGE_TREE (mer_window_get_page_tree (window)));
-  g_autoptr(JsonArray) pages = NULL;
-  const char *best_path = NULL;
-
-  if (first != NULL && g_strcmp0 (first, gone_id) != 0)
-    {
-      mer_window_open_page (window, first);
-      return;
-    }
-  g_clear_pointer (&first, g_free);
-  pages = mer_store_list_docs (mer_window_get_store (window), "page", NULL);
-  for (guint i = 0; pages != NULL && i < json_array_get_length (pages); i++)
-    {
-      JsonObject *page = json_array_get_object_element (pages, i);
-      const char *id = mer_json_get_string (page, "_id");
-      const char *path = mer_json_get_string (page, "path");
-
-      if (id == NULL || g_strcmp0 (id, gone_id) == 0)
-        continue;
-      if (best_path == NULL || g_strcmp0 (path != NULL ? path : "", best_path) < 0)
-        {
-          best_path = path != NULL ? path : "";
-          g_free (first);
-          first = g_strdup (id);
-        }
-    }
-  if (first != NULL)
-    mer_window_open_page (window, first);
-  else
-    mer_page_view_reload (MER_PAGE_VIEW (mer_window_get_page_view (window)));
 }
 
 static void
@@ -75,7 +35,7 @@ editor_closed_cb (MerPageEditor *editor,
   if (page != NULL)
     mer_window_open_page (window, id);
   else
-    open_some_page (window, id);
+    mer_window_open_other_page (window, id);
 }
 
 static void
@@ -149,46 +109,12 @@ mer_page_actions_history (MerWindow  *window,
   mer_window_show_view (window, view, _("History"));
 }
 
-typedef struct
-{
-  MerWindow *window;
-  char      *gone_id;
-  gulong     handler;
-} DeleteWait;
-
-static void
-delete_wait_free (gpointer data,
-                  GClosure *closure)
-{
-  DeleteWait *wait = data;
-
-  g_free (wait->gone_id);
-  g_free (wait);
-}
-
-/* The reader reloads the page it shows when the replica changes, which
- * may land after we moved on and bring back the deleted page as "not
- * found"; if it does, move on once more. */
-static void
-page_loaded_after_delete_cb (MerPageView *view,
-                             const char  *page_id,
-                             DeleteWait  *wait)
-{
-  MerWindow *window = wait->window;
-  g_autofree char *gone_id = g_strdup (wait->gone_id);
-
-  g_signal_handler_disconnect (view, wait->handler);
-  if (page_id == NULL || g_strcmp0 (page_id, gone_id) == 0)
-    open_some_page (window, gone_id);
-}
-
 void
 mer_page_actions_delete (MerWindow  *window,
                          const char *page_id)
 {
   g_autoptr(GError) error = NULL;
   GtkWidget *view;
-  DeleteWait *wait;
 
   g_return_if_fail (MER_IS_WINDOW (window));
   g_return_if_fail (page_id != NULL);
@@ -199,12 +125,9 @@ mer_page_actions_delete (MerWindow  *window,
       mer_window_add_toast (window, error->message);
       return;
     }
-  wait = g_new0 (DeleteWait, 1);
-  wait->window = window;
-  wait->gone_id = g_strdup (page_id);
-  wait->handler = g_signal_connect_data (view, "page-loaded", G_CALLBACK (page_loaded_after_delete_cb),
-                                         wait, delete_wait_free, 0);
-  open_some_page (window, page_id);
+  /* The reader waits for this load before it looks at the replica again,
+   * so the deleted page does not come back as "not found". */
+  mer_window_open_other_page (window, page_id);
 }
 
 void

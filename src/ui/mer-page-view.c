@@ -47,6 +47,7 @@ struct _MerPageView
   guint          blocked_count;  /* navigations refused by the policy */
   GHashTable    *outlines;       /* page id -> GPtrArray of MerHeading, from rendering */
   guint          reload_id;
+  gboolean       reload_after_load; /* the replica changed during a load */
 
   AdwFlap       *flap;
   GtkRevealer   *conflict_revealer;
@@ -78,6 +79,7 @@ enum {
   PAGE_LOADED,
   NEW_PAGE_REQUESTED,
   RESOLVE_CONFLICT_REQUESTED,
+  PAGE_DELETED,
   N_SIGNALS
 };
 
@@ -86,6 +88,8 @@ static guint signals[N_SIGNALS];
 
 /* Whether the first page of this process has been reported (benchmarks). */
 static gboolean bench_reported;
+
+static void store_changed_cb (MerPageView *self);
 
 static char *
 render_not_found (const char *page_id)
@@ -506,6 +510,11 @@ load_changed_cb (WebKitWebView   *web_view,
         }
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
       g_signal_emit (self, signals[PAGE_LOADED], 0, self->page_id);
+      if (self->reload_after_load)
+        {
+          self->reload_after_load = FALSE;
+          store_changed_cb (self);
+        }
     }
 }
 
@@ -568,6 +577,14 @@ update_background (MerPageView *self)
   webkit_web_view_set_background_color (self->web_view, &color);
 }
 
+/*
+ * Shows the new text if the page shown was edited.  Two cases must not
+ * reload: while another page is loading (a delete, a link followed),
+ * reloading would cancel that load and bring back the page being left,
+ * so the check waits for the load to finish; and when the page shown was
+ * deleted (here or by a teammate), "Page not found" helps no one, so the
+ * view says "page-deleted" and whoever hosts it moves on.
+ */
 static gboolean
 reload_timeout_cb (gpointer user_data)
 {
@@ -576,9 +593,21 @@ reload_timeout_cb (gpointer user_data)
   const char *rev;
 
   self->reload_id = 0;
+  if (webkit_web_view_is_loading (self->web_view))
+    {
+      self->reload_after_load = TRUE;
+      return G_SOURCE_REMOVE;
+    }
   if (self->page_id == NULL)
     return G_SOURCE_REMOVE;
   doc = mer_store_get_doc (self->store, self->page_id, NULL, MER_GET_DEFAULT, NULL);
+  if (doc == NULL && self->page_rev != NULL)
+    {
+      g_autofree char *gone_id = g_strdup (self->page_id);
+
+      g_signal_emit (self, signals[PAGE_DELETED], 0, gone_id);
+      return G_SOURCE_REMOVE;
+    }
   rev = doc ? mer_json_get_string (doc, "_rev") : NULL;
   if (g_strcmp0 (rev, self->page_rev) != 0)
     mer_page_view_reload (self);
@@ -587,7 +616,7 @@ reload_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The replica changed: show the new text if the page shown was edited. */
+/* The replica changed: look at the page shown a moment later, once. */
 static void
 store_changed_cb (MerPageView *self)
 {
@@ -755,6 +784,11 @@ mer_page_view_class_init (MerPageViewClass *klass)
   /* A link to a page that does not exist yet was followed: the link target. */
   signals[NEW_PAGE_REQUESTED] =
     g_signal_new ("new-page-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The page shown was deleted (here or by a sync): its id. The view keeps
+   * the last text until its host opens another page. */
+  signals[PAGE_DELETED] =
+    g_signal_new ("page-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* The person asked to resolve the conflict of the page shown. */
   signals[RESOLVE_CONFLICT_REQUESTED] =

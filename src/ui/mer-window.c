@@ -333,6 +333,56 @@ mer_window_open_page (MerWindow  *self,
 }
 
 /*
+ * The page to show instead of one that is gone: the tree's first page, or
+ * (while the tree has not caught up with the delete) the first by path.
+ */
+static char *
+find_other_page (MerWindow  *self,
+                 const char *gone_id)
+{
+  g_autofree char *first = mer_page_tree_get_first_page (self->page_tree);
+  g_autoptr(JsonArray) pages = NULL;
+  const char *best_path = NULL;
+
+  if (first != NULL && g_strcmp0 (first, gone_id) != 0)
+    return g_steal_pointer (&first);
+  g_clear_pointer (&first, g_free);
+  pages = mer_store_list_docs (self->store, "page", NULL);
+  for (guint i = 0; pages != NULL && i < json_array_get_length (pages); i++)
+    {
+      JsonObject *page = json_array_get_object_element (pages, i);
+      const char *id = mer_json_get_string (page, "_id");
+      const char *path = mer_json_get_string (page, "path");
+
+      if (id == NULL || g_strcmp0 (id, gone_id) == 0)
+        continue;
+      if (best_path == NULL || g_strcmp0 (path != NULL ? path : "", best_path) < 0)
+        {
+          best_path = path != NULL ? path : "";
+          g_free (first);
+          first = g_strdup (id);
+        }
+    }
+  return g_steal_pointer (&first);
+}
+
+/* After a delete the reader must not stay on a page that is gone. */
+void
+mer_window_open_other_page (MerWindow  *self,
+                            const char *gone_id)
+{
+  g_autofree char *other = NULL;
+
+  g_return_if_fail (MER_IS_WINDOW (self));
+
+  other = find_other_page (self, gone_id);
+  if (other != NULL)
+    mer_window_open_page (self, other);
+  else
+    mer_page_view_reload (self->page_view);
+}
+
+/*
  * Opens a document wherever it is shown: pages in the reader, a comment
  * where it was made, proposals and decisions in their sections.
  */
@@ -507,6 +557,33 @@ page_id_changed_cb (MerWindow *self)
         g_settings_set_string (settings, "last-page", page_id);
     }
   page_view_changed_cb (self);
+}
+
+/*
+ * The page in the reader was deleted by someone else (a sync, another
+ * process): say so and show another page; in place when another section
+ * or a pushed view is on screen, so as not to pull the person away.
+ */
+static void
+page_deleted_cb (MerWindow  *self,
+                 const char *page_id)
+{
+  g_autofree char *other = find_other_page (self, page_id);
+  const char *title = mer_page_view_get_title (self->page_view);
+  gboolean reading = self->views->len == 0 && g_strcmp0 (self->section, "handbook") == 0;
+
+  if (reading)
+    {
+      g_autofree char *text = g_strdup_printf (_("“%s” was deleted"), title != NULL ? title : page_id);
+
+      mer_window_add_toast (self, text);
+    }
+  if (other == NULL)
+    mer_page_view_reload (self->page_view);
+  else if (reading)
+    mer_window_open_page (self, other);
+  else
+    mer_page_view_open (self->page_view, other);
 }
 
 static void
@@ -833,6 +910,8 @@ mer_window_setup (MerWindow *self)
   g_signal_connect_object (self->page_view, "notify::can-go-forward", G_CALLBACK (page_view_changed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->page_view, "new-page-requested", G_CALLBACK (new_page_requested_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->page_view, "page-deleted", G_CALLBACK (page_deleted_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->page_view, "resolve-conflict-requested",
                            G_CALLBACK (resolve_conflict_requested_cb), self, G_CONNECT_SWAPPED);

@@ -30,6 +30,9 @@ const char *mer_window_get_section      (MerWindow      *self);
 /* Shows a page of the handbook ("page:on-call"). */
 void        mer_window_open_page        (MerWindow      *self,
                                          const char     *page_id);
+/* After @gone_id was deleted: shows another page (the tree's first). */
+void        mer_window_open_other_page  (MerWindow      *self,
+                                         const char     *gone_id);
 /* Opens any document: pages in the reader, others in their section. */
 gboolean    mer_window_open_doc         (MerWindow      *self,
                                          const char     *doc_id);
