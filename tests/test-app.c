@@ -932,6 +932,44 @@ test_deleted_page_leaves_reader (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/*
+ * The on-call page cites a decision that a later one superseded: the
+ * reader marks it, names the decision in force and opens it from the mark.
+ */
+static void
+test_superseded_decision_mark (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  GtkLabel *mark = NULL;
+  gboolean handled = FALSE;
+  g_autofree char *start = g_strdup (mer_page_view_get_page_id (fixture->view));
+
+  /* The start page cites no superseded decision: no mark. */
+  g_assert_null (mer_page_view_get_superseded_decision (fixture->view));
+
+  mer_window_open_page (fixture->window, "page:engineering/on-call");
+  wait_for_page (fixture->view, "page:engineering/on-call");
+  g_assert_cmpstr (mer_page_view_get_superseded_decision (fixture->view), ==, "decision:on-call-two-shifts");
+  mark = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (fixture->view), MER_TYPE_PAGE_VIEW,
+                                                    "superseded_label"));
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (mark)));
+  g_assert_nonnull (strstr (gtk_label_get_text (mark), "Cites a superseded decision"));
+  g_assert_nonnull (strstr (gtk_label_get_label (mark), "href=\"decision:on-call-follow-the-sun\""));
+  g_assert_nonnull (strstr (gtk_label_get_text (mark), "On-call follows the sun"));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-superseded-decision.png");
+
+  /* Following the link opens the decision in force. */
+  g_signal_emit_by_name (mark, "activate-link", "decision:on-call-follow-the-sun", &handled);
+  g_assert_true (handled);
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "decisions");
+
+  /* Back to a page with no such citation: the mark goes. */
+  mer_window_open_page (fixture->window, start);
+  wait_for_page (fixture->view, start);
+  g_assert_null (mer_page_view_get_superseded_decision (fixture->view));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (mark)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -962,6 +1000,8 @@ main (int    argc,
   g_test_add ("/app/resolve-planted-conflict", Fixture, NULL, fixture_set_up, test_resolve_planted_conflict,
               fixture_tear_down);
   g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
+  g_test_add ("/app/superseded-decision-mark", Fixture, NULL, fixture_set_up, test_superseded_decision_mark,
+              fixture_tear_down);
   g_test_add ("/app/deleted-page-leaves-reader", Fixture, NULL, fixture_set_up, test_deleted_page_leaves_reader,
               fixture_tear_down);
   {

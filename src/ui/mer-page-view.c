@@ -4,6 +4,7 @@
 
 #include "mer-page-view.h"
 
+#include "mer-decision.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
@@ -43,6 +44,7 @@ struct _MerPageView
   char          *title;
   char          *owner_name;
   gboolean       needs_review;
+  char          *superseded_id;  /* a superseded decision the page cites, or NULL */
   gboolean       loaded;         /* the last load finished */
   guint          blocked_count;  /* navigations refused by the policy */
   GHashTable    *outlines;       /* page id -> GPtrArray of MerHeading, from rendering */
@@ -54,6 +56,7 @@ struct _MerPageView
   GtkLabel      *title_label;
   GtkLabel      *meta_label;
   GtkLabel      *review_label;
+  GtkLabel      *superseded_label;
   GtkLabel      *path_label;
   GtkWidget     *web_box;
   GtkListBox    *toc_list;
@@ -80,6 +83,7 @@ enum {
   NEW_PAGE_REQUESTED,
   RESOLVE_CONFLICT_REQUESTED,
   PAGE_DELETED,
+  OPEN_DOC_REQUESTED,
   N_SIGNALS
 };
 
@@ -380,6 +384,65 @@ update_backlinks (MerPageView *self)
   gtk_widget_set_visible (self->backlinks_empty, n == 0);
 }
 
+static char *
+decision_link (JsonObject *decision,
+               const char *id)
+{
+  const char *title = decision != NULL ? mer_json_get_string (decision, "title") : NULL;
+  g_autofree char *href = g_markup_escape_text (id, -1);
+  g_autofree char *text = g_markup_escape_text (title != NULL ? title : id, -1);
+
+  return g_strdup_printf ("<a href=\"%s\">%s</a>", href, text);
+}
+
+/*
+ * Marks a page that cites a decision a later one replaced, so the reader
+ * knows the text may describe what is no longer decided; the mark links to
+ * the decision in force (or to the old one, when the chain is broken).
+ */
+static void
+update_superseded (MerPageView *self)
+{
+  g_autoptr(JsonObject) old = NULL;
+  g_autoptr(JsonObject) successor = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *markup = NULL;
+  const char *successor_id;
+
+  g_clear_pointer (&self->superseded_id, g_free);
+  if (self->page_id != NULL)
+    self->superseded_id = mer_decision_page_cites_superseded (self->store, self->page_id, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->superseded_label), self->superseded_id != NULL);
+  if (self->superseded_id == NULL)
+    return;
+
+  old = mer_store_get_doc (self->store, self->superseded_id, NULL, MER_GET_DEFAULT, NULL);
+  successor_id = old != NULL ? mer_json_get_string (old, "superseded_by") : NULL;
+  if (successor_id != NULL)
+    successor = mer_store_get_doc (self->store, successor_id, NULL, MER_GET_DEFAULT, NULL);
+  if (successor != NULL)
+    {
+      link = decision_link (successor, successor_id);
+      /* Translators: %s is a link to the decision now in force. */
+      markup = g_strdup_printf (_("Cites a superseded decision — now %s"), link);
+    }
+  else
+    {
+      link = decision_link (old, self->superseded_id);
+      /* Translators: %s is a link to the superseded decision. */
+      markup = g_strdup_printf (_("Cites a superseded decision: %s"), link);
+    }
+  gtk_label_set_markup (self->superseded_label, markup);
+}
+
+static gboolean
+superseded_link_cb (MerPageView *self,
+                    const char  *uri)
+{
+  g_signal_emit (self, signals[OPEN_DOC_REQUESTED], 0, uri);
+  return TRUE;
+}
+
 /*
  * Fills the header above the rendered text: title, path, owner, who
  * edited last and when, and the review date, marked when it has passed.
@@ -410,6 +473,7 @@ update_header (MerPageView *self)
       gtk_label_set_text (self->path_label, "");
       gtk_widget_set_visible (GTK_WIDGET (self->review_label), FALSE);
       gtk_revealer_set_reveal_child (self->conflict_revealer, FALSE);
+      update_superseded (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
       return;
     }
@@ -464,6 +528,7 @@ update_header (MerPageView *self)
 
   conflicts = mer_store_get_conflicts (self->store, self->page_id, NULL);
   gtk_revealer_set_reveal_child (self->conflict_revealer, conflicts != NULL && conflicts[0] != NULL);
+  update_superseded (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
 }
@@ -695,6 +760,7 @@ mer_page_view_finalize (GObject *object)
   g_free (self->page_rev);
   g_free (self->title);
   g_free (self->owner_name);
+  g_free (self->superseded_id);
 
   G_OBJECT_CLASS (mer_page_view_parent_class)->finalize (object);
 }
@@ -790,6 +856,10 @@ mer_page_view_class_init (MerPageViewClass *klass)
   signals[PAGE_DELETED] =
     g_signal_new ("page-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A link in the header was followed: the full id of a document. */
+  signals[OPEN_DOC_REQUESTED] =
+    g_signal_new ("open-doc-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* The person asked to resolve the conflict of the page shown. */
   signals[RESOLVE_CONFLICT_REQUESTED] =
     g_signal_new ("resolve-conflict-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -801,6 +871,7 @@ mer_page_view_class_init (MerPageViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerPageView, title_label);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, meta_label);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, review_label);
+  gtk_widget_class_bind_template_child (widget_class, MerPageView, superseded_label);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, path_label);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, web_box);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, toc_list);
@@ -810,6 +881,7 @@ mer_page_view_class_init (MerPageViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, toc_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, backlink_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, resolve_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, superseded_link_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -958,6 +1030,14 @@ mer_page_view_get_needs_review (MerPageView *self)
 {
   g_return_val_if_fail (MER_IS_PAGE_VIEW (self), FALSE);
   return self->needs_review;
+}
+
+/* The superseded decision the page shown cites (the mark is up), or NULL. */
+const char *
+mer_page_view_get_superseded_decision (MerPageView *self)
+{
+  g_return_val_if_fail (MER_IS_PAGE_VIEW (self), NULL);
+  return self->superseded_id;
 }
 
 gboolean

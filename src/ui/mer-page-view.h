@@ -20,6 +20,7 @@ const char *mer_page_view_get_page_id     (MerPageView *self);
 const char *mer_page_view_get_title       (MerPageView *self);
 const char *mer_page_view_get_owner_name  (MerPageView *self);
 gboolean    mer_page_view_get_needs_review (MerPageView *self);
+const char *mer_page_view_get_superseded_decision (MerPageView *self);
 gboolean    mer_page_view_get_loaded      (MerPageView *self);
 gboolean    mer_page_view_can_go_back     (MerPageView *self);
 gboolean    mer_page_view_can_go_forward  (MerPageView *self);

@@ -587,6 +587,13 @@ page_deleted_cb (MerWindow  *self,
 }
 
 static void
+open_doc_requested_cb (MerWindow  *self,
+                       const char *doc_id)
+{
+  mer_window_open_doc (self, doc_id);
+}
+
+static void
 new_page_requested_cb (MerWindow  *self,
                        const char *target)
 {
@@ -912,6 +919,8 @@ mer_window_setup (MerWindow *self)
   g_signal_connect_object (self->page_view, "new-page-requested", G_CALLBACK (new_page_requested_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->page_view, "page-deleted", G_CALLBACK (page_deleted_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->page_view, "open-doc-requested", G_CALLBACK (open_doc_requested_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->page_view, "resolve-conflict-requested",
                            G_CALLBACK (resolve_conflict_requested_cb), self, G_CONNECT_SWAPPED);
