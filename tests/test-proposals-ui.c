@@ -118,6 +118,9 @@ open_workspace (char **out_dir)
   rev = mer_store_put_doc (store, page, &error);
   g_assert_no_error (error);
   g_assert_true (mer_schedule_set_me (store, "person:lea", &error));
+  /* As the application does for its store: the views learn of the
+   * replicator's commits (its own connection) from "changed". */
+  mer_store_watch_others (store, 250);
   return store;
 }
 

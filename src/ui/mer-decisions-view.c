@@ -31,8 +31,6 @@ struct _MerDecisionsView
   GtkWidget      *dialog;
   gulong          changed_id;
   guint           reload_id;
-  guint           watch_id;      /* polls for writes by other connections */
-  gint64          seen_seq;      /* the update seq at the last reload */
   gboolean        selecting;
 };
 
@@ -328,7 +326,6 @@ mer_decisions_view_reload (MerDecisionsView *self)
   g_return_if_fail (MER_IS_DECISIONS_VIEW (self));
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
-  self->seen_seq = mer_store_get_update_seq (self->store);
   g_clear_pointer (&self->decisions, json_array_unref);
   self->decisions = mer_decision_list (self->store, &filter, &error);
   if (self->decisions == NULL)
@@ -403,27 +400,13 @@ reload_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Coalesces a burst of commits, ours or (with the store watching other
+ * connections) the replicator's, into one reload. */
 static void
 store_changed_cb (MerDecisionsView *self)
 {
   if (self->reload_id == 0)
     self->reload_id = g_timeout_add (150, reload_timeout_cb, self);
-}
-
-/*
- * The replicator and the command line write through connections of their
- * own, whose commits this store's "changed" does not report: look at the
- * update sequence now and then, while the view is on screen.
- */
-static gboolean
-watch_cb (gpointer user_data)
-{
-  MerDecisionsView *self = user_data;
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->reload_id == 0
-      && mer_store_get_update_seq (self->store) != self->seen_seq)
-    store_changed_cb (self);
-  return G_SOURCE_CONTINUE;
 }
 
 gboolean
@@ -720,7 +703,6 @@ mer_decisions_view_dispose (GObject *object)
   MerDecisionsView *self = MER_DECISIONS_VIEW (object);
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
-  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->store);
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_DECISIONS_VIEW);
   {
@@ -791,7 +773,6 @@ mer_decisions_view_new (MerStore *store)
   self->store = g_object_ref (store);
   fill_filters (self);
   self->changed_id = g_signal_connect_swapped (store, "changed", G_CALLBACK (store_changed_cb), self);
-  self->watch_id = g_timeout_add (1000, watch_cb, self);
   mer_decisions_view_reload (self);
   return GTK_WIDGET (self);
 }

@@ -40,8 +40,6 @@ struct _MerProposalsView
   GtkWidget      *decide_dialog;
   gulong          changed_id;
   guint           reload_id;
-  guint           watch_id;      /* polls for writes by other connections */
-  gint64          seen_seq;      /* the update seq at the last reload */
   guint           digest_id;
   guint           digest_tries;
   gboolean        selecting;     /* rebuilding the list: ignore selection */
@@ -1135,7 +1133,6 @@ mer_proposals_view_reload (MerProposalsView *self)
   g_return_if_fail (MER_IS_PROPOSALS_VIEW (self));
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
-  self->seen_seq = mer_store_get_update_seq (self->store);
   g_clear_pointer (&self->proposals, json_array_unref);
   self->proposals = mer_proposal_list (self->store, now, &error);
   if (self->proposals == NULL)
@@ -1173,28 +1170,16 @@ reload_idle_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Writes come in bursts (a sync, a transaction): reload once after them. */
+/*
+ * Writes come in bursts (a sync, a transaction): reload once after them.
+ * "changed" also reports the replicator's and other processes' commits
+ * once the application has the store watch other connections.
+ */
 static void
 store_changed_cb (MerProposalsView *self)
 {
   if (self->reload_id == 0)
     self->reload_id = g_timeout_add (150, reload_idle_cb, self);
-}
-
-/*
- * The replicator and the command line write through connections of their
- * own, whose commits this store's "changed" does not report: look at the
- * update sequence now and then, while the view is on screen.
- */
-static gboolean
-watch_cb (gpointer user_data)
-{
-  MerProposalsView *self = user_data;
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->reload_id == 0
-      && mer_store_get_update_seq (self->store) != self->seen_seq)
-    store_changed_cb (self);
-  return G_SOURCE_CONTINUE;
 }
 
 gboolean
@@ -1374,7 +1359,6 @@ mer_proposals_view_dispose (GObject *object)
   if (self->decide_dialog != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
   self->decide_dialog = NULL;
-  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->store);
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSALS_VIEW);
   {
@@ -1446,7 +1430,6 @@ mer_proposals_view_new (MerStore *store)
   self = g_object_new (MER_TYPE_PROPOSALS_VIEW, NULL);
   self->store = g_object_ref (store);
   self->changed_id = g_signal_connect_swapped (store, "changed", G_CALLBACK (store_changed_cb), self);
-  self->watch_id = g_timeout_add (1000, watch_cb, self);
   mer_proposals_view_reload (self);
   self->digest_id = g_timeout_add (200, digest_cb, self);
   return GTK_WIDGET (self);
