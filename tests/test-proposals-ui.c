@@ -22,6 +22,7 @@
 #include "mer-test-peer.h"
 #include "mer-test-util.h"
 #include "mer-ui-resources.h"
+#include "mer-ui-util.h"
 
 #include <adwaita.h>
 #include <webkit/webkit.h>
@@ -634,6 +635,22 @@ test_odd_documents (void)
   mer_test_rm_rf (dir);
 }
 
+/* Relative times count from the pinned MERIDIAN_NOW, as the countdowns
+ * and the command line do, not from the machine's clock. */
+static void
+test_relative_time_pinned (void)
+{
+  g_autofree char *days = mer_ui_format_relative_time ("2026-11-21T09:00:00Z");
+  g_autofree char *hours = mer_ui_format_relative_time ("2026-11-22T10:00:00Z");
+  g_autofree char *later = mer_ui_format_relative_time ("2026-11-23T09:20:00Z");
+
+  g_assert_cmpstr (days, ==, "2 days ago");
+  g_assert_cmpstr (hours, ==, "23 hours ago");
+  g_assert_cmpstr (later, ==, "just now");
+  g_assert_true (mer_ui_date_is_past ("2026-11-20"));
+  g_assert_false (mer_ui_date_is_past ("2026-11-25"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -651,5 +668,6 @@ main (int    argc,
 
   g_test_add_func ("/proposals-ui/draft-crash-publish-comment-decide-log", test_flow);
   g_test_add_func ("/proposals-ui/odd-documents", test_odd_documents);
+  g_test_add_func ("/proposals-ui/relative-time-pinned", test_relative_time_pinned);
   return g_test_run ();
 }

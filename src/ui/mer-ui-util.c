@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-ui-util.h"
+#include "mer-schedule.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 /*
  * "3 days ago", "just now", or the date for anything older than a month;
  * NULL when the time cannot be read.  Relative times are what a person
- * scanning a page wants; the exact date matters once it is old.
+ * scanning a page wants; the exact date matters once it is old.  "Now" is
+ * mer_schedule_now (), so a pinned MERIDIAN_NOW agrees with the countdowns
+ * and with the command line.
  */
 char *
 mer_ui_format_relative_time (const char *rfc3339)
@@ -28,7 +31,7 @@ mer_ui_format_relative_time (const char *rfc3339)
   when = g_date_time_new_from_iso8601 (rfc3339, NULL);
   if (when == NULL)
     return NULL;
-  now = g_date_time_new_now_utc ();
+  now = mer_schedule_now ();
   span = g_date_time_difference (now, when);
   minutes = span / G_TIME_SPAN_MINUTE;
   hours = span / G_TIME_SPAN_HOUR;
@@ -50,12 +53,14 @@ mer_ui_format_relative_time (const char *rfc3339)
   return g_date_time_format (local, _("on %-d %B %Y"));
 }
 
-/* Whether a YYYY-MM-DD date lies before today (local time). */
+/* Whether a YYYY-MM-DD date lies before today (local time, "now" as
+ * mer_schedule_now () says). */
 gboolean
 mer_ui_date_is_past (const char *date)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autoptr(GDateTime) local = g_date_time_to_local (now);
+  g_autofree char *today = g_date_time_format (local, "%Y-%m-%d");
 
   if (date == NULL || strlen (date) < 10)
     return FALSE;
