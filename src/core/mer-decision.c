@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-decision.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
@@ -15,40 +16,6 @@
 
 G_DEFINE_QUARK (mer-decision-error-quark, mer_decision_error)
 
-static gboolean
-is_blank (const char *text)
-{
-  if (text == NULL)
-    return TRUE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isspace (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static JsonArray *
-string_array_copy (JsonObject *object,
-                   const char *member)
-{
-  JsonArray *out = json_array_new ();
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *in = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (in); i++)
-        {
-          JsonNode *item = json_array_get_element (in, i);
-
-          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING
-              && *json_node_get_string (item) != '\0')
-            json_array_add_string_element (out, json_node_get_string (item));
-        }
-    }
-  return out;
-}
-
 static const char *
 string_or_empty (JsonObject *object,
                  const char *member)
@@ -56,17 +23,6 @@ string_or_empty (JsonObject *object,
   const char *value = mer_json_get_string (object, member);
 
   return value != NULL ? value : "";
-}
-
-static void
-set_string_or_null (JsonObject *object,
-                    const char *member,
-                    const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
 }
 
 /*
@@ -87,20 +43,18 @@ build_decision (JsonObject  *fields,
   const char *decided_at = mer_json_get_string (fields, "decided_at");
   g_autoptr(GDateTime) when = NULL;
   g_autofree char *when_text = NULL;
-  g_autofree char *slug = NULL;
-  g_autofree char *uuid = NULL;
   g_autofree char *id = NULL;
   g_autofree char *clean_title = NULL;
   JsonArray *deciders;
   JsonObject *doc;
 
-  if (is_blank (title) || is_blank (text))
+  if (mer_doc_is_blank (title) || mer_doc_is_blank (text))
     {
       g_set_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_INVALID,
                    _("A decision needs a title and the decision itself"));
       return NULL;
     }
-  if (is_blank (owner))
+  if (mer_doc_is_blank (owner))
     {
       g_set_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_INVALID, _("A decision needs an owner"));
       return NULL;
@@ -128,11 +82,9 @@ build_decision (JsonObject  *fields,
   when_text = mer_schedule_format_instant (when);
 
   clean_title = g_strstrip (g_strdup (title));
-  slug = mer_proposal_slug (clean_title);
-  uuid = g_uuid_string_random ();
-  id = g_strdup_printf ("decision:%s-%.6s", slug, uuid);
+  id = mer_doc_new_id ("decision", clean_title);
 
-  deciders = string_array_copy (fields, "deciders");
+  deciders = mer_doc_string_array (fields, "deciders");
   if (json_array_get_length (deciders) == 0)
     json_array_add_string_element (deciders, owner);
 
@@ -147,11 +99,11 @@ build_decision (JsonObject  *fields,
   json_object_set_string_member (doc, "owner", owner);
   json_object_set_array_member (doc, "deciders", deciders);
   json_object_set_string_member (doc, "decided_at", when_text);
-  set_string_or_null (doc, "proposal", mer_json_get_string (fields, "proposal"));
+  mer_doc_set_string_or_null (doc, "proposal", mer_json_get_string (fields, "proposal"));
   json_object_set_null_member (doc, "supersedes");
   json_object_set_null_member (doc, "superseded_by");
-  json_object_set_array_member (doc, "pages", string_array_copy (fields, "pages"));
-  json_object_set_array_member (doc, "tags", string_array_copy (fields, "tags"));
+  json_object_set_array_member (doc, "pages", mer_doc_string_array (fields, "pages"));
+  json_object_set_array_member (doc, "tags", mer_doc_string_array (fields, "tags"));
   return doc;
 }
 
@@ -203,7 +155,7 @@ mer_decision_matches (JsonObject              *decision,
     return FALSE;
   if (filter->tag != NULL && *filter->tag != '\0')
     {
-      g_autoptr(JsonArray) tags = string_array_copy (decision, "tags");
+      g_autoptr(JsonArray) tags = mer_doc_string_array (decision, "tags");
       gboolean found = FALSE;
 
       for (guint i = 0; i < json_array_get_length (tags) && !found; i++)
@@ -211,7 +163,7 @@ mer_decision_matches (JsonObject              *decision,
       if (!found)
         return FALSE;
     }
-  if (filter->text != NULL && !is_blank (filter->text))
+  if (filter->text != NULL && !mer_doc_is_blank (filter->text))
     {
       g_autofree char *needle = g_utf8_casefold (filter->text, -1);
       const char *members[] = { "title", "context", "decision", "consequences" };
@@ -245,7 +197,6 @@ mer_decision_list (MerStore                *store,
 {
   g_autoptr(JsonArray) all = mer_store_list_docs (store, "decision", error);
   g_autoptr(GPtrArray) nodes = NULL;
-  JsonArray *out;
 
   if (all == NULL)
     return NULL;
@@ -253,11 +204,7 @@ mer_decision_list (MerStore                *store,
   for (guint i = 0; i < json_array_get_length (all); i++)
     if (mer_decision_matches (json_array_get_object_element (all, i), filter))
       g_ptr_array_add (nodes, json_array_get_element (all, i));
-  g_ptr_array_sort (nodes, compare_newest_first);
-  out = json_array_new ();
-  for (guint i = 0; i < nodes->len; i++)
-    json_array_add_element (out, json_node_copy (nodes->pdata[i]));
-  return out;
+  return mer_doc_sorted_copy (nodes, compare_newest_first);
 }
 
 static JsonObject *
@@ -481,7 +428,7 @@ mer_decision_page_cites (JsonObject *decision,
   const char *decision_id = mer_json_get_string (decision, "_id");
   const char *page_id = mer_json_get_string (page, "_id");
   const char *body = mer_json_get_string (page, "body");
-  g_autoptr(JsonArray) pages = string_array_copy (decision, "pages");
+  g_autoptr(JsonArray) pages = mer_doc_string_array (decision, "pages");
   g_autofree char *escaped = NULL;
 
   for (guint i = 0; i < json_array_get_length (pages); i++)
@@ -610,9 +557,9 @@ mer_decision_to_madr (JsonObject *decision,
                       GHashTable *person_names)
 {
   GString *out = g_string_new (NULL);
-  g_autoptr(JsonArray) deciders = string_array_copy (decision, "deciders");
-  g_autoptr(JsonArray) tags = string_array_copy (decision, "tags");
-  g_autoptr(JsonArray) pages = string_array_copy (decision, "pages");
+  g_autoptr(JsonArray) deciders = mer_doc_string_array (decision, "deciders");
+  g_autoptr(JsonArray) tags = mer_doc_string_array (decision, "tags");
+  g_autoptr(JsonArray) pages = mer_doc_string_array (decision, "pages");
   const char *status = string_or_empty (decision, "status");
   const char *superseded_by = mer_json_get_string (decision, "superseded_by");
   const char *supersedes = mer_json_get_string (decision, "supersedes");
@@ -791,8 +738,8 @@ mer_decision_to_json_summary (JsonObject *decision)
 
   json_object_set_string_member (out, "id", string_or_empty (decision, "_id"));
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
-    set_string_or_null (out, strings[i], mer_json_get_string (decision, strings[i]));
+    mer_doc_set_string_or_null (out, strings[i], mer_json_get_string (decision, strings[i]));
   for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
-    json_object_set_array_member (out, arrays[i], string_array_copy (decision, arrays[i]));
+    json_object_set_array_member (out, arrays[i], mer_doc_string_array (decision, arrays[i]));
   return out;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-digest.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
@@ -10,25 +11,6 @@
 #include <string.h>
 
 static const char *groups[] = { "decisions", "proposals", "comments", "pages" };
-
-static void
-set_string_or_null (JsonObject *object,
-                    const char *member,
-                    const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
-static JsonObject *
-outcome_of (JsonObject *proposal)
-{
-  JsonNode *node = json_object_get_member (proposal, "outcome");
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
 static int
 compare_newest_first (gconstpointer a,
@@ -40,24 +22,27 @@ compare_newest_first (gconstpointer a,
   return g_strcmp0 (mer_json_get_string (ib, "at"), mer_json_get_string (ia, "at"));
 }
 
-static JsonArray *
-sorted (GPtrArray *items)
+/* A digest entry for @doc, its id first; add_item() ends it with "at". */
+static JsonObject *
+item_new (JsonObject *doc)
 {
-  JsonArray *out = json_array_new ();
+  JsonObject *item = json_object_new ();
 
-  g_ptr_array_sort (items, compare_newest_first);
-  for (guint i = 0; i < items->len; i++)
-    json_array_add_element (out, json_node_copy (items->pdata[i]));
-  return out;
+  json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
+  return item;
 }
 
-static JsonNode *
-object_node (JsonObject *object)
+/* Takes @item. */
+static void
+add_item (GPtrArray  *group,
+          JsonObject *item,
+          const char *at)
 {
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
-  json_node_take_object (node, object);
-  return node;
+  json_object_set_string_member (item, "at", at);
+  json_node_take_object (node, item);
+  g_ptr_array_add (group, node);
 }
 
 /* Parses rather than compares strings: peers may write other offsets. */
@@ -124,18 +109,16 @@ mer_digest_since (MerStore    *store,
 
       if (!after (at, since) || (me != NULL && g_strcmp0 (mer_json_get_string (doc, "owner"), me) == 0))
         continue;
-      item = json_object_new ();
-      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
-      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
-      set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
-      json_object_set_string_member (item, "at", at);
-      g_ptr_array_add (items[0], object_node (item));
+      item = item_new (doc);
+      mer_doc_set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      mer_doc_set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
+      add_item (items[0], item, at);
     }
 
   for (guint i = 0; i < json_array_get_length (proposals); i++)
     {
       JsonObject *doc = json_array_get_object_element (proposals, i);
-      JsonObject *outcome = outcome_of (doc);
+      JsonObject *outcome = mer_doc_get_object (doc, "outcome");
       const char *opened = mer_json_get_string (doc, "opened_at");
       const char *decided = outcome != NULL ? mer_json_get_string (outcome, "decided_at") : NULL;
       const char *event = NULL, *at = NULL;
@@ -149,13 +132,11 @@ mer_digest_since (MerStore    *store,
         event = "opened", at = opened;
       if (event == NULL)
         continue;
-      item = json_object_new ();
-      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
-      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
-      set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
+      item = item_new (doc);
+      mer_doc_set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      mer_doc_set_string_or_null (item, "status", mer_json_get_string (doc, "status"));
       json_object_set_string_member (item, "event", event);
-      json_object_set_string_member (item, "at", at);
-      g_ptr_array_add (items[1], object_node (item));
+      add_item (items[1], item, at);
     }
 
   for (guint i = 0; i < json_array_get_length (comments); i++)
@@ -168,15 +149,13 @@ mer_digest_since (MerStore    *store,
 
       if (!after (at, since) || (me != NULL && g_strcmp0 (author, me) == 0))
         continue;
-      item = json_object_new ();
-      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
-      set_string_or_null (item, "on", on);
-      set_string_or_null (item, "on_title", title_of (store, on, cache));
-      set_string_or_null (item, "author", author);
-      set_string_or_null (item, "author_name", title_of (store, author, cache));
-      set_string_or_null (item, "stance", mer_json_get_string (doc, "stance"));
-      json_object_set_string_member (item, "at", at);
-      g_ptr_array_add (items[2], object_node (item));
+      item = item_new (doc);
+      mer_doc_set_string_or_null (item, "on", on);
+      mer_doc_set_string_or_null (item, "on_title", title_of (store, on, cache));
+      mer_doc_set_string_or_null (item, "author", author);
+      mer_doc_set_string_or_null (item, "author_name", title_of (store, author, cache));
+      mer_doc_set_string_or_null (item, "stance", mer_json_get_string (doc, "stance"));
+      add_item (items[2], item, at);
     }
 
   for (guint i = 0; i < json_array_get_length (pages); i++)
@@ -188,20 +167,18 @@ mer_digest_since (MerStore    *store,
 
       if (!after (at, since) || (me != NULL && g_strcmp0 (by, me) == 0))
         continue;
-      item = json_object_new ();
-      json_object_set_string_member (item, "id", mer_json_get_string (doc, "_id"));
-      set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
-      set_string_or_null (item, "path", mer_json_get_string (doc, "path"));
-      set_string_or_null (item, "updated_by", by);
-      json_object_set_string_member (item, "at", at);
-      g_ptr_array_add (items[3], object_node (item));
+      item = item_new (doc);
+      mer_doc_set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
+      mer_doc_set_string_or_null (item, "path", mer_json_get_string (doc, "path"));
+      mer_doc_set_string_or_null (item, "updated_by", by);
+      add_item (items[3], item, at);
     }
 
   digest = json_object_new ();
   json_object_set_string_member (digest, "since", since_text);
   for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
     {
-      json_object_set_array_member (digest, groups[g], sorted (items[g]));
+      json_object_set_array_member (digest, groups[g], mer_doc_sorted_copy (items[g], compare_newest_first));
       g_ptr_array_unref (items[g]);
     }
   return digest;

@@ -5,6 +5,7 @@
 #include "mer-proposal.h"
 #include "mer-git.h"
 #include "mer-decision.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-merge.h"
 #include "mer-schedule.h"
@@ -145,62 +146,6 @@ mer_proposal_slug (const char *title)
   return g_string_free (out, FALSE);
 }
 
-/* A short random suffix keeps ids made on two replicas from colliding. */
-static char *
-new_id (const char *type,
-        const char *title)
-{
-  g_autofree char *slug = mer_proposal_slug (title);
-  g_autofree char *uuid = g_uuid_string_random ();
-
-  return g_strdup_printf ("%s:%s-%.6s", type, slug, uuid);
-}
-
-static JsonArray *
-string_array_copy (JsonObject *object,
-                   const char *member)
-{
-  JsonArray *out = json_array_new ();
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *in = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (in); i++)
-        {
-          JsonNode *item = json_array_get_element (in, i);
-
-          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING
-              && *json_node_get_string (item) != '\0')
-            json_array_add_string_element (out, json_node_get_string (item));
-        }
-    }
-  return out;
-}
-
-static gboolean
-is_blank (const char *text)
-{
-  if (text == NULL)
-    return TRUE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isspace (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-set_string_or_null (JsonObject *object,
-                    const char *member,
-                    const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 static GDateTime *
 get_instant (JsonObject *object,
              const char *member)
@@ -234,8 +179,8 @@ mer_proposal_new_draft (const char *author)
   json_object_set_string_member (draft, "text", body);
   json_object_set_null_member (draft, "base_rev");
   json_object_set_string_member (fields, "title", "");
-  set_string_or_null (fields, "author", author);
-  set_string_or_null (fields, "owner", author);
+  mer_doc_set_string_or_null (fields, "author", author);
+  mer_doc_set_string_or_null (fields, "owner", author);
   json_object_set_array_member (fields, "required", json_array_new ());
   json_object_set_null_member (fields, "deadline");
   json_object_set_null_member (fields, "page");
@@ -281,7 +226,7 @@ draft_strings (JsonObject *draft,
 
   if (node != NULL)
     json_object_set_member (holder, member, json_node_copy (node));
-  return string_array_copy (holder, member);
+  return mer_doc_string_array (holder, member);
 }
 
 char *
@@ -345,10 +290,10 @@ mer_proposal_check_complete (JsonObject *draft)
   GPtrArray *missing = g_ptr_array_new_with_free_func (g_free);
   const char *body = draft_body (draft);
   g_autoptr(JsonArray) required = draft_strings (draft, "required");
-  gboolean has_owner = !is_blank (draft_string (draft, "owner"));
-  gboolean has_deadline = !is_blank (draft_string (draft, "deadline"));
+  gboolean has_owner = !mer_doc_is_blank (draft_string (draft, "owner"));
+  gboolean has_deadline = !mer_doc_is_blank (draft_string (draft, "deadline"));
 
-  if (is_blank (draft_string (draft, "title")))
+  if (mer_doc_is_blank (draft_string (draft, "title")))
     g_ptr_array_add (missing, g_strdup (_("No title")));
   for (guint i = 0; i < MER_PROPOSAL_N_SECTIONS; i++)
     {
@@ -474,17 +419,17 @@ mer_proposal_publish (MerStore    *store,
   page = draft_string (draft, "page");
   page_body = draft_string (draft, "page_body");
   body = draft_body (draft);
-  if (is_blank (title))
+  if (mer_doc_is_blank (title))
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID, _("A proposal needs a title"));
       return NULL;
     }
-  if (is_blank (author))
+  if (mer_doc_is_blank (author))
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID, _("A proposal needs an author"));
       return NULL;
     }
-  if (is_blank (owner))
+  if (mer_doc_is_blank (owner))
     owner = author;
   if (page != NULL && !page_exists (store, page))
     {
@@ -526,7 +471,7 @@ mer_proposal_publish (MerStore    *store,
       g_autoptr(JsonObject) existing = NULL;
 
       g_free (id);
-      id = new_id ("proposal", title);
+      id = mer_doc_new_id ("proposal", title);
       existing = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL);
       if (existing == NULL)
         break;
@@ -553,9 +498,9 @@ mer_proposal_publish (MerStore    *store,
   json_object_set_string_member (doc, "deadline", deadline);
   json_object_set_string_member (doc, "deadline_min", fair_text);
   json_object_set_array_member (doc, "required", g_steal_pointer (&required));
-  set_string_or_null (doc, "page", page);
-  set_string_or_null (doc, "page_body", page != NULL ? page_body : NULL);
-  set_string_or_null (doc, "page_rev", page_rev);
+  mer_doc_set_string_or_null (doc, "page", page);
+  mer_doc_set_string_or_null (doc, "page_body", page != NULL ? page_body : NULL);
+  mer_doc_set_string_or_null (doc, "page_rev", page_rev);
   json_object_set_null_member (doc, "outcome");
   json_object_set_null_member (doc, "decision");
   if (draft_member (draft, "tags") != NULL)
@@ -589,10 +534,8 @@ compare_proposals (gconstpointer a,
     return g_strcmp0 (mer_json_get_string (pa, "deadline"), mer_json_get_string (pb, "deadline"));
 
   /* Decided ones: newest decision first. */
-  oa = json_object_get_member (pa, "outcome") != NULL && JSON_NODE_HOLDS_OBJECT (json_object_get_member (pa, "outcome"))
-       ? json_object_get_object_member (pa, "outcome") : NULL;
-  ob = json_object_get_member (pb, "outcome") != NULL && JSON_NODE_HOLDS_OBJECT (json_object_get_member (pb, "outcome"))
-       ? json_object_get_object_member (pb, "outcome") : NULL;
+  oa = mer_doc_get_object (pa, "outcome");
+  ob = mer_doc_get_object (pb, "outcome");
   if (oa != NULL)
     da = mer_json_get_string (oa, "decided_at");
   if (ob != NULL)
@@ -610,18 +553,13 @@ mer_proposal_list (MerStore   *store,
 {
   g_autoptr(JsonArray) all = mer_store_list_docs (store, "proposal", error);
   g_autoptr(GPtrArray) nodes = NULL;
-  JsonArray *out;
 
   if (all == NULL)
     return NULL;
   nodes = g_ptr_array_new ();
   for (guint i = 0; i < json_array_get_length (all); i++)
     g_ptr_array_add (nodes, json_array_get_element (all, i));
-  g_ptr_array_sort (nodes, compare_proposals);
-  out = json_array_new ();
-  for (guint i = 0; i < nodes->len; i++)
-    json_array_add_element (out, json_node_copy (nodes->pdata[i]));
-  return out;
+  return mer_doc_sorted_copy (nodes, compare_proposals);
 }
 
 static int
@@ -643,7 +581,6 @@ mer_proposal_list_comments (MerStore    *store,
 {
   g_autoptr(JsonArray) all = mer_store_list_docs (store, "comment", error);
   g_autoptr(GPtrArray) nodes = NULL;
-  JsonArray *out;
 
   if (all == NULL)
     return NULL;
@@ -655,11 +592,7 @@ mer_proposal_list_comments (MerStore    *store,
       if (g_strcmp0 (mer_json_get_string (json_node_get_object (node), "on"), doc_id) == 0)
         g_ptr_array_add (nodes, node);
     }
-  g_ptr_array_sort (nodes, compare_comments);
-  out = json_array_new ();
-  for (guint i = 0; i < nodes->len; i++)
-    json_array_add_element (out, json_node_copy (nodes->pdata[i]));
-  return out;
+  return mer_doc_sorted_copy (nodes, compare_comments);
 }
 
 static gboolean
@@ -692,7 +625,7 @@ mer_proposal_add_comment (MerStore    *store,
 
   g_return_val_if_fail (MER_IS_STORE (store), NULL);
 
-  if (is_blank (author) || is_blank (body))
+  if (mer_doc_is_blank (author) || mer_doc_is_blank (body))
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID,
                    _("A comment needs an author and some text"));
@@ -728,11 +661,11 @@ mer_proposal_add_comment (MerStore    *store,
   json_object_set_string_member (doc, "_id", id);
   json_object_set_string_member (doc, "type", "comment");
   json_object_set_string_member (doc, "on", on);
-  set_string_or_null (doc, "reply_to", reply_to);
+  mer_doc_set_string_or_null (doc, "reply_to", reply_to);
   json_object_set_string_member (doc, "author", author);
   json_object_set_string_member (doc, "body", body);
   json_object_set_string_member (doc, "created_at", created);
-  set_string_or_null (doc, "stance", stance);
+  mer_doc_set_string_or_null (doc, "stance", stance);
   rev = mer_store_put_doc (store, doc, error);
   if (rev == NULL)
     return NULL;
@@ -755,7 +688,7 @@ mer_proposal_mark_seen (MerStore    *store,
   g_autoptr(JsonObject) seen = NULL;
   g_autoptr(JsonObject) existing = NULL;
 
-  if (is_blank (person) || doc_id == NULL)
+  if (mer_doc_is_blank (person) || doc_id == NULL)
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID, _("Nothing to mark as seen"));
       return FALSE;
@@ -773,7 +706,7 @@ mer_proposal_mark_seen (MerStore    *store,
   json_object_set_string_member (seen, "type", "seen");
   json_object_set_string_member (seen, "person", person);
   json_object_set_string_member (seen, "doc", doc_id);
-  set_string_or_null (seen, "rev", doc_rev);
+  mer_doc_set_string_or_null (seen, "rev", doc_rev);
   json_object_set_string_member (seen, "at", at);
   rev = mer_store_put_doc (store, seen, error);
   return rev != NULL;
@@ -854,7 +787,7 @@ mer_proposal_reader_statuses (MerStore    *store,
                               GError     **error)
 {
   const char *id = mer_json_get_string (proposal, "_id");
-  g_autoptr(JsonArray) required = string_array_copy (proposal, "required");
+  g_autoptr(JsonArray) required = mer_doc_string_array (proposal, "required");
   g_autoptr(JsonArray) comments = NULL;
   g_autoptr(JsonObject) stances = NULL;
   g_autoptr(GDateTime) deadline = get_instant (proposal, "deadline");
@@ -1175,7 +1108,7 @@ decision_from_proposal (JsonObject *proposal,
   g_autofree char *context = mer_proposal_get_section (body, MER_PROPOSAL_SECTION_CONTEXT);
   g_autofree char *proposed = mer_proposal_get_section (body, MER_PROPOSAL_SECTION_PROPOSAL);
   g_autofree char *risks = mer_proposal_get_section (body, MER_PROPOSAL_SECTION_RISKS);
-  g_autoptr(JsonArray) required = string_array_copy (proposal, "required");
+  g_autoptr(JsonArray) required = mer_doc_string_array (proposal, "required");
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   JsonObject *decision = json_object_new ();
   JsonArray *deciders = json_array_new ();
@@ -1217,7 +1150,7 @@ decision_from_proposal (JsonObject *proposal,
   json_object_set_array_member (decision, "deciders", deciders);
   json_object_set_string_member (decision, "proposal", mer_json_get_string (proposal, "_id"));
   json_object_set_array_member (decision, "pages", pages);
-  json_object_set_array_member (decision, "tags", string_array_copy (proposal, "tags"));
+  json_object_set_array_member (decision, "tags", mer_doc_string_array (proposal, "tags"));
   g_string_free (text, TRUE);
   return decision;
 }
@@ -1284,7 +1217,7 @@ mer_proposal_decide (MerStore    *store,
                    _("Only the owner of this proposal can decide it"));
       return FALSE;
     }
-  if (is_blank (summary))
+  if (mer_doc_is_blank (summary))
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID,
                    _("Write a summary of the outcome"));
@@ -1292,7 +1225,7 @@ mer_proposal_decide (MerStore    *store,
     }
   deadline = get_instant (proposal, "deadline");
   early = deadline != NULL && g_date_time_compare (now, deadline) < 0;
-  if (early && is_blank (reason))
+  if (early && mer_doc_is_blank (reason))
     {
       g_set_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_NEEDS_REASON,
                    _("The comment window is still open; deciding early needs a reason"));
@@ -1320,10 +1253,10 @@ mer_proposal_decide (MerStore    *store,
   json_object_set_string_member (outcome_object, "decided_at", decided_at);
   json_object_set_string_member (outcome_object, "decided_by", decided_by);
   json_object_set_boolean_member (outcome_object, "early", early);
-  set_string_or_null (outcome_object, "reason", early ? reason : NULL);
+  mer_doc_set_string_or_null (outcome_object, "reason", early ? reason : NULL);
   json_object_set_object_member (proposal, "outcome", outcome_object);
   json_object_set_string_member (proposal, "status", outcome);
-  set_string_or_null (proposal, "decision", new_decision);
+  mer_doc_set_string_or_null (proposal, "decision", new_decision);
   rev = mer_store_put_doc (store, proposal, error);
   if (rev == NULL || !mer_store_commit (store, error))
     goto failed;
