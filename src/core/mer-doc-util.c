@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-doc-util.h"
+#include "mer-json.h"
 #include "mer-proposal.h"
 
 gboolean
@@ -57,6 +58,20 @@ mer_doc_set_string_or_null (JsonObject *object,
     json_object_set_string_member (object, member, value);
   else
     json_object_set_null_member (object, member);
+}
+
+JsonObject *
+mer_doc_find_by_id (JsonArray  *docs,
+                    const char *id)
+{
+  for (guint i = 0; docs != NULL && i < json_array_get_length (docs); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (docs, i);
+
+      if (g_strcmp0 (mer_json_get_string (doc, "_id"), id) == 0)
+        return doc;
+    }
+  return NULL;
 }
 
 char *

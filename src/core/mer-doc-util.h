@@ -27,6 +27,9 @@ void        mer_doc_set_string_or_null (JsonObject *object,
  * two replicas from colliding. */
 char       *mer_doc_new_id           (const char  *type,
                                       const char  *title);
+/* The object in @docs whose "_id" is @id (borrowed), or NULL. */
+JsonObject *mer_doc_find_by_id       (JsonArray   *docs,
+                                      const char  *id);
 /* Sorts @nodes (borrowed JsonNode pointers) with @compare, which receives
  * pointers to the elements, and returns a new array of copies. */
 JsonArray  *mer_doc_sorted_copy      (GPtrArray   *nodes,

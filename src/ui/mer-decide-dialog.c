@@ -4,9 +4,9 @@
 #include "mer-decide-dialog.h"
 #include "mer-json.h"
 #include "mer-proposal.h"
-#include "mer-proposals-view.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -28,7 +28,6 @@ response_cb (AdwMessageDialog *dialog,
   GtkWidget *reason = mer_ui_find_named (extra, "decide-reason");
   const char *proposal_id = g_object_get_data (G_OBJECT (dialog), "proposal-id");
   guint chosen = gtk_drop_down_get_selected (outcome);
-  GtkWidget *alert;
 
   if (g_strcmp0 (response, "decide") != 0)
     return;
@@ -38,20 +37,10 @@ response_cb (AdwMessageDialog *dialog,
                            me, now, &decision, &error))
     return;  /* the views follow the store */
 
-  alert = adw_message_dialog_new (gtk_window_get_transient_for (GTK_WINDOW (dialog)),
-                                  _("Could Not Record the Decision"),
-                                  me == NULL ? _("Choose yourself in Team → Your Hours and Time Zone first.")
-                                             : error->message);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (alert), "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (alert));
-}
-
-static char *
-format_deadline_utc (const char *text)
-{
-  g_autoptr(GDateTime) deadline = text ? mer_schedule_parse_instant (text, NULL) : NULL;
-
-  return deadline ? g_date_time_format (deadline, "%a %-d %b %Y %H:%M UTC") : g_strdup (_("none"));
+  mer_ui_show_error (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (dialog))),
+                     _("Could Not Record the Decision"),
+                     me == NULL ? _("Choose yourself in Team → Your Hours and Time Zone first.")
+                                : error->message);
 }
 
 GtkWidget *
@@ -90,7 +79,7 @@ mer_decide_dialog_new (MerStore   *store,
   gtk_box_append (GTK_BOX (box), summary);
   if (early)
     {
-      g_autofree char *when = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
+      g_autofree char *when = mer_ui_format_utc (mer_json_get_string (proposal, "deadline"));
       g_autofree char *text = g_strdup_printf (_("Comments are open until %s. An early approval does not close "
                                                  "the window: deciding now needs a reason."), when);
       GtkWidget *note = gtk_label_new (text);

@@ -3,10 +3,12 @@
 
 #include "mer-decisions-view.h"
 #include "mer-decision.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-proposals-view.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 #include "mer-window.h"
 
 #include <adwaita.h>
@@ -60,68 +62,17 @@ status_css (const char *status)
   return "dim-label";
 }
 
-static char *
-person_name (MerStore   *store,
-             const char *id)
-{
-  g_autoptr(JsonObject) person = id ? mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL) : NULL;
-
-  if (person != NULL && mer_json_get_string (person, "name") != NULL)
-    return g_strdup (mer_json_get_string (person, "name"));
-  if (id == NULL)
-    return g_strdup (_("Nobody"));
-  return g_strdup (g_str_has_prefix (id, "person:") ? id + 7 : id);
-}
-
-static char *
-format_date (const char *instant)
-{
-  g_autoptr(GDateTime) dt = instant ? mer_schedule_parse_instant (instant, NULL) : NULL;
-  g_autofree char *text = dt ? g_date_time_format (dt, "%-d %B %Y") : NULL;
-
-  return text ? g_strdup (g_strstrip (text)) : g_strdup ("");
-}
-
-static GtkWidget *
-label_new (const char *text,
-           const char *css)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  if (css != NULL)
-    gtk_widget_add_css_class (label, css);
-  return label;
-}
-
 static void
 add_section (GtkBox     *box,
              const char *title,
              const char *text)
 {
-  GtkWidget *heading = label_new (title, "heading");
+  GtkWidget *heading = mer_ui_wrapped_label (title, "heading");
 
   gtk_widget_set_margin_top (heading, 8);
   gtk_box_append (box, heading);
-  gtk_box_append (box, label_new (text != NULL && *text != '\0' ? text : _("Not recorded."),
+  gtk_box_append (box, mer_ui_wrapped_label (text != NULL && *text != '\0' ? text : _("Not recorded."),
                                   text != NULL && *text != '\0' ? NULL : "dim-label"));
-}
-
-static JsonObject *
-find_decision (MerDecisionsView *self,
-               const char       *id)
-{
-  for (guint i = 0; self->decisions != NULL && i < json_array_get_length (self->decisions); i++)
-    {
-      JsonObject *d = json_array_get_object_element (self->decisions, i);
-
-      if (g_strcmp0 (mer_json_get_string (d, "_id"), id) == 0)
-        return d;
-    }
-  return NULL;
 }
 
 static GtkWidget *
@@ -193,27 +144,28 @@ show_detail (MerDecisionsView *self)
       gtk_box_append (self->detail_box, banner);
     }
 
-  title = label_new (mer_json_get_string (decision, "title"), "title-1");
+  title = mer_ui_wrapped_label (mer_json_get_string (decision, "title"), "title-1");
   gtk_widget_set_name (title, "decision-title");
   gtk_box_append (self->detail_box, title);
-  status = label_new (status_label (status_text), status_css (status_text));
+  status = mer_ui_wrapped_label (status_label (status_text), status_css (status_text));
   gtk_widget_add_css_class (status, "heading");
   gtk_box_append (self->detail_box, status);
 
-  owner = person_name (self->store, mer_json_get_string (decision, "owner"));
-  date = format_date (mer_json_get_string (decision, "decided_at"));
+  owner = mer_ui_person_name (self->store, mer_json_get_string (decision, "owner"), _("Nobody"));
+  date = mer_ui_format_day (mer_json_get_string (decision, "decided_at"));
   node = json_object_get_member (decision, "deciders");
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
       {
-        g_autofree char *name = person_name (self->store, json_array_get_string_element (json_node_get_array (node), i));
+        g_autofree char *name = mer_ui_person_name (self->store, json_array_get_string_element (json_node_get_array (node), i),
+                                                    _("Nobody"));
 
         g_string_append_printf (deciders, "%s%s", deciders->len ? ", " : "", name);
       }
   meta = g_strdup_printf (_("Decided %s · owner %s · deciders %s"), date, owner,
                           deciders->len ? deciders->str : owner);
   g_string_free (deciders, TRUE);
-  meta_label = label_new (meta, "dim-label");
+  meta_label = mer_ui_wrapped_label (meta, "dim-label");
   gtk_box_append (self->detail_box, meta_label);
 
   supersede = gtk_button_new_with_mnemonic (_("_Supersede…"));
@@ -232,7 +184,7 @@ show_detail (MerDecisionsView *self)
     {
       g_autoptr(JsonObject) p = mer_store_get_doc (self->store, proposal, NULL, 0, NULL);
       g_autofree char *label = g_strdup_printf (_("From the proposal “%s”"), p ? mer_json_get_string (p, "title") : proposal);
-      GtkWidget *heading = label_new (_("Proposal"), "heading");
+      GtkWidget *heading = mer_ui_wrapped_label (_("Proposal"), "heading");
 
       gtk_widget_set_margin_top (heading, 8);
       gtk_box_append (self->detail_box, heading);
@@ -244,7 +196,7 @@ show_detail (MerDecisionsView *self)
   cited = mer_decision_cited_by (self->store, self->selected_id, &error);
   if (cited != NULL && cited[0] != NULL)
     {
-      GtkWidget *heading = label_new (_("Pages"), "heading");
+      GtkWidget *heading = mer_ui_wrapped_label (_("Pages"), "heading");
 
       gtk_widget_set_margin_top (heading, 8);
       gtk_box_append (self->detail_box, heading);
@@ -266,7 +218,7 @@ show_detail (MerDecisionsView *self)
   chain = mer_decision_chain (self->store, self->selected_id, NULL);
   if (chain != NULL && json_array_get_length (chain) > 1)
     {
-      GtkWidget *heading = label_new (_("Supersede Chain"), "heading");
+      GtkWidget *heading = mer_ui_wrapped_label (_("Supersede Chain"), "heading");
 
       gtk_widget_set_margin_top (heading, 8);
       gtk_box_append (self->detail_box, heading);
@@ -278,7 +230,7 @@ show_detail (MerDecisionsView *self)
         {
           JsonObject *link = json_array_get_object_element (chain, i);
           GtkWidget *row = adw_action_row_new ();
-          g_autofree char *when = format_date (mer_json_get_string (link, "decided_at"));
+          g_autofree char *when = mer_ui_format_day (mer_json_get_string (link, "decided_at"));
           g_autofree char *sub = g_strdup_printf ("%s · %s", when, status_label (mer_json_get_string (link, "status")));
           g_autofree char *escaped = g_markup_escape_text (mer_json_get_string (link, "title"), -1);
           gboolean current = g_strcmp0 (mer_json_get_string (link, "_id"), self->selected_id) == 0;
@@ -343,10 +295,10 @@ mer_decisions_view_reload (MerDecisionsView *self)
       const char *status_text = mer_json_get_string (decision, "status");
       GtkWidget *row = gtk_list_box_row_new ();
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-      GtkWidget *title = label_new (mer_json_get_string (decision, "title"), NULL);
-      g_autofree char *date = format_date (mer_json_get_string (decision, "decided_at"));
+      GtkWidget *title = mer_ui_wrapped_label (mer_json_get_string (decision, "title"), NULL);
+      g_autofree char *date = mer_ui_format_day (mer_json_get_string (decision, "decided_at"));
       g_autofree char *sub_text = g_strdup_printf ("%s · %s", date, status_label (status_text));
-      GtkWidget *sub = label_new (sub_text, "caption");
+      GtkWidget *sub = mer_ui_wrapped_label (sub_text, "caption");
 
       gtk_label_set_selectable (GTK_LABEL (title), FALSE);
       gtk_label_set_selectable (GTK_LABEL (sub), FALSE);
@@ -423,7 +375,7 @@ mer_decisions_view_select (MerDecisionsView *self,
   g_free (self->selected_id);
   self->selected_id = g_strdup (decision_id);
   mer_decisions_view_reload (self);
-  if (find_decision (self, decision_id) == NULL)
+  if (mer_doc_find_by_id (self->decisions, decision_id) == NULL)
     show_detail (self);  /* filtered out of the list: still show it */
   return TRUE;
 }
@@ -558,14 +510,9 @@ dialog_response_cb (AdwMessageDialog *dialog,
     id = mer_decision_log (self->store, fields, now, &error);
   if (id == NULL)
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      GtkWidget *alert = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                 _("Could Not Log the Decision"),
-                                                 me == NULL ? _("Choose yourself in Team → Your Hours and Time Zone first.")
-                                                            : error->message);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (alert), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (alert));
+      mer_ui_show_error (GTK_WIDGET (self), _("Could Not Log the Decision"),
+                         me == NULL ? _("Choose yourself in Team → Your Hours and Time Zone first.")
+                                    : error->message);
       return;
     }
   mer_decisions_view_select (self, id);
@@ -579,7 +526,6 @@ static void
 open_dialog (MerDecisionsView *self,
              JsonObject       *old)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   GtkWidget *title = gtk_entry_new ();
   GtkWidget *tags = gtk_entry_new ();
@@ -610,7 +556,7 @@ open_dialog (MerDecisionsView *self,
                                              old ? mer_json_get_string (old, "consequences") : NULL));
   gtk_box_append (GTK_BOX (box), tags);
 
-  self->dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading_text,
+  self->dialog = adw_message_dialog_new (mer_ui_get_window (GTK_WIDGET (self)), heading_text,
                                          old ? _("The old decision stays as it was, marked superseded, and both "
                                                  "show the chain.")
                                              : _("Record a decision that was made without a proposal, so the "

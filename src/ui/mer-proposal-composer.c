@@ -7,6 +7,7 @@
 #include "mer-proposal.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -334,14 +335,7 @@ do_publish (MerProposalComposer *self)
   return;
 
 failed:
-  {
-    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-    GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                _("Could Not Publish"), error->message);
-
-    adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-    gtk_window_present (GTK_WINDOW (dialog));
-  }
+  mer_ui_show_error (GTK_WIDGET (self), _("Could Not Publish"), error->message);
 }
 
 static void

@@ -4,6 +4,7 @@
 #include "mer-proposals-view.h"
 #include "mer-decide-dialog.h"
 #include "mer-digest-dialog.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-proposal-composer.h"
@@ -56,61 +57,6 @@ struct _MerProposalsView
 G_DEFINE_FINAL_TYPE (MerProposalsView, mer_proposals_view, GTK_TYPE_WIDGET)
 
 static const char *stance_ids[] = { NULL, "agree", "concern", "object" };
-
-GtkWidget *
-mer_ui_find_named (GtkWidget  *root,
-                   const char *name)
-{
-  if (root == NULL)
-    return NULL;
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = mer_ui_find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static JsonObject *
-find_proposal (MerProposalsView *self,
-               const char       *id)
-{
-  for (guint i = 0; self->proposals != NULL && i < json_array_get_length (self->proposals); i++)
-    {
-      JsonObject *p = json_array_get_object_element (self->proposals, i);
-
-      if (g_strcmp0 (mer_json_get_string (p, "_id"), id) == 0)
-        return p;
-    }
-  return NULL;
-}
-
-static JsonObject *
-outcome_of (JsonObject *proposal)
-{
-  JsonNode *node = json_object_get_member (proposal, "outcome");
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static char *
-person_name (MerStore   *store,
-             const char *person_id)
-{
-  g_autoptr(JsonObject) person = NULL;
-
-  if (person_id == NULL)
-    return g_strdup (_("Someone"));
-  person = mer_store_get_doc (store, person_id, NULL, MER_GET_DEFAULT, NULL);
-  if (person != NULL && mer_json_get_string (person, "name") != NULL)
-    return g_strdup (mer_json_get_string (person, "name"));
-  return g_strdup (g_str_has_prefix (person_id, "person:") ? person_id + 7 : person_id);
-}
 
 /* "Closes in 2 days 3 h", "Closes in 45 min", "Window closed". */
 static char *
@@ -187,7 +133,7 @@ row_subtitle (JsonObject *proposal,
               GDateTime  *now)
 {
   const char *status = mer_json_get_string (proposal, "status");
-  JsonObject *outcome = outcome_of (proposal);
+  JsonObject *outcome = mer_doc_get_object (proposal, "outcome");
 
   if (g_strcmp0 (status, "open") == 0)
     return countdown_text (now, mer_json_get_string (proposal, "deadline"));
@@ -240,21 +186,6 @@ heading (const char *text)
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "heading");
   gtk_widget_set_margin_top (label, 6);
-  return label;
-}
-
-static GtkWidget *
-wrapped_label (const char *text,
-               const char *css)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  if (css != NULL)
-    gtk_widget_add_css_class (label, css);
   return label;
 }
 
@@ -345,25 +276,23 @@ static GtkWidget *
 build_outcome_card (MerProposalsView *self,
                     JsonObject       *proposal)
 {
-  JsonObject *outcome = outcome_of (proposal);
+  JsonObject *outcome = mer_doc_get_object (proposal, "outcome");
   const char *status = mer_json_get_string (proposal, "status");
   const char *decision = mer_json_get_string (proposal, "decision");
   GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  g_autofree char *by = person_name (self->store, mer_json_get_string (outcome, "decided_by"));
-  const char *decided_at = mer_json_get_string (outcome, "decided_at");
-  g_autoptr(GDateTime) when = decided_at ? mer_schedule_parse_instant (decided_at, NULL) : NULL;
-  g_autofree char *when_text = when ? g_date_time_format (when, "%-d %B %Y") : g_strdup ("");
+  g_autofree char *by = mer_ui_person_name (self->store, mer_json_get_string (outcome, "decided_by"), _("Someone"));
+  g_autofree char *when_text = mer_ui_format_day (mer_json_get_string (outcome, "decided_at"));
   g_autofree char *title = NULL;
   GtkWidget *title_label;
 
   /* A peer may leave out the date or who decided: say only what is known. */
-  if (*g_strstrip (when_text) != '\0' && mer_json_get_string (outcome, "decided_by") != NULL)
+  if (*when_text != '\0' && mer_json_get_string (outcome, "decided_by") != NULL)
     title = g_strdup_printf (_("%s on %s by %s"), status_label (status), when_text, by);
   else if (*when_text != '\0')
     title = g_strdup_printf (_("%s on %s"), status_label (status), when_text);
   else
     title = g_strdup (status_label (status));
-  title_label = wrapped_label (title, "title-3");
+  title_label = mer_ui_wrapped_label (title, "title-3");
 
   gtk_widget_set_name (card, "outcome-card");
   gtk_widget_add_css_class (card, "card");
@@ -371,13 +300,13 @@ build_outcome_card (MerProposalsView *self,
   g_object_set (card, "margin-bottom", 6, NULL);
   gtk_box_append (GTK_BOX (card), title_label);
   if (mer_json_get_string (outcome, "summary") != NULL)
-    gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (outcome, "summary"), NULL));
+    gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (mer_json_get_string (outcome, "summary"), NULL));
   if (mer_json_get_bool (outcome, "early") && mer_json_get_string (outcome, "reason") != NULL)
     {
       g_autofree char *reason = g_strdup_printf (_("Decided before the deadline: %s"),
                                                  mer_json_get_string (outcome, "reason"));
 
-      gtk_box_append (GTK_BOX (card), wrapped_label (reason, "dim-label"));
+      gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (reason, "dim-label"));
     }
   if (decision != NULL)
     {
@@ -573,7 +502,7 @@ add_comment_tree (MerProposalsView *self,
         continue;
       g_hash_table_add (shown, (gpointer) id);
 
-      author = person_name (self->store, mer_json_get_string (comment, "author"));
+      author = mer_ui_person_name (self->store, mer_json_get_string (comment, "author"), _("Someone"));
       when = mer_ui_format_relative_time (mer_json_get_string (comment, "created_at"));
       card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
       gtk_widget_add_css_class (card, "card");
@@ -604,7 +533,7 @@ add_comment_tree (MerProposalsView *self,
       g_signal_connect_object (reply, "clicked", G_CALLBACK (reply_clicked_cb), self, 0);
       gtk_box_append (GTK_BOX (header), reply);
       gtk_box_append (GTK_BOX (card), header);
-      gtk_box_append (GTK_BOX (card), wrapped_label (mer_json_get_string (comment, "body"), NULL));
+      gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (mer_json_get_string (comment, "body"), NULL));
       for (GtkWidget *child = gtk_widget_get_first_child (card); child; child = gtk_widget_get_next_sibling (child))
         {
           gtk_widget_set_margin_start (child, 12);
@@ -631,7 +560,7 @@ update_availability (MerProposalsView *self)
   g_autoptr(GDateTime) now = mer_schedule_now ();
   g_autofree char *me = mer_schedule_get_me (self->store);
   g_autofree char *text = NULL;
-  JsonObject *proposal = find_proposal (self, self->selected_id);
+  JsonObject *proposal = mer_doc_find_by_id (self->proposals, self->selected_id);
   GString *out = g_string_new (NULL);
 
   if (self->availability_label == NULL || proposal == NULL)
@@ -721,19 +650,6 @@ cancel_reply_cb (GtkButton        *button,
 }
 
 static void
-show_error (MerProposalsView *self,
-            const char       *heading_text,
-            const char       *message)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                              heading_text, message);
-
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
 post_comment (MerProposalsView *self)
 {
   g_autoptr(GError) error = NULL;
@@ -749,7 +665,7 @@ post_comment (MerProposalsView *self)
     return;
   if (me == NULL)
     {
-      show_error (self, _("Who Are You?"),
+      mer_ui_show_error (GTK_WIDGET (self), _("Who Are You?"),
                   _("Choose yourself in Team → Your Hours and Time Zone before commenting."));
       return;
     }
@@ -761,7 +677,7 @@ post_comment (MerProposalsView *self)
                                  stance < G_N_ELEMENTS (stance_ids) ? stance_ids[stance] : NULL, now, &error);
   if (id == NULL)
     {
-      show_error (self, _("Could Not Comment"), error->message);
+      mer_ui_show_error (GTK_WIDGET (self), _("Could Not Comment"), error->message);
       return;
     }
   gtk_text_buffer_set_text (buffer, "", -1);
@@ -863,7 +779,8 @@ build_comment_box (MerProposalsView *self,
   if (self->reply_to != NULL)
     {
       g_autoptr(JsonObject) parent = mer_store_get_doc (self->store, self->reply_to, NULL, MER_GET_DEFAULT, NULL);
-      g_autofree char *name = person_name (self->store, parent ? mer_json_get_string (parent, "author") : NULL);
+      g_autofree char *name = mer_ui_person_name (self->store, parent ? mer_json_get_string (parent, "author") : NULL,
+                                                   _("Someone"));
       g_autofree char *label = g_strdup_printf (_("Replying to %s"), name);
 
       gtk_label_set_text (GTK_LABEL (reply_label), label);
@@ -880,20 +797,12 @@ clear_box (GtkBox *box)
     gtk_box_remove (box, child);
 }
 
-static char *
-format_deadline_utc (const char *text)
-{
-  g_autoptr(GDateTime) deadline = text ? mer_schedule_parse_instant (text, NULL) : NULL;
-
-  return deadline ? g_date_time_format (deadline, "%a %-d %b %Y %H:%M UTC") : g_strdup (_("none"));
-}
-
 /* Rebuilds the detail of the selected proposal; keeps what is being typed
  * in the comment box, since a sync can arrive mid-sentence. */
 static void
 show_detail (MerProposalsView *self)
 {
-  JsonObject *proposal = find_proposal (self, self->selected_id);
+  JsonObject *proposal = mer_doc_find_by_id (self->proposals, self->selected_id);
   g_autoptr(GDateTime) now = mer_schedule_now ();
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) comments = NULL;
@@ -955,23 +864,23 @@ show_detail (MerProposalsView *self)
     comments = json_array_new ();
 
   /* The outcome first, pinned at the top. */
-  if (!is_open && outcome_of (proposal) != NULL)
+  if (!is_open && mer_doc_get_object (proposal, "outcome") != NULL)
     gtk_box_append (self->detail_box, build_outcome_card (self, proposal));
 
-  title = wrapped_label (mer_json_get_string (proposal, "title"), "title-1");
+  title = mer_ui_wrapped_label (mer_json_get_string (proposal, "title"), "title-1");
   gtk_box_append (self->detail_box, title);
 
-  author = person_name (self->store, mer_json_get_string (proposal, "author"));
-  owner = person_name (self->store, mer_json_get_string (proposal, "owner"));
+  author = mer_ui_person_name (self->store, mer_json_get_string (proposal, "author"), _("Someone"));
+  owner = mer_ui_person_name (self->store, mer_json_get_string (proposal, "owner"), _("Someone"));
   opened = mer_ui_format_relative_time (mer_json_get_string (proposal, "opened_at"));
-  deadline = format_deadline_utc (mer_json_get_string (proposal, "deadline"));
+  deadline = mer_ui_format_utc (mer_json_get_string (proposal, "deadline"));
   countdown = is_open ? countdown_text (now, mer_json_get_string (proposal, "deadline")) : g_strdup (status_label (status));
   if (opened != NULL)
     meta = g_strdup_printf (_("By %s, owned by %s · opened %s\nComments close %s · %s"),
                             author, owner, opened, deadline, countdown);
   else
     meta = g_strdup_printf (_("By %s, owned by %s\nComments close %s · %s"), author, owner, deadline, countdown);
-  meta_label = wrapped_label (meta, "dim-label");
+  meta_label = mer_ui_wrapped_label (meta, "dim-label");
   gtk_box_append (self->detail_box, meta_label);
 
   actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -992,7 +901,7 @@ show_detail (MerProposalsView *self)
 
   gtk_box_append (self->detail_box, heading (_("Required Readers")));
   stances = stance_summary_text (comments);
-  summary_label = wrapped_label (stances, NULL);
+  summary_label = mer_ui_wrapped_label (stances, NULL);
   gtk_widget_set_name (summary_label, "stance-summary");
   gtk_box_append (self->detail_box, summary_label);
   {
@@ -1000,7 +909,7 @@ show_detail (MerProposalsView *self)
 
     if (waiting != NULL)
       {
-        GtkWidget *label = wrapped_label (waiting, "dim-label");
+        GtkWidget *label = mer_ui_wrapped_label (waiting, "dim-label");
 
         gtk_widget_set_name (label, "not-responded");
         gtk_box_append (self->detail_box, label);
@@ -1012,7 +921,7 @@ show_detail (MerProposalsView *self)
     if (required != NULL && JSON_NODE_HOLDS_ARRAY (required) && json_array_get_length (json_node_get_array (required)) > 0)
       gtk_box_append (self->detail_box, build_readers (self, proposal, now));
     else
-      gtk_box_append (self->detail_box, wrapped_label (_("No required readers."), "dim-label"));
+      gtk_box_append (self->detail_box, mer_ui_wrapped_label (_("No required readers."), "dim-label"));
   }
 
   gtk_box_append (self->detail_box, heading (_("Proposal")));
@@ -1085,7 +994,7 @@ decide_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
-  JsonObject *proposal = find_proposal (self, self->selected_id);
+  JsonObject *proposal = mer_doc_find_by_id (self->proposals, self->selected_id);
   GtkRoot *root = gtk_widget_get_root (widget);
 
   if (proposal == NULL)
@@ -1188,9 +1097,9 @@ mer_proposals_view_select (MerProposalsView *self,
 {
   g_return_val_if_fail (MER_IS_PROPOSALS_VIEW (self), FALSE);
 
-  if (find_proposal (self, proposal_id) == NULL)
+  if (mer_doc_find_by_id (self->proposals, proposal_id) == NULL)
     mer_proposals_view_reload (self);
-  if (find_proposal (self, proposal_id) == NULL)
+  if (mer_doc_find_by_id (self->proposals, proposal_id) == NULL)
     return FALSE;
   g_free (self->selected_id);
   self->selected_id = g_strdup (proposal_id);

@@ -38,8 +38,4 @@ char       *mer_proposals_view_get_row_summary (MerProposalsView *self,
 /* The decide dialog currently open, or NULL. */
 GtkWidget  *mer_proposals_view_get_decide_dialog (MerProposalsView *self);
 
-/* Finds a descendant widget by its name (gtk_widget_set_name). */
-GtkWidget  *mer_ui_find_named                 (GtkWidget        *root,
-                                               const char       *name);
-
 G_END_DECLS

@@ -3,8 +3,11 @@
 #include "config.h"
 
 #include "mer-ui-util.h"
+#include "mer-json.h"
 #include "mer-schedule.h"
+#include "mer-store.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -92,4 +95,89 @@ mer_ui_bench_mark (const char *what)
   if (g_getenv ("MERIDIAN_BENCH") == NULL)
     return;
   g_printerr ("meridian-bench: %s-at-us=%" G_GINT64_FORMAT "\n", what, g_get_real_time ());
+}
+
+char *
+mer_ui_format_day (const char *instant)
+{
+  g_autoptr(GDateTime) when = instant != NULL ? mer_schedule_parse_instant (instant, NULL) : NULL;
+  g_autofree char *text = when != NULL ? g_date_time_format (when, "%-d %B %Y") : NULL;
+
+  return text != NULL ? g_strdup (g_strstrip (text)) : g_strdup ("");
+}
+
+char *
+mer_ui_format_utc (const char *instant)
+{
+  g_autoptr(GDateTime) when = instant != NULL ? mer_schedule_parse_instant (instant, NULL) : NULL;
+
+  return when != NULL ? g_date_time_format (when, "%a %-d %b %Y %H:%M UTC") : g_strdup (_("none"));
+}
+
+char *
+mer_ui_person_name (MerStore   *store,
+                    const char *id,
+                    const char *nobody)
+{
+  g_autoptr(JsonObject) person = NULL;
+
+  if (id == NULL)
+    return g_strdup (nobody);
+  person = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL);
+  if (person != NULL && mer_json_get_string (person, "name") != NULL)
+    return g_strdup (mer_json_get_string (person, "name"));
+  return g_strdup (g_str_has_prefix (id, "person:") ? id + 7 : id);
+}
+
+GtkWidget *
+mer_ui_wrapped_label (const char *text,
+                      const char *css)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (css != NULL)
+    gtk_widget_add_css_class (label, css);
+  return label;
+}
+
+GtkWidget *
+mer_ui_find_named (GtkWidget  *root,
+                   const char *name)
+{
+  if (root == NULL)
+    return NULL;
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = mer_ui_find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWindow *
+mer_ui_get_window (GtkWidget *widget)
+{
+  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+void
+mer_ui_show_error (GtkWidget  *widget,
+                   const char *heading,
+                   const char *message)
+{
+  GtkWidget *alert = adw_message_dialog_new (mer_ui_get_window (widget), heading, message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (alert), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (alert));
 }

@@ -1,13 +1,36 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gtk/gtk.h>
+
+#include "mer-types.h"
 
 G_BEGIN_DECLS
 
-char     *mer_ui_format_relative_time (const char *rfc3339);
-gboolean  mer_ui_date_is_past         (const char *date);
-char     *mer_ui_path_folder_title    (const char *segment);
-void      mer_ui_bench_mark           (const char *what);
+char      *mer_ui_format_relative_time (const char *rfc3339);
+gboolean   mer_ui_date_is_past         (const char *date);
+char      *mer_ui_path_folder_title    (const char *segment);
+void       mer_ui_bench_mark           (const char *what);
+
+/* "3 March 2026", or "" when @instant cannot be read. */
+char      *mer_ui_format_day           (const char *instant);
+/* "Mon 23 Nov 2026 09:00 UTC", or "none" (translated). */
+char      *mer_ui_format_utc           (const char *instant);
+/* A person's name, else the id without "person:"; @nobody when @id is NULL. */
+char      *mer_ui_person_name          (MerStore   *store,
+                                        const char *id,
+                                        const char *nobody);
+/* A left-aligned, wrapping, selectable label with an optional CSS class. */
+GtkWidget *mer_ui_wrapped_label        (const char *text,
+                                        const char *css);
+/* Finds a descendant widget by its name (gtk_widget_set_name). */
+GtkWidget *mer_ui_find_named           (GtkWidget  *root,
+                                        const char *name);
+/* The window @widget is in, or NULL. */
+GtkWindow *mer_ui_get_window           (GtkWidget  *widget);
+/* A one-button alert over @widget's window (or @widget, if a window). */
+void       mer_ui_show_error           (GtkWidget  *widget,
+                                        const char *heading,
+                                        const char *message);
 
 G_END_DECLS
