@@ -635,6 +635,49 @@ test_odd_documents (void)
   mer_test_rm_rf (dir);
 }
 
+/*
+ * Destroying the window finalizes every view with nothing left behind: a
+ * composite widget that kept a child would warn "still has children left",
+ * and warnings are fatal here. The composer and a dialog are open too.
+ */
+static void
+test_destroy (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *view, *decisions, *composer, *window;
+  gpointer view_alive, decisions_alive, composer_alive;
+
+  put (store, "{\"_id\":\"decision:x\",\"type\":\"decision\",\"title\":\"X\",\"status\":\"accepted\","
+              "\"decision\":\"x\",\"owner\":\"person:ana\",\"decided_at\":\"2026-01-01T00:00:00Z\"}");
+  view = mer_proposals_view_new (store);
+  decisions = mer_decisions_view_new (store);
+  gtk_stack_add_named (GTK_STACK (stack), view, "proposals");
+  gtk_stack_add_named (GTK_STACK (stack), decisions, "decisions");
+  window = show_in_window (stack);
+  composer = mer_proposals_view_new_proposal (MER_PROPOSALS_VIEW (view));
+  g_assert_nonnull (composer);
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "decisions");
+  g_assert_true (mer_decisions_view_select (MER_DECISIONS_VIEW (decisions), "decision:x"));
+  g_assert_true (gtk_widget_activate_action (decisions, "decisions.supersede", NULL));
+  g_assert_nonnull (mer_decisions_view_get_dialog (MER_DECISIONS_VIEW (decisions)));
+  spin (200);
+
+  view_alive = view;
+  decisions_alive = decisions;
+  composer_alive = composer;
+  g_object_add_weak_pointer (G_OBJECT (view), &view_alive);
+  g_object_add_weak_pointer (G_OBJECT (decisions), &decisions_alive);
+  g_object_add_weak_pointer (G_OBJECT (composer), &composer_alive);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (200);
+  g_assert_null (view_alive);
+  g_assert_null (decisions_alive);
+  g_assert_null (composer_alive);
+  mer_test_rm_rf (dir);
+}
+
 /* Relative times count from the pinned MERIDIAN_NOW, as the countdowns
  * and the command line do, not from the machine's clock. */
 static void
@@ -668,6 +711,7 @@ main (int    argc,
 
   g_test_add_func ("/proposals-ui/draft-crash-publish-comment-decide-log", test_flow);
   g_test_add_func ("/proposals-ui/odd-documents", test_odd_documents);
+  g_test_add_func ("/proposals-ui/destroy", test_destroy);
   g_test_add_func ("/proposals-ui/relative-time-pinned", test_relative_time_pinned);
   return g_test_run ();
 }
