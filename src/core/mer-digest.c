@@ -55,6 +55,16 @@ after (const char *at,
   return instant != NULL && g_date_time_compare (instant, since) > 0;
 }
 
+/* Something that happened after @since, done by someone other than @me. */
+static gboolean
+is_news (const char *at,
+         const char *by,
+         GDateTime  *since,
+         const char *me)
+{
+  return after (at, since) && (me == NULL || g_strcmp0 (by, me) != 0);
+}
+
 static const char *
 title_of (MerStore   *store,
           const char *id,
@@ -107,7 +117,7 @@ mer_digest_since (MerStore    *store,
       const char *at = mer_json_get_string (doc, "decided_at");
       JsonObject *item;
 
-      if (!after (at, since) || (me != NULL && g_strcmp0 (mer_json_get_string (doc, "owner"), me) == 0))
+      if (!is_news (at, mer_json_get_string (doc, "owner"), since, me))
         continue;
       item = item_new (doc);
       mer_doc_set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
@@ -124,11 +134,9 @@ mer_digest_since (MerStore    *store,
       const char *event = NULL, *at = NULL;
       JsonObject *item;
 
-      if (after (decided, since)
-          && (me == NULL || g_strcmp0 (mer_json_get_string (outcome, "decided_by"), me) != 0))
+      if (is_news (decided, mer_json_get_string (outcome, "decided_by"), since, me))
         event = "decided", at = decided;
-      else if (after (opened, since)
-               && (me == NULL || g_strcmp0 (mer_json_get_string (doc, "author"), me) != 0))
+      else if (is_news (opened, mer_json_get_string (doc, "author"), since, me))
         event = "opened", at = opened;
       if (event == NULL)
         continue;
@@ -147,7 +155,7 @@ mer_digest_since (MerStore    *store,
       const char *on = mer_json_get_string (doc, "on");
       JsonObject *item;
 
-      if (!after (at, since) || (me != NULL && g_strcmp0 (author, me) == 0))
+      if (!is_news (at, author, since, me))
         continue;
       item = item_new (doc);
       mer_doc_set_string_or_null (item, "on", on);
@@ -165,7 +173,7 @@ mer_digest_since (MerStore    *store,
       const char *by = mer_json_get_string (doc, "updated_by");
       JsonObject *item;
 
-      if (!after (at, since) || (me != NULL && g_strcmp0 (by, me) == 0))
+      if (!is_news (at, by, since, me))
         continue;
       item = item_new (doc);
       mer_doc_set_string_or_null (item, "title", mer_json_get_string (doc, "title"));
