@@ -16,6 +16,7 @@
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
 #include "mer-peers.h"
+#include "mer-schedule.h"
 #include "mer-search-panel.h"
 #include "mer-sync-controller.h"
 #include "mer-sync-indicator.h"
@@ -970,6 +971,131 @@ test_superseded_decision_mark (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (mark)));
 }
 
+static gboolean
+window_in_focus (gpointer data)
+{
+  return mer_window_get_in_focus (MER_WINDOW (data));
+}
+
+static gboolean
+window_not_in_focus (gpointer data)
+{
+  return !mer_window_get_in_focus (MER_WINDOW (data));
+}
+
+static GtkMenuButton *
+find_primary_menu_button (GtkWidget *root)
+{
+  if (GTK_IS_MENU_BUTTON (root) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (root)))
+    return GTK_MENU_BUTTON (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkMenuButton *found = find_primary_menu_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *name = NULL;
+      GMenuLinkIter *iter;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &name)
+          && g_strcmp0 (name, action) == 0)
+        return TRUE;
+      iter = g_menu_model_iterate_item_links (menu, i);
+      while (g_menu_link_iter_next (iter))
+        {
+          g_autoptr(GMenuModel) link = g_menu_link_iter_get_value (iter);
+
+          if (menu_has_action (link, action))
+            {
+              g_object_unref (iter);
+              return TRUE;
+            }
+        }
+      g_object_unref (iter);
+    }
+  return FALSE;
+}
+
+/*
+ * Focus from the header: the button offers 25/50/90 minutes and End
+ * Focus, is highlighted with "In deep work until HH:MM" while in focus,
+ * Ctrl+Shift+F's action ends it, and the button stays at 360 px.
+ */
+static void
+test_focus_from_header (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  MerStore *store = mer_window_get_store (fixture->window);
+  GtkWidget *button = mer_window_get_focus_button (fixture->window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autoptr(JsonObject) me = mer_test_object ("{\"_id\": \"person:header-test\", \"type\": \"person\","
+                                              " \"name\": \"Header Test\", \"tz\": \"UTC\","
+                                              " \"work\": {}, \"focus\": {}}");
+  g_autofree char *rev = mer_store_put_doc (store, me, &error);
+  g_autoptr(JsonObject) gone = NULL;
+  const char *tooltip;
+
+  g_assert_no_error (error);
+  g_assert_true (mer_schedule_set_me (store, "person:header-test", &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)), "win.focus"));
+  g_assert_false (mer_window_get_in_focus (fixture->window));
+  g_assert_false (gtk_widget_has_css_class (button, "mer-in-focus"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.focus", "u", 50));
+  g_assert_true (mer_schedule_user_in_focus (store, now));
+  g_assert_true (mer_window_get_in_focus (fixture->window));
+  g_assert_true (gtk_widget_has_css_class (button, "mer-in-focus"));
+  tooltip = gtk_widget_get_tooltip_text (button);
+  g_assert_true (g_str_has_prefix (tooltip, "In deep work until "));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-header-in-focus.png");
+
+  /* Narrow: the window still fits in 360 px; the button steps aside and
+   * focus stays one menu away, in the primary menu. */
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 720);
+  g_assert_true (wait_for (is_folded, fixture->window));
+  spin (300);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
+  g_assert_false (gtk_widget_get_visible (button));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (find_primary_menu_button (GTK_WIDGET (fixture->window))),
+                                  "win.focus"));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-in-focus.png");
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 800);
+  spin (300);
+
+  /* Ctrl+Shift+F: in focus, so it ends it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.toggle-focus", NULL));
+  g_assert_false (mer_schedule_user_in_focus (store, now));
+  g_assert_false (mer_window_get_in_focus (fixture->window));
+  g_assert_false (gtk_widget_has_css_class (button, "mer-in-focus"));
+  save_screenshot (GTK_WIDGET (fixture->window), "app-header-focus-ended.png");
+
+  /* A focus set elsewhere (the Team view, a sync) reaches the button too. */
+  g_assert_true (mer_schedule_set_user_focus (store, now, 25, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (window_in_focus, fixture->window));
+  g_assert_true (mer_schedule_set_user_focus (store, now, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (window_not_in_focus, fixture->window));
+
+  gone = mer_store_get_doc (store, "person:header-test", NULL, MER_GET_DEFAULT, NULL);
+  g_free (mer_store_delete_doc (store, "person:header-test", mer_json_get_string (gone, "_rev"), &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1001,6 +1127,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/app/sync-status", Fixture, NULL, fixture_set_up, test_sync_status, fixture_tear_down);
   g_test_add ("/app/superseded-decision-mark", Fixture, NULL, fixture_set_up, test_superseded_decision_mark,
+              fixture_tear_down);
+  g_test_add ("/app/focus-from-header", Fixture, NULL, fixture_set_up, test_focus_from_header,
               fixture_tear_down);
   g_test_add ("/app/deleted-page-leaves-reader", Fixture, NULL, fixture_set_up, test_deleted_page_leaves_reader,
               fixture_tear_down);

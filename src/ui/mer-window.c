@@ -9,8 +9,10 @@
 #include "mer-page-actions.h"
 #include "mer-page-tree.h"
 #include "mer-page-view.h"
+#include "mer-profile-dialog.h"
 #include "mer-proposals-view.h"
 #include "mer-decisions-view.h"
+#include "mer-schedule.h"
 #include "mer-search-panel.h"
 #include "mer-store.h"
 #include "mer-sync-indicator.h"
@@ -48,6 +50,9 @@ struct _MerWindow
   gboolean              tree_requested;
   gboolean              sections_added;
   guint                 tree_timeout_id;  /* lists the pages if no page loads */
+  guint                 focus_idle_id;    /* coalesces store changes for the focus button */
+  guint                 focus_end_id;     /* redraws the focus button when focus ends */
+  gboolean              in_focus;         /* the user is in deep work now */
 
   AdwToastOverlay      *toast_overlay;
   GtkOverlay           *overlay;
@@ -59,6 +64,7 @@ struct _MerWindow
   AdwWindowTitle       *content_title;
   GtkWidget            *edit_button;
   GtkWidget            *page_menu_button;
+  GtkWidget            *focus_button;
   GtkWidget            *sync_box;
   GtkStack             *content_stack;
 
@@ -67,6 +73,9 @@ struct _MerWindow
   MerSearchPanel       *search_panel;
   GtkWidget            *sync_indicator;
 };
+
+/* Below this window width the header has no room for the focus button. */
+#define FOCUS_BUTTON_MIN_WIDTH 600
 
 G_DEFINE_FINAL_TYPE (MerWindow, mer_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -185,8 +194,18 @@ update_actions (MerWindow *self)
                                  has_page && can_delete ());
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.page-info", reading);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-page", can_edit ());
-  /* Folded to one column the header has room for few buttons; Edit stays in the page menu. */
+  int width = 0;
+  int height = 0;
+
+  /* Folded to one column the header has room for few buttons; Edit stays
+   * in the page menu, Focus in the primary menu (and Ctrl+Shift+F).  Focus
+   * also goes as soon as the window is asked to be narrow, before the
+   * leaflet folds: with it the unfolded header needs a few pixels more
+   * than 360 and the window would never get down to 360. */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   gtk_widget_set_visible (self->edit_button, reading && !adw_leaflet_get_folded (self->leaflet));
+  gtk_widget_set_visible (self->focus_button,
+                          !adw_leaflet_get_folded (self->leaflet) && (width <= 0 || width >= FOCUS_BUTTON_MIN_WIDTH));
   gtk_widget_set_visible (self->page_menu_button, reading);
 }
 
@@ -694,6 +713,14 @@ tree_loaded_cb (MerWindow *self)
 }
 
 static void
+default_width_cb (MerWindow *self)
+{
+  /* Also notified while the window is torn down. */
+  if (self->views != NULL && self->page_view != NULL)
+    update_actions (self);
+}
+
+static void
 folded_changed_cb (MerWindow *self)
 {
   /* Folding shows the content, not the list the person was not using. */
@@ -803,6 +830,140 @@ page_info_action (GtkWidget  *widget,
   mer_page_view_set_show_info (self->page_view, !mer_page_view_get_show_info (self->page_view));
 }
 
+static gboolean focus_ended_cb (gpointer user_data);
+
+/*
+ * The focus button in the header shows whether the user is in deep work
+ * (highlighted, "In deep work until 15:30"), from the person document that
+ * "me" names; it is redrawn when the replica changes and when the focus
+ * ends on its own.
+ */
+static void
+update_focus_button (MerWindow *self)
+{
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autofree char *me_id = mer_schedule_get_me (self->store);
+  g_autoptr(JsonObject) person = NULL;
+  g_autoptr(MerSchedule) me = NULL;
+  g_autoptr(GDateTime) next = NULL;
+  g_autofree char *tooltip = NULL;
+
+  g_clear_handle_id (&self->focus_end_id, g_source_remove);
+  if (me_id != NULL)
+    person = mer_store_get_doc (self->store, me_id, NULL, MER_GET_DEFAULT, NULL);
+  if (person != NULL)
+    me = mer_schedule_new_from_person (person, NULL);
+  self->in_focus = me != NULL && mer_schedule_in_focus (me, now);
+
+  if (self->in_focus)
+    {
+      mer_schedule_status_at (me, now, &next);
+      if (next != NULL)
+        {
+          g_autoptr(GDateTime) local = mer_schedule_local_time (me, next);
+          g_autofree char *until = g_date_time_format (local, "%H:%M");
+          GTimeSpan left = g_date_time_difference (next, now);
+
+          /* Translators: %s is a time such as 15:30. */
+          tooltip = g_strdup_printf (_("In deep work until %s"), until);
+          self->focus_end_id = g_timeout_add_seconds (CLAMP (left / G_USEC_PER_SEC + 1, 1, 24 * 3600),
+                                                      focus_ended_cb, self);
+        }
+      else
+        tooltip = g_strdup (_("In deep work"));
+      gtk_widget_add_css_class (self->focus_button, "mer-in-focus");
+    }
+  else
+    {
+      tooltip = g_strdup (_("Focus (Ctrl+Shift+F starts or ends 25 minutes)"));
+      gtk_widget_remove_css_class (self->focus_button, "mer-in-focus");
+    }
+  gtk_widget_set_tooltip_text (self->focus_button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->focus_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip, -1);
+}
+
+static gboolean
+focus_ended_cb (gpointer user_data)
+{
+  MerWindow *self = user_data;
+
+  self->focus_end_id = 0;
+  update_focus_button (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+focus_idle_cb (gpointer user_data)
+{
+  MerWindow *self = user_data;
+
+  self->focus_idle_id = 0;
+  update_focus_button (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_changed_cb (MerWindow *self)
+{
+  if (self->focus_idle_id == 0)
+    self->focus_idle_id = g_idle_add (focus_idle_cb, self);
+}
+
+/* The same focus the Team view sets: for some minutes, or 0 to end it. */
+static void
+set_focus (MerWindow *self,
+           guint      minutes)
+{
+  g_autoptr(GDateTime) now = mer_schedule_now ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *me = mer_schedule_get_me (self->store);
+
+  if (me == NULL)
+    {
+      mer_profile_dialog_present (GTK_WIDGET (self), self->store);
+      return;
+    }
+  if (!mer_schedule_set_user_focus (self->store, now, minutes, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not change focus: %s"), error->message);
+
+      mer_window_add_toast (self, text);
+      return;
+    }
+  update_focus_button (self);
+  if (minutes > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "Focus for %u minute. Teammates see it when they sync.",
+                                                             "Focus for %u minutes. Teammates see it when they sync.",
+                                                             minutes), minutes);
+      mer_window_add_toast (self, text);
+    }
+  else
+    mer_window_add_toast (self, _("Focus ended"));
+}
+
+static void
+focus_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  set_focus (MER_WINDOW (widget), g_variant_get_uint32 (parameter));
+}
+
+/* One key for the common case: 25 minutes of focus, or end it. */
+static void
+toggle_focus_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MerWindow *self = MER_WINDOW (widget);
+
+  update_focus_button (self);
+  set_focus (self, self->in_focus ? 0 : 25);
+}
+
 static void
 mer_window_map (GtkWidget *widget)
 {
@@ -822,6 +983,8 @@ mer_window_dispose (GObject *object)
   MerWindow *self = MER_WINDOW (object);
 
   g_clear_handle_id (&self->tree_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->focus_idle_id, g_source_remove);
+  g_clear_handle_id (&self->focus_end_id, g_source_remove);
   if (self->views != NULL)
     g_ptr_array_set_size (self->views, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_WINDOW);
@@ -862,6 +1025,7 @@ mer_window_class_init (MerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, edit_button);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, page_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, MerWindow, focus_button);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, sync_box);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, content_stack);
   gtk_widget_class_bind_template_callback (widget_class, section_activated_cb);
@@ -876,6 +1040,8 @@ mer_window_class_init (MerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
   gtk_widget_class_install_action (widget_class, "win.go-forward", NULL, go_forward_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.focus", "u", focus_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-focus", NULL, toggle_focus_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
@@ -883,6 +1049,7 @@ mer_window_class_init (MerWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.edit-page", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "win.page-history", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.page-info", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-focus", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.go-back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.go-forward", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Back, 0, "win.go-back", NULL);
@@ -956,6 +1123,9 @@ mer_window_setup (MerWindow *self)
   gtk_box_append (GTK_BOX (self->sync_box), self->sync_indicator);
 
   adw_window_title_set_subtitle (self->sidebar_title, mer_store_get_name (store));
+  g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_cb), NULL);
+  update_focus_button (self);
 
   mer_window_add_section (self, "handbook", _("Handbook"), "accessories-dictionary-symbolic",
                           GTK_WIDGET (self->page_view));
@@ -1017,6 +1187,21 @@ mer_window_get_sync_indicator (MerWindow *self)
 {
   g_return_val_if_fail (MER_IS_WINDOW (self), NULL);
   return self->sync_indicator;
+}
+
+/* Whether the header's focus button says the user is in deep work. */
+gboolean
+mer_window_get_in_focus (MerWindow *self)
+{
+  g_return_val_if_fail (MER_IS_WINDOW (self), FALSE);
+  return self->in_focus;
+}
+
+GtkWidget *
+mer_window_get_focus_button (MerWindow *self)
+{
+  g_return_val_if_fail (MER_IS_WINDOW (self), NULL);
+  return self->focus_button;
 }
 
 /* Whether the window shows one column (narrow) rather than two. */

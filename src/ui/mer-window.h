@@ -56,5 +56,7 @@ GtkWidget  *mer_window_get_search_panel (MerWindow      *self);
 GtkWidget  *mer_window_get_page_tree    (MerWindow      *self);
 GtkWidget  *mer_window_get_sync_indicator (MerWindow    *self);
 gboolean    mer_window_get_folded       (MerWindow      *self);
+gboolean    mer_window_get_in_focus     (MerWindow      *self);
+GtkWidget  *mer_window_get_focus_button (MerWindow      *self);
 
 G_END_DECLS
