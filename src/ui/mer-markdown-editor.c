@@ -5,6 +5,7 @@
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
+#include "mer-web-view.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -105,102 +106,26 @@ dark_changed_cb (AdwStyleManager   *manager,
   update_preview_background (self);
 }
 
-/* Only the first load of the preview document may happen; a click on a
- * link never navigates the preview, outside links go to the browser. */
-static gboolean
-decide_policy_cb (WebKitWebView            *web_view,
-                  WebKitPolicyDecision     *decision,
-                  WebKitPolicyDecisionType  type,
-                  MerMarkdownEditor        *self)
+/* Only the preview document itself (and its anchors) loads; a click on a
+ * link never navigates the preview, and the shared policy sends outside
+ * links to the browser. */
+static MerWebViewVerdict
+navigate_cb (WebKitWebView            *web_view,
+             const char               *uri,
+             WebKitPolicyDecisionType  type,
+             gpointer                  user_data)
 {
-  WebKitNavigationAction *action;
-  WebKitURIRequest *request;
-  const char *uri;
-
-  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
-    {
-      request = webkit_response_policy_decision_get_request (WEBKIT_RESPONSE_POLICY_DECISION (decision));
-      uri = webkit_uri_request_get_uri (request);
-      if (g_str_has_prefix (uri, PREVIEW_BASE_URI) || g_str_equal (uri, "about:blank"))
-        webkit_policy_decision_use (decision);
-      else
-        webkit_policy_decision_ignore (decision);
-      return TRUE;
-    }
-  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
-    {
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
-    }
-
-  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-  request = webkit_navigation_action_get_request (action);
-  uri = webkit_uri_request_get_uri (request);
-
-  if (g_strcmp0 (uri, PREVIEW_BASE_URI) == 0 || g_str_has_prefix (uri, PREVIEW_BASE_URI "#"))
-    {
-      webkit_policy_decision_use (decision);
-      return TRUE;
-    }
-
-  if (webkit_navigation_action_is_user_gesture (action) &&
-      (g_str_has_prefix (uri, "https://") || g_str_has_prefix (uri, "http://") || g_str_has_prefix (uri, "mailto:")))
-    {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-    }
-  webkit_policy_decision_ignore (decision);
-  return TRUE;
+  if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION
+      && (g_strcmp0 (uri, PREVIEW_BASE_URI) == 0 || g_str_has_prefix (uri, PREVIEW_BASE_URI "#")))
+    return MER_WEB_VIEW_LOAD;
+  return MER_WEB_VIEW_REFUSE;
 }
 
-/* The same policy as the reader's MerPageView: an ephemeral session (no
- * disk cache), no script, no storage, and a default Content-Security-Policy
- * on top of the one the document carries. */
-#define PREVIEW_CSP "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline'"
-
-static WebKitNetworkSession *
-get_network_session (void)
-{
-  static WebKitNetworkSession *session;
-
-  if (session == NULL)
-    session = webkit_network_session_new_ephemeral ();
-  return session;
-}
-
+/* The same safe web view as the reader's (see mer-web-view.c). */
 static WebKitWebView *
 create_preview (MerMarkdownEditor *self)
 {
-  g_autoptr(WebKitSettings) settings = NULL;
-  WebKitWebView *web_view;
-
-  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
-                                                "enable-javascript-markup", FALSE,
-                                                "javascript-can-open-windows-automatically", FALSE,
-                                                "enable-html5-local-storage", FALSE,
-                                                "enable-html5-database", FALSE,
-                                                "enable-webgl", FALSE,
-                                                "enable-webaudio", FALSE,
-                                                "enable-media", FALSE,
-                                                "enable-media-stream", FALSE,
-                                                "enable-page-cache", FALSE,
-                                                "enable-developer-extras", FALSE,
-                                                "allow-file-access-from-file-urls", FALSE,
-                                                "allow-universal-access-from-file-urls", FALSE,
-                                                NULL);
-  web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                           "settings", settings,
-                           "network-session", get_network_session (),
-                           "default-content-security-policy", PREVIEW_CSP,
-                           "hexpand", TRUE,
-                           "vexpand", TRUE,
-                           NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (web_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Preview"),
-                                  -1);
-  g_signal_connect_object (web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
-  return web_view;
+  return mer_web_view_new_safe (_("Preview"), navigate_cb, self);
 }
 
 static void

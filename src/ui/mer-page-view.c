@@ -9,10 +9,10 @@
 #include "mer-markdown.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
+#include "mer-web-view.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <libsoup/soup.h>
 #include <webkit/webkit.h>
 
 /*
@@ -23,14 +23,6 @@
  * meridian: and data:, and the navigation policy refuses every other
  * scheme (outside links go to the person's browser instead).
  */
-
-#define MER_SCHEME "meridian"
-
-/* Applied to every document as if sent in an HTTP header. */
-#define MER_PAGE_CSP \
-  "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline' meridian:; " \
-  "font-src meridian: data:; media-src 'none'; object-src 'none'; script-src 'none'; " \
-  "frame-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
 
 struct _MerPageView
 {
@@ -46,7 +38,7 @@ struct _MerPageView
   gboolean       needs_review;
   char          *superseded_id;  /* a superseded decision the page cites, or NULL */
   gboolean       loaded;         /* the last load finished */
-  guint          blocked_count;  /* navigations refused by the policy */
+  guint          blocked_count;  /* addresses refused by mer_page_view_open_uri() */
   GHashTable    *outlines;       /* page id -> GPtrArray of MerHeading, from rendering */
   guint          reload_id;
   gboolean       reload_after_load; /* the replica changed during a load */
@@ -143,11 +135,7 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   const char *uri = webkit_uri_scheme_request_get_uri (request);
   g_autofree char *page_id = NULL;
   g_autofree char *html = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(WebKitURISchemeResponse) response = NULL;
   g_autoptr(GError) error = NULL;
-  SoupMessageHeaders *headers;
-  gsize length;
 
   if (self == NULL)
     {
@@ -166,127 +154,39 @@ scheme_request_cb (WebKitURISchemeRequest *request,
 
   html = render_page (self, page_id);
   mer_ui_bench_mark ("page-served");
-  length = strlen (html);
-  stream = g_memory_input_stream_new_from_data (g_steal_pointer (&html), length, g_free);
-  response = webkit_uri_scheme_response_new (stream, length);
-  webkit_uri_scheme_response_set_content_type (response, "text/html; charset=utf-8");
-  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  soup_message_headers_append (headers, "Content-Security-Policy", MER_PAGE_CSP);
-  webkit_uri_scheme_response_set_http_headers (response, headers);
-  webkit_uri_scheme_request_finish_with_response (request, response);
-}
-
-/* The scheme is registered once per process, on the default context. */
-static void
-ensure_scheme_registered (void)
-{
-  static gboolean registered;
-  WebKitWebContext *context;
-  WebKitSecurityManager *security;
-
-  if (registered)
-    return;
-  registered = TRUE;
-  context = webkit_web_context_get_default ();
-  webkit_web_context_register_uri_scheme (context, MER_SCHEME, scheme_request_cb, NULL, NULL);
-  security = webkit_web_context_get_security_manager (context);
-  webkit_security_manager_register_uri_scheme_as_secure (security, MER_SCHEME);
-  webkit_security_manager_register_uri_scheme_as_local (security, MER_SCHEME);
-}
-
-/* One network session for all readers: ephemeral, so nothing is cached on disk. */
-static WebKitNetworkSession *
-get_network_session (void)
-{
-  static WebKitNetworkSession *session;
-
-  if (session == NULL)
-    session = webkit_network_session_new_ephemeral ();
-  return session;
-}
-
-static gboolean
-is_outside_link (const char *uri)
-{
-  g_autofree char *scheme = g_uri_parse_scheme (uri);
-
-  return scheme != NULL
-         && (g_ascii_strcasecmp (scheme, "http") == 0
-             || g_ascii_strcasecmp (scheme, "https") == 0
-             || g_ascii_strcasecmp (scheme, "mailto") == 0);
+  mer_web_view_finish_html (request, g_steal_pointer (&html));
 }
 
 /*
- * Every navigation passes here.  Pages of the replica load inside; a link
- * to a page that does not exist yet asks for a new page; an outside link
- * the person clicked opens in their browser; everything else is refused.
+ * The reader's own addresses: pages of the replica load inside (a page
+ * asked for in a new window loads here instead), and a link to a page
+ * that does not exist yet asks for a new page.  The shared policy refuses
+ * the rest and sends a clicked outside link to the browser.
  */
-static gboolean
-decide_policy_cb (WebKitWebView            *web_view,
-                  WebKitPolicyDecision     *decision,
-                  WebKitPolicyDecisionType  type,
-                  MerPageView              *self)
+static MerWebViewVerdict
+navigate_cb (WebKitWebView            *web_view,
+             const char               *uri,
+             WebKitPolicyDecisionType  type,
+             gpointer                  user_data)
 {
-  WebKitNavigationAction *action;
-  WebKitURIRequest *request;
-  const char *uri;
-
-  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
-    {
-      WebKitResponsePolicyDecision *response = WEBKIT_RESPONSE_POLICY_DECISION (decision);
-
-      request = webkit_response_policy_decision_get_request (response);
-      uri = webkit_uri_request_get_uri (request);
-      if (g_str_has_prefix (uri, MER_SCHEME ":") || g_str_equal (uri, "about:blank"))
-        webkit_policy_decision_use (decision);
-      else
-        webkit_policy_decision_ignore (decision);
-      return TRUE;
-    }
-
-  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-  request = webkit_navigation_action_get_request (action);
-  uri = webkit_uri_request_get_uri (request);
+  MerPageView *self = user_data;
 
   if (g_str_has_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX))
     {
-      if (type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
-        {
-          webkit_policy_decision_ignore (decision);
-          webkit_web_view_load_uri (web_view, uri);
-        }
-      else
-        webkit_policy_decision_use (decision);
-      return TRUE;
+      if (type != WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION)
+        return MER_WEB_VIEW_LOAD;
+      webkit_web_view_load_uri (web_view, uri);
+      return MER_WEB_VIEW_HANDLED;
     }
-
-  webkit_policy_decision_ignore (decision);
-
   if (g_str_has_prefix (uri, MER_MARKDOWN_NEW_PAGE_URI_PREFIX))
     {
       g_autofree char *target = mer_markdown_new_page_target_from_uri (uri);
 
       if (target != NULL)
         g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
-      return TRUE;
+      return MER_WEB_VIEW_HANDLED;
     }
-
-  if (is_outside_link (uri)
-      && webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED
-      && mer_markdown_is_safe_url (uri))
-    {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
-      return TRUE;
-    }
-
-  if (!g_str_equal (uri, "about:blank"))
-    {
-      self->blocked_count++;
-      g_debug ("Refused to load %s", uri);
-    }
-  return TRUE;
+  return MER_WEB_VIEW_REFUSE;
 }
 
 static char *
@@ -890,7 +790,6 @@ mer_page_view_class_init (MerPageViewClass *klass)
 static void
 mer_page_view_init (MerPageView *self)
 {
-  g_autoptr(WebKitSettings) settings = NULL;
   GtkGesture *gesture;
 
   g_type_ensure (WEBKIT_TYPE_WEB_VIEW);
@@ -898,34 +797,11 @@ mer_page_view_init (MerPageView *self)
   self->outlines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
 
-  ensure_scheme_registered ();
-  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
-                                                "enable-javascript-markup", FALSE,
-                                                "javascript-can-open-windows-automatically", FALSE,
-                                                "enable-html5-local-storage", FALSE,
-                                                "enable-html5-database", FALSE,
-                                                "enable-webgl", FALSE,
-                                                "enable-webaudio", FALSE,
-                                                "enable-media", FALSE,
-                                                "enable-media-stream", FALSE,
-                                                "enable-page-cache", FALSE,
-                                                "enable-back-forward-navigation-gestures", TRUE,
-                                                "allow-file-access-from-file-urls", FALSE,
-                                                "allow-universal-access-from-file-urls", FALSE,
-                                                NULL);
-  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                                 "settings", settings,
-                                 "network-session", get_network_session (),
-                                 "default-content-security-policy", MER_PAGE_CSP,
-                                 "hexpand", TRUE,
-                                 "vexpand", TRUE,
-                                 NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->web_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Page text"), -1);
+  mer_web_view_register_scheme (scheme_request_cb);
+  self->web_view = mer_web_view_new_safe (_("Page text"), navigate_cb, self);
   g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", self);
   gtk_box_append (GTK_BOX (self->web_box), GTK_WIDGET (self->web_view));
 
-  g_signal_connect_object (self->web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
   g_signal_connect_object (self->web_view, "load-changed", G_CALLBACK (load_changed_cb), self, 0);
   g_signal_connect_object (self->web_view, "context-menu", G_CALLBACK (context_menu_cb), self, 0);
   g_signal_connect_object (webkit_web_view_get_back_forward_list (self->web_view), "changed",
@@ -1121,5 +997,5 @@ guint
 mer_page_view_get_blocked_count (MerPageView *self)
 {
   g_return_val_if_fail (MER_IS_PAGE_VIEW (self), 0);
-  return self->blocked_count;
+  return self->blocked_count + (self->web_view != NULL ? mer_web_view_get_blocked_count (self->web_view) : 0);
 }

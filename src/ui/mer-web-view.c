@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "config.h"
+
+#include "mer-web-view.h"
+
+#include "mer-markdown.h"
+
+#include <gtk/gtk.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+/*
+ * The one way Meridian makes a web view (the reader's and the editor's
+ * preview): scripts, storage and media off, an ephemeral network session,
+ * a default Content-Security-Policy that confines every subresource to
+ * meridian: and data:, and one navigation policy.  The owner decides about
+ * its own addresses; everything else is refused, except that an outside
+ * link the person clicked opens in their browser, never inside the app.
+ */
+
+/* One network session for every view: ephemeral, so nothing is cached on disk. */
+static WebKitNetworkSession *
+get_network_session (void)
+{
+  static WebKitNetworkSession *session;
+
+  if (session == NULL)
+    session = webkit_network_session_new_ephemeral ();
+  return session;
+}
+
+static gboolean
+is_outside_link (const char *uri)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (uri);
+
+  return scheme != NULL
+         && (g_ascii_strcasecmp (scheme, "http") == 0
+             || g_ascii_strcasecmp (scheme, "https") == 0
+             || g_ascii_strcasecmp (scheme, "mailto") == 0);
+}
+
+static void
+count_blocked (WebKitWebView *web_view,
+               const char    *uri)
+{
+  guint count = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (web_view), "mer-blocked-count"));
+
+  g_object_set_data (G_OBJECT (web_view), "mer-blocked-count", GUINT_TO_POINTER (count + 1));
+  g_debug ("Refused to load %s", uri);
+}
+
+/*
+ * Every navigation and every response passes here.  Responses load only
+ * from the meridian: scheme; navigations go to the owner first.
+ */
+static gboolean
+decide_policy_cb (WebKitWebView            *web_view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  gpointer                  user_data)
+{
+  MerWebViewNavigateFunc navigate = (MerWebViewNavigateFunc) g_object_get_data (G_OBJECT (web_view), "mer-navigate");
+  WebKitNavigationAction *action;
+  WebKitURIRequest *request;
+  const char *uri;
+
+  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE)
+    {
+      request = webkit_response_policy_decision_get_request (WEBKIT_RESPONSE_POLICY_DECISION (decision));
+      uri = webkit_uri_request_get_uri (request);
+      if (g_str_has_prefix (uri, MER_WEB_VIEW_SCHEME ":") || g_str_equal (uri, "about:blank"))
+        webkit_policy_decision_use (decision);
+      else
+        webkit_policy_decision_ignore (decision);
+      return TRUE;
+    }
+
+  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  request = webkit_navigation_action_get_request (action);
+  uri = webkit_uri_request_get_uri (request);
+
+  switch (navigate != NULL ? navigate (web_view, uri, type, user_data) : MER_WEB_VIEW_REFUSE)
+    {
+    case MER_WEB_VIEW_LOAD:
+      webkit_policy_decision_use (decision);
+      return TRUE;
+    case MER_WEB_VIEW_HANDLED:
+      webkit_policy_decision_ignore (decision);
+      return TRUE;
+    case MER_WEB_VIEW_REFUSE:
+    default:
+      break;
+    }
+
+  webkit_policy_decision_ignore (decision);
+  if (is_outside_link (uri)
+      && webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED
+      && mer_markdown_is_safe_url (uri))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (web_view));
+
+      gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+      return TRUE;
+    }
+  if (!g_str_equal (uri, "about:blank"))
+    count_blocked (web_view, uri);
+  return TRUE;
+}
+
+/*
+ * A new web view with the safe settings.  @navigate (called with
+ * @user_data, which must outlive the view) says what to do with a
+ * navigation to one of the owner's addresses; NULL refuses all of them.
+ */
+WebKitWebView *
+mer_web_view_new_safe (const char             *accessible_label,
+                       MerWebViewNavigateFunc  navigate,
+                       gpointer                user_data)
+{
+  g_autoptr(WebKitSettings) settings = NULL;
+  WebKitWebView *web_view;
+
+  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
+                                                "enable-javascript-markup", FALSE,
+                                                "javascript-can-open-windows-automatically", FALSE,
+                                                "enable-html5-local-storage", FALSE,
+                                                "enable-html5-database", FALSE,
+                                                "enable-webgl", FALSE,
+                                                "enable-webaudio", FALSE,
+                                                "enable-media", FALSE,
+                                                "enable-media-stream", FALSE,
+                                                "enable-page-cache", FALSE,
+                                                "enable-developer-extras", FALSE,
+                                                "enable-back-forward-navigation-gestures", TRUE,
+                                                "allow-file-access-from-file-urls", FALSE,
+                                                "allow-universal-access-from-file-urls", FALSE,
+                                                NULL);
+  web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                           "settings", settings,
+                           "network-session", get_network_session (),
+                           "default-content-security-policy", MER_WEB_VIEW_CSP,
+                           "hexpand", TRUE,
+                           "vexpand", TRUE,
+                           NULL);
+  if (accessible_label != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (web_view),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label, -1);
+  g_object_set_data (G_OBJECT (web_view), "mer-navigate", (gpointer) navigate);
+  g_signal_connect (web_view, "decide-policy", G_CALLBACK (decide_policy_cb), user_data);
+  return web_view;
+}
+
+/*
+ * Registers the meridian: scheme on the default context, once per
+ * process (WebKit allows one handler per scheme): the first caller's
+ * @callback serves it.
+ */
+void
+mer_web_view_register_scheme (WebKitURISchemeRequestCallback callback)
+{
+  static gboolean registered;
+  WebKitWebContext *context;
+  WebKitSecurityManager *security;
+
+  if (registered)
+    return;
+  registered = TRUE;
+  context = webkit_web_context_get_default ();
+  webkit_web_context_register_uri_scheme (context, MER_WEB_VIEW_SCHEME, callback, NULL, NULL);
+  security = webkit_web_context_get_security_manager (context);
+  webkit_security_manager_register_uri_scheme_as_secure (security, MER_WEB_VIEW_SCHEME);
+  webkit_security_manager_register_uri_scheme_as_local (security, MER_WEB_VIEW_SCHEME);
+}
+
+/* Answers a meridian: request with @html (taken), with the CSP header too. */
+void
+mer_web_view_finish_html (WebKitURISchemeRequest *request,
+                          char                   *html)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(WebKitURISchemeResponse) response = NULL;
+  SoupMessageHeaders *headers;
+  gsize length = strlen (html);
+
+  stream = g_memory_input_stream_new_from_data (html, length, g_free);
+  response = webkit_uri_scheme_response_new (stream, length);
+  webkit_uri_scheme_response_set_content_type (response, "text/html; charset=utf-8");
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_message_headers_append (headers, "Content-Security-Policy", MER_WEB_VIEW_CSP);
+  webkit_uri_scheme_response_set_http_headers (response, headers);
+  webkit_uri_scheme_request_finish_with_response (request, response);
+}
+
+/* How many navigations the policy refused in @web_view. */
+guint
+mer_web_view_get_blocked_count (WebKitWebView *web_view)
+{
+  g_return_val_if_fail (WEBKIT_IS_WEB_VIEW (web_view), 0);
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (web_view), "mer-blocked-count"));
+}
