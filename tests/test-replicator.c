@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "mer-test-peer.h"
+#include "mer-replicator-private.h"
 
 static void
 put_page (MerStore   *store,
@@ -405,6 +406,54 @@ test_credentials (void)
   mer_test_rm_rf (dir);
 }
 
+/*
+ * The pull hands each batch's seq from the fetcher thread to the writer
+ * while the fetcher keeps its own: the two must share no memory, since
+ * json-glib's value and container reference counts are not atomic. A
+ * change made in place to the original must not show in the copy.
+ */
+static void
+test_seq_copy (void)
+{
+  const char *seqs[] = { "42", "\"17-g1AAAABXeJzLYWBgYMpgTmHgz8tPSTV0MDQy\"",
+                         "[3, \"abc\"]", "{\"a\": [1, 2]}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) seq = mer_json_parse (seqs[i], -1, &error);
+      g_autoptr(JsonNode) copy = NULL;
+      g_autofree char *original = NULL;
+      g_autofree char *before = NULL;
+      g_autofree char *after = NULL;
+
+      g_assert_no_error (error);
+      copy = _mer_repl_seq_copy (seq);
+      g_assert_nonnull (copy);
+      original = mer_json_canonical (seq);
+      before = mer_json_canonical (copy);
+      g_assert_cmpstr (before, ==, original);
+
+      switch (JSON_NODE_TYPE (seq))
+        {
+        case JSON_NODE_VALUE:
+          if (json_node_get_value_type (seq) == G_TYPE_STRING)
+            json_node_set_string (seq, "changed");
+          else
+            json_node_set_int (seq, 7);
+          break;
+        case JSON_NODE_ARRAY:
+          json_node_set_int (json_array_get_element (json_node_get_array (seq), 0), 7);
+          break;
+        default:
+          json_array_add_int_element (json_object_get_array_member (json_node_get_object (seq), "a"), 3);
+          break;
+        }
+      after = mer_json_canonical (copy);
+      g_assert_cmpstr (after, ==, before);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -418,6 +467,7 @@ main (int   argc,
   g_test_add_func ("/replicator/continuous", test_continuous);
   g_test_add_func ("/replicator/errors", test_errors);
   g_test_add_func ("/replicator/credentials", test_credentials);
+  g_test_add_func ("/replicator/seq-copy", test_seq_copy);
 
   return g_test_run ();
 }

@@ -61,6 +61,21 @@ _mer_repl_seq_to_param (JsonNode *seq)
   return g_uri_escape_string (text, NULL, FALSE);
 }
 
+/*
+ * A copy of a sequence value that shares no memory with the original, for
+ * handing to another thread: json_node_copy() shares the value (and any
+ * nested object or array) and json-glib counts those references without
+ * atomics, so two threads copying and freeing "their" nodes of one seq
+ * corrupt its count and free it while it is still in use.
+ */
+JsonNode *
+_mer_repl_seq_copy (JsonNode *seq)
+{
+  g_autofree char *text = mer_json_to_string (seq, FALSE);
+
+  return mer_json_parse (text, -1, NULL);
+}
+
 static gboolean
 is_transient_status (guint status)
 {

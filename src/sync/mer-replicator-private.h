@@ -79,6 +79,7 @@ gboolean    _mer_repl_sleep_cancellable     (GCancellable       *cancellable,
                                              guint               ms);
 char       *_mer_repl_escape_id             (const char         *id);
 char       *_mer_repl_seq_to_param          (JsonNode           *seq);
+JsonNode   *_mer_repl_seq_copy              (JsonNode           *seq);
 gboolean    _mer_repl_job_request           (Job                *job,
                                              const char         *method,
                                              const char         *url,

@@ -232,7 +232,9 @@ fetch_batch (Job      *job,
                    _("%s sent changes without sequence values"), job->url);
       return NULL;
     }
-  batch->last_seq = json_node_copy (last_seq);
+  /* The batch may go to the writer's thread: its seq must not share the
+   * value that *since keeps here. */
+  batch->last_seq = _mer_repl_seq_copy (last_seq);
   json_node_unref (*since);
   *since = json_node_copy (last_seq);
 
@@ -347,7 +349,7 @@ fetcher_start (Job       *job,
     }
 
   fetcher->job = copy;
-  fetcher->since = json_node_copy (since);
+  fetcher->since = _mer_repl_seq_copy (since);  /* since stays with the writer */
   fetcher->batches = g_async_queue_new_full ((GDestroyNotify) pull_batch_free);
   fetcher->tokens = g_async_queue_new ();
   /* Two batches in flight: one being written, one being fetched. */
