@@ -317,6 +317,20 @@ scroll_detail_to (GtkWidget  *view,
   spin (100);
 }
 
+/*
+ * Lets the detail settle before a screenshot: a write rebuilds it 150 ms
+ * later, and opening a proposal records a seen document, which rebuilds it
+ * once more; then the body's web view loads and paints.
+ */
+static void
+wait_for_body (GtkWidget *view)
+{
+  spin (400);
+  for (guint i = 0; i < 200 && webkit_web_view_is_loading (WEBKIT_WEB_VIEW (find (view, "proposal-body"))); i++)
+    spin (25);
+  spin (1000);  /* the web process paints after loading */
+}
+
 static void
 test_flow (void)
 {
@@ -414,9 +428,7 @@ test_flow (void)
   g_assert_cmpstr (row, ==, "open\t" TITLE "\tCloses in 26 h 15 min");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (view, "not-responded"))), ==,
                    "Not read yet: Ana Shrestha, Sam Okafor.");
-  for (guint i = 0; i < 200 && webkit_web_view_is_loading (WEBKIT_WEB_VIEW (find (view, "proposal-body"))); i++)
-    spin (25);
-  spin (1000);  /* the web process paints after loading */
+  wait_for_body (view);
   save_screenshot (window, "proposals-published.png");
   scroll_detail_to (view, "page-diff");
   save_screenshot (window, "proposals-page-diff.png");
@@ -479,6 +491,7 @@ test_flow (void)
   g_assert_cmpstr (mer_json_get_string (page, "body"), ==, PAGE_NEW);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find (view, "outcome-card"), GTK_TYPE_SCROLLED_WINDOW))), 0);
+  wait_for_body (view);
   save_screenshot (window, "proposals-decided.png");
 
   /* 7. The decision log: search, find, open. */
