@@ -3,6 +3,7 @@
 
 #include "mer-decision.h"
 #include "mer-digest.h"
+#include "mer-doc-util.h"
 #include "mer-json.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
@@ -630,6 +631,36 @@ test_slug (void)
   g_assert_cmpstr (c, ==, "untitled");
 }
 
+/* The shared document helpers accept what a peer may send. */
+static void
+test_doc_util (void)
+{
+  g_autoptr(JsonObject) doc = mer_test_object (
+    "{\"_id\":\"decision:a\",\"tags\":[\"x\",\"\",3,null,\"y\"],\"pages\":\"page:one\","
+    "\"outcome\":{\"summary\":\"s\"},\"decision\":null}");
+  g_autoptr(JsonArray) tags = mer_doc_string_array (doc, "tags");
+  g_autoptr(JsonArray) pages = mer_doc_string_array (doc, "pages");
+  g_autoptr(JsonArray) docs = json_array_new ();
+  g_autofree char *id = mer_doc_new_id ("decision", "  Move on-call!  ");
+
+  g_assert_true (mer_doc_is_blank (NULL));
+  g_assert_true (mer_doc_is_blank (" \t\n"));
+  g_assert_false (mer_doc_is_blank (" x "));
+  g_assert_cmpuint (json_array_get_length (tags), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (tags, 1), ==, "y");
+  g_assert_cmpuint (json_array_get_length (pages), ==, 0);
+  g_assert_nonnull (mer_doc_get_object (doc, "outcome"));
+  g_assert_null (mer_doc_get_object (doc, "decision"));
+  g_assert_null (mer_doc_get_object (doc, "missing"));
+  g_assert_true (g_str_has_prefix (id, "decision:move-on-call-"));
+  g_assert_cmpuint (strlen (id), ==, strlen ("decision:move-on-call-") + 6);
+  json_array_add_object_element (docs, json_object_ref (doc));
+  g_assert_true (mer_doc_find_by_id (docs, "decision:a") == doc);
+  g_assert_null (mer_doc_find_by_id (docs, "decision:b"));
+  mer_doc_set_string_or_null (doc, "decision", NULL);
+  g_assert_true (json_object_get_null_member (doc, "decision"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -650,6 +681,7 @@ main (int    argc,
   g_test_add_func ("/proposal/decide/accept-merges-page", test_accept_merges_page);
   g_test_add_func ("/proposal/decide/conflict-writes-nothing", test_accept_conflict_writes_nothing);
   g_test_add_func ("/proposal/digest", test_digest);
+  g_test_add_func ("/proposal/doc-util", test_doc_util);
 
   return g_test_run ();
 }
