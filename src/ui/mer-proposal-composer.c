@@ -359,7 +359,6 @@ mer_proposal_composer_publish (MerProposalComposer *self)
   g_autoptr(JsonObject) draft = NULL;
   g_autoptr(GPtrArray) missing = NULL;
   GString *body;
-  GtkRoot *root;
 
   g_return_if_fail (MER_IS_PROPOSAL_COMPOSER (self));
 
@@ -381,8 +380,7 @@ mer_proposal_composer_publish (MerProposalComposer *self)
   g_string_append_c (body, '\n');
   for (guint i = 0; i < missing->len; i++)
     g_string_append_printf (body, "\n• %s", (char *) missing->pdata[i]);
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  self->check_dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+  self->check_dialog = adw_message_dialog_new (mer_ui_get_window (GTK_WIDGET (self)),
                                                _("This Proposal Is Incomplete"), body->str);
   g_string_free (body, TRUE);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self->check_dialog),
@@ -445,8 +443,7 @@ discard_action (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   MerProposalComposer *self = MER_PROPOSAL_COMPOSER (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+  GtkWidget *dialog = adw_message_dialog_new (mer_ui_get_window (widget),
                                               _("Discard This Draft?"),
                                               _("The draft has never left this computer; once discarded it "
                                                 "cannot be recovered."));

@@ -219,7 +219,7 @@ decide_policy_cb (WebKitWebView            *web_view,
   if (page_id != NULL && MER_IS_WINDOW (root))
     mer_window_open_doc (MER_WINDOW (root), page_id);
   else if (g_str_has_prefix (uri, "https://") || g_str_has_prefix (uri, "http://") || g_str_has_prefix (uri, "mailto:"))
-    gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME);
+    gtk_show_uri (mer_ui_get_window (GTK_WIDGET (self)), uri, GDK_CURRENT_TIME);
   return TRUE;
 }
 
@@ -995,13 +995,12 @@ decide_action (GtkWidget  *widget,
 {
   MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
   JsonObject *proposal = mer_doc_find_by_id (self->proposals, self->selected_id);
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   if (proposal == NULL)
     return;
   if (self->decide_dialog != NULL)
     g_object_remove_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
-  self->decide_dialog = mer_decide_dialog_new (self->store, proposal, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL);
+  self->decide_dialog = mer_decide_dialog_new (self->store, proposal, mer_ui_get_window (widget));
   g_object_add_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
   gtk_window_present (GTK_WINDOW (self->decide_dialog));
 }
