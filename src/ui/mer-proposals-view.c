@@ -12,6 +12,7 @@
 #include "mer-schedule.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
+#include "mer-web-view.h"
 #include "mer-window.h"
 
 #include <adwaita.h>
@@ -20,7 +21,6 @@
 #include <webkit/webkit.h>
 
 #define BODY_BASE_URI "meridian://proposal/"
-#define BODY_CSP      "default-src 'none'; img-src meridian: data:; style-src 'unsafe-inline'"
 #define BODY_HEIGHT   420
 
 struct _MerProposalsView
@@ -189,81 +189,46 @@ heading (const char *text)
   return label;
 }
 
-static gboolean
-decide_policy_cb (WebKitWebView            *web_view,
-                  WebKitPolicyDecision     *decision,
+/*
+ * The body document itself loads; a link to a handbook page opens the page
+ * in the window; the shared policy refuses everything else and sends a
+ * clicked outside link to the browser.
+ */
+static MerWebViewVerdict
+body_navigate_cb (WebKitWebView            *web_view,
+                  const char               *uri,
                   WebKitPolicyDecisionType  type,
-                  MerProposalsView         *self)
+                  gpointer                  user_data)
 {
-  WebKitNavigationAction *action;
-  const char *uri;
+  MerProposalsView *self = user_data;
   g_autofree char *page_id = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkRoot *root;
 
   if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION)
-    {
-      webkit_policy_decision_ignore (decision);
-      return TRUE;
-    }
-  action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
-  uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
+    return MER_WEB_VIEW_REFUSE;
   if (g_str_has_prefix (uri, BODY_BASE_URI))
-    {
-      webkit_policy_decision_use (decision);
-      return TRUE;
-    }
-  webkit_policy_decision_ignore (decision);
-  if (!webkit_navigation_action_is_user_gesture (action))
-    return TRUE;
+    return MER_WEB_VIEW_LOAD;
   page_id = mer_markdown_page_id_from_uri (uri);
-  if (page_id != NULL && MER_IS_WINDOW (root))
-    mer_window_open_doc (MER_WINDOW (root), page_id);
-  else if (g_str_has_prefix (uri, "https://") || g_str_has_prefix (uri, "http://") || g_str_has_prefix (uri, "mailto:"))
-    gtk_show_uri (mer_ui_get_window (GTK_WIDGET (self)), uri, GDK_CURRENT_TIME);
-  return TRUE;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (page_id == NULL || !MER_IS_WINDOW (root))
+    return MER_WEB_VIEW_REFUSE;
+  mer_window_open_doc (MER_WINDOW (root), page_id);
+  return MER_WEB_VIEW_HANDLED;
 }
 
-static WebKitNetworkSession *
-get_network_session (void)
-{
-  static WebKitNetworkSession *session;
-
-  if (session == NULL)
-    session = webkit_network_session_new_ephemeral ();
-  return session;
-}
-
-/* The body in the same locked-down web view as the reader: no script, no
- * network, links opened outside. */
+/* The body in the same safe web view as the reader (mer-web-view.c): no
+ * script, no network, outside links opened in the browser. */
 static GtkWidget *
 build_body_view (MerProposalsView *self,
                  JsonObject       *proposal)
 {
-  g_autoptr(WebKitSettings) settings = NULL;
   g_autofree char *document = NULL;
   g_autofree char *base = NULL;
-  WebKitWebView *web_view;
+  WebKitWebView *web_view = mer_web_view_new_safe (_("Proposal"), body_navigate_cb, self);
   GtkWidget *frame = gtk_frame_new (NULL);
 
-  settings = webkit_settings_new_with_settings ("enable-javascript", FALSE,
-                                                "enable-javascript-markup", FALSE,
-                                                "enable-html5-local-storage", FALSE,
-                                                "enable-html5-database", FALSE,
-                                                "enable-webgl", FALSE,
-                                                "enable-media", FALSE,
-                                                "enable-page-cache", FALSE,
-                                                "allow-file-access-from-file-urls", FALSE,
-                                                "allow-universal-access-from-file-urls", FALSE,
-                                                NULL);
-  web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
-                           "settings", settings,
-                           "network-session", get_network_session (),
-                           "default-content-security-policy", BODY_CSP,
-                           "height-request", BODY_HEIGHT,
-                           "hexpand", TRUE,
-                           NULL);
+  g_object_set (web_view, "height-request", BODY_HEIGHT, "vexpand", FALSE, NULL);
   gtk_widget_set_name (GTK_WIDGET (web_view), "proposal-body");
-  g_signal_connect_object (web_view, "decide-policy", G_CALLBACK (decide_policy_cb), self, 0);
   document = mer_markdown_to_document (mer_json_get_string (proposal, "body"), NULL,
                                        mer_markdown_store_resolver, self->store, NULL);
   base = g_strconcat (BODY_BASE_URI, mer_json_get_string (proposal, "_id"), NULL);
