@@ -113,7 +113,7 @@ fetch_missing (Job         *job,
       JsonObject *entry = json_object_get_object_member (missing, l->data);
       JsonArray *revs = json_object_get_array_member (entry, "missing");
 
-      if (revs != NULL && !fetch_open_revs (job, l->data, json_array_ref (revs), docs, error))
+      if (revs != NULL && !fetch_open_revs (job, l->data, revs, docs, error))
         return FALSE;
     }
   return TRUE;
