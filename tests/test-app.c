@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "mer-test-gui.h"
 #include "mer-test-util.h"
 
 #include "mer-application.h"
@@ -26,42 +27,6 @@
 
 #include <adwaita.h>
 #include <webkit/webkit.h>
-
-/* A guard against hanging forever, not a timing assertion. */
-#define WAIT_LIMIT_MS 60000
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-wait_for (Predicate predicate,
-          gpointer  data)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
-
-  while (!predicate (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return !expired;
-}
 
 static gboolean
 page_loaded (gpointer data)
@@ -91,7 +56,7 @@ wait_for_page (MerPageView *view,
 {
   PageWait wait = { view, page_id };
 
-  g_assert_true (wait_for (page_shown, &wait));
+  g_assert_true (mer_test_gui_wait_for (page_shown, &wait));
 }
 
 static gboolean
@@ -113,35 +78,10 @@ save_screenshot (GtkWidget  *window,
 {
   static gboolean first = TRUE;
 
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = mer_test_log_path (name);
-  GtkSnapshot *snapshot;
-  int width, height;
-
   /* The web process draws its first frame a while after loading. */
-  spin (first ? 2500 : 900);
+  mer_test_gui_spin (first ? 2500 : 900);
   first = FALSE;
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  /* Right after a resize the window may not have drawn yet: try again. */
-  for (guint attempt = 0; node == NULL && attempt < 20; attempt++)
-    {
-      if (attempt > 0)
-        spin (250);
-      width = gtk_widget_get_width (window);
-      height = gtk_widget_get_height (window);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  mer_test_gui_save_png (window, name);
 }
 
 typedef struct
@@ -187,8 +127,8 @@ fixture_set_up (Fixture       *fixture,
   fixture->window = MER_WINDOW (window);
   fixture->view = MER_PAGE_VIEW (mer_window_get_page_view (fixture->window));
   gtk_window_set_default_size (window, 1200, 800);
-  g_assert_true (wait_for (page_loaded, fixture->view));
-  g_assert_true (wait_for (tree_loaded, mer_window_get_page_tree (fixture->window)));
+  g_assert_true (mer_test_gui_wait_for (page_loaded, fixture->view));
+  g_assert_true (mer_test_gui_wait_for (tree_loaded, mer_window_get_page_tree (fixture->window)));
 }
 
 static void
@@ -196,7 +136,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
-  spin (100);
+  mer_test_gui_spin (100);
 }
 
 static char *
@@ -246,7 +186,7 @@ shown_html (MerPageView *view)
 
   g_assert_nonnull (resource);
   webkit_web_resource_get_data (resource, NULL, resource_data_cb, &wait);
-  g_assert_true (wait_for (data_done, &wait));
+  g_assert_true (mer_test_gui_wait_for (data_done, &wait));
   g_assert_nonnull (wait.bytes);
   data = g_bytes_get_data (wait.bytes, &length);
   {
@@ -306,7 +246,7 @@ test_search_opens_page (Fixture       *fixture,
   /* Ctrl+K opens the panel with the focus in the entry. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (panel)));
-  spin (100);
+  mer_test_gui_spin (100);
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (mer_search_panel_get_entry (panel)))
                  || gtk_widget_is_focus (GTK_WIDGET (mer_search_panel_get_entry (panel)))
                  || gtk_widget_get_focus_child (GTK_WIDGET (mer_search_panel_get_entry (panel))) != NULL);
@@ -314,8 +254,8 @@ test_search_opens_page (Fixture       *fixture,
   /* Typing shows results as they come, the best first. */
   gtk_editable_set_text (mer_search_panel_get_entry (panel), "hand");
   gtk_editable_set_text (mer_search_panel_get_entry (panel), "handoff");
-  g_assert_true (wait_for (has_results, panel));
-  spin (100);
+  g_assert_true (mer_test_gui_wait_for (has_results, panel));
+  mer_test_gui_spin (100);
   g_assert_cmpuint (mer_search_panel_get_n_results (panel), ==, hits->len);
   save_screenshot (GTK_WIDGET (fixture->window), "app-search.png");
 
@@ -329,7 +269,7 @@ test_search_opens_page (Fixture       *fixture,
   /* Any text is a valid query; nothing found says so. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
   gtk_editable_set_text (mer_search_panel_get_entry (panel), "zzqxjv \"( OR");
-  spin (200);
+  mer_test_gui_spin (200);
   g_assert_cmpuint (mer_search_panel_get_n_results (panel), ==, 0);
   /* Escape (stop-search) closes it. */
   g_signal_emit_by_name (mer_search_panel_get_entry (panel), "stop-search");
@@ -355,8 +295,8 @@ test_search_keyboard_choice (Fixture       *fixture,
           second = hit->id;
           gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
           gtk_editable_set_text (mer_search_panel_get_entry (panel), "time zones");
-          g_assert_true (wait_for (has_results, panel));
-          spin (60);
+          g_assert_true (mer_test_gui_wait_for (has_results, panel));
+          mer_test_gui_spin (60);
           /* What Down does, as many times as needed. */
           mer_search_panel_select (panel, i);
           mer_search_panel_activate_selected (panel);
@@ -425,7 +365,7 @@ test_edit_reflects_in_reader (Fixture       *fixture,
   g_assert_nonnull (rev);
   for (guint i = 0; i < 100 && !seen; i++)
     {
-      spin (100);
+      mer_test_gui_spin (100);
       if (mer_page_view_get_loaded (fixture->view))
         {
           g_free (html);
@@ -450,26 +390,26 @@ test_narrow_window (Fixture       *fixture,
                     gconstpointer  user_data)
 {
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 720);
-  g_assert_true (wait_for (is_folded, fixture->window));
-  spin (300);
+  g_assert_true (mer_test_gui_wait_for (is_folded, fixture->window));
+  mer_test_gui_spin (300);
   /* It really is 360 px wide: nothing in it asks for more. */
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
   save_screenshot (GTK_WIDGET (fixture->window), "app-narrow.png");
 
   /* The sidebar is one tap away, and a page brings the content back. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-sidebar", NULL));
-  spin (400);
+  mer_test_gui_spin (400);
   save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-sidebar.png");
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
   gtk_editable_set_text (mer_search_panel_get_entry (MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window))),
                          "handoff");
-  g_assert_true (wait_for (has_results, mer_window_get_search_panel (fixture->window)));
+  g_assert_true (mer_test_gui_wait_for (has_results, mer_window_get_search_panel (fixture->window)));
   save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-search.png");
   g_signal_emit_by_name (mer_search_panel_get_entry (MER_SEARCH_PANEL (mer_window_get_search_panel (fixture->window))),
                          "stop-search");
 
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 800);
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_false (mer_window_get_folded (fixture->window));
 }
 
@@ -482,15 +422,15 @@ test_dark_style (Fixture       *fixture,
   GdkRGBA background;
 
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
-  spin (300);
+  mer_test_gui_spin (300);
   webkit_web_view_get_background_color (web_view, &background);
   g_assert_cmpfloat (background.red, <, 0.5);
   mer_page_view_reload (fixture->view);
-  spin (300);
-  g_assert_true (wait_for (page_loaded, fixture->view));
+  mer_test_gui_spin (300);
+  g_assert_true (mer_test_gui_wait_for (page_loaded, fixture->view));
   save_screenshot (GTK_WIDGET (fixture->window), "app-dark.png");
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
-  spin (100);
+  mer_test_gui_spin (100);
   webkit_web_view_get_background_color (web_view, &background);
   g_assert_cmpfloat (background.red, >, 0.5);
 }
@@ -544,7 +484,7 @@ test_sections_and_actions (Fixture       *fixture,
 
   /* Preferences open over the window. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  spin (500);
+  mer_test_gui_spin (500);
   {
     GList *windows = gtk_application_get_windows (app);
     GtkWindow *prefs = NULL;
@@ -637,8 +577,8 @@ test_sync_status (Fixture       *fixture,
                                 "http://127.0.0.1:9/handbook", NULL, NULL, &error));
   g_assert_no_error (error);
   mer_sync_controller_reload_peers (sync);
-  g_assert_true (wait_for (unreachable, sync));
-  spin (800);
+  g_assert_true (mer_test_gui_wait_for (unreachable, sync));
+  mer_test_gui_spin (800);
   g_assert_cmpuint (mer_sync_controller_get_pending (sync), >, 0);
   g_assert_null (strstr (mer_sync_indicator_get_summary (indicator), "Not Syncing"));
   g_test_message ("unreachable peer: %s", mer_sync_indicator_get_summary (indicator));
@@ -653,7 +593,7 @@ test_sync_status (Fixture       *fixture,
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
   g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, read_line_cb, &line);
-  g_assert_true (wait_for (line_read, &line));
+  g_assert_true (mer_test_gui_wait_for (line_read, &line));
   start = strstr (line, "http://");
   g_assert_nonnull (start);
   url = g_strdup (start);
@@ -664,7 +604,7 @@ test_sync_status (Fixture       *fixture,
   g_assert_no_error (error);
   mer_sync_controller_reload_peers (sync);
   mer_sync_controller_sync_now (sync);
-  g_assert_true (wait_for (synced_and_sent, sync));
+  g_assert_true (mer_test_gui_wait_for (synced_and_sent, sync));
   wait.status = MER_SYNC_STATUS_SYNCED;
   g_assert_true (status_is (&wait));
   g_assert_nonnull (strstr (mer_sync_indicator_get_summary (indicator), "Synced"));
@@ -686,7 +626,7 @@ test_sync_status (Fixture       *fixture,
     json_object_set_string_member (doc, "body", "# Start here\n\nSent to the peer.\n");
     rev = mer_store_put_doc (store, doc, &error);
     g_assert_no_error (error);
-    g_assert_true (wait_for (synced_and_sent, sync));
+    g_assert_true (mer_test_gui_wait_for (synced_and_sent, sync));
   }
 
   g_assert_true (mer_peers_remove (mer_application_get_data_dir (fixture->app), url, &error));
@@ -787,18 +727,18 @@ test_resolve_planted_conflict (Fixture       *fixture,
   mer_page_view_resolve_conflict (fixture->view);
   view = mer_window_get_visible_view (fixture->window);
   g_assert_true (MER_IS_CONFLICT_VIEW (view));
-  spin (300);
+  mer_test_gui_spin (300);
   save_screenshot (GTK_WIDGET (fixture->window), "app-conflict-view.png");
   g_assert_true (gtk_widget_activate_action (view, "conflict.use-left", NULL));
   g_assert_true (gtk_widget_activate_action (view, "conflict.save", NULL));
-  g_assert_true (wait_for (view_closed, fixture->window));
+  g_assert_true (mer_test_gui_wait_for (view_closed, fixture->window));
 
   g_clear_pointer (&conflicts, g_strfreev);
   conflicts = mer_store_get_conflicts (store, page_id, &error);
   g_assert_no_error (error);
   g_assert_true (conflicts == NULL || conflicts[0] == NULL);
   wait_for_page (fixture->view, page_id);
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_false (mer_page_view_get_has_conflict (fixture->view));
 }
 
@@ -848,13 +788,13 @@ test_search_opens_other_documents (Fixture       *fixture,
       mer_window_show_section (fixture->window, "handbook");
       gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
       gtk_editable_set_text (mer_search_panel_get_entry (panel), query);
-      g_assert_true (wait_for (has_results, panel));
-      spin (50);
+      g_assert_true (mer_test_gui_wait_for (has_results, panel));
+      mer_test_gui_spin (50);
       mer_search_panel_select (panel, index);
       mer_search_panel_activate_selected (panel);
       g_assert_false (gtk_widget_get_visible (GTK_WIDGET (panel)));
       g_assert_cmpstr (mer_window_get_section (fixture->window), ==, sections[t]);
-      spin (300);
+      mer_test_gui_spin (300);
     }
   save_screenshot (GTK_WIDGET (fixture->window), "app-search-opened-document.png");
 }
@@ -880,10 +820,10 @@ assert_stays_away (MerPageView *view,
 {
   OtherPage wait = { view, gone_id };
 
-  g_assert_true (wait_for (other_page_shown, &wait));
+  g_assert_true (mer_test_gui_wait_for (other_page_shown, &wait));
   for (guint i = 0; i < 10; i++)
     {
-      spin (100);
+      mer_test_gui_spin (100);
       g_assert_cmpstr (mer_page_view_get_page_id (view), !=, gone_id);
       g_assert_cmpstr (mer_page_view_get_title (view), !=, "Page not found");
       g_assert_nonnull (mer_page_view_get_title (view));
@@ -1066,15 +1006,15 @@ test_focus_from_header (Fixture       *fixture,
   /* Narrow: the window still fits in 360 px; the button steps aside and
    * focus stays one menu away, in the primary menu. */
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 720);
-  g_assert_true (wait_for (is_folded, fixture->window));
-  spin (300);
+  g_assert_true (mer_test_gui_wait_for (is_folded, fixture->window));
+  mer_test_gui_spin (300);
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
   g_assert_false (gtk_widget_get_visible (button));
   g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (find_primary_menu_button (GTK_WIDGET (fixture->window))),
                                   "win.focus"));
   save_screenshot (GTK_WIDGET (fixture->window), "app-narrow-in-focus.png");
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1200, 800);
-  spin (300);
+  mer_test_gui_spin (300);
 
   /* Ctrl+Shift+F: in focus, so it ends it. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.toggle-focus", NULL));
@@ -1086,10 +1026,10 @@ test_focus_from_header (Fixture       *fixture,
   /* A focus set elsewhere (the Team view, a sync) reaches the button too. */
   g_assert_true (mer_schedule_set_user_focus (store, now, 25, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for (window_in_focus, fixture->window));
+  g_assert_true (mer_test_gui_wait_for (window_in_focus, fixture->window));
   g_assert_true (mer_schedule_set_user_focus (store, now, 0, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for (window_not_in_focus, fixture->window));
+  g_assert_true (mer_test_gui_wait_for (window_not_in_focus, fixture->window));
 
   gone = mer_store_get_doc (store, "person:header-test", NULL, MER_GET_DEFAULT, NULL);
   g_free (mer_store_delete_doc (store, "person:header-test", mer_json_get_string (gone, "_rev"), &error));

@@ -17,6 +17,7 @@
 #include "mer-markdown-editor.h"
 #include "mer-page-editor.h"
 #include "mer-schedule.h"
+#include "mer-test-gui.h"
 #include "mer-test-util.h"
 #include "mer-ui-resources.h"
 #include "mer-page-view.h"
@@ -40,35 +41,6 @@ timeout_cb (gpointer user_data)
 }
 
 /* Lets the main loop run for a while: layout, the preview, timers. */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* A guard against hanging forever, not a timing assertion. */
-#define WAIT_LIMIT_MS 60000
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wait_for (Predicate predicate,
-          gpointer  data)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
-
-  while (!predicate (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  return !expired;
-}
-
 static gboolean
 page_loaded (gpointer data)
 {
@@ -91,32 +63,8 @@ static void
 save_screenshot (GtkWidget  *window,
                  const char *name)
 {
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = mer_test_log_path (name);
-  int width = 0, height = 0;
-
-  spin (500);
-  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-      width = gtk_widget_get_width (window);
-      height = gtk_widget_get_height (window);
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node == NULL)
-        {
-          gtk_widget_queue_draw (window);
-          spin (200);
-        }
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  mer_test_gui_spin (500);
+  mer_test_gui_save_png (window, name);
 }
 
 static GtkWidget *
@@ -129,7 +77,7 @@ show_in_window (GtkWidget *child,
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   adw_window_set_content (ADW_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
-  spin (300);
+  mer_test_gui_spin (300);
   return window;
 }
 
@@ -296,17 +244,17 @@ test_new_page_and_validation (void)
 
   /* At 360 px the text comes first and the preview is one toggle away. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
-  spin (500);
+  mer_test_gui_spin (500);
   /* Narrow, the preview leaves and the window can shrink further. */
   gtk_window_set_default_size (GTK_WINDOW (window), 361, 700);
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
-  spin (500);
+  mer_test_gui_spin (500);
   g_assert_cmpint (gtk_widget_get_width (window), <=, 370);
   g_assert_false (mer_markdown_editor_get_show_preview (mer_page_editor_get_editor (editor)));
   save_screenshot (window, "editor-narrow.png");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "page.toggle-preview", NULL));
   g_assert_true (mer_markdown_editor_get_show_preview (mer_page_editor_get_editor (editor)));
-  g_assert_true (wait_for (preview_shown, mer_page_editor_get_editor (editor)));
+  g_assert_true (mer_test_gui_wait_for (preview_shown, mer_page_editor_get_editor (editor)));
   save_screenshot (window, "editor-narrow-preview.png");
 
   mer_page_editor_set_path (editor, "/engineering//release-checklist/");
@@ -342,7 +290,7 @@ test_unsaved_new_page_comes_back (void)
   mer_page_editor_set_title (editor, "Travel policy");
   type_text (mer_page_editor_get_editor (editor), "Book trains when the trip is under six hours.\n");
   gtk_window_destroy (GTK_WINDOW (window));   /* closing keeps the draft */
-  spin (100);
+  mer_test_gui_spin (100);
 
   again = MER_PAGE_EDITOR (mer_page_editor_new_page (store, NULL));
   window = show_in_window (GTK_WIDGET (again), 900, 650);
@@ -351,8 +299,8 @@ test_unsaved_new_page_comes_back (void)
   g_assert_cmpstr (text, ==, "Book trains when the trip is under six hours.\n");
   g_assert_cmpstr (mer_json_get_string (mer_markdown_editor_get_fields (mer_page_editor_get_editor (again)), "title"), ==,
                    "Travel policy");
-  g_assert_true (wait_for (preview_shown, mer_page_editor_get_editor (again)));
-  spin (1500);   /* WebKit paints a moment after the load ends */
+  g_assert_true (mer_test_gui_wait_for (preview_shown, mer_page_editor_get_editor (again)));
+  mer_test_gui_spin (1500);   /* WebKit paints a moment after the load ends */
   save_screenshot (window, "editor-new-page-restored.png");
   gtk_window_destroy (GTK_WINDOW (window));
 
@@ -396,7 +344,7 @@ child_type_main (const char *data_dir)
     {
       gtk_text_buffer_insert_interactive_at_cursor (mer_markdown_editor_get_buffer (md), p,
                                                     g_utf8_next_char (p) - p, TRUE);
-      spin (10);
+      mer_test_gui_spin (10);
     }
   save_screenshot (window, "editor-before-kill.png");
   printf ("typed\n");
@@ -749,9 +697,9 @@ test_resolve_planted_conflict (void)
 
   /* On a phone-sized window the two versions stack. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 740);
-  spin (300);
+  mer_test_gui_spin (300);
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 740);
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_cmpint (gtk_widget_get_width (window), <=, 370);
   save_screenshot (window, "editor-conflict-narrow.png");
 
@@ -856,7 +804,7 @@ test_cancel_keeps_draft_until_discarded (void)
   g_assert_true (mer_markdown_editor_save_draft (md, NULL));
 
   g_assert_true (gtk_widget_activate_action (editor, "page.cancel", NULL));
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_false (closed);   /* a dialog asks first */
   g_assert_true (mer_markdown_editor_has_draft (md));
   save_screenshot (window, "editor-cancel-dialog.png");
@@ -877,12 +825,12 @@ test_cancel_keeps_draft_until_discarded (void)
     adw_message_dialog_response (dialog, "keep");
     g_assert_false (closed);
     g_assert_true (mer_markdown_editor_has_draft (md));
-    spin (100);
+    mer_test_gui_spin (100);
   }
 
   /* Asked again and answered Discard: the draft goes, the editor closes. */
   g_assert_true (gtk_widget_activate_action (editor, "page.cancel", NULL));
-  spin (100);
+  mer_test_gui_spin (100);
   {
     GListModel *toplevels = gtk_window_get_toplevels ();
 
@@ -948,7 +896,7 @@ test_in_window (void)
   g_assert_true (MER_IS_WINDOW (window));
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
   view = MER_PAGE_VIEW (mer_window_get_page_view (window));
-  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (mer_test_gui_wait_for (page_loaded, view));
   store = mer_application_get_store (app);
   page_id = g_strdup (mer_page_view_get_page_id (view));
   save_screenshot (GTK_WIDGET (window), "editor-window-reader.png");
@@ -961,7 +909,7 @@ test_in_window (void)
   move_cursor_to_end (md);
   type_text (md, "\nA line added from the window.\n");
   mer_markdown_editor_update_preview_now (md);
-  g_assert_true (wait_for (preview_shown, md));
+  g_assert_true (mer_test_gui_wait_for (preview_shown, md));
   save_screenshot (GTK_WIDGET (window), "editor-window-edit.png");
   g_assert_true (gtk_widget_activate_action (pushed, "page.save", NULL));
   g_assert_null (mer_window_get_visible_view (window));
@@ -1004,7 +952,7 @@ test_in_window (void)
   conflicts = mer_store_get_conflicts (store, page_id, &error);
   g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
   mer_page_view_reload (view);
-  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (mer_test_gui_wait_for (page_loaded, view));
   save_screenshot (GTK_WIDGET (window), "editor-window-banner.png");
 
   /* Resolve, as the banner's button does. */
@@ -1020,7 +968,7 @@ test_in_window (void)
   g_assert_cmpuint (g_strv_length (conflicts), ==, 0);
 
   /* History (Ctrl+H), then back. */
-  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (mer_test_gui_wait_for (page_loaded, view));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.page-history", NULL));
   pushed = mer_window_get_visible_view (window);
   g_assert_true (MER_IS_HISTORY_VIEW (pushed));
@@ -1030,7 +978,7 @@ test_in_window (void)
   g_assert_null (mer_window_get_visible_view (window));
 
   /* Delete: gone from the replica, another page shown, Undo offered. */
-  g_assert_true (wait_for (page_loaded, view));
+  g_assert_true (mer_test_gui_wait_for (page_loaded, view));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-page", NULL));
   g_clear_pointer (&saved, json_object_unref);
   saved = mer_store_get_doc (store, page_id, NULL, MER_GET_DEFAULT, &error);
@@ -1040,7 +988,7 @@ test_in_window (void)
   {
     OtherPage wait = { view, page_id };
 
-    g_assert_true (wait_for (other_page_loaded, &wait));
+    g_assert_true (mer_test_gui_wait_for (other_page_loaded, &wait));
   }
   save_screenshot (GTK_WIDGET (window), "editor-window-deleted.png");
 
@@ -1102,8 +1050,8 @@ test_dark_style (void)
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
   g_assert_cmpstr (gtk_source_style_scheme_get_id (gtk_source_buffer_get_style_scheme (buffer)), ==, "Adwaita-dark");
   mer_markdown_editor_update_preview_now (md);
-  g_assert_true (wait_for (preview_shown, md));
-  spin (1000);
+  g_assert_true (mer_test_gui_wait_for (preview_shown, md));
+  mer_test_gui_spin (1000);
   save_screenshot (window, "editor-dark.png");
 
   adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include "mer-test-gui.h"
 #include "mer-test-util.h"
 
 #include "mer-json.h"
@@ -22,7 +23,6 @@
 #include <libsoup/soup.h>
 #include <webkit/webkit.h>
 
-#define WAIT_LIMIT_MS 60000
 
 typedef struct
 {
@@ -83,21 +83,11 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static gboolean
 wait_loaded (MerPageView *view)
 {
   gboolean expired = FALSE;
-  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+  guint id = g_timeout_add (MER_TEST_WAIT_LIMIT_MS, timeout_cb, &expired);
 
   while (!mer_page_view_get_loaded (view) && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -110,7 +100,7 @@ static gboolean
 wait_web_view_idle (WebKitWebView *web_view)
 {
   gboolean expired = FALSE;
-  guint id = g_timeout_add (WAIT_LIMIT_MS, timeout_cb, &expired);
+  guint id = g_timeout_add (MER_TEST_WAIT_LIMIT_MS, timeout_cb, &expired);
 
   while (webkit_web_view_is_loading (web_view) && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -166,26 +156,6 @@ show_in_window (GtkWidget *child)
   return window;
 }
 
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = mer_test_log_path (name);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 static char *
 hostile_markdown (const char *base)
@@ -243,7 +213,7 @@ test_hostile_markdown (void)
   mer_page_view_open (MER_PAGE_VIEW (view), "page:hostile");
   g_assert_true (wait_loaded (MER_PAGE_VIEW (view)));
   /* Give anything that might still try time to do so. */
-  spin (1500);
+  mer_test_gui_spin (1500);
 
   web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (MER_PAGE_VIEW (view)));
   g_assert_cmpstr (mer_page_view_get_page_id (MER_PAGE_VIEW (view)), ==, "page:hostile");
@@ -267,7 +237,7 @@ test_hostile_markdown (void)
   /* And nothing reached the network. */
   g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
   g_assert_cmpuint (trap.requests, ==, 0);
-  save_screenshot (window, "hostile-page.png");
+  mer_test_gui_save_png (window, "hostile-page.png");
 
   /* Following the outside link does not load it inside the reader, and
    * neither does a javascript: address. */
@@ -276,10 +246,10 @@ test_hostile_markdown (void)
     guint blocked = mer_page_view_get_blocked_count (MER_PAGE_VIEW (view));
 
     mer_page_view_open_uri (MER_PAGE_VIEW (view), outside);
-    spin (500);
+    mer_test_gui_spin (500);
     g_assert_cmpuint (mer_page_view_get_blocked_count (MER_PAGE_VIEW (view)), ==, blocked + 1);
     mer_page_view_open_uri (MER_PAGE_VIEW (view), "javascript:document.title='pwned'");
-    spin (500);
+    mer_test_gui_spin (500);
     g_assert_cmpuint (mer_page_view_get_blocked_count (MER_PAGE_VIEW (view)), ==, blocked + 2);
     g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Ahostile");
     g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Quarterly numbers");
@@ -287,7 +257,7 @@ test_hostile_markdown (void)
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (100);
+  mer_test_gui_spin (100);
   trap_stop (&trap);
   mer_test_rm_rf (dir);
 }
@@ -328,14 +298,14 @@ test_defences_without_sanitiser (void)
                           "</body></html>", trap.base);
   webkit_web_view_load_html (web_view, html, "meridian://page/page%3Araw");
   g_assert_true (wait_web_view_idle (web_view));
-  spin (2000);
+  mer_test_gui_spin (2000);
 
   g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "raw");
   g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
   g_assert_cmpuint (trap.requests, ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (100);
+  mer_test_gui_spin (100);
   trap_stop (&trap);
   mer_test_rm_rf (dir);
 }

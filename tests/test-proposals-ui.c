@@ -20,6 +20,7 @@
 #include "mer-proposals-view.h"
 #include "mer-schedule.h"
 #include "mer-test-peer.h"
+#include "mer-test-gui.h"
 #include "mer-test-util.h"
 #include "mer-ui-resources.h"
 #include "mer-ui-util.h"
@@ -39,53 +40,6 @@
 #define WORK "{\"mon\":[[\"09:00\",\"17:00\"]],\"tue\":[[\"09:00\",\"17:00\"]],\"wed\":[[\"09:00\",\"17:00\"]]," \
              "\"thu\":[[\"09:00\",\"17:00\"]],\"fri\":[[\"09:00\",\"17:00\"]],\"sat\":[],\"sun\":[]}"
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = mer_test_log_path (name);
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  /* The window paints on the next frame; give it a few. */
-  for (guint attempt = 0; attempt < 10 && node == NULL; attempt++)
-    {
-      gtk_widget_queue_draw (window);
-      spin (attempt == 0 ? 800 : 300);
-      width = gtk_widget_get_width (window);
-      height = gtk_widget_get_height (window);
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (window);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 static void
 put (MerStore   *store,
@@ -133,7 +87,7 @@ show_in_window (GtkWidget *child)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 860);
   adw_window_set_content (ADW_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
-  spin (300);
+  mer_test_gui_spin (300);
   return window;
 }
 
@@ -157,7 +111,7 @@ click (GtkWidget  *root,
   g_assert_true (gtk_widget_is_sensitive (button));
   /* A button's "activate" shows the press and clicks 250 ms later. */
   g_assert_true (gtk_widget_activate (button));
-  spin (400);
+  mer_test_gui_spin (400);
 }
 
 static void
@@ -168,7 +122,7 @@ type_into (GtkTextBuffer *buffer,
     {
       gtk_text_buffer_insert_interactive_at_cursor (buffer, p, g_utf8_next_char (p) - p, TRUE);
       if ((p - text) % 8 == 0)
-        spin (5);
+        mer_test_gui_spin (5);
     }
 }
 
@@ -221,7 +175,7 @@ child_draft_main (const char *data_dir)
   gtk_check_button_set_active (GTK_CHECK_BUTTON (find (composer, "reader-person:ana")), TRUE);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (find (composer, "reader-person:sam")), TRUE);
   select_page (composer, "engineering/on-call");
-  spin (100);
+  mer_test_gui_spin (100);
   page_buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (composer, "page-text")));
   gtk_text_buffer_set_text (page_buffer, PAGE_NEW, -1);
 
@@ -241,8 +195,8 @@ child_draft_main (const char *data_dir)
     gtk_text_buffer_place_cursor (buffer, &iter);
   }
   type_into (buffer, TYPED);
-  spin (200);
-  save_screenshot (window, "proposals-draft-before-kill.png");
+  mer_test_gui_spin (200);
+  mer_test_gui_save_png (window, "proposals-draft-before-kill.png");
   printf ("typed\n");
   fflush (stdout);
   for (;;)
@@ -274,7 +228,7 @@ wait_until (gboolean (*predicate) (gpointer),
     {
       if (predicate (data))
         return TRUE;
-      spin (25);
+      mer_test_gui_spin (25);
     }
   return predicate (data);
 }
@@ -305,7 +259,7 @@ scroll_detail_to (GtkWidget  *view,
   GtkWidget *scroller = gtk_widget_get_ancestor (target, GTK_TYPE_SCROLLED_WINDOW);
   graphene_point_t point;
 
-  spin (500);  /* let the rebuilt detail be laid out first */
+  mer_test_gui_spin (500);  /* let the rebuilt detail be laid out first */
   if (gtk_widget_compute_point (target, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
                                 &GRAPHENE_POINT_INIT (0, 0), &point))
     {
@@ -314,7 +268,7 @@ scroll_detail_to (GtkWidget  *view,
       /* The viewport's coordinates are those of the visible area. */
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + point.y - 40);
     }
-  spin (100);
+  mer_test_gui_spin (100);
 }
 
 /*
@@ -325,10 +279,10 @@ scroll_detail_to (GtkWidget  *view,
 static void
 wait_for_body (GtkWidget *view)
 {
-  spin (400);
+  mer_test_gui_spin (400);
   for (guint i = 0; i < 200 && webkit_web_view_is_loading (WEBKIT_WEB_VIEW (find (view, "proposal-body"))); i++)
-    spin (25);
-  spin (1000);  /* the web process paints after loading */
+    mer_test_gui_spin (25);
+  mer_test_gui_spin (1000);  /* the web process paints after loading */
 }
 
 static void
@@ -399,7 +353,7 @@ test_flow (void)
   restored_text = mer_markdown_editor_get_text (MER_MARKDOWN_EDITOR (
     mer_proposal_composer_get_editor (MER_PROPOSAL_COMPOSER (composer))));
   g_assert_nonnull (strstr (restored_text, "## Context and problem\n\n" TYPED "\n"));
-  save_screenshot (window, "proposals-draft-restored.png");
+  mer_test_gui_save_png (window, "proposals-draft-restored.png");
 
   /* 3. Publish: the check lists the empty sections; publish anyway. */
   click (composer, "publish-button");
@@ -408,9 +362,9 @@ test_flow (void)
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "The section “Risks” is empty"));
   g_assert_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Context and problem"));
-  save_screenshot (dialog, "proposals-completeness.png");
+  mer_test_gui_save_png (dialog, "proposals-completeness.png");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "publish");
-  spin (300);
+  mer_test_gui_spin (300);
 
   g_assert_cmpuint (mer_proposals_view_get_n_rows (MER_PROPOSALS_VIEW (view)), ==, 1);
   proposal_id = mer_proposals_view_get_selected (MER_PROPOSALS_VIEW (view));
@@ -429,9 +383,9 @@ test_flow (void)
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (view, "not-responded"))), ==,
                    "Not read yet: Ana Shrestha, Sam Okafor.");
   wait_for_body (view);
-  save_screenshot (window, "proposals-published.png");
+  mer_test_gui_save_png (window, "proposals-published.png");
   scroll_detail_to (view, "page-diff");
-  save_screenshot (window, "proposals-page-diff.png");
+  mer_test_gui_save_png (window, "proposals-page-diff.png");
 
   /* 4. Ana objects on her own replica; it arrives by replication. */
   ana_now = mer_schedule_parse_instant ("2026-11-23T09:20:00Z", NULL);
@@ -449,19 +403,19 @@ test_flow (void)
   g_assert_true (wait_until (summary_shows_objection, view));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (view, "not-responded"))), ==, "Not read yet: Sam Okafor.");
   scroll_detail_to (view, "comment-thread");
-  save_screenshot (window, "proposals-comment-synced.png");
+  mer_test_gui_save_png (window, "proposals-comment-synced.png");
 
   /* 5. Léa replies with a stance; Ana's focus is mentioned, not blocking. */
   click (view, "reply-button");
   type_into (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (view, "comment-text"))),
              "@Ana yes: Kathmandu takes 06:00-14:00 UTC, I updated the page text.");
-  spin (100);
+  mer_test_gui_spin (100);
   availability = find (view, "availability-label");
   g_assert_true (gtk_widget_get_visible (availability));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (availability)), "Ana"));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (find (view, "comment-stance")), 1);
   scroll_detail_to (view, "comment-text");
-  save_screenshot (window, "proposals-reply-availability.png");
+  mer_test_gui_save_png (window, "proposals-reply-availability.png");
   click (view, "comment-button");
   comments = mer_proposal_list_comments (store, proposal_id, &error);
   g_assert_cmpuint (json_array_get_length (comments), ==, 2);
@@ -481,7 +435,7 @@ test_flow (void)
                          "Accepted with Kathmandu on 06:00-14:00 UTC; starts 1 December.");
   gtk_editable_set_text (GTK_EDITABLE (find (dialog, "decide-reason")),
                          "Ana's objection is resolved and the rota must be set before Friday.");
-  save_screenshot (dialog, "proposals-decide-dialog.png");
+  mer_test_gui_save_png (dialog, "proposals-decide-dialog.png");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "decide");
   g_assert_true (wait_until (outcome_shown, view));
   decided = mer_store_get_doc (store, proposal_id, NULL, 0, &error);
@@ -492,21 +446,21 @@ test_flow (void)
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (
     GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (find (view, "outcome-card"), GTK_TYPE_SCROLLED_WINDOW))), 0);
   wait_for_body (view);
-  save_screenshot (window, "proposals-decided.png");
+  mer_test_gui_save_png (window, "proposals-decided.png");
 
   /* 7. The decision log: search, find, open. */
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "decisions");
   gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-text")), "follow the sun");
-  spin (400);
+  mer_test_gui_spin (400);
   g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
   drow = mer_decisions_view_get_row_summary (MER_DECISIONS_VIEW (decisions), 0);
   g_assert_cmpstr (drow, ==, "accepted\t" TITLE);
   gtk_widget_activate (GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (find (decisions, "decision-list")), 0)));
-  spin (100);
+  mer_test_gui_spin (100);
   g_assert_cmpstr (mer_decisions_view_get_selected (MER_DECISIONS_VIEW (decisions)), ==,
                    mer_json_get_string (decided, "decision"));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (find (decisions, "decision-title"))), ==, TITLE);
-  save_screenshot (window, "proposals-decision-log.png");
+  mer_test_gui_save_png (window, "proposals-decision-log.png");
 
   /* 8. A change of mind supersedes it; a decision made elsewhere is logged
    * directly. Both through the dialogs, as a person would. */
@@ -517,9 +471,9 @@ test_flow (void)
   gtk_editable_set_text (GTK_EDITABLE (find (dialog, "field-title")), "Follow the sun, with a Pacific shift");
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (dialog, "field-decision"))),
                             "Aroha joins: Auckland takes 19:00-03:30 UTC.", -1);
-  save_screenshot (dialog, "proposals-supersede-dialog.png");
+  mer_test_gui_save_png (dialog, "proposals-supersede-dialog.png");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "log");
-  spin (300);
+  mer_test_gui_spin (300);
   {
     g_autoptr(JsonObject) old = mer_store_get_doc (store, mer_json_get_string (decided, "decision"), NULL, 0, &error);
     const char *newer = mer_decisions_view_get_selected (MER_DECISIONS_VIEW (decisions));
@@ -539,8 +493,8 @@ test_flow (void)
     }
   }
   gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-text")), "");
-  spin (300);
-  save_screenshot (window, "proposals-decision-superseded.png");
+  mer_test_gui_spin (300);
+  mer_test_gui_save_png (window, "proposals-decision-superseded.png");
 
   g_assert_true (gtk_widget_activate_action (decisions, "decisions.log", NULL));
   dialog = mer_decisions_view_get_dialog (MER_DECISIONS_VIEW (decisions));
@@ -549,14 +503,14 @@ test_flow (void)
                             "Each shift appends its notes to the page; no chat handovers.", -1);
   gtk_editable_set_text (GTK_EDITABLE (find (dialog, "field-tags")), "on-call, handover");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "log");
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 3);
   gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-tag")), "handover");
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
   gtk_editable_set_text (GTK_EDITABLE (find (decisions, "filter-tag")), "");
   gtk_drop_down_set_selected (GTK_DROP_DOWN (find (decisions, "filter-status")), 3);
-  spin (300);
+  mer_test_gui_spin (300);
   g_assert_cmpuint (mer_decisions_view_get_n_rows (MER_DECISIONS_VIEW (decisions)), ==, 1);
 
   /* 9. Next morning: the digest shows what arrived since. */
@@ -567,14 +521,14 @@ test_flow (void)
     g_assert_true (mer_digest_set_last_opened (store, before, &error));
     digest = mer_digest_dialog_present_if_new (store, GTK_WINDOW (window));
     g_assert_nonnull (digest);
-    spin (300);
-    save_screenshot (digest, "proposals-digest.png");
+    mer_test_gui_spin (300);
+    mer_test_gui_save_png (digest, "proposals-digest.png");
     gtk_window_destroy (GTK_WINDOW (digest));
   }
 
   test_peer_free (peer);
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (100);
+  mer_test_gui_spin (100);
   mer_test_rm_rf (dir);
 }
 
@@ -634,17 +588,17 @@ test_odd_documents (void)
   gtk_stack_add_named (GTK_STACK (stack), decisions, "decisions");
   window = show_in_window (stack);
   g_assert_true (mer_proposals_view_select (MER_PROPOSALS_VIEW (view), "proposal:bare"));
-  spin (200);
+  mer_test_gui_spin (200);
   g_assert_cmpuint (count_children (find (view, "comment-thread")), ==, 3);
-  save_screenshot (window, "proposals-odd-documents.png");
+  mer_test_gui_save_png (window, "proposals-odd-documents.png");
 
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "decisions");
   if (mer_decisions_view_select (MER_DECISIONS_VIEW (decisions), "decision:x"))
     g_assert_cmpuint (count_children (find (decisions, "chain-list")), ==, 2);
-  spin (100);
+  mer_test_gui_spin (100);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (100);
+  mer_test_gui_spin (100);
   mer_test_rm_rf (dir);
 }
 
@@ -675,7 +629,7 @@ test_destroy (void)
   g_assert_true (mer_decisions_view_select (MER_DECISIONS_VIEW (decisions), "decision:x"));
   g_assert_true (gtk_widget_activate_action (decisions, "decisions.supersede", NULL));
   g_assert_nonnull (mer_decisions_view_get_dialog (MER_DECISIONS_VIEW (decisions)));
-  spin (200);
+  mer_test_gui_spin (200);
 
   view_alive = view;
   decisions_alive = decisions;
@@ -684,7 +638,7 @@ test_destroy (void)
   g_object_add_weak_pointer (G_OBJECT (decisions), &decisions_alive);
   g_object_add_weak_pointer (G_OBJECT (composer), &composer_alive);
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (200);
+  mer_test_gui_spin (200);
   g_assert_null (view_alive);
   g_assert_null (decisions_alive);
   g_assert_null (composer_alive);

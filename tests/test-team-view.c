@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "mer-test-gui.h"
 #include "mer-test-util.h"
 #include "mer-test-peer.h"
 #include "mer-demo.h"
@@ -91,27 +92,6 @@ wait_until_drawn (GtkWidget *window)
 }
 
 /* Renders @widget as it is now and saves it where people can look at it. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *file_name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = mer_test_log_path (file_name);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 static GtkWidget *
 show_view (MerStore  *store,
@@ -160,7 +140,7 @@ test_rows_and_screenshots (void)
   timeline = mer_team_view_get_timeline (MER_TEAM_VIEW (view));
   g_assert_cmpuint (mer_timeline_get_overlap (MER_TIMELINE (timeline))->len, ==, 0);
   g_assert_cmpint (gtk_widget_get_width (timeline), >, 600);
-  save_screenshot (window, "team-view-zones.png");
+  mer_test_gui_save_png (window, "team-view-zones.png");
 
   /* Phone width: everything still there, nothing wider than the window. */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 1400);
@@ -170,7 +150,7 @@ test_rows_and_screenshots (void)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpint (gtk_widget_get_width (window), <=, 360);
   g_assert_cmpint (gtk_widget_get_width (timeline), <=, 360);
-  save_screenshot (window, "team-view-zones-narrow.png");
+  mer_test_gui_save_png (window, "team-view-zones-narrow.png");
 
   /* Dark style: the same widget, the style's own colours. */
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -179,7 +159,7 @@ test_rows_and_screenshots (void)
   wait_until_drawn (window);
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
-  save_screenshot (window, "team-view-zones-dark.png");
+  mer_test_gui_save_png (window, "team-view-zones-dark.png");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Days ahead: Tuesday in the viewer's zone (UTC here). */
@@ -271,7 +251,7 @@ test_demo_workspace (void)
   g_assert_cmpint (g_array_index (overlap, MerInterval, 1).start, ==, 1795435200); /* 12:00Z */
   g_assert_cmpint (g_array_index (overlap, MerInterval, 1).end, ==, 1795436100);   /* 12:15Z */
   wait_until_drawn (window);
-  save_screenshot (window, "team-view.png");
+  mer_test_gui_save_png (window, "team-view.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&store);
@@ -305,7 +285,7 @@ test_own_focus (void)
   g_assert_cmpstr (mer_team_view_get_focus_banner (MER_TEAM_VIEW (view)), ==,
                    "You are in deep work until 18:05. Notifications wait until then.");
   wait_until_drawn (window);
-  save_screenshot (window, "team-view-own-focus.png");
+  mer_test_gui_save_png (window, "team-view-own-focus.png");
 
   gtk_widget_activate_action (view, "team.focus", "u", 0);
   g_assert_false (mer_schedule_user_in_focus (store, now));
@@ -370,7 +350,7 @@ test_focus_arrives_by_sync (void)
   /* Not this replica's user: its own focus is untouched. */
   g_assert_false (mer_schedule_user_in_focus (store, now));
   wait_until_drawn (window);
-  save_screenshot (window, "team-view-after-sync.png");
+  mer_test_gui_save_png (window, "team-view-after-sync.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   test_peer_free (peer);
@@ -459,7 +439,7 @@ test_profile_dialog (void)
   g_signal_emit_by_name (away_entry, "apply");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (away_entry)), ==, "");
   wait_until_drawn (GTK_WIDGET (dialog));
-  save_screenshot (GTK_WIDGET (dialog), "profile-dialog.png");
+  mer_test_gui_save_png (GTK_WIDGET (dialog), "profile-dialog.png");
 
   g_assert_true (mer_profile_dialog_save (dialog, &error));
   g_assert_no_error (error);
@@ -506,7 +486,7 @@ test_in_window (void)
   focused = gtk_root_get_focus (GTK_ROOT (window));
   g_assert_nonnull (focused);
   g_assert_nonnull (gtk_widget_get_ancestor (focused, MER_TYPE_TEAM_VIEW));
-  save_screenshot (GTK_WIDGET (window), "team-section-in-window-narrow.png");
+  mer_test_gui_save_png (GTK_WIDGET (window), "team-section-in-window-narrow.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&store);
