@@ -11,8 +11,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 
-meson test -C "$build" --suite gui test-app >/dev/null || {
-  echo "refresh-screenshots: the app test failed; see $build/meson-logs/testlog.txt" >&2
+meson test -C "$build" --suite gui test-app test-team-view test-proposals-ui >/dev/null || {
+  echo "refresh-screenshots: a window test failed; see $build/meson-logs/testlog.txt" >&2
   exit 1
 }
 
@@ -25,3 +25,5 @@ copy app-reader-info.png reader.png
 copy app-search.png search.png
 copy app-narrow.png narrow.png
 copy app-dark.png dark.png
+copy team-view.png team.png
+copy proposals-decided.png proposal.png
