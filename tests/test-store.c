@@ -730,6 +730,33 @@ test_transactions (void)
   g_assert_no_error (error);
 }
 
+/* A copy shares nothing with its original, down to the scalar values. */
+static char *
+canonical (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return mer_json_canonical (node);
+}
+
+/* A copy shares nothing with its original, down to the scalar values. */
+static void
+test_json_deep_copy (void)
+{
+  g_autoptr(JsonObject) original = mer_test_object ("{\"a\":\"x\",\"n\":{\"b\":[1,2.5,true,null]}}");
+  g_autoptr(JsonObject) copy = mer_json_object_copy (original);
+  JsonArray *array = json_object_get_array_member (json_object_get_object_member (original, "n"), "b");
+  g_autofree char *after = NULL;
+
+  json_node_set_int (json_array_get_element (array, 0), 99);
+  json_object_set_string_member (original, "a", "changed");
+  json_array_add_int_element (array, 3);
+  after = canonical (copy);
+  g_assert_cmpstr (after, ==, "{\"a\":\"x\",\"n\":{\"b\":[1,2.5,true,null]}}");
+  g_assert_true (json_array_get_element (array, 1)
+                 != json_array_get_element (json_object_get_array_member (json_object_get_object_member (copy, "n"), "b"), 1));
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -798,6 +825,7 @@ main (int    argc,
   g_test_add_func ("/store/reopen-schema", test_reopen_and_schema);
   g_test_add_func ("/store/transactions", test_transactions);
   g_test_add_func ("/store/watch-others", test_watch_others);
+  g_test_add_func ("/json/deep-copy", test_json_deep_copy);
 
   return g_test_run ();
 }

@@ -237,13 +237,39 @@ deep_copy (JsonNode *node)
           json_array_add_element (copy, deep_copy (json_array_get_element (array, i)));
         return json_node_init_array (json_node_alloc (), copy);
       }
+    case JSON_NODE_VALUE:
+      {
+        JsonNode *copy = json_node_new (JSON_NODE_VALUE);
+
+        switch (json_node_get_value_type (node))
+          {
+          case G_TYPE_STRING:
+            json_node_set_string (copy, json_node_get_string (node));
+            break;
+          case G_TYPE_INT64:
+            json_node_set_int (copy, json_node_get_int (node));
+            break;
+          case G_TYPE_DOUBLE:
+            json_node_set_double (copy, json_node_get_double (node));
+            break;
+          case G_TYPE_BOOLEAN:
+            json_node_set_boolean (copy, json_node_get_boolean (node));
+            break;
+          default:
+            json_node_free (copy);
+            return json_node_new (JSON_NODE_NULL);
+          }
+        return copy;
+      }
+    case JSON_NODE_NULL:
     default:
-      return json_node_copy (node);
+      return json_node_new (JSON_NODE_NULL);
     }
 }
 
-/* A deep copy: json_node_copy() shares nested objects, which would let a
- * caller's later change leak into a stored document. */
+/* A deep copy: json_node_copy() shares nested objects and even scalar
+ * values, whose reference counts json-glib 1.6 changes without atomics, so
+ * a shared copy can neither be edited nor handed to another thread. */
 JsonObject *
 mer_json_object_copy (JsonObject *object)
 {
