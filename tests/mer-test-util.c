@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <sys/wait.h>
 
 /*
  * Points every XDG folder at a private temporary folder before anything
@@ -111,4 +112,44 @@ mer_test_log_path (const char *file_name)
     dir = g_get_tmp_dir ();
   g_mkdir_with_parents (dir, 0755);
   return g_build_filename (dir, file_name, NULL);
+}
+
+/*
+ * Runs the built `meridian --data DATA_DIR` with the NULL-terminated
+ * arguments, as a person would from a shell. Returns the exit status (-1
+ * if it did not exit normally); the output is kept in the test log.
+ */
+int
+mer_test_run_meridian (const char  *data_dir,
+                       char       **out,
+                       char       **err,
+                       const char  *first,
+                       ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+  const char *arg;
+  int status = -1;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, (char *) data_dir);
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &out_text, &err_text, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
+  if (out != NULL)
+    *out = g_steal_pointer (&out_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&err_text);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }

@@ -14,5 +14,10 @@ JsonObject *mer_test_object        (const char  *json);
 const char *mer_test_source_dir    (void);
 const char *mer_test_meridian_bin  (void);
 char       *mer_test_log_path      (const char  *file_name);
+int         mer_test_run_meridian  (const char  *data_dir,
+                                    char       **out,
+                                    char       **err,
+                                    const char  *first,
+                                    ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

@@ -13,32 +13,6 @@
 
 static char *workspace;
 
-static int
-run (const char  *out_dir,
-     char       **out,
-     char       **err,
-     ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) mer_test_meridian_bin ());
-  g_ptr_array_add (args, (char *) "--data");
-  g_ptr_array_add (args, (char *) out_dir);
-  va_start (ap, err);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
-}
-
 static void
 assert_members (JsonObject  *object,
                 const char **names)
@@ -113,7 +87,7 @@ test_proposals_json (void)
                                    "remaining_minutes", "short_of_day", "read", "responded", "stance", NULL };
   const char *stance_members[] = { "agree", "concern", "object", NULL };
 
-  g_assert_cmpint (run (workspace, &out, &err, "proposals", "list", "--json", "--at", "2026-11-27T03:30:00Z", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (workspace, &out, &err, "proposals", "list", "--json", "--at", "2026-11-27T03:30:00Z", NULL), ==, 0);
   root = mer_json_parse_object (out, -1, &error);
   g_assert_no_error (error);
   assert_members (root, root_members);
@@ -172,7 +146,7 @@ test_decisions_json_and_export (void)
                             "decided_at", "proposal", "supersedes", "superseded_by", "deciders", "pages",
                             "tags", NULL };
 
-  g_assert_cmpint (run (workspace, &out, &err, "decisions", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (workspace, &out, &err, "decisions", "list", "--json", NULL), ==, 0);
   root = mer_json_parse_object (out, -1, &error);
   g_assert_no_error (error);
   decisions = json_object_get_array_member (root, "decisions");
@@ -184,7 +158,7 @@ test_decisions_json_and_export (void)
   g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (decision, "supersedes")));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (decision, "deciders")), ==, 2);
 
-  g_assert_cmpint (run (workspace, &out2, &err2, "decisions", "export", export_dir, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (workspace, &out2, &err2, "decisions", "export", export_dir, NULL), ==, 0);
   g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
   g_assert_nonnull (strstr (out2, "Wrote 1 decision"));
 }
@@ -206,7 +180,7 @@ test_bad_input (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *out = NULL, *err = NULL;
-      int code = run (workspace, &out, &err, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
+      int code = mer_test_run_meridian (workspace, &out, &err, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
 
       g_test_message ("case %u: %s", i, err);
       g_assert_cmpint (code, !=, 0);

@@ -48,35 +48,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
 }
 
-/* Runs meridian with @args after --data; returns the exit status. */
-static int
-run (Fixture     *f,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  const char *arg;
-  int status = -1;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
-  g_ptr_array_add (argv, (char *) "--data");
-  g_ptr_array_add (argv, f->dir);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                out, err, &status, &error);
-  g_assert_no_error (error);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
 static JsonObject *
 row (JsonArray *rows,
      guint      i)
@@ -95,7 +66,7 @@ test_now_json (Fixture       *f,
   int status;
 
   /* Monday 23 November 2026, 03:30 UTC. */
-  status = run (f, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", "--json", NULL);
+  status = mer_test_run_meridian (f->dir, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", "--json", NULL);
   g_assert_cmpint (status, ==, 0);
   node = mer_json_parse (out, -1, NULL);
   g_assert_nonnull (node);
@@ -144,15 +115,15 @@ test_now_text_and_errors (Fixture       *f,
   g_autofree char *out3 = NULL;
   g_autofree char *err3 = NULL;
 
-  g_assert_cmpint (run (f, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Deep work until 11:30 (their time)"));
   g_assert_nonnull (strstr (out, "+05:45"));
 
-  g_assert_cmpint (run (f, &out2, &err2, "team", "now", "--at", "half past nine", NULL), ==, 1);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out2, &err2, "team", "now", "--at", "half past nine", NULL), ==, 1);
   g_assert_nonnull (strstr (err2, "half past nine"));
   g_assert_null (strchr (g_strchomp (err2), '\n'));
 
-  g_assert_cmpint (run (f, &out3, &err3, "team", "sideways", NULL), ==, 1);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out3, &err3, "team", "sideways", NULL), ==, 1);
   g_assert_cmpstr (out3, ==, "");
 }
 
@@ -170,7 +141,7 @@ test_overlap_json (Fixture       *f,
 
   /* Ana's Tuesday 09:00-17:00 (+05:45) is 03:15-11:15 UTC; Pita's Monday
    * 09:00-17:00 (-11:00) ends at 04:00 UTC on the 24th. */
-  g_assert_cmpint (run (f, &out, &err, "team", "overlap", "--date", "2026-11-24",
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out, &err, "team", "overlap", "--date", "2026-11-24",
                         "--people", "ana,person:pita", "--json", NULL), ==, 0);
   node = mer_json_parse (out, -1, NULL);
   g_assert_nonnull (node);
@@ -206,13 +177,13 @@ test_overlap_errors (Fixture       *f,
   g_autoptr(JsonNode) node = NULL;
   JsonObject *result;
 
-  g_assert_cmpint (run (f, &out, &err, "team", "overlap", "--date", "2026-13-01", NULL), ==, 1);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out, &err, "team", "overlap", "--date", "2026-13-01", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "2026-13-01"));
-  g_assert_cmpint (run (f, &out2, &err2, "team", "overlap", "--people", "ana,nobody", NULL), ==, 1);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out2, &err2, "team", "overlap", "--people", "ana,nobody", NULL), ==, 1);
   g_assert_nonnull (strstr (err2, "nobody"));
 
   /* Everyone: the unknown zone is skipped and said so. */
-  g_assert_cmpint (run (f, &out3, &err3, "team", "overlap", "--date", "2026-11-23", "--json", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->dir, &out3, &err3, "team", "overlap", "--date", "2026-11-23", "--json", NULL), ==, 0);
   g_assert_nonnull (strstr (err3, "Mars/Olympus_Mons"));
   node = mer_json_parse (out3, -1, NULL);
   result = json_node_get_object (node);

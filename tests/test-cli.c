@@ -53,43 +53,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->pages);
 }
 
-/* Runs meridian --data DIR with the NULL-terminated arguments; returns the
- * exit status (-1 if it did not exit normally). */
-static int
-run (Fixture     *f,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out_text = NULL;
-  g_autofree char *err_text = NULL;
-  const char *arg;
-  int status = -1;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
-  g_ptr_array_add (argv, (char *) "--data");
-  g_ptr_array_add (argv, f->data);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &out_text, &err_text, &status, &error);
-  g_assert_no_error (error);
-  g_test_message ("stdout: %s\nstderr: %s", out_text, err_text);
-  if (out != NULL)
-    *out = g_steal_pointer (&out_text);
-  if (err != NULL)
-    *err = g_steal_pointer (&err_text);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
 static guint
 count_lines (const char *text)
 {
@@ -111,19 +74,19 @@ test_import_and_search (Fixture       *f,
   g_autoptr(GError) error = NULL;
   JsonArray *hits;
 
-  g_assert_cmpint (run (f, &out, &err, "import", f->pages, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "import", f->pages, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "3 new"));
   g_assert_cmpstr (err, ==, "");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* Again: nothing new. */
-  g_assert_cmpint (run (f, &out, &err, "import", f->pages, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "import", f->pages, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "3 unchanged"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run (f, &out, &err, "search", "--json", "on-call", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "search", "--json", "on-call", NULL), ==, 0);
   node = mer_json_parse (out, -1, &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
@@ -162,7 +125,7 @@ test_import_and_search (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* --limit. */
-  g_assert_cmpint (run (f, &out, &err, "search", "--json", "--limit", "1", "on-call", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "search", "--json", "--limit", "1", "on-call", NULL), ==, 0);
   g_clear_pointer (&node, json_node_unref);
   node = mer_json_parse (out, -1, &error);
   g_assert_no_error (error);
@@ -171,14 +134,14 @@ test_import_and_search (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* Plain text: one title line and one snippet line per hit. */
-  g_assert_cmpint (run (f, &out, &err, "search", "focus", "hours", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "search", "focus", "hours", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Focus hours  (teams/focus)\n"));
   g_assert_null (strchr (out, '\x02'));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* No match: an empty array, not an error. */
-  g_assert_cmpint (run (f, &out, &err, "search", "--json", "zebra", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "search", "--json", "zebra", NULL), ==, 0);
   g_clear_pointer (&node, json_node_unref);
   node = mer_json_parse (out, -1, &error);
   g_assert_no_error (error);
@@ -191,7 +154,7 @@ test_search_any_text (Fixture       *f,
 {
   const char *queries[] = { "\"foo", "AND", "-", "*", "on-call OR", "NEAR(", "a:b", "'", "()" };
 
-  g_assert_cmpint (run (f, NULL, NULL, "import", f->pages, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, NULL, NULL, "import", f->pages, NULL), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     {
       g_autofree char *out = NULL;
@@ -199,7 +162,7 @@ test_search_any_text (Fixture       *f,
       g_autoptr(JsonNode) node = NULL;
       g_autoptr(GError) error = NULL;
 
-      g_assert_cmpint (run (f, &out, &err, "search", "--json", queries[i], NULL), ==, 0);
+      g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "search", "--json", queries[i], NULL), ==, 0);
       node = mer_json_parse (out, -1, &error);
       g_assert_no_error (error);
       g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
@@ -215,15 +178,15 @@ test_export (Fixture       *f,
   g_autofree char *out = NULL;
   g_autofree char *text = NULL;
 
-  g_assert_cmpint (run (f, NULL, NULL, "import", f->pages, NULL), ==, 0);
-  g_assert_cmpint (run (f, &out, NULL, "export", out_dir, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, NULL, NULL, "import", f->pages, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, NULL, "export", out_dir, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "3 files new"));
   g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
   g_assert_true (g_str_has_prefix (text, "---\ntitle: Focus hours\n"));
   g_clear_pointer (&out, g_free);
 
   /* Importing the export is a no-op. */
-  g_assert_cmpint (run (f, &out, NULL, "import", out_dir, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, NULL, "import", out_dir, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "3 unchanged"));
 }
 
@@ -236,7 +199,7 @@ test_import_broken (Fixture       *f,
   g_autofree char *err = NULL;
 
   write_file (f->pages, "latin1.md", "caf\xe9\n", -1);
-  g_assert_cmpint (run (f, &out, &err, "import", f->pages, NULL), ==, 1);
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "import", f->pages, NULL), ==, 1);
   g_assert_nonnull (strstr (out, "3 new"));
   g_assert_cmpuint (count_lines (err), ==, 1);
   g_assert_nonnull (strstr (err, "latin1.md"));
@@ -263,7 +226,7 @@ test_bad_input (Fixture       *f,
     {
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
-      int status = run (f, &out, &err, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
+      int status = mer_test_run_meridian (f->data, &out, &err, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
 
       g_assert_cmpint (status, !=, 0);
       g_assert_cmpint (status, !=, -1);
@@ -284,14 +247,14 @@ test_help (Fixture       *f,
       g_autofree char *out = NULL;
       g_autofree char *err = NULL;
 
-      g_assert_cmpint (run (f, &out, &err, commands[i], "--help", NULL), ==, 0);
+      g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, commands[i], "--help", NULL), ==, 0);
       g_assert_nonnull (strstr (out, commands[i]));
       g_assert_cmpstr (err, ==, "");
     }
   {
     g_autofree char *out = NULL;
 
-    g_assert_cmpint (run (f, &out, NULL, "--help", NULL), ==, 0);
+    g_assert_cmpint (mer_test_run_meridian (f->data, &out, NULL, "--help", NULL), ==, 0);
     g_assert_nonnull (strstr (out, "import"));
     g_assert_nonnull (strstr (out, "search"));
   }
