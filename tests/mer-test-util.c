@@ -153,3 +153,48 @@ mer_test_run_meridian (const char  *data_dir,
     *err = g_steal_pointer (&err_text);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
+
+/*
+ * Starts this test program again as `PROGRAM MODE DIR` and reads its
+ * standard output until it prints @line (a child that dies first fails
+ * the test). Used to crash a process that is part-way through its work.
+ */
+GSubprocess *
+mer_test_spawn_self_until (const char *mode,
+                           const char *dir,
+                           const char *line)
+{
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *read = NULL;
+  GSubprocess *child;
+
+  g_assert_nonnull (self_exe);
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe, mode, dir, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  do
+    {
+      g_free (read);
+      read = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  while (read != NULL && !g_str_equal (read, line));
+  g_assert_cmpstr (read, ==, line);
+  return child;
+}
+
+/* Kills @child with SIGKILL, as a crash or a power cut would, and checks
+ * that it is what ended it. */
+void
+mer_test_kill_hard (GSubprocess *child)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (child, SIGKILL);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+}

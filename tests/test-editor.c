@@ -361,9 +361,6 @@ test_draft_survives_kill (void)
   g_autoptr(MerStore) store = open_workspace (&dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *expected = g_strconcat (BASE_BODY, TYPED_TEXT, NULL);
   g_autoptr(JsonObject) page = NULL;
   gboolean saved = FALSE;
@@ -374,18 +371,7 @@ test_draft_survives_kill (void)
 
   plant_page (store, PAGE_ID, "On call", "engineering/on-call", BASE_BODY, NULL);
 
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                            self_exe, "--child-type", dir, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-      g_assert_no_error (error);
-    }
-  while (line != NULL && !g_str_equal (line, "typed"));
-  g_assert_cmpstr (line, ==, "typed");
+  child = mer_test_spawn_self_until ("--child-type", dir, "typed");
 
   /* The draft reaches the disk after the pause in typing; wait for it
    * (generously: this is not a timing test), then pull the plug. */
@@ -398,11 +384,7 @@ test_draft_survives_kill (void)
         g_usleep (100 * 1000);
     }
   g_assert_true (saved);
-  g_subprocess_send_signal (child, SIGKILL);
-  g_subprocess_wait (child, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_signaled (child));
-  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+  mer_test_kill_hard (child);
 
   /* The page itself is untouched... */
   page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);

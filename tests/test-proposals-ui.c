@@ -292,9 +292,6 @@ test_flow (void)
   g_autoptr(MerStore) store = open_workspace (&dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *restored_text = NULL;
   g_autofree char *ana_comment = NULL;
   g_autoptr(JsonObject) proposal = NULL;
@@ -313,17 +310,7 @@ test_flow (void)
   gboolean saved = FALSE;
 
   /* 1. Draft in a process that then dies without any clean-up. */
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe, "--child-draft", dir, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
-  do
-    {
-      g_free (line);
-      line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-      g_assert_no_error (error);
-    }
-  while (line != NULL && !g_str_equal (line, "typed"));
-  g_assert_cmpstr (line, ==, "typed");
+  child = mer_test_spawn_self_until ("--child-draft", dir, "typed");
   for (guint i = 0; i < 600 && !saved; i++)
     {
       saved = draft_saved (store);
@@ -331,10 +318,7 @@ test_flow (void)
         g_usleep (100 * 1000);
     }
   g_assert_true (saved);
-  g_subprocess_send_signal (child, SIGKILL);
-  g_subprocess_wait (child, NULL, &error);
-  g_assert_true (g_subprocess_get_if_signaled (child));
-  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+  mer_test_kill_hard (child);
 
   /* 2. Reopen: "New Proposal" brings the draft back, fields and all. */
   stack = gtk_stack_new ();
