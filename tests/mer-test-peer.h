@@ -51,7 +51,7 @@ test_peer_new (const char *username,
       g_assert_no_error (error);
     }
   peer->server = mer_server_new (peer->store, peer->accounts);
-  mer_server_set_poll_interval (peer->server, 10);
+  mer_store_watch_others (peer->store, 10);
   mer_server_listen (peer->server, "127.0.0.1:0", NULL, &error);
   g_assert_no_error (error);
   if (username != NULL)

@@ -564,7 +564,8 @@ test_longpoll_own_write (Fixture       *f,
   g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (results, 0), "id"), ==, "page:late");
 }
 
-/* Another connection (another process, in real life) is noticed by polling. */
+/* Another connection (another process, in real life) is noticed through
+ * the store's watch, as `meridian serve` sets it. */
 static void
 test_longpoll_other_writer (Fixture       *f,
                             gconstpointer  data)
@@ -576,6 +577,7 @@ test_longpoll_other_writer (Fixture       *f,
   g_autoptr(Reply) reply = NULL;
   g_autofree char *rev = NULL;
 
+  mer_store_watch_others (f->store, 20);
   for (int i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE), g_usleep (10000);
   g_assert_false (pending->done);

@@ -73,6 +73,9 @@ mer_cli_serve (MerCliContext  *ctx,
   if (!mer_accounts_reload (accounts, &error))
     return mer_cli_fail (ctx, "%s", error->message);
 
+  /* Long-polling peers hear of writes by the app or `meridian sync` in
+   * other processes within about 100 ms. */
+  mer_store_watch_others (store, 100);
   server = mer_server_new (store, accounts);
   if (!mer_server_listen (server, listen, certificate, &error))
     return mer_cli_fail (ctx, "%s", error->message);

@@ -182,31 +182,16 @@ wake_waiters (MerServer *self)
       waiter_check (snapshot->pdata[i]);
 }
 
+/*
+ * Wakes the waiting feeds. Writes by other processes (the app, `meridian
+ * sync`) reach this signal when the store watches other connections,
+ * which `meridian serve` turns on.
+ */
 void
 _mer_server_store_changed_cb (MerStore  *store,
-                  MerServer *self)
+                              MerServer *self)
 {
-  self->polled_seq = mer_store_get_update_seq (store);
   wake_waiters (self);
-}
-
-/*
- * The store's "changed" signal only reports writes through this server's
- * own connection; writes by the app or by `meridian sync` in another
- * process are noticed by polling update_seq while anyone waits.
- */
-static gboolean
-poll_cb (gpointer data)
-{
-  MerServer *self = data;
-  gint64 seq = mer_store_get_update_seq (self->store);
-
-  if (seq != self->polled_seq)
-    {
-      self->polled_seq = seq;
-      wake_waiters (self);
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -225,8 +210,6 @@ waiter_free (Waiter *waiter)
   g_clear_signal_handler (&waiter->finished_id, waiter->msg);
   g_clear_signal_handler (&waiter->disconnected_id, waiter->msg);
   g_ptr_array_remove (self->waiters, waiter);
-  if (self->waiters->len == 0)
-    g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_object (&waiter->msg);
   g_free (waiter);
 }
@@ -266,11 +249,6 @@ start_feed (MerServer *self,
   waiter->finished_id = g_signal_connect (req->msg, "finished", G_CALLBACK (waiter_finished_cb), waiter);
   waiter->disconnected_id = g_signal_connect (req->msg, "disconnected", G_CALLBACK (waiter_finished_cb), waiter);
   g_ptr_array_add (self->waiters, waiter);
-  if (self->poll_id == 0)
-    {
-      self->polled_seq = mer_store_get_update_seq (self->store);
-      self->poll_id = g_timeout_add (self->poll_ms, poll_cb, self);
-    }
   if (heartbeat_ms > 0)
     waiter->heartbeat_id = g_timeout_add ((guint) heartbeat_ms, waiter_heartbeat_cb, waiter);
   waiter->timeout_id = g_timeout_add ((guint) timeout_ms, waiter_timeout_cb, waiter);

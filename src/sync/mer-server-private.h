@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 
 /* Sent as "instance_start_time" by GET /{db} and _ensure_full_commit alike. */
 #define INSTANCE_START_TIME "0"
-#define DEFAULT_POLL_MS      100
 #define DEFAULT_TIMEOUT_MS   60000
 #define MAX_WAIT_MS          (60 * 60 * 1000)
 #define TOO_LARGE_KEY        "mer-server-too-large"
@@ -25,9 +24,6 @@ struct _MerServer
   gboolean     https;
   gulong       changed_id;
   GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
-  guint        poll_id;      /* notices writes by other connections */
-  guint        poll_ms;
-  gint64       polled_seq;
 };
 
 /* One request, as the router sees it: already authenticated. */

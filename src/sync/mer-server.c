@@ -307,7 +307,6 @@ mer_server_dispose (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   _mer_server_stop_feeds (self);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->store);
   g_clear_object (&self->soup);
   g_clear_object (&self->store);
@@ -338,7 +337,6 @@ static void
 mer_server_init (MerServer *self)
 {
   self->waiters = g_ptr_array_new ();
-  self->poll_ms = DEFAULT_POLL_MS;
 }
 
 MerServer *
@@ -355,14 +353,6 @@ mer_server_new (MerStore    *store,
   self->accounts = g_object_ref (accounts);
   self->changed_id = g_signal_connect (store, "changed", G_CALLBACK (_mer_server_store_changed_cb), self);
   return self;
-}
-
-void
-mer_server_set_poll_interval (MerServer *self,
-                              guint      milliseconds)
-{
-  g_return_if_fail (MER_IS_SERVER (self));
-  self->poll_ms = MAX (milliseconds, 10);
 }
 
 /*

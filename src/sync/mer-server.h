@@ -30,8 +30,6 @@ gboolean    mer_server_listen         (MerServer        *self,
 void        mer_server_stop           (MerServer        *self);
 guint16     mer_server_get_port       (MerServer        *self);
 char       *mer_server_get_url        (MerServer        *self);
-void        mer_server_set_poll_interval (MerServer     *self,
-                                          guint          milliseconds);
 
 gboolean    mer_server_parse_address  (const char       *text,
                                        GInetAddress    **out_address,
