@@ -113,10 +113,41 @@ test_focus_holds_notifications (void)
   mer_test_rm_rf (dir);
 }
 
+/* A comment is looked at when it is written, not on the next tick. */
+static void
+test_written_comment_arrives (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MerNotifier) notifier = NULL;
+  Sent sent = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free) };
+
+  put (store, "{\"_id\":\"person:chen\",\"type\":\"person\",\"name\":\"Chen Wei\",\"tz\":\"Asia/Shanghai\"}");
+  put (store, "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"Asia/Kathmandu\"}");
+  put (store, "{\"_id\":\"proposal:core\",\"type\":\"proposal\",\"title\":\"Core hours\",\"status\":\"open\","
+              "\"author\":\"person:chen\",\"owner\":\"person:chen\",\"required\":[],\"body\":\"b\"}");
+  g_assert_true (mer_schedule_set_me (store, "person:chen", &error));
+  notifier = mer_notifier_new (store, NULL);
+  mer_notifier_set_send_func (notifier, capture_cb, &sent);
+
+  put (store, "{\"_id\":\"comment:1\",\"type\":\"comment\",\"on\":\"proposal:core\",\"author\":\"person:ana\","
+              "\"body\":\"Tuesdays work for me\"}");
+  g_assert_cmpuint (sent.ids->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (sent.ids, 0), ==, "comment:1");
+
+  g_clear_object (&notifier);
+  g_ptr_array_unref (sent.ids);
+  g_ptr_array_unref (sent.texts);
+  g_clear_object (&store);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   mer_test_init (&argc, &argv);
   g_test_add_func ("/notifier/focus-holds-notifications", test_focus_holds_notifications);
+  g_test_add_func ("/notifier/written-comment-arrives", test_written_comment_arrives);
   return g_test_run ();
 }

@@ -318,6 +318,13 @@ poll_cb (gpointer user_data)
 }
 
 static void
+store_changed_cb (MerStore    *store,
+                  MerNotifier *self)
+{
+  mer_notifier_poll (self);
+}
+
+static void
 mer_notifier_dispose (GObject *object)
 {
   MerNotifier *self = MER_NOTIFIER (object);
@@ -365,6 +372,9 @@ mer_notifier_new (MerStore     *store,
   g_set_weak_pointer (&self->application, application);
   /* What is already in the replica is history, not news. */
   self->last_seq = mer_store_get_update_seq (store);
+  /* New documents are looked at as they arrive; the timer is for the end
+   * of focus, which no write announces. */
+  g_signal_connect_object (store, "changed", G_CALLBACK (store_changed_cb), self, 0);
   self->poll_id = g_timeout_add_seconds (POLL_SECONDS, poll_cb, self);
   return self;
 }
