@@ -31,8 +31,9 @@ struct _MerStore
   guint    revs_limit;
   guint    depth;    /* nesting of open transactions */
   gboolean dirty;    /* documents written in the open transaction */
-  GHashTable *unindexed; /* doc_key (gint64 *) whose search rows and links
-                          * wait for the outermost commit */
+  GHashTable *unindexed; /* doc_key (gint64 *) -> Pending, documents whose
+                          * search rows and links wait for the outermost
+                          * commit */
   guint    watch_id; /* timeout that notices other connections' commits */
   gint64   data_version; /* PRAGMA data_version when last looked at */
   gint64   seen_seq; /* update seq when "changed" was last emitted */
@@ -50,6 +51,21 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+/* A document waiting for the search index: the winner when it was written
+ * and its body, so the commit need not read the body back and parse it. */
+typedef struct {
+  char       *rev;
+  JsonObject *body;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_free (pending->rev);
+  g_clear_pointer (&pending->body, json_object_unref);
+  g_free (pending);
+}
 
 void
 _mer_rev_info_free (RevInfo *info)
@@ -208,7 +224,8 @@ mer_store_init (MerStore *self)
 {
   self->revs_limit = MER_STORE_DEFAULT_REVS_LIMIT;
   self->live_count = -1;
-  self->unindexed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->unindexed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                           (GDestroyNotify) pending_free);
 }
 
 /*
@@ -395,7 +412,7 @@ mer_store_get_doc_count (MerStore *self,
 /* ------------------------------------------------------------------ */
 /* Transactions */
 
-static gboolean index_winner (MerStore *self, gint64 doc_key, GError **error);
+static gboolean index_winner (MerStore *self, gint64 doc_key, Pending *pending, GError **error);
 
 static int
 compare_keys (gconstpointer a,
@@ -431,8 +448,12 @@ _mer_store_flush_index (MerStore  *self,
     g_array_append_val (keys, *(gint64 *) key);
   g_array_sort (keys, compare_keys);
   for (guint i = 0; i < keys->len; i++)
-    if (!index_winner (self, g_array_index (keys, gint64, i), error))
-      return FALSE;
+    {
+      gint64 doc_key = g_array_index (keys, gint64, i);
+
+      if (!index_winner (self, doc_key, g_hash_table_lookup (self->unindexed, &doc_key), error))
+        return FALSE;
+    }
   g_hash_table_remove_all (self->unindexed);
   return TRUE;
 }
@@ -682,28 +703,6 @@ next_seq (MerStore  *self,
   return seq;
 }
 
-static gint64
-create_doc_row (MerStore    *self,
-                const char  *id,
-                const char  *first_rev,
-                GError     **error)
-{
-  sqlite3_stmt *stmt;
-  gint64 seq = next_seq (self, error);
-
-  if (seq < 0)
-    return -1;
-  stmt = mer_db_prepare (self->db, "INSERT INTO docs (id, seq, winner) VALUES (?, ?, ?)", error);
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, seq);
-  sqlite3_bind_text (stmt, 3, first_rev, -1, SQLITE_STATIC);
-  if (!mer_db_run (self->db, stmt, error))
-    return -1;
-  return sqlite3_last_insert_rowid (mer_db_get_handle (self->db));
-}
-
 static gboolean
 insert_rev (MerStore    *self,
             gint64       doc_key,
@@ -813,6 +812,102 @@ prune (MerStore  *self,
 }
 
 /*
+ * Brings the search rows and links of a document up to date now, or at the
+ * outermost commit when a transaction is open. @body is the winner's body
+ * (kept until then, so it need not be read back), or NULL.
+ */
+static gboolean
+schedule_index (MerStore    *self,
+                gint64       doc_key,
+                const char  *winner_rev,
+                JsonObject  *body,
+                gboolean     deleted,
+                GError     **error)
+{
+  Pending *pending;
+  gint64 *key;
+
+  if (self->depth == 0)
+    return _mer_store_index_doc (self, doc_key, body, deleted, error);
+  pending = g_new0 (Pending, 1);
+  pending->rev = g_strdup (winner_rev);
+  pending->body = body != NULL ? json_object_ref (body) : NULL;
+  key = g_new (gint64, 1);
+  *key = doc_key;
+  g_hash_table_replace (self->unindexed, key, pending);
+  return TRUE;
+}
+
+/*
+ * A document this replica has never seen: its row, written once with its
+ * winner, and its revisions, @path newest first, only the newest with a
+ * body. Nothing to choose between, so none of refresh_doc() is needed.
+ */
+static gboolean
+insert_new_doc (MerStore    *self,
+                const char  *id,
+                GPtrArray   *path,
+                gboolean     deleted,
+                const char  *canonical,
+                JsonObject  *body,
+                GError     **error)
+{
+  const char *rev = g_ptr_array_index (path, 0);
+  const char *type = mer_json_get_string (body, "type");
+  sqlite3_stmt *stmt;
+  gint64 seq = next_seq (self, error);
+  gint64 key;
+
+  if (seq < 0)
+    return FALSE;
+  stmt = mer_db_prepare (self->db,
+                         "INSERT INTO docs (id, seq, winner, deleted, conflicted, type, title, path)"
+                         " VALUES (?, ?, ?, ?, 0, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  sqlite3_bind_text (stmt, 3, rev, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, deleted);
+  sqlite3_bind_text (stmt, 5, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, mer_json_get_string (body, "title"), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, mer_json_get_string (body, "path"), -1, SQLITE_STATIC);
+  if (!mer_db_run (self->db, stmt, error))
+    return FALSE;
+  key = sqlite3_last_insert_rowid (mer_db_get_handle (self->db));
+
+  for (int i = (int) path->len - 1; i >= 0; i--)
+    {
+      gint64 pos;
+
+      _mer_parse_rev (g_ptr_array_index (path, i), &pos, NULL);
+      stmt = mer_db_prepare (self->db,
+                             "INSERT INTO revs (doc_key, rev, pos, parent, deleted, leaf, body) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, key);
+      sqlite3_bind_text (stmt, 2, g_ptr_array_index (path, i), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, pos);
+      if (i + 1 < (int) path->len)
+        sqlite3_bind_text (stmt, 4, g_ptr_array_index (path, i + 1), -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 5, i == 0 && deleted);
+      sqlite3_bind_int (stmt, 6, i == 0);
+      if (i == 0)
+        sqlite3_bind_text (stmt, 7, canonical, -1, SQLITE_STATIC);
+      if (!mer_db_run (self->db, stmt, error))
+        return FALSE;
+    }
+  if (path->len > self->revs_limit && !prune (self, key, error))
+    return FALSE;
+
+  self->dirty = TRUE;
+  if (!_mer_store_is_indexed_type (type))
+    return TRUE;
+  return schedule_index (self, key, rev, body, deleted, error);
+}
+
+/*
  * After the tree of a document changed: picks the winner again, gives the
  * document the next sequence number and brings the search index and the
  * link table up to date.
@@ -892,21 +987,14 @@ refresh_doc (MerStore    *self,
   self->dirty = TRUE;
   if (!indexed)
     return TRUE;
-  if (self->depth == 0)
-    return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
-  {
-    gint64 *key = g_new (gint64, 1);
-
-    *key = doc_key;
-    g_hash_table_add (self->unindexed, key);
-  }
-  return TRUE;
+  return schedule_index (self, doc_key, winner->rev, body, winner->deleted, error);
 }
 
 /* Indexes the current winner of a document. */
 static gboolean
 index_winner (MerStore  *self,
               gint64     doc_key,
+              Pending   *pending,
               GError   **error)
 {
   g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, doc_key, error);
@@ -919,7 +1007,10 @@ index_winner (MerStore  *self,
   if (leaves->len == 0)
     return _mer_store_index_doc (self, doc_key, NULL, TRUE, error);
   winner = g_ptr_array_index (leaves, 0);
-  if (winner->has_body)
+  /* Revision ids cover the body, so the same winner has the same body. */
+  if (pending != NULL && pending->body != NULL && strcmp (pending->rev, winner->rev) == 0)
+    body = json_object_ref (pending->body);
+  else if (winner->has_body)
     {
       body = _mer_store_load_body (self, doc_key, winner->rev, error);
       if (body == NULL)
@@ -1012,9 +1103,12 @@ write_edit (MerStore    *self,
 
   if (key == 0)
     {
-      key = create_doc_row (self, id, rev, error);
-      if (key < 0)
+      g_autoptr(GPtrArray) path = g_ptr_array_new ();
+
+      g_ptr_array_add (path, rev);
+      if (!insert_new_doc (self, id, path, deleted, canonical, body, error))
         return NULL;
+      return g_steal_pointer (&rev);
     }
   if (!insert_rev (self, key, rev, pos, parent, deleted, canonical, error)
       || !refresh_doc (self, key, rev, body, error))
@@ -1162,11 +1256,7 @@ write_revision (MerStore    *self,
   canonical = _mer_canonical_object (body);
 
   if (key == 0)
-    {
-      key = create_doc_row (self, id, g_ptr_array_index (path, 0), error);
-      if (key < 0)
-        return FALSE;
-    }
+    return insert_new_doc (self, id, path, deleted, canonical, body, error);
 
   for (int i = (int) path->len - 1; i >= 0; i--)
     {
