@@ -71,9 +71,10 @@ mer_json_object_to_string (JsonObject *object,
   return mer_json_to_string (node, pretty);
 }
 
-static void
-append_string (GString    *out,
-               const char *s)
+/* Appends @s as a JSON string literal. */
+void
+mer_json_append_string (GString    *out,
+                        const char *s)
 {
   g_string_append_c (out, '"');
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
@@ -136,7 +137,7 @@ append_canonical (GString  *out,
             if (!first)
               g_string_append_c (out, ',');
             first = FALSE;
-            append_string (out, name);
+            mer_json_append_string (out, name);
             g_string_append_c (out, ':');
             append_canonical (out, json_object_get_member (object, name));
           }
@@ -164,7 +165,7 @@ append_canonical (GString  *out,
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_STRING:
-          append_string (out, json_node_get_string (node));
+          mer_json_append_string (out, json_node_get_string (node));
           break;
         case G_TYPE_BOOLEAN:
           g_string_append (out, json_node_get_boolean (node) ? "true" : "false");

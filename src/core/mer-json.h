@@ -16,6 +16,8 @@ char       *mer_json_to_string        (JsonNode    *node,
 char       *mer_json_object_to_string (JsonObject  *object,
                                        gboolean     pretty);
 char       *mer_json_canonical        (JsonNode    *node);
+void        mer_json_append_string    (GString     *out,
+                                       const char  *s);
 JsonObject *mer_json_object_copy      (JsonObject  *object);
 const char *mer_json_get_string       (JsonObject  *object,
                                        const char  *member);

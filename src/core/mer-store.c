@@ -484,6 +484,36 @@ mer_store_begin (MerStore  *self,
   return TRUE;
 }
 
+/*
+ * Opens a transaction for reading only: the reads that follow see one
+ * snapshot, and SQLite takes its lock once instead of at every statement.
+ * Unlike mer_store_begin() it takes no write lock, so writers are not held
+ * up. Nothing may be written before mer_store_end_read().
+ */
+gboolean
+mer_store_begin_read (MerStore  *self,
+                      GError   **error)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (self->depth == 0 && !mer_db_exec (self->db, "BEGIN", error))
+    return FALSE;
+  self->depth++;
+  return TRUE;
+}
+
+void
+mer_store_end_read (MerStore *self)
+{
+  g_return_if_fail (MER_IS_STORE (self));
+  g_return_if_fail (self->depth > 0);
+
+  if (--self->depth > 0 || sqlite3_get_autocommit (mer_db_get_handle (self->db)))
+    return;
+  if (!mer_db_exec (self->db, "COMMIT", NULL))
+    g_warning ("ending a read failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+}
+
 gboolean
 mer_store_commit (MerStore  *self,
                   GError   **error)

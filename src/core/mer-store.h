@@ -73,6 +73,9 @@ void        mer_store_watch_others       (MerStore     *self,
 /* Transactions nest; the outermost commit makes the writes visible. */
 gboolean    mer_store_begin              (MerStore     *self,
                                           GError      **error);
+gboolean    mer_store_begin_read         (MerStore     *self,
+                                          GError      **error);
+void        mer_store_end_read           (MerStore     *self);
 gboolean    mer_store_commit             (MerStore     *self,
                                           GError      **error);
 void        mer_store_rollback           (MerStore     *self);
@@ -122,6 +125,12 @@ JsonArray  *mer_store_open_revs          (MerStore     *self,
                                           const char   *id,
                                           const char * const *revs,
                                           gboolean      latest,
+                                          GError      **error);
+GPtrArray  *mer_store_open_revs_text     (MerStore     *self,
+                                          const char   *id,
+                                          const char * const *revs,
+                                          gboolean      latest,
+                                          gboolean      with_revisions,
                                           GError      **error);
 JsonObject *mer_store_revs_diff          (MerStore     *self,
                                           JsonObject   *request,

@@ -45,6 +45,7 @@ typedef struct
 {
   guint      status;
   JsonNode  *body;
+  char      *text;   /* or the body already written as JSON */
   char      *etag;
   char      *allow;
   gboolean   paused;
@@ -95,6 +96,7 @@ void        _mer_server_route                    (MerServer    *self,
                                                   Request      *req,
                                                   Response     *resp);
 char       *_mer_server_response_text            (Response     *resp);
+void        _mer_server_response_clear           (Response     *resp);
 
 /* mer-server-feed.c: the changes feed, normal and paused. */
 void        _mer_server_handle_changes           (MerServer    *self,

@@ -22,8 +22,21 @@ _mer_server_respond_json (Response *resp,
               JsonNode *body)
 {
   g_clear_pointer (&resp->body, json_node_unref);
+  g_clear_pointer (&resp->text, g_free);
   resp->status = status;
   resp->body = body;
+}
+
+/* Answers with JSON already written; takes @text. */
+static void
+respond_text (Response *resp,
+              guint     status,
+              char     *text)
+{
+  g_clear_pointer (&resp->body, json_node_unref);
+  g_clear_pointer (&resp->text, g_free);
+  resp->status = status;
+  resp->text = text;
 }
 
 void
@@ -462,52 +475,58 @@ strip_revisions (JsonArray *entries,
     }
 }
 
-static JsonObject *
-bulk_get_error (const char *id,
-                const char *rev)
+static void
+append_bulk_get_error (GString    *out,
+                       const char *id,
+                       const char *rev)
 {
-  JsonObject *entry = json_object_new ();
-  JsonObject *error = json_object_new ();
-
-  json_object_set_string_member (error, "id", id);
-  json_object_set_string_member (error, "rev", rev != NULL ? rev : "undefined");
-  json_object_set_string_member (error, "error", "not_found");
-  json_object_set_string_member (error, "reason", "missing");
-  json_object_set_object_member (entry, "error", error);
-  return entry;
+  g_string_append (out, "{\"error\":{\"id\":");
+  mer_json_append_string (out, id);
+  g_string_append (out, ",\"rev\":");
+  mer_json_append_string (out, rev != NULL ? rev : "undefined");
+  g_string_append (out, ",\"error\":\"not_found\",\"reason\":\"missing\"}}");
 }
 
-/* One _bulk_get result: {"id", "docs": [{"ok": doc} | {"error": {...}}]}. */
-static JsonObject *
-bulk_get_one (MerServer  *self,
-              const char *id,
-              const char *rev,
-              gboolean    revs,
-              gboolean    latest)
+/* One _bulk_get result, {"id", "docs": [{"ok": doc} | {"error": {...}}]},
+ * appended to @out as text. */
+static gboolean
+append_bulk_get_one (MerServer   *self,
+                     GString     *out,
+                     const char  *id,
+                     const char  *rev,
+                     gboolean     revs,
+                     gboolean     latest,
+                     GError     **error)
 {
   const char *wanted[2] = { rev, NULL };
-  g_autoptr(JsonArray) found = NULL;
-  JsonObject *result = json_object_new ();
-  JsonArray *docs = json_array_new ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint n = 0;
 
-  json_object_set_string_member (result, "id", id);
-  found = mer_store_open_revs (self->store, id, rev != NULL ? wanted : NULL, latest, NULL);
-  if (found != NULL)
-    strip_revisions (found, revs);
-  for (guint i = 0; found != NULL && i < json_array_get_length (found); i++)
+  found = mer_store_open_revs_text (self->store, id, rev != NULL ? wanted : NULL, latest, revs, &local_error);
+  if (found == NULL && local_error->domain != MER_STORE_ERROR)
     {
-      JsonNode *entry = json_array_get_element (found, i);
-      JsonObject *object = JSON_NODE_HOLDS_OBJECT (entry) ? json_node_get_object (entry) : NULL;
-
-      if (object != NULL && json_object_has_member (object, "ok"))
-        json_array_add_element (docs, json_node_copy (entry));
-      else
-        json_array_add_object_element (docs, bulk_get_error (id, object != NULL ? mer_json_get_string (object, "missing") : rev));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
-  if (json_array_get_length (docs) == 0)
-    json_array_add_object_element (docs, bulk_get_error (id, rev));
-  json_object_set_array_member (result, "docs", docs);
-  return result;
+  g_string_append (out, "{\"id\":");
+  mer_json_append_string (out, id);
+  g_string_append (out, ",\"docs\":[");
+  for (guint i = 0; found != NULL && i < found->len; i++)
+    {
+      const char *entry = g_ptr_array_index (found, i);
+
+      if (n++ > 0)
+        g_string_append_c (out, ',');
+      if (g_str_has_prefix (entry, "{\"ok\":"))
+        g_string_append (out, entry);
+      else
+        append_bulk_get_error (out, id, rev);
+    }
+  if (n == 0)
+    append_bulk_get_error (out, id, rev);
+  g_string_append (out, "]}");
+  return TRUE;
 }
 
 static void
@@ -517,8 +536,8 @@ handle_bulk_get (MerServer *self,
 {
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *wanted, *results;
-  JsonObject *answer;
+  JsonArray *wanted;
+  GString *out;
   gboolean revs = FALSE, latest = FALSE;
 
   if (!_mer_server_method_is (req, "POST"))
@@ -552,18 +571,32 @@ handle_bulk_get (MerServer *self,
         }
     }
 
-  results = json_array_new ();
+  /* One read transaction: one snapshot, and SQLite's lock taken once
+   * rather than for every statement. */
+  if (!mer_store_begin_read (self->store, &error))
+    {
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
+  out = g_string_new ("{\"results\":[");
   for (guint i = 0; i < json_array_get_length (wanted); i++)
     {
       JsonObject *entry = json_array_get_object_element (wanted, i);
 
-      json_array_add_object_element (results, bulk_get_one (self, mer_json_get_string (entry, "id"),
-                                                            mer_json_get_string (entry, "rev"),
-                                                            revs, latest));
+      if (i > 0)
+        g_string_append_c (out, ',');
+      if (!append_bulk_get_one (self, out, mer_json_get_string (entry, "id"),
+                                mer_json_get_string (entry, "rev"), revs, latest, &error))
+        {
+          mer_store_end_read (self->store);
+          g_string_free (out, TRUE);
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
     }
-  answer = json_object_new ();
-  json_object_set_array_member (answer, "results", results);
-  _mer_server_respond_object (resp, SOUP_STATUS_OK, answer);
+  mer_store_end_read (self->store);
+  g_string_append (out, "]}");
+  respond_text (resp, SOUP_STATUS_OK, g_string_free (out, FALSE));
 }
 
 /*
@@ -1197,9 +1230,20 @@ _mer_server_response_text (Response *resp)
 {
   g_autofree char *text = NULL;
 
+  if (resp->text != NULL)
+    return g_strconcat (resp->text, "\n", NULL);
   if (resp->body == NULL)
     return g_strdup ("");
   text = mer_json_to_string (resp->body, FALSE);
   return g_strconcat (text, "\n", NULL);
+}
+
+void
+_mer_server_response_clear (Response *resp)
+{
+  g_clear_pointer (&resp->body, json_node_unref);
+  g_clear_pointer (&resp->text, g_free);
+  g_clear_pointer (&resp->etag, g_free);
+  g_clear_pointer (&resp->allow, g_free);
 }
 

@@ -59,9 +59,7 @@ mer_server_handle_request (MerServer   *self,
   status = resp.status;
   if (out_body != NULL)
     *out_body = _mer_server_response_text (&resp);
-  g_clear_pointer (&resp.body, json_node_unref);
-  g_free (resp.etag);
-  g_free (resp.allow);
+  _mer_server_response_clear (&resp);
   return status;
 }
 
@@ -210,7 +208,7 @@ early_handler_cb (SoupServer        *server,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       send_response (msg, &resp);
-      g_clear_pointer (&resp.body, json_node_unref);
+      _mer_server_response_clear (&resp);
       return;
     }
   g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
@@ -292,9 +290,7 @@ handler_cb (SoupServer        *server,
 
   if (!resp.paused)
     send_response (msg, &resp);
-  g_clear_pointer (&resp.body, json_node_unref);
-  g_free (resp.etag);
-  g_free (resp.allow);
+  _mer_server_response_clear (&resp);
 }
 
 /* The object ---------------------------------------------------------------------- */
