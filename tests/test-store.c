@@ -757,6 +757,27 @@ test_json_deep_copy (void)
                  != json_array_get_element (json_object_get_array_member (json_object_get_object_member (copy, "n"), "b"), 1));
 }
 
+/* Text that is not UTF-8 is refused wherever it hides, with nothing parsed. */
+static void
+test_json_refuses_bad_utf8 (void)
+{
+  const char *texts[] = {
+    "{\"a\":\"\xff\"}",               /* a stray byte in a value */
+    "{\"\xc3\x28\":1}",                /* a broken sequence in a name */
+    "[\"\xed\xa0\x80\"]",             /* a UTF-16 surrogate in UTF-8 */
+    "[\"caf\xc3\"]",                   /* a sequence cut short */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = mer_json_parse (texts[i], -1, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+    }
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -826,6 +847,7 @@ main (int    argc,
   g_test_add_func ("/store/transactions", test_transactions);
   g_test_add_func ("/store/watch-others", test_watch_others);
   g_test_add_func ("/json/deep-copy", test_json_deep_copy);
+  g_test_add_func ("/json/refuses-bad-utf8", test_json_refuses_bad_utf8);
 
   return g_test_run ();
 }
