@@ -71,6 +71,7 @@ gboolean _mer_store_index_doc       (MerStore    *self,
                                      gint64       doc_key,
                                      JsonObject  *winner_body,
                                      gboolean     deleted,
+                                     gboolean     fresh,
                                      GError     **error);
 gboolean _mer_store_flush_index     (MerStore    *self,
                                      GError     **error);

@@ -115,18 +115,12 @@ _mer_store_is_indexed_type (const char *type)
          || g_strcmp0 (type, "decision") == 0 || g_strcmp0 (type, "comment") == 0;
 }
 
-/* Puts the searchable text of a winner into the index, and its links. */
-gboolean
-_mer_store_index_doc (MerStore    *self,
-                      gint64       doc_key,
-                      JsonObject  *body,
-                      gboolean     deleted,
-                      GError     **error)
+/* Takes a document's search row and links out. */
+static gboolean
+forget_doc (MerDb    *db,
+            gint64    doc_key,
+            GError  **error)
 {
-  MerDb *db = _mer_store_get_db (self);
-  const char *type = mer_json_get_string (body, "type");
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *title = NULL;
   sqlite3_stmt *stmt;
 
   stmt = mer_db_prepare (db, "DELETE FROM search WHERE rowid = ?", error);
@@ -141,7 +135,27 @@ _mer_store_index_doc (MerStore    *self,
   sqlite3_bind_int64 (stmt, 1, doc_key);
   if (!mer_db_run (db, stmt, error))
     return FALSE;
+  return TRUE;
+}
 
+/* Puts the searchable text of a winner into the index, and its links. */
+gboolean
+_mer_store_index_doc (MerStore    *self,
+                      gint64       doc_key,
+                      JsonObject  *body,
+                      gboolean     deleted,
+                      gboolean     fresh,
+                      GError     **error)
+{
+  MerDb *db = _mer_store_get_db (self);
+  const char *type = mer_json_get_string (body, "type");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *title = NULL;
+  sqlite3_stmt *stmt;
+
+  /* A document new to this replica has no rows to take out. */
+  if (!fresh && !forget_doc (db, doc_key, error))
+    return FALSE;
   if (deleted || type == NULL)
     return TRUE;
 

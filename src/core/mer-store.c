@@ -57,6 +57,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   char       *rev;
   JsonObject *body;
+  gboolean    fresh;  /* a new document: nothing indexed to take out */
 } Pending;
 
 static void
@@ -852,16 +853,18 @@ schedule_index (MerStore    *self,
                 const char  *winner_rev,
                 JsonObject  *body,
                 gboolean     deleted,
+                gboolean     fresh,
                 GError     **error)
 {
   Pending *pending;
   gint64 *key;
 
   if (self->depth == 0)
-    return _mer_store_index_doc (self, doc_key, body, deleted, error);
+    return _mer_store_index_doc (self, doc_key, body, deleted, fresh, error);
   pending = g_new0 (Pending, 1);
   pending->rev = g_strdup (winner_rev);
   pending->body = body != NULL ? json_object_ref (body) : NULL;
+  pending->fresh = fresh;
   key = g_new (gint64, 1);
   *key = doc_key;
   g_hash_table_replace (self->unindexed, key, pending);
@@ -934,7 +937,8 @@ insert_new_doc (MerStore    *self,
   self->dirty = TRUE;
   if (!_mer_store_is_indexed_type (type))
     return TRUE;
-  return schedule_index (self, key, rev, body, deleted, error);
+  /* Document rows are never deleted, so a new key was never indexed. */
+  return schedule_index (self, key, rev, body, deleted, TRUE, error);
 }
 
 /*
@@ -1017,7 +1021,7 @@ refresh_doc (MerStore    *self,
   self->dirty = TRUE;
   if (!indexed)
     return TRUE;
-  return schedule_index (self, doc_key, winner->rev, body, winner->deleted, error);
+  return schedule_index (self, doc_key, winner->rev, body, winner->deleted, FALSE, error);
 }
 
 /* Indexes the current winner of a document. */
@@ -1035,7 +1039,7 @@ index_winner (MerStore  *self,
     return FALSE;
   /* A savepoint rolled back since may have taken the document away. */
   if (leaves->len == 0)
-    return _mer_store_index_doc (self, doc_key, NULL, TRUE, error);
+    return _mer_store_index_doc (self, doc_key, NULL, TRUE, pending != NULL && pending->fresh, error);
   winner = g_ptr_array_index (leaves, 0);
   /* Revision ids cover the body, so the same winner has the same body. */
   if (pending != NULL && pending->body != NULL && strcmp (pending->rev, winner->rev) == 0)
@@ -1046,7 +1050,7 @@ index_winner (MerStore  *self,
       if (body == NULL)
         return FALSE;
     }
-  return _mer_store_index_doc (self, doc_key, body, winner->deleted, error);
+  return _mer_store_index_doc (self, doc_key, body, winner->deleted, pending != NULL && pending->fresh, error);
 }
 
 /* A normal edit inside an open transaction. */
