@@ -6,7 +6,9 @@
 #   - Meridian: process start -> first page rendered (WebKit load finished),
 #     keystroke -> search results drawn, and the peak RSS of the app process;
 #   - Zim Desktop Wiki on the same pages as a notebook: process start -> its
-#     window mapped, and its peak RSS, cold (first open, Zim indexes) and warm.
+#     window mapped, and its peak RSS, cold (first open, Zim indexes) and warm;
+#   - the floor under any GTK 4 app: an empty GTK 4 window and an empty
+#     libadwaita window, process start -> mapped and -> first frame drawn.
 #
 # Usage: build-aux/bench-app.sh [BUILD_DIR] [PAGES]
 # Needs: xvfb-run, xdotool, /usr/bin/time, zim (apt-get install zim xdotool time).
@@ -16,12 +18,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 pages=${2:-10000}
 meridian=$build/src/meridian
+floor=$build/tests/bench-window-floor
 
 for tool in xvfb-run xdotool python3; do
   command -v "$tool" >/dev/null || { echo "bench-app: $tool is needed" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "bench-app: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 [ -x "$meridian" ] || { echo "bench-app: build Meridian first ($meridian is missing)" >&2; exit 1; }
+[ -x "$floor" ] || { echo "bench-app: build Meridian first ($floor is missing)" >&2; exit 1; }
 
 work=$(mktemp -d -t meridian-bench-app-XXXXXX)
 [ -n "${KEEP_BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
@@ -83,7 +87,7 @@ echo "Meridian import of the Markdown (not part of the comparison): $(( (t1 - t0
 cat > "$work/run.sh" <<'RUN'
 #!/usr/bin/env bash
 set -uo pipefail
-work=$1; meridian=$2
+work=$1; meridian=$2; floor=$3
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data XDG_CACHE_HOME=$work/cache
 export XDG_RUNTIME_DIR=$work/runtime NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
 export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
@@ -139,6 +143,16 @@ for run in 1 2 3 4; do
   echo "meridian run $run: peak RSS of the app process: $(( rss / 1024 )) MiB (its WebKit helper processes: $(( webrss / 1024 )) MiB)"
 done
 
+for kind in gtk adw; do
+  for run in 1 2 3 4 5; do
+    start=$(now_us)
+    GSK_RENDERER=cairo "$floor" $kind > "$work/floor.log" 2>/dev/null
+    mapped=$(mark "$work/floor.log" window-mapped)
+    drawn=$(mark "$work/floor.log" first-frame)
+    echo "empty $kind window run $run (cairo renderer): start -> window mapped: $(( (mapped - start) / 1000 )) ms, -> first frame drawn: $(( (drawn - start) / 1000 )) ms"
+  done
+done
+
 for run in 1 2 3; do
   start=$(now_us)
   /usr/bin/time -v -o "$work/zim-time-$run.txt" zim --standalone "$work/notebook" Home > "$work/zim-$run.log" 2>&1 &
@@ -170,4 +184,4 @@ if command -v zim >/dev/null; then :; else echo "bench-app: zim is not installed
 session=()
 command -v dbus-run-session >/dev/null && session=(dbus-run-session --)
 echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) processors"
-xvfb-run -a -s "-screen 0 1280x900x24" "${session[@]}" "$work/run.sh" "$work" "$meridian" 2>/dev/null
+xvfb-run -a -s "-screen 0 1280x900x24" "${session[@]}" "$work/run.sh" "$work" "$meridian" "$floor" 2>/dev/null
