@@ -13,13 +13,12 @@
 
 /*
  * Search everywhere: a panel over the window with an entry and the results
- * as the person types.  A query against the replica's full-text index takes
- * about a millisecond, so the first keystroke searches at once and later
- * ones are coalesced into at most one search per SEARCH_INTERVAL_MS.
+ * as the person types.  A keystroke asks for a search that runs once the
+ * input already queued has been handled, before the next frame: keys typed
+ * while a search ran become one search, and no keystroke waits on a timer.
  */
 
-#define SEARCH_INTERVAL_MS 20
-#define SEARCH_LIMIT       20
+#define SEARCH_LIMIT 20
 
 struct _MerSearchPanel
 {
@@ -27,7 +26,7 @@ struct _MerSearchPanel
 
   MerStore       *store;
   gint64          last_search_us;    /* monotonic time of the last search */
-  guint           search_id;         /* pending coalesced search */
+  guint           search_id;         /* the search asked for, not yet run */
   guint           n_results;
   gboolean        bench;             /* MERIDIAN_BENCH: report search latencies */
   gint64          keystroke_us;      /* when the text last changed */
@@ -243,7 +242,7 @@ run_search (MerSearchPanel *self)
 }
 
 static gboolean
-search_timeout_cb (gpointer user_data)
+search_idle_cb (gpointer user_data)
 {
   MerSearchPanel *self = user_data;
 
@@ -255,16 +254,12 @@ search_timeout_cb (gpointer user_data)
 static void
 entry_changed_cb (MerSearchPanel *self)
 {
-  gint64 since_ms = (g_get_monotonic_time () - self->last_search_us) / 1000;
-
   self->keystroke_us = g_get_monotonic_time ();
-
   if (self->search_id != 0)
     return;
-  if (since_ms >= SEARCH_INTERVAL_MS)
-    run_search (self);
-  else
-    self->search_id = g_timeout_add (SEARCH_INTERVAL_MS - since_ms, search_timeout_cb, self);
+  /* Below input events, so keys already queued come first; above drawing,
+   * so the frame after them shows their results. */
+  self->search_id = g_idle_add_full (G_PRIORITY_DEFAULT + 1, search_idle_cb, self, NULL);
 }
 
 static void
