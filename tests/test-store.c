@@ -516,6 +516,41 @@ test_history_and_ancestor (void)
   }
 }
 
+/* A snippet is text to read: the Markdown around the match is gone. */
+static void
+test_search_snippet_is_text (void)
+{
+  g_autoptr(MerStore) store = mer_test_open_store (NULL);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GError) error = NULL;
+  MerSearchHit *hit;
+
+  g_free (put (store, "{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"A\",\"path\":\"a\","
+                      "\"body\":\"## Weeks\\n\\n- See [[w/handoffs|Handoffs now]] and [[Focus]],"
+                      " [the **guide**](https://x.y).\\n> `pager`\"}"));
+  /* A link the snippet's edge cuts in two keeps its words. */
+  g_free (put (store, "{\"_id\":\"page:b\",\"type\":\"page\",\"title\":\"B\",\"path\":\"b\","
+                      "\"body\":\"1. A checklist before the rotation starts: [the pager guide](https://pager.example.org/"
+                      "guides/one/two/three/four/five/six/seven/eight/nine)\"}"));
+  hits = mer_store_search (store, "handoffs", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  hit = g_ptr_array_index (hits, 0);
+  g_assert_cmpstr (hit->snippet, ==,
+                   "Weeks — See " MER_SEARCH_MARK_START "Handoffs" MER_SEARCH_MARK_END
+                   " now and Focus, the guide. pager");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  hits = mer_store_search (store, "rotation", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  hit = g_ptr_array_index (hits, 0);
+  g_assert_null (strchr (hit->snippet, '['));
+  g_assert_null (strstr (hit->snippet, "](http"));
+  g_assert_nonnull (strstr (hit->snippet, "A checklist before the " MER_SEARCH_MARK_START "rotation"
+                                          MER_SEARCH_MARK_END " starts: the pager guide…"));
+}
+
 static void
 test_search (void)
 {
@@ -841,6 +876,7 @@ main (int    argc,
   g_test_add_func ("/store/bulk-docs", test_bulk_docs);
   g_test_add_func ("/store/history-ancestor", test_history_and_ancestor);
   g_test_add_func ("/store/search", test_search);
+  g_test_add_func ("/store/search-snippet-is-text", test_search_snippet_is_text);
   g_test_add_func ("/store/fts-query", test_fts_query);
   g_test_add_func ("/store/links", test_links);
   g_test_add_func ("/store/reopen-schema", test_reopen_and_schema);

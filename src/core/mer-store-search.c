@@ -276,6 +276,45 @@ mer_search_hit_free (MerSearchHit *hit)
 }
 
 /*
+ * The index holds Markdown, so a snippet cut from it does too. For a
+ * person reading a result: wiki and Markdown links become their words,
+ * heading, list and quote markers, emphasis and code marks go, and the
+ * lines run together. The match marks are kept.
+ */
+static char *
+snippet_as_text (const char *snippet)
+{
+  static GRegex *wiki_labelled, *wiki, *link, *heading, *line_marks, *marks, *spaces;
+  static gsize compiled;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *h = NULL, *d = NULL, *e = NULL;
+
+  if (snippet == NULL)
+    return NULL;
+  if (g_once_init_enter (&compiled))
+    {
+      wiki_labelled = g_regex_new ("\\[\\[[^\\]\\[|]*\\|([^\\]\\[]*)\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
+      wiki = g_regex_new ("\\[\\[([^\\]\\[]*)\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
+      /* A link the snippet cut off keeps its words too. */
+      link = g_regex_new ("\\[([^\\]\\[]*)\\]\\((?:[^)\\s]*\\)|[^)\\s]*?(?=…?$))", G_REGEX_OPTIMIZE, 0, NULL);
+      /* A heading is set off from the text after it by a dash. */
+      heading = g_regex_new ("^[ \\t]*#{1,6}[ \\t]+([^\\n]*?)[ \\t#]*\\n(?=\\s*\\S)",
+                             G_REGEX_OPTIMIZE | G_REGEX_MULTILINE, 0, NULL);
+      line_marks = g_regex_new ("^[ \\t]*(#{1,6}[ \\t]+|[-*+][ \\t]+|\\d{1,9}[.)][ \\t]+|>[ \\t]?)",
+                                G_REGEX_OPTIMIZE | G_REGEX_MULTILINE, 0, NULL);
+      marks = g_regex_new ("\\*\\*|__|`|\\[\\[|\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
+      spaces = g_regex_new ("\\s+", G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&compiled, 1);
+    }
+  a = g_regex_replace (wiki_labelled, snippet, -1, 0, "\\1", 0, NULL);
+  b = g_regex_replace (wiki, a ? a : snippet, -1, 0, "\\1", 0, NULL);
+  c = g_regex_replace (link, b ? b : snippet, -1, 0, "\\1", 0, NULL);
+  h = g_regex_replace (heading, c ? c : snippet, -1, 0, "\\1 — ", 0, NULL);
+  d = g_regex_replace (line_marks, h ? h : snippet, -1, 0, "", 0, NULL);
+  e = g_regex_replace_literal (marks, d ? d : snippet, -1, 0, "", 0, NULL);
+  return g_strstrip (g_regex_replace_literal (spaces, e ? e : snippet, -1, 0, " ", 0, NULL));
+}
+
+/*
  * Searches pages, proposals, decisions and comments. Documents whose title
  * matches come first; within each group, BM25 with the title weighted ten
  * times the body.
@@ -325,7 +364,7 @@ mer_store_search (MerStore    *self,
       hit->type = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
       hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       hit->path = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      hit->snippet = snippet_as_text ((const char *) sqlite3_column_text (stmt, 4));
       hit->rank = sqlite3_column_double (stmt, 5);
       if (hit->title == NULL)
         hit->title = g_strdup (hit->id);
