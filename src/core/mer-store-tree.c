@@ -135,16 +135,18 @@ _mer_store_load_tree (MerStore  *self,
   return g_steal_pointer (&tree);
 }
 
-JsonObject *
-_mer_store_load_body (MerStore    *self,
-           gint64       doc_key,
-           const char  *rev,
-           GError     **error)
+/* The stored text of a revision's body: canonical JSON of an object. */
+static char *
+load_body_text (MerStore    *self,
+                gint64       doc_key,
+                const char  *rev,
+                gsize       *length,
+                GError     **error)
 {
   sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
                                        "SELECT body FROM revs WHERE doc_key = ? AND rev = ?",
                                        error);
-  JsonObject *body = NULL;
+  char *text = NULL;
   int rc;
 
   if (stmt == NULL)
@@ -153,12 +155,28 @@ _mer_store_load_body (MerStore    *self,
   sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
   rc = mer_db_step (_mer_store_get_db (self), stmt, error);
   if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    body = mer_json_parse_object ((const char *) sqlite3_column_text (stmt, 0),
-                                  sqlite3_column_bytes (stmt, 0), error);
+    {
+      *length = sqlite3_column_bytes (stmt, 0);
+      text = g_strndup ((const char *) sqlite3_column_text (stmt, 0), *length);
+    }
   else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, "missing");
+    _mer_set_not_found (error, "missing");
   sqlite3_reset (stmt);
-  return body;
+  return text;
+}
+
+JsonObject *
+_mer_store_load_body (MerStore    *self,
+                      gint64       doc_key,
+                      const char  *rev,
+                      GError     **error)
+{
+  gsize length = 0;
+  g_autofree char *text = load_body_text (self, doc_key, rev, &length, error);
+
+  if (text == NULL)
+    return NULL;
+  return mer_json_parse_object (text, length, error);
 }
 
 /* The ids from @rev back to the root this replica knows, newest first. */
@@ -658,36 +676,6 @@ mer_store_open_revs (MerStore            *self,
       json_array_add_object_element (results, ok);
     }
   return g_steal_pointer (&results);
-}
-
-/* The stored text of a revision's body: canonical JSON of an object. */
-static char *
-load_body_text (MerStore    *self,
-                gint64       doc_key,
-                const char  *rev,
-                gsize       *length,
-                GError     **error)
-{
-  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
-                                       "SELECT body FROM revs WHERE doc_key = ? AND rev = ?",
-                                       error);
-  char *text = NULL;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
-  rc = mer_db_step (_mer_store_get_db (self), stmt, error);
-  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    {
-      *length = sqlite3_column_bytes (stmt, 0);
-      text = g_strndup ((const char *) sqlite3_column_text (stmt, 0), *length);
-    }
-  else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    _mer_set_not_found (error, "missing");
-  sqlite3_reset (stmt);
-  return text;
 }
 
 /*

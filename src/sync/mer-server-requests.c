@@ -16,27 +16,26 @@
 
 /* Responses ---------------------------------------------------------------- */
 
-void
-_mer_server_respond_json (Response *resp,
-              guint     status,
-              JsonNode *body)
+/* Answers with @body, or with @text, JSON already written; takes either. */
+static void
+respond (Response *resp,
+         guint     status,
+         JsonNode *body,
+         char     *text)
 {
   g_clear_pointer (&resp->body, json_node_unref);
   g_clear_pointer (&resp->text, g_free);
   resp->status = status;
   resp->body = body;
+  resp->text = text;
 }
 
-/* Answers with JSON already written; takes @text. */
-static void
-respond_text (Response *resp,
+void
+_mer_server_respond_json (Response *resp,
               guint     status,
-              char     *text)
+              JsonNode *body)
 {
-  g_clear_pointer (&resp->body, json_node_unref);
-  g_clear_pointer (&resp->text, g_free);
-  resp->status = status;
-  resp->text = text;
+  respond (resp, status, body, NULL);
 }
 
 void
@@ -596,7 +595,7 @@ handle_bulk_get (MerServer *self,
     }
   mer_store_end_read (self->store);
   g_string_append (out, "]}");
-  respond_text (resp, SOUP_STATUS_OK, g_string_free (out, FALSE));
+  respond (resp, SOUP_STATUS_OK, NULL, g_string_free (out, FALSE));
 }
 
 /*
