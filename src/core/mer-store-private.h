@@ -28,6 +28,10 @@ gboolean    _mer_set_bad_rev            (GError      **error,
                                          const char   *rev);
 void        _mer_set_not_found          (GError      **error,
                                          const char   *reason);
+char       *_mer_compute_rev            (gint64        pos,
+                                         const char   *parent,
+                                         gboolean      deleted,
+                                         const char   *canonical_body);
 JsonObject *_mer_body_of                (JsonObject   *doc);
 char       *_mer_canonical_object       (JsonObject   *object);
 int         _mer_compare_leaves         (gconstpointer pa,
