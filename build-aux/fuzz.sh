@@ -31,6 +31,7 @@ sources="
   src/core/mer-json.c
   src/core/mer-store.c
   src/core/mer-store-local.c
+  src/core/mer-store-revs.c
   src/core/mer-store-search.c
   src/core/mer-store-tree.c
   src/core/mer-validate.c
