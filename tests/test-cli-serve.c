@@ -16,7 +16,12 @@ typedef struct
   char        *root;     /* http://127.0.0.1:PORT */
 } Served;
 
-/* Runs `meridian --data DIR ARGS…` to completion; returns its exit status. */
+/*
+ * Runs `meridian --data DIR ARGS…` to completion with @input as its
+ * standard input; returns its exit status. The input is given as a file,
+ * not a pipe: a command that refuses its arguments exits without reading
+ * it, and writing into a pipe nobody reads would fail the test instead.
+ */
 static int
 run_meridian (const char  *dir,
               const char  *input,
@@ -25,9 +30,12 @@ run_meridian (const char  *dir,
               ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *input_path = NULL;
   const char *arg;
+  gboolean ok;
   va_list args;
 
   g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
@@ -39,12 +47,16 @@ run_meridian (const char  *dir,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                               | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  input_path = g_strconcat (dir, ".stdin", NULL);
+  g_assert_true (g_file_set_contents (input_path, input != NULL ? input : "", -1, NULL));
+  g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, input, NULL, out_stdout, out_stderr, &error));
+  ok = g_subprocess_communicate_utf8 (process, NULL, NULL, out_stdout, out_stderr, &error);
+  g_unlink (input_path);
   g_assert_no_error (error);
+  g_assert_true (ok);
   return g_subprocess_get_exit_status (process);
 }
 
