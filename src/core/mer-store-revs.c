@@ -17,8 +17,8 @@
  * non-empty run of letters and digits. */
 gboolean
 _mer_parse_rev (const char  *rev,
-           gint64      *pos,
-           const char **hash)
+                gint64      *pos,
+                const char **hash)
 {
   const char *dash;
   char *end = NULL;
@@ -46,7 +46,7 @@ _mer_parse_rev (const char  *rev,
 
 gboolean
 _mer_set_bad_rev (GError    **error,
-             const char *rev)
+                  const char *rev)
 {
   g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
                "Invalid rev format: %s", rev ? rev : "(none)");
@@ -101,7 +101,7 @@ _mer_canonical_object (JsonObject *object)
  * then the greater id. Negative when a wins. */
 int
 _mer_compare_leaves (gconstpointer pa,
-                gconstpointer pb)
+                     gconstpointer pb)
 {
   const RevInfo *a = *(RevInfo * const *) pa;
   const RevInfo *b = *(RevInfo * const *) pb;
