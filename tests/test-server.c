@@ -660,6 +660,21 @@ test_revs_diff_and_bulk_get (Fixture       *f,
       g_assert_cmpstr (mer_json_get_string (error, "reason"), ==, "missing");
     }
   g_assert_cmpstr (mer_json_get_string (error, "rev"), ==, "undefined");
+  error = json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (json_array_get_object_element (results, 2), "docs"), 0), "error");
+  g_assert_cmpstr (mer_json_get_string (error, "rev"), ==, "1-0123456789abcdef0123456789abcdef");
+
+  /* A revision this replica never had, of a document it has, is named in
+   * its error too. */
+  {
+    g_autoptr(Reply) unknown = call (f, "POST", "/handbook/_bulk_get",
+                                     "{\"docs\":[{\"id\":\"page:a\",\"rev\":\"9-0123456789abcdef0123456789abcdef\"}]}", RW);
+
+    g_assert_cmpuint (unknown->status, ==, 200);
+    error = json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (obj (unknown), "results"), 0), "docs"), 0), "error");
+    g_assert_nonnull (error);
+    g_assert_cmpstr (mer_json_get_string (error, "id"), ==, "page:a");
+    g_assert_cmpstr (mer_json_get_string (error, "rev"), ==, "9-0123456789abcdef0123456789abcdef");
+  }
 
   ok = json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (obj (plain), "results"), 0), "docs"), 0), "ok");
   g_assert_false (json_object_has_member (ok, "_revisions"));

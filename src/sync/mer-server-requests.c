@@ -474,17 +474,38 @@ strip_revisions (JsonArray *entries,
     }
 }
 
+/* {"error": {...}} for a revision that is not here; @rev_json is the
+ * revision already written as a JSON string, or NULL when none was named. */
 static void
 append_bulk_get_error (GString    *out,
                        const char *id,
-                       const char *rev)
+                       const char *rev_json,
+                       gsize       rev_json_length)
 {
   g_string_append (out, "{\"error\":{\"id\":");
   mer_json_append_string (out, id);
   g_string_append (out, ",\"rev\":");
-  mer_json_append_string (out, rev != NULL ? rev : "undefined");
+  if (rev_json != NULL)
+    g_string_append_len (out, rev_json, rev_json_length);
+  else
+    g_string_append (out, "\"undefined\"");
   g_string_append (out, ",\"error\":\"not_found\",\"reason\":\"missing\"}}");
 }
+
+/* The same for the revision asked for, @rev, or none. */
+static void
+append_bulk_get_missing (GString    *out,
+                         const char *id,
+                         const char *rev)
+{
+  g_autoptr(GString) rev_json = g_string_new (NULL);
+
+  if (rev != NULL)
+    mer_json_append_string (rev_json, rev);
+  append_bulk_get_error (out, id, rev != NULL ? rev_json->str : NULL, rev_json->len);
+}
+
+#define MISSING_PREFIX "{\"missing\":"
 
 /* One _bulk_get result, {"id", "docs": [{"ok": doc} | {"error": {...}}]},
  * appended to @out as text. */
@@ -517,13 +538,15 @@ append_bulk_get_one (MerServer   *self,
 
       if (n++ > 0)
         g_string_append_c (out, ',');
-      if (g_str_has_prefix (entry, "{\"ok\":"))
-        g_string_append (out, entry);
+      if (g_str_has_prefix (entry, MISSING_PREFIX))
+        /* {"missing":"REV"}: the revision, as JSON, is between the two. */
+        append_bulk_get_error (out, id, entry + strlen (MISSING_PREFIX),
+                               strlen (entry) - strlen (MISSING_PREFIX) - 1);
       else
-        append_bulk_get_error (out, id, rev);
+        g_string_append (out, entry);
     }
   if (n == 0)
-    append_bulk_get_error (out, id, rev);
+    append_bulk_get_missing (out, id, rev);
   g_string_append (out, "]}");
   return TRUE;
 }
