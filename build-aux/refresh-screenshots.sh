@@ -26,4 +26,4 @@ copy app-search.png search.png
 copy app-narrow.png narrow.png
 copy app-dark.png dark.png
 copy team-view.png team.png
-copy proposals-decided.png proposal.png
+copy app-proposals-section.png proposal.png

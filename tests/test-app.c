@@ -474,6 +474,11 @@ test_sections_and_actions (Fixture       *fixture,
   /* So are the other sections, in the sidebar's order. */
   mer_window_show_section (fixture->window, "proposals");
   g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "proposals");
+  /* The demo's open proposal, as a reader finds it. */
+  g_assert_true (mer_window_open_doc (fixture->window, "proposal:written-weekly-update"));
+  g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "proposals");
+  mer_test_gui_spin (1500);
+  save_screenshot (GTK_WIDGET (fixture->window), "app-proposals-section.png");
   mer_window_show_section (fixture->window, "decisions");
   g_assert_cmpstr (mer_window_get_section (fixture->window), ==, "decisions");
   mer_window_show_section (fixture->window, "team");
