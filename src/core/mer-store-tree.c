@@ -764,18 +764,15 @@ mer_store_open_revs_text (MerStore            *self,
  * not hold with a body. A revision known only as a bodiless ancestor is
  * asked for too, so that history and merges have what they need.
  */
-JsonObject *
-mer_store_revs_diff (MerStore    *self,
-                     JsonObject  *request,
-                     GError     **error)
+static JsonObject *
+read_revs_diff (MerStore    *self,
+                JsonObject  *request,
+                GError     **error)
 {
   g_autoptr(JsonObject) response = json_object_new ();
   JsonObjectIter iter;
   const char *id;
   JsonNode *node;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-  g_return_val_if_fail (request != NULL, NULL);
 
   json_object_iter_init (&iter, request);
   while (json_object_iter_next (&iter, &id, &node))
@@ -831,6 +828,24 @@ mer_store_revs_diff (MerStore    *self,
         }
     }
   return g_steal_pointer (&response);
+}
+
+JsonObject *
+mer_store_revs_diff (MerStore    *self,
+                     JsonObject  *request,
+                     GError     **error)
+{
+  JsonObject *response;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  /* One snapshot, and SQLite's lock taken once for all the lookups. */
+  if (!mer_store_begin_read (self, error))
+    return NULL;
+  response = read_revs_diff (self, request, error);
+  mer_store_end_read (self);
+  return response;
 }
 
 char **
