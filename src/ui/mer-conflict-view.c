@@ -6,6 +6,7 @@
 #include "mer-merge.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -243,14 +244,9 @@ mer_conflict_view_reload (MerConflictView  *self,
 char *
 mer_conflict_view_get_merged_text (MerConflictView *self)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
   g_return_val_if_fail (MER_IS_CONFLICT_VIEW (self), NULL);
 
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->merged_view));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return mer_ui_text_view_get_text (GTK_TEXT_VIEW (self->merged_view));
 }
 
 void

@@ -445,14 +445,10 @@ field_text (GtkWidget  *root,
             const char *name)
 {
   GtkWidget *widget = mer_ui_find_named (root, name);
-  GtkTextIter start, end;
-  GtkTextBuffer *buffer;
 
   if (GTK_IS_EDITABLE (widget))
     return g_strdup (gtk_editable_get_text (GTK_EDITABLE (widget)));
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (widget));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return mer_ui_text_view_get_text (GTK_TEXT_VIEW (widget));
 }
 
 static void

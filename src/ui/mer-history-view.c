@@ -5,6 +5,7 @@
 #include "mer-json.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 
 #include <adwaita.h>
 #include <git2.h>
@@ -810,12 +811,7 @@ mer_history_view_compare (MerHistoryView *self,
 char *
 mer_history_view_get_diff_text (MerHistoryView *self)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
   g_return_val_if_fail (MER_IS_HISTORY_VIEW (self), NULL);
 
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->diff_view));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return mer_ui_text_view_get_text (GTK_TEXT_VIEW (self->diff_view));
 }

@@ -112,11 +112,7 @@ update_labels (MerProposalComposer *self)
 static char *
 get_page_text (MerProposalComposer *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->page_text));
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return mer_ui_text_view_get_text (GTK_TEXT_VIEW (self->page_text));
 }
 
 static const char *

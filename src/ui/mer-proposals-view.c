@@ -543,12 +543,9 @@ update_availability (MerProposalsView *self)
         g_ptr_array_add (targets, g_strdup (mer_json_get_string (parent, "author")));
     }
   {
-    GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->comment_text);
-    GtkTextIter start, end;
     g_autoptr(JsonArray) people = mer_store_list_docs (self->store, "person", NULL);
 
-    gtk_text_buffer_get_bounds (buffer, &start, &end);
-    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    text = mer_ui_text_view_get_text (self->comment_text);
     for (guint i = 0; people != NULL && i < json_array_get_length (people); i++)
       {
         JsonObject *person = json_array_get_object_element (people, i);
@@ -622,8 +619,6 @@ post_comment (MerProposalsView *self)
   g_autofree char *me = mer_schedule_get_me (self->store);
   g_autofree char *text = NULL;
   g_autofree char *id = NULL;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
   guint stance;
 
   if (self->comment_text == NULL || self->selected_id == NULL)
@@ -634,9 +629,7 @@ post_comment (MerProposalsView *self)
                   _("Choose yourself in Team → Your Hours and Time Zone before commenting."));
       return;
     }
-  buffer = gtk_text_view_get_buffer (self->comment_text);
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+  text = g_strstrip (mer_ui_text_view_get_text (self->comment_text));
   stance = gtk_drop_down_get_selected (self->comment_stance);
   id = mer_proposal_add_comment (self->store, self->selected_id, self->reply_to, me, text,
                                  stance < G_N_ELEMENTS (stance_ids) ? stance_ids[stance] : NULL, now, &error);
@@ -645,7 +638,7 @@ post_comment (MerProposalsView *self)
       mer_ui_show_error (GTK_WIDGET (self), _("Could Not Comment"), error->message);
       return;
     }
-  gtk_text_buffer_set_text (buffer, "", -1);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->comment_text), "", -1);
   gtk_drop_down_set_selected (self->comment_stance, 0);
   g_clear_pointer (&self->reply_to, g_free);
   mer_proposals_view_reload (self);
@@ -789,10 +782,7 @@ show_detail (MerProposalsView *self)
 
   if (self->comment_text != NULL)
     {
-      GtkTextIter start, end;
-
-      gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (self->comment_text), &start, &end);
-      kept_text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (self->comment_text), &start, &end, FALSE);
+      kept_text = mer_ui_text_view_get_text (self->comment_text);
       kept_stance = gtk_drop_down_get_selected (self->comment_stance);
     }
   self->comment_text = NULL;

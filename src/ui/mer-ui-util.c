@@ -163,6 +163,16 @@ mer_ui_find_named (GtkWidget  *root,
   return NULL;
 }
 
+char *
+mer_ui_text_view_get_text (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
 GtkWindow *
 mer_ui_get_window (GtkWidget *widget)
 {

@@ -26,6 +26,8 @@ GtkWidget *mer_ui_wrapped_label        (const char *text,
 /* Finds a descendant widget by its name (gtk_widget_set_name). */
 GtkWidget *mer_ui_find_named           (GtkWidget  *root,
                                         const char *name);
+/* The whole text of a text view (or source view). */
+char      *mer_ui_text_view_get_text   (GtkTextView *view);
 /* The window @widget is in, or NULL. */
 GtkWindow *mer_ui_get_window           (GtkWidget  *widget);
 /* A one-button alert over @widget's window (or @widget, if a window). */
