@@ -320,6 +320,63 @@ test_serve_tls (void)
   mer_test_rm_rf (dir);
 }
 
+/* The value of @name in the environment of the running @process. */
+static char *
+environment_of (GSubprocess *process,
+                const char  *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/environ", g_subprocess_get_identifier (process));
+  g_autofree char *text = NULL;
+  g_autofree char *prefix = g_strconcat (name, "=", NULL);
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, &length, NULL));
+  for (const char *entry = text; entry < text + length; entry += strlen (entry) + 1)
+    if (g_str_has_prefix (entry, prefix))
+      return g_strdup (entry + strlen (prefix));
+  return NULL;
+}
+
+/*
+ * On GLib before 2.76 the commands that move many documents run with
+ * GLib's slice allocator handing out malloc blocks; a G_SLICE the user set
+ * is left as it is.
+ */
+static void
+test_serve_slice_allocator (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve-slices");
+  g_autofree char *saved = g_strdup (g_getenv ("G_SLICE"));
+  g_autofree char *value = NULL;
+  g_autofree char *body = NULL;
+  Served served = { 0 };
+
+  g_unsetenv ("G_SLICE");
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  value = environment_of (served.process, "G_SLICE");
+  if (glib_check_version (2, 76, 0) == NULL)
+    g_assert_null (value);
+  else
+    g_assert_cmpstr (value, ==, "always-malloc");
+  /* Run again, it still serves, under the same process id. */
+  g_assert_cmpuint (http_get (served.root, NULL, &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Welcome"));
+  stop (&served);
+  g_clear_pointer (&value, g_free);
+
+  g_setenv ("G_SLICE", "debug-blocks", TRUE);
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  value = environment_of (served.process, "G_SLICE");
+  g_assert_cmpstr (value, ==, "debug-blocks");
+  stop (&served);
+
+  if (saved != NULL)
+    g_setenv ("G_SLICE", saved, TRUE);
+  else
+    g_unsetenv ("G_SLICE");
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +385,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-serve/local", test_serve_local);
   g_test_add_func ("/cli-serve/users", test_user_commands);
   g_test_add_func ("/cli-serve/tls", test_serve_tls);
+  g_test_add_func ("/cli-serve/slice-allocator", test_serve_slice_allocator);
   return g_test_run ();
 }
