@@ -515,6 +515,44 @@ mer_store_end_read (MerStore *self)
     g_warning ("ending a read failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
 }
 
+/*
+ * With @enabled FALSE, this connection's commits no longer copy the
+ * write-ahead log back into the database every thousand pages; another
+ * connection is expected to call mer_store_checkpoint() meanwhile.
+ */
+void
+mer_store_set_auto_checkpoint (MerStore *self,
+                               gboolean  enabled)
+{
+  g_return_if_fail (MER_IS_STORE (self));
+
+  sqlite3_wal_autocheckpoint (mer_db_get_handle (self->db), enabled ? 1000 : 0);
+}
+
+/*
+ * Copies what the log holds into the database, as far as it can without
+ * waiting for anyone: a writer on another connection goes on meanwhile.
+ */
+gboolean
+mer_store_checkpoint (MerStore  *self,
+                      GError   **error)
+{
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  rc = sqlite3_wal_checkpoint_v2 (mer_db_get_handle (self->db), NULL,
+                                  SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                   "Checkpoint failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 mer_store_commit (MerStore  *self,
                   GError   **error)

@@ -80,6 +80,13 @@ gboolean    mer_store_commit             (MerStore     *self,
                                           GError      **error);
 void        mer_store_rollback           (MerStore     *self);
 
+/* Moving the write-ahead log into the database, for a bulk writer that
+ * leaves it to another connection on another thread. */
+void        mer_store_set_auto_checkpoint (MerStore    *self,
+                                           gboolean     enabled);
+gboolean    mer_store_checkpoint          (MerStore    *self,
+                                           GError     **error);
+
 /* Documents: full ids such as "page:on-call". */
 JsonObject *mer_store_get_doc            (MerStore     *self,
                                           const char   *id,

@@ -317,7 +317,15 @@ fetcher_thread (gpointer user_data)
           g_async_queue_push (fetcher->tokens, SLOT);
         }
       else
-        g_async_queue_push (fetcher->batches, batch);
+        {
+          g_autoptr(GError) checkpoint_error = NULL;
+
+          g_async_queue_push (fetcher->batches, batch);
+          /* The writer leaves checkpoints to this thread, which would
+           * otherwise wait here for the writer to finish a batch. */
+          if (!mer_store_checkpoint (job->store, &checkpoint_error))
+            g_warning ("%s", checkpoint_error->message);
+        }
     }
   g_clear_object (&job->session);
   g_main_context_pop_thread_default (context);
@@ -493,6 +501,7 @@ _mer_repl_run_pull (Job     *job,
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
     return FALSE;
+  mer_store_set_auto_checkpoint (job->store, FALSE);
   if (first->rows > 0)
     ok = write_batch (job, rid, first, error);
   while (ok)
@@ -513,6 +522,7 @@ _mer_repl_run_pull (Job     *job,
         }
     }
   fetcher_stop (fetcher);
+  mer_store_set_auto_checkpoint (job->store, TRUE);
   return ok;
 }
 
