@@ -80,6 +80,11 @@ mer_cli_serve (MerCliContext  *ctx,
   if (!mer_server_listen (server, listen, certificate, &error))
     return mer_cli_fail (ctx, "%s", error->message);
 
+  /* Whoever reads the address below may stop the server at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+
   url = mer_server_get_url (server);
   printf (_("Serving %s at %s\n"), mer_store_get_name (store), url);
   fflush (stdout);
@@ -90,9 +95,6 @@ mer_cli_serve (MerCliContext  *ctx,
     fprintf (stderr, g_dngettext (GETTEXT_PACKAGE, "%u account may connect.\n", "%u accounts may connect.\n",
                                   n_accounts), n_accounts);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
 
   mer_server_stop (server);
