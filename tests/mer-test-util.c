@@ -7,6 +7,22 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+/* The test's private folder, and the process that made it. */
+static char *test_root;
+static pid_t test_root_owner;
+
+/*
+ * Takes the private folder away when the test exits normally. A test that
+ * fails aborts instead, which leaves its files for a person to look at.
+ */
+static void
+remove_test_root (void)
+{
+  if (test_root != NULL && getpid () == test_root_owner && g_getenv ("MERIDIAN_TEST_KEEP") == NULL)
+    mer_test_rm_rf (test_root);
+}
 
 /*
  * Points every XDG folder at a private temporary folder before anything
@@ -16,13 +32,15 @@ void
 mer_test_init (int    *argc,
                char ***argv)
 {
-  g_autofree char *root = g_dir_make_tmp ("meridian-test-XXXXXX", NULL);
   const char *sub[] = { "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME" };
 
-  g_assert_nonnull (root);
+  test_root = g_dir_make_tmp ("meridian-test-XXXXXX", NULL);
+  g_assert_nonnull (test_root);
+  test_root_owner = getpid ();
+  atexit (remove_test_root);
   for (guint i = 0; i < G_N_ELEMENTS (sub); i++)
     {
-      g_autofree char *dir = g_build_filename (root, sub[i], NULL);
+      g_autofree char *dir = g_build_filename (test_root, sub[i], NULL);
       g_mkdir_with_parents (dir, 0700);
       g_setenv (sub[i], dir, TRUE);
     }
@@ -34,8 +52,8 @@ mer_test_init (int    *argc,
 char *
 mer_test_make_tmpdir (const char *name)
 {
-  g_autofree char *tmpl = g_strdup_printf ("meridian-%s-XXXXXX", name);
-  char *dir = g_dir_make_tmp (tmpl, NULL);
+  const char *base = test_root != NULL ? test_root : g_get_tmp_dir ();
+  char *dir = g_mkdtemp (g_strdup_printf ("%s/%s-XXXXXX", base, name));
 
   g_assert_nonnull (dir);
   return dir;
