@@ -6,6 +6,7 @@
 #include "mer-store.h"
 
 #include <sqlite3.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* Builds a document from a JSON literal and puts it, asserting success. */
@@ -857,11 +858,87 @@ test_watch_others (void)
   mer_store_watch_others (watcher, 0);
 }
 
+static gint64
+wal_size (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "workspace.db-wal", NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+/* Writes @n pages of about 8 KB through @store, in one transaction. */
+static void
+put_big_pages (MerStore   *store,
+               const char *prefix,
+               guint       n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strnfill (8000, 'w');
+
+  g_assert_true (mer_store_begin (store, &error));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"_id\":\"page:%s-%u\",\"type\":\"page\","
+                                               "\"title\":\"%s %u\",\"path\":\"%s-%u\",\"body\":\"%s\"}",
+                                               prefix, i, prefix, i, prefix, i, text);
+      g_autoptr(JsonObject) doc = mer_test_object (json);
+      g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+      g_assert_no_error (error);
+    }
+  g_assert_true (mer_store_commit (store, &error));
+  g_assert_no_error (error);
+}
+
+/*
+ * A writer that leaves checkpoints to another connection grows the log
+ * until that connection copies it into the database; the log is then
+ * written from its start again instead of growing.
+ */
+static void
+test_checkpoint_elsewhere (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) writer = mer_test_open_store (&dir);
+  g_autoptr(MerStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 first, grown;
+
+  other = mer_store_open (dir, &error);
+  g_assert_no_error (error);
+
+  /* Each batch is well past the thousand pages of 4 KB at which a
+   * connection moves the log by itself, and then starts it over. */
+  mer_store_set_auto_checkpoint (writer, FALSE);
+  put_big_pages (writer, "a", 300);
+  first = wal_size (dir);
+  g_assert_cmpint (first, >, 1000 * 4096);
+  put_big_pages (writer, "b", 300);
+  grown = wal_size (dir);
+  g_assert_cmpint (grown, >, first * 3 / 2);
+
+  g_assert_true (mer_store_checkpoint (other, &error));
+  g_assert_no_error (error);
+  put_big_pages (writer, "c", 50);
+  g_assert_cmpint (wal_size (dir), ==, grown);
+  g_assert_cmpint (mer_store_get_doc_count (other, FALSE), ==, 650);
+
+  /* Back on, the writer keeps the log near a thousand pages itself. */
+  mer_store_set_auto_checkpoint (writer, TRUE);
+  put_big_pages (writer, "d", 300);
+  put_big_pages (writer, "e", 300);
+  g_assert_cmpint (wal_size (dir), ==, grown);
+  g_assert_true (mer_store_check_integrity (writer, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   mer_test_init (&argc, &argv);
+  g_test_add_func ("/store/checkpoint-elsewhere", test_checkpoint_elsewhere);
 
   g_test_add_func ("/store/create-update-conflict", test_create_update_conflict);
   g_test_add_func ("/store/bad-input", test_bad_input);
