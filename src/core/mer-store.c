@@ -5,6 +5,7 @@
 #include "mer-store-private.h"
 #include "mer-db.h"
 #include "mer-json.h"
+#include "mer-revision.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -1128,80 +1129,20 @@ mer_store_delete_doc (MerStore    *self,
 }
 
 /*
- * Reads "_revisions" (or just "_rev") into the path of revision ids from
- * the newest back, as written by another replica.
- */
-static GPtrArray *
-revision_path (JsonObject  *doc,
-               GError     **error)
-{
-  const char *rev = mer_json_get_string (doc, "_rev");
-  JsonNode *node = json_object_get_member (doc, "_revisions");
-  g_autoptr(GPtrArray) path = g_ptr_array_new_with_free_func (g_free);
-  const char *hash;
-  gint64 pos;
-
-  if (!_mer_parse_rev (rev, &pos, &hash))
-    {
-      _mer_set_bad_rev (error, rev);
-      return NULL;
-    }
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      g_ptr_array_add (path, g_strdup (rev));
-      return g_steal_pointer (&path);
-    }
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *revisions = json_node_get_object (node);
-      JsonNode *start = json_object_get_member (revisions, "start");
-      JsonNode *ids = json_object_get_member (revisions, "ids");
-
-      if (start != NULL && JSON_NODE_HOLDS_VALUE (start)
-          && json_node_get_value_type (start) == G_TYPE_INT64
-          && json_node_get_int (start) == pos
-          && ids != NULL && JSON_NODE_HOLDS_ARRAY (ids))
-        {
-          JsonArray *array = json_node_get_array (ids);
-          guint n = json_array_get_length (array);
-
-          for (guint i = 0; i < n && pos - (gint64) i > 0; i++)
-            {
-              JsonNode *element = json_array_get_element (array, i);
-              g_autofree char *candidate = NULL;
-
-              if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-                break;
-              candidate = g_strdup_printf ("%" G_GINT64_FORMAT "-%s", pos - (gint64) i,
-                                           json_node_get_string (element));
-              if (!_mer_parse_rev (candidate, NULL, NULL))
-                break;
-              g_ptr_array_add (path, g_steal_pointer (&candidate));
-            }
-          if (path->len == n && n > 0 && g_strcmp0 (g_ptr_array_index (path, 0), rev) == 0)
-            return g_steal_pointer (&path);
-        }
-    }
-  g_set_error_literal (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
-                       "_revisions does not match _rev");
-  return NULL;
-}
-
-/*
  * Grafts a revision written elsewhere into the tree (new_edits=false): the
  * ancestors this replica lacks are added without bodies, a known stub gets
  * its body, and nothing changes when the revision is already here.
  */
 static gboolean
-write_revision (MerStore    *self,
-                JsonObject  *doc,
-                GError     **error)
+write_revision (MerStore     *self,
+                MerRevision  *revision,
+                GError      **error)
 {
-  const char *id = mer_json_get_string (doc, "_id");
-  gboolean deleted = mer_json_get_bool (doc, "_deleted");
+  const char *id = revision->id;
+  gboolean deleted = revision->deleted;
+  const char *canonical = revision->body;
+  JsonObject *body = revision->fields;
   g_autoptr(GPtrArray) path = NULL;
-  g_autoptr(JsonObject) body = NULL;
-  g_autofree char *canonical = NULL;
   gboolean changed = FALSE;
   gint64 key;
 
@@ -1211,16 +1152,13 @@ write_revision (MerStore    *self,
                    "Invalid document id: %s", id ? id : "(none)");
       return FALSE;
     }
-  path = revision_path (doc, error);
+  path = mer_revision_path (revision, error);
   if (path == NULL)
     return FALSE;
 
   key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
   if (key < 0)
     return FALSE;
-
-  body = _mer_body_of (doc);
-  canonical = _mer_canonical_object (body);
 
   if (key == 0)
     return insert_new_doc (self, id, path, deleted, canonical, body, error);
@@ -1292,12 +1230,15 @@ mer_store_put_revision (MerStore    *self,
                         JsonObject  *doc,
                         GError     **error)
 {
+  g_autoptr(MerRevision) revision = NULL;
+
   g_return_val_if_fail (MER_IS_STORE (self), FALSE);
   g_return_val_if_fail (doc != NULL, FALSE);
 
+  revision = mer_revision_new_from_doc (doc);
   if (!mer_store_begin (self, error))
     return FALSE;
-  if (!write_revision (self, doc, error))
+  if (!write_revision (self, revision, error))
     {
       mer_store_rollback (self);
       return FALSE;
@@ -1324,6 +1265,24 @@ static gboolean
 is_document_error (const GError *error)
 {
   return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE;
+}
+
+/* Reports a document the store refused, in _bulk_docs' words. */
+static void
+add_refusal (JsonArray    *results,
+             const char   *id,
+             const char   *rev,
+             const GError *error)
+{
+  JsonObject *result = json_object_new ();
+
+  if (id != NULL)
+    json_object_set_string_member (result, "id", id);
+  if (rev != NULL)
+    json_object_set_string_member (result, "rev", rev);
+  json_object_set_string_member (result, "error", error_name (error));
+  json_object_set_string_member (result, "reason", error->message);
+  json_array_add_object_element (results, result);
 }
 
 /*
@@ -1353,7 +1312,6 @@ mer_store_bulk_docs (MerStore    *self,
       JsonObject *doc = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       g_autoptr(GError) local_error = NULL;
       g_autofree char *rev = NULL;
-      JsonObject *result;
       gboolean ok;
 
       if (doc == NULL)
@@ -1365,13 +1323,18 @@ mer_store_bulk_docs (MerStore    *self,
       else if (new_edits)
         ok = (rev = write_edit (self, doc, &local_error)) != NULL;
       else
-        ok = write_revision (self, doc, &local_error);
+        {
+          g_autoptr(MerRevision) revision = mer_revision_new_from_doc (doc);
+
+          ok = write_revision (self, revision, &local_error);
+        }
 
       if (ok)
         {
           if (new_edits)
             {
-              result = json_object_new ();
+              JsonObject *result = json_object_new ();
+
               json_object_set_boolean_member (result, "ok", TRUE);
               json_object_set_string_member (result, "id", mer_json_get_string (doc, "_id"));
               json_object_set_string_member (result, "rev", rev);
@@ -1386,18 +1349,49 @@ mer_store_bulk_docs (MerStore    *self,
           mer_store_rollback (self);
           return NULL;
         }
-      result = json_object_new ();
-      if (doc != NULL && mer_json_get_string (doc, "_id") != NULL)
-        json_object_set_string_member (result, "id", mer_json_get_string (doc, "_id"));
-      if (doc != NULL && mer_json_get_string (doc, "_rev") != NULL)
-        json_object_set_string_member (result, "rev", mer_json_get_string (doc, "_rev"));
-      json_object_set_string_member (result, "error", error_name (local_error));
-      json_object_set_string_member (result, "reason", local_error->message);
-      json_array_add_object_element (results, result);
+      add_refusal (results, mer_json_get_string (doc, "_id"), mer_json_get_string (doc, "_rev"),
+                   local_error);
     }
   if (!mer_store_commit (self, error))
     return NULL;
   return g_steal_pointer (&results);
+}
+
+/*
+ * Writes revisions from another replica in one transaction, as
+ * mer_store_bulk_docs() with new_edits=false does. Returns the refusals,
+ * usually none.
+ */
+JsonArray *
+mer_store_put_revisions (MerStore   *self,
+                         GPtrArray  *revisions,
+                         GError    **error)
+{
+  g_autoptr(JsonArray) refusals = json_array_new ();
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+  g_return_val_if_fail (revisions != NULL, NULL);
+
+  if (!mer_store_begin (self, error))
+    return NULL;
+  for (guint i = 0; i < revisions->len; i++)
+    {
+      MerRevision *revision = g_ptr_array_index (revisions, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (write_revision (self, revision, &local_error))
+        continue;
+      if (!is_document_error (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          mer_store_rollback (self);
+          return NULL;
+        }
+      add_refusal (refusals, revision->id, revision->rev, local_error);
+    }
+  if (!mer_store_commit (self, error))
+    return NULL;
+  return g_steal_pointer (&refusals);
 }
 
 /* ------------------------------------------------------------------ */

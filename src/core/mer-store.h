@@ -107,6 +107,9 @@ JsonArray  *mer_store_bulk_docs          (MerStore     *self,
                                           JsonArray    *docs,
                                           gboolean      new_edits,
                                           GError      **error);
+JsonArray  *mer_store_put_revisions      (MerStore     *self,
+                                          GPtrArray    *revisions,
+                                          GError      **error);
 JsonArray  *mer_store_list_docs          (MerStore     *self,
                                           const char   *type,
                                           GError      **error);
