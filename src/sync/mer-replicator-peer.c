@@ -132,19 +132,19 @@ send_and_read (SoupSession   *session,
 }
 
 /*
- * Sends one request to the peer and parses the JSON reply. Network errors
+ * Sends one request to the peer and reads the whole reply. Network errors
  * and 5xx answers are retried with exponential backoff: forever in
  * continuous mode (the state says offline meanwhile), max_retries times in
  * a one-shot run. Any other status is returned to the caller to judge.
  */
 gboolean
-_mer_repl_job_request (Job         *job,
-                       const char  *method,
-                       const char  *url,
-                       JsonNode    *body,
-                       guint       *status_out,
-                       JsonNode   **reply_out,
-                       GError     **error)
+_mer_repl_job_request_bytes (Job         *job,
+                             const char  *method,
+                             const char  *url,
+                             JsonNode    *body,
+                             guint       *status_out,
+                             GBytes     **reply_out,
+                             GError     **error)
 {
   g_autofree char *body_text = body ? mer_json_to_string (body, FALSE) : NULL;
   guint delay = BACKOFF_START_MS;
@@ -181,9 +181,6 @@ _mer_repl_job_request (Job         *job,
 
       if (bytes != NULL && !is_transient_status (status))
         {
-          gsize size = 0;
-          const char *data = g_bytes_get_data (bytes, &size);
-
           if (job->offline)
             {
               job->offline = FALSE;
@@ -192,20 +189,7 @@ _mer_repl_job_request (Job         *job,
           if (status_out)
             *status_out = status;
           if (reply_out)
-            {
-              *reply_out = NULL;
-              if (size > 0)
-                {
-                  *reply_out = mer_json_parse (data, (gssize) size, &local_error);
-                  if (*reply_out == NULL && status < 300)
-                    {
-                      g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
-                                   _("The peer answered %s %s with something that is not JSON: %s"),
-                                   method, url, local_error->message);
-                      return FALSE;
-                    }
-                }
-            }
+            *reply_out = g_steal_pointer (&bytes);
           return TRUE;
         }
 
@@ -240,6 +224,56 @@ _mer_repl_job_request (Job         *job,
         }
       delay = MIN (delay * 2, BACKOFF_MAX_MS);
     }
+}
+
+/* Reports a reply that should have been JSON and was not. */
+void
+_mer_repl_set_not_json_error (const char  *method,
+                              const char  *url,
+                              const char  *reason,
+                              GError     **error)
+{
+  g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
+               _("The peer answered %s %s with something that is not JSON: %s"),
+               method, url, reason);
+}
+
+/*
+ * As _mer_repl_job_request_bytes(), with the reply parsed. A reply that is
+ * not JSON is an error with a success status, and no reply with any other.
+ */
+gboolean
+_mer_repl_job_request (Job         *job,
+                       const char  *method,
+                       const char  *url,
+                       JsonNode    *body,
+                       guint       *status_out,
+                       JsonNode   **reply_out,
+                       GError     **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *data;
+  gsize size = 0;
+  guint status = 0;
+
+  if (!_mer_repl_job_request_bytes (job, method, url, body, &status, &bytes, error))
+    return FALSE;
+  if (status_out)
+    *status_out = status;
+  if (reply_out == NULL)
+    return TRUE;
+  *reply_out = NULL;
+  data = g_bytes_get_data (bytes, &size);
+  if (size == 0)
+    return TRUE;
+  *reply_out = mer_json_parse (data, (gssize) size, &local_error);
+  if (*reply_out == NULL && status < 300)
+    {
+      _mer_repl_set_not_json_error (method, url, local_error->message, error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static char *

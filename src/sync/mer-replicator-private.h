@@ -80,6 +80,17 @@ gboolean    _mer_repl_sleep_cancellable     (GCancellable       *cancellable,
 char       *_mer_repl_escape_id             (const char         *id);
 char       *_mer_repl_seq_to_param          (JsonNode           *seq);
 JsonNode   *_mer_repl_seq_copy              (JsonNode           *seq);
+gboolean    _mer_repl_job_request_bytes     (Job                *job,
+                                             const char         *method,
+                                             const char         *url,
+                                             JsonNode           *body,
+                                             guint              *status_out,
+                                             GBytes            **reply_out,
+                                             GError            **error);
+void        _mer_repl_set_not_json_error    (const char         *method,
+                                             const char         *url,
+                                             const char         *reason,
+                                             GError            **error);
 gboolean    _mer_repl_job_request           (Job                *job,
                                              const char         *method,
                                              const char         *url,

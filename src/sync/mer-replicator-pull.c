@@ -10,6 +10,7 @@
 #include "mer-replicator-private.h"
 #include "mer-json.h"
 #include "mer-merge.h"
+#include "mer-revision.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -19,9 +20,10 @@ static gboolean
 fetch_open_revs (Job         *job,
                  const char  *id,
                  JsonArray   *revs,
-                 JsonArray   *docs,
+                 GPtrArray   *revisions,
                  GError     **error)
 {
+  g_autoptr(JsonArray) docs = json_array_new ();
   g_autoptr(JsonNode) revs_node = json_node_init_array (json_node_alloc (), revs);
   g_autofree char *revs_text = mer_json_to_string (revs_node, FALSE);
   g_autofree char *revs_param = g_uri_escape_string (revs_text, NULL, FALSE);
@@ -40,6 +42,8 @@ fetch_open_revs (Job         *job,
     }
   if (_mer_repl_collect_ok_docs (json_node_get_array (reply), docs) > 0)
     g_debug ("%s: some revisions of %s are missing on the peer", job->url, id);
+  for (guint i = 0; i < json_array_get_length (docs); i++)
+    g_ptr_array_add (revisions, mer_revision_new_from_doc (json_array_get_object_element (docs, i)));
   return TRUE;
 }
 
@@ -51,7 +55,7 @@ fetch_open_revs (Job         *job,
 static gboolean
 fetch_missing (Job         *job,
                JsonObject  *missing,
-               JsonArray   *docs,
+               GPtrArray   *revisions,
                GError     **error)
 {
   g_autoptr(GList) ids = json_object_get_members (missing);
@@ -61,10 +65,10 @@ fetch_missing (Job         *job,
       g_autoptr(JsonObject) request = json_object_new ();
       g_autoptr(JsonArray) wanted = json_array_new ();
       g_autoptr(JsonNode) body = NULL;
-      g_autoptr(JsonNode) reply = NULL;
+      g_autoptr(GBytes) bytes = NULL;
       g_autofree char *url = g_strconcat (job->url, "/_bulk_get?revs=true&latest=true", NULL);
-      JsonObject *object;
-      JsonArray *results;
+      const char *data;
+      gsize size = 0;
       guint status = 0;
 
       for (GList *l = ids; l; l = l->next)
@@ -83,26 +87,33 @@ fetch_missing (Job         *job,
         }
       json_object_set_array_member (request, "docs", g_steal_pointer (&wanted));
       body = json_node_init_object (json_node_alloc (), request);
-      if (!_mer_repl_job_request (job, "POST", url, body, &status, &reply, error))
+      if (!_mer_repl_job_request_bytes (job, "POST", url, body, &status, &bytes, error))
         return FALSE;
-      object = _mer_repl_reply_object (reply);
-      if (status == 401 || status == 403)
+      data = g_bytes_get_data (bytes, &size);
+      if (status == 200 && size > 0)
         {
+          g_autoptr(GPtrArray) found = NULL;
+          g_autoptr(GError) local_error = NULL;
+          gboolean has_results = FALSE;
+
+          found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
+          if (found == NULL)
+            {
+              _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
+              return FALSE;
+            }
+          if (has_results)
+            {
+              g_ptr_array_extend_and_steal (revisions, g_steal_pointer (&found));
+              return TRUE;
+            }
+        }
+      else if (status == 401 || status == 403)
+        {
+          g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+
           _mer_repl_set_status_error (job, _("fetching documents"), status, reply, error);
           return FALSE;
-        }
-      if (status == 200 && object != NULL && json_object_has_member (object, "results"))
-        {
-          results = json_object_get_array_member (object, "results");
-          for (guint i = 0; results != NULL && i < json_array_get_length (results); i++)
-            {
-              JsonNode *node = json_array_get_element (results, i);
-              JsonObject *result = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-
-              if (result != NULL && json_object_has_member (result, "docs"))
-                _mer_repl_collect_ok_docs (json_object_get_array_member (result, "docs"), docs);
-            }
-          return TRUE;
         }
       g_debug ("%s: no usable _bulk_get (%u); fetching documents one by one", job->url, status);
       job->no_bulk_get = TRUE;
@@ -113,7 +124,7 @@ fetch_missing (Job         *job,
       JsonObject *entry = json_object_get_object_member (missing, l->data);
       JsonArray *revs = json_object_get_array_member (entry, "missing");
 
-      if (revs != NULL && !fetch_open_revs (job, l->data, revs, docs, error))
+      if (revs != NULL && !fetch_open_revs (job, l->data, revs, revisions, error))
         return FALSE;
     }
   return TRUE;
@@ -130,7 +141,7 @@ _mer_repl_count_conflicted (Job *job)
 /* What the fetcher hands the writer: one batch, the end, or an error. */
 typedef struct
 {
-  JsonArray *docs;      /* revisions with _revisions, ready to graft */
+  GPtrArray *revisions; /* MerRevision, ready to graft */
   JsonNode  *last_seq;  /* the remote seq to checkpoint after writing */
   guint      rows;      /* changes rows the batch covered */
   gboolean   end;       /* one-shot run caught up: nothing follows */
@@ -140,7 +151,7 @@ typedef struct
 static void
 pull_batch_free (PullBatch *batch)
 {
-  g_clear_pointer (&batch->docs, json_array_unref);
+  g_clear_pointer (&batch->revisions, g_ptr_array_unref);
   g_clear_pointer (&batch->last_seq, json_node_unref);
   g_clear_error (&batch->error);
   g_free (batch);
@@ -211,7 +222,7 @@ fetch_batch (Job      *job,
     }
   results = json_object_get_array_member (object, "results");
   batch->rows = json_array_get_length (results);
-  batch->docs = json_array_new ();
+  batch->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_revision_free);
   if (batch->rows == 0)
     {
       /* An empty longpoll answer still moves the feed forward. */
@@ -254,7 +265,7 @@ fetch_batch (Job      *job,
   missing = mer_store_revs_diff (job->store, request, error);
   if (missing == NULL)
     return NULL;
-  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->docs, error))
+  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->revisions, error))
     return NULL;
   return g_steal_pointer (&batch);
 }
@@ -405,7 +416,7 @@ write_batch (Job         *job,
 {
   MerMergeStats stats = { 0, 0 };
   guint64 written = 0;
-  guint n_docs = json_array_get_length (batch->docs);
+  guint n_docs = batch->revisions->len;
   guint left = 0;
   Update *update;
 
@@ -419,7 +430,7 @@ write_batch (Job         *job,
        * pending, the pending count stays at zero. */
       gboolean none_pending = _mer_repl_read_push_mark (job->store, job->url) >= mer_store_get_update_seq (job->store);
 
-      failures = mer_store_bulk_docs (job->store, batch->docs, FALSE, error);
+      failures = mer_store_put_revisions (job->store, batch->revisions, error);
       if (failures == NULL)
         return FALSE;
       written = n_docs - MIN (json_array_get_length (failures), n_docs);
@@ -438,7 +449,7 @@ write_batch (Job         *job,
         g_hash_table_add (conflicted, g_strdup (ids[i]));
       for (guint i = 0; i < n_docs; i++)
         {
-          const char *id = mer_json_get_string (json_array_get_object_element (batch->docs, i), "_id");
+          const char *id = ((MerRevision *) g_ptr_array_index (batch->revisions, i))->id;
 
           if (id != NULL && g_str_has_prefix (id, "page:") && g_hash_table_remove (conflicted, id))
             g_ptr_array_add (pages, (gpointer) id);
