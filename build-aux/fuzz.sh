@@ -29,6 +29,7 @@ mkdir -p "$out/corpus" "$out/artifacts"
 sources="
   src/core/mer-db.c
   src/core/mer-json.c
+  src/core/mer-revision.c
   src/core/mer-store.c
   src/core/mer-store-local.c
   src/core/mer-store-revs.c

@@ -3,12 +3,15 @@
  * libFuzzer target for what a peer controls: the request line, the query,
  * the content type and the body, through the server's router into the
  * validator and the replica, plus the validator and the address parser on
- * their own, and the Basic credentials parser. Input: a method byte, then "path?query\ncontent-type\nbody".
+ * their own, and the Basic credentials parser. The body is also read as a
+ * peer's _bulk_get answer, by the one-pass reader and by json-glib, which
+ * must agree. Input: a method byte, then "path?query\ncontent-type\nbody".
  */
 #include "config.h"
 
 #include "mer-accounts.h"
 #include "mer-json.h"
+#include "mer-revision-private.h"
 #include "mer-server.h"
 #include "mer-store.h"
 #include "mer-validate.h"
@@ -75,6 +78,57 @@ fuzz_validator (const char *body,
                                    mer_json_get_string (object, "_rev"), NULL);
 }
 
+/*
+ * Whatever the one-pass reader makes of an answer, json-glib must make the
+ * same of it: the same documents, bodies, histories and strings.
+ */
+static void
+fuzz_reader (const char *body,
+             gsize       length)
+{
+  g_autoptr(GPtrArray) read = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  gboolean has_results = FALSE;
+  JsonNode *results;
+  guint n = 0;
+
+  read = _mer_revisions_read_bulk_get (body, length, &has_results);
+  if (read == NULL)
+    return;
+  root = mer_json_parse (body, length, NULL);
+  g_assert_nonnull (root);
+  g_assert_true (has_results == json_object_has_member (json_node_get_object (root), "results"));
+  results = has_results ? json_object_get_member (json_node_get_object (root), "results") : NULL;
+  for (guint i = 0; results != NULL && i < json_array_get_length (json_node_get_array (results)); i++)
+    {
+      /* The reader reads only answers of the usual shape. */
+      JsonObject *result = json_array_get_object_element (json_node_get_array (results), i);
+      JsonArray *docs = json_object_has_member (result, "docs")
+                        ? json_object_get_array_member (result, "docs") : NULL;
+
+      for (guint j = 0; docs != NULL && j < json_array_get_length (docs); j++)
+        {
+          JsonObject *entry = json_array_get_object_element (docs, j);
+          g_autoptr(MerRevision) expected = NULL;
+          MerRevision *got;
+
+          if (!json_object_has_member (entry, "ok"))
+            continue;
+          expected = mer_revision_new_from_doc (json_object_get_object_member (entry, "ok"));
+          g_assert_cmpuint (n, <, read->len);
+          got = g_ptr_array_index (read, n++);
+          g_assert_cmpstr (got->id, ==, expected->id);
+          g_assert_cmpstr (got->rev, ==, expected->rev);
+          g_assert_cmpint (got->deleted, ==, expected->deleted);
+          g_assert_cmpint (got->start, ==, expected->start);
+          g_assert_true (got->ids == NULL ? expected->ids == NULL
+                         : g_strv_equal ((const char * const *) got->ids, (const char * const *) expected->ids));
+          g_assert_cmpstr (got->body, ==, expected->body);
+        }
+    }
+  g_assert_cmpuint (n, ==, read->len);
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
@@ -120,6 +174,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     (void) mer_accounts_parse_basic (path, &name, &password);
   }
   fuzz_validator (body, body_length);
+  fuzz_reader (body, body_length);
 
   /* Paths are rooted; make most inputs reach the database's routes. */
   if (path[0] == '/')
