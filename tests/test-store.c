@@ -640,6 +640,72 @@ test_fts_query (void)
     }
 }
 
+/* Documents written for later indexing are found all the same. */
+static void
+test_index_later (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(MerStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_auto(GStrv) back = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *edit = NULL;
+
+  mer_store_set_index_later (store, TRUE);
+  graft (store, "{\"_id\":\"page:a\",\"_rev\":\"1-aa\",\"type\":\"page\",\"title\":\"Alpha\",\"path\":\"alpha\",\"body\":\"wombat\"}");
+  graft (store, "{\"_id\":\"page:b\",\"_rev\":\"1-bb\",\"type\":\"page\",\"title\":\"Beta\",\"path\":\"beta\",\"body\":\"see [[Alpha]]\"}");
+  rev = put (store, "{\"_id\":\"page:c\",\"type\":\"page\",\"title\":\"Gamma\",\"path\":\"gamma\",\"body\":\"wombat\"}");
+  mer_store_set_index_later (store, FALSE);
+  g_assert_cmpint (mer_store_count_unindexed (store), ==, 3);
+  g_assert_true (mer_store_check_integrity (store, &error));
+  g_assert_no_error (error);
+
+  /* A normal edit of a waiting document is indexed at once, and the
+   * backlog does not index it twice. */
+  edit = g_strdup_printf ("{\"_id\":\"page:c\",\"_rev\":\"%s\",\"type\":\"page\","
+                          "\"title\":\"Gamma\",\"path\":\"gamma\",\"body\":\"numbat\"}", rev);
+  g_free (put (store, edit));
+
+  /* Another connection's search brings the index up to date first. */
+  other = mer_store_open (dir, &error);
+  g_assert_no_error (error);
+  {
+    /* Not inside a read transaction: that can write nothing. */
+    g_assert_true (mer_store_begin_read (other, &error));
+    hits = mer_store_search (other, "wombat", 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 0);
+    g_clear_pointer (&hits, g_ptr_array_unref);
+    mer_store_end_read (other);
+    g_assert_cmpint (mer_store_count_unindexed (other), ==, 3);
+  }
+  hits = mer_store_search (other, "wombat", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (((MerSearchHit *) hits->pdata[0])->id, ==, "page:a");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  g_assert_cmpint (mer_store_count_unindexed (other), ==, 0);
+  hits = mer_store_search (store, "numbat", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Backlinks catch up too. */
+  mer_store_set_index_later (store, TRUE);
+  graft (store, "{\"_id\":\"page:d\",\"_rev\":\"1-dd\",\"type\":\"page\",\"title\":\"Delta\",\"path\":\"delta\",\"body\":\"[[alpha]]\"}");
+  mer_store_set_index_later (store, FALSE);
+  back = mer_store_get_backlinks (other, "page:a", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (back), ==, 2);
+  g_assert_cmpstr (back[0], ==, "page:b");
+  g_assert_cmpstr (back[1], ==, "page:d");
+  g_assert_cmpint (mer_store_count_unindexed (store), ==, 0);
+  g_assert_true (mer_store_check_integrity (store, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_links (void)
 {
@@ -709,7 +775,22 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  sqlite3_finalize (stmt);
+  /* A workspace of schema 2 gains the search backlog and keeps the rest. */
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE search_backlog; PRAGMA user_version=2", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  {
+    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mer_store_count_unindexed (store), ==, 0);
+    g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 1);
+  }
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
   sqlite3_finalize (stmt);
   /* A newer schema is refused, not misread. */
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version=99", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -956,6 +1037,7 @@ main (int    argc,
   g_test_add_func ("/store/search-snippet-is-text", test_search_snippet_is_text);
   g_test_add_func ("/store/fts-query", test_fts_query);
   g_test_add_func ("/store/links", test_links);
+  g_test_add_func ("/store/index-later", test_index_later);
   g_test_add_func ("/store/reopen-schema", test_reopen_and_schema);
   g_test_add_func ("/store/transactions", test_transactions);
   g_test_add_func ("/store/watch-others", test_watch_others);

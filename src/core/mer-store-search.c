@@ -334,8 +334,9 @@ mer_store_search (MerStore    *self,
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
-  /* Inside a transaction, see its own writes. */
-  if (!_mer_store_flush_index (self, error))
+  /* Inside a transaction, see its own writes; and what was left for
+   * later, now. */
+  if (!_mer_store_flush_index (self, error) || !mer_store_catch_up_index (self, error))
     return NULL;
   match = mer_store_search_fts_query (query);
   if (match == NULL)
@@ -472,9 +473,9 @@ mer_store_get_backlinks (MerStore    *self,
   int rc;
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
-  if (!_mer_store_flush_index (self, error))
-    return NULL;
   g_return_val_if_fail (page_id != NULL, NULL);
+  if (!_mer_store_flush_index (self, error) || !mer_store_catch_up_index (self, error))
+    return NULL;
 
   db = _mer_store_get_db (self);
   stmt = mer_db_prepare (db, "SELECT title, path FROM docs WHERE id = ?", error);

@@ -35,6 +35,8 @@ struct _MerStore
   GHashTable *unindexed; /* doc_key (gint64 *) -> Pending, documents whose
                           * search rows and links wait for the outermost
                           * commit */
+  gboolean reading;  /* the open transaction is mer_store_begin_read()'s */
+  gboolean index_later; /* writes go to search_backlog, not the index */
   guint    watch_id; /* timeout that notices other connections' commits */
   gint64   data_version; /* PRAGMA data_version when last looked at */
   gint64   seen_seq; /* update seq when "changed" was last emitted */
@@ -116,6 +118,9 @@ static const char *migrations[] = {
   "CREATE INDEX links_by_src ON links (src);",
   /* 2: full-text search, see mer-store-search.c */
   NULL,
+  /* 3: documents written since the search index and the links last
+   * covered them (see mer_store_set_index_later()) */
+  "CREATE TABLE search_backlog (doc_key INTEGER PRIMARY KEY);",
 };
 
 static gboolean
@@ -460,6 +465,95 @@ _mer_store_flush_index (MerStore  *self,
   return TRUE;
 }
 
+/*
+ * With @later TRUE, the documents this connection writes from then on are
+ * only noted in search_backlog; their search rows and links are written
+ * by mer_store_catch_up_index(), which a search and the backlinks call
+ * first. A pull of thousands of pages spent a third of its time indexing
+ * them one batch at a time (CouchDB builds its views when they are read,
+ * for the same reason).
+ */
+void
+mer_store_set_index_later (MerStore *self,
+                           gboolean  later)
+{
+  g_return_if_fail (MER_IS_STORE (self));
+
+  self->index_later = later;
+}
+
+/* The number of documents waiting for the search index. */
+gint64
+mer_store_count_unindexed (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), -1);
+
+  return _mer_store_query_int (self, "SELECT count(*) FROM search_backlog", NULL);
+}
+
+/*
+ * Brings the search index and the links of every document in
+ * search_backlog up to date, in one transaction, from the winners the
+ * tables hold now. Inside a read transaction it can write nothing and
+ * leaves the backlog for later.
+ */
+gboolean
+mer_store_catch_up_index (MerStore  *self,
+                          GError   **error)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 waiting;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (self->reading)
+    return TRUE;
+  /* The usual case, nothing to do, takes no write lock. */
+  waiting = _mer_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM search_backlog)", &local_error);
+  if (waiting < 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (waiting == 0)
+    return TRUE;
+  if (!mer_store_begin (self, error))
+    return FALSE;
+  stmt = mer_db_prepare (self->db, "SELECT doc_key FROM search_backlog ORDER BY doc_key", error);
+  if (stmt == NULL)
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (keys, key);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  for (guint i = 0; i < keys->len; i++)
+    if (!index_winner (self, g_array_index (keys, gint64, i), NULL, error))
+      {
+        mer_store_rollback (self);
+        return FALSE;
+      }
+  if (!mer_db_exec (self->db, "DELETE FROM search_backlog", error))
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  return mer_store_commit (self, error);
+}
+
 gboolean
 mer_store_begin (MerStore  *self,
                  GError   **error)
@@ -498,8 +592,12 @@ mer_store_begin_read (MerStore  *self,
 {
   g_return_val_if_fail (MER_IS_STORE (self), FALSE);
 
-  if (self->depth == 0 && !mer_db_exec (self->db, "BEGIN", error))
-    return FALSE;
+  if (self->depth == 0)
+    {
+      if (!mer_db_exec (self->db, "BEGIN", error))
+        return FALSE;
+      self->reading = TRUE;
+    }
   self->depth++;
   return TRUE;
 }
@@ -510,7 +608,10 @@ mer_store_end_read (MerStore *self)
   g_return_if_fail (MER_IS_STORE (self));
   g_return_if_fail (self->depth > 0);
 
-  if (--self->depth > 0 || sqlite3_get_autocommit (mer_db_get_handle (self->db)))
+  if (--self->depth > 0)
+    return;
+  self->reading = FALSE;
+  if (sqlite3_get_autocommit (mer_db_get_handle (self->db)))
     return;
   if (!mer_db_exec (self->db, "COMMIT", NULL))
     g_warning ("ending a read failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
@@ -793,6 +894,18 @@ schedule_index (MerStore    *self,
   Pending *pending;
   gint64 *key;
 
+  if (self->index_later)
+    {
+      sqlite3_stmt *stmt = mer_db_prepare (self->db,
+                                           "INSERT OR IGNORE INTO search_backlog (doc_key) VALUES (?)",
+                                           error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, doc_key);
+      g_hash_table_remove (self->unindexed, &doc_key);
+      return mer_db_run (self->db, stmt, error);
+    }
   if (self->depth == 0)
     return _mer_store_index_doc (self, doc_key, body, deleted, fresh, error);
   pending = g_new0 (Pending, 1);

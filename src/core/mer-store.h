@@ -67,6 +67,11 @@ gint64      mer_store_get_doc_count      (MerStore     *self,
                                           gboolean      deleted);
 gboolean    mer_store_check_integrity    (MerStore     *self,
                                           GError      **error);
+void        mer_store_set_index_later    (MerStore     *self,
+                                          gboolean      later);
+gint64      mer_store_count_unindexed    (MerStore     *self);
+gboolean    mer_store_catch_up_index     (MerStore     *self,
+                                          GError      **error);
 void        mer_store_watch_others       (MerStore     *self,
                                           guint         interval_ms);
 
