@@ -79,6 +79,13 @@ test_pull_push (void)
   g_assert_cmpuint (res.written, ==, 1100);
   g_assert_cmpuint (res.changes, ==, 1100);
   test_assert_same_replica (local, remote->store);
+  /* The pull indexed its pages for search once, at its end. */
+  g_assert_cmpint (mer_store_count_unindexed (local), ==, 0);
+  {
+    g_autoptr(GPtrArray) hits = mer_store_search (local, "some text", 5000, NULL);
+
+    g_assert_cmpuint (hits->len, ==, 1100);
+  }
 
   /* Push local edits and new pages back. */
   fill (local, 2000, 30);

@@ -103,6 +103,8 @@ mer_cli_sync (MerCliContext *ctx,
   mer_replicator_set_continuous (replicator, continuous);
   mer_replicator_set_batch_size (replicator, (guint) batch_size);
   mer_replicator_set_max_retries (replicator, (guint) retries);
+  /* This process ends with the sync: the next search indexes the pages. */
+  mer_replicator_set_search_later (replicator, TRUE);
 
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;

@@ -31,6 +31,7 @@ typedef struct
   gboolean                continuous;
   guint                   batch_size;
   guint                   max_retries;
+  gboolean                search_later; /* see mer_replicator_set_search_later() */
   char                   *data_dir;
   char                   *url;
   char                   *root_url;

@@ -328,15 +328,7 @@ fetcher_thread (gpointer user_data)
           g_async_queue_push (fetcher->tokens, SLOT);
         }
       else
-        {
-          g_autoptr(GError) checkpoint_error = NULL;
-
-          g_async_queue_push (fetcher->batches, batch);
-          /* The writer leaves checkpoints to this thread, which would
-           * otherwise wait here for the writer to finish a batch. */
-          if (!mer_store_checkpoint (job->store, &checkpoint_error))
-            g_warning ("%s", checkpoint_error->message);
-        }
+        g_async_queue_push (fetcher->batches, batch);
     }
   g_clear_object (&job->session);
   g_main_context_pop_thread_default (context);
@@ -482,6 +474,26 @@ write_batch (Job         *job,
   return TRUE;
 }
 
+/*
+ * Ends a one-shot pull: indexing is back to every write, and the pages the
+ * pull wrote are indexed now, unless the next search is to do it. Pages
+ * written stay written even if indexing fails: the backlog keeps them.
+ */
+static gboolean
+finish_pull (Job      *job,
+             gboolean  ok,
+             GError  **error)
+{
+  g_autoptr(GError) index_error = NULL;
+
+  mer_store_set_index_later (job->store, FALSE);
+  if (!ok || job->search_later)
+    return ok;
+  if (!mer_store_catch_up_index (job->store, &index_error))
+    g_warning ("bringing search up to date after a pull: %s", index_error->message);
+  return TRUE;
+}
+
 gboolean
 _mer_repl_run_pull (Job     *job,
                     GError **error)
@@ -506,12 +518,17 @@ _mer_repl_run_pull (Job     *job,
   first = fetch_batch (job, &since, FALSE, error);
   if (first == NULL)
     return FALSE;
+  if (first->rows == 0 && !job->continuous)
+    return TRUE;
+  /* A one-shot pull indexes its pages for search once, at the end. */
+  if (!job->continuous)
+    mer_store_set_index_later (job->store, TRUE);
   if (first->rows < job->batch_size && !job->continuous)
-    return first->rows == 0 || write_batch (job, rid, first, error);
+    return finish_pull (job, write_batch (job, rid, first, error), error);
 
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
-    return FALSE;
+    return finish_pull (job, FALSE, error);
   mer_store_set_auto_checkpoint (job->store, FALSE);
   if (first->rows > 0)
     ok = write_batch (job, rid, first, error);
@@ -528,12 +545,18 @@ _mer_repl_run_pull (Job     *job,
         break;
       else
         {
+          g_autoptr(GError) checkpoint_error = NULL;
+
           ok = write_batch (job, rid, batch, error);
           g_async_queue_push (fetcher->tokens, g_steal_pointer (&batch));
+          /* Checkpoints wait until the fetcher has its slot back: with
+           * search indexed after the pull, fetching is the slower half. */
+          if (ok && !mer_store_checkpoint (job->store, &checkpoint_error))
+            g_warning ("%s", checkpoint_error->message);
         }
     }
   fetcher_stop (fetcher);
   mer_store_set_auto_checkpoint (job->store, TRUE);
-  return ok;
+  return finish_pull (job, ok, error);
 }
 

@@ -38,6 +38,8 @@ struct _MerReplicator
   gboolean                continuous;
   guint                   batch_size;
   guint                   max_retries;  /* one-shot runs only */
+  gboolean                search_later; /* one-shot pulls leave the search
+                                         * index to the next search */
 
   GCancellable           *cancellable;  /* of the running sync */
   gboolean                running;
@@ -315,6 +317,7 @@ start_job (MerReplicator *self,
   job->continuous = self->continuous;
   job->batch_size = self->batch_size;
   job->max_retries = self->max_retries;
+  job->search_later = self->search_later;
   job->data_dir = g_strdup (self->data_dir);
   job->url = g_strdup (self->url);
   slash = strrchr (self->url, '/');
@@ -493,6 +496,20 @@ mer_replicator_set_max_retries (MerReplicator *self,
 {
   g_return_if_fail (MER_IS_REPLICATOR (self));
   self->max_retries = retries;
+}
+
+/*
+ * A one-shot pull writes its documents first and brings the search index
+ * up to date after the last batch, on the sync's thread. With @later TRUE
+ * it leaves that to the next search or backlinks lookup instead, as the
+ * command line does: its process ends with the sync.
+ */
+void
+mer_replicator_set_search_later (MerReplicator *self,
+                                 gboolean       later)
+{
+  g_return_if_fail (MER_IS_REPLICATOR (self));
+  self->search_later = later;
 }
 
 MerReplicatorState

@@ -54,6 +54,8 @@ void                mer_replicator_set_batch_size      (MerReplicator          *
                                                         guint                   batch_size);
 void                mer_replicator_set_max_retries     (MerReplicator          *self,
                                                         guint                   retries);
+void                mer_replicator_set_search_later    (MerReplicator          *self,
+                                                        gboolean                later);
 
 MerReplicatorState  mer_replicator_get_state           (MerReplicator          *self);
 const char         *mer_replicator_get_error_message   (MerReplicator          *self);
