@@ -581,7 +581,8 @@ enum
 
 /*
  * Reads one document: the members starting with "_" the store needs, the
- * others into the canonical body, and the body's top-level strings.
+ * others into the canonical body, and the body's top-level strings the
+ * store reads (a tree of every member cost as much as the rest).
  */
 static MerRevision *
 read_doc (Reader *r)
@@ -649,8 +650,9 @@ read_doc (Reader *r)
               {
                 if (!read_string (r))
                   return NULL;
-                json_object_set_string_member (revision->fields, buffer->str + member.name,
-                                               r->text->str);
+                if (_mer_store_reads_field (buffer->str + member.name))
+                  json_object_set_string_member (revision->fields, buffer->str + member.name,
+                                                 r->text->str);
                 mer_json_append_string (buffer, r->text->str);
               }
             else if (!read_value (r, buffer))

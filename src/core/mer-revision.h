@@ -22,7 +22,8 @@ typedef struct
   gint64      start;    /* "_revisions.start", or one of the values above */
   GStrv       ids;      /* "_revisions.ids", newest first */
   char       *body;     /* canonical JSON of the members not starting with "_" */
-  JsonObject *fields;   /* at least the body's top-level string members */
+  JsonObject *fields;   /* at least the body's top-level strings the store
+                         * reads: its columns and what search indexes */
 } MerRevision;
 
 MerRevision *mer_revision_new_from_doc   (JsonObject    *doc);

@@ -70,6 +70,7 @@ JsonObject *_mer_store_load_body        (MerStore     *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevInfo, _mer_rev_info_free)
 
+gboolean _mer_store_reads_field     (const char  *name);
 MerDb   *_mer_store_get_db          (MerStore    *self);
 gboolean _mer_store_index_doc       (MerStore    *self,
                                      gint64       doc_key,

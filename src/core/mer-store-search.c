@@ -107,6 +107,24 @@ mer_store_extract_links (const char *markdown)
   return (char **) g_ptr_array_free (g_steal_pointer (&targets), FALSE);
 }
 
+/*
+ * Whether the store reads this top-level string of a body: for its columns
+ * (type, title, path) or for the search index and the links. A revision
+ * read from a peer keeps only these (see mer-revision.c).
+ */
+gboolean
+_mer_store_reads_field (const char *name)
+{
+  static const char * const names[] = {
+    "type", "title", "path", "body", "context", "decision", "consequences", "on",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* The kinds of document search and the link table cover. */
 gboolean
 _mer_store_is_indexed_type (const char *type)
