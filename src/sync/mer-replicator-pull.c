@@ -15,6 +15,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+/* How many batches' worth of rows a one-shot pull asks the feed for. */
+#define CHANGES_PAGE_BATCHES 4
+
 /* Fetches one document's revisions with GET ?open_revs=, the old way. */
 static gboolean
 fetch_open_revs (Job         *job,
@@ -52,10 +55,28 @@ fetch_open_revs (Job         *job,
  * does not know _bulk_get (any 4xx/5xx answer) is asked per document from
  * then on, as PouchDB does.
  */
+/*
+ * Whether a _bulk_get answer begins as one should. Such an answer is read
+ * on the writer's thread, which would otherwise wait for the fetcher;
+ * anything else is read here, where fetching one by one can follow.
+ */
+static gboolean
+looks_like_bulk_get (const char *data,
+                     gsize       size)
+{
+  static const char start[] = "{\"results\":";
+  gsize i = 0;
+
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  return size - i >= sizeof start - 1 && memcmp (data + i, start, sizeof start - 1) == 0;
+}
+
 static gboolean
 fetch_missing (Job         *job,
                JsonObject  *missing,
                GPtrArray   *revisions,
+               GBytes     **answer,
                GError     **error)
 {
   g_autoptr(GList) ids = json_object_get_members (missing);
@@ -90,6 +111,11 @@ fetch_missing (Job         *job,
       if (!_mer_repl_job_request_bytes (job, "POST", url, body, &status, &bytes, error))
         return FALSE;
       data = g_bytes_get_data (bytes, &size);
+      if (status == 200 && looks_like_bulk_get (data, size))
+        {
+          *answer = g_steal_pointer (&bytes);
+          return TRUE;
+        }
       if (status == 200 && size > 0)
         {
           g_autoptr(GPtrArray) found = NULL;
@@ -142,8 +168,10 @@ _mer_repl_count_conflicted (Job *job)
 typedef struct
 {
   GPtrArray *revisions; /* MerRevision, ready to graft */
+  GBytes    *answer;    /* a _bulk_get answer, for the writer to read */
   JsonNode  *last_seq;  /* the remote seq to checkpoint after writing */
   guint      rows;      /* changes rows the batch covered */
+  gboolean   caught_up; /* the feed had nothing after these rows */
   gboolean   end;       /* one-shot run caught up: nothing follows */
   GError    *error;
 } PullBatch;
@@ -152,6 +180,7 @@ static void
 pull_batch_free (PullBatch *batch)
 {
   g_clear_pointer (&batch->revisions, g_ptr_array_unref);
+  g_clear_pointer (&batch->answer, g_bytes_unref);
   g_clear_pointer (&batch->last_seq, json_node_unref);
   g_clear_error (&batch->error);
   g_free (batch);
@@ -188,41 +217,100 @@ typedef struct
 } Fetcher;
 
 /*
- * Reads one page of the peer's changes and fetches the revisions this
- * replica lacks. Returns a batch with rows == 0 when the feed had nothing.
+ * A page of the peer's changes feed, handed out a batch at a time. A
+ * one-shot pull asks for several batches' worth at once: each request of
+ * the feed costs a round trip on the fetcher, the slower thread.
  */
-static PullBatch *
-fetch_batch (Job      *job,
-             JsonNode **since,
-             gboolean   longpoll,
-             GError   **error)
+typedef struct
 {
-  g_autofree char *since_param = _mer_repl_seq_to_param (*since);
+  JsonNode  *reply;      /* the _changes answer, or NULL when used up */
+  JsonArray *results;
+  guint      next;       /* the first row not handed out yet */
+  gboolean   short_page; /* fewer rows than asked for: the feed's end */
+  gboolean   row_seqs;   /* every row has its own seq to checkpoint at */
+} ChangesPage;
+
+static void
+changes_page_clear (ChangesPage *page)
+{
+  g_clear_pointer (&page->reply, json_node_unref);
+  page->results = NULL;
+  page->next = 0;
+}
+
+/* Reads the next page of the feed after *since into @page. */
+static gboolean
+read_changes (Job          *job,
+              JsonNode     *since,
+              guint         limit,
+              gboolean      longpoll,
+              ChangesPage  *page,
+              GError      **error)
+{
+  g_autofree char *since_param = _mer_repl_seq_to_param (since);
   g_autofree char *url = NULL;
   g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(JsonObject) request = json_object_new ();
-  g_autoptr(JsonObject) missing = NULL;
-  g_autoptr(PullBatch) batch = g_new0 (PullBatch, 1);
   JsonObject *object;
-  JsonArray *results;
-  JsonNode *last_seq = NULL;
   guint status = 0;
 
+  changes_page_clear (page);
   url = g_strdup_printf ("%s/_changes?style=all_docs&since=%s&limit=%u%s", job->url,
-                         since_param, job->batch_size,
+                         since_param, limit,
                          longpoll ? "&feed=longpoll&timeout=" G_STRINGIFY (LONGPOLL_TIMEOUT_MS) : "");
   if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
-    return NULL;
+    return FALSE;
   object = _mer_repl_reply_object (reply);
   if (status != 200 || object == NULL || !json_object_has_member (object, "results")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "results")))
     {
       _mer_repl_set_status_error (job, _("the changes feed"), status, reply, error);
-      return NULL;
+      return FALSE;
     }
-  results = json_object_get_array_member (object, "results");
-  batch->rows = json_array_get_length (results);
+  page->results = json_object_get_array_member (object, "results");
+  page->short_page = json_array_get_length (page->results) < limit;
+  page->row_seqs = TRUE;
+  for (guint i = 0; i < json_array_get_length (page->results) && page->row_seqs; i++)
+    {
+      JsonNode *row = json_array_get_element (page->results, i);
+
+      page->row_seqs = JSON_NODE_HOLDS_OBJECT (row)
+                       && json_object_has_member (json_node_get_object (row), "seq")
+                       && !JSON_NODE_HOLDS_NULL (json_object_get_member (json_node_get_object (row), "seq"));
+    }
+  page->reply = g_steal_pointer (&reply);
+  return TRUE;
+}
+
+/*
+ * Takes the next batch of rows from the page of the peer's changes (read
+ * first when used up, @page_limit rows at most) and fetches the revisions
+ * this replica lacks. Returns a batch with rows == 0 when the feed had
+ * nothing.
+ */
+static PullBatch *
+fetch_batch (Job          *job,
+             JsonNode    **since,
+             ChangesPage  *page,
+             guint         page_limit,
+             gboolean      longpoll,
+             GError      **error)
+{
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(JsonObject) missing = NULL;
+  g_autoptr(PullBatch) batch = g_new0 (PullBatch, 1);
+  JsonObject *object;
+  JsonNode *last_seq = NULL;
+  guint end;
+
+  if (page->reply == NULL && !read_changes (job, *since, page_limit, longpoll, page, error))
+    return NULL;
+  object = json_node_get_object (page->reply);
+  /* Rows without their own seq can only be checkpointed all together. */
+  end = page->row_seqs ? MIN (page->next + job->batch_size, json_array_get_length (page->results))
+                       : json_array_get_length (page->results);
+  batch->rows = end - page->next;
   batch->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_revision_free);
+  batch->caught_up = page->short_page && end == json_array_get_length (page->results);
   if (batch->rows == 0)
     {
       /* An empty longpoll answer still moves the feed forward. */
@@ -232,15 +320,16 @@ fetch_batch (Job      *job,
           json_node_unref (*since);
           *since = json_node_copy (json_object_get_member (object, "last_seq"));
         }
+      changes_page_clear (page);
       return g_steal_pointer (&batch);
     }
 
   if (longpoll)
     _mer_repl_post_state (job, MER_REPLICATOR_STATE_SYNCING, NULL);
 
-  for (guint i = 0; i < batch->rows; i++)
+  for (guint i = page->next; i < end; i++)
     {
-      JsonNode *node = json_array_get_element (results, i);
+      JsonNode *node = json_array_get_element (page->results, i);
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
@@ -261,11 +350,14 @@ fetch_batch (Job      *job,
   batch->last_seq = _mer_repl_seq_copy (last_seq);
   json_node_unref (*since);
   *since = json_node_copy (last_seq);
+  page->next = end;
+  if (end == json_array_get_length (page->results))
+    changes_page_clear (page);
 
   missing = mer_store_revs_diff (job->store, request, error);
   if (missing == NULL)
     return NULL;
-  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->revisions, error))
+  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->revisions, &batch->answer, error))
     return NULL;
   return g_steal_pointer (&batch);
 }
@@ -276,6 +368,9 @@ fetcher_thread (gpointer user_data)
   Fetcher *fetcher = user_data;
   Job *job = fetcher->job;
   g_autoptr(GMainContext) context = g_main_context_new ();
+  ChangesPage page = { NULL, };
+  /* Continuous pulls read the feed a batch at a time, as it grows. */
+  guint page_limit = job->continuous ? job->batch_size : job->batch_size * CHANGES_PAGE_BATCHES;
   gboolean caught_up = FALSE;
 
   g_main_context_push_thread_default (context);
@@ -292,7 +387,8 @@ fetcher_thread (gpointer user_data)
       if (g_cancellable_set_error_if_cancelled (job->cancellable, &error))
         batch = NULL;
       else
-        batch = fetch_batch (job, &fetcher->since, job->continuous && caught_up, &error);
+        batch = fetch_batch (job, &fetcher->since, &page, page_limit,
+                             job->continuous && caught_up, &error);
       if (batch == NULL)
         {
           batch = g_new0 (PullBatch, 1);
@@ -300,7 +396,7 @@ fetcher_thread (gpointer user_data)
           g_async_queue_push (fetcher->batches, batch);
           break;
         }
-      if (batch->rows < job->batch_size)
+      if (batch->caught_up)
         {
           if (!job->continuous)
             {
@@ -330,6 +426,7 @@ fetcher_thread (gpointer user_data)
       else
         g_async_queue_push (fetcher->batches, batch);
     }
+  changes_page_clear (&page);
   g_clear_object (&job->session);
   g_main_context_pop_thread_default (context);
   return NULL;
@@ -408,10 +505,30 @@ write_batch (Job         *job,
 {
   MerMergeStats stats = { 0, 0 };
   guint64 written = 0;
-  guint n_docs = batch->revisions->len;
+  guint n_docs;
   guint left = 0;
   Update *update;
 
+  if (batch->answer != NULL)
+    {
+      g_autoptr(GPtrArray) found = NULL;
+      g_autoptr(GError) local_error = NULL;
+      gsize size = 0;
+      const char *data = g_bytes_get_data (batch->answer, &size);
+      gboolean has_results = FALSE;
+
+      found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
+      if (found == NULL)
+        {
+          g_autofree char *url = g_strconcat (job->url, "/_bulk_get", NULL);
+
+          _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
+          return FALSE;
+        }
+      g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
+      g_clear_pointer (&batch->answer, g_bytes_unref);
+    }
+  n_docs = batch->revisions->len;
   if (n_docs > 0)
     {
       g_autoptr(JsonArray) failures = NULL;
@@ -501,6 +618,7 @@ _mer_repl_run_pull (Job     *job,
   g_autofree char *rid = NULL;
   g_autoptr(JsonNode) since = NULL;
   g_autoptr(PullBatch) first = NULL;
+  ChangesPage page = { NULL, };
   Fetcher *fetcher;
   gboolean ok = TRUE;
 
@@ -515,7 +633,8 @@ _mer_repl_run_pull (Job     *job,
 
   /* The first batch is fetched here: a sync with little to do (the usual
    * case) needs no second thread, connection or store handle. */
-  first = fetch_batch (job, &since, FALSE, error);
+  first = fetch_batch (job, &since, &page, job->batch_size, FALSE, error);
+  changes_page_clear (&page);
   if (first == NULL)
     return FALSE;
   if (first->rows == 0 && !job->continuous)
@@ -523,7 +642,7 @@ _mer_repl_run_pull (Job     *job,
   /* A one-shot pull indexes its pages for search once, at the end. */
   if (!job->continuous)
     mer_store_set_index_later (job->store, TRUE);
-  if (first->rows < job->batch_size && !job->continuous)
+  if (first->caught_up && !job->continuous)
     return finish_pull (job, write_batch (job, rid, first, error), error);
 
   fetcher = fetcher_start (job, since, error);
