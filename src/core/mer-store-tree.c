@@ -556,6 +556,42 @@ typedef struct
 } OpenRev;
 
 /*
+ * The revision tree of the document @id, and its key (0 and an empty tree
+ * for a document this replica does not have), in one query.
+ */
+static GHashTable *
+load_tree_by_id (MerStore    *self,
+                 const char  *id,
+                 gint64      *key,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT r.rev_key, r.rev, r.parent, r.pos, r.deleted, r.leaf,"
+                                       " r.body IS NOT NULL, r.doc_key"
+                                       " FROM docs d JOIN revs r ON r.doc_key = d.doc_key WHERE d.id = ?",
+                                       error);
+  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) _mer_rev_info_free);
+  int rc;
+
+  *key = 0;
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    {
+      RevInfo *info = _mer_rev_from_row (stmt);
+
+      *key = sqlite3_column_int64 (stmt, 7);
+      g_hash_table_insert (tree, info->rev, info);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&tree);
+}
+
+/*
  * Which revisions open_revs answers with: each one asked for (every leaf
  * when @revs is NULL), or with @latest the leaves that descend from it,
  * each revision once. Fills @tree and @key for the bodies.
@@ -573,19 +609,24 @@ select_open_revs (MerStore            *self,
   g_autoptr(GPtrArray) leaves = NULL;
   g_autoptr(GHashTable) sent = g_hash_table_new (g_str_hash, g_str_equal);
 
-  *tree = NULL;
-  *key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
-  if (*key < 0)
+  *tree = load_tree_by_id (self, id, key, error);
+  if (*tree == NULL)
     return NULL;
-  if (*key > 0)
+  if (*key == 0)
+    g_clear_pointer (tree, g_hash_table_unref);
+  else
     {
-      *tree = _mer_store_load_tree (self, *key, error);
-      leaves = _mer_store_load_leaves (self, *key, error);
-      if (*tree == NULL || leaves == NULL)
-        {
-          g_clear_pointer (tree, g_hash_table_unref);
-          return NULL;
-        }
+      GHashTableIter iter;
+      RevInfo *info;
+
+      /* The leaves are in the tree: no second query (a _bulk_get of 500
+       * documents asked 500 times). */
+      leaves = g_ptr_array_new ();
+      g_hash_table_iter_init (&iter, *tree);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &info))
+        if (info->leaf)
+          g_ptr_array_add (leaves, info);
+      g_ptr_array_sort (leaves, _mer_compare_leaves);
     }
 
   for (guint r = 0; revs == NULL ? (leaves && r < leaves->len) : revs[r] != NULL; r++)
