@@ -37,6 +37,8 @@ struct _MerStore
                           * commit */
   gboolean reading;  /* the open transaction is mer_store_begin_read()'s */
   gboolean index_later; /* writes go to search_backlog, not the index */
+  gint64   seq_next;  /* the seq after the last one given in the open
+                       * transaction, or 0 */
   guint    watch_id; /* timeout that notices other connections' commits */
   gint64   data_version; /* PRAGMA data_version when last looked at */
   gint64   seen_seq; /* update seq when "changed" was last emitted */
@@ -679,6 +681,7 @@ mer_store_commit (MerStore  *self,
       return FALSE;
     }
   self->depth = 0;
+  self->seq_next = 0;
   if (self->dirty)
     {
       self->dirty = FALSE;
@@ -739,6 +742,8 @@ mer_store_rollback (MerStore *self)
   g_return_if_fail (MER_IS_STORE (self));
   g_return_if_fail (self->depth > 0);
 
+  /* What was undone may have used sequence numbers. */
+  self->seq_next = 0;
   if (self->depth > 1)
     {
       sql = g_strdup_printf ("ROLLBACK TO s%u; RELEASE s%u", self->depth - 1, self->depth - 1);
@@ -760,12 +765,21 @@ mer_store_rollback (MerStore *self)
 /* ------------------------------------------------------------------ */
 /* Writing the tree */
 
+/*
+ * The sequence number of the next write. Inside a transaction no other
+ * connection can write, so it is asked of SQLite once and counted after.
+ */
 static gint64
 next_seq (MerStore  *self,
           GError   **error)
 {
-  gint64 seq = _mer_store_query_int (self, "SELECT coalesce(max(seq), 0) + 1 FROM docs", error);
+  gint64 seq;
 
+  if (self->depth > 0 && self->seq_next > 0)
+    return self->seq_next++;
+  seq = _mer_store_query_int (self, "SELECT coalesce(max(seq), 0) + 1 FROM docs", error);
+  if (self->depth > 0 && seq > 0)
+    self->seq_next = seq + 1;
   return seq;
 }
 
