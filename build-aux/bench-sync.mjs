@@ -26,7 +26,7 @@ const PouchDB = require('pouchdb');
 const bin = process.env.MERIDIAN_BIN;
 const N_DOCS = Number(process.env.BENCH_DOCS || 10000);
 const N_BIG = Number(process.env.BENCH_BIG_DOCS || 100000);
-const RUNS = 3;
+const RUNS = 5;
 const children = new Set();
 const dirs = [];
 
