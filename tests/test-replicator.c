@@ -461,6 +461,79 @@ test_seq_copy (void)
     }
 }
 
+/*
+ * A peer that speaks the protocol until _bulk_get, and then answers with
+ * a batch cut off in the middle of a document.
+ */
+static void
+broken_peer_cb (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  const char *method = soup_server_message_get_method (msg);
+  const char *body = NULL;
+  guint status = 200;
+
+  if (strcmp (path, "/") == 0)
+    body = "{\"couchdb\":\"Welcome\",\"uuid\":\"0123456789abcdef0123456789abcdef\"}";
+  else if (strcmp (path, "/broken") == 0)
+    body = "{\"db_name\":\"broken\",\"update_seq\":\"2-x\"}";
+  else if (g_str_has_prefix (path, "/broken/_local/"))
+    {
+      status = strcmp (method, "GET") == 0 ? 404 : 201;
+      body = status == 404 ? "{\"error\":\"not_found\",\"reason\":\"missing\"}" : "{\"ok\":true}";
+    }
+  else if (strcmp (path, "/broken/_changes") == 0)
+    body = "{\"results\":[{\"seq\":\"1-x\",\"id\":\"page:a\",\"changes\":[{\"rev\":\"1-aa\"}]},"
+           "{\"seq\":\"2-x\",\"id\":\"page:b\",\"changes\":[{\"rev\":\"1-bb\"}]}],\"last_seq\":\"2-x\"}";
+  else if (strcmp (path, "/broken/_bulk_get") == 0)
+    body = "{\"results\":[{\"id\":\"page:a\",\"docs\":[{\"ok\":{\"_id\":\"page:a\",\"_rev\":\"1-aa\","
+           "\"type\":\"page\",\"title\":\"A\"}}]},{\"id\":\"page:b\",\"docs\":[{\"ok\":{\"_id\":\"page:b\",\"bo";
+  else
+    {
+      status = 404;
+      body = "{\"error\":\"not_found\",\"reason\":\"missing\"}";
+    }
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+/* A _bulk_get answer cut short is an error, and nothing of it is kept. */
+static void
+test_broken_bulk_get (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autofree char *url = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(JsonNode) seq = NULL;
+  TestSyncResult res;
+
+  soup_server_add_handler (server, NULL, broken_peer_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/broken", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  res = test_sync (local, url, MER_REPLICATOR_PULL, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (res.error->message, "not JSON"));
+  g_clear_error (&res.error);
+  doc = mer_store_get_doc (local, "page:a", NULL, MER_GET_DEFAULT, NULL);
+  g_assert_null (doc);
+  g_assert_cmpint (mer_store_get_update_seq (local), ==, 0);
+  seq = checkpoint_seq (local);
+  g_assert_null (seq);
+  g_assert_true (mer_store_check_integrity (local, NULL));
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -475,6 +548,7 @@ main (int   argc,
   g_test_add_func ("/replicator/errors", test_errors);
   g_test_add_func ("/replicator/credentials", test_credentials);
   g_test_add_func ("/replicator/seq-copy", test_seq_copy);
+  g_test_add_func ("/replicator/broken-bulk-get", test_broken_bulk_get);
 
   return g_test_run ();
 }
