@@ -2,7 +2,9 @@
 /*
  * Pulling: the peer's changes feed read a batch ahead on a fetcher thread,
  * the missing revisions fetched with _bulk_get (or one GET per document),
- * written in one transaction, page conflicts merged, checkpoints written.
+ * each batch read and written in one transaction on the sync's thread,
+ * page conflicts merged, checkpoints written; the pulled pages indexed for
+ * search once, at the end.
  */
 
 #include "config.h"
@@ -51,11 +53,6 @@ fetch_open_revs (Job         *job,
 }
 
 /*
- * Fetches the missing revisions of a batch with one _bulk_get. A peer that
- * does not know _bulk_get (any 4xx/5xx answer) is asked per document from
- * then on, as PouchDB does.
- */
-/*
  * Whether a _bulk_get answer begins as one should. Such an answer is read
  * on the writer's thread, which would otherwise wait for the fetcher;
  * anything else is read here, where fetching one by one can follow.
@@ -72,6 +69,12 @@ looks_like_bulk_get (const char *data,
   return size - i >= sizeof start - 1 && memcmp (data + i, start, sizeof start - 1) == 0;
 }
 
+/*
+ * Fetches the missing revisions of a batch with one _bulk_get, whose
+ * answer comes back in @answer for the writer to read. A peer that does
+ * not know _bulk_get (any 4xx/5xx answer) is asked per document from then
+ * on, as PouchDB does; those revisions are added to @revisions.
+ */
 static gboolean
 fetch_missing (Job         *job,
                JsonObject  *missing,
