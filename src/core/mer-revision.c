@@ -672,13 +672,21 @@ read_doc (Reader *r)
   return g_steal_pointer (&revision);
 }
 
-/* Reads {"ok": doc} or any other entry of a "docs" array. */
-static gboolean
-read_entry (Reader    *r,
-            GPtrArray *revisions)
-{
-  gboolean seen_ok = FALSE;
+typedef gboolean (*ReadFunc) (Reader *r, GPtrArray *revisions);
 
+/*
+ * Reads an object of the answer's envelope: the member @name (at most
+ * once) with @func, every other member only to check it. @seen says
+ * whether @name was there.
+ */
+static gboolean
+read_envelope (Reader     *r,
+               const char *name,
+               ReadFunc    func,
+               GPtrArray  *revisions,
+               gboolean   *seen)
+{
+  *seen = FALSE;
   if (!take (r, '{'))
     return FALSE;
   if (take (r, '}'))
@@ -687,17 +695,11 @@ read_entry (Reader    *r,
     {
       if (!read_string (r) || !take (r, ':'))
         return FALSE;
-      if (strcmp (r->text->str, "ok") == 0)
+      if (strcmp (r->text->str, name) == 0)
         {
-          MerRevision *revision;
-
-          if (seen_ok || !at (r, '{'))
+          if (*seen || !func (r, revisions))
             return FALSE;
-          seen_ok = TRUE;
-          revision = read_doc (r);
-          if (revision == NULL)
-            return FALSE;
-          g_ptr_array_add (revisions, revision);
+          *seen = TRUE;
         }
       else if (!skip_value (r))
         return FALSE;
@@ -706,40 +708,68 @@ read_entry (Reader    *r,
   return take (r, '}');
 }
 
+/* Reads an array whose every element @func reads. */
+static gboolean
+read_list (Reader    *r,
+           ReadFunc   func,
+           GPtrArray *revisions)
+{
+  if (!take (r, '['))
+    return FALSE;
+  if (take (r, ']'))
+    return TRUE;
+  do
+    if (!func (r, revisions))
+      return FALSE;
+  while (take (r, ','));
+  return take (r, ']');
+}
+
+/* The document of an {"ok": doc} entry. */
+static gboolean
+read_ok (Reader    *r,
+         GPtrArray *revisions)
+{
+  MerRevision *revision;
+
+  if (!at (r, '{') || (revision = read_doc (r)) == NULL)
+    return FALSE;
+  g_ptr_array_add (revisions, revision);
+  return TRUE;
+}
+
+/* Reads {"ok": doc} or any other entry of a "docs" array. */
+static gboolean
+read_entry (Reader    *r,
+            GPtrArray *revisions)
+{
+  gboolean seen;
+
+  return read_envelope (r, "ok", read_ok, revisions, &seen);
+}
+
+static gboolean
+read_entries (Reader    *r,
+              GPtrArray *revisions)
+{
+  return read_list (r, read_entry, revisions);
+}
+
 /* Reads one element of "results": {"id": ..., "docs": [entry, ...]}. */
 static gboolean
 read_result (Reader    *r,
              GPtrArray *revisions)
 {
-  gboolean seen_docs = FALSE;
+  gboolean seen;
 
-  if (!take (r, '{'))
-    return FALSE;
-  if (take (r, '}'))
-    return TRUE;
-  do
-    {
-      if (!read_string (r) || !take (r, ':'))
-        return FALSE;
-      if (strcmp (r->text->str, "docs") == 0)
-        {
-          if (seen_docs || !take (r, '['))
-            return FALSE;
-          seen_docs = TRUE;
-          if (take (r, ']'))
-            continue;
-          do
-            if (!read_entry (r, revisions))
-              return FALSE;
-          while (take (r, ','));
-          if (!take (r, ']'))
-            return FALSE;
-        }
-      else if (!skip_value (r))
-        return FALSE;
-    }
-  while (take (r, ','));
-  return take (r, '}');
+  return read_envelope (r, "docs", read_entries, revisions, &seen);
+}
+
+static gboolean
+read_results (Reader    *r,
+              GPtrArray *revisions)
+{
+  return read_list (r, read_result, revisions);
 }
 
 /*
@@ -757,35 +787,9 @@ _mer_revisions_read_bulk_get (const char *text,
   Reader r = { text, text + length, 0, decoded, trash };
   gboolean seen_results = FALSE;
 
-  if (!g_utf8_validate_len (text, length, NULL) || !take (&r, '{'))
+  if (!g_utf8_validate_len (text, length, NULL)
+      || !read_envelope (&r, "results", read_results, revisions, &seen_results))
     return NULL;
-  if (!take (&r, '}'))
-    {
-      do
-        {
-          if (!read_string (&r) || !take (&r, ':'))
-            return NULL;
-          if (strcmp (r.text->str, "results") == 0)
-            {
-              if (seen_results || !take (&r, '['))
-                return NULL;
-              seen_results = TRUE;
-              if (take (&r, ']'))
-                continue;
-              do
-                if (!read_result (&r, revisions))
-                  return NULL;
-              while (take (&r, ','));
-              if (!take (&r, ']'))
-                return NULL;
-            }
-          else if (!skip_value (&r))
-            return NULL;
-        }
-      while (take (&r, ','));
-      if (!take (&r, '}'))
-        return NULL;
-    }
   skip_space (&r);
   if (r.p != r.end)
     return NULL;

@@ -108,6 +108,36 @@ _mer_store_load_leaves (MerStore  *self,
   return g_steal_pointer (&leaves);
 }
 
+/*
+ * The revisions a bound statement of REV_COLUMNS selects, by revision id.
+ * With @key, column 7 is the document's key, stored there (0 for none).
+ */
+static GHashTable *
+read_tree (MerStore      *self,
+           sqlite3_stmt  *stmt,
+           gint64        *key,
+           GError       **error)
+{
+  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      (GDestroyNotify) _mer_rev_info_free);
+  int rc;
+
+  if (key != NULL)
+    *key = 0;
+  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
+    {
+      RevInfo *info = _mer_rev_from_row (stmt);
+
+      if (key != NULL)
+        *key = sqlite3_column_int64 (stmt, 7);
+      g_hash_table_insert (tree, info->rev, info);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&tree);
+}
+
 /* Every revision of a document, by revision id. */
 GHashTable *
 _mer_store_load_tree (MerStore  *self,
@@ -117,22 +147,11 @@ _mer_store_load_tree (MerStore  *self,
   sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
                                        "SELECT " REV_COLUMNS " FROM revs WHERE doc_key = ?",
                                        error);
-  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                      (GDestroyNotify) _mer_rev_info_free);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, doc_key);
-  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
-    {
-      RevInfo *info = _mer_rev_from_row (stmt);
-      g_hash_table_insert (tree, info->rev, info);
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&tree);
+  return read_tree (self, stmt, NULL, error);
 }
 
 /* The stored text of a revision's body: canonical JSON of an object. */
@@ -570,25 +589,12 @@ load_tree_by_id (MerStore    *self,
                                        " r.body IS NOT NULL, r.doc_key"
                                        " FROM docs d JOIN revs r ON r.doc_key = d.doc_key WHERE d.id = ?",
                                        error);
-  g_autoptr(GHashTable) tree = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                      (GDestroyNotify) _mer_rev_info_free);
-  int rc;
 
   *key = 0;
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  while ((rc = mer_db_step (_mer_store_get_db (self), stmt, error)) == SQLITE_ROW)
-    {
-      RevInfo *info = _mer_rev_from_row (stmt);
-
-      *key = sqlite3_column_int64 (stmt, 7);
-      g_hash_table_insert (tree, info->rev, info);
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&tree);
+  return read_tree (self, stmt, key, error);
 }
 
 /*
