@@ -759,6 +759,7 @@ mer_store_rollback (MerStore *self)
   /* Counts taken inside the transaction may describe what was undone. */
   self->live_count = -1;
   self->depth = 0;
+  self->reading = FALSE;
   self->dirty = FALSE;
 }
 
