@@ -35,6 +35,7 @@ sources="
   src/core/mer-store-revs.c
   src/core/mer-store-search.c
   src/core/mer-store-tree.c
+  src/core/mer-store-write.c
   src/core/mer-validate.c
   src/sync/mer-accounts.c
   src/sync/mer-server.c

@@ -6,6 +6,33 @@
 
 G_BEGIN_DECLS
 
+/* The replica's state, shared by the files of the store (see mer-store.c). */
+struct _MerStore
+{
+  GObject  parent_instance;
+
+  MerDb   *db;
+  char    *data_dir;
+  char    *name;
+  char    *uuid;
+  guint    revs_limit;
+  guint    depth;    /* nesting of open transactions */
+  gboolean dirty;    /* documents written in the open transaction */
+  GHashTable *unindexed; /* doc_key (gint64 *) -> Pending, documents whose
+                          * search rows and links wait for the outermost
+                          * commit */
+  gboolean reading;  /* the open transaction is mer_store_begin_read()'s */
+  gboolean index_later; /* writes go to search_backlog, not the index */
+  gint64   seq_next;  /* the seq after the last one given in the open
+                       * transaction, or 0 */
+  guint    watch_id; /* timeout that notices other connections' commits */
+  gint64   data_version; /* PRAGMA data_version when last looked at */
+  gint64   seen_seq; /* update seq when "changed" was last emitted */
+  gint64   counted_seq; /* update seq at which the counts below were taken */
+  gint64   live_count;
+  gint64   deleted_count;
+};
+
 /* A revision as the tree holds it. */
 typedef struct
 {
@@ -80,6 +107,7 @@ gboolean _mer_store_index_doc       (MerStore    *self,
                                      GError     **error);
 gboolean _mer_store_flush_index     (MerStore    *self,
                                      GError     **error);
+void     _mer_store_pending_free    (gpointer     pending);
 gboolean _mer_store_is_indexed_type (const char  *type);
 gboolean _mer_store_search_migrate  (MerDb       *db,
                                      GError     **error);
