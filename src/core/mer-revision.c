@@ -560,8 +560,6 @@ static gboolean
 read_string_member (Reader  *r,
                     char   **value)
 {
-  if (*value != NULL)
-    return FALSE;
   if (!at (r, '"'))
     return skip_value (r);
   if (!read_string (r))

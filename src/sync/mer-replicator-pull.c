@@ -601,8 +601,7 @@ write_batch (Job         *job,
  */
 static gboolean
 finish_pull (Job      *job,
-             gboolean  ok,
-             GError  **error)
+             gboolean  ok)
 {
   g_autoptr(GError) index_error = NULL;
 
@@ -646,11 +645,11 @@ _mer_repl_run_pull (Job     *job,
   if (!job->continuous)
     mer_store_set_index_later (job->store, TRUE);
   if (first->caught_up && !job->continuous)
-    return finish_pull (job, write_batch (job, rid, first, error), error);
+    return finish_pull (job, write_batch (job, rid, first, error));
 
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
-    return finish_pull (job, FALSE, error);
+    return finish_pull (job, FALSE);
   mer_store_set_auto_checkpoint (job->store, FALSE);
   if (first->rows > 0)
     ok = write_batch (job, rid, first, error);
@@ -679,6 +678,6 @@ _mer_repl_run_pull (Job     *job,
     }
   fetcher_stop (fetcher);
   mer_store_set_auto_checkpoint (job->store, TRUE);
-  return finish_pull (job, ok, error);
+  return finish_pull (job, ok);
 }
 
