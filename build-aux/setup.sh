@@ -12,20 +12,37 @@ cd "$top"
 want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
+# What building and running the app needs. tzdata: every teammate's time
+# zone is read from the system's zone database.
 build_packages=(
-  meson ninja-build pkg-config gcc gettext
+  meson ninja-build pkg-config gcc gettext python3
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
   libwebkitgtk-6.0-dev libgtksourceview-5-dev libsoup-3.0-dev
   libsqlite3-dev libjson-glib-dev libcmark-gfm-dev
   libcmark-gfm-extensions-dev libgit2-dev libyaml-dev libsodium-dev
-  desktop-file-utils appstream fonts-cantarell glib-networking
+  desktop-file-utils appstream fonts-cantarell glib-networking tzdata
+  ca-certificates
 )
+# What the tests need on top: a display (Xvfb) and a private session bus
+# (dbus-run-session) for the window tests, Xlib for finding the window,
+# clang and its runtime for the fuzz target, sqlite3 and openssl for the
+# command-line tests, git and curl, and the run-time libraries of the
+# Apache CouchDB used as a hub in the tests (see shared/couchdb).
 test_packages=(
-  xvfb xauth sqlite3 clang openssl imagemagick
+  xvfb xauth dbus libx11-dev sqlite3 clang libclang-rt-14-dev openssl
+  imagemagick git curl xz-utils libicu72 libssl3 libtinfo6 zlib1g libstdc++6
 )
 
 packages=("${build_packages[@]}")
 [ "$want_tests" = 1 ] && packages+=("${test_packages[@]}")
+
+# Node.js and npm run the PouchDB peers of the interoperability tests.
+# Debian 12's own (Node 18) is what a fresh machine gets; a Node.js that is
+# already there with its npm (from another source) is used as it is.
+if [ "$want_tests" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -43,10 +60,6 @@ fi
 
 # The interoperability tests run a real PouchDB, pinned by the lockfile.
 if [ "$want_tests" = 1 ] && [ -f tests/interop/package-lock.json ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "npm is needed for the PouchDB interoperability tests; install Node.js 20 and npm" >&2
-    exit 1
-  fi
   stamp=tests/interop/node_modules/.meridian-lock
   if [ ! -f "$stamp" ] || ! cmp -s tests/interop/package-lock.json "$stamp"; then
     echo "Installing the PouchDB test peers (npm ci)…"
