@@ -199,6 +199,7 @@ test_no_zone_database (void)
   g_assert_nonnull (mer_json_get_string (ana, "error"));
   g_assert_true (g_str_has_prefix (mer_json_get_string (ana, "error"),
                                    "Ana’s time zone “Asia/Kathmandu” cannot be loaded: this system has no time zone database"));
+  g_assert_nonnull (mer_json_get_string (json_array_get_object_element (readers, 1), "error"));
   g_assert_nonnull (strstr (mer_json_get_string (json_array_get_object_element (readers, 1), "error"),
                             "“Europe/Paris”"));
 

@@ -103,6 +103,7 @@ test_now_json (Fixture       *f,
   g_assert_true (json_object_get_null_member (row (rows, 3), "local_time"));
   g_assert_nonnull (strstr (err, "Mars/Olympus_Mons"));
   /* The row says why, too; the others have no error. */
+  g_assert_nonnull (mer_json_get_string (row (rows, 3), "error"));
   g_assert_nonnull (strstr (mer_json_get_string (row (rows, 3), "error"), "unknown time zone “Mars/Olympus_Mons”"));
   for (guint i = 0; i < 3; i++)
     g_assert_true (json_object_get_null_member (row (rows, i), "error"));
@@ -182,6 +183,7 @@ test_no_zone_database (Fixture       *f,
   reasons = json_object_get_object_member (json_node_get_object (overlap), "errors");
   g_assert_nonnull (reasons);
   g_assert_cmpuint (json_object_get_size (reasons), ==, 4);
+  g_assert_nonnull (mer_json_get_string (reasons, "person:bea"));
   g_assert_nonnull (strstr (mer_json_get_string (reasons, "person:bea"), "“Europe/Berlin” cannot be loaded"));
   g_assert_nonnull (strstr (err3, "no time zone database"));
 
@@ -274,6 +276,7 @@ test_overlap_errors (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "people")), ==, 3);
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (result, "skipped"), 0),
                    ==, "person:zed");
+  g_assert_nonnull (mer_json_get_string (json_object_get_object_member (result, "errors"), "person:zed"));
   g_assert_nonnull (strstr (mer_json_get_string (json_object_get_object_member (result, "errors"), "person:zed"),
                             "unknown time zone “Mars/Olympus_Mons”"));
   g_assert_cmpuint (json_object_get_size (json_object_get_object_member (result, "errors")), ==, 1);
