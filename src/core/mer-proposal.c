@@ -343,9 +343,10 @@ mer_proposal_fair_deadline_for (GPtrArray *schedules,
 }
 
 /*
- * A reader whose person document has not arrived yet has no schedule to
- * wait for (NULL, no error); one whose document is there but whose zone or
- * hours cannot be read is an error, never a silent skip.
+ * A reader whose person document has not arrived yet has no hours to wait
+ * for and adds nothing; one whose document is there but whose zone or hours
+ * cannot be read fails the whole computation, never a silent skip that
+ * would make the deadline too early for them.
  */
 GDateTime *
 mer_proposal_fair_deadline (MerStore   *store,
