@@ -84,7 +84,8 @@ test_proposals_json (void)
                                      "page", "decision", "window_open", "outcome", "comments", "stances",
                                      "readers", NULL };
   const char *reader_members[] = { "person", "name", "tz", "deadline_local", "remaining_hours",
-                                   "remaining_minutes", "short_of_day", "read", "responded", "stance", NULL };
+                                   "remaining_minutes", "short_of_day", "read", "responded", "stance",
+                                   "error", NULL };
   const char *stance_members[] = { "agree", "concern", "object", NULL };
 
   g_assert_cmpint (mer_test_run_meridian (workspace, &out, &err, "proposals", "list", "--json", "--at", "2026-11-27T03:30:00Z", NULL), ==, 0);
@@ -123,6 +124,7 @@ test_proposals_json (void)
   g_assert_true (mer_json_get_bool (ana, "responded"));
   g_assert_cmpstr (mer_json_get_string (ana, "stance"), ==, "agree");
   g_assert_cmpint (json_object_get_int_member (ana, "remaining_minutes"), ==, 465);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (ana, "error")));
   /* A whole-hour zone still writes its offset in full. */
   g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (readers, 1), "deadline_local"), ==,
                    "2026-11-30T04:00:00+01:00");
@@ -161,6 +163,50 @@ test_decisions_json_and_export (void)
   g_assert_cmpint (mer_test_run_meridian (workspace, &out2, &err2, "decisions", "export", export_dir, NULL), ==, 0);
   g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
   g_assert_nonnull (strstr (out2, "Wrote 1 decision"));
+}
+
+/*
+ * Without the time zone database (an empty $TZDIR for the child only) the
+ * readers' deadlines cannot be shown on their clocks: each says which zone
+ * and why instead of a blank, and the listing still succeeds.
+ */
+static void
+test_no_zone_database (void)
+{
+  g_autofree char *empty = mer_test_make_tmpdir ("no-tzdata");
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *readers;
+  JsonObject *ana;
+  int code, code2;
+
+  g_setenv ("TZDIR", empty, TRUE);
+  code = mer_test_run_meridian (workspace, &out, &err, "proposals", "list", "--json", "--at", "2026-11-27T03:30:00Z", NULL);
+  code2 = mer_test_run_meridian (workspace, &out2, &err2, "proposals", "list", "--at", "2026-11-27T03:30:00Z", NULL);
+  g_unsetenv ("TZDIR");
+
+  g_assert_cmpint (code, ==, 0);
+  root = mer_json_parse_object (out, -1, &error);
+  g_assert_no_error (error);
+  readers = json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (root, "proposals"), 0),
+                                          "readers");
+  ana = json_array_get_object_element (readers, 0);
+  g_assert_cmpstr (mer_json_get_string (ana, "person"), ==, "person:ana");
+  g_assert_cmpstr (mer_json_get_string (ana, "tz"), ==, "Asia/Kathmandu");
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (ana, "deadline_local")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (ana, "remaining_hours")));
+  g_assert_nonnull (mer_json_get_string (ana, "error"));
+  g_assert_true (g_str_has_prefix (mer_json_get_string (ana, "error"),
+                                   "Ana’s time zone “Asia/Kathmandu” cannot be loaded: this system has no time zone database"));
+  g_assert_nonnull (mer_json_get_string (json_array_get_object_element (readers, 1), "error"));
+  g_assert_nonnull (strstr (mer_json_get_string (json_array_get_object_element (readers, 1), "error"),
+                            "“Europe/Paris”"));
+
+  g_assert_cmpint (code2, ==, 0);
+  g_assert_nonnull (strstr (out2, "schedule unknown: Ana’s time zone “Asia/Kathmandu” cannot be loaded"));
+  g_assert_nonnull (strstr (out2, "install the tzdata package"));
+  mer_test_rm_rf (empty);
 }
 
 /* Bad input: non-zero exit, one line on stderr, nothing printed. */
@@ -202,6 +248,7 @@ main (int    argc,
   g_test_add_func ("/cli-proposals/proposals-json", test_proposals_json);
   g_test_add_func ("/cli-proposals/decisions-json-export", test_decisions_json_and_export);
   g_test_add_func ("/cli-proposals/bad-input", test_bad_input);
+  g_test_add_func ("/cli-proposals/no-zone-database", test_no_zone_database);
 
   result = g_test_run ();
   mer_test_rm_rf (workspace);

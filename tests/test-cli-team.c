@@ -102,6 +102,92 @@ test_now_json (Fixture       *f,
   g_assert_true (json_object_get_null_member (row (rows, 3), "until"));
   g_assert_true (json_object_get_null_member (row (rows, 3), "local_time"));
   g_assert_nonnull (strstr (err, "Mars/Olympus_Mons"));
+  /* The row says why, too; the others have no error. */
+  g_assert_nonnull (mer_json_get_string (row (rows, 3), "error"));
+  g_assert_nonnull (strstr (mer_json_get_string (row (rows, 3), "error"), "unknown time zone “Mars/Olympus_Mons”"));
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (json_object_get_null_member (row (rows, i), "error"));
+}
+
+/*
+ * Runs the command with $TZDIR set to @tzdir for the child only: this
+ * process loads no zone while it is set.
+ */
+static int
+run_with_tzdir (const char  *tzdir,
+                const char  *dir,
+                char       **out,
+                char       **err,
+                const char  *a,
+                const char  *b,
+                const char  *c,
+                const char  *d,
+                const char  *e)
+{
+  int status;
+
+  g_setenv ("TZDIR", tzdir, TRUE);
+  status = mer_test_run_meridian (dir, out, err, a, b, c, d, e, NULL);
+  g_unsetenv ("TZDIR");
+  return status;
+}
+
+/*
+ * On a system without the time zone database (tzdata not installed), every
+ * row says which zone is missing and why; the exit status stays 0 as for
+ * any unknown zone.
+ */
+static void
+test_no_zone_database (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *empty = mer_test_make_tmpdir ("no-tzdata");
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL, *err3 = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) overlap = NULL;
+  JsonArray *rows;
+  JsonObject *reasons;
+
+  g_assert_cmpint (run_with_tzdir (empty, f->dir, &out, &err, "team", "now", "--at", "2026-11-23T03:30:00Z", "--json"), ==, 0);
+  node = mer_json_parse (out, -1, NULL);
+  g_assert_nonnull (node);
+  rows = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *reason = mer_json_get_string (row (rows, i), "error");
+      g_autofree char *zone = g_strdup_printf ("“%s”", mer_json_get_string (row (rows, i), "tz"));
+
+      g_assert_cmpstr (mer_json_get_string (row (rows, i), "status"), ==, "unknown");
+      g_assert_true (json_object_get_null_member (row (rows, i), "local_time"));
+      g_assert_nonnull (reason);
+      g_assert_nonnull (strstr (reason, zone));
+      g_assert_nonnull (strstr (reason, "no time zone database"));
+      g_assert_nonnull (strstr (reason, "tzdata"));
+    }
+  g_assert_true (g_str_has_prefix (mer_json_get_string (row (rows, 0), "error"),
+                                   "Ana’s time zone “Asia/Kathmandu” cannot be loaded"));
+  g_assert_nonnull (strstr (err, "Ana’s time zone “Asia/Kathmandu” cannot be loaded"));
+
+  /* The text form says it in a few words on the row, in full on stderr. */
+  g_assert_cmpint (run_with_tzdir (empty, f->dir, &out2, &err2, "team", "now", "--at", "2026-11-23T03:30:00Z", NULL), ==, 0);
+  g_assert_nonnull (strstr (out2, "no time zone database (install tzdata)"));
+  g_assert_null (strstr (out2, "unknown time zone"));
+  g_assert_nonnull (strstr (err2, "Pita’s time zone “Pacific/Pago_Pago” cannot be loaded"));
+
+  /* Overlap: everyone is skipped, each with the reason. */
+  g_assert_cmpint (run_with_tzdir (empty, f->dir, &out3, &err3, "team", "overlap", "--date", "2026-11-23", "--json"), ==, 0);
+  overlap = mer_json_parse (out3, -1, NULL);
+  g_assert_nonnull (overlap);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (overlap), "skipped")), ==, 4);
+  reasons = json_object_get_object_member (json_node_get_object (overlap), "errors");
+  g_assert_nonnull (reasons);
+  g_assert_cmpuint (json_object_get_size (reasons), ==, 4);
+  g_assert_nonnull (mer_json_get_string (reasons, "person:bea"));
+  g_assert_nonnull (strstr (mer_json_get_string (reasons, "person:bea"), "“Europe/Berlin” cannot be loaded"));
+  g_assert_nonnull (strstr (err3, "no time zone database"));
+
+  mer_test_rm_rf (empty);
 }
 
 static void
@@ -190,6 +276,10 @@ test_overlap_errors (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "people")), ==, 3);
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (result, "skipped"), 0),
                    ==, "person:zed");
+  g_assert_nonnull (mer_json_get_string (json_object_get_object_member (result, "errors"), "person:zed"));
+  g_assert_nonnull (strstr (mer_json_get_string (json_object_get_object_member (result, "errors"), "person:zed"),
+                            "unknown time zone “Mars/Olympus_Mons”"));
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (result, "errors")), ==, 1);
   /* Bea is away on the 23rd. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "intervals")), ==, 0);
 }
@@ -203,6 +293,7 @@ main (int argc, char **argv)
   g_test_add ("/cli/team/now-text-errors", Fixture, NULL, fixture_setup, test_now_text_and_errors, fixture_teardown);
   g_test_add ("/cli/team/overlap-json", Fixture, NULL, fixture_setup, test_overlap_json, fixture_teardown);
   g_test_add ("/cli/team/overlap-errors", Fixture, NULL, fixture_setup, test_overlap_errors, fixture_teardown);
+  g_test_add ("/cli/team/no-zone-database", Fixture, NULL, fixture_setup, test_no_zone_database, fixture_teardown);
 
   return g_test_run ();
 }

@@ -219,6 +219,158 @@ test_publish_deadline (void)
   mer_test_rm_rf (dir);
 }
 
+static guint
+count_proposals (MerStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) docs = mer_store_list_docs (store, "proposal", &error);
+
+  g_assert_no_error (error);
+  return json_array_get_length (docs);
+}
+
+/*
+ * A required reader whose zone does not load cannot be left out of the
+ * fair deadline (it would be too early for them): computing it fails and
+ * names them, publishing refuses and writes nothing, and their reader
+ * status carries the reason.
+ */
+static void
+test_unloadable_zone_blocks_deadline (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GDateTime) now = instant ("2026-11-27T03:30:00Z");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) zed = person ("zed", "Zed", "Mars/Olympus_Mons");
+  g_autoptr(JsonNode) required = mer_json_parse ("[\"person:ana\",\"person:zed\"]", -1, NULL);
+  g_autoptr(GDateTime) fair = NULL;
+  g_autoptr(JsonObject) draft = NULL;
+  g_autoptr(JsonObject) proposal = mer_test_object (
+    "{\"_id\":\"proposal:p\",\"type\":\"proposal\",\"title\":\"P\",\"body\":\"\",\"author\":\"person:lea\","
+    "\"owner\":\"person:lea\",\"status\":\"open\",\"opened_at\":\"2026-11-26T00:00:00Z\","
+    "\"deadline\":\"2026-11-30T03:00:00Z\",\"required\":[\"person:ana\",\"person:zed\"],"
+    "\"page\":null,\"page_body\":null,\"outcome\":null,\"decision\":null}");
+  g_autoptr(GPtrArray) readers = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  g_autofree char *draft_id = NULL;
+  g_autofree char *id = NULL;
+  MerReaderStatus *ana, *zed_status;
+  JsonObject *zed_json;
+
+  add_team (store);
+  put (store, zed);
+
+  fair = mer_proposal_fair_deadline (store, json_node_get_array (required), now, &error);
+  g_assert_null (fair);
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+  g_assert_nonnull (strstr (error->message, "person:zed"));
+  g_assert_nonnull (strstr (error->message, "unknown time zone “Mars/Olympus_Mons”"));
+  g_clear_error (&error);
+
+  draft_id = save_draft (store, "Follow the sun", "[\"person:ana\",\"person:zed\"]", NULL, NULL, NULL);
+  id = mer_proposal_publish (store, draft_id, now, &error);
+  g_assert_null (id);
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+  g_assert_nonnull (strstr (error->message, "Mars/Olympus_Mons"));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_proposals (store), ==, 0);
+  draft = mer_store_get_local (store, draft_id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (draft);
+
+  put (store, proposal);
+  readers = mer_proposal_reader_statuses (store, proposal, now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (readers->len, ==, 2);
+  ana = readers->pdata[0];
+  zed_status = readers->pdata[1];
+  g_assert_null (ana->error);
+  g_assert_nonnull (ana->deadline_local);
+  g_assert_cmpstr (zed_status->person, ==, "person:zed");
+  g_assert_cmpstr (zed_status->tz, ==, "Mars/Olympus_Mons");
+  g_assert_null (zed_status->deadline_local);
+  g_assert_cmpfloat (zed_status->remaining_hours, <, 0);
+  g_assert_nonnull (zed_status->error);
+  g_assert_nonnull (strstr (zed_status->error, "unknown time zone “Mars/Olympus_Mons”"));
+
+  summary = mer_proposal_to_json_summary (store, proposal, now, &error);
+  g_assert_no_error (error);
+  zed_json = json_array_get_object_element (json_object_get_array_member (summary, "readers"), 1);
+  g_assert_cmpstr (mer_json_get_string (zed_json, "error"), ==, zed_status->error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (
+    json_array_get_object_element (json_object_get_array_member (summary, "readers"), 0), "error")));
+
+  mer_test_rm_rf (dir);
+}
+
+/*
+ * On a system without tzdata (an empty $TZDIR, in a fresh subprocess since
+ * GLib keeps loaded zones) no deadline is computed, publishing refuses, and
+ * the reason names the reader, their zone and the missing database.
+ */
+static void
+test_no_zone_database (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *empty = mer_test_make_tmpdir ("no-tzdata");
+      g_autofree char *dir = NULL;
+      g_autoptr(MerStore) store = NULL;
+      g_autoptr(GDateTime) now = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) required = mer_json_parse ("[\"person:lea\",\"person:ana\"]", -1, NULL);
+      g_autoptr(GDateTime) fair = NULL;
+      g_autoptr(JsonObject) proposal = mer_test_object (
+        "{\"_id\":\"proposal:p\",\"type\":\"proposal\",\"title\":\"P\",\"body\":\"\",\"author\":\"person:lea\","
+        "\"owner\":\"person:lea\",\"status\":\"open\",\"opened_at\":\"2026-11-26T00:00:00Z\","
+        "\"deadline\":\"2026-11-30T03:00:00Z\",\"required\":[\"person:ana\"],"
+        "\"page\":null,\"page_body\":null,\"outcome\":null,\"decision\":null}");
+      g_autoptr(GPtrArray) readers = NULL;
+      g_autofree char *draft_id = NULL;
+      g_autofree char *id = NULL;
+      MerReaderStatus *ana;
+
+      g_setenv ("TZDIR", empty, TRUE);
+      store = mer_test_open_store (&dir);
+      now = instant ("2026-11-27T03:30:00Z");
+      add_team (store);
+
+      fair = mer_proposal_fair_deadline (store, json_node_get_array (required), now, &error);
+      g_assert_null (fair);
+      g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "Léa’s time zone “Europe/Paris” cannot be loaded"));
+      g_assert_nonnull (strstr (error->message, "no time zone database"));
+      g_assert_nonnull (strstr (error->message, "tzdata"));
+      g_clear_error (&error);
+
+      draft_id = save_draft (store, "Follow the sun", "[\"person:ana\"]", NULL, NULL, NULL);
+      id = mer_proposal_publish (store, draft_id, now, &error);
+      g_assert_null (id);
+      g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE);
+      g_assert_nonnull (strstr (error->message, "Ana’s time zone “Asia/Kathmandu”"));
+      g_clear_error (&error);
+      g_assert_cmpuint (count_proposals (store), ==, 0);
+
+      put (store, proposal);
+      readers = mer_proposal_reader_statuses (store, proposal, now, &error);
+      g_assert_no_error (error);
+      ana = readers->pdata[0];
+      g_assert_cmpstr (ana->tz, ==, "Asia/Kathmandu");
+      g_assert_null (ana->deadline_local);
+      g_assert_nonnull (ana->error);
+      g_assert_nonnull (strstr (ana->error, "Ana’s time zone “Asia/Kathmandu” cannot be loaded"));
+      g_assert_nonnull (strstr (ana->error, "install the tzdata package"));
+
+      g_clear_object (&store);
+      mer_test_rm_rf (dir);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /*
  * Per reader at Friday 09:15 in Kathmandu with the deadline Monday 08:45
  * there: 7.75 working hours left, less than a full working day, flagged.
@@ -673,6 +825,8 @@ main (int    argc,
   g_test_add_func ("/proposal/deadline/floor", test_deadline_floor);
   g_test_add_func ("/proposal/publish/deadline", test_publish_deadline);
   g_test_add_func ("/proposal/readers/remaining-hours", test_remaining_hours);
+  g_test_add_func ("/proposal/deadline/unloadable-zone", test_unloadable_zone_blocks_deadline);
+  g_test_add_func ("/proposal/deadline/no-zone-database", test_no_zone_database);
   g_test_add_func ("/proposal/completeness", test_completeness);
   g_test_add_func ("/proposal/slug", test_slug);
   g_test_add_func ("/proposal/stances", test_stance_summary);

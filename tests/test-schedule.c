@@ -343,6 +343,113 @@ test_errors (void)
     }
 }
 
+/*
+ * With the time zone database present, a name it lacks is "unknown", and
+ * says so, whatever the person is called.
+ */
+static void
+test_unknown_zone_with_database (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) zone_error = NULL;
+  g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"person:aroha\",\"name\":\"Aroha\",\"tz\":\"Pacific/Atlantis\"}");
+  g_autoptr(MerSchedule) schedule = NULL;
+  g_autoptr(GTimeZone) zone = NULL;
+
+  g_assert_true (mer_schedule_has_zone_database ());
+  schedule = mer_schedule_new_from_person (doc, &error);
+  g_assert_null (schedule);
+  g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+  g_assert_nonnull (strstr (error->message, "unknown time zone “Pacific/Atlantis”"));
+  g_assert_nonnull (strstr (error->message, "person:aroha"));
+  g_assert_null (strstr (error->message, "tzdata"));
+
+  zone = mer_schedule_load_zone ("Pacific/Atlantis", &zone_error);
+  g_assert_null (zone);
+  g_assert_error (zone_error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+  zone = mer_schedule_load_zone ("Pacific/Auckland", NULL);
+  g_assert_nonnull (zone);
+}
+
+/*
+ * A minimal system without the tzdata package: GLib reads zones from
+ * $TZDIR, here an empty folder. GLib keeps the zones it has loaded, so this
+ * runs in a fresh subprocess that loads none before TZDIR is set.
+ */
+static void
+test_no_zone_database (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *empty = mer_test_make_tmpdir ("no-tzdata");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) zone_error = NULL;
+      g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"person:aroha\",\"name\":\"Aroha\","
+                                                   "\"tz\":\"Pacific/Auckland\",\"work\":" NINE_FIVE "}");
+      g_autoptr(JsonObject) utc_doc = mer_test_object ("{\"_id\":\"person:ute\",\"name\":\"Ute\","
+                                                       "\"tz\":\"UTC\",\"work\":" NINE_FIVE "}");
+      g_autoptr(MerSchedule) schedule = NULL;
+      g_autoptr(MerSchedule) utc = NULL;
+      g_autoptr(GTimeZone) zone = NULL;
+
+      g_setenv ("TZDIR", empty, TRUE);
+      g_assert_cmpstr (mer_schedule_zone_database_dir (), ==, empty);
+      g_assert_false (mer_schedule_has_zone_database ());
+
+      schedule = mer_schedule_new_from_person (doc, &error);
+      g_assert_null (schedule);
+      g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE);
+      g_test_message ("%s", error->message);
+      /* Who, which zone, why, and what to do. */
+      g_assert_true (g_str_has_prefix (error->message, "Aroha’s time zone “Pacific/Auckland” cannot be loaded"));
+      g_assert_nonnull (strstr (error->message, "no time zone database"));
+      g_assert_nonnull (strstr (error->message, empty));
+      g_assert_nonnull (strstr (error->message, "install the tzdata package"));
+      g_assert_null (strstr (error->message, "unknown time zone"));
+
+      zone = mer_schedule_load_zone ("America/New_York", &zone_error);
+      g_assert_null (zone);
+      g_assert_error (zone_error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE);
+      g_assert_nonnull (strstr (zone_error->message, "“America/New_York”"));
+
+      /* UTC needs no database, and still works. */
+      utc = mer_schedule_new_from_person (utc_doc, NULL);
+      g_assert_nonnull (utc);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/*
+ * A database that is there but lacks the zone: still "unknown", even
+ * through $TZDIR. Its marker file is a copy of the system's index.
+ */
+static void
+test_partial_zone_database (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = mer_test_make_tmpdir ("partial-tzdata");
+      g_autofree char *index = g_build_filename (dir, "zone1970.tab", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"person:aroha\",\"name\":\"Aroha\","
+                                                   "\"tz\":\"Pacific/Auckland\"}");
+      g_autoptr(MerSchedule) schedule = NULL;
+
+      g_assert_true (g_file_set_contents (index, "# only an index\n", -1, NULL));
+      g_setenv ("TZDIR", dir, TRUE);
+      g_assert_true (mer_schedule_has_zone_database ());
+      schedule = mer_schedule_new_from_person (doc, &error);
+      g_assert_null (schedule);
+      g_assert_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE);
+      g_assert_nonnull (strstr (error->message, "unknown time zone “Pacific/Auckland”"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_words (void)
 {
@@ -512,6 +619,9 @@ main (int argc, char **argv)
   g_test_add_func ("/schedule/full-working-day", test_full_working_day);
   g_test_add_func ("/schedule/overlap", test_overlap);
   g_test_add_func ("/schedule/errors", test_errors);
+  g_test_add_func ("/schedule/zone/unknown-with-database", test_unknown_zone_with_database);
+  g_test_add_func ("/schedule/zone/no-database", test_no_zone_database);
+  g_test_add_func ("/schedule/zone/partial-database", test_partial_zone_database);
   g_test_add_func ("/schedule/words", test_words);
   g_test_add_func ("/schedule/parse-and-now", test_parse_and_now);
   g_test_add_func ("/schedule/day-bounds", test_day_bounds);

@@ -177,6 +177,60 @@ test_rows_and_screenshots (void)
   mer_test_rm_rf (dir);
 }
 
+/*
+ * A system without the tzdata package (an empty $TZDIR, in a fresh
+ * subprocess since GLib keeps the zones it has loaded): every row but the
+ * UTC one says which zone cannot be loaded and why, none shows a guessed
+ * clock.
+ */
+static void
+test_no_zone_database (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *empty = mer_test_make_tmpdir ("no-tzdata");
+      g_autofree char *dir = NULL;
+      g_autoptr(MerStore) store = NULL;
+      const char * const people[] = {
+        team[0],
+        "{\"_id\":\"person:aroha\",\"type\":\"person\",\"name\":\"Aroha\",\"tz\":\"Pacific/Auckland\","
+        "\"work\":" WEEK ("[[\"08:30\",\"17:00\"]]") "}",
+        "{\"_id\":\"person:ute\",\"type\":\"person\",\"name\":\"Ute\",\"tz\":\"UTC\","
+        "\"work\":" WEEK ("[[\"09:00\",\"17:00\"]]") "}",
+      };
+      g_autofree char *ana_row = NULL;
+      g_autofree char *aroha_row = NULL;
+      GtkWidget *view = NULL;
+      GtkWidget *window;
+
+      g_setenv ("TZDIR", empty, TRUE);
+      store = mer_test_open_store (&dir);
+      put_people (store, people, G_N_ELEMENTS (people));
+      window = show_view (store, 720, 640, &view);
+
+      ana_row = g_strdup_printf ("Ana\t—\tAsia/Kathmandu\tAna’s time zone “Asia/Kathmandu” cannot be loaded: "
+                                 "this system has no time zone database in %s (install the tzdata package)",
+                                 empty);
+      aroha_row = g_strdup_printf ("Aroha\t—\tPacific/Auckland\tAroha’s time zone “Pacific/Auckland” cannot be "
+                                   "loaded: this system has no time zone database in %s (install the tzdata "
+                                   "package)", empty);
+      g_assert_cmpuint (mer_team_view_get_n_rows (MER_TEAM_VIEW (view)), ==, 3);
+      g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 0), ==, ana_row);
+      g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 1), ==, aroha_row);
+      /* UTC needs no database: Ute's row is whole. */
+      g_assert_cmpstr (mer_team_view_get_row_summary (MER_TEAM_VIEW (view), 2), ==,
+                       "Ute\t09:15, Mon 23 Nov\tUTC+00:00 · UTC\tWorking until 17:00 (their time)");
+      mer_test_gui_save_png (window, "team-view-no-tzdata.png");
+
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_clear_object (&store);
+      mer_test_rm_rf (dir);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 /* The demo's six teammates, worked out by hand for Monday 09:15 UTC. */
 static const char * const demo_rows[] = {
   "Aroha Ngata\t22:15, Mon 23 Nov\tUTC+13:00 · Pacific/Auckland\t"
@@ -505,6 +559,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/team-view/rows-and-screenshots", test_rows_and_screenshots);
   g_test_add_func ("/team-view/demo-workspace", test_demo_workspace);
+  g_test_add_func ("/team-view/no-zone-database", test_no_zone_database);
   g_test_add_func ("/team-view/own-focus", test_own_focus);
   g_test_add_func ("/team-view/focus-arrives-by-sync", test_focus_arrives_by_sync);
   g_test_add_func ("/team-view/profile-dialog", test_profile_dialog);

@@ -66,16 +66,23 @@ print_proposal (JsonObject *summary,
       g_autofree char *hours_text = NULL;
       g_autoptr(GDateTime) local_time = local ? g_date_time_new_from_iso8601 (local, NULL) : NULL;
       g_autofree char *clock = local_time ? g_date_time_format (local_time, "%a %d %b %H:%M %:z") : g_strdup ("?");
+      const char *reason = mer_json_get_string (reader, "error");
 
       if (hours != NULL && !JSON_NODE_HOLDS_NULL (hours))
         hours_text = g_strdup_printf (_("%.1f working h left"), json_node_get_double (hours));
       else
         hours_text = g_strdup (_("schedule unknown"));
+      /* The reason their schedule is unknown, for open and decided ones alike. */
+      if (reason != NULL)
+        {
+          g_free (hours_text);
+          hours_text = g_strdup_printf (_("schedule unknown: %s"), reason);
+        }
       g_autofree char *line = g_strdup_printf ("          - %-16s %-20s %s  %s%s%s%s",
                                                mer_json_get_string (reader, "name"),
                                                mer_json_get_string (reader, "tz") ? mer_json_get_string (reader, "tz") : "",
                                                clock,
-                                               g_strcmp0 (status, "open") == 0 ? hours_text : "",
+                                               g_strcmp0 (status, "open") == 0 || reason != NULL ? hours_text : "",
                                                mer_json_get_bool (reader, "short_of_day") ? _("  (less than a working day)") : "",
                                                mer_json_get_bool (reader, "read") ? "" : _("  not read"),
                                                mer_json_get_bool (reader, "responded") ? "" : _("  no response"));

@@ -52,6 +52,17 @@ short_id (const char *id)
   return g_str_has_prefix (id, "person:") ? id + strlen ("person:") : id;
 }
 
+/* The few words in place of a clock; the whole reason goes to stderr. */
+static const char *
+short_reason (const GError *error)
+{
+  if (g_error_matches (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE))
+    return _("no time zone database (install tzdata)");
+  if (g_error_matches (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID))
+    return _("invalid schedule");
+  return _("unknown time zone");
+}
+
 static int
 team_now (MerCliContext *ctx,
           int            argc,
@@ -118,9 +129,10 @@ team_now (MerCliContext *ctx,
           json_object_set_null_member (row, "utc_offset");
           json_object_set_string_member (row, "status", "unknown");
           json_object_set_null_member (row, "until");
+          json_object_set_string_member (row, "error", person_error->message);
           if (!json)
             printf ("%-20s %-22s %s\n", name ? name : short_id (id), tz ? tz : "-",
-                    _("unknown time zone"));
+                    short_reason (person_error));
         }
       else
         {
@@ -141,6 +153,7 @@ team_now (MerCliContext *ctx,
             }
           else
             json_object_set_null_member (row, "until");
+          json_object_set_null_member (row, "error");
 
           if (!json)
             {
@@ -204,6 +217,7 @@ team_overlap (MerCliContext *ctx,
   g_autoptr(GArray) overlap = NULL;
   g_autoptr(JsonArray) ids = json_array_new ();
   g_autoptr(JsonArray) skipped = json_array_new ();
+  g_autoptr(JsonObject) reasons = json_object_new ();
   g_autoptr(JsonArray) intervals = json_array_new ();
   g_autoptr(JsonObject) result = json_object_new ();
   g_auto(GStrv) wanted = NULL;
@@ -264,6 +278,7 @@ team_overlap (MerCliContext *ctx,
         {
           fprintf (stderr, "meridian %s: %s\n", ctx->command, person_error->message);
           json_array_add_string_element (skipped, id);
+          json_object_set_string_member (reasons, id, person_error->message);
           continue;
         }
       g_ptr_array_add (schedules, schedule);
@@ -325,6 +340,7 @@ team_overlap (MerCliContext *ctx,
       json_object_set_string_member (result, "date", date);
       json_object_set_array_member (result, "people", g_steal_pointer (&ids));
       json_object_set_array_member (result, "skipped", g_steal_pointer (&skipped));
+      json_object_set_object_member (result, "errors", g_steal_pointer (&reasons));
       json_object_set_array_member (result, "intervals", g_steal_pointer (&intervals));
       json_node_init_object (node, result);
       mer_cli_print_json (node);

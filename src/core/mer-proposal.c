@@ -342,17 +342,12 @@ mer_proposal_fair_deadline_for (GPtrArray *schedules,
   return deadline;
 }
 
-static MerSchedule *
-load_schedule (MerStore   *store,
-               const char *person_id)
-{
-  g_autoptr(JsonObject) person = mer_store_get_doc (store, person_id, NULL, MER_GET_DEFAULT, NULL);
-
-  if (person == NULL)
-    return NULL;
-  return mer_schedule_new_from_person (person, NULL);
-}
-
+/*
+ * A reader whose person document has not arrived yet has no hours to wait
+ * for and adds nothing; one whose document is there but whose zone or hours
+ * cannot be read fails the whole computation, never a silent skip that
+ * would make the deadline too early for them.
+ */
 GDateTime *
 mer_proposal_fair_deadline (MerStore   *store,
                             JsonArray  *required,
@@ -361,12 +356,29 @@ mer_proposal_fair_deadline (MerStore   *store,
 {
   g_autoptr(GPtrArray) schedules = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_schedule_unref);
 
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+  g_return_val_if_fail (opened_at != NULL, NULL);
+
   for (guint i = 0; required != NULL && i < json_array_get_length (required); i++)
     {
-      MerSchedule *schedule = load_schedule (store, json_array_get_string_element (required, i));
+      const char *person_id = json_array_get_string_element (required, i);
+      g_autoptr(JsonObject) person = NULL;
+      g_autoptr(GError) person_error = NULL;
+      MerSchedule *schedule;
 
-      if (schedule != NULL)
-        g_ptr_array_add (schedules, schedule);
+      if (person_id == NULL)
+        continue;
+      person = mer_store_get_doc (store, person_id, NULL, MER_GET_DEFAULT, NULL);
+      if (person == NULL)
+        continue;
+      schedule = mer_schedule_new_from_person (person, &person_error);
+      if (schedule == NULL)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&person_error),
+                                      _("No fair deadline can be computed: "));
+          return NULL;
+        }
+      g_ptr_array_add (schedules, schedule);
     }
   return mer_proposal_fair_deadline_for (schedules, opened_at);
 }
@@ -446,6 +458,8 @@ mer_proposal_publish (MerStore    *store,
 
   required = draft_strings (draft, "required");
   fair = mer_proposal_fair_deadline (store, required, now, error);
+  if (fair == NULL)
+    return NULL;
   {
     const char *text = draft_string (draft, "deadline");
 
@@ -771,6 +785,7 @@ mer_reader_status_free (MerReaderStatus *status)
   g_free (status->tz);
   g_clear_pointer (&status->deadline_local, g_date_time_unref);
   g_free (status->stance);
+  g_free (status->error);
   g_free (status);
 }
 
@@ -805,7 +820,8 @@ mer_proposal_reader_statuses (MerStore    *store,
     {
       const char *person_id = json_array_get_string_element (required, i);
       g_autoptr(JsonObject) person = mer_store_get_doc (store, person_id, NULL, MER_GET_DEFAULT, NULL);
-      g_autoptr(MerSchedule) schedule = person ? mer_schedule_new_from_person (person, NULL) : NULL;
+      g_autoptr(GError) schedule_error = NULL;
+      g_autoptr(MerSchedule) schedule = person ? mer_schedule_new_from_person (person, &schedule_error) : NULL;
       g_autofree char *seen_id = g_strdup_printf ("seen:%s:%s", person_id, id);
       g_autoptr(JsonObject) seen = mer_store_get_doc (store, seen_id, NULL, MER_GET_DEFAULT, NULL);
       MerReaderStatus *status = g_new0 (MerReaderStatus, 1);
@@ -813,7 +829,11 @@ mer_proposal_reader_statuses (MerStore    *store,
 
       status->person = g_strdup (person_id);
       status->name = g_strdup (name != NULL ? name : person_id);
+      status->tz = g_strdup (person != NULL ? mer_json_get_string (person, "tz") : NULL);
       status->remaining_hours = -1;
+      /* Shown where the deadline on their clock would be: never a silent blank. */
+      if (schedule_error != NULL)
+        status->error = g_strdup (schedule_error->message);
       for (guint j = 0; j < json_array_get_length (comments); j++)
         if (g_strcmp0 (mer_json_get_string (json_array_get_object_element (comments, j), "author"), person_id) == 0)
           status->has_responded = TRUE;
@@ -825,7 +845,6 @@ mer_proposal_reader_statuses (MerStore    *store,
         {
           g_autoptr(GDateTime) full_day = mer_schedule_full_working_day_after (schedule, now);
 
-          status->tz = g_strdup (mer_schedule_get_tz (schedule));
           status->deadline_local = mer_schedule_local_time (schedule, deadline);
           status->remaining_hours = mer_schedule_working_seconds_between (schedule, now, deadline) / 3600.0;
           status->short_of_day = g_date_time_compare (now, deadline) < 0
@@ -921,6 +940,7 @@ mer_proposal_to_json_summary (MerStore    *store,
       json_object_set_boolean_member (reader, "read", status->has_read);
       json_object_set_boolean_member (reader, "responded", status->has_responded);
       json_object_set_member (reader, "stance", string_or_null_node (status->stance));
+      json_object_set_member (reader, "error", string_or_null_node (status->error));
       json_array_add_object_element (reader_array, reader);
     }
   json_object_set_array_member (out, "readers", reader_array);

@@ -63,6 +63,7 @@ typedef struct
   gboolean   has_read;         /* a seen document exists */
   gboolean   has_responded;    /* wrote at least one comment */
   char      *stance;           /* latest stance, or NULL */
+  char      *error;            /* why their schedule could not be loaded, or NULL */
 } MerReaderStatus;
 
 GQuark       mer_proposal_error_quark        (void);
@@ -84,7 +85,11 @@ JsonArray   *mer_proposal_list_drafts        (MerStore     *store,
                                               GError      **error);
 GPtrArray   *mer_proposal_check_complete     (JsonObject   *draft);
 
-/* The fair deadline rule. */
+/*
+ * The fair deadline rule. mer_proposal_fair_deadline() fails (NULL and an
+ * error naming the person and the zone) when a required reader's schedule
+ * cannot be loaded: without it the deadline could be too early for them.
+ */
 GDateTime   *mer_proposal_fair_deadline_for  (GPtrArray    *schedules,
                                               GDateTime    *opened_at);
 GDateTime   *mer_proposal_fair_deadline      (MerStore     *store,

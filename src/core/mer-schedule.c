@@ -576,11 +576,80 @@ possessive_from_pronouns (const char *pronouns)
   return g_strdup (_("their"));
 }
 
+/*
+ * GLib reads a zone from $TZDIR when that is set (even empty, even
+ * relative), else from the first of the usual folders that exists; this
+ * follows the same order so the message names the folder GLib looked in.
+ */
+const char *
+mer_schedule_zone_database_dir (void)
+{
+  const char *dir = g_getenv ("TZDIR");
+
+  if (dir != NULL)
+    return dir;
+  if (g_file_test ("/usr/share/zoneinfo", G_FILE_TEST_IS_DIR))
+    return "/usr/share/zoneinfo";
+  if (g_file_test ("/usr/share/lib/zoneinfo", G_FILE_TEST_IS_DIR))
+    return "/usr/share/lib/zoneinfo";
+  return "/usr/share/zoneinfo";
+}
+
+/*
+ * A zone that fails to load is either a name the database lacks or a
+ * system without the database (a minimal install without tzdata, where
+ * only "UTC" and fixed offsets load). Every tzdata ships these files, so
+ * finding none of them means there is no database to look in.
+ */
+gboolean
+mer_schedule_has_zone_database (void)
+{
+#ifdef G_OS_UNIX
+  static const char * const markers[] = { "zone1970.tab", "zone.tab", "tzdata.zi", "Etc/UTC" };
+  const char *dir = mer_schedule_zone_database_dir ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (markers); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, markers[i], NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+    }
+  return FALSE;
+#else
+  /* Elsewhere GLib reads the zones from the system, not from files. */
+  return TRUE;
+#endif
+}
+
+GTimeZone *
+mer_schedule_load_zone (const char  *identifier,
+                        GError     **error)
+{
+  GTimeZone *zone;
+
+  g_return_val_if_fail (identifier != NULL, NULL);
+
+  zone = *identifier != '\0' ? g_time_zone_new_identifier (identifier) : NULL;
+  if (zone != NULL)
+    return zone;
+  if (*identifier != '\0' && !mer_schedule_has_zone_database ())
+    g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE,
+                 _("The time zone “%s” cannot be loaded: this system has no time zone database in %s "
+                   "(install the tzdata package)"),
+                 identifier, mer_schedule_zone_database_dir ());
+  else
+    g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE,
+                 _("Unknown time zone “%s”"), identifier);
+  return NULL;
+}
+
 MerSchedule *
 mer_schedule_new_from_person (JsonObject  *person,
                               GError     **error)
 {
   g_autoptr(MerSchedule) self = NULL;
+  g_autoptr(GError) zone_error = NULL;
   const char *focus_until;
   const char *focus_from;
 
@@ -617,12 +686,20 @@ mer_schedule_new_from_person (JsonObject  *person,
                    _("%s has no time zone"), self->id ? self->id : "person");
       return NULL;
     }
-  self->tz = g_time_zone_new_identifier (self->tz_name);
+  self->tz = mer_schedule_load_zone (self->tz_name, &zone_error);
   if (self->tz == NULL)
     {
-      g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE,
-                   _("%s: unknown time zone “%s”"), self->id ? self->id : "person",
-                   self->tz_name);
+      /* Without tzdata every zone but UTC fails: say that, not "unknown". */
+      if (g_error_matches (zone_error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE))
+        g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_NO_ZONE_DATABASE,
+                     /* Translators: "Aroha’s time zone “Pacific/Auckland” cannot be loaded: …" */
+                     _("%s’s time zone “%s” cannot be loaded: this system has no time zone "
+                       "database in %s (install the tzdata package)"),
+                     self->name, self->tz_name, mer_schedule_zone_database_dir ());
+      else
+        g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE,
+                     _("%s: unknown time zone “%s”"), self->id ? self->id : "person",
+                     self->tz_name);
       return NULL;
     }
 

@@ -28,8 +28,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  MER_SCHEDULE_ERROR_UNKNOWN_ZONE, /* "tz" is not in the time zone database */
-  MER_SCHEDULE_ERROR_INVALID,      /* the document's shape is wrong */
+  MER_SCHEDULE_ERROR_UNKNOWN_ZONE,     /* "tz" is not in the time zone database */
+  MER_SCHEDULE_ERROR_INVALID,          /* the document's shape is wrong */
+  MER_SCHEDULE_ERROR_NO_ZONE_DATABASE, /* the system has no time zone database at all */
 } MerScheduleError;
 
 typedef enum
@@ -73,7 +74,25 @@ gint64       mer_schedule_wall_instant      (GTimeZone    *zone,
 char        *mer_schedule_format_offset     (GDateTime    *local);
 const char  *mer_status_to_string           (MerStatus     status);
 
-/* Fails with MER_SCHEDULE_ERROR_UNKNOWN_ZONE or _INVALID. */
+/*
+ * The folder GLib reads IANA zones from ($TZDIR, else /usr/share/zoneinfo),
+ * and whether it holds a time zone database (the tzdata package) at all.
+ */
+const char  *mer_schedule_zone_database_dir (void);
+gboolean     mer_schedule_has_zone_database (void);
+/*
+ * Loads the IANA zone @identifier, never falling back to UTC. Fails with
+ * MER_SCHEDULE_ERROR_UNKNOWN_ZONE when the name is not in the database, or
+ * MER_SCHEDULE_ERROR_NO_ZONE_DATABASE when the system has no database to
+ * look in (the message says where it looked and what to install).
+ */
+GTimeZone   *mer_schedule_load_zone         (const char   *identifier,
+                                             GError      **error);
+
+/*
+ * Fails with MER_SCHEDULE_ERROR_UNKNOWN_ZONE, _NO_ZONE_DATABASE (the
+ * message names the person and the zone) or _INVALID.
+ */
 MerSchedule *mer_schedule_new_from_person   (JsonObject   *person,
                                              GError      **error);
 MerSchedule *mer_schedule_ref               (MerSchedule  *self);

@@ -350,14 +350,11 @@ mer_profile_dialog_save (MerProfileDialog  *self,
       g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_INVALID, _("Your name is empty"));
       return FALSE;
     }
-  zone = g_time_zone_new_identifier (tz);
+  /* Says whether the name is unknown or the system lacks tzdata. */
+  zone = mer_schedule_load_zone (tz, error);
   set_row_error (self->tz_row, zone == NULL);
   if (zone == NULL)
-    {
-      g_set_error (error, MER_SCHEDULE_ERROR, MER_SCHEDULE_ERROR_UNKNOWN_ZONE,
-                   _("Unknown time zone “%s”"), tz);
-      return FALSE;
-    }
+    return FALSE;
   work = read_week (self, self->work_rows, error);
   if (work == NULL)
     return FALSE;

@@ -61,14 +61,20 @@ chosen_readers (MerProposalComposer *self)
   return required;
 }
 
-/* The deadline for the chosen option: never before the fair minimum. */
+/*
+ * The deadline for the chosen option: never before the fair minimum. When
+ * the fair minimum cannot be computed (a reader's zone does not load) it
+ * returns the chosen option alone, *fair_out NULL and the reason in @error;
+ * publishing then refuses with the same reason.
+ */
 static GDateTime *
-chosen_deadline (MerProposalComposer *self,
-                 GDateTime          **fair_out)
+chosen_deadline (MerProposalComposer  *self,
+                 GDateTime           **fair_out,
+                 GError              **error)
 {
   g_autoptr(JsonArray) required = chosen_readers (self);
   g_autoptr(GDateTime) now = mer_schedule_now ();
-  g_autoptr(GDateTime) fair = mer_proposal_fair_deadline (self->store, required, now, NULL);
+  g_autoptr(GDateTime) fair = mer_proposal_fair_deadline (self->store, required, now, error);
   guint choice = gtk_drop_down_get_selected (self->deadline_choice);
   g_autoptr(GDateTime) later = NULL;
 
@@ -76,29 +82,42 @@ chosen_deadline (MerProposalComposer *self,
     choice = 0;
   later = g_date_time_add_days (now, deadline_days[choice]);
   if (fair_out != NULL)
-    *fair_out = g_date_time_ref (fair);
-  return g_date_time_ref (g_date_time_compare (later, fair) > 0 ? later : fair);
+    *fair_out = fair != NULL ? g_date_time_ref (fair) : NULL;
+  if (fair == NULL || g_date_time_compare (later, fair) > 0)
+    return g_steal_pointer (&later);
+  return g_steal_pointer (&fair);
 }
 
 static void
 update_labels (MerProposalComposer *self)
 {
   g_autoptr(JsonArray) required = chosen_readers (self);
+  g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) fair = NULL;
-  g_autoptr(GDateTime) deadline = chosen_deadline (self, &fair);
-  g_autoptr(GDateTime) fair_local = g_date_time_to_local (fair);
+  g_autoptr(GDateTime) deadline = chosen_deadline (self, &fair, &error);
   g_autoptr(GDateTime) local = g_date_time_to_local (deadline);
-  g_autofree char *fair_text = g_date_time_format (fair_local, "%a %-d %b %H:%M");
   g_autofree char *when = g_date_time_format (local, "%a %-d %b %H:%M");
   g_autofree char *label = NULL;
   GString *names = g_string_new (NULL);
 
-  if (g_date_time_compare (deadline, fair) == 0)
+  if (fair == NULL)
+    label = g_strdup (error->message);
+  else if (g_date_time_compare (deadline, fair) == 0)
     label = g_strdup_printf (_("Closes %s your time: every required reader gets 24 hours and a full "
                                "working day of their own."), when);
   else
-    label = g_strdup_printf (_("Closes %s your time. The fair minimum would be %s."), when, fair_text);
+    {
+      g_autoptr(GDateTime) fair_local = g_date_time_to_local (fair);
+      g_autofree char *fair_text = g_date_time_format (fair_local, "%a %-d %b %H:%M");
+
+      label = g_strdup_printf (_("Closes %s your time. The fair minimum would be %s."), when, fair_text);
+    }
   gtk_label_set_text (self->fair_label, label);
+  /* A deadline that cannot be checked for fairness is a problem to see. */
+  if (fair == NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->fair_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->fair_label), "error");
 
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->readers_box)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -132,7 +151,7 @@ sync_fields (MerProposalComposer *self)
 {
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autofree char *me = mer_schedule_get_me (self->store);
-  g_autoptr(GDateTime) deadline = chosen_deadline (self, NULL);
+  g_autoptr(GDateTime) deadline = chosen_deadline (self, NULL, NULL);
   g_autofree char *deadline_text = mer_schedule_format_instant (deadline);
   const char *page = chosen_page (self);
 

@@ -323,6 +323,9 @@ build_readers (MerProposalsView *self,
           if (open)
             g_string_append_printf (sub, _(" · %.1f working hours left"), reader->remaining_hours);
         }
+      else if (reader->error != NULL)
+        /* Which zone failed and why, not a blank where their deadline goes. */
+        g_string_append (sub, reader->error);
       else
         g_string_append (sub, _("Working hours unknown"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub->str);
