@@ -75,10 +75,17 @@ test_chain (void)
         g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (chain, i), "_id"), ==, ids[i]);
     }
 
-  old = mer_store_get_doc (store, a, NULL, 0, &error);
+  /* The old decision reads as superseded, its document untouched. */
+  old = mer_decision_get (store, a, &error);
+  g_assert_no_error (error);
   g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "superseded");
   g_assert_cmpstr (mer_json_get_string (old, "superseded_by"), ==, b);
   g_assert_cmpstr (mer_json_get_string (old, "title"), ==, "Weekly rota");
+  g_clear_pointer (&old, json_object_unref);
+  old = mer_store_get_doc (store, a, NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "accepted");
+  g_assert_null (mer_json_get_string (old, "superseded_by"));
+  g_assert_true (g_str_has_prefix (mer_json_get_string (old, "_rev"), "1-"));
 
   all = mer_decision_list (store, NULL, &error);
   g_assert_cmpuint (json_array_get_length (all), ==, 3);
@@ -133,7 +140,7 @@ test_edits_refused (void)
   g_assert_null (again);
   g_clear_error (&error);
 
-  after = mer_store_get_doc (store, a, NULL, 0, &error);
+  after = mer_decision_get (store, a, &error);
   g_assert_cmpstr (mer_json_get_string (after, "decision"), ==, "We do Weekly rota.");
   g_assert_cmpstr (mer_json_get_string (after, "superseded_by"), ==, b);
 
