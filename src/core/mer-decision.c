@@ -4,6 +4,7 @@
 
 #include "mer-decision.h"
 #include "mer-doc-util.h"
+#include "mer-import.h"
 #include "mer-json.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
@@ -605,12 +606,52 @@ mer_decision_export_file_name (JsonObject *decision,
   return g_strdup_printf ("%04u-%s.md", number, slug);
 }
 
+/*
+ * The text of one exported field, made harmless: control characters
+ * (line breaks too, and Unicode's line and paragraph separators) become
+ * spaces, so that a title or a name cannot start a line of its own and
+ * write, say, a fake "- Status:" line into the file. With @lines, line
+ * feeds and tabs are kept: a section is Markdown of several lines.
+ */
+static char *
+clean_text (const char *text,
+            gboolean    lines)
+{
+  GString *out = g_string_new (NULL);
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return g_string_free (out, FALSE);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (lines && (c == '\n' || c == '\t'))
+        g_string_append_unichar (out, c);
+      else if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* clean_text() of a one-line field, appended. */
+static void
+append_field (GString    *out,
+              const char *text)
+{
+  g_autofree char *clean = clean_text (text, FALSE);
+
+  g_string_append (out, clean);
+}
+
 static void
 append_section (GString    *out,
                 const char *heading,
                 const char *text)
 {
-  g_autofree char *clean = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *lines = clean_text (text, TRUE);
+  g_autofree char *clean = g_strstrip (g_strdup (lines));
 
   g_string_append_printf (out, "\n%s\n\n%s\n", heading, *clean != '\0' ? clean : "Not recorded.");
 }
@@ -629,7 +670,7 @@ append_link (GString    *out,
       g_string_append_printf (out, "[ADR-%s](%s)", label, file);
     }
   else
-    g_string_append (out, id);
+    append_field (out, id);
 }
 
 /*
@@ -656,7 +697,9 @@ mer_decision_to_madr (JsonObject *decision,
   const char *proposal = mer_json_get_string (decision, "proposal");
   const char *decided_at = string_or_empty (decision, "decided_at");
 
-  g_string_append_printf (out, "# %s\n\n", string_or_empty (decision, "title"));
+  g_string_append (out, "# ");
+  append_field (out, string_or_empty (decision, "title"));
+  g_string_append (out, "\n\n");
 
   g_string_append (out, "- Status: ");
   if (superseded_by != NULL)
@@ -665,7 +708,7 @@ mer_decision_to_madr (JsonObject *decision,
       append_link (out, file_names, superseded_by);
     }
   else
-    g_string_append (out, status);
+    append_field (out, status);
   g_string_append_c (out, '\n');
 
   g_string_append (out, "- Deciders: ");
@@ -674,15 +717,25 @@ mer_decision_to_madr (JsonObject *decision,
       const char *id = json_array_get_string_element (deciders, i);
       const char *name = person_names != NULL ? g_hash_table_lookup (person_names, id) : NULL;
 
-      g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", name != NULL ? name : id);
+      g_string_append (out, i > 0 ? ", " : "");
+      append_field (out, name != NULL ? name : id);
     }
   g_string_append_c (out, '\n');
-  g_string_append_printf (out, "- Date: %.10s\n", decided_at);
+  {
+    g_autofree char *date = g_strndup (decided_at, 10);
+
+    g_string_append (out, "- Date: ");
+    append_field (out, date);
+    g_string_append_c (out, '\n');
+  }
   if (json_array_get_length (tags) > 0)
     {
       g_string_append (out, "- Tags: ");
       for (guint i = 0; i < json_array_get_length (tags); i++)
-        g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (tags, i));
+        {
+          g_string_append (out, i > 0 ? ", " : "");
+          append_field (out, json_array_get_string_element (tags, i));
+        }
       g_string_append_c (out, '\n');
     }
 
@@ -693,7 +746,11 @@ mer_decision_to_madr (JsonObject *decision,
       g_string_append_c (out, '\n');
     }
   if (proposal != NULL)
-    g_string_append_printf (out, "\nTechnical Story: proposal %s\n", proposal);
+    {
+      g_string_append (out, "\nTechnical Story: proposal ");
+      append_field (out, proposal);
+      g_string_append_c (out, '\n');
+    }
 
   append_section (out, "## Context and Problem Statement", mer_json_get_string (decision, "context"));
   append_section (out, "## Decision Outcome", mer_json_get_string (decision, "decision"));
@@ -707,7 +764,9 @@ mer_decision_to_madr (JsonObject *decision,
           const char *id = json_array_get_string_element (pages, i);
           const char *name = person_names != NULL ? g_hash_table_lookup (person_names, id) : NULL;
 
-          g_string_append_printf (out, "- Affects page %s\n", name != NULL ? name : id);
+          g_string_append (out, "- Affects page ");
+          append_field (out, name != NULL ? name : id);
+          g_string_append_c (out, '\n');
         }
     }
   return g_string_free (out, FALSE);
@@ -802,10 +861,11 @@ mer_decision_export (MerStore    *store,
     {
       JsonObject *decision = json_node_get_object (nodes->pdata[i]);
       const char *name = g_hash_table_lookup (file_names, mer_json_get_string (decision, "_id"));
-      g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *text = mer_decision_to_madr (decision, file_names, person_names);
+      gboolean unchanged;
 
-      if (!g_file_set_contents (path, text, -1, error))
+      /* Never through a symbolic link already in the folder. */
+      if (!mer_export_write_file (dir, name, text, &unchanged, error))
         return FALSE;
       if (n_written != NULL)
         (*n_written)++;
