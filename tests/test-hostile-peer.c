@@ -661,6 +661,27 @@ test_pull_refuses_lies (void)
   assert_pages (a.store, more);
   assert_untouched (&a, a.store);
 
+  /* An admin lists them: `meridian sync --refused --json`. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(JsonNode) listed = NULL;
+    int status;
+
+    g_clear_object (&a.store);
+    status = mer_test_run_meridian (a.dir, &out, &err, "sync", "--refused", "--json", NULL);
+    g_assert_cmpint (status, ==, 0);
+    listed = mer_json_parse (out, -1, NULL);
+    g_assert_nonnull (listed);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (listed)), ==, 4);
+    g_free (out);
+    g_free (err);
+    status = mer_test_run_meridian (a.dir, &out, &err, "sync", "--refused", NULL);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "2-" FORGED_HASH));
+    g_assert_nonnull (strstr (out, "never edited"));
+  }
+
   attack_teardown (&a);
 }
 
