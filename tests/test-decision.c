@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include "mer-decision.h"
+#include "mer-import.h"
 #include "mer-json.h"
 #include "mer-schedule.h"
 #include "mer-test-util.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static GDateTime *
 instant (const char *text)
@@ -75,10 +78,17 @@ test_chain (void)
         g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (chain, i), "_id"), ==, ids[i]);
     }
 
-  old = mer_store_get_doc (store, a, NULL, 0, &error);
+  /* The old decision reads as superseded, its document untouched. */
+  old = mer_decision_get (store, a, &error);
+  g_assert_no_error (error);
   g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "superseded");
   g_assert_cmpstr (mer_json_get_string (old, "superseded_by"), ==, b);
   g_assert_cmpstr (mer_json_get_string (old, "title"), ==, "Weekly rota");
+  g_clear_pointer (&old, json_object_unref);
+  old = mer_store_get_doc (store, a, NULL, 0, &error);
+  g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "accepted");
+  g_assert_null (mer_json_get_string (old, "superseded_by"));
+  g_assert_true (g_str_has_prefix (mer_json_get_string (old, "_rev"), "1-"));
 
   all = mer_decision_list (store, NULL, &error);
   g_assert_cmpuint (json_array_get_length (all), ==, 3);
@@ -133,7 +143,7 @@ test_edits_refused (void)
   g_assert_null (again);
   g_clear_error (&error);
 
-  after = mer_store_get_doc (store, a, NULL, 0, &error);
+  after = mer_decision_get (store, a, &error);
   g_assert_cmpstr (mer_json_get_string (after, "decision"), ==, "We do Weekly rota.");
   g_assert_cmpstr (mer_json_get_string (after, "superseded_by"), ==, b);
 
@@ -313,6 +323,91 @@ test_export_format (void)
   mer_test_rm_rf (dir);
 }
 
+/* Control characters in any field cannot write lines of their own. */
+static void
+test_export_injection (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *out = g_build_filename (dir, "adr", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint status_lines = 0, decider_lines = 0;
+  guint written = 0;
+
+  put_json (store, "{\"_id\":\"person:eve\",\"type\":\"person\",\"name\":\"Eve\\r\\n- Status: rejected\",\"tz\":\"UTC\"}");
+  put_json (store, "{\"_id\":\"decision:x\",\"type\":\"decision\",\"title\":\"Use X\\n- Status: rejected\\n- Deciders: Mallory\","
+                   "\"status\":\"accepted\",\"context\":\"Line one\\nline two\\u001b[31m\",\"decision\":\"X.\","
+                   "\"consequences\":\"\",\"owner\":\"person:eve\",\"deciders\":[\"person:eve\"],"
+                   "\"decided_at\":\"2026-06-01\\n- Status: x\",\"tags\":[\"a\\u2028- Status: y\"],"
+                   "\"proposal\":\"proposal:p\\n- Status: z\"}");
+  g_assert_true (mer_decision_export (store, out, &written, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (written, ==, 1);
+
+  doc = mer_store_get_doc (store, "decision:x", NULL, MER_GET_DEFAULT, &error);
+  name = mer_decision_export_file_name (doc, 1);
+  text = read_file (out, name);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_null (strchr (lines[i], '\r'));
+      g_assert_null (strchr (lines[i], '\x1b'));
+      g_assert_null (strstr (lines[i], "\xe2\x80\xa8"));
+      if (g_str_has_prefix (lines[i], "- Status:"))
+        status_lines++;
+      if (g_str_has_prefix (lines[i], "- Deciders:"))
+        decider_lines++;
+    }
+  g_assert_cmpuint (status_lines, ==, 1);
+  g_assert_cmpuint (decider_lines, ==, 1);
+  g_assert_nonnull (strstr (text, "# Use X - Status: rejected - Deciders: Mallory\n"));
+  g_assert_nonnull (strstr (text, "- Status: accepted\n"));
+  /* A section keeps its own lines. */
+  g_assert_nonnull (strstr (text, "Line one\nline two"));
+
+  mer_test_rm_rf (dir);
+}
+
+/* A symbolic link already in the export folder is never followed. */
+static void
+test_export_symlink (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *out = g_build_filename (dir, "adr", NULL);
+  g_autofree char *victim = g_build_filename (dir, "victim.txt", NULL);
+  g_autofree char *link = NULL;
+  g_autofree char *kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *name = NULL;
+  guint written = 0;
+  GStatBuf info;
+
+  put_json (store, "{\"_id\":\"decision:x\",\"type\":\"decision\",\"title\":\"Use X\",\"status\":\"accepted\","
+                   "\"decision\":\"X.\",\"decided_at\":\"2026-06-01T09:00:00Z\"}");
+  doc = mer_store_get_doc (store, "decision:x", NULL, MER_GET_DEFAULT, &error);
+  name = mer_decision_export_file_name (doc, 1);
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (victim, "precious", -1, &error));
+  link = g_build_filename (out, name, NULL);
+  g_assert_cmpint (symlink (victim, link), ==, 0);
+
+  g_assert_false (mer_decision_export (store, out, &written, &error));
+  g_assert_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_BAD_PATH);
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_true (g_file_get_contents (victim, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "precious");
+  g_assert_cmpint (g_lstat (link, &info), ==, 0);
+  g_assert_true (S_ISLNK (info.st_mode));
+
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -324,6 +419,8 @@ main (int    argc,
   g_test_add_func ("/decision/cites-superseded", test_cites_superseded);
   g_test_add_func ("/decision/cites-boundaries", test_cites_boundaries);
   g_test_add_func ("/decision/export-format", test_export_format);
+  g_test_add_func ("/decision/export-injection", test_export_injection);
+  g_test_add_func ("/decision/export-symlink", test_export_symlink);
 
   return g_test_run ();
 }

@@ -807,6 +807,60 @@ test_demo_find_dir (void)
     g_setenv ("MERIDIAN_DEMO_DIR", previous, TRUE);
 }
 
+/*
+ * Page export never follows a symbolic link already in the export folder,
+ * neither a file's nor a folder's; the other pages are still written.
+ */
+static void
+test_export_symlinks (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autofree char *out = g_build_filename (dir, "export", NULL);
+  g_autofree char *outside = g_build_filename (dir, "outside", NULL);
+  g_autofree char *victim = g_build_filename (outside, "victim.md", NULL);
+  g_autofree char *file_link = g_build_filename (out, "a.md", NULL);
+  g_autofree char *folder_link = g_build_filename (out, "eng", NULL);
+  g_autofree char *planted = g_build_filename (outside, "on-call.md", NULL);
+  g_autofree char *kept = NULL;
+  g_autofree char *fine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MerImportReport) report = NULL;
+  const char *pages[][2] = { { "page:a", "a" }, { "page:on-call", "eng/on-call" }, { "page:b", "b" } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr(JsonObject) doc = json_object_new ();
+      g_autofree char *rev = NULL;
+
+      json_object_set_string_member (doc, "_id", pages[i][0]);
+      json_object_set_string_member (doc, "type", "page");
+      json_object_set_string_member (doc, "title", pages[i][1]);
+      json_object_set_string_member (doc, "path", pages[i][1]);
+      json_object_set_string_member (doc, "body", "Text.");
+      rev = mer_store_put_doc (store, doc, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (outside, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (victim, "precious", -1, &error));
+  g_assert_cmpint (symlink (victim, file_link), ==, 0);
+  g_assert_cmpint (symlink (outside, folder_link), ==, 0);
+
+  report = export_ok (store, out);
+  g_assert_cmpuint (report->failed, ==, 2);
+  g_assert_cmpuint (report->created, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (report->errors, 0), "symbolic link"));
+  g_assert_true (g_file_get_contents (victim, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "precious");
+  g_assert_false (g_file_test (planted, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (file_link, G_FILE_TEST_IS_SYMLINK));
+  fine = g_build_filename (out, "b.md", NULL);
+  g_assert_true (g_file_test (fine, G_FILE_TEST_IS_REGULAR));
+
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -825,6 +879,7 @@ main (int    argc,
   g_test_add_func ("/export/unsafe-paths", test_export_unsafe_paths);
   g_test_add_func ("/demo/expand", test_demo_expand);
   g_test_add_func ("/demo/load", test_demo_load);
+  g_test_add_func ("/export/symlinks", test_export_symlinks);
   g_test_add_func ("/demo/shipped", test_demo_shipped);
   g_test_add_func ("/demo/find-dir", test_demo_find_dir);
 

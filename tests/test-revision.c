@@ -499,7 +499,7 @@ test_put_revisions (void)
   read = mer_revisions_from_bulk_get (text, strlen (text), &has_results, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (read->len, ==, 2);
-  refusals = mer_store_put_revisions (store, read, &error);
+  refusals = mer_store_put_revisions (store, read, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (refusals), ==, 1);
   g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (refusals, 0), "id"), ==, "_bad");

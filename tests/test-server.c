@@ -755,19 +755,13 @@ test_bulk_docs (Fixture       *f,
     g_assert_cmpstr (mer_json_get_string (doc, "_rev"), ==, "3-cccccccccccccccccccccccccccccccc");
   }
 
-  /* One invalid document refuses the whole batch: nothing is written. */
+  /* A batch of the wrong shape is refused whole: nothing is written. */
   seq = mer_store_get_update_seq (f->store);
   {
     struct { const char *body; guint status; const char *error; } cases[] = {
-      { "{\"docs\":[{\"_id\":\"page:b\",\"type\":\"page\",\"title\":\"B\",\"path\":\"b\",\"body\":\"\"},"
-        "{\"_id\":\"person:x\",\"type\":\"person\"}]}", 403, "forbidden" },
-      { "{\"docs\":[{\"_id\":\"note:3\"},{\"_id\":\"_bad\"}]}", 400, "bad_request" },
       { "{\"docs\":[{\"_id\":\"note:3\"},5]}", 400, "bad_request" },
-      { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:3\",\"_rev\":\"1-a\"},{\"_id\":\"note:4\"}]}", 400, "bad_request" },
-      { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:3\",\"_rev\":\"2-a\",\"_revisions\":{\"start\":1,\"ids\":[\"a\"]}}]}", 400, "bad_request" },
       { "{\"new_edits\":\"no\",\"docs\":[]}", 400, "bad_request" },
       { "{\"docs\":{}}", 400, "bad_request" },
-      { "{\"docs\":[{\"_id\":\"note:3\",\"_attachments\":{\"a\":{}}}]}", 403, "forbidden" },
       { "[]", 400, "bad_request" },
       { "{\"docs\":[", 400, "bad_request" },
     };
@@ -779,8 +773,48 @@ test_bulk_docs (Fixture       *f,
       }
   }
   g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
-  g_assert_null (mer_store_get_doc (f->store, "page:b", NULL, MER_GET_DEFAULT, NULL));
   g_assert_null (mer_store_get_doc (f->store, "note:3", NULL, MER_GET_DEFAULT, NULL));
+
+  /* Otherwise each document is answered on its own, as CouchDB does: a
+   * refused one gets its error row and the rest of the batch is written. */
+  {
+    struct { const char *body; const char *refused_id; const char *error; const char *written_id; } cases[] = {
+      { "{\"docs\":[{\"_id\":\"page:b\",\"type\":\"page\",\"title\":\"B\",\"path\":\"b\",\"body\":\"\"},"
+        "{\"_id\":\"person:x\",\"type\":\"person\"}]}", "person:x", "forbidden", "page:b" },
+      { "{\"docs\":[{\"_id\":\"note:3\"},{\"_id\":\"_bad\"}]}", "_bad", "bad_request", "note:3" },
+      { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:4\",\"_rev\":\"1-a\"},{\"_id\":\"note:5\"}]}",
+        "note:5", "bad_request", "note:4" },
+      { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:6\",\"_rev\":\"2-a\",\"_revisions\":{\"start\":1,\"ids\":[\"a\"]}},"
+        "{\"_id\":\"note:7\",\"_rev\":\"1-b\"}]}", "note:6", "bad_request", "note:7" },
+      { "{\"docs\":[{\"_id\":\"note:8\",\"_attachments\":{\"a\":{}}},{\"_id\":\"note:9\"}]}",
+        "note:8", "forbidden", "note:9" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(Reply) reply = call (f, "POST", "/handbook/_bulk_docs", cases[i].body, RW);
+        g_autoptr(JsonObject) written = NULL;
+        JsonArray *rows;
+        gboolean seen = FALSE;
+
+        g_assert_cmpuint (reply->status, ==, 201);
+        rows = arr (reply);
+        for (guint j = 0; j < json_array_get_length (rows); j++)
+          {
+            JsonObject *row = json_array_get_object_element (rows, j);
+
+            if (g_strcmp0 (mer_json_get_string (row, "id"), cases[i].refused_id) != 0)
+              continue;
+            g_assert_cmpstr (mer_json_get_string (row, "error"), ==, cases[i].error);
+            g_assert_nonnull (mer_json_get_string (row, "reason"));
+            seen = TRUE;
+          }
+        g_assert_true (seen);
+        g_assert_null (mer_store_get_doc (f->store, cases[i].refused_id, NULL, MER_GET_DEFAULT, NULL));
+        written = mer_store_get_doc (f->store, cases[i].written_id, NULL, MER_GET_DEFAULT, NULL);
+        g_assert_nonnull (written);
+      }
+  }
 }
 
 static void
@@ -823,11 +857,17 @@ test_hostile (Fixture       *f,
     assert_error (reply, 413, "too_large");
   }
   {
-    /* A 1 MiB document inside a batch is refused as a whole too. */
+    /* A 1 MiB document inside a batch gets its own error row. */
     g_autofree char *blob = g_strnfill (1024 * 1024 + 10, 'x');
-    g_autofree char *batch = g_strdup_printf ("{\"docs\":[{\"_id\":\"note:ok\"},{\"_id\":\"note:big\",\"blob\":\"%s\"}]}", blob);
+    g_autofree char *batch = g_strdup_printf ("{\"docs\":[{\"_id\":\"note:big\",\"blob\":\"%s\"}]}", blob);
     g_autoptr(Reply) reply = call (f, "POST", "/handbook/_bulk_docs", batch, RW);
-    assert_error (reply, 413, "document_too_large");
+    JsonObject *row;
+
+    g_assert_cmpuint (reply->status, ==, 201);
+    g_assert_cmpuint (json_array_get_length (arr (reply)), ==, 1);
+    row = json_array_get_object_element (arr (reply), 0);
+    g_assert_cmpstr (mer_json_get_string (row, "id"), ==, "note:big");
+    g_assert_cmpstr (mer_json_get_string (row, "error"), ==, "too_large");
   }
   {
     gsize size = MER_SERVER_MAX_REQUEST_BYTES + 16;

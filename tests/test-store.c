@@ -31,7 +31,7 @@ graft (MerStore   *store,
   g_autoptr(JsonObject) doc = mer_test_object (json);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (mer_store_put_revision (store, doc, &error));
+  mer_store_put_revision (store, doc, &error);
   g_assert_no_error (error);
 }
 
@@ -40,7 +40,7 @@ test_create_update_conflict (void)
 {
   g_autoptr(MerStore) store = mer_test_open_store (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *rev1 = put (store, "{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"A\",\"body\":\"one\"}");
+  g_autofree char *rev1 = put (store, "{\"_id\":\"page:a\",\"type\":\"page\",\"path\":\"p\",\"title\":\"A\",\"body\":\"one\"}");
   g_autofree char *rev2 = NULL;
   g_autofree char *stale = NULL;
   g_autoptr(JsonObject) doc = NULL;
@@ -51,14 +51,14 @@ test_create_update_conflict (void)
   g_assert_cmpuint (strlen (rev1), ==, 2 + 32);
 
   /* Creating the same id again without a revision is a conflict. */
-  doc = mer_test_object ("{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"A\",\"body\":\"again\"}");
+  doc = mer_test_object ("{\"_id\":\"page:a\",\"type\":\"page\",\"path\":\"p\",\"title\":\"A\",\"body\":\"again\"}");
   seq = mer_store_get_update_seq (store);
   g_assert_null (mer_store_put_doc (store, doc, &error));
   g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_CONFLICT);
   g_clear_error (&error);
   g_assert_cmpint (mer_store_get_update_seq (store), ==, seq);
 
-  update = mer_test_object ("{\"_id\":\"page:a\",\"type\":\"page\",\"title\":\"A\",\"body\":\"two\"}");
+  update = mer_test_object ("{\"_id\":\"page:a\",\"type\":\"page\",\"path\":\"p\",\"title\":\"A\",\"body\":\"two\"}");
   json_object_set_string_member (update, "_rev", rev1);
   rev2 = mer_store_put_doc (store, update, &error);
   g_assert_no_error (error);
@@ -118,7 +118,7 @@ test_delete_tombstone (void)
 {
   g_autoptr(MerStore) store = mer_test_open_store (NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *rev1 = put (store, "{\"_id\":\"page:d\",\"type\":\"page\",\"title\":\"Doomed\",\"body\":\"bye\"}");
+  g_autofree char *rev1 = put (store, "{\"_id\":\"page:d\",\"type\":\"page\",\"path\":\"p\",\"title\":\"Doomed\",\"body\":\"bye\"}");
   g_autofree char *rev2 = mer_store_delete_doc (store, "page:d", rev1, &error);
   g_autofree char *rev3 = NULL;
   g_autoptr(JsonObject) doc = NULL;
@@ -145,7 +145,7 @@ test_delete_tombstone (void)
   g_assert_true (mer_json_get_bool (json_array_get_object_element (changes, 0), "deleted"));
 
   /* A deleted page can be written again, continuing the deleted branch. */
-  rev3 = put (store, "{\"_id\":\"page:d\",\"type\":\"page\",\"title\":\"Back\",\"body\":\"hi\"}");
+  rev3 = put (store, "{\"_id\":\"page:d\",\"type\":\"page\",\"path\":\"p\",\"title\":\"Back\",\"body\":\"hi\"}");
   g_assert_true (g_str_has_prefix (rev3, "3-"));
 
   /* Nothing to find in search while deleted, back once written again. */
@@ -162,8 +162,8 @@ test_deterministic_revs (void)
   g_autoptr(MerStore) a = mer_test_open_store (NULL);
   g_autoptr(MerStore) b = mer_test_open_store (NULL);
   /* Member order must not matter: the body is hashed canonically. */
-  g_autofree char *ra = put (a, "{\"_id\":\"page:x\",\"type\":\"page\",\"title\":\"X\",\"body\":\"same\",\"tags\":[\"a\",\"b\"]}");
-  g_autofree char *rb = put (b, "{\"tags\":[\"a\",\"b\"],\"body\":\"same\",\"title\":\"X\",\"type\":\"page\",\"_id\":\"page:x\"}");
+  g_autofree char *ra = put (a, "{\"_id\":\"page:x\",\"type\":\"page\",\"path\":\"p\",\"title\":\"X\",\"body\":\"same\",\"tags\":[\"a\",\"b\"]}");
+  g_autofree char *rb = put (b, "{\"tags\":[\"a\",\"b\"],\"body\":\"same\",\"title\":\"X\",\"type\":\"page\",\"path\":\"p\",\"_id\":\"page:x\"}");
   g_autofree char *rc = NULL;
   g_autofree char *rd = NULL;
   g_autoptr(JsonObject) edit = NULL;
@@ -171,7 +171,7 @@ test_deterministic_revs (void)
 
   g_assert_cmpstr (ra, ==, rb);
 
-  edit = mer_test_object ("{\"_id\":\"page:x\",\"type\":\"page\",\"title\":\"X\",\"body\":\"changed\",\"tags\":[\"a\",\"b\"]}");
+  edit = mer_test_object ("{\"_id\":\"page:x\",\"type\":\"page\",\"path\":\"p\",\"title\":\"X\",\"body\":\"changed\",\"tags\":[\"a\",\"b\"]}");
   json_object_set_string_member (edit, "_rev", ra);
   rc = mer_store_put_doc (a, edit, &error);
   g_assert_no_error (error);
@@ -182,7 +182,7 @@ test_deterministic_revs (void)
   /* A different body makes a different revision. */
   {
     g_autoptr(MerStore) c = mer_test_open_store (NULL);
-    g_autofree char *re = put (c, "{\"_id\":\"page:x\",\"type\":\"page\",\"title\":\"X\",\"body\":\"other\",\"tags\":[\"a\",\"b\"]}");
+    g_autofree char *re = put (c, "{\"_id\":\"page:x\",\"type\":\"page\",\"path\":\"p\",\"title\":\"X\",\"body\":\"other\",\"tags\":[\"a\",\"b\"]}");
     g_assert_cmpstr (re, !=, ra);
   }
 }
@@ -468,7 +468,7 @@ test_bulk_docs (void)
   JsonObject *r;
 
   g_assert_no_error (error);
-  results = mer_store_bulk_docs (store, json_node_get_array (docs), TRUE, &error);
+  results = mer_store_bulk_docs (store, json_node_get_array (docs), TRUE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (results), ==, 3);
   r = json_array_get_object_element (results, 0);
@@ -480,7 +480,7 @@ test_bulk_docs (void)
 
   foreign = mer_json_parse ("[{\"_id\":\"b:3\",\"_rev\":\"1-abc\",\"n\":3}]", -1, &error);
   g_clear_pointer (&results, json_array_unref);
-  results = mer_store_bulk_docs (store, json_node_get_array (foreign), FALSE, &error);
+  results = mer_store_bulk_docs (store, json_node_get_array (foreign), FALSE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (results), ==, 0);
   g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 3);
@@ -494,10 +494,10 @@ test_history_and_ancestor (void)
   g_autoptr(JsonArray) history = NULL;
   g_autofree char *base = NULL;
 
-  graft (store, "{\"_id\":\"page:h\",\"_rev\":\"1-a\",\"body\":\"base\"}");
-  graft (store, "{\"_id\":\"page:h\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[\"b\",\"a\"]},\"body\":\"left\"}");
-  graft (store, "{\"_id\":\"page:h\",\"_rev\":\"3-c\",\"_revisions\":{\"start\":3,\"ids\":[\"c\",\"b\",\"a\"]},\"body\":\"left 2\"}");
-  graft (store, "{\"_id\":\"page:h\",\"_rev\":\"2-d\",\"_revisions\":{\"start\":2,\"ids\":[\"d\",\"a\"]},\"body\":\"right\"}");
+  graft (store, "{\"_id\":\"page:h\",\"type\":\"page\",\"title\":\"H\",\"path\":\"h\",\"_rev\":\"1-a\",\"body\":\"base\"}");
+  graft (store, "{\"_id\":\"page:h\",\"type\":\"page\",\"title\":\"H\",\"path\":\"h\",\"_rev\":\"2-b\",\"_revisions\":{\"start\":2,\"ids\":[\"b\",\"a\"]},\"body\":\"left\"}");
+  graft (store, "{\"_id\":\"page:h\",\"type\":\"page\",\"title\":\"H\",\"path\":\"h\",\"_rev\":\"3-c\",\"_revisions\":{\"start\":3,\"ids\":[\"c\",\"b\",\"a\"]},\"body\":\"left 2\"}");
+  graft (store, "{\"_id\":\"page:h\",\"type\":\"page\",\"title\":\"H\",\"path\":\"h\",\"_rev\":\"2-d\",\"_revisions\":{\"start\":2,\"ids\":[\"d\",\"a\"]},\"body\":\"right\"}");
 
   history = mer_store_get_history (store, "page:h", NULL, &error);
   g_assert_no_error (error);
@@ -563,8 +563,8 @@ test_search (void)
 
   g_free (put (store, "{\"_id\":\"page:oncall\",\"type\":\"page\",\"title\":\"On-call rotation\",\"path\":\"engineering/on-call\",\"body\":\"Who carries the pager across time zones.\"}"));
   g_free (put (store, "{\"_id\":\"page:incidents\",\"type\":\"page\",\"title\":\"Incident reviews\",\"path\":\"engineering/incidents\",\"body\":\"After an incident the on-call person writes a review. The rotation matters.\"}"));
-  g_free (put (store, "{\"_id\":\"decision:1\",\"type\":\"decision\",\"title\":\"Follow the sun\",\"context\":\"Paging at night\",\"decision\":\"Hand over the pager twice a day\",\"consequences\":\"Fewer rotation gaps\"}"));
-  g_free (put (store, "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Rotation Ana\"}"));
+  g_free (put (store, "{\"_id\":\"decision:1\",\"type\":\"decision\",\"status\":\"accepted\",\"title\":\"Follow the sun\",\"context\":\"Paging at night\",\"decision\":\"Hand over the pager twice a day\",\"consequences\":\"Fewer rotation gaps\"}"));
+  g_free (put (store, "{\"_id\":\"person:ana\",\"type\":\"person\",\"tz\":\"UTC\",\"name\":\"Rotation Ana\"}"));
 
   /* Title matches first, even when the body matches more often. */
   hits = mer_store_search (store, "rotation", 10, &error);
@@ -601,7 +601,7 @@ test_search (void)
   g_clear_pointer (&hits, g_ptr_array_unref);
 
   /* Replicated writes are indexed too, and replace what they supersede. */
-  graft (store, "{\"_id\":\"page:oncall\",\"_rev\":\"9-ffff\",\"type\":\"page\",\"title\":\"Pager duty\",\"body\":\"quokka\"}");
+  graft (store, "{\"_id\":\"page:oncall\",\"_rev\":\"9-ffff\",\"type\":\"page\",\"path\":\"p\",\"title\":\"Pager duty\",\"body\":\"quokka\"}");
   hits = mer_store_search (store, "quokka", 10, &error);
   g_assert_cmpuint (hits->len, ==, 1);
   g_clear_pointer (&hits, g_ptr_array_unref);
@@ -664,7 +664,7 @@ test_index_later (void)
 
   /* A normal edit of a waiting document is indexed at once, and the
    * backlog does not index it twice. */
-  edit = g_strdup_printf ("{\"_id\":\"page:c\",\"_rev\":\"%s\",\"type\":\"page\","
+  edit = g_strdup_printf ("{\"_id\":\"page:c\",\"_rev\":\"%s\",\"type\":\"page\",\"path\":\"p\","
                           "\"title\":\"Gamma\",\"path\":\"gamma\",\"body\":\"numbat\"}", rev);
   g_free (put (store, edit));
 
@@ -775,10 +775,10 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
   sqlite3_finalize (stmt);
-  /* A workspace of schema 2 gains the search backlog and keeps the rest. */
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE search_backlog; PRAGMA user_version=2", NULL, NULL, NULL),
+  /* A workspace of schema 2 gains the search backlog and the refused table and keeps the rest. */
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE search_backlog; DROP TABLE refused; PRAGMA user_version=2", NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
   {
@@ -790,7 +790,7 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
   sqlite3_finalize (stmt);
   /* A newer schema is refused, not misread. */
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version=99", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -827,7 +827,7 @@ test_transactions (void)
 
   g_assert_true (mer_store_begin (store, &error));
   g_free (put (store, "{\"_id\":\"x:3\"}"));
-  g_free (put (store, "{\"_id\":\"page:t\",\"type\":\"page\",\"title\":\"Wombat\",\"body\":\"x\"}"));
+  g_free (put (store, "{\"_id\":\"page:t\",\"type\":\"page\",\"path\":\"p\",\"title\":\"Wombat\",\"body\":\"x\"}"));
   /* Inside the transaction, search sees its own writes... */
   {
     g_autoptr(GPtrArray) hits = mer_store_search (store, "wombat", 10, &error);
@@ -960,7 +960,7 @@ put_big_pages (MerStore   *store,
   g_assert_true (mer_store_begin (store, &error));
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *json = g_strdup_printf ("{\"_id\":\"page:%s-%u\",\"type\":\"page\","
+      g_autofree char *json = g_strdup_printf ("{\"_id\":\"page:%s-%u\",\"type\":\"page\",\"path\":\"p\","
                                                "\"title\":\"%s %u\",\"path\":\"%s-%u\",\"body\":\"%s\"}",
                                                prefix, i, prefix, i, prefix, i, text);
       g_autoptr(JsonObject) doc = mer_test_object (json);

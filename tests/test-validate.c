@@ -179,7 +179,7 @@ test_size_and_depth (void)
   g_assert_false (mer_validate_json_text ("", 0, 4, NULL));
 }
 
-/* Decisions are never edited; only the supersede fields may change. */
+/* Decisions are never edited, not even to mark them superseded. */
 static void
 test_decision_immutable (void)
 {
@@ -215,11 +215,18 @@ test_decision_immutable (void)
   g_assert_false (mer_validate_write (store, edit, TRUE, &error));
   g_clear_error (&error);
 
+  /* Not even the supersede mark: supersession is the newer decision's to
+   * record, so no peer can point a decision at one that does not exist. */
   supersede = mer_store_get_doc (store, "decision:d", NULL, MER_GET_DEFAULT, &error);
   json_object_set_string_member (supersede, "status", "superseded");
   json_object_set_string_member (supersede, "superseded_by", "decision:e");
-  g_assert_true (mer_validate_write (store, supersede, TRUE, &error));
-  g_assert_no_error (error);
+  g_assert_false (mer_validate_write (store, supersede, TRUE, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  json_object_set_string_member (supersede, "status", "accepted");
+  g_assert_false (mer_validate_write (store, supersede, TRUE, &error));
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_clear_error (&error);
 
   /* A replicated edit is held to the same rule, through its parent. */
   replay = mer_test_object ("{\"_id\":\"decision:d\",\"type\":\"decision\",\"status\":\"accepted\","

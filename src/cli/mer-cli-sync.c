@@ -3,14 +3,21 @@
  * meridian sync URL [--pull|--push] [--continuous]
  *
  * Replicates the workspace with a peer's database (another Meridian,
- * PouchDB server or Apache CouchDB) and prints a one-line summary. A
- * continuous sync runs until interrupted (SIGINT or SIGTERM), then prints
- * the summary of the whole run.
+ * PouchDB server or Apache CouchDB) and prints a one-line summary, then
+ * one line per document refused on either side. A continuous sync runs
+ * until interrupted (SIGINT or SIGTERM), then prints the summary of the
+ * whole run.
+ *
+ * meridian sync --refused [--json]
+ *
+ * Lists the revisions other replicas sent that this replica refused (see
+ * mer_store_list_refused()), newest first.
  */
 
 #include "config.h"
 
 #include "mer-cli.h"
+#include "mer-json.h"
 #include "mer-replicator.h"
 
 #include <glib-unix.h>
@@ -36,6 +43,43 @@ run_cb (GObject      *object,
   g_main_loop_quit (run->loop);
 }
 
+/* Prints the refused table, for an admin to see what peers tried. */
+static int
+list_refused (MerCliContext *ctx,
+              gboolean       json)
+{
+  g_autoptr(MerStore) store = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = mer_cli_open_store (ctx, &error);
+  if (store == NULL)
+    return mer_cli_fail (ctx, "%s", error->message);
+  rows = mer_store_list_refused (store, &error);
+  if (rows == NULL)
+    return mer_cli_fail (ctx, "%s", error->message);
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), rows);
+
+      mer_cli_print_json (node);
+      return 0;
+    }
+  if (json_array_get_length (rows) == 0)
+    printf ("%s\n", _("No document was refused."));
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      /* Translators: a refused revision: time, document id, revision, who sent it, why. */
+      printf (_("%s  %s %s from %s: %s\n"),
+              mer_json_get_string (row, "at"), mer_json_get_string (row, "id"),
+              mer_json_get_string (row, "rev"), mer_json_get_string (row, "source") ?: "?",
+              mer_json_get_string (row, "reason"));
+    }
+  return 0;
+}
+
 static gboolean
 stop_cb (gpointer user_data)
 {
@@ -54,12 +98,15 @@ mer_cli_sync (MerCliContext *ctx,
   int batch_size = MER_REPLICATOR_DEFAULT_BATCH_SIZE;
   int retries = 4;
   gboolean json = FALSE;
+  gboolean refused = FALSE;
   GOptionEntry entries[] = {
     { "pull", 0, 0, G_OPTION_ARG_NONE, &pull_only, N_("Only fetch the peer's changes"), NULL },
     { "push", 0, 0, G_OPTION_ARG_NONE, &push_only, N_("Only send local changes"), NULL },
     { "continuous", 0, 0, G_OPTION_ARG_NONE, &continuous,
       N_("Keep syncing as changes happen, until interrupted"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the summary as JSON"), NULL },
+    { "refused", 0, 0, G_OPTION_ARG_NONE, &refused,
+      N_("List the documents other replicas sent that were refused, and sync nothing"), NULL },
     { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, N_("Documents per request (default 500)"), "N" },
     { "retries", 0, 0, G_OPTION_ARG_INT, &retries,
       N_("Network retries before giving up (default 4)"), "N" },
@@ -80,6 +127,12 @@ mer_cli_sync (MerCliContext *ctx,
                         "database, e.g. https://user:password@host:5984/handbook."),
                       &argc, &argv))
     return 2;
+  if (refused)
+    {
+      if (argc != 1)
+        return mer_cli_fail (ctx, "%s", _("--refused takes no URL"));
+      return list_refused (ctx, json);
+    }
   if (argc != 2)
     return mer_cli_fail (ctx, "%s", _("expected one URL; see “meridian sync --help”"));
   if (pull_only && push_only)
@@ -140,6 +193,7 @@ mer_cli_sync (MerCliContext *ctx,
       json_object_set_int_member (summary, "changes_fetched", (gint64) mer_replicator_get_changes_fetched (replicator));
       json_object_set_int_member (summary, "conflicts_merged", mer_replicator_get_conflicts_merged (replicator));
       json_object_set_int_member (summary, "conflicts_left", mer_replicator_get_conflicts_left (replicator));
+      json_object_set_array_member (summary, "refused", json_array_ref (mer_replicator_get_refused (replicator)));
       node = json_node_init_object (json_node_alloc (), summary);
       mer_cli_print_json (node);
       return 0;
@@ -155,5 +209,22 @@ mer_cli_sync (MerCliContext *ctx,
           mer_replicator_get_pushed (replicator),
           mer_replicator_get_conflicts_merged (replicator),
           mer_replicator_get_conflicts_left (replicator));
+  {
+    JsonArray *rows = mer_replicator_get_refused (replicator);
+
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+
+        if (g_strcmp0 (mer_json_get_string (row, "direction"), "pull") == 0)
+          /* Translators: a pulled revision this replica refused: id, revision, why. */
+          printf (_("Refused %s %s from the peer: %s\n"), mer_json_get_string (row, "id") ?: "?",
+                  mer_json_get_string (row, "rev") ?: "", mer_json_get_string (row, "reason") ?: "");
+        else
+          /* Translators: a pushed revision the peer refused: id, revision, why. */
+          printf (_("The peer refused %s %s: %s\n"), mer_json_get_string (row, "id") ?: "?",
+                  mer_json_get_string (row, "rev") ?: "", mer_json_get_string (row, "reason") ?: "");
+      }
+  }
   return 0;
 }

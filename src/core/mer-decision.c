@@ -4,6 +4,7 @@
 
 #include "mer-decision.h"
 #include "mer-doc-util.h"
+#include "mer-import.h"
 #include "mer-json.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
@@ -189,13 +190,107 @@ compare_newest_first (gconstpointer a,
   return c != 0 ? c : g_strcmp0 (mer_json_get_string (db, "_id"), mer_json_get_string (da, "_id"));
 }
 
+/*
+ * Supersession is a fact the newer decision records ("supersedes"); the
+ * older decision's document is never rewritten. This sets each decision's
+ * "status" and "superseded_by" as read from @all: superseded by the
+ * earliest decision (then the smallest id) that names it in "supersedes"
+ * and was not itself rejected. What a stored decision says in those two
+ * members is not believed: any peer could have written it. A stored
+ * "superseded" that no decision bears out reads as "accepted", the only
+ * status a decision could be superseded from.
+ */
+static void
+derive_supersession (JsonArray *all)
+{
+  g_autoptr(GHashTable) by = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = json_array_get_length (all);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *newer = json_array_get_object_element (all, i);
+      const char *old_id = mer_json_get_string (newer, "supersedes");
+      JsonObject *current;
+
+      if (old_id == NULL || g_strcmp0 (mer_json_get_string (newer, "status"), "rejected") == 0
+          || g_strcmp0 (old_id, mer_json_get_string (newer, "_id")) == 0)
+        continue;
+      current = g_hash_table_lookup (by, old_id);
+      if (current != NULL)
+        {
+          int c = g_strcmp0 (mer_json_get_string (newer, "decided_at"), mer_json_get_string (current, "decided_at"));
+
+          if (c > 0 || (c == 0 && g_strcmp0 (mer_json_get_string (newer, "_id"), mer_json_get_string (current, "_id")) > 0))
+            continue;
+        }
+      g_hash_table_insert (by, (gpointer) old_id, newer);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *decision = json_array_get_object_element (all, i);
+      JsonObject *newer = g_hash_table_lookup (by, mer_json_get_string (decision, "_id") ?: "");
+
+      if (newer != NULL)
+        {
+          json_object_set_string_member (decision, "status", "superseded");
+          json_object_set_string_member (decision, "superseded_by", mer_json_get_string (newer, "_id"));
+          continue;
+        }
+      if (g_strcmp0 (mer_json_get_string (decision, "status"), "superseded") == 0)
+        json_object_set_string_member (decision, "status", "accepted");
+      json_object_set_null_member (decision, "superseded_by");
+    }
+}
+
+/* Every decision, with its supersession derived (see above). */
+static JsonArray *
+list_derived (MerStore  *store,
+              GError   **error)
+{
+  JsonArray *all = mer_store_list_docs (store, "decision", error);
+
+  if (all != NULL)
+    derive_supersession (all);
+  return all;
+}
+
+/*
+ * One decision as mer_decision_list() shows it: "status" and
+ * "superseded_by" derived from the decisions that supersede it. NULL with
+ * @error set when there is no such decision.
+ */
+JsonObject *
+mer_decision_get (MerStore    *store,
+                  const char  *id,
+                  GError     **error)
+{
+  g_autoptr(JsonArray) all = NULL;
+
+  g_return_val_if_fail (MER_IS_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  all = list_derived (store, error);
+  if (all == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      JsonObject *decision = json_array_get_object_element (all, i);
+
+      if (g_strcmp0 (mer_json_get_string (decision, "_id"), id) == 0)
+        return json_object_ref (decision);
+    }
+  g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, _("There is no decision “%s”"), id);
+  return NULL;
+}
+
 /* The decisions matching @filter (NULL: all), newest first. */
 JsonArray *
 mer_decision_list (MerStore                *store,
                    const MerDecisionFilter *filter,
                    GError                 **error)
 {
-  g_autoptr(JsonArray) all = mer_store_list_docs (store, "decision", error);
+  g_autoptr(JsonArray) all = list_derived (store, error);
   g_autoptr(GPtrArray) nodes = NULL;
 
   if (all == NULL)
@@ -230,9 +325,9 @@ canonical_object (JsonObject *object)
 }
 
 /*
- * Is going from @old_doc to @new_doc allowed? Only the supersede mark is:
- * status to "superseded" with superseded_by set, where it was unset, and
- * every other body field unchanged. An identical body is allowed (no-op).
+ * Is going from @old_doc to @new_doc allowed? Only when the body stays the
+ * same (a no-op): decisions are never edited, not even to mark them
+ * superseded (that is derived, see derive_supersession()).
  */
 gboolean
 mer_decision_check_change (JsonObject  *old_doc,
@@ -243,16 +338,7 @@ mer_decision_check_change (JsonObject  *old_doc,
   g_autoptr(JsonObject) new_body = body_copy (new_doc);
   g_autofree char *old_text = NULL;
   g_autofree char *new_text = NULL;
-  const char *by = mer_json_get_string (new_body, "superseded_by");
 
-  if (g_strcmp0 (mer_json_get_string (new_body, "status"), "superseded") == 0
-      && g_strcmp0 (mer_json_get_string (old_body, "status"), "superseded") != 0
-      && mer_json_get_string (old_body, "superseded_by") == NULL
-      && by != NULL && g_str_has_prefix (by, "decision:"))
-    {
-      json_object_set_string_member (old_body, "status", "superseded");
-      json_object_set_string_member (old_body, "superseded_by", by);
-    }
   old_text = canonical_object (old_body);
   new_text = canonical_object (new_body);
   if (strcmp (old_text, new_text) != 0)
@@ -288,9 +374,10 @@ mer_decision_update (MerStore    *store,
 }
 
 /*
- * Replaces a decision: logs the new one with "supersedes" and marks the old
- * one superseded, in one transaction. A superseded decision cannot be
- * superseded again (supersede the newest of its chain instead).
+ * Replaces a decision: logs the new one with "supersedes". The old one is
+ * left as it is: it reads as superseded from then on (see
+ * derive_supersession()). A superseded decision cannot be superseded
+ * again (supersede the newest of its chain instead).
  */
 char *
 mer_decision_supersede (MerStore    *store,
@@ -300,15 +387,13 @@ mer_decision_supersede (MerStore    *store,
                         GError     **error)
 {
   g_autoptr(JsonObject) old_doc = NULL;
-  g_autoptr(JsonObject) marked = NULL;
   g_autoptr(JsonObject) doc = NULL;
   g_autofree char *rev = NULL;
-  g_autofree char *old_rev = NULL;
   const char *id;
 
   g_return_val_if_fail (MER_IS_STORE (store), NULL);
 
-  old_doc = old_id != NULL ? mer_store_get_doc (store, old_id, NULL, MER_GET_DEFAULT, error) : NULL;
+  old_doc = old_id != NULL ? mer_decision_get (store, old_id, error) : NULL;
   if (old_doc == NULL)
     return NULL;
   if (g_strcmp0 (mer_json_get_string (old_doc, "type"), "decision") != 0)
@@ -316,8 +401,7 @@ mer_decision_supersede (MerStore    *store,
       g_set_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_INVALID, _("“%s” is not a decision"), old_id);
       return NULL;
     }
-  if (mer_json_get_string (old_doc, "superseded_by") != NULL
-      || g_strcmp0 (mer_json_get_string (old_doc, "status"), "superseded") == 0)
+  if (mer_json_get_string (old_doc, "superseded_by") != NULL)
     {
       g_set_error (error, MER_DECISION_ERROR, MER_DECISION_ERROR_SUPERSEDED,
                    _("This decision was already superseded by %s"),
@@ -330,24 +414,10 @@ mer_decision_supersede (MerStore    *store,
     return NULL;
   id = mer_json_get_string (doc, "_id");
   json_object_set_string_member (doc, "supersedes", old_id);
-
-  marked = mer_json_object_copy (old_doc);
-  json_object_set_string_member (marked, "status", "superseded");
-  json_object_set_string_member (marked, "superseded_by", id);
-
-  if (!mer_store_begin (store, error))
-    return NULL;
   rev = mer_store_put_doc (store, doc, error);
   if (rev == NULL)
-    goto failed;
-  old_rev = mer_decision_update (store, marked, error);
-  if (old_rev == NULL || !mer_store_commit (store, error))
-    goto failed;
+    return NULL;
   return g_strdup (id);
-
-failed:
-  mer_store_rollback (store);
-  return NULL;
 }
 
 /*
@@ -355,26 +425,47 @@ failed:
  * then forward along "superseded_by". Stops at a missing link or a cycle
  * (a peer could write one), so it always ends.
  */
+static JsonObject *
+find_decision (JsonArray  *all,
+               const char *id)
+{
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      JsonObject *decision = json_array_get_object_element (all, i);
+
+      if (g_strcmp0 (mer_json_get_string (decision, "_id"), id) == 0)
+        return json_object_ref (decision);
+    }
+  return NULL;
+}
+
 JsonArray *
 mer_decision_chain (MerStore    *store,
                     const char  *id,
                     GError     **error)
 {
-  g_autoptr(JsonObject) start = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, error);
+  g_autoptr(JsonArray) all = list_derived (store, error);
+  g_autoptr(JsonObject) start = NULL;
   g_autoptr(GHashTable) visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) older = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   JsonArray *chain;
   const char *link;
   JsonObject *current;
 
-  if (start == NULL)
+  if (all == NULL)
     return NULL;
+  start = find_decision (all, id);
+  if (start == NULL)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND, _("There is no decision “%s”"), id);
+      return NULL;
+    }
   g_hash_table_add (visited, g_strdup (id));
 
   current = start;
   while ((link = mer_json_get_string (current, "supersedes")) != NULL && !g_hash_table_contains (visited, link))
     {
-      JsonObject *prev = mer_store_get_doc (store, link, NULL, MER_GET_DEFAULT, NULL);
+      JsonObject *prev = find_decision (all, link);
 
       if (prev == NULL)
         break;
@@ -391,7 +482,7 @@ mer_decision_chain (MerStore    *store,
   current = start;
   while ((link = mer_json_get_string (current, "superseded_by")) != NULL && !g_hash_table_contains (visited, link))
     {
-      JsonObject *next = mer_store_get_doc (store, link, NULL, MER_GET_DEFAULT, NULL);
+      JsonObject *next = find_decision (all, link);
 
       if (next == NULL)
         break;
@@ -491,7 +582,7 @@ mer_decision_page_cites_superseded (MerStore    *store,
 
   if (page == NULL)
     return NULL;
-  decisions = mer_store_list_docs (store, "decision", error);
+  decisions = list_derived (store, error);
   if (decisions == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (decisions); i++)
@@ -515,12 +606,52 @@ mer_decision_export_file_name (JsonObject *decision,
   return g_strdup_printf ("%04u-%s.md", number, slug);
 }
 
+/*
+ * The text of one exported field, made harmless: control characters
+ * (line breaks too, and Unicode's line and paragraph separators) become
+ * spaces, so that a title or a name cannot start a line of its own and
+ * write, say, a fake "- Status:" line into the file. With @lines, line
+ * feeds and tabs are kept: a section is Markdown of several lines.
+ */
+static char *
+clean_text (const char *text,
+            gboolean    lines)
+{
+  GString *out = g_string_new (NULL);
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return g_string_free (out, FALSE);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (lines && (c == '\n' || c == '\t'))
+        g_string_append_unichar (out, c);
+      else if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* clean_text() of a one-line field, appended. */
+static void
+append_field (GString    *out,
+              const char *text)
+{
+  g_autofree char *clean = clean_text (text, FALSE);
+
+  g_string_append (out, clean);
+}
+
 static void
 append_section (GString    *out,
                 const char *heading,
                 const char *text)
 {
-  g_autofree char *clean = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *lines = clean_text (text, TRUE);
+  g_autofree char *clean = g_strstrip (g_strdup (lines));
 
   g_string_append_printf (out, "\n%s\n\n%s\n", heading, *clean != '\0' ? clean : "Not recorded.");
 }
@@ -539,7 +670,7 @@ append_link (GString    *out,
       g_string_append_printf (out, "[ADR-%s](%s)", label, file);
     }
   else
-    g_string_append (out, id);
+    append_field (out, id);
 }
 
 /*
@@ -566,7 +697,9 @@ mer_decision_to_madr (JsonObject *decision,
   const char *proposal = mer_json_get_string (decision, "proposal");
   const char *decided_at = string_or_empty (decision, "decided_at");
 
-  g_string_append_printf (out, "# %s\n\n", string_or_empty (decision, "title"));
+  g_string_append (out, "# ");
+  append_field (out, string_or_empty (decision, "title"));
+  g_string_append (out, "\n\n");
 
   g_string_append (out, "- Status: ");
   if (superseded_by != NULL)
@@ -575,7 +708,7 @@ mer_decision_to_madr (JsonObject *decision,
       append_link (out, file_names, superseded_by);
     }
   else
-    g_string_append (out, status);
+    append_field (out, status);
   g_string_append_c (out, '\n');
 
   g_string_append (out, "- Deciders: ");
@@ -584,15 +717,25 @@ mer_decision_to_madr (JsonObject *decision,
       const char *id = json_array_get_string_element (deciders, i);
       const char *name = person_names != NULL ? g_hash_table_lookup (person_names, id) : NULL;
 
-      g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", name != NULL ? name : id);
+      g_string_append (out, i > 0 ? ", " : "");
+      append_field (out, name != NULL ? name : id);
     }
   g_string_append_c (out, '\n');
-  g_string_append_printf (out, "- Date: %.10s\n", decided_at);
+  {
+    g_autofree char *date = g_strndup (decided_at, 10);
+
+    g_string_append (out, "- Date: ");
+    append_field (out, date);
+    g_string_append_c (out, '\n');
+  }
   if (json_array_get_length (tags) > 0)
     {
       g_string_append (out, "- Tags: ");
       for (guint i = 0; i < json_array_get_length (tags); i++)
-        g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (tags, i));
+        {
+          g_string_append (out, i > 0 ? ", " : "");
+          append_field (out, json_array_get_string_element (tags, i));
+        }
       g_string_append_c (out, '\n');
     }
 
@@ -603,7 +746,11 @@ mer_decision_to_madr (JsonObject *decision,
       g_string_append_c (out, '\n');
     }
   if (proposal != NULL)
-    g_string_append_printf (out, "\nTechnical Story: proposal %s\n", proposal);
+    {
+      g_string_append (out, "\nTechnical Story: proposal ");
+      append_field (out, proposal);
+      g_string_append_c (out, '\n');
+    }
 
   append_section (out, "## Context and Problem Statement", mer_json_get_string (decision, "context"));
   append_section (out, "## Decision Outcome", mer_json_get_string (decision, "decision"));
@@ -617,7 +764,9 @@ mer_decision_to_madr (JsonObject *decision,
           const char *id = json_array_get_string_element (pages, i);
           const char *name = person_names != NULL ? g_hash_table_lookup (person_names, id) : NULL;
 
-          g_string_append_printf (out, "- Affects page %s\n", name != NULL ? name : id);
+          g_string_append (out, "- Affects page ");
+          append_field (out, name != NULL ? name : id);
+          g_string_append_c (out, '\n');
         }
     }
   return g_string_free (out, FALSE);
@@ -654,7 +803,7 @@ mer_decision_export (MerStore    *store,
 
   if (n_written != NULL)
     *n_written = 0;
-  decisions = mer_store_list_docs (store, "decision", error);
+  decisions = list_derived (store, error);
   if (decisions == NULL)
     return FALSE;
   people = mer_store_list_docs (store, "person", error);
@@ -712,10 +861,11 @@ mer_decision_export (MerStore    *store,
     {
       JsonObject *decision = json_node_get_object (nodes->pdata[i]);
       const char *name = g_hash_table_lookup (file_names, mer_json_get_string (decision, "_id"));
-      g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *text = mer_decision_to_madr (decision, file_names, person_names);
+      gboolean unchanged;
 
-      if (!g_file_set_contents (path, text, -1, error))
+      /* Never through a symbolic link already in the folder. */
+      if (!mer_export_write_file (dir, name, text, &unchanged, error))
         return FALSE;
       if (n_written != NULL)
         (*n_written)++;

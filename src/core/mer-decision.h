@@ -10,9 +10,10 @@ G_BEGIN_DECLS
 
 /*
  * The decision log: "decision" documents of the data contract. A decision
- * is never edited after it is made; the one change this API allows is the
- * one superseding makes to the old decision (status "superseded" and
- * superseded_by set), in the same transaction as the new decision.
+ * is never edited after it is made, not even when it is superseded: the
+ * newer decision records "supersedes", and every decision this API
+ * returns has its "status" ("superseded") and "superseded_by" derived
+ * from those records, never taken from what its own document says.
  *
  * A page cites a decision when the decision lists it in "pages", or when the
  * page's body names the decision's full id ("decision:<id>"), for example as
@@ -43,6 +44,9 @@ GQuark      mer_decision_error_quark      (void);
 char       *mer_decision_log              (MerStore                *store,
                                            JsonObject              *fields,
                                            GDateTime               *now,
+                                           GError                 **error);
+JsonObject *mer_decision_get              (MerStore                *store,
+                                           const char              *id,
                                            GError                 **error);
 JsonArray  *mer_decision_list             (MerStore                *store,
                                            const MerDecisionFilter *filter,

@@ -995,6 +995,86 @@ compare_pages (gconstpointer a,
   return r != 0 ? r : g_strcmp0 (mer_json_get_string (x, "_id"), mer_json_get_string (y, "_id"));
 }
 
+/*
+ * Writes @contents to @dir/@rel, making the folders between, without ever
+ * following a symbolic link that is already inside @dir: a link placed
+ * there (by a synced folder, another program, someone else on the
+ * machine) would send the export anywhere the user can write. A folder or
+ * file of @rel that is a link is refused, not replaced, so that what the
+ * link pointed at is never touched. The file itself is replaced by a
+ * rename, which never follows a link either. @dir itself is the user's
+ * choice and may be a link. *@unchanged says the file already held
+ * @contents and was left alone.
+ */
+gboolean
+mer_export_write_file (const char  *dir,
+                       const char  *rel,
+                       const char  *contents,
+                       gboolean    *unchanged,
+                       GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
+  g_autofree char *here = g_strdup (dir);
+  g_autofree char *old_text = NULL;
+  gsize old_length = 0;
+  guint n = g_strv_length (parts);
+  GStatBuf info;
+
+  *unchanged = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      char *next = g_build_filename (here, parts[i], NULL);
+
+      g_free (here);
+      here = next;
+      if (g_lstat (here, &info) != 0)
+        {
+          int saved = errno;
+
+          if (saved != ENOENT)
+            {
+              g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_READ, _("cannot write %s (%s)"),
+                           rel, g_strerror (saved));
+              return FALSE;
+            }
+          if (i + 1 < n && g_mkdir (here, 0755) != 0)
+            {
+              saved = errno;
+              g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_READ,
+                           _("cannot create the folder for %s (%s)"), rel, g_strerror (saved));
+              return FALSE;
+            }
+          continue;
+        }
+      if (S_ISLNK (info.st_mode))
+        {
+          g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_BAD_PATH,
+                       _("%s is a symbolic link inside the export folder; it is not followed"), rel);
+          return FALSE;
+        }
+      if (i + 1 < n && !S_ISDIR (info.st_mode))
+        {
+          g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_BAD_PATH,
+                       _("cannot write %s: a file is in the way of its folder"), rel);
+          return FALSE;
+        }
+      if (i + 1 == n && !S_ISREG (info.st_mode))
+        {
+          g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_BAD_PATH,
+                       _("cannot write %s: something other than a file has its name"), rel);
+          return FALSE;
+        }
+    }
+
+  if (g_file_get_contents (here, &old_text, &old_length, NULL)
+      && old_length == strlen (contents) && memcmp (old_text, contents, old_length) == 0)
+    {
+      *unchanged = TRUE;
+      return TRUE;
+    }
+  return g_file_set_contents (here, contents, -1, error);
+}
+
 static void
 export_page (const char      *dir,
              JsonObject      *page,
@@ -1005,11 +1085,10 @@ export_page (const char      *dir,
   const char *id = mer_json_get_string (page, "_id");
   g_autofree char *rel = NULL;
   g_autofree char *file = NULL;
-  g_autofree char *parent = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *old_text = NULL;
   g_autoptr(GError) error = NULL;
-  gsize old_length = 0;
+  gboolean unchanged = FALSE;
+  gboolean existed;
 
   if (!is_safe_path (path))
     {
@@ -1028,29 +1107,18 @@ export_page (const char      *dir,
   g_hash_table_add (written, g_strdup (rel));
 
   text = mer_export_page_text (page);
-  if (g_file_get_contents (file, &old_text, &old_length, NULL))
-    {
-      if (old_length == strlen (text) && memcmp (old_text, text, old_length) == 0)
-        {
-          report->unchanged++;
-          return;
-        }
-    }
-  parent = g_path_get_dirname (file);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      int saved = errno;
-      g_autofree char *reason = g_strdup_printf (_("cannot create the folder for %s (%s)"), rel, g_strerror (saved));
-
-      report_failure (report, id, reason);
-      return;
-    }
-  if (!g_file_set_contents (file, text, -1, &error))
+  existed = g_file_test (file, G_FILE_TEST_EXISTS);
+  if (!mer_export_write_file (dir, rel, text, &unchanged, &error))
     {
       report_failure (report, id, error->message);
       return;
     }
-  if (old_text != NULL)
+  if (unchanged)
+    {
+      report->unchanged++;
+      return;
+    }
+  if (existed)
     report->updated++;
   else
     report->created++;

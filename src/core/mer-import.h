@@ -63,6 +63,11 @@ gboolean         mer_import_dir           (MerStore        *store,
                                            GError         **error);
 
 char            *mer_export_page_text     (JsonObject      *page);
+gboolean         mer_export_write_file    (const char      *dir,
+                                           const char      *rel,
+                                           const char      *contents,
+                                           gboolean        *unchanged,
+                                           GError         **error);
 gboolean         mer_export_dir           (MerStore        *store,
                                            const char      *dir,
                                            MerImportReport *report,

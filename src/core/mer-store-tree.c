@@ -806,10 +806,32 @@ mer_store_open_revs_text (MerStore            *self,
   return g_steal_pointer (&results);
 }
 
+/* Whether @rev of @id was refused (see record_refusal()). */
+static int
+is_refused (MerStore    *self,
+            const char  *id,
+            const char  *rev,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = mer_db_prepare (_mer_store_get_db (self),
+                                       "SELECT 1 FROM refused WHERE id = ? AND rev = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, rev, -1, SQLITE_STATIC);
+  rc = mer_db_step (_mer_store_get_db (self), stmt, error);
+  sqlite3_reset (stmt);
+  return rc < 0 ? -1 : rc == SQLITE_ROW;
+}
+
 /*
  * CouchDB's _revs_diff: of the revisions offered, those this replica does
  * not hold with a body. A revision known only as a bodiless ancestor is
- * asked for too, so that history and merges have what they need.
+ * asked for too, so that history and merges have what they need. A
+ * revision refused before is not asked for again: it would be refused
+ * again, at every sync.
  */
 static JsonObject *
 read_revs_diff (MerStore    *self,
@@ -817,9 +839,19 @@ read_revs_diff (MerStore    *self,
                 GError     **error)
 {
   g_autoptr(JsonObject) response = json_object_new ();
+  g_autoptr(GError) count_error = NULL;
   JsonObjectIter iter;
   const char *id;
   JsonNode *node;
+  gint64 any_refused;
+
+  /* Usually none: then no lookup per revision. */
+  any_refused = _mer_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM refused)", &count_error);
+  if (any_refused < 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&count_error));
+      return NULL;
+    }
 
   json_object_iter_init (&iter, request);
   while (json_object_iter_next (&iter, &id, &node))
@@ -863,6 +895,15 @@ read_revs_diff (MerStore    *self,
             }
           if (info != NULL && info->has_body)
             continue;
+          if (any_refused > 0)
+            {
+              int refused = is_refused (self, id, rev, error);
+
+              if (refused < 0)
+                return NULL;
+              if (refused)
+                continue;
+            }
           if (missing == NULL)
             missing = json_array_new ();
           json_array_add_string_element (missing, rev);

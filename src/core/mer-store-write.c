@@ -6,6 +6,7 @@
 #include "mer-db.h"
 #include "mer-json.h"
 #include "mer-revision.h"
+#include "mer-validate.h"
 
 #include <string.h>
 
@@ -545,6 +546,9 @@ write_edit (MerStore    *self,
                            "Document id must be a non-empty string");
       return NULL;
     }
+  /* The app, an import and `serve` all write through here. */
+  if (!mer_validate_write (self, doc, TRUE, error))
+    return NULL;
   if (id[0] == '_')
     {
       g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
@@ -772,7 +776,7 @@ mer_store_put_revision (MerStore    *self,
   revision = mer_revision_new_from_doc (doc);
   if (!mer_store_begin (self, error))
     return FALSE;
-  if (!write_revision (self, revision, error))
+  if (!mer_validate_write (self, doc, FALSE, error) || !write_revision (self, revision, error))
     {
       mer_store_rollback (self);
       return FALSE;
@@ -783,6 +787,8 @@ mer_store_put_revision (MerStore    *self,
 static const char *
 error_name (const GError *error)
 {
+  if (error->domain == MER_VALIDATE_ERROR)
+    return "too_large";
   if (error->domain == MER_STORE_ERROR)
     switch ((MerStoreError) error->code)
       {
@@ -798,11 +804,12 @@ error_name (const GError *error)
 static gboolean
 is_document_error (const GError *error)
 {
-  return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE;
+  return (error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE)
+         || error->domain == MER_VALIDATE_ERROR;
 }
 
 /* Reports a document the store refused, in _bulk_docs' words. */
-static void
+static JsonObject *
 add_refusal (JsonArray    *results,
              const char   *id,
              const char   *rev,
@@ -817,18 +824,106 @@ add_refusal (JsonArray    *results,
   json_object_set_string_member (result, "error", error_name (error));
   json_object_set_string_member (result, "reason", error->message);
   json_array_add_object_element (results, result);
+  return result;
+}
+
+/*
+ * Keeps a revision another replica sent and validation refused in the
+ * refused table, outside the tree: never served, never a leaf, and never
+ * asked for again (see read_revs_diff()), so a lying peer costs one
+ * refusal, not one per sync. Design documents are not content (Meridian
+ * runs no code from peers) and are not kept. *@fresh says whether the
+ * revision was not refused before.
+ */
+static gboolean
+record_refusal (MerStore      *self,
+                MerRevision   *revision,
+                const GError  *reason,
+                const char    *source,
+                gboolean      *fresh,
+                GError       **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  sqlite3_stmt *stmt;
+
+  *fresh = TRUE;
+  if (revision->id == NULL || revision->rev == NULL || g_str_has_prefix (revision->id, "_design/")
+      || strlen (revision->id) > MER_VALIDATE_MAX_ID_BYTES || strlen (revision->rev) > 256
+      || !g_utf8_validate (revision->id, -1, NULL) || !g_utf8_validate (revision->rev, -1, NULL))
+    return TRUE;
+  stmt = mer_db_prepare (self->db,
+                         "INSERT OR IGNORE INTO refused (id, rev, reason, source, at, body)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, revision->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, revision->rev, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, reason->message, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, source, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, at, -1, SQLITE_STATIC);
+  /* The body is kept for an admin to read, unless it is too large. */
+  if (revision->body != NULL && strlen (revision->body) <= MER_VALIDATE_MAX_DOC_BYTES)
+    sqlite3_bind_text (stmt, 6, revision->body, -1, SQLITE_STATIC);
+  if (!mer_db_run (self->db, stmt, error))
+    return FALSE;
+  *fresh = sqlite3_changes (mer_db_get_handle (self->db)) > 0;
+  return TRUE;
+}
+
+/*
+ * Validates and grafts one revision from another replica. @doc, when the
+ * revision came as a whole document (a `_bulk_docs` request), is what is
+ * validated; otherwise the revision itself. A refusal is added to
+ * @refusals and, with a @source, recorded; with @mark_repeats, a refusal
+ * recorded before says so ("repeated": true). Only a database failure
+ * returns FALSE.
+ */
+static gboolean
+graft (MerStore     *self,
+       MerRevision  *revision,
+       JsonObject   *doc,
+       const char   *source,
+       gboolean      mark_repeats,
+       JsonArray    *refusals,
+       GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean fresh = TRUE;
+  gboolean ok;
+  JsonObject *row;
+
+  ok = doc != NULL ? mer_validate_write (self, doc, FALSE, &local_error)
+                   : mer_validate_revision (self, revision, &local_error);
+  if (ok && write_revision (self, revision, &local_error))
+    return TRUE;
+  if (!is_document_error (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (source != NULL && !record_refusal (self, revision, local_error, source, &fresh, error))
+    return FALSE;
+  row = add_refusal (refusals, revision->id, revision->rev, local_error);
+  if (mark_repeats && !fresh)
+    json_object_set_boolean_member (row, "repeated", TRUE);
+  return TRUE;
 }
 
 /*
  * Writes a batch in one transaction. A document that is refused (a stale
- * revision, a bad id) is reported in the result and the others are
- * written: every such refusal happens before the document writes anything,
- * so no savepoint is needed. A database failure undoes the whole batch.
+ * revision, a bad id, a document that fails validation) is reported in
+ * the result and the others are written: every such refusal happens
+ * before the document writes anything, so no savepoint is needed. A
+ * database failure undoes the whole batch. With new_edits=false, a
+ * refused revision is recorded as sent by @source (see
+ * mer_store_list_refused()) when @source is not NULL.
  */
 JsonArray *
 mer_store_bulk_docs (MerStore    *self,
                      JsonArray   *docs,
                      gboolean     new_edits,
+                     const char  *source,
                      GError     **error)
 {
   g_autoptr(JsonArray) results = json_array_new ();
@@ -860,7 +955,12 @@ mer_store_bulk_docs (MerStore    *self,
         {
           g_autoptr(MerRevision) revision = mer_revision_new_from_doc (doc);
 
-          ok = write_revision (self, revision, &local_error);
+          if (!graft (self, revision, doc, source, FALSE, results, error))
+            {
+              mer_store_rollback (self);
+              return NULL;
+            }
+          continue;
         }
 
       if (ok)
@@ -893,13 +993,15 @@ mer_store_bulk_docs (MerStore    *self,
 
 /*
  * Writes revisions from another replica in one transaction, as
- * mer_store_bulk_docs() with new_edits=false does. Returns the refusals,
- * usually none.
+ * mer_store_bulk_docs() with new_edits=false does, each validated first.
+ * Returns the refusals, usually none; each is recorded as sent by @source
+ * when that is not NULL, and one recorded before has "repeated": true.
  */
 JsonArray *
-mer_store_put_revisions (MerStore   *self,
-                         GPtrArray  *revisions,
-                         GError    **error)
+mer_store_put_revisions (MerStore    *self,
+                         GPtrArray   *revisions,
+                         const char  *source,
+                         GError     **error)
 {
   g_autoptr(JsonArray) refusals = json_array_new ();
 
@@ -910,18 +1012,11 @@ mer_store_put_revisions (MerStore   *self,
     return NULL;
   for (guint i = 0; i < revisions->len; i++)
     {
-      MerRevision *revision = g_ptr_array_index (revisions, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (write_revision (self, revision, &local_error))
-        continue;
-      if (!is_document_error (local_error))
+      if (!graft (self, g_ptr_array_index (revisions, i), NULL, source, TRUE, refusals, error))
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
           mer_store_rollback (self);
           return NULL;
         }
-      add_refusal (refusals, revision->id, revision->rev, local_error);
     }
   if (!mer_store_commit (self, error))
     return NULL;

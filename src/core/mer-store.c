@@ -80,6 +80,16 @@ static const char *migrations[] = {
   /* 3: documents written since the search index and the links last
    * covered them (see mer_store_set_index_later()) */
   "CREATE TABLE search_backlog (doc_key INTEGER PRIMARY KEY);",
+  /* 4: revisions from other replicas that failed validation: kept out of
+   * the tree, never served, shown to an admin (see mer_store_list_refused()) */
+  "CREATE TABLE refused ("
+  "  id TEXT NOT NULL,"
+  "  rev TEXT NOT NULL,"
+  "  reason TEXT NOT NULL,"
+  "  source TEXT,"
+  "  at TEXT NOT NULL,"
+  "  body TEXT,"
+  "  PRIMARY KEY (id, rev));",
 };
 
 static gboolean
@@ -646,4 +656,46 @@ mer_store_check_integrity (MerStore  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/*
+ * The revisions other replicas sent that failed validation, newest first:
+ * [{id, rev, reason, source, at, body}], body the refused document's
+ * body as JSON text, or null when it was too large to keep.
+ */
+JsonArray *
+mer_store_list_refused (MerStore  *self,
+                        GError   **error)
+{
+  g_autoptr(JsonArray) rows = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  stmt = mer_db_prepare (self->db,
+                         "SELECT id, rev, reason, source, at, body FROM refused"
+                         " ORDER BY at DESC, id, rev", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *row = json_object_new ();
+      static const char * const names[] = { "id", "rev", "reason", "source", "at", "body" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          const char *value = (const char *) sqlite3_column_text (stmt, (int) i);
+
+          if (value != NULL)
+            json_object_set_string_member (row, names[i], value);
+          else
+            json_object_set_null_member (row, names[i]);
+        }
+      json_array_add_object_element (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&rows);
 }

@@ -111,9 +111,13 @@ gboolean    mer_store_put_revision       (MerStore     *self,
 JsonArray  *mer_store_bulk_docs          (MerStore     *self,
                                           JsonArray    *docs,
                                           gboolean      new_edits,
+                                          const char   *source,
                                           GError      **error);
 JsonArray  *mer_store_put_revisions      (MerStore     *self,
                                           GPtrArray    *revisions,
+                                          const char   *source,
+                                          GError      **error);
+JsonArray  *mer_store_list_refused       (MerStore     *self,
                                           GError      **error);
 JsonArray  *mer_store_list_docs          (MerStore     *self,
                                           const char   *type,

@@ -4,6 +4,7 @@
 
 #include "mer-validate.h"
 #include "mer-json.h"
+#include "mer-revision.h"
 #include "mer-store.h"
 
 #include <glib/gi18n.h>
@@ -517,8 +518,12 @@ check_type_shape (JsonObject  *doc,
 }
 
 /*
- * Decisions are never edited after they are made: a later revision may only
- * mark the decision superseded and say by which one.
+ * Decisions are never edited after they are made, not even to mark them
+ * superseded: supersession is recorded by the newer decision's
+ * "supersedes" alone, and the older one's state is derived from it when
+ * it is read (see mer-decision.c). So a revision may only repeat the body
+ * of the revision it replaces. A "superseded_by" any peer could write
+ * would let it point a decision at one that does not exist.
  */
 static gboolean
 check_decision_unchanged (JsonObject  *doc,
@@ -527,14 +532,9 @@ check_decision_unchanged (JsonObject  *doc,
                           GError     **error)
 {
   JsonObject *sides[2] = { doc, previous };
-  const char *status = mer_json_get_string (doc, "status");
 
   if (mer_json_get_bool (previous, "_deleted"))
     return TRUE;
-  if (g_strcmp0 (status, mer_json_get_string (previous, "status")) != 0
-      && g_strcmp0 (status, "superseded") != 0)
-    return forbid (error, id, _("a decision's status may only change to superseded"));
-
   for (guint s = 0; s < 2; s++)
     {
       JsonObjectIter iter;
@@ -546,7 +546,7 @@ check_decision_unchanged (JsonObject  *doc,
         {
           JsonNode *other;
 
-          if (key[0] == '_' || strcmp (key, "status") == 0 || strcmp (key, "superseded_by") == 0)
+          if (key[0] == '_')
             continue;
           other = json_object_get_member (sides[1 - s], key);
           if (other == NULL || !json_node_equal (value, other))
@@ -600,17 +600,12 @@ check_special_members (JsonObject  *doc,
   return TRUE;
 }
 
-/*
- * Checks one replicated document: its size and nesting, its id and
- * revision members, and, for Meridian's own types, the shape of its body.
- * Documents of other types (from PouchDB or CouchDB clients) are stored as
- * they come. @previous, when known, is the revision @doc replaces; it only
- * matters for decisions.
- */
-gboolean
-mer_validate_doc (JsonObject  *doc,
-                  JsonObject  *previous,
-                  GError     **error)
+/* mer_validate_doc(), told whether the size and depth were checked. */
+static gboolean
+validate_doc (JsonObject  *doc,
+              JsonObject  *previous,
+              gboolean     measured,
+              GError     **error)
 {
   g_autoptr(JsonNode) root = NULL;
   JsonNode *id_node;
@@ -623,11 +618,12 @@ mer_validate_doc (JsonObject  *doc,
   const char *type = NULL;
   gsize size = 0;
 
-  g_return_val_if_fail (doc != NULL, FALSE);
-
-  root = json_node_init_object (json_node_alloc (), doc);
-  if (!measure (root, 0, &size, error))
-    return FALSE;
+  if (!measured)
+    {
+      root = json_node_init_object (json_node_alloc (), doc);
+      if (!measure (root, 0, &size, error))
+        return FALSE;
+    }
   if (!check_special_members (doc, error))
     return FALSE;
 
@@ -689,6 +685,23 @@ mer_validate_doc (JsonObject  *doc,
   if (previous != NULL && strcmp (id_type, "decision") == 0)
     return check_decision_unchanged (doc, previous, id, error);
   return TRUE;
+}
+
+/*
+ * Checks one replicated document: its size and nesting, its id and
+ * revision members, and, for Meridian's own types, the shape of its body.
+ * Documents of other types (from PouchDB or CouchDB clients) are stored as
+ * they come. @previous, when known, is the revision @doc replaces; it only
+ * matters for decisions.
+ */
+gboolean
+mer_validate_doc (JsonObject  *doc,
+                  JsonObject  *previous,
+                  GError     **error)
+{
+  g_return_val_if_fail (doc != NULL, FALSE);
+
+  return validate_doc (doc, previous, FALSE, error);
 }
 
 /* A local document: a bounded object with a "_local/" id and a "0-N" rev. */
@@ -770,23 +783,18 @@ find_previous (MerStore   *store,
   return mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, NULL);
 }
 
-/*
- * Validates @doc as it is about to be written to @store, normally
- * (@new_edits) or as a replicated revision. Adds to mer_validate_doc() the
- * checks that need the stored revisions.
- */
-gboolean
-mer_validate_write (MerStore    *store,
-                    JsonObject  *doc,
-                    gboolean     new_edits,
-                    GError     **error)
+/* mer_validate_write(), told whether the size and depth were checked. */
+static gboolean
+validate_write (MerStore    *store,
+                JsonObject  *doc,
+                gboolean     new_edits,
+                gboolean     measured,
+                GError     **error)
 {
   g_autoptr(JsonObject) previous = NULL;
   gboolean already_held;
 
-  g_return_val_if_fail (doc != NULL, FALSE);
-
-  if (!mer_validate_doc (doc, NULL, error))
+  if (!validate_doc (doc, NULL, measured, error))
     return FALSE;
   if (!new_edits && !json_object_has_member (doc, "_rev"))
     {
@@ -802,5 +810,118 @@ mer_validate_write (MerStore    *store,
   previous = find_previous (store, doc, new_edits, &already_held);
   if (already_held || previous == NULL)
     return TRUE;
-  return mer_validate_doc (doc, previous, error);
+  return validate_doc (doc, previous, TRUE, error);
+}
+
+/*
+ * Validates @doc as it is about to be written to @store, normally
+ * (@new_edits) or as a replicated revision. Adds to mer_validate_doc() the
+ * checks that need the stored revisions. The store runs it on every write
+ * (see mer-store-write.c), so whatever enters a replica, from the app, an
+ * import, `serve` or a pull, passes the same rules.
+ */
+gboolean
+mer_validate_write (MerStore    *store,
+                    JsonObject  *doc,
+                    gboolean     new_edits,
+                    GError     **error)
+{
+  g_return_val_if_fail (doc != NULL, FALSE);
+
+  return validate_write (store, doc, new_edits, FALSE, error);
+}
+
+/*
+ * mer_validate_write() for a revision pulled from another replica, which
+ * comes as the store keeps it: the canonical text of its body and the
+ * top-level strings the store reads. Size and depth are read off the text.
+ * A page's rules need only those strings and a foreign type has none, so
+ * only the few documents of Meridian's other types have their body parsed
+ * again: pages are most of a pull, and a second parse of each would cost
+ * a third of it.
+ */
+gboolean
+mer_validate_revision (MerStore     *store,
+                       MerRevision  *revision,
+                       GError      **error)
+{
+  g_autoptr(JsonObject) doc = NULL;
+  const char *type;
+  gsize length;
+
+  g_return_val_if_fail (revision != NULL, FALSE);
+
+  if (revision->id == NULL)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   _("Document id must be a non-empty string"));
+      return FALSE;
+    }
+  if (revision->rev == NULL)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   _("A replicated revision needs _rev"));
+      return FALSE;
+    }
+  if (revision->start == MER_REVISION_BAD_HISTORY)
+    {
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                   _("_revisions must be {\"start\": N, \"ids\": [revision hashes]}"));
+      return FALSE;
+    }
+  length = revision->body != NULL ? strlen (revision->body) : 0;
+  if (length > MER_VALIDATE_MAX_DOC_BYTES)
+    {
+      g_set_error (error, MER_VALIDATE_ERROR, MER_VALIDATE_ERROR_TOO_LARGE,
+                   _("Document is larger than %d bytes"), MER_VALIDATE_MAX_DOC_BYTES);
+      return FALSE;
+    }
+  /* The text's outer braces are the document's level 0. */
+  if (length > 0 && !mer_validate_json_text (revision->body, length, MER_VALIDATE_MAX_DEPTH + 1, error))
+    return FALSE;
+
+  type = mer_validate_type_of_id (revision->id);
+  if (type != NULL && strcmp (type, "page") != 0 && !revision->deleted && length > 0)
+    {
+      g_autoptr(JsonNode) root = mer_json_parse (revision->body, (gssize) length, NULL);
+
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+        {
+          g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                       _("Document must be a JSON object"));
+          return FALSE;
+        }
+      doc = json_object_ref (json_node_get_object (root));
+    }
+  else
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      doc = json_object_new ();
+      if (revision->fields != NULL)
+        {
+          json_object_iter_init (&iter, revision->fields);
+          while (json_object_iter_next (&iter, &name, &value))
+            json_object_set_member (doc, name, json_node_ref (value));
+        }
+    }
+
+  json_object_set_string_member (doc, "_id", revision->id);
+  json_object_set_string_member (doc, "_rev", revision->rev);
+  if (revision->deleted)
+    json_object_set_boolean_member (doc, "_deleted", TRUE);
+  if (revision->start >= 0)
+    {
+      JsonObject *history = json_object_new ();
+      JsonArray *ids = json_array_new ();
+
+      for (guint i = 0; revision->ids != NULL && revision->ids[i] != NULL; i++)
+        json_array_add_string_element (ids, revision->ids[i]);
+      json_object_set_int_member (history, "start", revision->start);
+      json_object_set_array_member (history, "ids", ids);
+      json_object_set_object_member (doc, "_revisions", history);
+    }
+  return validate_write (store, doc, FALSE, TRUE, error);
 }

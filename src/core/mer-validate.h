@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mer-revision.h"
 #include "mer-types.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,9 @@ gboolean    mer_validate_local_doc     (JsonObject  *doc,
 gboolean    mer_validate_write         (MerStore    *store,
                                         JsonObject  *doc,
                                         gboolean     new_edits,
+                                        GError     **error);
+gboolean    mer_validate_revision      (MerStore    *store,
+                                        MerRevision *revision,
                                         GError     **error);
 const char *mer_validate_type_of_id    (const char  *id);
 

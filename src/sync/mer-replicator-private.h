@@ -66,6 +66,7 @@ typedef struct
   int            left;         /* -1: unchanged */
   int            pending;      /* -1: unchanged */
   gboolean       changed;      /* the local store was written */
+  JsonArray     *refused;      /* documents refused in this step, or NULL */
 } Update;
 
 void        _mer_repl_post_update           (Job                *job,
@@ -74,6 +75,9 @@ void        _mer_repl_post_state            (Job                *job,
                                              MerReplicatorState  state,
                                              const char         *message);
 Update     *_mer_repl_update_new            (Job                *job);
+void        _mer_repl_add_refused           (JsonArray          *list,
+                                             const char         *direction,
+                                             JsonObject         *row);
 void        _mer_repl_job_free              (Job                *job);
 
 gboolean    _mer_repl_sleep_cancellable     (GCancellable       *cancellable,

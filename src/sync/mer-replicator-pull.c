@@ -507,6 +507,7 @@ write_batch (Job         *job,
              GError     **error)
 {
   MerMergeStats stats = { 0, 0 };
+  g_autoptr(JsonArray) refused = json_array_new ();
   guint64 written = 0;
   guint n_docs;
   guint left = 0;
@@ -531,6 +532,15 @@ write_batch (Job         *job,
       g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
       g_clear_pointer (&batch->answer, g_bytes_unref);
     }
+  /* Design documents are a CouchDB hub's code, not content: Meridian
+   * runs no code from peers and keeps none (see mer_validate_id()). */
+  for (guint i = batch->revisions->len; i > 0; i--)
+    {
+      MerRevision *revision = g_ptr_array_index (batch->revisions, i - 1);
+
+      if (revision->id != NULL && g_str_has_prefix (revision->id, "_design/"))
+        g_ptr_array_remove_index (batch->revisions, i - 1);
+    }
   n_docs = batch->revisions->len;
   if (n_docs > 0)
     {
@@ -542,15 +552,22 @@ write_batch (Job         *job,
        * pending, the pending count stays at zero. */
       gboolean none_pending = _mer_repl_read_push_mark (job->store, job->url) >= mer_store_get_update_seq (job->store);
 
-      failures = mer_store_put_revisions (job->store, batch->revisions, error);
+      /* Every revision is validated as it is written; a refused one is
+       * kept out of the tree, recorded, and the rest of the batch goes
+       * in. The checkpoint still moves past it: it would be refused again. */
+      failures = mer_store_put_revisions (job->store, batch->revisions, job->url, error);
       if (failures == NULL)
         return FALSE;
       written = n_docs - MIN (json_array_get_length (failures), n_docs);
       for (guint i = 0; i < json_array_get_length (failures); i++)
         {
-          g_autofree char *text = mer_json_to_string (json_array_get_element (failures, i), FALSE);
+          JsonObject *failure = json_array_get_object_element (failures, i);
 
-          g_message ("%s: a document was refused: %s", job->url, text);
+          if (mer_json_get_bool (failure, "repeated"))
+            continue;
+          g_message ("%s: refused %s %s: %s", job->url, mer_json_get_string (failure, "id"),
+                     mer_json_get_string (failure, "rev"), mer_json_get_string (failure, "reason"));
+          _mer_repl_add_refused (refused, "pull", failure);
         }
 
       /* Only the pages of this batch that now have conflicts are merged. */
@@ -590,6 +607,8 @@ write_batch (Job         *job,
   update->merged = stats.merged;
   update->left = left;
   update->changed = written > 0;
+  if (json_array_get_length (refused) > 0)
+    update->refused = g_steal_pointer (&refused);
   _mer_repl_post_update (job, update);
   return TRUE;
 }

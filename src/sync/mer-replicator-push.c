@@ -88,6 +88,7 @@ push_batch (Job         *job,
   JsonObject *missing;
   gint64 last_seq = *since;
   guint64 refused = 0;
+  g_autoptr(JsonArray) refused_rows = json_array_new ();
   guint status = 0;
   guint n;
   Update *update;
@@ -167,12 +168,17 @@ push_batch (Job         *job,
             {
               JsonNode *node = json_array_get_element (failures, i);
 
-              if (JSON_NODE_HOLDS_OBJECT (node)
-                  && json_object_has_member (json_node_get_object (node), "error"))
-                {
-                  g_autofree char *text = mer_json_to_string (node, FALSE);
+              JsonObject *row = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
-                  g_message ("%s refused a document: %s", job->url, text);
+              /* The peer answers per document, as CouchDB does: the
+               * refused ones are reported, the others arrived. */
+              if (row != NULL && json_object_has_member (row, "error"))
+                {
+                  g_message ("%s refused %s %s: %s", job->url,
+                             mer_json_get_string (row, "id") ?: "?",
+                             mer_json_get_string (row, "rev") ?: "",
+                             mer_json_get_string (row, "reason") ?: mer_json_get_string (row, "error") ?: "");
+                  _mer_repl_add_refused (refused_rows, "push", row);
                   refused++;
                 }
             }
@@ -194,6 +200,8 @@ push_batch (Job         *job,
    * batch would make a large push quadratic. */
   job->pending = n < job->batch_size ? 0 : job->pending - MIN (job->pending, n);
   update->pending = job->pending;
+  if (refused > 0)
+    update->refused = g_steal_pointer (&refused_rows);
   _mer_repl_post_update (job, update);
   return TRUE;
 }

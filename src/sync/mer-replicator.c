@@ -54,6 +54,9 @@ struct _MerReplicator
   guint                   conflicts_merged;
   guint                   conflicts_left;
   guint                   pending;
+  JsonArray              *refused;      /* documents one side refused, each
+                                         * once: {direction, id, rev, error,
+                                         * reason} */
 };
 
 G_DEFINE_FINAL_TYPE (MerReplicator, mer_replicator, G_TYPE_OBJECT)
@@ -98,6 +101,7 @@ update_free (Update *update)
 {
   g_object_unref (update->self);
   g_free (update->message);
+  g_clear_pointer (&update->refused, json_array_unref);
   g_free (update);
 }
 
@@ -155,6 +159,8 @@ apply_update_cb (gpointer user_data)
       self->pending = update->pending;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
     }
+  for (guint i = 0; update->refused != NULL && i < json_array_get_length (update->refused); i++)
+    json_array_add_element (self->refused, json_node_copy (json_array_get_element (update->refused, i)));
   if (update->changed)
     g_signal_emit (self, signals[CHANGED], 0);
   return G_SOURCE_REMOVE;
@@ -582,6 +588,43 @@ mer_replicator_get_pending (MerReplicator *self)
   return self->pending;
 }
 
+/*
+ * The documents refused in this replicator's runs, in the order met, each
+ * once: pulled revisions that failed this replica's validation (kept in
+ * the store's refused table, see mer_store_list_refused()) and pushed ones
+ * the peer refused. Each is {"direction": "pull"|"push", "id", "rev",
+ * "error", "reason"}.
+ */
+JsonArray *
+mer_replicator_get_refused (MerReplicator *self)
+{
+  g_return_val_if_fail (MER_IS_REPLICATOR (self), NULL);
+  return self->refused;
+}
+
+/* Adds a refusal, a _bulk_docs error row, to @list as the replicator
+ * reports it. */
+void
+_mer_repl_add_refused (JsonArray   *list,
+                       const char  *direction,
+                       JsonObject  *row)
+{
+  JsonObject *copy = json_object_new ();
+  static const char * const names[] = { "id", "rev", "error", "reason" };
+
+  json_object_set_string_member (copy, "direction", direction);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = mer_json_get_string (row, names[i]);
+
+      if (value != NULL)
+        json_object_set_string_member (copy, names[i], value);
+      else
+        json_object_set_null_member (copy, names[i]);
+    }
+  json_array_add_object_element (list, copy);
+}
+
 static void
 mer_replicator_dispose (GObject *object)
 {
@@ -607,6 +650,7 @@ mer_replicator_finalize (GObject *object)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   g_free (self->error_message);
+  g_clear_pointer (&self->refused, json_array_unref);
 
   G_OBJECT_CLASS (mer_replicator_parent_class)->finalize (object);
 }
@@ -719,4 +763,5 @@ mer_replicator_init (MerReplicator *self)
   self->batch_size = MER_REPLICATOR_DEFAULT_BATCH_SIZE;
   self->max_retries = 4;
   self->state = MER_REPLICATOR_STATE_IDLE;
+  self->refused = json_array_new ();
 }

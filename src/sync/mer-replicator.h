@@ -67,6 +67,7 @@ guint               mer_replicator_get_conflicts_merged (MerReplicator         *
 guint               mer_replicator_get_conflicts_left  (MerReplicator          *self);
 guint64             mer_replicator_get_changes_fetched (MerReplicator          *self);
 guint               mer_replicator_get_pending         (MerReplicator          *self);
+JsonArray          *mer_replicator_get_refused         (MerReplicator          *self);
 
 void                mer_replicator_run_async           (MerReplicator          *self,
                                                         GCancellable           *cancellable,

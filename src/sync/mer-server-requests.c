@@ -621,10 +621,22 @@ handle_bulk_get (MerServer *self,
   respond (resp, SOUP_STATUS_OK, NULL, g_string_free (out, FALSE));
 }
 
+/* Who sent a request, for the refused revisions an admin reads. */
+static char *
+request_source (Request *req)
+{
+  const char *host = req->msg != NULL ? soup_server_message_get_remote_host (req->msg) : NULL;
+
+  return g_strdup_printf ("serve: %s", host != NULL ? host : "local");
+}
+
 /*
- * Validates the whole batch before anything is written: one invalid
- * document refuses the batch (400, 403 or 413 naming it), so that a peer
- * never leaves half a batch behind.
+ * Answers per document, as CouchDB does: the store validates each one as
+ * it writes it, and a refused document gets its own error row
+ * ({"id", "rev", "error": "forbidden", "reason"}) while the others are
+ * written. A replicated revision that is refused is also recorded (see
+ * mer_store_list_refused()). Only a request of the wrong shape, or a
+ * failing database, fails the whole batch.
  */
 static void
 handle_bulk_docs (MerServer *self,
@@ -633,6 +645,7 @@ handle_bulk_docs (MerServer *self,
 {
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
   JsonNode *new_edits_node;
   JsonArray *docs, *results;
   gboolean new_edits = TRUE;
@@ -679,14 +692,10 @@ handle_bulk_docs (MerServer *self,
           g_autofree char *id = new_doc_id ();
           json_object_set_string_member (doc, "_id", id);
         }
-      if (!mer_validate_write (self->store, doc, new_edits, &error))
-        {
-          _mer_server_respond_gerror (resp, error);
-          return;
-        }
     }
 
-  results = mer_store_bulk_docs (self->store, docs, new_edits, &error);
+  source = request_source (req);
+  results = mer_store_bulk_docs (self->store, docs, new_edits, source, &error);
   if (results == NULL)
     {
       _mer_server_respond_gerror (resp, error);

@@ -112,7 +112,7 @@ show_detail (MerDecisionsView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->detail_box))) != NULL)
     gtk_box_remove (self->detail_box, child);
 
-  decision = self->selected_id ? mer_store_get_doc (self->store, self->selected_id, NULL, 0, NULL) : NULL;
+  decision = self->selected_id ? mer_decision_get (self->store, self->selected_id, NULL) : NULL;
   if (decision == NULL)
     {
       gtk_stack_set_visible_child_name (self->detail_stack, "empty");
@@ -585,7 +585,7 @@ supersede_action (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   MerDecisionsView *self = MER_DECISIONS_VIEW (widget);
-  g_autoptr(JsonObject) old = self->selected_id ? mer_store_get_doc (self->store, self->selected_id, NULL, 0, NULL) : NULL;
+  g_autoptr(JsonObject) old = self->selected_id ? mer_decision_get (self->store, self->selected_id, NULL) : NULL;
 
   if (old != NULL)
     open_dialog (self, old);

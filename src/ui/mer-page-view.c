@@ -316,7 +316,7 @@ update_superseded (MerPageView *self)
   if (self->superseded_id == NULL)
     return;
 
-  old = mer_store_get_doc (self->store, self->superseded_id, NULL, MER_GET_DEFAULT, NULL);
+  old = mer_decision_get (self->store, self->superseded_id, NULL);
   successor_id = old != NULL ? mer_json_get_string (old, "superseded_by") : NULL;
   if (successor_id != NULL)
     successor = mer_store_get_doc (self->store, successor_id, NULL, MER_GET_DEFAULT, NULL);
