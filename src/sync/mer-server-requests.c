@@ -238,7 +238,10 @@ parse_body (Request   *req,
   node = mer_json_parse (req->body, req->length, &error);
   if (node == NULL)
     {
-      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "invalid UTF-8 JSON");
+      /* A number or string that cannot be kept exactly says which. */
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                 g_error_matches (error, MER_JSON_ERROR, MER_JSON_ERROR_UNREPRESENTABLE)
+                                 ? error->message : "invalid UTF-8 JSON");
       return NULL;
     }
   if (JSON_NODE_TYPE (node) != expected)
