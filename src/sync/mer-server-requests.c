@@ -230,7 +230,7 @@ parse_body (Request   *req,
                      "The request entity is too large");
       return NULL;
     }
-  if (!mer_validate_json_text (req->body, req->length, MER_VALIDATE_MAX_DEPTH + 2, &error))
+  if (!mer_validate_json_text (req->body, req->length, MER_JSON_MAX_DEPTH, &error))
     {
       _mer_server_respond_gerror (resp, error);
       return NULL;
