@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Builds the libFuzzer target for the peer server's request handling and
-# document validation with clang (-fsanitize=fuzzer,address) and runs it.
+# Builds a libFuzzer target with clang (-fsanitize=fuzzer,address) and
+# runs it: by default "request" (the peer server's request handling and
+# document validation); FUZZ_TARGET=roundtrip picks the round trip of a
+# document from one replica through the server and the pull's reader into
+# another (tests/fuzz/fuzz-roundtrip.c).
 #
-#   build-aux/fuzz.sh BUILD_DIR [libFuzzer options…]
+#   [FUZZ_TARGET=roundtrip] build-aux/fuzz.sh BUILD_DIR [libFuzzer options…]
 #
 # e.g. build-aux/fuzz.sh build -max_total_time=300 for five minutes. The
 # binary is rebuilt only when a source is newer. Exits 77 (skipped) when
@@ -22,9 +25,16 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
   exit 77
 fi
 
+target=${FUZZ_TARGET:-request}
+case "$target" in
+  request) corpus=corpus dict="-dict=$source_dir/tests/fuzz/request.dict" max_len=65536 ;;
+  roundtrip) corpus=corpus-roundtrip dict="" max_len=16384 ;;
+  *) echo "unknown FUZZ_TARGET $target" >&2; exit 2 ;;
+esac
+
 out="$build_dir/fuzz"
-bin="$out/fuzz-request"
-mkdir -p "$out/corpus" "$out/artifacts"
+bin="$out/fuzz-$target"
+mkdir -p "$out/$corpus" "$out/artifacts"
 
 sources="
   src/core/mer-db.c
@@ -41,7 +51,7 @@ sources="
   src/sync/mer-server.c
   src/sync/mer-server-feed.c
   src/sync/mer-server-requests.c
-  tests/fuzz/fuzz-request.c
+  tests/fuzz/fuzz-$target.c
 "
 
 stale=no
@@ -68,15 +78,15 @@ if [ "$stale" = yes ]; then
     -I"$build_dir" -I"$source_dir/src/core" -I"$source_dir/src/sync" \
     $(pkg-config --cflags glib-2.0 gio-2.0 json-glib-1.0 sqlite3 libsoup-3.0 libsodium) \
     $paths -o "$bin" \
-    $(pkg-config --libs glib-2.0 gio-2.0 json-glib-1.0 sqlite3 libsoup-3.0 libsodium)
+    $(pkg-config --libs glib-2.0 gio-2.0 json-glib-1.0 sqlite3 libsoup-3.0 libsodium) -lm
 fi
 
 # Seeds are copied so that libFuzzer grows a corpus in the build folder,
 # never in the source tree.
-cp -n "$source_dir"/tests/fuzz/corpus-request/* "$out/corpus/" 2>/dev/null || true
+cp -n "$source_dir"/tests/fuzz/corpus-"$target"/* "$out/$corpus/" 2>/dev/null || true
 
 # json-glib allocates per parse; leak checking would only report the
 # process-wide singletons (GType, the store) kept on purpose.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
-  exec "$bin" -artifact_prefix="$out/artifacts/" -max_len=65536 -timeout=20 \
-  -dict="$source_dir/tests/fuzz/request.dict" "$@" "$out/corpus"
+  exec "$bin" -artifact_prefix="$out/artifacts/$target-" -max_len="$max_len" -timeout=20 \
+  $dict "$@" "$out/$corpus"

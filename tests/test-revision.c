@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The one-pass reader of _bulk_get answers against json-glib: on plain
- * JSON both must give the same revisions byte for byte; on anything else
- * the reader must step aside and json-glib decide.
+ * The one-pass reader of _bulk_get answers against json-glib: on JSON
+ * both must give the same revisions byte for byte; on a document the
+ * replica cannot keep exactly the reader marks that document alone; on
+ * anything else it must step aside and json-glib decide.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include "mer-store.h"
 #include "mer-store-private.h"
 #include "mer-test-util.h"
+#include "mer-validate.h"
 
 #include <string.h>
 
@@ -78,6 +80,13 @@ assert_same_revision (MerRevision *read,
   g_assert_true ((read->ids == NULL) == (expected->ids == NULL));
   if (read->ids != NULL)
     g_assert_true (g_strv_equal ((const char * const *) read->ids, (const char * const *) expected->ids));
+  g_assert_true ((read->problem == NULL) == (expected->problem == NULL));
+  if (read->problem != NULL)
+    {
+      /* A refused document's body is never kept. */
+      g_assert_cmpstr (read->problem->message, ==, expected->problem->message);
+      return;
+    }
   g_assert_cmpstr (read->body, ==, expected->body);
   assert_same_strings (read->fields, expected->fields);
   assert_same_strings (expected->fields, read->fields);
@@ -112,7 +121,8 @@ random_string (GRand   *rand,
 {
   static const char *pieces[] = {
     "a", "Zz", "page", " ", "x y", "é", "漢字", "😀", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n",
-    "\\r", "\\t", "\\u001f", "\\u0001", "\\u007f", "_", "<", "&",
+    "\\r", "\\t", "\\u001f", "\\u0001", "\\u007f", "_", "<", "&", "\\ud83d\\ude00",
+    "\\uDBFF\\uDFFF",
   };
   guint n = g_rand_int_range (rand, 0, 12);
 
@@ -164,7 +174,13 @@ random_value (GRand   *rand,
               GString *out,
               guint    depth)
 {
-  static const char *integers[] = { "0", "-7", "42", "123456789012345678", "-99999999" };
+  /* Every kind of number json-glib keeps exactly, at its edges. */
+  static const char *numbers[] = {
+    "0", "-7", "42", "123456789012345678", "-99999999", "-0", "9223372036854775807",
+    "-9223372036854775808", "9007199254740993", "1.5", "-0.0", "1.0", "2.50", "1e2", "1E+2",
+    "-1e-7", "0.1", "1e308", "1.7976931348623157e308", "5e-324", "4.9e-324", "1e-400",
+    "123456789012345678901234567890e-10", "1e15", "999999999999999.9", "100000000000000000000.0",
+  };
 
   switch (g_rand_int_range (rand, 0, depth > 3 ? 5 : 7))
     {
@@ -173,7 +189,7 @@ random_value (GRand   *rand,
       random_string (rand, out);
       break;
     case 2:
-      g_string_append (out, integers[g_rand_int_range (rand, 0, G_N_ELEMENTS (integers))]);
+      g_string_append (out, numbers[g_rand_int_range (rand, 0, G_N_ELEMENTS (numbers))]);
       break;
     case 3:
       g_string_append (out, g_rand_boolean (rand) ? "true" : "false");
@@ -307,17 +323,9 @@ static void
 test_reader_steps_aside (void)
 {
   static const char *texts[] = {
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":1.5}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":1.0}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":2e3}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":-0}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":1234567890123456789}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"s\":\"\\ud83d\\ude00\"}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"s\":\"a\\u0000b\"}}]}]}",
     "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"s\":1,\"s\":2}}]}]}",
     "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_id\":\"b\",\"_rev\":\"1-a\"}}]}]}",
     "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"o\":{\"k\":1,\"k\":2}}}]}]}",
-    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"2-a\",\"_revisions\":{\"start\":2.0,\"ids\":[\"a\",\"b\"]}}}]}]}",
     "{\"results\":[{\"docs\":[{\"ok\":[]}]}]}",
     "{\"results\":[7]}",
     "{\"results\":{}}",
@@ -325,6 +333,13 @@ test_reader_steps_aside (void)
     "{\"results\":[]} {}",
     "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\nb\",\"_rev\":\"1-a\"}}]}]}",
     "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\"}}]}]}\f",
+    /* json-glib's leniencies are no longer read at all. */
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":01}}]}]}",
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":.5}}]}]}",
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":1.}}]}]}",
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":0x10}}]}]}",
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"s\":'x'}}]}]}",
+    "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\"}}]}]}/**/",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
@@ -351,25 +366,188 @@ test_reader_steps_aside (void)
     }
 }
 
-/* Deeper than the reader goes: json-glib reads it all the same. */
+/* Numbers and escapes the reader now reads itself, exactly as json-glib. */
+static void
+test_reader_numbers (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *body;
+  } cases[] = {
+    { "1.5", "{\"n\":1.5}" },
+    { "1.0", "{\"n\":1}" },
+    { "2e3", "{\"n\":2000}" },
+    { "-0", "{\"n\":0}" },
+    { "-0.0", "{\"n\":0}" },
+    { "1234567890123456789", "{\"n\":1234567890123456789}" },
+    { "9223372036854775807", "{\"n\":9223372036854775807}" },
+    { "-9223372036854775808", "{\"n\":-9223372036854775808}" },
+    { "9007199254740993", "{\"n\":9007199254740993}" },
+    { "9007199254740993.0", "{\"n\":9007199254740992}" },
+    { "1e308", "{\"n\":1e+308}" },
+    { "1.7976931348623157e308", "{\"n\":1.7976931348623157e+308}" },
+    { "5e-324", "{\"n\":5e-324}" },
+    { "1e-400", "{\"n\":0}" },
+    { "0.1", "{\"n\":0.1}" },
+    { "1e15", "{\"n\":1e+15}" },
+    { "\"\\ud83d\\ude00\"", "{\"n\":\"😀\"}" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"2-a\","
+                                               "\"_revisions\":{\"start\":2,\"ids\":[\"a\",\"b\"]},"
+                                               "\"n\":%s}}]}]}", cases[i].value);
+      g_autoptr(GPtrArray) read = NULL;
+      g_autoptr(GPtrArray) expected = NULL;
+      gboolean read_results = FALSE;
+      gboolean expected_results = FALSE;
+
+      g_test_message ("%s", cases[i].value);
+      read = _mer_revisions_read_bulk_get (text, strlen (text), &read_results);
+      expected = revisions_by_tree (text, &expected_results);
+      g_assert_nonnull (read);
+      assert_same_revisions (read, expected);
+      g_assert_cmpstr (((MerRevision *) read->pdata[0])->body, ==, cases[i].body);
+      g_assert_null (((MerRevision *) read->pdata[0])->problem);
+    }
+}
+
+/* Builds an answer of three documents, the middle one holding @value. */
+static char *
+answer_around (const char *value)
+{
+  return g_strdup_printf ("{\"results\":["
+                          "{\"id\":\"a\",\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"n\":1}}]},"
+                          "{\"id\":\"b\",\"docs\":[{\"ok\":{\"_id\":\"b\",\"_rev\":\"1-b\",\"v\":%s}}]},"
+                          "{\"id\":\"c\",\"docs\":[{\"ok\":{\"_id\":\"c\",\"_rev\":\"1-c\",\"n\":3}}]}]}",
+                          value);
+}
+
+/*
+ * A document the replica cannot keep exactly is marked with the reason
+ * and the documents around it are read as usual; json-glib, which would
+ * keep another value, is never asked.
+ */
+static void
+test_reader_marks_unkeepable (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *reason;   /* a part of the reason */
+  } cases[] = {
+    { "1e400", "1e400 is beyond the range of a double" },
+    { "-1e309", "-1e309 is beyond the range of a double" },
+    { "18446744073709551615", "18446744073709551615 does not fit in 64 bits" },
+    { "9223372036854775808", "9223372036854775808 does not fit in 64 bits" },
+    { "-9223372036854775809", "-9223372036854775809 does not fit in 64 bits" },
+    { "1234567890123456789012345678901234567890", "1234567890123456789012345678901234567890 does not fit" },
+    { "-12345678901234567890123456789012345678901234567890", "-1234567890123456789012345678901… (51 characters) does not fit" },
+    { "[1,{\"x\":1e999}]", "1e999 is beyond" },
+    { "\"a\\u0000b\"", "\\u0000" },
+    { "{\"k\\u0000\":1}", "\\u0000" },
+    { "\"\\ud800x\"", "\\ud800, half of a UTF-16 surrogate pair" },
+    { "\"\\udc00\"", "\\udc00, half of a UTF-16 surrogate pair" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = answer_around (cases[i].value);
+      g_autoptr(GPtrArray) read = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean has_results = FALSE;
+      MerRevision *marked;
+
+      g_test_message ("%s", cases[i].value);
+      read = mer_revisions_from_bulk_get (text, strlen (text), &has_results, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (read->len, ==, 3);
+      g_assert_null (((MerRevision *) read->pdata[0])->problem);
+      g_assert_cmpstr (((MerRevision *) read->pdata[0])->body, ==, "{\"n\":1}");
+      g_assert_null (((MerRevision *) read->pdata[2])->problem);
+      g_assert_cmpstr (((MerRevision *) read->pdata[2])->body, ==, "{\"n\":3}");
+      marked = read->pdata[1];
+      g_assert_cmpstr (marked->id, ==, "b");
+      g_assert_error (marked->problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+      if (strstr (marked->problem->message, cases[i].reason) == NULL)
+        g_error ("“%s” does not say “%s”", marked->problem->message, cases[i].reason);
+      /* json-glib is not fit to read this: the whole text is refused. */
+      g_assert_null (mer_json_parse (text, -1, NULL));
+    }
+}
+
+/* An id with \u0000 is refused as sent, not cut short at the NUL. */
+static void
+test_reader_nul_id (void)
+{
+  static const char *text = "{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"rt2-20\\u0000evil\",\"_rev\":\"1-a\"}},"
+                            "{\"ok\":{\"_id\":\"rt2-21\",\"_rev\":\"1-a\"}}]}]}";
+  g_autoptr(GPtrArray) read = NULL;
+  gboolean has_results = FALSE;
+
+  read = _mer_revisions_read_bulk_get (text, strlen (text), &has_results);
+  g_assert_nonnull (read);
+  g_assert_cmpuint (read->len, ==, 2);
+  g_assert_cmpstr (((MerRevision *) read->pdata[0])->id, ==, "rt2-20\\u0000evil");
+  g_assert_nonnull (((MerRevision *) read->pdata[0])->problem);
+  g_assert_cmpstr (((MerRevision *) read->pdata[1])->id, ==, "rt2-21");
+  g_assert_null (((MerRevision *) read->pdata[1])->problem);
+}
+
+/* Appends a member "deep" of @levels nested arrays to @text. */
+static void
+append_deep (GString *text,
+             guint    levels)
+{
+  g_string_append (text, "\"deep\":");
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (text, '[');
+  g_string_append (text, "1");
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (text, ']');
+}
+
+/*
+ * A document nests 64 levels at most, itself the first: both readers keep
+ * 64 and mark 65; far deeper is marked by the reader, without recursion,
+ * and the next document still arrives.
+ */
 static void
 test_reader_deep (void)
 {
-  g_autoptr(GString) text = g_string_new ("{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",\"deep\":");
-  g_autoptr(GPtrArray) read = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean has_results = FALSE;
+  static const guint levels[] = { 63, 64, 1000, 100000 };
 
-  for (guint i = 0; i < 100; i++)
-    g_string_append_c (text, '[');
-  for (guint i = 0; i < 100; i++)
-    g_string_append_c (text, ']');
-  g_string_append (text, "}}]}]}");
-  g_assert_null (_mer_revisions_read_bulk_get (text->str, text->len, &has_results));
-  read = mer_revisions_from_bulk_get (text->str, text->len, &has_results, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (read->len, ==, 1);
-  g_assert_true (g_str_has_prefix (((MerRevision *) read->pdata[0])->body, "{\"deep\":[[[["));
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    {
+      g_autoptr(GString) text = g_string_new ("{\"results\":[{\"docs\":[{\"ok\":{\"_id\":\"a\",\"_rev\":\"1-a\",");
+      g_autoptr(GPtrArray) read = NULL;
+      g_autoptr(GPtrArray) expected = NULL;
+      gboolean has_results = FALSE;
+      gboolean too_deep = 1 + levels[i] > MER_VALIDATE_MAX_DEPTH;
+      MerRevision *deep;
+
+      append_deep (text, levels[i]);
+      g_string_append (text, "}},{\"ok\":{\"_id\":\"b\",\"_rev\":\"1-b\",\"x\":\"[[\"}}]}]}");
+      read = _mer_revisions_read_bulk_get (text->str, text->len, &has_results);
+      g_assert_nonnull (read);
+      g_assert_cmpuint (read->len, ==, 2);
+      deep = read->pdata[0];
+      g_assert_true ((deep->problem != NULL) == too_deep);
+      if (too_deep)
+        g_assert_nonnull (strstr (deep->problem->message, "nested more than 64 levels"));
+      else
+        g_assert_true (g_str_has_prefix (deep->body, "{\"deep\":[[[["));
+      g_assert_null (((MerRevision *) read->pdata[1])->problem);
+      g_assert_cmpstr (((MerRevision *) read->pdata[1])->body, ==, "{\"x\":\"[[\"}");
+      /* json-glib's tree agrees up to the depth it may read. */
+      if (levels[i] < MER_JSON_MAX_DEPTH)
+        {
+          expected = revisions_by_tree (text->str, &has_results);
+          assert_same_revisions (read, expected);
+        }
+    }
 }
 
 /* Broken answers are errors, whoever reads them, and yield nothing. */
@@ -526,6 +704,9 @@ main (int   argc,
 
   g_test_add_func ("/revision/reader-matches-tree", test_reader_matches_tree);
   g_test_add_func ("/revision/reader-steps-aside", test_reader_steps_aside);
+  g_test_add_func ("/revision/reader-numbers", test_reader_numbers);
+  g_test_add_func ("/revision/reader-marks-unkeepable", test_reader_marks_unkeepable);
+  g_test_add_func ("/revision/reader-nul-id", test_reader_nul_id);
   g_test_add_func ("/revision/reader-deep", test_reader_deep);
   g_test_add_func ("/revision/reader-refuses", test_reader_refuses);
   g_test_add_func ("/revision/reader-no-results", test_reader_no_results);

@@ -5,6 +5,55 @@
 
 G_BEGIN_DECLS
 
+/*
+ * JSON text is checked before json-glib reads it: json-glib reads numbers
+ * it cannot hold as other numbers (an integer past 64 bits as -1, 1e400 as
+ * infinity), cuts strings at \u0000, accepts much that is not JSON, and
+ * recurses once per level of nesting.
+ */
+#define MER_JSON_ERROR (mer_json_error_quark ())
+
+typedef enum
+{
+  MER_JSON_ERROR_INVALID,         /* not JSON (RFC 8259) */
+  MER_JSON_ERROR_TOO_DEEP,        /* nested deeper than allowed */
+  MER_JSON_ERROR_UNREPRESENTABLE, /* a number or string the replica cannot keep exactly */
+} MerJsonError;
+
+/* How deep any text may nest: documents (64 levels at most, see
+ * mer-validate.h) inside the envelopes of the protocol's answers. */
+#define MER_JSON_MAX_DEPTH 128
+
+/* What a number token holds, as the replica keeps it. */
+typedef enum
+{
+  MER_JSON_NUMBER_INVALID,      /* not a JSON number */
+  MER_JSON_NUMBER_INT,          /* an integer that fits in 64 bits */
+  MER_JSON_NUMBER_DOUBLE,       /* a fraction or exponent, as a finite double */
+  MER_JSON_NUMBER_OUT_OF_RANGE, /* an integer past 64 bits, or past a double's range */
+} MerJsonNumber;
+
+GQuark      mer_json_error_quark      (void);
+gboolean    mer_json_check_text       (const char  *text,
+                                       gsize        length,
+                                       guint        max_depth,
+                                       GError     **error);
+MerJsonNumber mer_json_read_number    (const char  *p,
+                                       const char  *end,
+                                       const char **after,
+                                       gint64      *int_value,
+                                       double      *double_value);
+void        mer_json_set_number_error (GError     **error,
+                                       GQuark       domain,
+                                       int          code,
+                                       const char  *token,
+                                       gsize        length);
+void        mer_json_set_nul_error    (GError     **error,
+                                       GQuark       domain,
+                                       int          code);
+void        mer_json_append_double    (GString     *out,
+                                       double       value);
+
 JsonNode   *mer_json_parse            (const char  *text,
                                        gssize       length,
                                        GError     **error);

@@ -6,11 +6,14 @@
  * Reading a batch of 500 documents into json-glib trees, copying each body
  * out of its tree, writing it again as canonical text and freeing the
  * trees was about two fifths of the CPU a pull took. The reader here goes
- * over the text once and writes the canonical body as it goes. It reads
- * only plain JSON: anything it is not sure to read exactly as json-glib
- * would (numbers with fractions or exponents, escapes of surrogates or
- * NUL, a repeated member, very deep nesting, anything malformed) sends the
- * whole answer to json-glib, so both ways give the same revisions.
+ * over the text once and writes the canonical body as it goes, numbers as
+ * mer_json_canonical() writes them. A document the replica cannot keep
+ * exactly (a number past 64 bits or past a double's range, a \u0000, a
+ * lone surrogate, nesting past MER_VALIDATE_MAX_DEPTH) is read to its end
+ * and marked with the reason, so that it alone is refused and the rest of
+ * the batch arrives. Anything else it is not sure to read exactly as
+ * json-glib would (a repeated member, anything malformed) sends the whole
+ * answer to json-glib, which reads only text mer_json_check_text() passes.
  */
 
 #include "config.h"
@@ -18,7 +21,9 @@
 #include "mer-revision-private.h"
 #include "mer-json.h"
 #include "mer-store-private.h"
+#include "mer-validate.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 void
@@ -31,6 +36,7 @@ mer_revision_free (MerRevision *revision)
   g_strfreev (revision->ids);
   g_free (revision->body);
   g_clear_pointer (&revision->fields, json_object_unref);
+  g_clear_error (&revision->problem);
   g_free (revision);
 }
 
@@ -75,13 +81,57 @@ history_from_node (MerRevision *revision,
   revision->ids = g_strv_builder_end (builder);
 }
 
+/* Whether objects and arrays nest past @limit levels below @node's. */
+static gboolean
+nested_deeper_than (JsonNode *node,
+                    guint     limit)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      JsonNode *member;
+
+      if (limit == 0)
+        return TRUE;
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, NULL, &member))
+        if (nested_deeper_than (member, limit - 1))
+          return TRUE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      if (limit == 0)
+        return TRUE;
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (nested_deeper_than (json_array_get_element (array, i), limit - 1))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+set_too_deep (GError **problem)
+{
+  g_set_error (problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+               _("Document is nested more than %d levels deep"), MER_VALIDATE_MAX_DEPTH);
+}
+
 /* Takes what the store keeps of a document already parsed by json-glib. */
 MerRevision *
 mer_revision_new_from_doc (JsonObject *doc)
 {
   MerRevision *revision = g_new0 (MerRevision, 1);
+  g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (doc != NULL, NULL);
+
+  /* json-glib read every number and string exactly (mer_json_parse()
+   * checks); only the nesting of the document itself is left to check. */
+  root = json_node_init_object (json_node_alloc (), doc);
+  if (nested_deeper_than (root, MER_VALIDATE_MAX_DEPTH))
+    set_too_deep (&revision->problem);
 
   revision->id = g_strdup (mer_json_get_string (doc, "_id"));
   revision->rev = g_strdup (mer_json_get_string (doc, "_rev"));
@@ -143,16 +193,14 @@ mer_revision_path (MerRevision  *revision,
 /* ------------------------------------------------------------------ */
 /* The reader */
 
-/* Deeper than this, json-glib reads the answer. */
-#define MAX_DEPTH 64
-
 typedef struct
 {
   const char *p;
   const char *end;
-  guint       depth;
+  guint       depth;   /* levels of values below the document (or envelope) */
   GString    *text;    /* the string literal just read, decoded */
   GString    *trash;   /* values read only to check them */
+  GError     *problem; /* why the document being read cannot be kept */
 } Reader;
 
 static inline void
@@ -196,6 +244,64 @@ hex_value (char c)
   return -1;
 }
 
+static gboolean
+read_hex4 (Reader   *r,
+           gunichar *c)
+{
+  *c = 0;
+  if (r->end - r->p < 4)
+    return FALSE;
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = hex_value (*r->p++);
+
+      if (digit < 0)
+        return FALSE;
+      *c = *c * 16 + (gunichar) digit;
+    }
+  return TRUE;
+}
+
+/* Reads a \u escape after its "\u". A \u0000 or a lone surrogate marks the
+ * document; the text keeps the escape as written so that a refused id
+ * is reported as sent. */
+static gboolean
+read_unicode_escape (Reader *r)
+{
+  const char *start = r->p - 2;
+  gunichar c;
+  gunichar low;
+
+  if (!read_hex4 (r, &c))
+    return FALSE;
+  if (c >= 0xd800 && c <= 0xdbff && r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u')
+    {
+      const char *second = r->p;
+
+      r->p += 2;
+      if (!read_hex4 (r, &low))
+        return FALSE;
+      if (low >= 0xdc00 && low <= 0xdfff)
+        {
+          g_string_append_unichar (r->text, 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00));
+          return TRUE;
+        }
+      r->p = second;
+    }
+  if (c == 0 || (c >= 0xd800 && c <= 0xdfff))
+    {
+      if (c == 0 && r->problem == NULL)
+        mer_json_set_nul_error (&r->problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST);
+      else if (r->problem == NULL)
+        g_set_error (&r->problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                     _("A string holds \\u%04x, half of a UTF-16 surrogate pair"), c);
+      g_string_append_len (r->text, start, 6);
+      return TRUE;
+    }
+  g_string_append_unichar (r->text, c);
+  return TRUE;
+}
+
 /* Reads a string literal into r->text, decoded. */
 static gboolean
 read_string (Reader *r)
@@ -206,7 +312,6 @@ read_string (Reader *r)
   for (;;)
     {
       const char *run = r->p;
-      gunichar c = 0;
 
       while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (guchar) *r->p >= 0x20)
         r->p++;
@@ -228,20 +333,8 @@ read_string (Reader *r)
         case 'r': g_string_append_c (r->text, '\r'); break;
         case 't': g_string_append_c (r->text, '\t'); break;
         case 'u':
-          if (r->end - r->p < 4)
+          if (!read_unicode_escape (r))
             return FALSE;
-          for (int i = 0; i < 4; i++)
-            {
-              int digit = hex_value (*r->p++);
-
-              if (digit < 0)
-                return FALSE;
-              c = c * 16 + (gunichar) digit;
-            }
-          /* NUL would cut the string short; surrogates are json-glib's. */
-          if (c == 0 || (c >= 0xd800 && c <= 0xdfff))
-            return FALSE;
-          g_string_append_unichar (r->text, c);
           break;
         default:
           return FALSE;
@@ -250,28 +343,85 @@ read_string (Reader *r)
 }
 
 /*
- * Reads an integer that json-glib keeps as an int64 and writes back with
- * the same digits: no fraction, no exponent, no "-0", at most 18 digits.
+ * Reads a number and writes it as mer_json_canonical() writes what
+ * json-glib makes of it. One the replica cannot keep marks the document
+ * and is written as null, the document being refused anyway.
  */
 static gboolean
-read_integer (Reader  *r,
-              GString *out)
+read_number (Reader  *r,
+             GString *out)
 {
-  const char *start = r->p;
-  const char *digits;
+  const char *after = NULL;
+  gint64 int_value = 0;
+  double double_value = 0;
 
-  if (r->p < r->end && *r->p == '-')
-    r->p++;
-  digits = r->p;
-  while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
-    r->p++;
-  if (r->p == digits || r->p - digits > 18 || (*digits == '0' && r->p - digits > 1))
-    return FALSE;
-  if (digits > start && *digits == '0')
-    return FALSE;
-  if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
-    return FALSE;
-  g_string_append_len (out, start, r->p - start);
+  switch (mer_json_read_number (r->p, r->end, &after, &int_value, &double_value))
+    {
+    case MER_JSON_NUMBER_INT:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, int_value);
+      break;
+    case MER_JSON_NUMBER_DOUBLE:
+      mer_json_append_double (out, double_value);
+      break;
+    case MER_JSON_NUMBER_OUT_OF_RANGE:
+      if (r->problem == NULL)
+        mer_json_set_number_error (&r->problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                                   r->p, (gsize) (after - r->p));
+      g_string_append (out, "null");
+      break;
+    case MER_JSON_NUMBER_INVALID:
+    default:
+      return FALSE;
+    }
+  r->p = after;
+  return TRUE;
+}
+
+/*
+ * Passes over a value nested too deep for the replica, without recursion:
+ * the document is refused, but the answer goes on after it. Brackets must
+ * match and strings end; nothing inside is kept.
+ */
+static gboolean
+skip_deep (Reader *r)
+{
+  g_autoptr(GString) closers = g_string_new (NULL);
+
+  do
+    {
+      if (r->p >= r->end)
+        return FALSE;
+      switch (*r->p)
+        {
+        case '{':
+          g_string_append_c (closers, '}');
+          r->p++;
+          break;
+        case '[':
+          g_string_append_c (closers, ']');
+          r->p++;
+          break;
+        case '}':
+        case ']':
+          if (closers->len == 0 || closers->str[closers->len - 1] != *r->p)
+            return FALSE;
+          g_string_truncate (closers, closers->len - 1);
+          r->p++;
+          break;
+        case '"':
+          r->p++;
+          while (r->p < r->end && *r->p != '"')
+            r->p += *r->p == '\\' ? 2 : 1;
+          if (r->p >= r->end)
+            return FALSE;
+          r->p++;
+          break;
+        default:
+          r->p++;
+          break;
+        }
+    }
+  while (closers->len > 0);
   return TRUE;
 }
 
@@ -422,8 +572,17 @@ read_value (Reader  *r,
   gboolean ok = FALSE;
 
   skip_space (r);
-  if (r->p >= r->end || ++r->depth > MAX_DEPTH)
+  if (r->p >= r->end)
     return FALSE;
+  /* The document is level 1, a member's object or array level 2. */
+  if ((*r->p == '{' || *r->p == '[') && r->depth + 2 > MER_VALIDATE_MAX_DEPTH)
+    {
+      if (r->problem == NULL)
+        set_too_deep (&r->problem);
+      g_string_append (out, "null");
+      return skip_deep (r);
+    }
+  r->depth++;
   switch (*r->p)
     {
     case '"':
@@ -447,7 +606,7 @@ read_value (Reader  *r,
       ok = read_word (r, "null", out);
       break;
     default:
-      ok = read_integer (r, out);
+      ok = read_number (r, out);
       break;
     }
   r->depth--;
@@ -463,8 +622,8 @@ skip_value (Reader *r)
 
 /* Reads "_revisions": null, or an object with "start" and "ids". */
 static gboolean
-read_history (Reader      *r,
-              MerRevision *revision)
+read_history_object (Reader      *r,
+                     MerRevision *revision)
 {
   g_autoptr(GStrvBuilder) builder = NULL;
   gboolean have_start = FALSE;
@@ -497,10 +656,13 @@ read_history (Reader      *r,
           skip_space (r);
           if (r->p < r->end && (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')))
             {
-              if (!read_integer (r, r->trash))
+              const char *after = NULL;
+              MerJsonNumber kind = mer_json_read_number (r->p, r->end, &after, &start, NULL);
+
+              /* json-glib keeps 1.0 as a double: not a generation. */
+              if (kind == MER_JSON_NUMBER_INVALID || !read_number (r, r->trash))
                 return FALSE;
-              start = g_ascii_strtoll (r->trash->str, NULL, 10);
-              good = good && start >= 0;
+              good = good && kind == MER_JSON_NUMBER_INT && start >= 0;
             }
           else if (!read_value (r, r->trash))
             return FALSE;
@@ -521,6 +683,7 @@ read_history (Reader      *r,
             }
           r->p++;
           builder = g_strv_builder_new ();
+          r->depth++;
           if (!take (r, ']'))
             {
               do
@@ -540,6 +703,7 @@ read_history (Reader      *r,
               if (!take (r, ']'))
                 return FALSE;
             }
+          r->depth--;
         }
       else if (!skip_value (r))
         return FALSE;
@@ -553,6 +717,19 @@ read_history (Reader      *r,
       revision->ids = g_strv_builder_end (builder);
     }
   return TRUE;
+}
+
+/* The same, its members a level deeper than the document's. */
+static gboolean
+read_history (Reader      *r,
+              MerRevision *revision)
+{
+  gboolean ok;
+
+  r->depth++;
+  ok = read_history_object (r, revision);
+  r->depth--;
+  return ok;
 }
 
 /* Reads one "_id" or "_rev": the string, or NULL for any other value. */
@@ -593,6 +770,7 @@ read_doc (Reader *r)
 
   revision->start = MER_REVISION_NO_HISTORY;
   revision->fields = json_object_new ();
+  g_clear_error (&r->problem);
   if (!take (r, '{'))
     return NULL;
   if (!take (r, '}'))
@@ -667,6 +845,7 @@ read_doc (Reader *r)
   if (!write_members (members, buffer, body))
     return NULL;
   revision->body = g_string_free (g_steal_pointer (&body), FALSE);
+  revision->problem = g_steal_pointer (&r->problem);
   return g_steal_pointer (&revision);
 }
 
@@ -782,11 +961,15 @@ _mer_revisions_read_bulk_get (const char *text,
   g_autoptr(GPtrArray) revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_revision_free);
   g_autoptr(GString) decoded = g_string_new (NULL);
   g_autoptr(GString) trash = g_string_new (NULL);
-  Reader r = { text, text + length, 0, decoded, trash };
+  Reader r = { text, text + length, 0, decoded, trash, NULL };
   gboolean seen_results = FALSE;
+  gboolean ok;
 
-  if (!g_utf8_validate_len (text, length, NULL)
-      || !read_envelope (&r, "results", read_results, revisions, &seen_results))
+  ok = g_utf8_validate_len (text, length, NULL)
+       && read_envelope (&r, "results", read_results, revisions, &seen_results);
+  /* A problem outside any document concerns nothing kept. */
+  g_clear_error (&r.problem);
+  if (!ok)
     return NULL;
   skip_space (&r);
   if (r.p != r.end)

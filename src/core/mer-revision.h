@@ -24,6 +24,9 @@ typedef struct
   char       *body;     /* canonical JSON of the members not starting with "_" */
   JsonObject *fields;   /* at least the body's top-level strings the store
                          * reads: its columns and what search indexes */
+  GError     *problem;  /* why the document cannot be kept exactly (a
+                         * number, a \u0000, nesting), or NULL; the store
+                         * refuses it with this error */
 } MerRevision;
 
 MerRevision *mer_revision_new_from_doc   (JsonObject    *doc);

@@ -684,6 +684,12 @@ write_revision (MerStore     *self,
   gboolean changed = FALSE;
   gint64 key;
 
+  /* What the reader could not keep exactly is refused, never altered. */
+  if (revision->problem != NULL)
+    {
+      g_propagate_error (error, g_error_copy (revision->problem));
+      return FALSE;
+    }
   if (id == NULL || *id == '\0' || (id[0] == '_' && !g_str_has_prefix (id, "_design/")))
     {
       g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,

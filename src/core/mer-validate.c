@@ -314,6 +314,8 @@ bad:
  * Walks a value once to bound both its nesting and its serialised size
  * (estimated from above, without serialising: escapes are counted as one
  * byte, so a string of quotes may slip past by a factor of two at most).
+ * @depth is the level of @node: the document itself is level 1, and only
+ * objects and arrays make levels.
  */
 static gboolean
 measure (JsonNode *node,
@@ -321,7 +323,8 @@ measure (JsonNode *node,
          gsize    *size,
          GError  **error)
 {
-  if (depth > MER_VALIDATE_MAX_DEPTH)
+  if (depth > MER_VALIDATE_MAX_DEPTH
+      && (JSON_NODE_HOLDS_OBJECT (node) || JSON_NODE_HOLDS_ARRAY (node)))
     {
       g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
                    _("Document is nested more than %d levels deep"), MER_VALIDATE_MAX_DEPTH);
@@ -621,7 +624,7 @@ validate_doc (JsonObject  *doc,
   if (!measured)
     {
       root = json_node_init_object (json_node_alloc (), doc);
-      if (!measure (root, 0, &size, error))
+      if (!measure (root, 1, &size, error))
         return FALSE;
     }
   if (!check_special_members (doc, error))
@@ -716,7 +719,7 @@ mer_validate_local_doc (JsonObject  *doc,
   g_return_val_if_fail (doc != NULL, FALSE);
 
   root = json_node_init_object (json_node_alloc (), doc);
-  if (!measure (root, 0, &size, error))
+  if (!measure (root, 1, &size, error))
     return FALSE;
   if (!mer_validate_local_id (mer_json_get_string (doc, "_id"), error))
     return FALSE;

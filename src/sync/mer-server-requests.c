@@ -230,7 +230,7 @@ parse_body (Request   *req,
                      "The request entity is too large");
       return NULL;
     }
-  if (!mer_validate_json_text (req->body, req->length, MER_VALIDATE_MAX_DEPTH + 2, &error))
+  if (!mer_validate_json_text (req->body, req->length, MER_JSON_MAX_DEPTH, &error))
     {
       _mer_server_respond_gerror (resp, error);
       return NULL;
@@ -238,7 +238,10 @@ parse_body (Request   *req,
   node = mer_json_parse (req->body, req->length, &error);
   if (node == NULL)
     {
-      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "invalid UTF-8 JSON");
+      /* A number or string that cannot be kept exactly says which. */
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                 g_error_matches (error, MER_JSON_ERROR, MER_JSON_ERROR_UNREPRESENTABLE)
+                                 ? error->message : "invalid UTF-8 JSON");
       return NULL;
     }
   if (JSON_NODE_TYPE (node) != expected)

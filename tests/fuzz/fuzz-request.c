@@ -88,6 +88,7 @@ fuzz_reader (const char *body,
 {
   g_autoptr(GPtrArray) read = NULL;
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
   gboolean has_results = FALSE;
   JsonNode *results;
   guint n = 0;
@@ -95,8 +96,14 @@ fuzz_reader (const char *body,
   read = _mer_revisions_read_bulk_get (body, length, &has_results);
   if (read == NULL)
     return;
-  root = mer_json_parse (body, length, NULL);
-  g_assert_nonnull (root);
+  root = mer_json_parse (body, length, &error);
+  /* Text with what json-glib cannot hold exactly is for the reader alone,
+   * which marks the documents holding it. */
+  if (root == NULL)
+    {
+      g_assert_true (error->domain == MER_JSON_ERROR);
+      return;
+    }
   g_assert_true (has_results == json_object_has_member (json_node_get_object (root), "results"));
   results = has_results ? json_object_get_member (json_node_get_object (root), "results") : NULL;
   for (guint i = 0; results != NULL && i < json_array_get_length (json_node_get_array (results)); i++)
@@ -123,7 +130,9 @@ fuzz_reader (const char *body,
           g_assert_cmpint (got->start, ==, expected->start);
           g_assert_true (got->ids == NULL ? expected->ids == NULL
                          : g_strv_equal ((const char * const *) got->ids, (const char * const *) expected->ids));
-          g_assert_cmpstr (got->body, ==, expected->body);
+          g_assert_true ((got->problem == NULL) == (expected->problem == NULL));
+          if (got->problem == NULL)
+            g_assert_cmpstr (got->body, ==, expected->body);
         }
     }
   g_assert_cmpuint (n, ==, read->len);
