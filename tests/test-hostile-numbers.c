@@ -387,9 +387,25 @@ test_serve_nesting (void)
               g_assert_null (strstr (answer, "error"));
               g_assert_cmpuint (mer_store_get_doc_count (peer->store, FALSE), >=, before);
             }
-          else
+          else if (bodies[i] == doc)
             {
               assert_refused (status, answer, "nested more than 64 levels");
+              g_assert_cmpuint (mer_store_get_doc_count (peer->store, FALSE), ==, before);
+            }
+          else
+            {
+              /* _bulk_docs answers per document, as CouchDB does: the
+               * batch is taken, the deep document gets its own error row. */
+              g_autoptr(JsonNode) rows = mer_json_parse (answer, -1, NULL);
+              JsonObject *row;
+
+              g_assert_cmpuint (status, ==, 201);
+              g_assert_nonnull (rows);
+              g_assert_true (JSON_NODE_HOLDS_ARRAY (rows));
+              g_assert_cmpuint (json_array_get_length (json_node_get_array (rows)), ==, 1);
+              row = json_array_get_object_element (json_node_get_array (rows), 0);
+              g_assert_cmpstr (mer_json_get_string (row, "error"), ==, "bad_request");
+              g_assert_nonnull (strstr (mer_json_get_string (row, "reason"), "nested more than 64 levels"));
               g_assert_cmpuint (mer_store_get_doc_count (peer->store, FALSE), ==, before);
             }
         }
@@ -408,7 +424,7 @@ collect_message_cb (const char     *domain,
                     const char     *message,
                     gpointer        data)
 {
-  if (strstr (message, "a document was refused") != NULL)
+  if (strstr (message, ": refused ") != NULL)
     g_ptr_array_add (data, g_strdup (message));
 }
 
@@ -615,7 +631,7 @@ test_pull (void)
       if (edges[i].canonical != NULL)
         kept++;
       else
-        g_ptr_array_add (expected_reports, g_strdup_printf ("\"id\":\"%s\"", id));
+        g_ptr_array_add (expected_reports, g_strdup_printf (" refused %s ", id));
     }
   /* The documents' own braces: strip them to use them as members. */
   deep64[strlen (deep64) - 1] = '\0';
@@ -623,7 +639,7 @@ test_pull (void)
   fake_peer_add (fake, "deep-64", deep64 + 1);
   fake_peer_add (fake, "deep-65", deep65 + 1);
   fake_peer_add (fake, "plain-last", "\"n\":8");
-  g_ptr_array_add (expected_reports, g_strdup ("\"id\":\"deep-65\""));
+  g_ptr_array_add (expected_reports, g_strdup (" refused deep-65 "));
 
   handler = g_log_set_handler ("meridian-sync", G_LOG_LEVEL_MESSAGE, collect_message_cb, reports);
   result = test_sync (local->store, fake->url, MER_REPLICATOR_PULL, 4);
@@ -639,14 +655,15 @@ test_pull (void)
       for (guint j = 0; j < reports->len; j++)
         if (strstr (g_ptr_array_index (reports, j), wanted) != NULL)
           {
+            /* "URL: refused ID REV: REASON" */
             const char *report = g_ptr_array_index (reports, j);
-            g_autoptr(JsonObject) refusal = mer_test_object (strchr (report, '{'));
-            const char *reason = mer_json_get_string (refusal, "reason");
+            const char *after_id = strstr (report, wanted) + strlen (wanted);
+            const char *reason = strstr (after_id, ": ");
             guint index = 0;
 
+            g_assert_nonnull (reason);
             found++;
-            g_assert_cmpstr (mer_json_get_string (refusal, "error"), ==, "bad_request");
-            if (sscanf (wanted, "\"id\":\"edge-%u\"", &index) == 1)
+            if (sscanf (wanted, " refused edge-%u ", &index) == 1)
               g_assert_nonnull (strstr (reason, edges[index].reason));
             else
               g_assert_nonnull (strstr (reason, "nested more than 64 levels"));
