@@ -147,7 +147,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_assert_cmpstr (revision->rev, ==, rev);
 
   /* The other replica keeps the same canonical body and revision id. */
-  refusals = mer_store_put_revisions (target, revisions, &error);
+  refusals = mer_store_put_revisions (target, revisions, "fuzz", &error);
   g_assert_no_error (error);
   if (json_array_get_length (refusals) > 0)
     g_error ("the second replica refused %s", out);
