@@ -71,8 +71,12 @@ fi
 # Quiet when all is well; the whole output when something fails.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if [ ! -f build/build.ninja ]; then
-  if ! meson setup build --buildtype=debugoptimized >"$log" 2>&1; then
+# A build configured before the test tools were installed (run-app first,
+# run-tests later) must look for them again: meson remembers what it found.
+reconfigure=()
+[ -f build/build.ninja ] && [ "${#missing[@]}" -gt 0 ] && reconfigure=(--reconfigure)
+if [ ! -f build/build.ninja ] || [ "${#reconfigure[@]}" -gt 0 ]; then
+  if ! meson setup "${reconfigure[@]}" build --buildtype=debugoptimized >"$log" 2>&1; then
     cat "$log" >&2
     echo "meson setup failed" >&2
     exit 1
