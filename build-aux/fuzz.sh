@@ -31,6 +31,8 @@ sources="
   src/store/mer-json.c
   src/store/mer-revision.c
   src/store/mer-store.c
+  src/store/mer-store-index.c
+  src/store/mer-store-load.c
   src/store/mer-store-local.c
   src/store/mer-store-revs.c
   src/store/mer-store-search.c

@@ -8,224 +8,10 @@
 #include <string.h>
 
 /*
- * Full-text search and wiki links, kept current by the store on every
- * write of a winner, local or replicated. The FTS5 row of a document has
- * the rowid of its `docs` row.
+ * Asking the search index and the links (which mer-store-index.c keeps in
+ * step with the winners), after writing out what waits for them: the open
+ * transaction's documents and the search backlog.
  */
-
-gboolean
-_mer_store_search_migrate (MerDb   *db,
-                           GError **error)
-{
-  return mer_db_exec (db,
-                      "CREATE VIRTUAL TABLE search USING fts5 ("
-                      " title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
-                      error);
-}
-
-static void
-append_field (GString    *text,
-              JsonObject *body,
-              const char *member)
-{
-  const char *value = mer_json_get_string (body, member);
-
-  if (value == NULL || *value == '\0')
-    return;
-  if (text->len > 0)
-    g_string_append (text, "\n\n");
-  g_string_append (text, value);
-}
-
-static char *
-title_of_doc (MerStore   *self,
-              const char *id)
-{
-  MerDb *db = _mer_store_get_db (self);
-  sqlite3_stmt *stmt = mer_db_prepare (db, "SELECT title FROM docs WHERE id = ?", NULL);
-  char *title = NULL;
-
-  if (stmt == NULL || id == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return title;
-}
-
-static char *
-normalize_target (const char *target)
-{
-  g_autofree char *stripped = g_strstrip (g_strdup (target));
-  char *start = stripped;
-
-  while (*start == '/')
-    start++;
-  if (g_str_has_suffix (start, ".md"))
-    start[strlen (start) - 3] = '\0';
-  return g_utf8_casefold (start, -1);
-}
-
-/*
- * The targets of [[Target]] and [[target|label]] links in @markdown, in
- * order, each once. Links inside code spans and fences are links too here:
- * the renderer decides what is shown, this only feeds backlinks.
- */
-char **
-mer_store_extract_links (const char *markdown)
-{
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  const char *p = markdown;
-
-  while (p != NULL && (p = strstr (p, "[[")) != NULL)
-    {
-      const char *end = strstr (p + 2, "]]");
-      const char *bar;
-      g_autofree char *inner = NULL;
-      char *target;
-
-      if (end == NULL)
-        break;
-      inner = g_strndup (p + 2, end - p - 2);
-      p = end + 2;
-      if (strchr (inner, '\n') != NULL || strchr (inner, '[') != NULL)
-        continue;
-      bar = strchr (inner, '|');
-      target = g_strstrip (g_strndup (inner, bar ? (gsize) (bar - inner) : strlen (inner)));
-      if (*target == '\0' || g_hash_table_contains (seen, target))
-        {
-          g_free (target);
-          continue;
-        }
-      g_hash_table_add (seen, target);
-      g_ptr_array_add (targets, target);
-    }
-  g_ptr_array_add (targets, NULL);
-  g_ptr_array_set_free_func (targets, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&targets), FALSE);
-}
-
-/*
- * Whether the store reads this top-level string of a body: for its columns
- * (type, title, path) or for the search index and the links. A revision
- * read from a peer keeps only these (see mer-revision.c).
- */
-gboolean
-_mer_store_reads_field (const char *name)
-{
-  static const char * const names[] = {
-    "type", "title", "path", "body", "context", "decision", "consequences", "on",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (strcmp (name, names[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* The kinds of document search and the link table cover. */
-gboolean
-_mer_store_is_indexed_type (const char *type)
-{
-  return g_strcmp0 (type, "page") == 0 || g_strcmp0 (type, "proposal") == 0
-         || g_strcmp0 (type, "decision") == 0 || g_strcmp0 (type, "comment") == 0;
-}
-
-/* Takes a document's search row and links out. */
-static gboolean
-forget_doc (MerDb    *db,
-            gint64    doc_key,
-            GError  **error)
-{
-  sqlite3_stmt *stmt;
-
-  stmt = mer_db_prepare (db, "DELETE FROM search WHERE rowid = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  if (!mer_db_run (db, stmt, error))
-    return FALSE;
-  stmt = mer_db_prepare (db, "DELETE FROM links WHERE src = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  if (!mer_db_run (db, stmt, error))
-    return FALSE;
-  return TRUE;
-}
-
-/* Puts the searchable text of a winner into the index, and its links. */
-gboolean
-_mer_store_index_doc (MerStore    *self,
-                      gint64       doc_key,
-                      JsonObject  *body,
-                      gboolean     deleted,
-                      gboolean     fresh,
-                      GError     **error)
-{
-  MerDb *db = _mer_store_get_db (self);
-  const char *type = mer_json_get_string (body, "type");
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *title = NULL;
-  sqlite3_stmt *stmt;
-
-  /* A document new to this replica has no rows to take out. */
-  if (!fresh && !forget_doc (db, doc_key, error))
-    return FALSE;
-  if (deleted || type == NULL)
-    return TRUE;
-
-  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
-    {
-      title = g_strdup (mer_json_get_string (body, "title"));
-      append_field (text, body, "body");
-    }
-  else if (g_str_equal (type, "decision"))
-    {
-      title = g_strdup (mer_json_get_string (body, "title"));
-      append_field (text, body, "context");
-      append_field (text, body, "decision");
-      append_field (text, body, "consequences");
-    }
-  else if (g_str_equal (type, "comment"))
-    {
-      g_autofree char *on = title_of_doc (self, mer_json_get_string (body, "on"));
-      title = g_strdup_printf ("Comment on %s", on ? on : mer_json_get_string (body, "on") ?: "?");
-      append_field (text, body, "body");
-    }
-  else
-    return TRUE;
-
-  stmt = mer_db_prepare (db, "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, doc_key);
-  sqlite3_bind_text (stmt, 2, title ? title : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, text->str, -1, SQLITE_STATIC);
-  if (!mer_db_run (db, stmt, error))
-    return FALSE;
-
-  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
-    {
-      g_auto(GStrv) targets = mer_store_extract_links (mer_json_get_string (body, "body"));
-
-      for (guint i = 0; targets[i] != NULL; i++)
-        {
-          g_autofree char *key = normalize_target (targets[i]);
-
-          stmt = mer_db_prepare (db, "INSERT INTO links (src, target) VALUES (?, ?)", error);
-          if (stmt == NULL)
-            return FALSE;
-          sqlite3_bind_int64 (stmt, 1, doc_key);
-          sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
-          if (!mer_db_run (db, stmt, error))
-            return FALSE;
-        }
-    }
-  return TRUE;
-}
 
 /*
  * Turns whatever a person typed into an FTS5 query that cannot fail to
@@ -510,8 +296,8 @@ mer_store_get_backlinks (MerStore    *self,
   if (rc < 0)
     return NULL;
 
-  title_key = normalize_target (title ? title : "");
-  path_key = normalize_target (path ? path : "");
+  title_key = _mer_store_link_key (title ? title : "");
+  path_key = _mer_store_link_key (path ? path : "");
   stmt = mer_db_prepare (db,
                          "SELECT DISTINCT d.id FROM links l JOIN docs d ON d.doc_key = l.src"
                          " WHERE l.target IN (?1, ?2) AND d.deleted = 0 AND d.id != ?3 ORDER BY d.id",
@@ -529,4 +315,76 @@ mer_store_get_backlinks (MerStore    *self,
   g_ptr_array_add (ids, NULL);
   g_ptr_array_set_free_func (ids, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* The number of documents waiting for the search index. */
+gint64
+mer_store_count_unindexed (MerStore *self)
+{
+  g_return_val_if_fail (MER_IS_STORE (self), -1);
+
+  return _mer_store_query_int (self, "SELECT count(*) FROM search_backlog", NULL);
+}
+
+/*
+ * Brings the search index and the links of every document in
+ * search_backlog up to date, in one transaction, from the winners the
+ * tables hold now. Inside a read transaction it can write nothing and
+ * leaves the backlog for later.
+ */
+gboolean
+mer_store_catch_up_index (MerStore  *self,
+                          GError   **error)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 waiting;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  if (self->reading)
+    return TRUE;
+  /* The usual case, nothing to do, takes no write lock. */
+  waiting = _mer_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM search_backlog)", &local_error);
+  if (waiting < 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (waiting == 0)
+    return TRUE;
+  if (!mer_store_begin (self, error))
+    return FALSE;
+  stmt = mer_db_prepare (self->db, "SELECT doc_key FROM search_backlog ORDER BY doc_key", error);
+  if (stmt == NULL)
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 key = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (keys, key);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  for (guint i = 0; i < keys->len; i++)
+    if (!_mer_store_index_winner (self, g_array_index (keys, gint64, i), NULL, error))
+      {
+        mer_store_rollback (self);
+        return FALSE;
+      }
+  if (!mer_db_exec (self->db, "DELETE FROM search_backlog", error))
+    {
+      mer_store_rollback (self);
+      return FALSE;
+    }
+  return mer_store_commit (self, error);
 }

@@ -30,14 +30,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-void
-_mer_rev_info_free (RevInfo *info)
-{
-  g_free (info->rev);
-  g_free (info->parent);
-  g_free (info);
-}
-
 
 /* ------------------------------------------------------------------ */
 /* Schema */
@@ -256,12 +248,6 @@ mer_store_open (const char  *data_dir,
 fail:
   mer_store_rollback (self);
   return NULL;
-}
-
-MerDb *
-_mer_store_get_db (MerStore *self)
-{
-  return self->db;
 }
 
 const char *
