@@ -38,6 +38,7 @@ sources="
   src/store/mer-store-search.c
   src/store/mer-store-tree.c
   src/store/mer-store-write.c
+  src/core/mer-core.c
   src/core/mer-validate.c
   src/sync/mer-accounts.c
   src/sync/mer-server.c

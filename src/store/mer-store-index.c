@@ -26,27 +26,17 @@ _mer_store_search_migrate (MerDb   *db,
                       error);
 }
 
-static void
-append_field (GString    *text,
-              JsonObject *body,
-              const char *member)
-{
-  const char *value = mer_json_get_string (body, member);
-
-  if (value == NULL || *value == '\0')
-    return;
-  if (text->len > 0)
-    g_string_append (text, "\n\n");
-  g_string_append (text, value);
-}
-
-static char *
-title_of_doc (MerStore   *self,
-              const char *id)
+/* The title column of document @id, or NULL: what the indexer may name a
+ * document by in another's search row. */
+char *
+mer_store_dup_title (MerStore   *self,
+                     const char *id)
 {
   MerDb *db = _mer_store_get_db (self);
   sqlite3_stmt *stmt = mer_db_prepare (db, "SELECT title FROM docs WHERE id = ?", NULL);
   char *title = NULL;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
   if (stmt == NULL || id == NULL)
     return NULL;
@@ -70,60 +60,40 @@ _mer_store_link_key (const char *target)
   return g_utf8_casefold (start, -1);
 }
 
+/* Set once, before any store is opened; read by every connection. */
+static const MerStoreIndexer *indexer;
+
 /*
- * The targets of [[Target]] and [[target|label]] links in @markdown, in
- * order, each once. Links inside code spans and fences are links too here:
- * the renderer decides what is shown, this only feeds backlinks.
+ * Installs what the layer above says of its documents (see
+ * MerStoreIndexer). Without one, documents have no search rows nor links.
  */
-char **
-mer_store_extract_links (const char *markdown)
+void
+mer_store_set_indexer (const MerStoreIndexer *new_indexer)
 {
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  const char *p = markdown;
+  indexer = new_indexer;
+}
 
-  while (p != NULL && (p = strstr (p, "[[")) != NULL)
-    {
-      const char *end = strstr (p + 2, "]]");
-      const char *bar;
-      g_autofree char *inner = NULL;
-      char *target;
-
-      if (end == NULL)
-        break;
-      inner = g_strndup (p + 2, end - p - 2);
-      p = end + 2;
-      if (strchr (inner, '\n') != NULL || strchr (inner, '[') != NULL)
-        continue;
-      bar = strchr (inner, '|');
-      target = g_strstrip (g_strndup (inner, bar ? (gsize) (bar - inner) : strlen (inner)));
-      if (*target == '\0' || g_hash_table_contains (seen, target))
-        {
-          g_free (target);
-          continue;
-        }
-      g_hash_table_add (seen, target);
-      g_ptr_array_add (targets, target);
-    }
-  g_ptr_array_add (targets, NULL);
-  g_ptr_array_set_free_func (targets, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&targets), FALSE);
+const MerStoreIndexer *
+_mer_store_get_indexer (void)
+{
+  return indexer;
 }
 
 /*
  * Whether the store reads this top-level string of a body: for its columns
- * (type, title, path) or for the search index and the links. A revision
- * read from a peer keeps only these (see mer-revision.c).
+ * (type, title, path) or for the indexer. A revision read from a peer
+ * keeps only these (see mer-revision.c).
  */
 gboolean
 _mer_store_reads_field (const char *name)
 {
-  static const char * const names[] = {
-    "type", "title", "path", "body", "context", "decision", "consequences", "on",
-  };
+  static const char * const names[] = { "type", "title", "path" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (strcmp (name, names[i]) == 0)
+      return TRUE;
+  for (guint i = 0; indexer != NULL && indexer->fields != NULL && indexer->fields[i] != NULL; i++)
+    if (strcmp (name, indexer->fields[i]) == 0)
       return TRUE;
   return FALSE;
 }
@@ -132,8 +102,7 @@ _mer_store_reads_field (const char *name)
 gboolean
 _mer_store_is_indexed_type (const char *type)
 {
-  return g_strcmp0 (type, "page") == 0 || g_strcmp0 (type, "proposal") == 0
-         || g_strcmp0 (type, "decision") == 0 || g_strcmp0 (type, "comment") == 0;
+  return indexer != NULL && indexer->indexes_type (type);
 }
 
 /* Takes a document's search row and links out. */
@@ -170,35 +139,17 @@ _mer_store_index_doc (MerStore    *self,
 {
   MerDb *db = _mer_store_get_db (self);
   const char *type = mer_json_get_string (body, "type");
-  g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *title = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) targets = NULL;
   sqlite3_stmt *stmt;
 
   /* A document new to this replica has no rows to take out. */
   if (!fresh && !forget_doc (db, doc_key, error))
     return FALSE;
-  if (deleted || type == NULL)
+  if (deleted || type == NULL || !_mer_store_is_indexed_type (type))
     return TRUE;
-
-  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
-    {
-      title = g_strdup (mer_json_get_string (body, "title"));
-      append_field (text, body, "body");
-    }
-  else if (g_str_equal (type, "decision"))
-    {
-      title = g_strdup (mer_json_get_string (body, "title"));
-      append_field (text, body, "context");
-      append_field (text, body, "decision");
-      append_field (text, body, "consequences");
-    }
-  else if (g_str_equal (type, "comment"))
-    {
-      g_autofree char *on = title_of_doc (self, mer_json_get_string (body, "on"));
-      title = g_strdup_printf ("Comment on %s", on ? on : mer_json_get_string (body, "on") ?: "?");
-      append_field (text, body, "body");
-    }
-  else
+  if (!indexer->extract (self, body, &title, &text, &targets))
     return TRUE;
 
   stmt = mer_db_prepare (db, "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", error);
@@ -206,26 +157,21 @@ _mer_store_index_doc (MerStore    *self,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, doc_key);
   sqlite3_bind_text (stmt, 2, title ? title : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, text->str, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, text ? text : "", -1, SQLITE_STATIC);
   if (!mer_db_run (db, stmt, error))
     return FALSE;
 
-  if (g_str_equal (type, "page") || g_str_equal (type, "proposal"))
+  for (guint i = 0; targets != NULL && targets[i] != NULL; i++)
     {
-      g_auto(GStrv) targets = mer_store_extract_links (mer_json_get_string (body, "body"));
+      g_autofree char *key = _mer_store_link_key (targets[i]);
 
-      for (guint i = 0; targets[i] != NULL; i++)
-        {
-          g_autofree char *key = _mer_store_link_key (targets[i]);
-
-          stmt = mer_db_prepare (db, "INSERT INTO links (src, target) VALUES (?, ?)", error);
-          if (stmt == NULL)
-            return FALSE;
-          sqlite3_bind_int64 (stmt, 1, doc_key);
-          sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
-          if (!mer_db_run (db, stmt, error))
-            return FALSE;
-        }
+      stmt = mer_db_prepare (db, "INSERT INTO links (src, target) VALUES (?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, doc_key);
+      sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+      if (!mer_db_run (db, stmt, error))
+        return FALSE;
     }
   return TRUE;
 }

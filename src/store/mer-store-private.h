@@ -117,6 +117,7 @@ typedef struct {
 MerDb   *_mer_store_get_db          (MerStore    *self);
 
 /* mer-store-index.c: the search index and the links of the winners. */
+const MerStoreIndexer *_mer_store_get_indexer (void);
 gboolean _mer_store_reads_field     (const char  *name);
 gboolean _mer_store_index_doc       (MerStore    *self,
                                      gint64       doc_key,

@@ -80,48 +80,9 @@ mer_search_hit_free (MerSearchHit *hit)
 }
 
 /*
- * The index holds Markdown, so a snippet cut from it does too. For a
- * person reading a result: wiki and Markdown links become their words,
- * heading, list and quote markers, emphasis and code marks go, and the
- * lines run together. The match marks are kept.
- */
-static char *
-snippet_as_text (const char *snippet)
-{
-  static GRegex *wiki_labelled, *wiki, *link, *heading, *line_marks, *marks, *spaces;
-  static gsize compiled;
-  g_autofree char *a = NULL, *b = NULL, *c = NULL, *h = NULL, *d = NULL, *e = NULL;
-
-  if (snippet == NULL)
-    return NULL;
-  if (g_once_init_enter (&compiled))
-    {
-      wiki_labelled = g_regex_new ("\\[\\[[^\\]\\[|]*\\|([^\\]\\[]*)\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
-      wiki = g_regex_new ("\\[\\[([^\\]\\[]*)\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
-      /* A link the snippet cut off keeps its words too. */
-      link = g_regex_new ("\\[([^\\]\\[]*)\\]\\((?:[^)\\s]*\\)|[^)\\s]*?(?=…?$))", G_REGEX_OPTIMIZE, 0, NULL);
-      /* A heading is set off from the text after it by a dash. */
-      heading = g_regex_new ("^[ \\t]*#{1,6}[ \\t]+([^\\n]*?)[ \\t#]*\\n(?=\\s*\\S)",
-                             G_REGEX_OPTIMIZE | G_REGEX_MULTILINE, 0, NULL);
-      line_marks = g_regex_new ("^[ \\t]*(#{1,6}[ \\t]+|[-*+][ \\t]+|\\d{1,9}[.)][ \\t]+|>[ \\t]?)",
-                                G_REGEX_OPTIMIZE | G_REGEX_MULTILINE, 0, NULL);
-      marks = g_regex_new ("\\*\\*|__|`|\\[\\[|\\]\\]", G_REGEX_OPTIMIZE, 0, NULL);
-      spaces = g_regex_new ("\\s+", G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (&compiled, 1);
-    }
-  a = g_regex_replace (wiki_labelled, snippet, -1, 0, "\\1", 0, NULL);
-  b = g_regex_replace (wiki, a ? a : snippet, -1, 0, "\\1", 0, NULL);
-  c = g_regex_replace (link, b ? b : snippet, -1, 0, "\\1", 0, NULL);
-  h = g_regex_replace (heading, c ? c : snippet, -1, 0, "\\1 — ", 0, NULL);
-  d = g_regex_replace (line_marks, h ? h : snippet, -1, 0, "", 0, NULL);
-  e = g_regex_replace_literal (marks, d ? d : snippet, -1, 0, "", 0, NULL);
-  return g_strstrip (g_regex_replace_literal (spaces, e ? e : snippet, -1, 0, " ", 0, NULL));
-}
-
-/*
- * Searches pages, proposals, decisions and comments. Documents whose title
- * matches come first; within each group, BM25 with the title weighted ten
- * times the body.
+ * Searches the documents the indexer covers. Documents whose title matches
+ * come first; within each group, BM25 with the title weighted ten times
+ * the body. Snippets are as the indexer's snippet_to_text() makes them.
  */
 GPtrArray *
 mer_store_search (MerStore    *self,
@@ -129,6 +90,7 @@ mer_store_search (MerStore    *self,
                   guint        limit,
                   GError     **error)
 {
+  const MerStoreIndexer *indexer = _mer_store_get_indexer ();
   MerDb *db;
   g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_search_hit_free);
   g_autofree char *match = NULL;
@@ -169,7 +131,10 @@ mer_store_search (MerStore    *self,
       hit->type = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
       hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       hit->path = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      hit->snippet = snippet_as_text ((const char *) sqlite3_column_text (stmt, 4));
+      if (indexer != NULL && indexer->snippet_to_text != NULL)
+        hit->snippet = indexer->snippet_to_text ((const char *) sqlite3_column_text (stmt, 4));
+      else
+        hit->snippet = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
       hit->rank = sqlite3_column_double (stmt, 5);
       if (hit->title == NULL)
         hit->title = g_strdup (hit->id);
@@ -221,14 +186,16 @@ mer_search_snippet_to_html (const char *snippet)
 }
 
 /*
- * Finds the page a wiki link points at: a page path first, then a title,
- * both without regard to case.
+ * Finds the live document of the indexer's link_type that a link names: by
+ * path first, then by title, both without regard to case, or by the id
+ * "<link_type>:<target>".
  */
 char *
 mer_store_resolve_link (MerStore    *self,
                         const char  *target,
                         GError     **error)
 {
+  const MerStoreIndexer *indexer = _mer_store_get_indexer ();
   MerDb *db;
   sqlite3_stmt *stmt;
   g_autofree char *key = NULL;
@@ -237,7 +204,7 @@ mer_store_resolve_link (MerStore    *self,
 
   g_return_val_if_fail (MER_IS_STORE (self), NULL);
 
-  if (target == NULL)
+  if (target == NULL || indexer == NULL || indexer->link_type == NULL)
     return NULL;
   key = g_strstrip (g_strdup (target));
   while (key[0] == '/')
@@ -247,12 +214,13 @@ mer_store_resolve_link (MerStore    *self,
 
   db = _mer_store_get_db (self);
   stmt = mer_db_prepare (db,
-                         "SELECT id FROM docs WHERE type = 'page' AND deleted = 0"
-                         " AND (path = ?1 COLLATE NOCASE OR title = ?1 COLLATE NOCASE OR id = 'page:' || ?1)"
+                         "SELECT id FROM docs WHERE type = ?2 AND deleted = 0"
+                         " AND (path = ?1 COLLATE NOCASE OR title = ?1 COLLATE NOCASE OR id = ?2 || ':' || ?1)"
                          " ORDER BY (path = ?1 COLLATE NOCASE) DESC, id LIMIT 1", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, indexer->link_type, -1, SQLITE_STATIC);
   rc = mer_db_step (db, stmt, error);
   if (rc == SQLITE_ROW)
     id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
@@ -260,8 +228,8 @@ mer_store_resolve_link (MerStore    *self,
   return id;
 }
 
-/* The live pages and proposals whose wiki links name @page_id's title or
- * path. */
+/* The live documents whose links (as the indexer extracted them) name
+ * @page_id's title or path. */
 char **
 mer_store_get_backlinks (MerStore    *self,
                          const char  *page_id,
