@@ -26,27 +26,6 @@ _mer_store_search_migrate (MerDb   *db,
                       error);
 }
 
-/* The title column of document @id, or NULL: what the indexer may name a
- * document by in another's search row. */
-char *
-mer_store_dup_title (MerStore   *self,
-                     const char *id)
-{
-  MerDb *db = _mer_store_get_db (self);
-  sqlite3_stmt *stmt = mer_db_prepare (db, "SELECT title FROM docs WHERE id = ?", NULL);
-  char *title = NULL;
-
-  g_return_val_if_fail (MER_IS_STORE (self), NULL);
-
-  if (stmt == NULL || id == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return title;
-}
-
 char *
 _mer_store_link_key (const char *target)
 {
@@ -228,23 +207,6 @@ _mer_store_flush_index (MerStore  *self,
     }
   g_hash_table_remove_all (self->unindexed);
   return TRUE;
-}
-
-/*
- * With @later TRUE, the documents this connection writes from then on are
- * only noted in search_backlog; their search rows and links are written
- * by mer_store_catch_up_index(), which a search and the backlinks call
- * first. A pull of thousands of pages spent a third of its time indexing
- * them one batch at a time (CouchDB builds its views when they are read,
- * for the same reason).
- */
-void
-mer_store_set_index_later (MerStore *self,
-                           gboolean  later)
-{
-  g_return_if_fail (MER_IS_STORE (self));
-
-  self->index_later = later;
 }
 
 /*

@@ -285,6 +285,23 @@ mer_store_get_backlinks (MerStore    *self,
   return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
 }
 
+/*
+ * With @later TRUE, the documents this connection writes from then on are
+ * only noted in search_backlog; their search rows and links are written
+ * by mer_store_catch_up_index(), which a search and the backlinks call
+ * first. A pull of thousands of pages spent a third of its time indexing
+ * them one batch at a time (CouchDB builds its views when they are read,
+ * for the same reason).
+ */
+void
+mer_store_set_index_later (MerStore *self,
+                           gboolean  later)
+{
+  g_return_if_fail (MER_IS_STORE (self));
+
+  self->index_later = later;
+}
+
 /* The number of documents waiting for the search index. */
 gint64
 mer_store_count_unindexed (MerStore *self)

@@ -781,3 +781,23 @@ mer_store_changes (MerStore    *self,
   return rows;
 }
 
+/* The title column of document @id, or NULL: what the indexer may name a
+ * document by in another's search row. */
+char *
+mer_store_dup_title (MerStore   *self,
+                     const char *id)
+{
+  MerDb *db = _mer_store_get_db (self);
+  sqlite3_stmt *stmt = mer_db_prepare (db, "SELECT title FROM docs WHERE id = ?", NULL);
+  char *title = NULL;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  if (stmt == NULL || id == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return title;
+}

@@ -21,7 +21,6 @@
  */
 
 G_DEFINE_FINAL_TYPE (MerStore, mer_store, G_TYPE_OBJECT)
-G_DEFINE_QUARK (mer-store-error-quark, mer_store_error)
 
 enum {
   CHANGED,
