@@ -37,15 +37,18 @@ bin="$out/fuzz-$target"
 mkdir -p "$out/$corpus" "$out/artifacts"
 
 sources="
-  src/core/mer-db.c
-  src/core/mer-json.c
-  src/core/mer-revision.c
-  src/core/mer-store.c
-  src/core/mer-store-local.c
-  src/core/mer-store-revs.c
-  src/core/mer-store-search.c
-  src/core/mer-store-tree.c
-  src/core/mer-store-write.c
+  src/store/mer-db.c
+  src/store/mer-json.c
+  src/store/mer-revision.c
+  src/store/mer-store.c
+  src/store/mer-store-index.c
+  src/store/mer-store-load.c
+  src/store/mer-store-local.c
+  src/store/mer-store-revs.c
+  src/store/mer-store-search.c
+  src/store/mer-store-tree.c
+  src/store/mer-store-write.c
+  src/core/mer-core.c
   src/core/mer-validate.c
   src/sync/mer-accounts.c
   src/sync/mer-server.c
@@ -58,7 +61,7 @@ stale=no
 if [ ! -x "$bin" ]; then
   stale=yes
 else
-  for f in $sources src/core/*.h src/sync/*.h; do
+  for f in $sources src/store/*.h src/core/*.h src/sync/*.h; do
     if [ "$source_dir/$f" -nt "$bin" ]; then
       stale=yes
     fi
@@ -75,7 +78,7 @@ if [ "$stale" = yes ]; then
   "$CLANG" -g -O1 -fsanitize=fuzzer,address -fno-omit-frame-pointer \
     -DG_LOG_DOMAIN=\"meridian-fuzz\" -UG_DISABLE_ASSERT \
     -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 \
-    -I"$build_dir" -I"$source_dir/src/core" -I"$source_dir/src/sync" \
+    -I"$build_dir" -I"$source_dir/src/store" -I"$source_dir/src/core" -I"$source_dir/src/sync" \
     $(pkg-config --cflags glib-2.0 gio-2.0 json-glib-1.0 sqlite3 libsoup-3.0 libsodium) \
     $paths -o "$bin" \
     $(pkg-config --libs glib-2.0 gio-2.0 json-glib-1.0 sqlite3 libsoup-3.0 libsodium) -lm

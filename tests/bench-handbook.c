@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "mer-import.h"
+#include "mer-core.h"
 #include "mer-store.h"
 #include "mer-test-util.h"
 
@@ -672,7 +673,7 @@ main (int    argc,
 
     t = now_ms ();
     t_cpu = cpu_ms (RUSAGE_SELF);
-    store = mer_store_open (data_dir, &error);
+    store = mer_core_open_store (data_dir, &error);
     if (store == NULL || !mer_import_dir (store, md_dir, report, &error))
       g_error ("import: %s", error->message);
     import_ms = now_ms () - t;
@@ -694,7 +695,7 @@ main (int    argc,
 
   /* In-process searches on one open replica (one warm-up pass first). */
   {
-    g_autoptr(MerStore) store = mer_store_open (data_dir, &error);
+    g_autoptr(MerStore) store = mer_core_open_store (data_dir, &error);
 
     if (store == NULL)
       g_error ("open: %s", error->message);
@@ -726,7 +727,7 @@ main (int    argc,
 
       t = now_ms ();
       t_cpu = cpu_ms (RUSAGE_SELF);
-      store = mer_store_open (data_dir, &error);
+      store = mer_core_open_store (data_dir, &error);
       ms = now_ms () - t;
       cms = cpu_ms (RUSAGE_SELF) - t_cpu;
       if (store == NULL)

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "mer-store.h"
+#include "mer-core.h"
 
 #include <stdio.h>
 
@@ -24,7 +25,7 @@ main (int    argc,
       fprintf (stderr, "usage: bench-search-lean DATA_DIR QUERY\n");
       return 2;
     }
-  store = mer_store_open (argv[1], &error);
+  store = mer_core_open_store (argv[1], &error);
   if (store != NULL)
     hits = mer_store_search (store, argv[2], 20, &error);
   if (hits == NULL)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mer-test-util.h"
+#include "mer-core.h"
 #include "mer-json.h"
 
 #include <glib/gstdio.h>
@@ -83,7 +84,7 @@ mer_test_open_store (char **out_dir)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = mer_test_make_tmpdir ("store");
-  MerStore *store = mer_store_open (dir, &error);
+  MerStore *store = mer_core_open_store (dir, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (store);

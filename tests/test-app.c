@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "mer-test-gui.h"
+#include "mer-core.h"
 #include "mer-test-util.h"
 
 #include "mer-application.h"
@@ -365,7 +366,7 @@ test_edit_reflects_in_reader (Fixture       *fixture,
   /* Another connection to the same workspace, as the replicator or a
    * second process has: the window hears of its commits only through the
    * store watching other connections. */
-  g_autoptr(MerStore) elsewhere = mer_store_open (mer_store_get_data_dir (store), NULL);
+  g_autoptr(MerStore) elsewhere = mer_core_open_store (mer_store_get_data_dir (store), NULL);
   const char *page_id = mer_page_view_get_page_id (fixture->view);
   g_autoptr(JsonObject) doc = mer_store_get_doc (elsewhere, page_id, NULL, MER_GET_DEFAULT, NULL);
   g_autofree char *rev = NULL;
@@ -631,7 +632,7 @@ test_sync_status (Fixture       *fixture,
   save_screenshot (GTK_WIDGET (fixture->window), "app-synced.png");
 
   /* The peer really holds the page shown. */
-  peer = mer_store_open (peer_dir, &error);
+  peer = mer_core_open_store (peer_dir, &error);
   g_assert_no_error (error);
   copied = mer_store_get_doc (peer, mer_page_view_get_page_id (fixture->view), NULL, MER_GET_DEFAULT, &error);
   g_assert_no_error (error);
@@ -860,7 +861,7 @@ test_deleted_page_leaves_reader (Fixture       *fixture,
                                  gconstpointer  user_data)
 {
   MerStore *store = mer_window_get_store (fixture->window);
-  g_autoptr(MerStore) elsewhere = mer_store_open (mer_store_get_data_dir (store), NULL);
+  g_autoptr(MerStore) elsewhere = mer_core_open_store (mer_store_get_data_dir (store), NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) second = NULL;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "mer-test-util.h"
+#include "mer-core.h"
 #include "mer-json.h"
 
 #include <signal.h>
@@ -76,7 +77,7 @@ check_replica (const char *data,
                guint      *version)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MerStore) store = mer_store_open (data, &error);
+  g_autoptr(MerStore) store = mer_core_open_store (data, &error);
   g_autoptr(JsonArray) pages = NULL;
   int seen = -1;
 

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "mer-application.h"
+#include "mer-core.h"
 #include "mer-conflict-view.h"
 #include "mer-history-view.h"
 #include "mer-json.h"
@@ -334,7 +335,7 @@ child_type_main (const char *data_dir)
   gtk_init ();
   adw_init ();
   (void) mer_ui_get_resource ();
-  store = mer_store_open (data_dir, &error);
+  store = mer_core_open_store (data_dir, &error);
   g_assert_no_error (error);
   editor = mer_page_editor_new (store, PAGE_ID);
   window = show_in_window (editor, 1000, 650);

@@ -774,9 +774,9 @@ test_digest (void)
 static void
 test_slug (void)
 {
-  g_autofree char *a = mer_proposal_slug ("Move on-call to “follow the sun”!");
-  g_autofree char *b = mer_proposal_slug ("No shared core hours; stalled threads become calls between the people");
-  g_autofree char *c = mer_proposal_slug ("¿¡");
+  g_autofree char *a = mer_doc_slug ("Move on-call to “follow the sun”!");
+  g_autofree char *b = mer_doc_slug ("No shared core hours; stalled threads become calls between the people");
+  g_autofree char *c = mer_doc_slug ("¿¡");
 
   g_assert_cmpstr (a, ==, "move-on-call-to-follow-the-sun");
   g_assert_cmpstr (b, ==, "no-shared-core-hours-stalled-threads-become");

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "mer-decision.h"
+#include "mer-core.h"
 #include "mer-decisions-view.h"
 #include "mer-digest-dialog.h"
 #include "mer-digest.h"
@@ -163,7 +164,7 @@ child_draft_main (const char *data_dir)
   adw_init ();
   (void) mer_ui_get_resource ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  store = mer_store_open (data_dir, &error);
+  store = mer_core_open_store (data_dir, &error);
   g_assert_no_error (error);
   view = mer_proposals_view_new (store);
   window = show_in_window (view);

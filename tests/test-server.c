@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mer-accounts.h"
+#include "mer-core.h"
 #include "mer-json.h"
 #include "mer-server.h"
 #include "mer-store.h"
@@ -242,7 +243,7 @@ test_welcome (Fixture       *f,
   g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (obj (reply), "vendor"), "name"), ==, "Meridian");
 
   /* The uuid survives a restart, or every PouchDB checkpoint is orphaned. */
-  again = mer_store_open (f->dir, NULL);
+  again = mer_core_open_store (f->dir, NULL);
   g_assert_cmpstr (mer_store_get_uuid (again), ==, uuid);
 }
 
@@ -570,7 +571,7 @@ static void
 test_longpoll_other_writer (Fixture       *f,
                             gconstpointer  data)
 {
-  g_autoptr(MerStore) other = mer_store_open (f->dir, NULL);
+  g_autoptr(MerStore) other = mer_core_open_store (f->dir, NULL);
   g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"page:elsewhere\"," PAGE_FIELDS "}");
   Pending *pending = start_request (f, "GET", "/handbook/_changes?feed=longpoll&since=0&timeout=30000",
                                     NULL, NULL, 0, RW, NULL);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mer-test-util.h"
+#include "mer-core.h"
 #include "mer-json.h"
 #include "mer-store.h"
 
@@ -669,7 +670,7 @@ test_index_later (void)
   g_free (put (store, edit));
 
   /* Another connection's search brings the index up to date first. */
-  other = mer_store_open (dir, &error);
+  other = mer_core_open_store (dir, &error);
   g_assert_no_error (error);
   {
     /* Not inside a read transaction: that can write nothing. */
@@ -711,7 +712,7 @@ test_links (void)
 {
   g_autoptr(MerStore) store = mer_test_open_store (NULL);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) links = mer_store_extract_links ("See [[On-call rotation]] and [[engineering/incidents|reviews]], [[On-call rotation]] again, [[\n]] and [[]].");
+  g_auto(GStrv) links = mer_core_extract_links ("See [[On-call rotation]] and [[engineering/incidents|reviews]], [[On-call rotation]] again, [[\n]] and [[]].");
   g_auto(GStrv) back = NULL;
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
@@ -762,7 +763,7 @@ test_reopen_and_schema (void)
     g_free (put (store, "{\"_id\":\"x:1\"}"));
   }
   {
-    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+    g_autoptr(MerStore) store = mer_core_open_store (dir, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (mer_store_get_uuid (store), ==, uuid);
     g_assert_cmpstr (mer_store_get_name (store), ==, "team-wiki");
@@ -782,7 +783,7 @@ test_reopen_and_schema (void)
                    ==, SQLITE_OK);
   sqlite3_close (db);
   {
-    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+    g_autoptr(MerStore) store = mer_core_open_store (dir, &error);
     g_assert_no_error (error);
     g_assert_cmpint (mer_store_count_unindexed (store), ==, 0);
     g_assert_cmpint (mer_store_get_doc_count (store, FALSE), ==, 1);
@@ -796,7 +797,7 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version=99", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   {
-    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+    g_autoptr(MerStore) store = mer_core_open_store (dir, &error);
     g_assert_null (store);
     g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE);
   }
@@ -913,7 +914,7 @@ test_watch_others (void)
   g_autoptr(GError) error = NULL;
   guint changed = 0;
 
-  writer = mer_store_open (dir, &error);
+  writer = mer_core_open_store (dir, &error);
   g_assert_no_error (error);
   g_signal_connect (watcher, "changed", G_CALLBACK (changed_cb), &changed);
   mer_store_watch_others (watcher, 20);
@@ -986,7 +987,7 @@ test_checkpoint_elsewhere (void)
   g_autoptr(GError) error = NULL;
   gint64 first, grown;
 
-  other = mer_store_open (dir, &error);
+  other = mer_core_open_store (dir, &error);
   g_assert_no_error (error);
 
   /* Each batch is well past the thousand pages of 4 KB at which a

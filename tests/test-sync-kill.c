@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "mer-test-peer.h"
+#include "mer-core.h"
 
 #define N_KILLS        24
 #define REMOTE_START   3000
@@ -234,7 +235,7 @@ test_sync_kill (void)
         }
 
       /* A fresh connection, as the next process would open it. */
-      check = mer_store_open (dir, &error);
+      check = mer_core_open_store (dir, &error);
       g_assert_no_error (error);
       g_assert_true (mer_store_check_integrity (check, &error));
       g_assert_no_error (error);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "mer-cli.h"
+#include "mer-core.h"
 #include "mer-json.h"
 
 #include <glib/gi18n.h>
@@ -64,7 +65,7 @@ mer_cli_open_store (MerCliContext  *ctx,
   g_autofree char *dir = NULL;
 
   dir = ctx->data_dir != NULL ? g_strdup (ctx->data_dir) : mer_cli_default_data_dir ();
-  return mer_store_open (dir, error);
+  return mer_core_open_store (dir, error);
 }
 
 /* Prints the one-line reason every failing command owes its caller. */

@@ -6,7 +6,6 @@
 #include "mer-doc-util.h"
 #include "mer-import.h"
 #include "mer-json.h"
-#include "mer-proposal.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
 
@@ -601,7 +600,7 @@ char *
 mer_decision_export_file_name (JsonObject *decision,
                                guint       number)
 {
-  g_autofree char *slug = mer_proposal_slug (mer_json_get_string (decision, "title"));
+  g_autofree char *slug = mer_doc_slug (mer_json_get_string (decision, "title"));
 
   return g_strdup_printf ("%04u-%s.md", number, slug);
 }

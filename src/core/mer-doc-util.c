@@ -4,7 +4,6 @@
 
 #include "mer-doc-util.h"
 #include "mer-json.h"
-#include "mer-proposal.h"
 
 gboolean
 mer_doc_is_blank (const char *text)
@@ -74,11 +73,44 @@ mer_doc_find_by_id (JsonArray  *docs,
   return NULL;
 }
 
+/* "Move on-call to follow the sun" -> "move-on-call-to-follow-the-sun". */
+char *
+mer_doc_slug (const char *title)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *lower = NULL;
+  gboolean dash = FALSE;
+
+  lower = title != NULL ? g_utf8_strdown (title, -1) : g_strdup ("");
+  for (const char *p = lower; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p))
+        {
+          if (dash && out->len > 0)
+            g_string_append_c (out, '-');
+          g_string_append_c (out, *p);
+          dash = FALSE;
+        }
+      else
+        dash = TRUE;
+    }
+  /* Long titles: cut at a word boundary. */
+  if (out->len > 48)
+    {
+      const char *cut = g_strrstr_len (out->str, 49, "-");
+
+      g_string_truncate (out, cut != NULL ? (gsize) (cut - out->str) : 48);
+    }
+  if (out->len == 0)
+    g_string_append (out, "untitled");
+  return g_string_free (out, FALSE);
+}
+
 char *
 mer_doc_new_id (const char *type,
                 const char *title)
 {
-  g_autofree char *slug = mer_proposal_slug (title);
+  g_autofree char *slug = mer_doc_slug (title);
   g_autofree char *uuid = g_uuid_string_random ();
 
   return g_strdup_printf ("%s:%s-%.6s", type, slug, uuid);

@@ -23,6 +23,9 @@ JsonObject *mer_doc_get_object         (JsonObject   *object,
 void        mer_doc_set_string_or_null (JsonObject   *object,
                                         const char   *member,
                                         const char   *value);
+/* The title as a short lowercase ASCII slug: words joined by '-', cut
+ * at a word near 48 characters; "untitled" when nothing is left. */
+char       *mer_doc_slug               (const char   *title);
 /* "type:slug-of-the-title-1a2b3c": a short random suffix keeps ids made on
  * two replicas from colliding. */
 char       *mer_doc_new_id             (const char   *type,

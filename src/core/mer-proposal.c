@@ -113,39 +113,6 @@ mer_proposal_section_is_empty (const char         *body,
          || strcmp (text, _(sections[section].hint)) == 0;
 }
 
-/* "Move on-call to follow the sun" -> "move-on-call-to-follow-the-sun". */
-char *
-mer_proposal_slug (const char *title)
-{
-  GString *out = g_string_new (NULL);
-  g_autofree char *lower = NULL;
-  gboolean dash = FALSE;
-
-  lower = title != NULL ? g_utf8_strdown (title, -1) : g_strdup ("");
-  for (const char *p = lower; *p != '\0'; p++)
-    {
-      if (g_ascii_isalnum (*p))
-        {
-          if (dash && out->len > 0)
-            g_string_append_c (out, '-');
-          g_string_append_c (out, *p);
-          dash = FALSE;
-        }
-      else
-        dash = TRUE;
-    }
-  /* Long titles: cut at a word boundary. */
-  if (out->len > 48)
-    {
-      const char *cut = g_strrstr_len (out->str, 49, "-");
-
-      g_string_truncate (out, cut != NULL ? (gsize) (cut - out->str) : 48);
-    }
-  if (out->len == 0)
-    g_string_append (out, "untitled");
-  return g_string_free (out, FALSE);
-}
-
 static GDateTime *
 get_instant (JsonObject *object,
              const char *member)

@@ -74,7 +74,6 @@ char        *mer_proposal_get_section        (const char   *body,
                                               MerProposalSection section);
 gboolean     mer_proposal_section_is_empty   (const char   *body,
                                               MerProposalSection section);
-char        *mer_proposal_slug               (const char   *title);
 
 /* Drafts. */
 JsonObject  *mer_proposal_new_draft          (const char   *author);

@@ -98,7 +98,8 @@ void        _mer_server_route                    (MerServer    *self,
 char       *_mer_server_response_text            (Response     *resp);
 void        _mer_server_response_clear           (Response     *resp);
 
-/* mer-server-feed.c: the changes feed, normal and paused. */
+/* mer-server-feed.c: the changes feed, normal and paused (routed by
+ * mer-server.c, as it answers with the helpers above). */
 void        _mer_server_handle_changes           (MerServer    *self,
                                                   Request      *req,
                                                   Response     *resp);

@@ -1223,9 +1223,7 @@ _mer_server_route (MerServer *self,
 
   if (n == 2 && s[1][0] == '_')
     {
-      if (strcmp (s[1], "_changes") == 0)
-        _mer_server_handle_changes (self, req, resp);
-      else if (strcmp (s[1], "_revs_diff") == 0)
+      if (strcmp (s[1], "_revs_diff") == 0)
         handle_revs_diff (self, req, resp);
       else if (strcmp (s[1], "_bulk_get") == 0)
         handle_bulk_get (self, req, resp);

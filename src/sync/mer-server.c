@@ -16,6 +16,23 @@
 
 G_DEFINE_FINAL_TYPE (MerServer, mer_server, G_TYPE_OBJECT)
 
+/*
+ * The changes feed (mer-server-feed.c) answers with the helpers of the
+ * router (mer-server-requests.c), so its route is taken here, above both,
+ * before any other.
+ */
+static void
+route (MerServer *self,
+       Request   *req,
+       Response  *resp)
+{
+  if (req->n_segments == 2 && strcmp (req->segments[0], mer_store_get_name (self->store)) == 0
+      && strcmp (req->segments[1], "_changes") == 0)
+    _mer_server_handle_changes (self, req, resp);
+  else
+    _mer_server_route (self, req, resp);
+}
+
 guint
 mer_server_handle_request (MerServer   *self,
                            const char  *method,
@@ -53,7 +70,7 @@ mer_server_handle_request (MerServer   *self,
   else
     {
       req.segments = segments;
-      _mer_server_route (self, &req, &resp);
+      route (self, &req, &resp);
     }
 
   status = resp.status;
@@ -285,7 +302,7 @@ handler_cb (SoupServer        *server,
       req.content_type = soup_message_headers_get_content_type (headers, NULL);
       req.body = g_bytes_get_data (bytes, &req.length);
       req.msg = msg;
-      _mer_server_route (self, &req, &resp);
+      route (self, &req, &resp);
     }
 
   if (!resp.paused)

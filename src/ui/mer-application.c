@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-application.h"
+#include "mer-core.h"
 
 #include "mer-demo.h"
 #include "mer-notifier.h"
@@ -218,7 +219,7 @@ open_store (MerApplication  *self,
                    _("Cannot create the data folder %s: %s"), self->data_dir, g_strerror (errno));
       return FALSE;
     }
-  self->store = mer_store_open (self->data_dir, error);
+  self->store = mer_core_open_store (self->data_dir, error);
   if (self->store == NULL)
     return FALSE;
   mer_ui_bench_mark ("store-opened");

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-page-tree.h"
+#include "mer-core.h"
 
 #include "mer-json.h"
 #include "mer-store.h"
@@ -121,7 +122,7 @@ load_pages_thread (GTask        *task,
   GError *error = NULL;
   gint64 since = 0;
 
-  store = mer_store_open (data_dir, &error);
+  store = mer_core_open_store (data_dir, &error);
   if (store == NULL)
     {
       g_task_return_error (task, error);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-sync-controller.h"
+#include "mer-core.h"
 
 #include "mer-peers.h"
 #include "mer-replicator.h"
@@ -106,7 +107,7 @@ count_pending_thread (GTask        *task,
   GError *error = NULL;
   guint pending = 0;
 
-  store = mer_store_open (args[0], &error);
+  store = mer_core_open_store (args[0], &error);
   if (store == NULL)
     {
       g_task_return_error (task, error);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "mer-accounts.h"
+#include "mer-core.h"
 #include "mer-json.h"
 #include "mer-revision-private.h"
 #include "mer-server.h"
@@ -51,7 +52,7 @@ setup (void)
   data_dir = g_dir_make_tmp ("meridian-fuzz-XXXXXX", &error);
   g_assert_no_error (error);
   atexit (remove_data_dir);
-  store = mer_store_open (data_dir, &error);
+  store = mer_core_open_store (data_dir, &error);
   g_assert_no_error (error);
   accounts = mer_accounts_new (data_dir);
   server = mer_server_new (store, accounts);

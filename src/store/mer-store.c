@@ -21,7 +21,6 @@
  */
 
 G_DEFINE_FINAL_TYPE (MerStore, mer_store, G_TYPE_OBJECT)
-G_DEFINE_QUARK (mer-store-error-quark, mer_store_error)
 
 enum {
   CHANGED,
@@ -29,14 +28,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-void
-_mer_rev_info_free (RevInfo *info)
-{
-  g_free (info->rev);
-  g_free (info->parent);
-  g_free (info);
-}
 
 
 /* ------------------------------------------------------------------ */
@@ -266,12 +257,6 @@ mer_store_open (const char  *data_dir,
 fail:
   mer_store_rollback (self);
   return NULL;
-}
-
-MerDb *
-_mer_store_get_db (MerStore *self)
-{
-  return self->db;
 }
 
 const char *

@@ -87,8 +87,17 @@ RevInfo    *_mer_store_lookup_rev       (MerStore     *self,
 GPtrArray  *_mer_store_load_leaves      (MerStore     *self,
                                          gint64        doc_key,
                                          GError      **error);
+GHashTable *_mer_store_read_tree        (MerStore     *self,
+                                         sqlite3_stmt *stmt,
+                                         gint64       *key,
+                                         GError      **error);
 GHashTable *_mer_store_load_tree        (MerStore     *self,
                                          gint64        doc_key,
+                                         GError      **error);
+char       *_mer_store_load_body_text   (MerStore     *self,
+                                         gint64        doc_key,
+                                         const char   *rev,
+                                         gsize        *length,
                                          GError      **error);
 JsonObject *_mer_store_load_body        (MerStore     *self,
                                          gint64        doc_key,
@@ -97,18 +106,41 @@ JsonObject *_mer_store_load_body        (MerStore     *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RevInfo, _mer_rev_info_free)
 
-gboolean _mer_store_reads_field     (const char  *name);
+/* A document waiting for the search index: the winner when it was written
+ * and its body, so the commit need not read the body back and parse it. */
+typedef struct {
+  char       *rev;
+  JsonObject *body;
+  gboolean    fresh;  /* a new document: nothing indexed to take out */
+} Pending;
+
 MerDb   *_mer_store_get_db          (MerStore    *self);
+
+/* mer-store-index.c: the search index and the links of the winners. */
+const MerStoreIndexer *_mer_store_get_indexer (void);
+gboolean _mer_store_reads_field     (const char  *name);
 gboolean _mer_store_index_doc       (MerStore    *self,
                                      gint64       doc_key,
                                      JsonObject  *winner_body,
                                      gboolean     deleted,
                                      gboolean     fresh,
                                      GError     **error);
+gboolean _mer_store_schedule_index  (MerStore    *self,
+                                     gint64       doc_key,
+                                     const char  *winner_rev,
+                                     JsonObject  *body,
+                                     gboolean     deleted,
+                                     gboolean     fresh,
+                                     GError     **error);
+gboolean _mer_store_index_winner    (MerStore    *self,
+                                     gint64       doc_key,
+                                     Pending     *pending,
+                                     GError     **error);
 gboolean _mer_store_flush_index     (MerStore    *self,
                                      GError     **error);
 void     _mer_store_pending_free    (gpointer     pending);
 gboolean _mer_store_is_indexed_type (const char  *type);
+char    *_mer_store_link_key        (const char  *target);
 gboolean _mer_store_search_migrate  (MerDb       *db,
                                      GError     **error);
 

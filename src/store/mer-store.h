@@ -39,17 +39,49 @@ typedef enum
 struct _MerSearchHit
 {
   char   *id;
-  char   *type;     /* "page", "proposal", "decision", "comment" */
+  char   *type;     /* the document's "type" */
   char   *title;
   char   *path;     /* page path, or NULL */
   char   *snippet;  /* plain text with MER_SEARCH_MARK_* around matches */
   double  rank;     /* lower is better */
 };
 
+/*
+ * What the layer above tells the store about its documents, so that the
+ * store, which knows nothing of them, can keep the search index and the
+ * links: when a document's winner changes, its rows are taken out and,
+ * for a type the indexer covers, written again from what extract() says.
+ * One per process, set before the first store is opened.
+ */
+typedef struct
+{
+  /* The top-level string members of a body that extract() reads besides
+   * "type", "title" and "path", NULL-terminated: a revision read from a
+   * peer keeps no others (see MerRevision.fields). */
+  const char * const *fields;
+  /* Whether documents of @type (which may be NULL) have search rows and
+   * links. */
+  gboolean  (*indexes_type)    (const char  *type);
+  /* For a live winner of a type it covers: the title and the text of its
+   * search row and the targets of its links (a NULL-terminated array, or
+   * NULL), each newly allocated. FALSE: no row. */
+  gboolean  (*extract)         (MerStore    *store,
+                                JsonObject  *body,
+                                char       **title,
+                                char       **text,
+                                char      ***links);
+  /* The type of the documents that a link names by path, title or id. */
+  const char *link_type;
+  /* A snippet cut from the indexed text, as a person reads it (the match
+   * marks kept); NULL leaves snippets as cut. */
+  char     *(*snippet_to_text) (const char  *snippet);
+} MerStoreIndexer;
+
 #define MER_TYPE_STORE (mer_store_get_type ())
 G_DECLARE_FINAL_TYPE (MerStore, mer_store, MER, STORE, GObject)
 
 GQuark      mer_store_error_quark        (void);
+void        mer_store_set_indexer        (const MerStoreIndexer *indexer);
 
 MerStore   *mer_store_open               (const char   *data_dir,
                                           GError      **error);
@@ -192,7 +224,8 @@ char      **mer_store_get_backlinks      (MerStore     *self,
 char       *mer_store_resolve_link       (MerStore     *self,
                                           const char   *target,
                                           GError      **error);
-char      **mer_store_extract_links      (const char   *markdown);
+char       *mer_store_dup_title          (MerStore     *self,
+                                          const char   *id);
 
 void        mer_search_hit_free          (MerSearchHit *hit);
 char       *mer_search_snippet_to_markup (const char   *snippet);

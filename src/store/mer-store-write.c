@@ -12,163 +12,9 @@
 
 /*
  * Writing the replica: local edits, revisions grafted from other
- * replicas, the choice of each document's winner, and keeping the search
- * index and the links in step with the winners, at the outermost commit
- * or, for a one-shot pull, through the search backlog.
+ * replicas, the choice of each document's winner, and handing each new
+ * winner to the search index (mer-store-index.c).
  */
-
-/* A document waiting for the search index: the winner when it was written
- * and its body, so the commit need not read the body back and parse it. */
-typedef struct {
-  char       *rev;
-  JsonObject *body;
-  gboolean    fresh;  /* a new document: nothing indexed to take out */
-} Pending;
-
-void
-_mer_store_pending_free (gpointer data)
-{
-  Pending *pending = data;
-
-  g_free (pending->rev);
-  g_clear_pointer (&pending->body, json_object_unref);
-  g_free (pending);
-}
-
-static gboolean index_winner (MerStore *self, gint64 doc_key, Pending *pending, GError **error);
-
-static int
-compare_keys (gconstpointer a,
-              gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/*
- * Brings the search index and the links of every document written in the
- * open transaction up to date, from what the tables hold now. Done once,
- * at the outermost commit (or before a search inside the transaction):
- * FTS5 writes its pending terms out as a new segment at every savepoint
- * release, and whenever a rowid is not greater than the last one, so
- * indexing inside each document's savepoint made one segment per document
- * and spent half of a bulk import merging them.
- */
-gboolean
-_mer_store_flush_index (MerStore  *self,
-                        GError   **error)
-{
-  g_autoptr(GArray) keys = NULL;
-  GHashTableIter iter;
-  gpointer key;
-
-  if (g_hash_table_size (self->unindexed) == 0)
-    return TRUE;
-  keys = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->unindexed));
-  g_hash_table_iter_init (&iter, self->unindexed);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_array_append_val (keys, *(gint64 *) key);
-  g_array_sort (keys, compare_keys);
-  for (guint i = 0; i < keys->len; i++)
-    {
-      gint64 doc_key = g_array_index (keys, gint64, i);
-
-      if (!index_winner (self, doc_key, g_hash_table_lookup (self->unindexed, &doc_key), error))
-        return FALSE;
-    }
-  g_hash_table_remove_all (self->unindexed);
-  return TRUE;
-}
-
-/*
- * With @later TRUE, the documents this connection writes from then on are
- * only noted in search_backlog; their search rows and links are written
- * by mer_store_catch_up_index(), which a search and the backlinks call
- * first. A pull of thousands of pages spent a third of its time indexing
- * them one batch at a time (CouchDB builds its views when they are read,
- * for the same reason).
- */
-void
-mer_store_set_index_later (MerStore *self,
-                           gboolean  later)
-{
-  g_return_if_fail (MER_IS_STORE (self));
-
-  self->index_later = later;
-}
-
-/* The number of documents waiting for the search index. */
-gint64
-mer_store_count_unindexed (MerStore *self)
-{
-  g_return_val_if_fail (MER_IS_STORE (self), -1);
-
-  return _mer_store_query_int (self, "SELECT count(*) FROM search_backlog", NULL);
-}
-
-/*
- * Brings the search index and the links of every document in
- * search_backlog up to date, in one transaction, from the winners the
- * tables hold now. Inside a read transaction it can write nothing and
- * leaves the backlog for later.
- */
-gboolean
-mer_store_catch_up_index (MerStore  *self,
-                          GError   **error)
-{
-  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt;
-  gint64 waiting;
-  int rc;
-
-  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
-
-  if (self->reading)
-    return TRUE;
-  /* The usual case, nothing to do, takes no write lock. */
-  waiting = _mer_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM search_backlog)", &local_error);
-  if (waiting < 0)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (waiting == 0)
-    return TRUE;
-  if (!mer_store_begin (self, error))
-    return FALSE;
-  stmt = mer_db_prepare (self->db, "SELECT doc_key FROM search_backlog ORDER BY doc_key", error);
-  if (stmt == NULL)
-    {
-      mer_store_rollback (self);
-      return FALSE;
-    }
-  while ((rc = mer_db_step (self->db, stmt, error)) == SQLITE_ROW)
-    {
-      gint64 key = sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (keys, key);
-    }
-  sqlite3_reset (stmt);
-  if (rc < 0)
-    {
-      mer_store_rollback (self);
-      return FALSE;
-    }
-  for (guint i = 0; i < keys->len; i++)
-    if (!index_winner (self, g_array_index (keys, gint64, i), NULL, error))
-      {
-        mer_store_rollback (self);
-        return FALSE;
-      }
-  if (!mer_db_exec (self->db, "DELETE FROM search_backlog", error))
-    {
-      mer_store_rollback (self);
-      return FALSE;
-    }
-  return mer_store_commit (self, error);
-}
 
 /* ------------------------------------------------------------------ */
 /* Writing the tree */
@@ -300,47 +146,6 @@ prune (MerStore  *self,
 }
 
 /*
- * Brings the search rows and links of a document up to date now, or at the
- * outermost commit when a transaction is open. @body is the winner's body
- * (kept until then, so it need not be read back), or NULL.
- */
-static gboolean
-schedule_index (MerStore    *self,
-                gint64       doc_key,
-                const char  *winner_rev,
-                JsonObject  *body,
-                gboolean     deleted,
-                gboolean     fresh,
-                GError     **error)
-{
-  Pending *pending;
-  gint64 *key;
-
-  if (self->index_later)
-    {
-      sqlite3_stmt *stmt = mer_db_prepare (self->db,
-                                           "INSERT OR IGNORE INTO search_backlog (doc_key) VALUES (?)",
-                                           error);
-
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, doc_key);
-      g_hash_table_remove (self->unindexed, &doc_key);
-      return mer_db_run (self->db, stmt, error);
-    }
-  if (self->depth == 0)
-    return _mer_store_index_doc (self, doc_key, body, deleted, fresh, error);
-  pending = g_new0 (Pending, 1);
-  pending->rev = g_strdup (winner_rev);
-  pending->body = body != NULL ? json_object_ref (body) : NULL;
-  pending->fresh = fresh;
-  key = g_new (gint64, 1);
-  *key = doc_key;
-  g_hash_table_replace (self->unindexed, key, pending);
-  return TRUE;
-}
-
-/*
  * A document this replica has never seen: its row, written once with its
  * winner, and its revisions, @path newest first, only the newest with a
  * body. Nothing to choose between, so none of refresh_doc() is needed.
@@ -407,7 +212,7 @@ insert_new_doc (MerStore    *self,
   if (!_mer_store_is_indexed_type (type))
     return TRUE;
   /* Document rows are never deleted, so a new key was never indexed. */
-  return schedule_index (self, key, rev, body, deleted, TRUE, error);
+  return _mer_store_schedule_index (self, key, rev, body, deleted, TRUE, error);
 }
 
 /*
@@ -490,36 +295,7 @@ refresh_doc (MerStore    *self,
   self->dirty = TRUE;
   if (!indexed)
     return TRUE;
-  return schedule_index (self, doc_key, winner->rev, body, winner->deleted, FALSE, error);
-}
-
-/* Indexes the current winner of a document. */
-static gboolean
-index_winner (MerStore  *self,
-              gint64     doc_key,
-              Pending   *pending,
-              GError   **error)
-{
-  g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, doc_key, error);
-  g_autoptr(JsonObject) body = NULL;
-  RevInfo *winner;
-
-  if (leaves == NULL)
-    return FALSE;
-  /* A savepoint rolled back since may have taken the document away. */
-  if (leaves->len == 0)
-    return _mer_store_index_doc (self, doc_key, NULL, TRUE, pending != NULL && pending->fresh, error);
-  winner = g_ptr_array_index (leaves, 0);
-  /* Revision ids cover the body, so the same winner has the same body. */
-  if (pending != NULL && pending->body != NULL && strcmp (pending->rev, winner->rev) == 0)
-    body = json_object_ref (pending->body);
-  else if (winner->has_body)
-    {
-      body = _mer_store_load_body (self, doc_key, winner->rev, error);
-      if (body == NULL)
-        return FALSE;
-    }
-  return _mer_store_index_doc (self, doc_key, body, winner->deleted, pending != NULL && pending->fresh, error);
+  return _mer_store_schedule_index (self, doc_key, winner->rev, body, winner->deleted, FALSE, error);
 }
 
 /* A normal edit inside an open transaction. */

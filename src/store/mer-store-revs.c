@@ -13,6 +13,9 @@
 
 #include <string.h>
 
+/* The store's error domain: here, in the file every other one sits on. */
+G_DEFINE_QUARK (mer-store-error-quark, mer_store_error)
+
 /* Splits "N-hash"; FALSE unless N is a positive number and hash is a
  * non-empty run of letters and digits. */
 gboolean
