@@ -162,7 +162,7 @@ test_replicated_fields (void)
   g_assert_nonnull (((MerRevision *) revisions->pdata[0])->fields);
   g_assert_true (json_object_has_member (((MerRevision *) revisions->pdata[0])->fields, "text"));
   g_assert_false (json_object_has_member (((MerRevision *) revisions->pdata[0])->fields, "other"));
-  refusals = mer_store_put_revisions (store, revisions, &error);
+  refusals = mer_store_put_revisions (store, revisions, "test", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (refusals), ==, 0);
   g_assert_cmpuint (count_hits (store, "narwhal"), ==, 1);

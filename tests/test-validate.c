@@ -154,7 +154,7 @@ test_size_and_depth (void)
 
   json_object_set_string_member (big, "blob", blob);
   g_assert_false (mer_validate_doc (big, NULL, &error));
-  g_assert_error (error, MER_VALIDATE_ERROR, MER_VALIDATE_ERROR_TOO_LARGE);
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_TOO_LARGE);
   g_clear_error (&error);
 
   for (int i = 0; i < MER_VALIDATE_MAX_DEPTH + 1; i++)

@@ -5,6 +5,7 @@
 
 #include "mer-core.h"
 #include "mer-json.h"
+#include "mer-validate.h"
 
 #include <string.h>
 
@@ -172,10 +173,34 @@ static const MerStoreIndexer core_indexer = {
   .snippet_to_text = snippet_to_text_cb,
 };
 
+static gboolean
+validate_doc_cb (MerStore    *store,
+                 JsonObject  *doc,
+                 gboolean     new_edits,
+                 GError     **error)
+{
+  return mer_validate_write (store, doc, new_edits, error);
+}
+
+static gboolean
+validate_revision_cb (MerStore     *store,
+                      MerRevision  *revision,
+                      GError      **error)
+{
+  return mer_validate_revision (store, revision, error);
+}
+
+/* The data contract, checked by the store on every way in. */
+static const MerStoreValidator core_validator = {
+  .validate_doc = validate_doc_cb,
+  .validate_revision = validate_revision_cb,
+};
+
 /*
- * Tells the store how the team's documents are searched. Once per
- * process, before the first store is opened: mer_core_open_store() does
- * it, so only a program that opens stores otherwise needs to call it.
+ * Tells the store how the team's documents are searched and what may be
+ * written. Once per process, before the first store is opened:
+ * mer_core_open_store() does it, so only a program that opens stores
+ * otherwise needs to call it.
  */
 void
 mer_core_init (void)
@@ -185,6 +210,7 @@ mer_core_init (void)
   if (g_once_init_enter (&done))
     {
       mer_store_set_indexer (&core_indexer);
+      mer_store_set_validator (&core_validator);
       g_once_init_leave (&done, 1);
     }
 }

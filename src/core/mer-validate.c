@@ -10,7 +10,6 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-G_DEFINE_QUARK (mer-validate-error-quark, mer_validate_error)
 
 /* The document types whose shape Meridian owns; any other type is foreign. */
 static const char * const meridian_types[] = {
@@ -377,7 +376,7 @@ measure (JsonNode *node,
 
   if (*size > MER_VALIDATE_MAX_DOC_BYTES)
     {
-      g_set_error (error, MER_VALIDATE_ERROR, MER_VALIDATE_ERROR_TOO_LARGE,
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_TOO_LARGE,
                    _("Document is larger than %d bytes"), MER_VALIDATE_MAX_DOC_BYTES);
       return FALSE;
     }
@@ -875,7 +874,7 @@ mer_validate_revision (MerStore     *store,
   length = revision->body != NULL ? strlen (revision->body) : 0;
   if (length > MER_VALIDATE_MAX_DOC_BYTES)
     {
-      g_set_error (error, MER_VALIDATE_ERROR, MER_VALIDATE_ERROR_TOO_LARGE,
+      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_TOO_LARGE,
                    _("Document is larger than %d bytes"), MER_VALIDATE_MAX_DOC_BYTES);
       return FALSE;
     }

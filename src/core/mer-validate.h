@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mer-revision.h"
+#include "mer-store.h"
 #include "mer-types.h"
 
 G_BEGIN_DECLS
@@ -13,22 +14,14 @@ G_BEGIN_DECLS
  * problems (ids, revisions, special members, nesting) fail with
  * MER_STORE_ERROR_BAD_REQUEST; a document that breaks the rules of its type
  * fails with MER_STORE_ERROR_FORBIDDEN; a document or text that is too large
- * fails with MER_VALIDATE_ERROR_TOO_LARGE.
+ * fails with MER_STORE_ERROR_TOO_LARGE. The store runs these checks on
+ * every write once mer_core_init() has installed them.
  */
 
-#define MER_VALIDATE_ERROR (mer_validate_error_quark ())
-
-typedef enum
-{
-  MER_VALIDATE_ERROR_TOO_LARGE,  /* 413 */
-} MerValidateError;
-
-#define MER_VALIDATE_MAX_ID_BYTES   512
-#define MER_VALIDATE_MAX_DOC_BYTES  (1024 * 1024)
-#define MER_VALIDATE_MAX_DEPTH      64
+#define MER_VALIDATE_MAX_ID_BYTES   MER_STORE_MAX_ID_BYTES
+#define MER_VALIDATE_MAX_DOC_BYTES  MER_STORE_MAX_DOC_BYTES
+#define MER_VALIDATE_MAX_DEPTH      MER_STORE_MAX_DEPTH
 #define MER_VALIDATE_MAX_REV_HASH   128
-
-GQuark      mer_validate_error_quark   (void);
 
 gboolean    mer_validate_json_text     (const char  *text,
                                         gsize        length,

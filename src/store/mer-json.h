@@ -21,7 +21,7 @@ typedef enum
 } MerJsonError;
 
 /* How deep any text may nest: documents (64 levels at most, see
- * mer-validate.h) inside the envelopes of the protocol's answers. */
+ * mer-store.h) inside the envelopes of the protocol's answers. */
 #define MER_JSON_MAX_DEPTH 128
 
 /* What a number token holds, as the replica keeps it. */

@@ -9,7 +9,7 @@
  * over the text once and writes the canonical body as it goes, numbers as
  * mer_json_canonical() writes them. A document the replica cannot keep
  * exactly (a number past 64 bits or past a double's range, a \u0000, a
- * lone surrogate, nesting past MER_VALIDATE_MAX_DEPTH) is read to its end
+ * lone surrogate, nesting past MER_STORE_MAX_DEPTH) is read to its end
  * and marked with the reason, so that it alone is refused and the rest of
  * the batch arrives. Anything else it is not sure to read exactly as
  * json-glib would (a repeated member, anything malformed) sends the whole
@@ -21,7 +21,6 @@
 #include "mer-revision-private.h"
 #include "mer-json.h"
 #include "mer-store-private.h"
-#include "mer-validate.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -115,7 +114,7 @@ static void
 set_too_deep (GError **problem)
 {
   g_set_error (problem, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
-               _("Document is nested more than %d levels deep"), MER_VALIDATE_MAX_DEPTH);
+               _("Document is nested more than %d levels deep"), MER_STORE_MAX_DEPTH);
 }
 
 /* Takes what the store keeps of a document already parsed by json-glib. */
@@ -130,7 +129,7 @@ mer_revision_new_from_doc (JsonObject *doc)
   /* json-glib read every number and string exactly (mer_json_parse()
    * checks); only the nesting of the document itself is left to check. */
   root = json_node_init_object (json_node_alloc (), doc);
-  if (nested_deeper_than (root, MER_VALIDATE_MAX_DEPTH))
+  if (nested_deeper_than (root, MER_STORE_MAX_DEPTH))
     set_too_deep (&revision->problem);
 
   revision->id = g_strdup (mer_json_get_string (doc, "_id"));
@@ -575,7 +574,7 @@ read_value (Reader  *r,
   if (r->p >= r->end)
     return FALSE;
   /* The document is level 1, a member's object or array level 2. */
-  if ((*r->p == '{' || *r->p == '[') && r->depth + 2 > MER_VALIDATE_MAX_DEPTH)
+  if ((*r->p == '{' || *r->p == '[') && r->depth + 2 > MER_STORE_MAX_DEPTH)
     {
       if (r->problem == NULL)
         set_too_deep (&r->problem);

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mer-types.h"
+
 G_BEGIN_DECLS
 
 /* What "start" holds when a document has no usable "_revisions". */
@@ -14,7 +16,7 @@ G_BEGIN_DECLS
  * (new_edits=false), reduced to what the store keeps. Nothing here is
  * checked yet: the store refuses a bad id or history when it writes.
  */
-typedef struct
+struct _MerRevision
 {
   char       *id;       /* "_id" when it is a string, else NULL */
   char       *rev;      /* "_rev" when it is a string, else NULL */
@@ -27,7 +29,7 @@ typedef struct
   GError     *problem;  /* why the document cannot be kept exactly (a
                          * number, a \u0000, nesting), or NULL; the store
                          * refuses it with this error */
-} MerRevision;
+};
 
 MerRevision *mer_revision_new_from_doc   (JsonObject    *doc);
 void         mer_revision_free           (MerRevision   *revision);

@@ -6,7 +6,6 @@
 #include "mer-db.h"
 #include "mer-json.h"
 #include "mer-revision.h"
-#include "mer-validate.h"
 
 #include <string.h>
 
@@ -15,6 +14,40 @@
  * replicas, the choice of each document's winner, and handing each new
  * winner to the search index (mer-store-index.c).
  */
+
+/* ------------------------------------------------------------------ */
+/* Validation by the layer above */
+
+/* Set once, before any store is opened; read by every connection. */
+static const MerStoreValidator *validator;
+
+/*
+ * Installs the layer above's rules for what may be written (see
+ * MerStoreValidator). Every way in goes through validate_doc() or
+ * validate_revision() below, so no path can skip them.
+ */
+void
+mer_store_set_validator (const MerStoreValidator *new_validator)
+{
+  validator = new_validator;
+}
+
+static gboolean
+validate_doc (MerStore    *self,
+              JsonObject  *doc,
+              gboolean     new_edits,
+              GError     **error)
+{
+  return validator == NULL || validator->validate_doc (self, doc, new_edits, error);
+}
+
+static gboolean
+validate_revision (MerStore     *self,
+                   MerRevision  *revision,
+                   GError      **error)
+{
+  return validator == NULL || validator->validate_revision (self, revision, error);
+}
 
 /* ------------------------------------------------------------------ */
 /* Writing the tree */
@@ -323,7 +356,7 @@ write_edit (MerStore    *self,
       return NULL;
     }
   /* The app, an import and `serve` all write through here. */
-  if (!mer_validate_write (self, doc, TRUE, error))
+  if (!validate_doc (self, doc, TRUE, error))
     return NULL;
   if (id[0] == '_')
     {
@@ -558,7 +591,7 @@ mer_store_put_revision (MerStore    *self,
   revision = mer_revision_new_from_doc (doc);
   if (!mer_store_begin (self, error))
     return FALSE;
-  if (!mer_validate_write (self, doc, FALSE, error) || !write_revision (self, revision, error))
+  if (!validate_doc (self, doc, FALSE, error) || !write_revision (self, revision, error))
     {
       mer_store_rollback (self);
       return FALSE;
@@ -569,8 +602,6 @@ mer_store_put_revision (MerStore    *self,
 static const char *
 error_name (const GError *error)
 {
-  if (error->domain == MER_VALIDATE_ERROR)
-    return "too_large";
   if (error->domain == MER_STORE_ERROR)
     switch ((MerStoreError) error->code)
       {
@@ -578,6 +609,7 @@ error_name (const GError *error)
       case MER_STORE_ERROR_CONFLICT: return "conflict";
       case MER_STORE_ERROR_BAD_REQUEST: return "bad_request";
       case MER_STORE_ERROR_FORBIDDEN: return "forbidden";
+      case MER_STORE_ERROR_TOO_LARGE: return "too_large";
       case MER_STORE_ERROR_DATABASE: return "internal_server_error";
       }
   return "internal_server_error";
@@ -586,8 +618,7 @@ error_name (const GError *error)
 static gboolean
 is_document_error (const GError *error)
 {
-  return (error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE)
-         || error->domain == MER_VALIDATE_ERROR;
+  return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE;
 }
 
 /* Reports a document the store refused, in _bulk_docs' words. */
@@ -631,7 +662,7 @@ record_refusal (MerStore      *self,
 
   *fresh = TRUE;
   if (revision->id == NULL || revision->rev == NULL || g_str_has_prefix (revision->id, "_design/")
-      || strlen (revision->id) > MER_VALIDATE_MAX_ID_BYTES || strlen (revision->rev) > 256
+      || strlen (revision->id) > MER_STORE_MAX_ID_BYTES || strlen (revision->rev) > 256
       || !g_utf8_validate (revision->id, -1, NULL) || !g_utf8_validate (revision->rev, -1, NULL))
     return TRUE;
   stmt = mer_db_prepare (self->db,
@@ -645,7 +676,7 @@ record_refusal (MerStore      *self,
   sqlite3_bind_text (stmt, 4, source, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, at, -1, SQLITE_STATIC);
   /* The body is kept for an admin to read, unless it is too large. */
-  if (revision->body != NULL && strlen (revision->body) <= MER_VALIDATE_MAX_DOC_BYTES)
+  if (revision->body != NULL && strlen (revision->body) <= MER_STORE_MAX_DOC_BYTES)
     sqlite3_bind_text (stmt, 6, revision->body, -1, SQLITE_STATIC);
   if (!mer_db_run (self->db, stmt, error))
     return FALSE;
@@ -675,8 +706,8 @@ graft (MerStore     *self,
   gboolean ok;
   JsonObject *row;
 
-  ok = doc != NULL ? mer_validate_write (self, doc, FALSE, &local_error)
-                   : mer_validate_revision (self, revision, &local_error);
+  ok = doc != NULL ? validate_doc (self, doc, FALSE, &local_error)
+                   : validate_revision (self, revision, &local_error);
   if (ok && write_revision (self, revision, &local_error))
     return TRUE;
   if (!is_document_error (local_error))

@@ -18,6 +18,7 @@ typedef enum
   MER_STORE_ERROR_BAD_REQUEST,  /* 400 bad_request */
   MER_STORE_ERROR_FORBIDDEN,    /* 403 forbidden: fails validation */
   MER_STORE_ERROR_DATABASE,     /* 500: SQLite reported an error */
+  MER_STORE_ERROR_TOO_LARGE,    /* 413 too_large: over a size limit */
 } MerStoreError;
 
 typedef enum
@@ -77,11 +78,38 @@ typedef struct
   char     *(*snippet_to_text) (const char  *snippet);
 } MerStoreIndexer;
 
+/*
+ * What the layer above checks before anything is written, whichever way a
+ * document comes in (a local edit, a _bulk_docs batch, a pulled revision):
+ * the store calls it inside the write's transaction and writes nothing
+ * when it fails. Errors are MER_STORE_ERROR, never _DATABASE. One per
+ * process, set before the first store is opened; with none, the store
+ * keeps only its own structural rules.
+ */
+typedef struct
+{
+  /* A whole document; @new_edits as in _bulk_docs. */
+  gboolean (*validate_doc)      (MerStore     *store,
+                                 JsonObject   *doc,
+                                 gboolean      new_edits,
+                                 GError      **error);
+  /* A revision from another replica, as the store keeps it. */
+  gboolean (*validate_revision) (MerStore     *store,
+                                 MerRevision  *revision,
+                                 GError      **error);
+} MerStoreValidator;
+
+/* The engine's limits on what it keeps, the same on every way in. */
+#define MER_STORE_MAX_ID_BYTES   512
+#define MER_STORE_MAX_DOC_BYTES  (1024 * 1024)
+#define MER_STORE_MAX_DEPTH      64
+
 #define MER_TYPE_STORE (mer_store_get_type ())
 G_DECLARE_FINAL_TYPE (MerStore, mer_store, MER, STORE, GObject)
 
 GQuark      mer_store_error_quark        (void);
 void        mer_store_set_indexer        (const MerStoreIndexer *indexer);
+void        mer_store_set_validator      (const MerStoreValidator *validator);
 
 MerStore   *mer_store_open               (const char   *data_dir,
                                           GError      **error);

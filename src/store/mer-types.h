@@ -9,5 +9,6 @@ G_BEGIN_DECLS
 typedef struct _MerDb          MerDb;
 typedef struct _MerStore       MerStore;
 typedef struct _MerSearchHit   MerSearchHit;
+typedef struct _MerRevision    MerRevision;
 
 G_END_DECLS

@@ -92,7 +92,7 @@ void
 _mer_server_respond_gerror (Response     *resp,
                 const GError *error)
 {
-  if (error->domain == MER_VALIDATE_ERROR)
+  if (error->domain == MER_STORE_ERROR && error->code == MER_STORE_ERROR_TOO_LARGE)
     {
       _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "document_too_large", error->message);
       return;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "mer-accounts.h"
+#include "mer-core.h"
 #include "mer-json.h"
 #include "mer-revision.h"
 #include "mer-server.h"
@@ -54,9 +55,9 @@ setup (void)
       g_assert_no_error (error);
     }
   atexit (remove_data_dirs);
-  source = mer_store_open (data_dirs[0], &error);
+  source = mer_core_open_store (data_dirs[0], &error);
   g_assert_no_error (error);
-  target = mer_store_open (data_dirs[1], &error);
+  target = mer_core_open_store (data_dirs[1], &error);
   g_assert_no_error (error);
   accounts = mer_accounts_new (data_dirs[0]);
   server = mer_server_new (source, accounts);
