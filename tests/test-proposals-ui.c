@@ -460,11 +460,20 @@ test_flow (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "log");
   mer_test_gui_spin (300);
   {
-    g_autoptr(JsonObject) old = mer_store_get_doc (store, mer_json_get_string (decided, "decision"), NULL, 0, &error);
+    const char *old_id = mer_json_get_string (decided, "decision");
+    g_autoptr(JsonObject) stored = mer_store_get_doc (store, old_id, NULL, 0, &error);
+    g_autoptr(JsonObject) old = mer_decision_get (store, old_id, &error);
     const char *newer = mer_decisions_view_get_selected (MER_DECISIONS_VIEW (decisions));
+    g_autoptr(JsonObject) newer_doc = mer_store_get_doc (store, newer, NULL, 0, &error);
     GtkWidget *chain = find (decisions, "chain-list");
     guint n_links = 0;
 
+    /* The old decision is never rewritten: its supersession is read from
+     * the new one's "supersedes". */
+    g_assert_cmpstr (mer_json_get_string (stored, "status"), ==, "accepted");
+    g_assert_false (json_object_has_member (stored, "superseded_by")
+                    && !json_object_get_null_member (stored, "superseded_by"));
+    g_assert_cmpstr (mer_json_get_string (newer_doc, "supersedes"), ==, old_id);
     g_assert_cmpstr (mer_json_get_string (old, "status"), ==, "superseded");
     g_assert_cmpstr (mer_json_get_string (old, "superseded_by"), ==, newer);
     for (GtkWidget *c = gtk_widget_get_first_child (chain); c != NULL; c = gtk_widget_get_next_sibling (c))
