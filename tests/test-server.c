@@ -1048,29 +1048,105 @@ test_open_mode (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+/* A request from a web page at @origin: a preflight (OPTIONS) or a GET. */
+static Reply *
+cors_request (Fixture    *f,
+              gboolean    preflight,
+              const char *origin)
+{
+  g_autofree char *url = g_strconcat (f->base, "/handbook/_changes", NULL);
+  Pending *pending = g_new0 (Pending, 1);
+  SoupMessageHeaders *headers;
+
+  pending->msg = soup_message_new (preflight ? "OPTIONS" : "GET", url);
+  headers = soup_message_get_request_headers (pending->msg);
+  soup_message_headers_replace (headers, "Origin", origin);
+  if (preflight)
+    {
+      soup_message_headers_replace (headers, "Access-Control-Request-Method", "POST");
+      soup_message_headers_replace (headers, "Access-Control-Request-Headers", "authorization, content-type");
+    }
+  else
+    {
+      g_autofree char *encoded = g_base64_encode ((const guchar *) RW, strlen (RW));
+      g_autofree char *value = g_strconcat ("Basic ", encoded, NULL);
+      soup_message_headers_replace (headers, "Authorization", value);
+    }
+  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
+  return finish_request (pending);
+}
+
+/*
+ * CORS is off until origins are listed; then only those get the headers,
+ * and only while the server asks for accounts.
+ */
 static void
 test_cors (Fixture       *f,
            gconstpointer  data)
 {
   gboolean with_accounts = GPOINTER_TO_INT (data);
-  g_autofree char *url = g_strconcat (f->base, "/handbook/_changes", NULL);
-  Pending *pending = g_new0 (Pending, 1);
-  g_autoptr(Reply) reply = NULL;
+  const char *bad[] = { "*", "null", "app.example", "ftp://app.example", "https://app.example/path",
+                        "https://user@app.example", "https://app.example?x=1", "https://", "" };
+  g_autoptr(GError) error = NULL;
 
-  pending->msg = soup_message_new ("OPTIONS", url);
-  soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Origin", "https://app.example");
-  soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Access-Control-Request-Method", "POST");
-  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
-  reply = finish_request (pending);
-  g_assert_cmpuint (reply->status, ==, 200);
-  if (with_accounts)
+  /* Nothing listed: no site is let in, neither preflight nor request. */
+  for (int preflight = 0; preflight < 2; preflight++)
     {
-      g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"), ==, "https://app.example");
-      g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Credentials"), ==, "true");
-      g_assert_nonnull (strstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Headers"), "authorization"));
+      g_autoptr(Reply) reply = cors_request (f, preflight, "https://app.example");
+
+      g_assert_cmpuint (reply->status, ==, 200);
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Credentials"));
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Methods"));
     }
-  else
-    g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (mer_server_add_cors_origin (f->server, bad[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_true (mer_server_add_cors_origin (f->server, "https://App.Example:443/", &error));
+  g_assert_true (mer_server_add_cors_origin (f->server, "http://localhost:8080", &error));
+  g_assert_no_error (error);
+
+  for (int preflight = 0; preflight < 2; preflight++)
+    {
+      g_autoptr(Reply) listed = cors_request (f, preflight, "https://app.example");
+      g_autoptr(Reply) listed2 = cors_request (f, preflight, "http://localhost:8080");
+      g_autoptr(Reply) other = cors_request (f, preflight, "https://evil.example");
+      g_autoptr(Reply) other_port = cors_request (f, preflight, "http://localhost:8081");
+      g_autoptr(Reply) other_scheme = cors_request (f, preflight, "http://app.example");
+      g_autoptr(Reply) suffix = cors_request (f, preflight, "https://app.example.evil.example");
+
+      g_assert_cmpuint (listed->status, ==, 200);
+      if (with_accounts)
+        {
+          g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Origin"), ==,
+                           "https://app.example");
+          g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Credentials"), ==, "true");
+          g_assert_cmpstr (soup_message_headers_get_one (listed2->headers, "Access-Control-Allow-Origin"), ==,
+                           "http://localhost:8080");
+          g_assert_true (soup_message_headers_header_contains (listed->headers, "Vary", "Origin"));
+          if (preflight)
+            g_assert_nonnull (strstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Headers"),
+                                      "authorization"));
+          else
+            g_assert_nonnull (soup_message_headers_get_one (listed->headers, "Access-Control-Expose-Headers"));
+        }
+      else
+        {
+          /* Without accounts the server trusts this machine, which no web page may borrow. */
+          g_assert_null (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Origin"));
+          g_assert_null (soup_message_headers_get_one (listed2->headers, "Access-Control-Allow-Origin"));
+        }
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other_port->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other_scheme->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (suffix->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Credentials"));
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Methods"));
+    }
 }
 
 /* A client that asks to close is told the server closes (Node's agent relies on it). */

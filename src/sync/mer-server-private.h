@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 #define DEFAULT_TIMEOUT_MS   60000
 #define MAX_WAIT_MS          (60 * 60 * 1000)
 #define TOO_LARGE_KEY        "mer-server-too-large"
+#define ROLE_KEY             "mer-server-role"     /* MerRole + 1, set by the early handler */
+#define ACCOUNT_KEY          "mer-server-account"  /* the account's name, when there is one */
 
 struct _MerServer
 {
@@ -24,6 +26,7 @@ struct _MerServer
   gboolean     https;
   gulong       changed_id;
   GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
+  GPtrArray   *cors_origins; /* origins browsers may use us from; none by default */
 };
 
 /* One request, as the router sees it: already authenticated. */
@@ -37,6 +40,7 @@ typedef struct
   const char         *body;
   gsize               length;
   MerRole             role;
+  const char         *account;     /* who asks; NULL without accounts */
   SoupServerMessage  *msg;         /* NULL when run without HTTP */
 } Request;
 
