@@ -14,6 +14,10 @@
 #define RO "bo:bo-password"
 #define PAGE_FIELDS "\"type\":\"page\",\"title\":\"On call\",\"path\":\"engineering/on-call\",\"body\":\"Pager\""
 #define PAGE "{" PAGE_FIELDS "}"
+/* Replication checkpoint ids, as PouchDB names them (base64 of an MD5). */
+#define CP       "aGVsbG8gd29ybGQgMTIzNA%3D%3D"
+#define CP_ID    "_local/aGVsbG8gd29ybGQgMTIzNA=="
+#define CP2      "b3RoZXIgY2hlY2twb2ludA%3D%3D"
 
 typedef struct
 {
@@ -453,14 +457,14 @@ test_local (Fixture       *f,
   gint64 seq = mer_store_get_update_seq (f->store);
 
   {
-    g_autoptr(Reply) put = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"last_seq\":5,\"history\":[]}", RW);
-    g_autoptr(Reply) get = call (f, "GET", "/handbook/_local/cp%3D1", NULL, RW);
-    g_autoptr(Reply) stale = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"last_seq\":6}", RW);
-    g_autoptr(Reply) update = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"_rev\":\"0-1\",\"last_seq\":6}", RW);
-    g_autoptr(Reply) bad_rev = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"_rev\":\"1-abc\",\"last_seq\":6}", RW);
+    g_autoptr(Reply) put = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":5,\"history\":[]}", RW);
+    g_autoptr(Reply) get = call (f, "GET", "/handbook/_local/" CP, NULL, RW);
+    g_autoptr(Reply) stale = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":6}", RW);
+    g_autoptr(Reply) update = call (f, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":6}", RW);
+    g_autoptr(Reply) bad_rev = call (f, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"1-abc\",\"last_seq\":6}", RW);
 
     g_assert_cmpuint (put->status, ==, 201);
-    g_assert_cmpstr (mer_json_get_string (obj (put), "id"), ==, "_local/cp=1");
+    g_assert_cmpstr (mer_json_get_string (obj (put), "id"), ==, CP_ID);
     g_assert_cmpstr (mer_json_get_string (obj (put), "rev"), ==, "0-1");
     g_assert_cmpuint (get->status, ==, 200);
     g_assert_cmpstr (mer_json_get_string (obj (get), "_rev"), ==, "0-1");
@@ -471,9 +475,9 @@ test_local (Fixture       *f,
     assert_error (bad_rev, 400, "bad_request");
   }
   {
-    g_autoptr(Reply) wrong = call (f, "DELETE", "/handbook/_local/cp%3D1?rev=0-1", NULL, RW);
-    g_autoptr(Reply) deleted = call (f, "DELETE", "/handbook/_local/cp%3D1?rev=0-2", NULL, RW);
-    g_autoptr(Reply) gone = call (f, "GET", "/handbook/_local/cp%3D1", NULL, RW);
+    g_autoptr(Reply) wrong = call (f, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW);
+    g_autoptr(Reply) deleted = call (f, "DELETE", "/handbook/_local/" CP "?rev=0-2", NULL, RW);
+    g_autoptr(Reply) gone = call (f, "GET", "/handbook/_local/" CP, NULL, RW);
     g_autoptr(Reply) changes = call (f, "GET", "/handbook/_changes", NULL, RW);
 
     assert_error (wrong, 409, "conflict");
@@ -912,9 +916,9 @@ static const Endpoint endpoints[] = {
   { "PUT", "/handbook/note:put", "{\"x\":1}", TRUE },
   { "PUT", "/handbook/note:put2?new_edits=false", "{\"_rev\":\"1-abc\",\"x\":1}", TRUE },
   { "DELETE", "/handbook/page:a?rev=%s", NULL, TRUE },
-  { "GET", "/handbook/_local/cp", NULL, FALSE },
-  { "PUT", "/handbook/_local/cp2", "{\"last_seq\":1}", TRUE },
-  { "DELETE", "/handbook/_local/cp?rev=0-1", NULL, TRUE },
+  { "GET", "/handbook/_local/" CP, NULL, FALSE },
+  { "PUT", "/handbook/_local/" CP2, "{\"last_seq\":1}", TRUE },
+  { "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, TRUE },
   { "POST", "/handbook/_ensure_full_commit", NULL, FALSE },
   { "GET", "/handbook/_all_docs", NULL, FALSE },
   { "GET", "/_all_dbs", NULL, FALSE },
@@ -941,7 +945,7 @@ test_auth (Fixture       *f,
 
   {
     g_autoptr(Reply) put = call (f, "PUT", "/handbook/page:a", PAGE, RW);
-    g_autoptr(Reply) local = call (f, "PUT", "/handbook/_local/cp", "{\"last_seq\":0}", RW);
+    g_autoptr(Reply) local = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":0}", RW);
 
     g_assert_cmpuint (put->status, ==, 201);
     g_assert_cmpuint (local->status, ==, 201);
@@ -974,13 +978,15 @@ test_auth (Fixture       *f,
         }
       if (endpoints[i].write)
         assert_error (reader, 403, "forbidden");
+      else if (strstr (endpoints[i].path, "/_local/") != NULL)
+        assert_error (reader, 404, "not_found");  /* ana's checkpoint is hers alone */
       else if (reader->status >= 400)
         g_error ("%s %s: a reader got %u %s", endpoints[i].method, endpoints[i].path, reader->status, reader->body);
     }
   /* Nobody without rw has written anything. */
   g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
   {
-    g_autoptr(JsonObject) local = mer_store_get_local (f->store, "_local/cp", NULL);
+    g_autoptr(JsonObject) local = mer_store_get_local (f->store, "_local/peer/ana/aGVsbG8gd29ybGQgMTIzNA==", NULL);
     g_assert_cmpstr (mer_json_get_string (local, "_rev"), ==, "0-1");
   }
 
