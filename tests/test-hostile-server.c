@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,12 +53,15 @@ make_workspace (void)
   return dir;
 }
 
+/* In the child: dies with the test, and opens at most @data files if not 0. */
 static void
-limit_files_cb (gpointer data)
+child_setup_cb (gpointer data)
 {
   struct rlimit limit = { GPOINTER_TO_UINT (data), GPOINTER_TO_UINT (data) };
 
-  setrlimit (RLIMIT_NOFILE, &limit);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (limit.rlim_cur > 0)
+    setrlimit (RLIMIT_NOFILE, &limit);
 }
 
 /* Starts `meridian serve` on a port it picks, under @max_files open files if not 0. */
@@ -73,8 +77,7 @@ serve (Served *served,
   g_autofree char *line = NULL;
   const char *colon;
 
-  if (max_files > 0)
-    g_subprocess_launcher_set_child_setup (launcher, limit_files_cb, GUINT_TO_POINTER (max_files), NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup_cb, GUINT_TO_POINTER (max_files), NULL);
   served->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (served->process));
@@ -338,6 +341,43 @@ test_low_file_limit (void)
     churn_once (served.port, i);
   g_assert_cmpuint (one_request (served.port, "GET", "/handbook", RW, NULL), ==, 200);
   g_assert_cmpuint (count_open_files (served.process), <, 40);
+  stop (&served);
+  mer_test_rm_rf (served.dir);
+  g_free (served.dir);
+}
+
+/*
+ * More clients at once than the server may open files: it refuses some for
+ * a moment, then serves again once they go. libsoup 3.2's own listener
+ * stopped for good at the first failed accept().
+ */
+static void
+test_out_of_files (void)
+{
+  Served served = { make_workspace () };
+  int clients[150];
+
+  serve (&served, 64);
+  g_assert_cmpuint (one_request (served.port, "GET", "/handbook", RW, NULL), ==, 200);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      struct sockaddr_in address = { 0 };
+
+      clients[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      g_assert_cmpint (clients[i], >=, 0);
+      address.sin_family = AF_INET;
+      address.sin_port = g_htons (served.port);
+      address.sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+      connect (clients[i], (struct sockaddr *) &address, sizeof address);
+    }
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_cmpuint (count_open_files (served.process), <=, 64);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    close (clients[i]);
+
+  for (guint i = 0; i < 100; i++)
+    churn_once (served.port, i);
+  g_assert_cmpuint (one_request (served.port, "GET", "/handbook", RW, NULL), ==, 200);
   stop (&served);
   mer_test_rm_rf (served.dir);
   g_free (served.dir);
@@ -853,6 +893,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/hostile-server/churn", test_churn);
   g_test_add_func ("/hostile-server/low-file-limit", test_low_file_limit);
+  g_test_add_func ("/hostile-server/out-of-files", test_out_of_files);
   g_test_add_func ("/hostile-server/anonymous-upload", test_anonymous_upload);
   g_test_add_func ("/hostile-server/bad-content-length", test_bad_content_length);
   g_test_add_func ("/hostile-server/local-roles", test_local_roles);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define TOO_LARGE_KEY        "mer-server-too-large"
 #define ROLE_KEY             "mer-server-role"     /* MerRole + 1, set by the early handler */
 #define ACCOUNT_KEY          "mer-server-account"  /* the account's name, when there is one */
+#define SOCKET_KEY           "mer-server-socket"   /* on a peer's address: its connection's socket */
 
 struct _MerServer
 {
@@ -23,7 +24,9 @@ struct _MerServer
   MerStore    *store;
   MerAccounts *accounts;
   SoupServer  *soup;
-  gboolean     https;
+  GPtrArray   *listeners;    /* listening sockets, see mer-server-listen.c */
+  GTlsCertificate *certificate;  /* serve HTTPS with it; NULL for HTTP */
+  GCancellable *cancellable; /* cancelled when the server stops */
   gulong       changed_id;
   GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
   GPtrArray   *cors_origins; /* origins browsers may use us from; none by default */
@@ -101,6 +104,15 @@ void        _mer_server_route                    (MerServer    *self,
                                                   Response     *resp);
 char       *_mer_server_response_text            (Response     *resp);
 void        _mer_server_response_clear           (Response     *resp);
+
+/* mer-server-listen.c: listening sockets and accepting connections. */
+gboolean    _mer_server_listen_on                (MerServer       *self,
+                                                  GSocketAddress  *address,
+                                                  GError         **error);
+void        _mer_server_stop_listening           (MerServer       *self);
+void        _mer_server_listener_free            (gpointer         listener);
+GInetSocketAddress *_mer_server_get_bound_address (MerServer      *self);
+GSocket    *_mer_server_socket_of                (SoupServerMessage *msg);
 
 /* mer-server-feed.c: the changes feed, normal and paused. */
 void        _mer_server_handle_changes           (MerServer    *self,

@@ -355,17 +355,18 @@ refuse_early (MerServer         *self,
 
   refusal = g_new0 (Refusal, 1);
   refusal->answer = serialize_response (msg);
+  refusal->socket = _mer_server_socket_of (msg);
+  if (refusal->socket != NULL)
+    g_object_ref (refusal->socket);
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     {
+      g_clear_object (&refusal->socket);
       g_bytes_unref (refusal->answer);
       g_free (refusal);
       return;
     }
   refusal->stream = stream;
-  refusal->socket = g_object_get_data (G_OBJECT (stream), "GSocket");
-  if (refusal->socket != NULL)
-    g_object_ref (refusal->socket);
   refusal->cancellable = g_cancellable_new ();
   refusal->drain_limit = drain ? soup_message_headers_get_content_length (headers) : LINGER_MAX_BYTES;
   refusal->timeout_id = g_timeout_add (drain ? DRAIN_MS : LINGER_MS, refusal_timeout_cb, refusal);
@@ -493,11 +494,12 @@ out:
 }
 
 /*
- * libsoup before 3.3 never notices a client closing a kept-alive
- * connection between two requests: the socket stays open (CLOSE-WAIT) as
- * long as the server runs, one file descriptor each, until accept() fails
- * and libsoup's listener stops for good. Closing every connection after its
- * response is the cure available from outside libsoup.
+ * Every connection closes after its answer, and says so. libsoup 3.2 never
+ * notices a client closing a kept-alive connection between two requests:
+ * the socket stayed open (CLOSE-WAIT) as long as the server ran, one file
+ * descriptor per connection. And libsoup closes the connections it was
+ * handed with soup_server_accept_iostream() after each request anyway,
+ * without telling the client, which would then reuse a dead socket.
  */
 static void
 request_started_cb (SoupServer        *server,
@@ -578,6 +580,7 @@ mer_server_dispose (GObject *object)
 {
   MerServer *self = MER_SERVER (object);
 
+  _mer_server_stop_listening (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   _mer_server_stop_feeds (self);
@@ -585,6 +588,7 @@ mer_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->store);
   g_clear_object (&self->accounts);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (mer_server_parent_class)->dispose (object);
 }
@@ -596,6 +600,8 @@ mer_server_finalize (GObject *object)
 
   g_ptr_array_unref (self->waiters);
   g_ptr_array_unref (self->cors_origins);
+  g_ptr_array_unref (self->listeners);
+  g_object_unref (self->cancellable);
   G_OBJECT_CLASS (mer_server_parent_class)->finalize (object);
 }
 
@@ -613,6 +619,8 @@ mer_server_init (MerServer *self)
 {
   self->waiters = g_ptr_array_new ();
   self->cors_origins = g_ptr_array_new_with_free_func (g_free);
+  self->listeners = g_ptr_array_new_with_free_func (_mer_server_listener_free);
+  self->cancellable = g_cancellable_new ();
 }
 
 MerServer *
@@ -767,7 +775,6 @@ mer_server_listen (MerServer        *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  SoupServerListenOptions options = 0;
   guint16 port;
 
   g_return_val_if_fail (MER_IS_SERVER (self), FALSE);
@@ -791,19 +798,19 @@ mer_server_listen (MerServer        *self,
       /* raw-paths: keep "%2F" inside a segment, see split_path(). */
       self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
       soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
-      if (!soup_check_version (3, 3, 0))
-        g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), NULL);
+      g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), NULL);
       soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
     }
-  if (certificate != NULL)
+  if (g_cancellable_is_cancelled (self->cancellable))
     {
-      soup_server_set_tls_certificate (self->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-      self->https = TRUE;
+      g_object_unref (self->cancellable);
+      self->cancellable = g_cancellable_new ();
     }
+  if (certificate != NULL)
+    g_set_object (&self->certificate, certificate);
 
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, options, error))
+  if (!_mer_server_listen_on (self, socket_address, error))
     {
       g_prefix_error (error, _("Cannot listen on %s: "), address != NULL ? address : "127.0.0.1");
       return FALSE;
@@ -816,6 +823,7 @@ mer_server_stop (MerServer *self)
 {
   g_return_if_fail (MER_IS_SERVER (self));
 
+  _mer_server_stop_listening (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }
@@ -823,43 +831,32 @@ mer_server_stop (MerServer *self)
 guint16
 mer_server_get_port (MerServer *self)
 {
-  GSList *uris;
-  guint16 port = 0;
+  g_autoptr(GInetSocketAddress) bound = NULL;
 
   g_return_val_if_fail (MER_IS_SERVER (self), 0);
 
-  if (self->soup == NULL)
-    return 0;
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return port;
+  bound = _mer_server_get_bound_address (self);
+  return bound != NULL ? g_inet_socket_address_get_port (bound) : 0;
 }
 
 /* The database URL a peer replicates with, e.g. http://127.0.0.1:5984/handbook. */
 char *
 mer_server_get_url (MerServer *self)
 {
+  g_autoptr(GInetSocketAddress) bound = NULL;
   g_autofree char *name = NULL;
-  GSList *uris;
-  char *url = NULL;
+  g_autofree char *host = NULL;
+  gboolean v6;
 
   g_return_val_if_fail (MER_IS_SERVER (self), NULL);
 
-  if (self->soup == NULL)
+  bound = _mer_server_get_bound_address (self);
+  if (bound == NULL)
     return NULL;
-  uris = soup_server_get_uris (self->soup);
   name = g_uri_escape_string (mer_store_get_name (self->store), NULL, FALSE);
-  if (uris != NULL)
-    {
-      const char *host = g_uri_get_host (uris->data);
-      gboolean v6 = strchr (host, ':') != NULL;
-
-      url = g_strdup_printf ("%s://%s%s%s:%d/%s", self->https ? "https" : "http",
-                             v6 ? "[" : "", host, v6 ? "]" : "",
-                             g_uri_get_port (uris->data), name);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return url;
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (bound));
+  v6 = strchr (host, ':') != NULL;
+  return g_strdup_printf ("%s://%s%s%s:%u/%s", self->certificate != NULL ? "https" : "http",
+                          v6 ? "[" : "", host, v6 ? "]" : "",
+                          g_inet_socket_address_get_port (bound), name);
 }
