@@ -14,6 +14,9 @@
 #include <glib/gi18n.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <unistd.h>
 
 #define LISTEN_BACKLOG        128
 #define ACCEPT_RETRY_MS       100
@@ -73,6 +76,19 @@ retry_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Hands a connection to libsoup, ready to see its end between two requests. */
+static void
+accept_stream (SoupServer     *soup,
+               GIOStream      *base,
+               GSocketAddress *local,
+               GSocketAddress *remote)
+{
+  g_autoptr(GIOStream) stream = _mer_server_stream_new (base);
+
+  g_object_set_data_full (G_OBJECT (remote), STREAM_KEY, g_object_ref (stream), g_object_unref);
+  soup_server_accept_iostream (soup, stream, local, remote, NULL);
+}
+
 static void
 handshake_free (Handshake *handshake)
 {
@@ -103,8 +119,7 @@ handshake_done_cb (GObject      *source,
   Handshake *handshake = data;
 
   if (g_tls_connection_handshake_finish (handshake->tls, result, NULL))
-    soup_server_accept_iostream (handshake->soup, G_IO_STREAM (handshake->tls),
-                                 handshake->local, handshake->remote, NULL);
+    accept_stream (handshake->soup, G_IO_STREAM (handshake->tls), handshake->local, handshake->remote);
   else
     g_io_stream_close (G_IO_STREAM (handshake->tls), NULL, NULL);
   handshake_free (handshake);
@@ -137,7 +152,7 @@ hand_over (MerServer *self,
 
   if (self->certificate == NULL)
     {
-      soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, NULL);
+      accept_stream (self->soup, G_IO_STREAM (connection), local, remote);
       return;
     }
 
@@ -190,6 +205,50 @@ accept_cb (GSocket      *socket,
       hand_over (listener->server, client);
     }
   return G_SOURCE_CONTINUE;
+}
+
+/*
+ * libsoup keeps a connection alive after a response only while the server
+ * has a listener of its own (request_finished() in soup-server.c); the
+ * connections handed to it here would each be closed after one request,
+ * without a word to the client. A listener on one end of a socket pair
+ * whose other end is closed at once satisfies that test and never accepts
+ * anything.
+ */
+gboolean
+_mer_server_anchor_keep_alive (MerServer  *self,
+                               GError    **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s", g_strerror (saved));
+      return FALSE;
+    }
+  close (fds[1]);
+  socket = g_socket_new_from_fd (fds[0], error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      return FALSE;
+    }
+  return soup_server_listen_socket (self->soup, socket, 0, error);
+}
+
+/* Marks the connection of @msg as between two requests, or inside one. */
+void
+_mer_server_set_idle (SoupServerMessage *msg,
+                      gboolean           idle)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GIOStream *stream = remote != NULL ? g_object_get_data (G_OBJECT (remote), STREAM_KEY) : NULL;
+
+  if (stream != NULL)
+    _mer_server_stream_set_idle (stream, idle);
 }
 
 /* Binds and listens on @address, then accepts on the thread-default main context. */

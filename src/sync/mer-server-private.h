@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define ROLE_KEY             "mer-server-role"     /* MerRole + 1, set by the early handler */
 #define ACCOUNT_KEY          "mer-server-account"  /* the account's name, when there is one */
 #define SOCKET_KEY           "mer-server-socket"   /* on a peer's address: its connection's socket */
+#define STREAM_KEY           "mer-server-stream"   /* on a peer's address: the stream libsoup reads */
 
 struct _MerServer
 {
@@ -113,6 +114,15 @@ void        _mer_server_stop_listening           (MerServer       *self);
 void        _mer_server_listener_free            (gpointer         listener);
 GInetSocketAddress *_mer_server_get_bound_address (MerServer      *self);
 GSocket    *_mer_server_socket_of                (SoupServerMessage *msg);
+gboolean    _mer_server_anchor_keep_alive        (MerServer       *self,
+                                                  GError         **error);
+void        _mer_server_set_idle                 (SoupServerMessage *msg,
+                                                  gboolean         idle);
+
+/* mer-server-stream.c: a connection's stream, as libsoup reads it. */
+GIOStream  *_mer_server_stream_new               (GIOStream       *base);
+void        _mer_server_stream_set_idle          (GIOStream       *stream,
+                                                  gboolean         idle);
 
 /* mer-server-feed.c: the changes feed, normal and paused. */
 void        _mer_server_handle_changes           (MerServer    *self,

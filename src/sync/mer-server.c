@@ -493,20 +493,21 @@ out:
   _mer_server_response_clear (&resp);
 }
 
-/*
- * Every connection closes after its answer, and says so. libsoup 3.2 never
- * notices a client closing a kept-alive connection between two requests:
- * the socket stayed open (CLOSE-WAIT) as long as the server ran, one file
- * descriptor per connection. And libsoup closes the connections it was
- * handed with soup_server_accept_iostream() after each request anyway,
- * without telling the client, which would then reuse a dead socket.
- */
+/* A connection is inside a request from its first byte to its answer; see mer-server-stream.c. */
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  _mer_server_set_idle (msg, FALSE);
+}
+
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  _mer_server_set_idle (msg, TRUE);
 }
 
 static void
@@ -799,7 +800,13 @@ mer_server_listen (MerServer        *self,
       self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
       soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
       g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), NULL);
+      g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), NULL);
       soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+      if (!_mer_server_anchor_keep_alive (self, error))
+        {
+          g_clear_object (&self->soup);
+          return FALSE;
+        }
     }
   if (g_cancellable_is_cancelled (self->cancellable))
     {
