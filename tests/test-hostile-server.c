@@ -23,25 +23,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RW        "ana:ana-password"
-#define RW2       "cy:cy-password"
-#define RO        "bo:bo-password"
-#define BIG_BODY  (60 * 1024 * 1024)
+#define RW       "ana:ana-password"
+#define RW2      "cy:cy-password"
+#define RO       "bo:bo-password"
+#define BIG_BODY (60 * 1024 * 1024)
 
 typedef struct
 {
-  char        *dir;
+  char *dir;
   GSubprocess *process;
-  guint16      port;
+  guint16 port;
 } Served;
 
 /* A workspace with ana (rw), cy (rw) and bo (ro). */
 static char *
 make_workspace (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MerAccounts) accounts = NULL;
-  g_autoptr(MerStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MerAccounts) accounts = NULL;
+  g_autoptr (MerStore) store = NULL;
   char *dir = NULL;
 
   store = mer_test_open_store (&dir);
@@ -67,13 +67,13 @@ child_setup_cb (gpointer data)
 /* Starts `meridian serve` on a port it picks, under @max_files open files if not 0. */
 static void
 serve (Served *served,
-       guint   max_files)
+       guint max_files)
 {
   const char *argv[] = { mer_test_meridian_bin (), "--data", served->dir, "serve", "--listen", "127.0.0.1:0", NULL };
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
   const char *colon;
 
@@ -103,7 +103,7 @@ static guint
 count_open_files (GSubprocess *process)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (process));
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   guint n = 0;
 
   g_assert_nonnull (dir);
@@ -115,7 +115,7 @@ count_open_files (GSubprocess *process)
 /* A line of /proc/PID/status in KiB, e.g. "VmHWM". */
 static guint64
 status_kib (GSubprocess *process,
-            const char  *field)
+            const char *field)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (process));
   g_autofree char *text = NULL;
@@ -149,7 +149,7 @@ connect_to (guint16 port)
 }
 
 static void
-send_text (int         fd,
+send_text (int fd,
            const char *text)
 {
   gsize length = strlen (text);
@@ -226,7 +226,7 @@ request_text (const char *method,
 
 /* One request on a connection of its own; returns the status. */
 static guint
-one_request (guint16     port,
+one_request (guint16 port,
              const char *method,
              const char *path,
              const char *credentials,
@@ -274,7 +274,7 @@ two_requests (guint16 port)
 
 static void
 churn_once (guint16 port,
-            guint   kind)
+            guint kind)
 {
   switch (kind % 8)
     {
@@ -296,16 +296,17 @@ churn_once (guint16 port,
     case 4:
       /* Anonymous upload announced and never sent. */
       g_assert_cmpuint (one_request (port, "PUT", "/handbook/note:x", NULL,
-                                     "Content-Type: application/json\r\nContent-Length: 1000000\r\n"), ==, 401);
+                                     "Content-Type: application/json\r\nContent-Length: 1000000\r\n"),
+                        ==, 401);
       break;
     case 5:
-      close (connect_to (port));  /* a port scan: connect and leave */
+      close (connect_to (port)); /* a port scan: connect and leave */
       break;
     default:
       {
         int fd = connect_to (port);
 
-        send_text (fd, "GET /handbook HTTP/1.1\r\nHost: 127.");  /* and leave halfway */
+        send_text (fd, "GET /handbook HTTP/1.1\r\nHost: 127."); /* and leave halfway */
         close (fd);
       }
       break;
@@ -315,7 +316,7 @@ churn_once (guint16 port,
 /* Waits up to ten seconds for the server's open files to fall to @most. */
 static guint
 wait_open_files (GSubprocess *process,
-                 guint        most)
+                 guint most)
 {
   guint n = count_open_files (process);
 
@@ -413,8 +414,8 @@ test_out_of_files (void)
 typedef struct
 {
   guint16 port;
-  gsize   sent;       /* body bytes the server let in */
-  char   *response;
+  gsize sent; /* body bytes the server let in */
+  char *response;
 } Upload;
 
 /* Sends a 60 MiB anonymous body without waiting, as a careless client would. */
@@ -423,7 +424,8 @@ upload_thread (gpointer data)
 {
   Upload *upload = data;
   g_autofree char *head = g_strdup_printf ("PUT /handbook/note:big HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                           "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", BIG_BODY);
+                                           "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+                                           BIG_BODY);
   g_autofree char *chunk = g_malloc0 (256 * 1024);
   int fd = connect_to (upload->port);
 
@@ -464,7 +466,8 @@ test_anonymous_upload (void)
     int fd = connect_to (served.port);
 
     head = g_strdup_printf ("PUT /handbook/note:big HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", BIG_BODY);
+                            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+                            BIG_BODY);
     send_text (fd, head);
     response = read_response (fd);
     g_assert_cmpuint (status_of (response), ==, 401);
@@ -521,8 +524,7 @@ test_anonymous_upload (void)
     }
   rss_after = status_kib (served.process, "VmRSS");
   hwm_after = status_kib (served.process, "VmHWM");
-  g_test_message ("server RSS %" G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT " KiB after; peak %"
-                  G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB",
+  g_test_message ("server RSS %" G_GUINT64_FORMAT " KiB before, %" G_GUINT64_FORMAT " KiB after; peak %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " KiB",
                   rss_before, rss_after, hwm_before, hwm_after);
   g_assert_cmpuint (hwm_after - hwm_before, <, 16 * 1024);
   g_assert_cmpuint (one_request (served.port, "GET", "/handbook", RW, NULL), ==, 200);
@@ -583,14 +585,14 @@ test_bad_content_length (void)
 
 /* _local, in process: who may see and touch which local document --------- */
 
-#define CP        "aGVsbG8gd29ybGQgMTIzNA%3D%3D"
-#define CP_ID     "_local/aGVsbG8gd29ybGQgMTIzNA=="
-#define COUCH_CP  "0123456789abcdef0123456789abcdef%2Bcontinuous"
+#define CP       "aGVsbG8gd29ybGQgMTIzNA%3D%3D"
+#define CP_ID    "_local/aGVsbG8gd29ybGQgMTIzNA=="
+#define COUCH_CP "0123456789abcdef0123456789abcdef%2Bcontinuous"
 
 typedef struct
 {
-  guint     status;
-  char     *body;
+  guint status;
+  char *body;
   JsonNode *json;
 } Reply;
 
@@ -606,15 +608,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
 typedef struct
 {
-  GBytes   *bytes;
-  GError   *error;
-  gboolean  done;
+  GBytes *bytes;
+  GError *error;
+  gboolean done;
 } Pending;
 
 static void
-sent_cb (GObject      *source,
+sent_cb (GObject *source,
          GAsyncResult *result,
-         gpointer      data)
+         gpointer data)
 {
   Pending *pending = data;
 
@@ -624,20 +626,20 @@ sent_cb (GObject      *source,
 
 static Reply *
 call (SoupSession *session,
-      guint16      port,
-      const char  *method,
-      const char  *path,
-      const char  *body,
-      const char  *credentials)
+      guint16 port,
+      const char *method,
+      const char *path,
+      const char *body,
+      const char *credentials)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   Pending pending = { 0 };
   Reply *reply = g_new0 (Reply, 1);
 
   if (body != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
   if (credentials != NULL)
@@ -652,8 +654,8 @@ call (SoupSession *session,
   g_assert_no_error (pending.error);
   reply->status = soup_message_get_status (msg);
   reply->body = g_bytes_get_size (pending.bytes) > 0
-                ? g_strndup (g_bytes_get_data (pending.bytes, NULL), g_bytes_get_size (pending.bytes))
-                : g_strdup ("");
+                    ? g_strndup (g_bytes_get_data (pending.bytes, NULL), g_bytes_get_size (pending.bytes))
+                    : g_strdup ("");
   if (reply->body[0] != '\0')
     reply->json = mer_json_parse (reply->body, -1, NULL);
   g_bytes_unref (pending.bytes);
@@ -661,8 +663,8 @@ call (SoupSession *session,
 }
 
 static void
-assert_reply (Reply      *reply,
-              guint       status,
+assert_reply (Reply *reply,
+              guint status,
               const char *error)
 {
   if (reply->status != status)
@@ -676,11 +678,11 @@ assert_reply (Reply      *reply,
 
 /* The stored local document @id, as canonical JSON, or "" when there is none. */
 static char *
-stored (MerStore   *store,
+stored (MerStore *store,
         const char *id)
 {
-  g_autoptr(JsonObject) doc = mer_store_get_local (store, id, NULL);
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonObject) doc = mer_store_get_local (store, id, NULL);
+  g_autoptr (JsonNode) node = NULL;
 
   if (doc == NULL)
     return g_strdup ("");
@@ -690,7 +692,7 @@ stored (MerStore   *store,
 
 /* Whether the stored local document @id holds @text; "" for there being none. */
 static gboolean
-stored_has (MerStore   *store,
+stored_has (MerStore *store,
             const char *id,
             const char *text)
 {
@@ -702,7 +704,7 @@ stored_has (MerStore   *store,
 }
 
 static gboolean
-stored_is (MerStore   *store,
+stored_is (MerStore *store,
            const char *id,
            const char *expected)
 {
@@ -714,15 +716,15 @@ stored_is (MerStore   *store,
 static void
 test_local_roles (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
-  g_autoptr(MerStore) store = mer_test_open_store (&dir);
-  g_autoptr(MerAccounts) accounts = mer_accounts_new (dir);
-  g_autoptr(MerServer) server = NULL;
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(JsonObject) draft = mer_test_object ("{\"_id\":\"_local/draft:page:on-call\",\"type\":\"draft\",\"text\":\"unsaved\"}");
-  g_autoptr(JsonObject) profile = mer_test_object ("{\"_id\":\"_local/profile\",\"person\":\"person:ana\"}");
-  g_autoptr(JsonObject) own = mer_test_object ("{\"_id\":\"" CP_ID "\",\"last_seq\":42,\"session_id\":\"mine\"}");
+  g_autoptr (MerStore) store = mer_test_open_store (&dir);
+  g_autoptr (MerAccounts) accounts = mer_accounts_new (dir);
+  g_autoptr (MerServer) server = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (JsonObject) draft = mer_test_object ("{\"_id\":\"_local/draft:page:on-call\",\"type\":\"draft\",\"text\":\"unsaved\"}");
+  g_autoptr (JsonObject) profile = mer_test_object ("{\"_id\":\"_local/profile\",\"person\":\"person:ana\"}");
+  g_autoptr (JsonObject) own = mer_test_object ("{\"_id\":\"" CP_ID "\",\"last_seq\":42,\"session_id\":\"mine\"}");
   g_autofree char *draft_before = NULL, *profile_before = NULL, *own_before = NULL;
   const char *probes[] = { "draft%3Apage%3Aon-call", "draft:page:on-call", "profile", "last-opened",
                            "meridian-push-0123", "peer%2Fana%2FaGVsbG8gd29ybGQgMTIzNA%3D%3D" };
@@ -752,11 +754,11 @@ test_local_roles (void)
       {
         g_autofree char *path = g_strdup_printf ("/handbook/_local/%s", probes[p]);
         g_autofree char *with_rev = g_strdup_printf ("%s?rev=0-1", path);
-        g_autoptr(Reply) get = call (session, port, "GET", path, NULL, everyone[who]);
-        g_autoptr(Reply) head = call (session, port, "HEAD", path, NULL, everyone[who]);
-        g_autoptr(Reply) put = call (session, port, "PUT", path, "{\"_rev\":\"0-1\",\"text\":\"overwritten\"}", everyone[who]);
-        g_autoptr(Reply) put_new = call (session, port, "PUT", path, "{\"text\":\"overwritten\"}", everyone[who]);
-        g_autoptr(Reply) del = call (session, port, "DELETE", with_rev, NULL, everyone[who]);
+        g_autoptr (Reply) get = call (session, port, "GET", path, NULL, everyone[who]);
+        g_autoptr (Reply) head = call (session, port, "HEAD", path, NULL, everyone[who]);
+        g_autoptr (Reply) put = call (session, port, "PUT", path, "{\"_rev\":\"0-1\",\"text\":\"overwritten\"}", everyone[who]);
+        g_autoptr (Reply) put_new = call (session, port, "PUT", path, "{\"text\":\"overwritten\"}", everyone[who]);
+        g_autoptr (Reply) del = call (session, port, "DELETE", with_rev, NULL, everyone[who]);
 
         g_test_message ("%s as %s", path, everyone[who] != NULL ? everyone[who] : "nobody");
         if (everyone[who] == NULL)
@@ -783,14 +785,14 @@ test_local_roles (void)
       }
   /* The same through the other doors: _bulk_docs, POST, _bulk_get, _all_docs, an escaped slash. */
   {
-    g_autoptr(Reply) bulk = call (session, port, "POST", "/handbook/_bulk_docs",
-                                  "{\"docs\":[{\"_id\":\"_local/profile\",\"person\":\"person:mallory\"}]}", RW);
-    g_autoptr(Reply) post = call (session, port, "POST", "/handbook",
-                                  "{\"_id\":\"_local/draft:page:on-call\",\"text\":\"x\"}", RW);
-    g_autoptr(Reply) bulk_get = call (session, port, "POST", "/handbook/_bulk_get",
-                                      "{\"docs\":[{\"id\":\"_local/draft:page:on-call\"}]}", RO);
-    g_autoptr(Reply) escaped = call (session, port, "GET", "/handbook/_local%2Fdraft%3Apage%3Aon-call", NULL, RW);
-    g_autoptr(Reply) all = call (session, port, "GET", "/handbook/_all_docs?include_docs=true", NULL, RO);
+    g_autoptr (Reply) bulk = call (session, port, "POST", "/handbook/_bulk_docs",
+                                   "{\"docs\":[{\"_id\":\"_local/profile\",\"person\":\"person:mallory\"}]}", RW);
+    g_autoptr (Reply) post = call (session, port, "POST", "/handbook",
+                                   "{\"_id\":\"_local/draft:page:on-call\",\"text\":\"x\"}", RW);
+    g_autoptr (Reply) bulk_get = call (session, port, "POST", "/handbook/_bulk_get",
+                                       "{\"docs\":[{\"id\":\"_local/draft:page:on-call\"}]}", RO);
+    g_autoptr (Reply) escaped = call (session, port, "GET", "/handbook/_local%2Fdraft%3Apage%3Aon-call", NULL, RW);
+    g_autoptr (Reply) all = call (session, port, "GET", "/handbook/_all_docs?include_docs=true", NULL, RO);
 
     g_assert_null (strstr (bulk->body, "\"ok\""));
     g_assert_cmpuint (post->status, >=, 400);
@@ -807,19 +809,19 @@ test_local_roles (void)
   /* This replica's own checkpoint is no peer's: none sees or moves it. */
   for (guint who = 1; who < G_N_ELEMENTS (everyone); who++)
     {
-      g_autoptr(Reply) get = call (session, port, "GET", "/handbook/_local/" CP, NULL, everyone[who]);
-      g_autoptr(Reply) del = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, everyone[who]);
+      g_autoptr (Reply) get = call (session, port, "GET", "/handbook/_local/" CP, NULL, everyone[who]);
+      g_autoptr (Reply) del = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, everyone[who]);
 
       assert_reply (get, 404, "not_found");
       g_assert_null (strstr (get->body, "mine"));
-      g_assert_cmpuint (del->status, ==, who == 1 ? 403 : 404);  /* bo may not write */
+      g_assert_cmpuint (del->status, ==, who == 1 ? 403 : 404); /* bo may not write */
     }
   g_assert_true (stored_is (store, CP_ID, own_before));
 
   /* Ana's checkpoint: hers to read, update and delete, under the id she gave. */
   {
-    g_autoptr(Reply) put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"last_seq\":7,\"session_id\":\"ana\"}", RW);
-    g_autoptr(Reply) get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW);
+    g_autoptr (Reply) put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"last_seq\":7,\"session_id\":\"ana\"}", RW);
+    g_autoptr (Reply) get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW);
     JsonObject *doc;
 
     assert_reply (put, 201, NULL);
@@ -834,14 +836,14 @@ test_local_roles (void)
   }
   /* Cy and Bo do not see it; Cy writing the same id gets a checkpoint of her own. */
   {
-    g_autoptr(Reply) cy_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW2);
-    g_autoptr(Reply) bo_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RO);
-    g_autoptr(Reply) bo_put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":0}", RO);
-    g_autoptr(Reply) cy_delete = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW2);
-    g_autoptr(Reply) cy_put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":3}", RW2);
-    g_autoptr(Reply) cy_couch = call (session, port, "PUT", "/handbook/_local/" COUCH_CP, "{\"source_last_seq\":3}", RW2);
-    g_autoptr(Reply) ana_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW);
-    g_autoptr(Reply) cy_get2 = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW2);
+    g_autoptr (Reply) cy_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW2);
+    g_autoptr (Reply) bo_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RO);
+    g_autoptr (Reply) bo_put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":0}", RO);
+    g_autoptr (Reply) cy_delete = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW2);
+    g_autoptr (Reply) cy_put = call (session, port, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":3}", RW2);
+    g_autoptr (Reply) cy_couch = call (session, port, "PUT", "/handbook/_local/" COUCH_CP, "{\"source_last_seq\":3}", RW2);
+    g_autoptr (Reply) ana_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW);
+    g_autoptr (Reply) cy_get2 = call (session, port, "GET", "/handbook/_local/" CP, NULL, RW2);
 
     assert_reply (cy_get, 404, "not_found");
     assert_reply (bo_get, 404, "not_found");
@@ -859,7 +861,7 @@ test_local_roles (void)
   g_assert_true (stored_has (store, "_local/peer/bo/aGVsbG8gd29ybGQgMTIzNA==", ""));
   g_assert_true (stored_is (store, CP_ID, own_before));
   {
-    g_autoptr(Reply) del = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW);
+    g_autoptr (Reply) del = call (session, port, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW);
 
     assert_reply (del, 200, NULL);
     g_assert_true (stored_has (store, "_local/peer/ana/aGVsbG8gd29ybGQgMTIzNA==", ""));
@@ -879,23 +881,23 @@ test_local_roles (void)
 static void
 test_local_open_mode (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
-  g_autoptr(MerStore) store = mer_test_open_store (&dir);
-  g_autoptr(MerAccounts) accounts = mer_accounts_new (dir);
-  g_autoptr(MerServer) server = mer_server_new (store, accounts);
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(JsonObject) draft = mer_test_object ("{\"_id\":\"_local/draft:new:1\",\"text\":\"unsaved\"}");
+  g_autoptr (MerStore) store = mer_test_open_store (&dir);
+  g_autoptr (MerAccounts) accounts = mer_accounts_new (dir);
+  g_autoptr (MerServer) server = mer_server_new (store, accounts);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (JsonObject) draft = mer_test_object ("{\"_id\":\"_local/draft:new:1\",\"text\":\"unsaved\"}");
   guint16 port;
 
   g_assert_nonnull (mer_store_put_local (store, draft, NULL));
   g_assert_true (mer_server_listen (server, "127.0.0.1:0", NULL, &error));
   port = mer_server_get_port (server);
   {
-    g_autoptr(Reply) get = call (session, port, "GET", "/handbook/_local/draft:new:1", NULL, NULL);
-    g_autoptr(Reply) put = call (session, port, "PUT", "/handbook/_local/draft:new:1", "{\"_rev\":\"0-1\"}", NULL);
-    g_autoptr(Reply) cp = call (session, port, "PUT", "/handbook/_local/" CP, "{\"last_seq\":1}", NULL);
-    g_autoptr(Reply) cp_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, NULL);
+    g_autoptr (Reply) get = call (session, port, "GET", "/handbook/_local/draft:new:1", NULL, NULL);
+    g_autoptr (Reply) put = call (session, port, "PUT", "/handbook/_local/draft:new:1", "{\"_rev\":\"0-1\"}", NULL);
+    g_autoptr (Reply) cp = call (session, port, "PUT", "/handbook/_local/" CP, "{\"last_seq\":1}", NULL);
+    g_autoptr (Reply) cp_get = call (session, port, "GET", "/handbook/_local/" CP, NULL, NULL);
 
     assert_reply (get, 404, "not_found");
     assert_reply (put, 403, "forbidden");

@@ -11,38 +11,37 @@
 
 #include "mer-server-private.h"
 
-#include <glib/gi18n.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG        128
-#define ACCEPT_RETRY_MS       100
-#define TLS_HANDSHAKE_MS      (30 * 1000)
+#define LISTEN_BACKLOG   128
+#define ACCEPT_RETRY_MS  100
+#define TLS_HANDSHAKE_MS (30 * 1000)
 
 typedef struct
 {
-  MerServer *server;       /* not owned: the server owns the listener */
-  GSocket   *socket;
-  GSource   *source;       /* while accepting */
-  guint      retry_id;     /* while paused after a failed accept() */
+  MerServer *server; /* not owned: the server owns the listener */
+  GSocket *socket;
+  GSource *source; /* while accepting */
+  guint retry_id;  /* while paused after a failed accept() */
 } Listener;
 
 typedef struct
 {
-  SoupServer     *soup;
+  SoupServer *soup;
   GTlsConnection *tls;
   GSocketAddress *local;
   GSocketAddress *remote;
-  GCancellable   *cancellable;
-  guint           timeout_id;
+  GCancellable *cancellable;
+  guint timeout_id;
 } Handshake;
 
-static gboolean accept_cb (GSocket      *socket,
-                           GIOCondition  condition,
-                           gpointer      data);
+static gboolean accept_cb (GSocket *socket,
+                           GIOCondition condition,
+                           gpointer data);
 
 static void
 listener_watch (Listener *listener)
@@ -78,12 +77,12 @@ retry_cb (gpointer data)
 
 /* Hands a connection to libsoup, ready to see its end between two requests. */
 static void
-accept_stream (SoupServer     *soup,
-               GIOStream      *base,
+accept_stream (SoupServer *soup,
+               GIOStream *base,
                GSocketAddress *local,
                GSocketAddress *remote)
 {
-  g_autoptr(GIOStream) stream = _mer_server_stream_new (base);
+  g_autoptr (GIOStream) stream = _mer_server_stream_new (base);
 
   g_object_set_data_full (G_OBJECT (remote), STREAM_KEY, g_object_ref (stream), g_object_unref);
   soup_server_accept_iostream (soup, stream, local, remote, NULL);
@@ -112,9 +111,9 @@ handshake_timeout_cb (gpointer data)
 }
 
 static void
-handshake_done_cb (GObject      *source,
+handshake_done_cb (GObject *source,
                    GAsyncResult *result,
-                   gpointer      data)
+                   gpointer data)
 {
   Handshake *handshake = data;
 
@@ -132,11 +131,11 @@ handshake_done_cb (GObject      *source,
  */
 static void
 hand_over (MerServer *self,
-           GSocket   *client)
+           GSocket *client)
 {
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (client, NULL);
-  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (client, NULL);
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (client, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (client, NULL);
   GIOStream *tls;
   Handshake *handshake;
 
@@ -182,16 +181,16 @@ hand_over (MerServer *self,
  * waiting clients stay queued, and trying again at once would only spin.
  */
 static gboolean
-accept_cb (GSocket      *socket,
-           GIOCondition  condition,
-           gpointer      data)
+accept_cb (GSocket *socket,
+           GIOCondition condition,
+           gpointer data)
 {
   Listener *listener = data;
 
   for (guint i = 0; i < 32; i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) client = g_socket_accept (socket, NULL, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocket) client = g_socket_accept (socket, NULL, &error);
 
       if (client == NULL)
         {
@@ -216,10 +215,10 @@ accept_cb (GSocket      *socket,
  * anything.
  */
 gboolean
-_mer_server_anchor_keep_alive (MerServer  *self,
-                               GError    **error)
+_mer_server_anchor_keep_alive (MerServer *self,
+                               GError **error)
 {
-  g_autoptr(GSocket) socket = NULL;
+  g_autoptr (GSocket) socket = NULL;
   int fds[2];
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
@@ -242,7 +241,7 @@ _mer_server_anchor_keep_alive (MerServer  *self,
 /* Marks the connection of @msg as between two requests, or inside one. */
 void
 _mer_server_set_idle (SoupServerMessage *msg,
-                      gboolean           idle)
+                      gboolean idle)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   GIOStream *stream = remote != NULL ? g_object_get_data (G_OBJECT (remote), STREAM_KEY) : NULL;
@@ -253,11 +252,11 @@ _mer_server_set_idle (SoupServerMessage *msg,
 
 /* Binds and listens on @address, then accepts on the thread-default main context. */
 gboolean
-_mer_server_listen_on (MerServer       *self,
-                       GSocketAddress  *address,
-                       GError         **error)
+_mer_server_listen_on (MerServer *self,
+                       GSocketAddress *address,
+                       GError **error)
 {
-  g_autoptr(GSocket) socket = NULL;
+  g_autoptr (GSocket) socket = NULL;
   Listener *listener;
 
   socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,

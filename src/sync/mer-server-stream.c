@@ -24,28 +24,26 @@ G_DECLARE_FINAL_TYPE (MerServerInput, mer_server_input, MER, SERVER_INPUT, GInpu
 
 struct _MerServerInput
 {
-  GInputStream  parent_instance;
+  GInputStream parent_instance;
 
   GInputStream *base;
-  gboolean      idle;   /* between two requests */
+  gboolean idle; /* between two requests */
 };
 
 static void mer_server_input_pollable_init (GPollableInputStreamInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (MerServerInput, mer_server_input, G_TYPE_INPUT_STREAM,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
-                                                      mer_server_input_pollable_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (MerServerInput, mer_server_input, G_TYPE_INPUT_STREAM, G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM, mer_server_input_pollable_init))
 
 /*
  * What a read of @count bytes into @buffer returns, given that the base
  * stream returned @n: while idle, its end (or a reset) becomes one byte.
  */
 static gssize
-after_read (MerServerInput  *self,
-            gssize           n,
-            void            *buffer,
-            gsize            count,
-            GError         **error)
+after_read (MerServerInput *self,
+            gssize n,
+            void *buffer,
+            gsize count,
+            GError **error)
 {
   if (n > 0 || !self->idle || count == 0
       || (n < 0 && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
@@ -57,11 +55,11 @@ after_read (MerServerInput  *self,
 }
 
 static gssize
-mer_server_input_read (GInputStream  *stream,
-                       void          *buffer,
-                       gsize          count,
-                       GCancellable  *cancellable,
-                       GError       **error)
+mer_server_input_read (GInputStream *stream,
+                       void *buffer,
+                       gsize count,
+                       GCancellable *cancellable,
+                       GError **error)
 {
   MerServerInput *self = MER_SERVER_INPUT (stream);
   GError *local_error = NULL;
@@ -74,18 +72,18 @@ mer_server_input_read (GInputStream  *stream,
 }
 
 static gboolean
-mer_server_input_close (GInputStream  *stream,
-                        GCancellable  *cancellable,
-                        GError       **error)
+mer_server_input_close (GInputStream *stream,
+                        GCancellable *cancellable,
+                        GError **error)
 {
   return g_input_stream_close (MER_SERVER_INPUT (stream)->base, cancellable, error);
 }
 
 static gssize
-mer_server_input_read_nonblocking (GPollableInputStream  *stream,
-                                   void                  *buffer,
-                                   gsize                  count,
-                                   GError               **error)
+mer_server_input_read_nonblocking (GPollableInputStream *stream,
+                                   void *buffer,
+                                   gsize count,
+                                   GError **error)
 {
   MerServerInput *self = MER_SERVER_INPUT (stream);
   GError *local_error = NULL;
@@ -106,10 +104,10 @@ mer_server_input_is_readable (GPollableInputStream *stream)
 
 static GSource *
 mer_server_input_create_source (GPollableInputStream *stream,
-                                GCancellable         *cancellable)
+                                GCancellable *cancellable)
 {
   MerServerInput *self = MER_SERVER_INPUT (stream);
-  g_autoptr(GSource) base = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base), cancellable);
+  g_autoptr (GSource) base = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base), cancellable);
 
   return g_pollable_source_new_full (self, base, cancellable);
 }
@@ -161,9 +159,9 @@ G_DECLARE_FINAL_TYPE (MerServerStream, mer_server_stream, MER, SERVER_STREAM, GI
 
 struct _MerServerStream
 {
-  GIOStream       parent_instance;
+  GIOStream parent_instance;
 
-  GIOStream      *base;
+  GIOStream *base;
   MerServerInput *input;
 };
 
@@ -182,9 +180,9 @@ mer_server_stream_get_output_stream (GIOStream *stream)
 }
 
 static gboolean
-mer_server_stream_close (GIOStream     *stream,
-                         GCancellable  *cancellable,
-                         GError       **error)
+mer_server_stream_close (GIOStream *stream,
+                         GCancellable *cancellable,
+                         GError **error)
 {
   return g_io_stream_close (MER_SERVER_STREAM (stream)->base, cancellable, error);
 }
@@ -231,7 +229,7 @@ _mer_server_stream_new (GIOStream *base)
 /* Marks @stream as between two requests (@idle) or inside one. */
 void
 _mer_server_stream_set_idle (GIOStream *stream,
-                             gboolean   idle)
+                             gboolean idle)
 {
   g_return_if_fail (MER_IS_SERVER_STREAM (stream));
 
