@@ -53,6 +53,8 @@ sources="
   src/sync/mer-accounts.c
   src/sync/mer-server.c
   src/sync/mer-server-feed.c
+  src/sync/mer-server-listen.c
+  src/sync/mer-server-stream.c
   src/sync/mer-server-requests.c
   tests/fuzz/fuzz-$target.c
 "

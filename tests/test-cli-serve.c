@@ -75,16 +75,20 @@ add_user (const char *dir,
   g_assert_nonnull (strstr (out, name));
 }
 
-/* Starts `meridian serve` and reads the URL from its first line. */
+/*
+ * Starts `meridian serve` with @extra arguments (up to four) and reads the
+ * URL from its first line.
+ */
 static gboolean
-serve (Served      *served,
-       const char  *dir,
-       const char  *listen,
-       const char  *cert,
-       const char  *key,
-       char       **out_error)
+serve_with (Served             *served,
+            const char         *dir,
+            const char         *listen,
+            const char         *cert,
+            const char         *key,
+            const char * const *extra,
+            char              **out_error)
 {
-  const char *argv[12] = { mer_test_meridian_bin (), "--data", dir, "serve", "--listen", listen, NULL };
+  const char *argv[16] = { mer_test_meridian_bin (), "--data", dir, "serve", "--listen", listen, NULL };
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -97,6 +101,11 @@ serve (Served      *served,
       argv[n++] = cert;
       argv[n++] = "--tls-key";
       argv[n++] = key;
+    }
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (argv) - 1);
+      argv[n++] = extra[i];
     }
   served->process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
@@ -117,6 +126,17 @@ serve (Served      *served,
   served->root = g_strndup (served->url, strlen (served->url) - strlen ("/handbook"));
   g_assert_true (g_str_has_suffix (served->url, "/handbook"));
   return TRUE;
+}
+
+static gboolean
+serve (Served      *served,
+       const char  *dir,
+       const char  *listen,
+       const char  *cert,
+       const char  *key,
+       char       **out_error)
+{
+  return serve_with (served, dir, listen, cert, key, NULL, out_error);
 }
 
 static void
@@ -377,12 +397,75 @@ test_serve_slice_allocator (void)
   mer_test_rm_rf (dir);
 }
 
+/* The value of @header in the answer to GET @url from a page at @origin, or NULL. */
+static char *
+header_for_origin (const char *url,
+                   const char *origin,
+                   const char *header)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *encoded = g_base64_encode ((const guchar *) "ana:s3cret ana", strlen ("ana:s3cret ana"));
+  g_autofree char *value = g_strconcat ("Basic ", encoded, NULL);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Origin", origin);
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  return g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), header));
+}
+
+/* serve --cors-origin: only the listed origins, only with accounts, never "*". */
+static void
+test_serve_cors (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve");
+  g_autofree char *reason = NULL;
+  const char *listed[] = { "--cors-origin", "https://app.example", "--cors-origin", "http://localhost:8080", NULL };
+  const char *star[] = { "--cors-origin", "*", NULL };
+  Served served = { 0 };
+
+  g_assert_false (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, listed, &reason));
+  g_assert_nonnull (strstr (reason, "--cors-origin needs accounts"));
+  g_clear_pointer (&reason, g_free);
+
+  add_user (dir, "ana", "rw", "s3cret ana");
+  g_assert_false (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, star, &reason));
+  g_assert_nonnull (strstr (reason, "is not a web origin"));
+  g_clear_pointer (&reason, g_free);
+
+  /* By default no origin is let in. */
+  g_assert_true (serve (&served, dir, "127.0.0.1:0", NULL, NULL, NULL));
+  {
+    g_autofree char *allowed = header_for_origin (served.url, "https://app.example", "Access-Control-Allow-Origin");
+    g_assert_null (allowed);
+  }
+  stop (&served);
+
+  g_assert_true (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, listed, NULL));
+  {
+    g_autofree char *first = header_for_origin (served.url, "https://app.example", "Access-Control-Allow-Origin");
+    g_autofree char *second = header_for_origin (served.url, "http://localhost:8080", "Access-Control-Allow-Origin");
+    g_autofree char *other = header_for_origin (served.url, "https://evil.example", "Access-Control-Allow-Origin");
+
+    g_assert_cmpstr (first, ==, "https://app.example");
+    g_assert_cmpstr (second, ==, "http://localhost:8080");
+    g_assert_null (other);
+  }
+  stop (&served);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   mer_test_init (&argc, &argv);
 
   g_test_add_func ("/cli-serve/local", test_serve_local);
+  g_test_add_func ("/cli-serve/cors", test_serve_cors);
   g_test_add_func ("/cli-serve/users", test_user_commands);
   g_test_add_func ("/cli-serve/tls", test_serve_tls);
   g_test_add_func ("/cli-serve/slice-allocator", test_serve_slice_allocator);

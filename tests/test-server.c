@@ -15,6 +15,10 @@
 #define RO "bo:bo-password"
 #define PAGE_FIELDS "\"type\":\"page\",\"title\":\"On call\",\"path\":\"engineering/on-call\",\"body\":\"Pager\""
 #define PAGE "{" PAGE_FIELDS "}"
+/* Replication checkpoint ids, as PouchDB names them (base64 of an MD5). */
+#define CP       "aGVsbG8gd29ybGQgMTIzNA%3D%3D"
+#define CP_ID    "_local/aGVsbG8gd29ybGQgMTIzNA=="
+#define CP2      "b3RoZXIgY2hlY2twb2ludA%3D%3D"
 
 typedef struct
 {
@@ -454,14 +458,14 @@ test_local (Fixture       *f,
   gint64 seq = mer_store_get_update_seq (f->store);
 
   {
-    g_autoptr(Reply) put = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"last_seq\":5,\"history\":[]}", RW);
-    g_autoptr(Reply) get = call (f, "GET", "/handbook/_local/cp%3D1", NULL, RW);
-    g_autoptr(Reply) stale = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"last_seq\":6}", RW);
-    g_autoptr(Reply) update = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"_rev\":\"0-1\",\"last_seq\":6}", RW);
-    g_autoptr(Reply) bad_rev = call (f, "PUT", "/handbook/_local/cp%3D1", "{\"_rev\":\"1-abc\",\"last_seq\":6}", RW);
+    g_autoptr(Reply) put = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":5,\"history\":[]}", RW);
+    g_autoptr(Reply) get = call (f, "GET", "/handbook/_local/" CP, NULL, RW);
+    g_autoptr(Reply) stale = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":6}", RW);
+    g_autoptr(Reply) update = call (f, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"0-1\",\"last_seq\":6}", RW);
+    g_autoptr(Reply) bad_rev = call (f, "PUT", "/handbook/_local/" CP, "{\"_rev\":\"1-abc\",\"last_seq\":6}", RW);
 
     g_assert_cmpuint (put->status, ==, 201);
-    g_assert_cmpstr (mer_json_get_string (obj (put), "id"), ==, "_local/cp=1");
+    g_assert_cmpstr (mer_json_get_string (obj (put), "id"), ==, CP_ID);
     g_assert_cmpstr (mer_json_get_string (obj (put), "rev"), ==, "0-1");
     g_assert_cmpuint (get->status, ==, 200);
     g_assert_cmpstr (mer_json_get_string (obj (get), "_rev"), ==, "0-1");
@@ -472,9 +476,9 @@ test_local (Fixture       *f,
     assert_error (bad_rev, 400, "bad_request");
   }
   {
-    g_autoptr(Reply) wrong = call (f, "DELETE", "/handbook/_local/cp%3D1?rev=0-1", NULL, RW);
-    g_autoptr(Reply) deleted = call (f, "DELETE", "/handbook/_local/cp%3D1?rev=0-2", NULL, RW);
-    g_autoptr(Reply) gone = call (f, "GET", "/handbook/_local/cp%3D1", NULL, RW);
+    g_autoptr(Reply) wrong = call (f, "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, RW);
+    g_autoptr(Reply) deleted = call (f, "DELETE", "/handbook/_local/" CP "?rev=0-2", NULL, RW);
+    g_autoptr(Reply) gone = call (f, "GET", "/handbook/_local/" CP, NULL, RW);
     g_autoptr(Reply) changes = call (f, "GET", "/handbook/_changes", NULL, RW);
 
     assert_error (wrong, 409, "conflict");
@@ -953,9 +957,9 @@ static const Endpoint endpoints[] = {
   { "PUT", "/handbook/note:put", "{\"x\":1}", TRUE },
   { "PUT", "/handbook/note:put2?new_edits=false", "{\"_rev\":\"1-abc\",\"x\":1}", TRUE },
   { "DELETE", "/handbook/page:a?rev=%s", NULL, TRUE },
-  { "GET", "/handbook/_local/cp", NULL, FALSE },
-  { "PUT", "/handbook/_local/cp2", "{\"last_seq\":1}", TRUE },
-  { "DELETE", "/handbook/_local/cp?rev=0-1", NULL, TRUE },
+  { "GET", "/handbook/_local/" CP, NULL, FALSE },
+  { "PUT", "/handbook/_local/" CP2, "{\"last_seq\":1}", TRUE },
+  { "DELETE", "/handbook/_local/" CP "?rev=0-1", NULL, TRUE },
   { "POST", "/handbook/_ensure_full_commit", NULL, FALSE },
   { "GET", "/handbook/_all_docs", NULL, FALSE },
   { "GET", "/_all_dbs", NULL, FALSE },
@@ -982,7 +986,7 @@ test_auth (Fixture       *f,
 
   {
     g_autoptr(Reply) put = call (f, "PUT", "/handbook/page:a", PAGE, RW);
-    g_autoptr(Reply) local = call (f, "PUT", "/handbook/_local/cp", "{\"last_seq\":0}", RW);
+    g_autoptr(Reply) local = call (f, "PUT", "/handbook/_local/" CP, "{\"last_seq\":0}", RW);
 
     g_assert_cmpuint (put->status, ==, 201);
     g_assert_cmpuint (local->status, ==, 201);
@@ -1015,13 +1019,15 @@ test_auth (Fixture       *f,
         }
       if (endpoints[i].write)
         assert_error (reader, 403, "forbidden");
+      else if (strstr (endpoints[i].path, "/_local/") != NULL)
+        assert_error (reader, 404, "not_found");  /* ana's checkpoint is hers alone */
       else if (reader->status >= 400)
         g_error ("%s %s: a reader got %u %s", endpoints[i].method, endpoints[i].path, reader->status, reader->body);
     }
   /* Nobody without rw has written anything. */
   g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
   {
-    g_autoptr(JsonObject) local = mer_store_get_local (f->store, "_local/cp", NULL);
+    g_autoptr(JsonObject) local = mer_store_get_local (f->store, "_local/peer/ana/aGVsbG8gd29ybGQgMTIzNA==", NULL);
     g_assert_cmpstr (mer_json_get_string (local, "_rev"), ==, "0-1");
   }
 
@@ -1089,29 +1095,105 @@ test_open_mode (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+/* A request from a web page at @origin: a preflight (OPTIONS) or a GET. */
+static Reply *
+cors_request (Fixture    *f,
+              gboolean    preflight,
+              const char *origin)
+{
+  g_autofree char *url = g_strconcat (f->base, "/handbook/_changes", NULL);
+  Pending *pending = g_new0 (Pending, 1);
+  SoupMessageHeaders *headers;
+
+  pending->msg = soup_message_new (preflight ? "OPTIONS" : "GET", url);
+  headers = soup_message_get_request_headers (pending->msg);
+  soup_message_headers_replace (headers, "Origin", origin);
+  if (preflight)
+    {
+      soup_message_headers_replace (headers, "Access-Control-Request-Method", "POST");
+      soup_message_headers_replace (headers, "Access-Control-Request-Headers", "authorization, content-type");
+    }
+  else
+    {
+      g_autofree char *encoded = g_base64_encode ((const guchar *) RW, strlen (RW));
+      g_autofree char *value = g_strconcat ("Basic ", encoded, NULL);
+      soup_message_headers_replace (headers, "Authorization", value);
+    }
+  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
+  return finish_request (pending);
+}
+
+/*
+ * CORS is off until origins are listed; then only those get the headers,
+ * and only while the server asks for accounts.
+ */
 static void
 test_cors (Fixture       *f,
            gconstpointer  data)
 {
   gboolean with_accounts = GPOINTER_TO_INT (data);
-  g_autofree char *url = g_strconcat (f->base, "/handbook/_changes", NULL);
-  Pending *pending = g_new0 (Pending, 1);
-  g_autoptr(Reply) reply = NULL;
+  const char *bad[] = { "*", "null", "app.example", "ftp://app.example", "https://app.example/path",
+                        "https://user@app.example", "https://app.example?x=1", "https://", "" };
+  g_autoptr(GError) error = NULL;
 
-  pending->msg = soup_message_new ("OPTIONS", url);
-  soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Origin", "https://app.example");
-  soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Access-Control-Request-Method", "POST");
-  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
-  reply = finish_request (pending);
-  g_assert_cmpuint (reply->status, ==, 200);
-  if (with_accounts)
+  /* Nothing listed: no site is let in, neither preflight nor request. */
+  for (int preflight = 0; preflight < 2; preflight++)
     {
-      g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"), ==, "https://app.example");
-      g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Credentials"), ==, "true");
-      g_assert_nonnull (strstr (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Headers"), "authorization"));
+      g_autoptr(Reply) reply = cors_request (f, preflight, "https://app.example");
+
+      g_assert_cmpuint (reply->status, ==, 200);
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Credentials"));
+      g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Methods"));
     }
-  else
-    g_assert_null (soup_message_headers_get_one (reply->headers, "Access-Control-Allow-Origin"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (mer_server_add_cors_origin (f->server, bad[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_true (mer_server_add_cors_origin (f->server, "https://App.Example:443/", &error));
+  g_assert_true (mer_server_add_cors_origin (f->server, "http://localhost:8080", &error));
+  g_assert_no_error (error);
+
+  for (int preflight = 0; preflight < 2; preflight++)
+    {
+      g_autoptr(Reply) listed = cors_request (f, preflight, "https://app.example");
+      g_autoptr(Reply) listed2 = cors_request (f, preflight, "http://localhost:8080");
+      g_autoptr(Reply) other = cors_request (f, preflight, "https://evil.example");
+      g_autoptr(Reply) other_port = cors_request (f, preflight, "http://localhost:8081");
+      g_autoptr(Reply) other_scheme = cors_request (f, preflight, "http://app.example");
+      g_autoptr(Reply) suffix = cors_request (f, preflight, "https://app.example.evil.example");
+
+      g_assert_cmpuint (listed->status, ==, 200);
+      if (with_accounts)
+        {
+          g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Origin"), ==,
+                           "https://app.example");
+          g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Credentials"), ==, "true");
+          g_assert_cmpstr (soup_message_headers_get_one (listed2->headers, "Access-Control-Allow-Origin"), ==,
+                           "http://localhost:8080");
+          g_assert_true (soup_message_headers_header_contains (listed->headers, "Vary", "Origin"));
+          if (preflight)
+            g_assert_nonnull (strstr (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Headers"),
+                                      "authorization"));
+          else
+            g_assert_nonnull (soup_message_headers_get_one (listed->headers, "Access-Control-Expose-Headers"));
+        }
+      else
+        {
+          /* Without accounts the server trusts this machine, which no web page may borrow. */
+          g_assert_null (soup_message_headers_get_one (listed->headers, "Access-Control-Allow-Origin"));
+          g_assert_null (soup_message_headers_get_one (listed2->headers, "Access-Control-Allow-Origin"));
+        }
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other_port->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other_scheme->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (suffix->headers, "Access-Control-Allow-Origin"));
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Credentials"));
+      g_assert_null (soup_message_headers_get_one (other->headers, "Access-Control-Allow-Methods"));
+    }
 }
 
 /* A client that asks to close is told the server closes (Node's agent relies on it). */

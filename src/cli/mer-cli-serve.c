@@ -38,12 +38,15 @@ mer_cli_serve (MerCliContext  *ctx,
   g_autofree char *cert_path = NULL;
   g_autofree char *key_path = NULL;
   g_autofree char *url = NULL;
+  g_auto(GStrv) cors_origins = NULL;
   guint n_accounts;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:5984; port 0 picks a free one)"), N_("ADDR:PORT") },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_path, N_("PEM certificate: serve HTTPS"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("PEM private key of the certificate"), N_("FILE") },
+    { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
+      N_("Let web pages from ORIGIN (e.g. https://app.example.org) use the server; repeatable"), N_("ORIGIN") },
     { NULL }
   };
 
@@ -77,6 +80,12 @@ mer_cli_serve (MerCliContext  *ctx,
    * other processes within about 100 ms. */
   mer_store_watch_others (store, 100);
   server = mer_server_new (store, accounts);
+  /* Without accounts the server trusts this machine; no web page may borrow that. */
+  if (cors_origins != NULL && mer_accounts_count (accounts) == 0)
+    return mer_cli_fail (ctx, "%s", _("--cors-origin needs accounts; add one with “meridian user add NAME”"));
+  for (guint i = 0; cors_origins != NULL && cors_origins[i] != NULL; i++)
+    if (!mer_server_add_cors_origin (server, cors_origins[i], &error))
+      return mer_cli_fail (ctx, "%s", error->message);
   if (!mer_server_listen (server, listen, certificate, &error))
     return mer_cli_fail (ctx, "%s", error->message);
 

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 #define DEFAULT_TIMEOUT_MS   60000
 #define MAX_WAIT_MS          (60 * 60 * 1000)
 #define TOO_LARGE_KEY        "mer-server-too-large"
+#define ROLE_KEY             "mer-server-role"     /* MerRole + 1, set by the early handler */
+#define ACCOUNT_KEY          "mer-server-account"  /* the account's name, when there is one */
+#define SOCKET_KEY           "mer-server-socket"   /* on a peer's address: its connection's socket */
+#define STREAM_KEY           "mer-server-stream"   /* on a peer's address: the stream libsoup reads */
 
 struct _MerServer
 {
@@ -21,9 +25,12 @@ struct _MerServer
   MerStore    *store;
   MerAccounts *accounts;
   SoupServer  *soup;
-  gboolean     https;
+  GPtrArray   *listeners;    /* listening sockets, see mer-server-listen.c */
+  GTlsCertificate *certificate;  /* serve HTTPS with it; NULL for HTTP */
+  GCancellable *cancellable; /* cancelled when the server stops */
   gulong       changed_id;
   GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
+  GPtrArray   *cors_origins; /* origins browsers may use us from; none by default */
 };
 
 /* One request, as the router sees it: already authenticated. */
@@ -37,6 +44,7 @@ typedef struct
   const char         *body;
   gsize               length;
   MerRole             role;
+  const char         *account;     /* who asks; NULL without accounts */
   SoupServerMessage  *msg;         /* NULL when run without HTTP */
 } Request;
 
@@ -97,6 +105,24 @@ void        _mer_server_route                    (MerServer    *self,
                                                   Response     *resp);
 char       *_mer_server_response_text            (Response     *resp);
 void        _mer_server_response_clear           (Response     *resp);
+
+/* mer-server-listen.c: listening sockets and accepting connections. */
+gboolean    _mer_server_listen_on                (MerServer       *self,
+                                                  GSocketAddress  *address,
+                                                  GError         **error);
+void        _mer_server_stop_listening           (MerServer       *self);
+void        _mer_server_listener_free            (gpointer         listener);
+GInetSocketAddress *_mer_server_get_bound_address (MerServer      *self);
+GSocket    *_mer_server_socket_of                (SoupServerMessage *msg);
+gboolean    _mer_server_anchor_keep_alive        (MerServer       *self,
+                                                  GError         **error);
+void        _mer_server_set_idle                 (SoupServerMessage *msg,
+                                                  gboolean         idle);
+
+/* mer-server-stream.c: a connection's stream, as libsoup reads it. */
+GIOStream  *_mer_server_stream_new               (GIOStream       *base);
+void        _mer_server_stream_set_idle          (GIOStream       *stream,
+                                                  gboolean         idle);
 
 /* mer-server-feed.c: the changes feed, normal and paused (routed by
  * mer-server.c, as it answers with the helpers above). */

@@ -1044,6 +1044,58 @@ handle_doc (MerServer  *self,
     _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,DELETE");
 }
 
+/* Local documents ------------------------------------------------------------ */
+
+#define CHECKPOINT_BASE64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"
+
+/*
+ * Whether @id ("_local/...") is a replication checkpoint as replicators
+ * name them: PouchDB and Meridian write the base64 of an MD5 with '/' and
+ * '+' made '.' and '_' (22 characters and "=="); CouchDB 32 hex digits,
+ * which older versions follow with "+continuous" or "+create_target".
+ */
+static gboolean
+is_checkpoint_id (const char *id)
+{
+  const char *name = id + strlen ("_local/");
+  const char *rest;
+
+  if (strlen (name) == 24 && strspn (name, CHECKPOINT_BASE64) == 22 && strcmp (name + 22, "==") == 0)
+    return TRUE;
+  if (strspn (name, "0123456789abcdef") != 32)
+    return FALSE;
+  rest = name + 32;
+  if (g_str_has_prefix (rest, "+continuous"))
+    rest += strlen ("+continuous");
+  if (g_str_has_prefix (rest, "+create_target"))
+    rest += strlen ("+create_target");
+  return *rest == '\0';
+}
+
+/*
+ * Where the checkpoint @id written through the server by @req's account is
+ * kept. Each account has a space of its own, so that no peer reads or moves
+ * another's resume point, nor this replica's own checkpoints, which its
+ * replicator keeps under the bare id: a peer that could set them could make
+ * this replica skip changes. Without accounts, "-" (no account name starts
+ * with it) holds the checkpoints of whoever is on this machine.
+ */
+static char *
+stored_checkpoint_id (Request    *req,
+                      const char *id)
+{
+  return g_strconcat ("_local/peer/", req->account != NULL ? req->account : "-", "/",
+                      id + strlen ("_local/"), NULL);
+}
+
+/*
+ * _local/{id}. Drafts, the profile and everything else local that is not a
+ * checkpoint never leave the machine. Reading one answers 404, the answer
+ * for a document that is not there, whether or not it is: the name alone
+ * says nothing about what this replica holds. Writing or deleting one is
+ * refused by name with 403, so a peer learns that the write can never
+ * succeed rather than being told to retry.
+ */
 static void
 handle_local (MerServer  *self,
               Request    *req,
@@ -1051,21 +1103,40 @@ handle_local (MerServer  *self,
               const char *id)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *stored_id = NULL;
 
   if (!mer_validate_local_id (id, &error))
     {
       _mer_server_respond_gerror (resp, error);
       return;
     }
+  if (!_mer_server_is_get (req) && !_mer_server_method_is (req, "PUT") && !_mer_server_method_is (req, "DELETE"))
+    {
+      _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,DELETE");
+      return;
+    }
+  if (!is_checkpoint_id (id))
+    {
+      if (_mer_server_is_get (req))
+        _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
+      else
+        _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden",
+                                   "Only replication checkpoints may be written to _local");
+      return;
+    }
+  stored_id = stored_checkpoint_id (req, id);
 
   if (_mer_server_is_get (req))
     {
-      JsonObject *doc = mer_store_get_local (self->store, id, &error);
+      JsonObject *doc = mer_store_get_local (self->store, stored_id, &error);
 
       if (doc == NULL)
-        _mer_server_respond_gerror (resp, error);
-      else
-        _mer_server_respond_object (resp, SOUP_STATUS_OK, doc);
+        {
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      json_object_set_string_member (doc, "_id", id);
+      _mer_server_respond_object (resp, SOUP_STATUS_OK, doc);
     }
   else if (_mer_server_method_is (req, "PUT"))
     {
@@ -1075,6 +1146,7 @@ handle_local (MerServer  *self,
       if (!_mer_server_require_write (req, resp) || (doc = _mer_server_parse_body_object (req, resp, MER_VALIDATE_MAX_DOC_BYTES)) == NULL
           || !apply_url_id (resp, doc, id) || !apply_query_rev (req, resp, doc))
         return;
+      json_object_set_string_member (doc, "_id", stored_id);
       if (!mer_validate_local_doc (doc, &error)
           || (rev = mer_store_put_local (self->store, doc, &error)) == NULL)
         {
@@ -1083,14 +1155,14 @@ handle_local (MerServer  *self,
         }
       _mer_server_respond_ok (resp, SOUP_STATUS_CREATED, id, rev);
     }
-  else if (_mer_server_method_is (req, "DELETE"))
+  else
     {
       g_autoptr(JsonObject) current = NULL;
       const char *rev = request_rev (req);
 
       if (!_mer_server_require_write (req, resp))
         return;
-      current = mer_store_get_local (self->store, id, &error);
+      current = mer_store_get_local (self->store, stored_id, &error);
       if (current == NULL)
         {
           _mer_server_respond_gerror (resp, error);
@@ -1101,15 +1173,13 @@ handle_local (MerServer  *self,
           _mer_server_respond_error (resp, SOUP_STATUS_CONFLICT, "conflict", "Document update conflict.");
           return;
         }
-      if (!mer_store_delete_local (self->store, id, &error))
+      if (!mer_store_delete_local (self->store, stored_id, &error))
         {
           _mer_server_respond_gerror (resp, error);
           return;
         }
       _mer_server_respond_ok (resp, SOUP_STATUS_OK, id, "0-0");
     }
-  else
-    _mer_server_respond_method_not_allowed (resp, "GET,HEAD,PUT,DELETE");
 }
 
 /* Routing ----------------------------------------------------------------------- */

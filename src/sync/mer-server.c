@@ -116,8 +116,9 @@ is_loopback_peer (SoupServerMessage *msg)
  * browser cannot reach the server through DNS rebinding.
  */
 static MerRole
-authenticate (MerServer         *self,
-              SoupServerMessage *msg)
+authenticate (MerServer          *self,
+              SoupServerMessage  *msg,
+              char              **out_account)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *name = NULL;
@@ -135,7 +136,27 @@ authenticate (MerServer         *self,
     return MER_ROLE_NONE;
   role = mer_accounts_verify (self->accounts, name, password);
   memset (password, 0, strlen (password));
+  if (role != MER_ROLE_NONE)
+    *out_account = g_steal_pointer (&name);
   return role;
+}
+
+/*
+ * Browsers may use the server only from the origins listed with
+ * mer_server_add_cors_origin(), and only when it asks for credentials:
+ * without accounts it trusts whoever is on this machine, which a web page
+ * must not borrow.
+ */
+static gboolean
+origin_is_allowed (MerServer  *self,
+                   const char *origin)
+{
+  if (origin == NULL || mer_accounts_count (self->accounts) == 0)
+    return FALSE;
+  for (guint i = 0; i < self->cors_origins->len; i++)
+    if (g_ascii_strcasecmp (origin, g_ptr_array_index (self->cors_origins, i)) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -147,12 +168,13 @@ add_cors_headers (MerServer         *self,
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
   const char *origin = soup_message_headers_get_one (request, "Origin");
 
-  /* Browsers may only use a server that asks for credentials. */
-  if (origin == NULL || mer_accounts_count (self->accounts) == 0)
+  /* The answer depends on the origin, so caches must keep them apart. */
+  if (origin != NULL && self->cors_origins->len > 0)
+    soup_message_headers_append (response, "Vary", "Origin");
+  if (!origin_is_allowed (self, origin))
     return;
   soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
   soup_message_headers_replace (response, "Access-Control-Allow-Credentials", "true");
-  soup_message_headers_append (response, "Vary", "Origin");
   if (preflight)
     {
       soup_message_headers_replace (response, "Access-Control-Allow-Methods", "GET, PUT, POST, HEAD, DELETE");
@@ -201,34 +223,202 @@ got_chunk_cb (SoupServerMessage *msg,
     }
 }
 
-/*
- * Runs once the headers are in, before the body is read: a declared length
- * over the limit is answered 413. libsoup still drains the body before it
- * answers, so the body is not kept: memory stays bounded either way.
- */
-static void
-early_handler_cb (SoupServer        *server,
-                  SoupServerMessage *msg,
-                  const char        *path,
-                  GHashTable        *query,
-                  gpointer           user_data)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  goffset declared = soup_message_headers_get_content_length (headers);
-  Response resp = { 0 };
+/* Early refusals --------------------------------------------------------------- */
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && declared > MER_SERVER_MAX_REQUEST_BYTES)
+#define LINGER_MS          2000
+#define LINGER_MAX_BYTES   (1024 * 1024)
+#define DRAIN_MS           (120 * 1000)
+
+/*
+ * A connection taken from libsoup to answer a request without reading its
+ * body: the answer is written, our side shut for writing, and what the
+ * client still sends is read and dropped, never kept, before the socket
+ * closes. Closing with unread bytes would send a reset, and a client that
+ * reads only once it has sent everything would lose the answer. A stranger
+ * gets a moment (LINGER_MS, LINGER_MAX_BYTES); an account its whole
+ * declared body, so that its client reads the 413.
+ */
+typedef struct
+{
+  GIOStream    *stream;
+  GSocket      *socket;       /* to shut down writing; NULL if unknown */
+  GBytes       *answer;
+  GCancellable *cancellable;
+  guint         timeout_id;
+  goffset       drained;
+  goffset       drain_limit;  /* bytes read and dropped at most */
+  guint8        buffer[16384];
+} Refusal;
+
+static void
+refusal_finish (Refusal *refusal)
+{
+  g_clear_handle_id (&refusal->timeout_id, g_source_remove);
+  g_io_stream_close (refusal->stream, NULL, NULL);
+  g_object_unref (refusal->stream);
+  g_clear_object (&refusal->socket);
+  g_bytes_unref (refusal->answer);
+  g_object_unref (refusal->cancellable);
+  g_free (refusal);
+}
+
+static gboolean
+refusal_timeout_cb (gpointer data)
+{
+  Refusal *refusal = data;
+
+  refusal->timeout_id = 0;
+  g_cancellable_cancel (refusal->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refusal_drained_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  Refusal *refusal = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || (refusal->drained += n) >= refusal->drain_limit
+      || g_cancellable_is_cancelled (refusal->cancellable))
     {
-      _mer_server_respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
-                     "The request entity is too large");
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-      send_response (msg, &resp);
-      _mer_server_response_clear (&resp);
+      refusal_finish (refusal);
       return;
     }
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
+  g_input_stream_read_async (G_INPUT_STREAM (source), refusal->buffer, sizeof refusal->buffer,
+                             G_PRIORITY_LOW, refusal->cancellable, refusal_drained_cb, refusal);
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  Refusal *refusal = data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL)
+      || refusal->socket == NULL || !g_socket_shutdown (refusal->socket, FALSE, TRUE, NULL))
+    {
+      refusal_finish (refusal);
+      return;
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream), refusal->buffer,
+                             sizeof refusal->buffer, G_PRIORITY_LOW, refusal->cancellable,
+                             refusal_drained_cb, refusal);
+}
+
+/* The response set on @msg, as bytes on the wire. */
+static GBytes *
+serialize_response (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_response_body (msg));
+  GString *out = g_string_new (NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  guint status = soup_server_message_get_status (msg);
+
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "Content-Length") != 0 && g_ascii_strcasecmp (name, "Connection") != 0)
+      g_string_append_printf (out, "%s: %s\r\n", name, value);
+  g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                          g_bytes_get_size (body));
+  g_string_append_len (out, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return g_string_free_to_bytes (out);
+}
+
+/* Whether a body follows the headers, which libsoup would read before answering. */
+static gboolean
+has_body (SoupMessageHeaders *headers)
+{
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return FALSE;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) != 0;
+    default:
+      return TRUE;
+    }
+}
+
+/*
+ * Answers @resp at once, from the early handler, and closes the
+ * connection. Without a body libsoup writes the answer itself and skips the
+ * handler. With one, libsoup 3.2 would read the whole body first, so the
+ * connection is taken from it and the answer written here.
+ */
+static void
+refuse_early (MerServer         *self,
+              SoupServerMessage *msg,
+              Response          *resp,
+              gboolean           body_unknown,
+              gboolean           drain_body)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Refusal *refusal;
+  GIOStream *stream;
+  gboolean drain = drain_body && !body_unknown
+                   && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH;
+
+  add_cors_headers (self, msg, FALSE);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  send_response (msg, resp);
+  if (!body_unknown && !has_body (headers))
+    return;
+
+  refusal = g_new0 (Refusal, 1);
+  refusal->answer = serialize_response (msg);
+  refusal->socket = _mer_server_socket_of (msg);
+  if (refusal->socket != NULL)
+    g_object_ref (refusal->socket);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    {
+      g_clear_object (&refusal->socket);
+      g_bytes_unref (refusal->answer);
+      g_free (refusal);
+      return;
+    }
+  refusal->stream = stream;
+  refusal->cancellable = g_cancellable_new ();
+  refusal->drain_limit = drain ? soup_message_headers_get_content_length (headers) : LINGER_MAX_BYTES;
+  refusal->timeout_id = g_timeout_add (drain ? DRAIN_MS : LINGER_MS, refusal_timeout_cb, refusal);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   g_bytes_get_data (refusal->answer, NULL),
+                                   g_bytes_get_size (refusal->answer), G_PRIORITY_DEFAULT,
+                                   refusal->cancellable, refusal_written_cb, refusal);
+}
+
+/*
+ * Each Content-Length must be digits only, and all of them the same: libsoup
+ * reads "-1" as a length it never reaches and would wait for ever.
+ */
+static gboolean
+content_length_is_valid (SoupMessageHeaders *headers)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  g_autofree char *first = NULL;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *trimmed = NULL;
+
+      if (g_ascii_strcasecmp (name, "Content-Length") != 0)
+        continue;
+      trimmed = g_strstrip (g_strdup (value));
+      if (trimmed[0] == '\0' || strlen (trimmed) > 18 || strspn (trimmed, "0123456789") != strlen (trimmed)
+          || (first != NULL && strcmp (first, trimmed) != 0))
+        return FALSE;
+      if (first == NULL)
+        first = g_steal_pointer (&trimmed);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -247,6 +437,97 @@ is_public (SoupServerMessage *msg,
 }
 
 static void
+respond_unauthorized (SoupServerMessage *msg,
+                      Response          *resp)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "WWW-Authenticate", "Basic realm=\"meridian\"");
+  _mer_server_respond_error (resp, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                             soup_message_headers_get_one (headers, "Authorization") != NULL
+                             ? "Name or password is incorrect." : "Authentication required.");
+}
+
+/*
+ * Runs once the headers are in, before libsoup reads the body: whoever may
+ * not ask, or asks with a body over the limit or a length that is no
+ * number, is answered here and the body is never read. So an anonymous
+ * client cannot make the server hold its upload.
+ */
+static void
+early_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  MerServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *raw_path = g_uri_get_path (soup_server_message_get_uri (msg));
+  const char *method = soup_server_message_get_method (msg);
+  MerRole role = MER_ROLE_NONE;
+  Response resp = { 0 };
+
+  if (!content_length_is_valid (headers))
+    {
+      _mer_server_respond_error (&resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Invalid Content-Length");
+      refuse_early (self, msg, &resp, TRUE, FALSE);
+      goto out;
+    }
+
+  if (strcmp (method, "OPTIONS") == 0 || is_public (msg, raw_path))
+    {
+      /* None of these reads a body: don't keep one. */
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+    }
+  else
+    {
+      g_autofree char *account = NULL;
+
+      role = authenticate (self, msg, &account);
+      if (role == MER_ROLE_NONE)
+        {
+          respond_unauthorized (msg, &resp);
+          refuse_early (self, msg, &resp, FALSE, FALSE);
+          goto out;
+        }
+      g_object_set_data (G_OBJECT (msg), ROLE_KEY, GINT_TO_POINTER (role + 1));
+      g_object_set_data_full (G_OBJECT (msg), ACCOUNT_KEY, g_steal_pointer (&account), g_free);
+    }
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) > MER_SERVER_MAX_REQUEST_BYTES)
+    {
+      _mer_server_respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                                 "The request entity is too large");
+      refuse_early (self, msg, &resp, FALSE, role != MER_ROLE_NONE);
+      goto out;
+    }
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
+
+out:
+  _mer_server_response_clear (&resp);
+}
+
+/* A connection is inside a request from its first byte to its answer; see mer-server-stream.c. */
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  _mer_server_set_idle (msg, FALSE);
+}
+
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  _mer_server_set_idle (msg, TRUE);
+}
+
+static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
             const char        *path,
@@ -262,6 +543,7 @@ handler_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   Request req = { 0 };
   Response resp = { 0 };
+  int stored_role;
 
   /*
    * libsoup closes the connection when asked to but does not say so; a
@@ -280,22 +562,21 @@ handler_cb (SoupServer        *server,
     }
   add_cors_headers (self, msg, FALSE);
 
+  /* The early handler has authenticated everything but the public requests. */
+  stored_role = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), ROLE_KEY));
+  req.role = stored_role > 0 ? (MerRole) (stored_role - 1) : MER_ROLE_NONE;
+  req.account = g_object_get_data (G_OBJECT (msg), ACCOUNT_KEY);
+
   if (g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) != NULL)
     _mer_server_respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request entity is too large");
-  else if (!is_public (msg, raw_path)
-           && (req.role = authenticate (self, msg)) == MER_ROLE_NONE)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Basic realm=\"meridian\"");
-      _mer_server_respond_error (&resp, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                     soup_message_headers_get_one (headers, "Authorization") != NULL
-                     ? "Name or password is incorrect." : "Authentication required.");
-    }
+  else if (!is_public (msg, raw_path) && req.role == MER_ROLE_NONE)
+    respond_unauthorized (msg, &resp);
   else if ((segments = _mer_server_split_path (raw_path, &req.n_segments)) == NULL)
     _mer_server_respond_error (&resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Invalid path");
   else
     {
-      bytes = soup_message_body_flatten (body);
+      /* Public requests read no body, and none was kept. */
+      bytes = soup_message_body_get_accumulate (body) ? soup_message_body_flatten (body) : g_bytes_new (NULL, 0);
       req.method = method;
       req.segments = segments;
       req.query = query;
@@ -317,6 +598,7 @@ mer_server_dispose (GObject *object)
 {
   MerServer *self = MER_SERVER (object);
 
+  _mer_server_stop_listening (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   _mer_server_stop_feeds (self);
@@ -324,6 +606,7 @@ mer_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->store);
   g_clear_object (&self->accounts);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (mer_server_parent_class)->dispose (object);
 }
@@ -334,6 +617,9 @@ mer_server_finalize (GObject *object)
   MerServer *self = MER_SERVER (object);
 
   g_ptr_array_unref (self->waiters);
+  g_ptr_array_unref (self->cors_origins);
+  g_ptr_array_unref (self->listeners);
+  g_object_unref (self->cancellable);
   G_OBJECT_CLASS (mer_server_parent_class)->finalize (object);
 }
 
@@ -350,6 +636,9 @@ static void
 mer_server_init (MerServer *self)
 {
   self->waiters = g_ptr_array_new ();
+  self->cors_origins = g_ptr_array_new_with_free_func (g_free);
+  self->listeners = g_ptr_array_new_with_free_func (_mer_server_listener_free);
+  self->cancellable = g_cancellable_new ();
 }
 
 MerServer *
@@ -366,6 +655,62 @@ mer_server_new (MerStore    *store,
   self->accounts = g_object_ref (accounts);
   self->changed_id = g_signal_connect (store, "changed", G_CALLBACK (_mer_server_store_changed_cb), self);
   return self;
+}
+
+/*
+ * Lets web pages from @origin (e.g. "https://app.example.org") use the
+ * server with the credentials of their user, as CouchDB's [cors] origins
+ * does. No origin is allowed by default, and "*" never is: with
+ * credentials it would hand every site the user's account.
+ */
+gboolean
+mer_server_add_cors_origin (MerServer   *self,
+                            const char  *origin,
+                            GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  const char *path;
+  int port;
+
+  g_return_val_if_fail (MER_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    goto bad;
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  path = g_uri_get_path (uri);
+  if ((strcmp (scheme, "http") != 0 && strcmp (scheme, "https") != 0)
+      || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0'
+      || g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL
+      || g_uri_get_fragment (uri) != NULL || (path[0] != '\0' && strcmp (path, "/") != 0))
+    goto bad;
+
+  /* As browsers write the Origin header: lower case, no default port. */
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  port = g_uri_get_port (uri);
+  if ((port == 80 && strcmp (scheme, "http") == 0) || (port == 443 && strcmp (scheme, "https") == 0))
+    port = -1;
+  if (strchr (host, ':') != NULL)
+    {
+      char *bracketed = g_strconcat ("[", host, "]", NULL);
+
+      g_free (host);
+      host = bracketed;
+    }
+  if (port > 0)
+    g_ptr_array_add (self->cors_origins, g_strdup_printf ("%s://%s:%d", scheme, host, port));
+  else
+    g_ptr_array_add (self->cors_origins, g_strdup_printf ("%s://%s", scheme, host));
+  return TRUE;
+
+bad:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a web origin (expected SCHEME://HOST[:PORT], e.g. https://app.example.org)"),
+               origin);
+  return FALSE;
 }
 
 /*
@@ -448,7 +793,6 @@ mer_server_listen (MerServer        *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  SoupServerListenOptions options = 0;
   guint16 port;
 
   g_return_val_if_fail (MER_IS_SERVER (self), FALSE);
@@ -472,17 +816,25 @@ mer_server_listen (MerServer        *self,
       /* raw-paths: keep "%2F" inside a segment, see split_path(). */
       self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
       soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+      g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), NULL);
+      g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), NULL);
       soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+      if (!_mer_server_anchor_keep_alive (self, error))
+        {
+          g_clear_object (&self->soup);
+          return FALSE;
+        }
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_object_unref (self->cancellable);
+      self->cancellable = g_cancellable_new ();
     }
   if (certificate != NULL)
-    {
-      soup_server_set_tls_certificate (self->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-      self->https = TRUE;
-    }
+    g_set_object (&self->certificate, certificate);
 
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, options, error))
+  if (!_mer_server_listen_on (self, socket_address, error))
     {
       g_prefix_error (error, _("Cannot listen on %s: "), address != NULL ? address : "127.0.0.1");
       return FALSE;
@@ -495,6 +847,7 @@ mer_server_stop (MerServer *self)
 {
   g_return_if_fail (MER_IS_SERVER (self));
 
+  _mer_server_stop_listening (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }
@@ -502,43 +855,32 @@ mer_server_stop (MerServer *self)
 guint16
 mer_server_get_port (MerServer *self)
 {
-  GSList *uris;
-  guint16 port = 0;
+  g_autoptr(GInetSocketAddress) bound = NULL;
 
   g_return_val_if_fail (MER_IS_SERVER (self), 0);
 
-  if (self->soup == NULL)
-    return 0;
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return port;
+  bound = _mer_server_get_bound_address (self);
+  return bound != NULL ? g_inet_socket_address_get_port (bound) : 0;
 }
 
 /* The database URL a peer replicates with, e.g. http://127.0.0.1:5984/handbook. */
 char *
 mer_server_get_url (MerServer *self)
 {
+  g_autoptr(GInetSocketAddress) bound = NULL;
   g_autofree char *name = NULL;
-  GSList *uris;
-  char *url = NULL;
+  g_autofree char *host = NULL;
+  gboolean v6;
 
   g_return_val_if_fail (MER_IS_SERVER (self), NULL);
 
-  if (self->soup == NULL)
+  bound = _mer_server_get_bound_address (self);
+  if (bound == NULL)
     return NULL;
-  uris = soup_server_get_uris (self->soup);
   name = g_uri_escape_string (mer_store_get_name (self->store), NULL, FALSE);
-  if (uris != NULL)
-    {
-      const char *host = g_uri_get_host (uris->data);
-      gboolean v6 = strchr (host, ':') != NULL;
-
-      url = g_strdup_printf ("%s://%s%s%s:%d/%s", self->https ? "https" : "http",
-                             v6 ? "[" : "", host, v6 ? "]" : "",
-                             g_uri_get_port (uris->data), name);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return url;
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (bound));
+  v6 = strchr (host, ':') != NULL;
+  return g_strdup_printf ("%s://%s%s%s:%u/%s", self->certificate != NULL ? "https" : "http",
+                          v6 ? "[" : "", host, v6 ? "]" : "",
+                          g_inet_socket_address_get_port (bound), name);
 }

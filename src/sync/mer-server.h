@@ -28,6 +28,9 @@ gboolean    mer_server_listen         (MerServer        *self,
                                        GTlsCertificate  *certificate,
                                        GError          **error);
 void        mer_server_stop           (MerServer        *self);
+gboolean    mer_server_add_cors_origin (MerServer       *self,
+                                       const char       *origin,
+                                       GError          **error);
 guint16     mer_server_get_port       (MerServer        *self);
 char       *mer_server_get_url        (MerServer        *self);
 
