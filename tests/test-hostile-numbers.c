@@ -416,6 +416,30 @@ test_serve_nesting (void)
   test_peer_free (peer);
 }
 
+/*
+ * The marking that lets a pull read a feed listing an id with \u0000:
+ * only a real escape inside a string is marked, never an escaped
+ * backslash followed by "u0000", and text without one is left alone.
+ */
+static void
+test_mark_nul (void)
+{
+  const char *with = "{\"id\":\"a\\u0000b\",\"k\\u0000\":1}";
+  const char *escaped_backslash = "{\"id\":\"a\\\\u0000b\"}";
+  g_autofree char *marked = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize length = 0;
+
+  marked = mer_json_mark_nul (with, strlen (with), &length);
+  g_assert_cmpstr (marked, ==, "{\"id\":\"a\\uDBFF\\uDFFFb\",\"k\\uDBFF\\uDFFF\":1}");
+  g_assert_cmpuint (length, ==, strlen (marked));
+  node = mer_json_parse (marked, -1, NULL);
+  g_assert_nonnull (node);
+  g_assert_cmpstr (mer_json_get_string (json_node_get_object (node), "id"), ==, "a" MER_JSON_NUL_MARK "b");
+  g_assert_null (mer_json_mark_nul (escaped_backslash, strlen (escaped_backslash), NULL));
+  g_assert_null (mer_json_mark_nul ("{\"n\":1}", 7, NULL));
+}
+
 /* Pull from a fake peer --------------------------------------------------- */
 
 static void
@@ -462,6 +486,21 @@ fake_find (FakePeer   *fake,
   return -1;
 }
 
+/*
+ * Writes an id as JSON. An id given as "raw:TEXT" is written as TEXT
+ * between quotes, unescaped: how the fake lists an id that no C string can
+ * hold, such as one with \u0000 in it (as CouchDB keeps it).
+ */
+static void
+fake_append_id (GString    *out,
+                const char *id)
+{
+  if (g_str_has_prefix (id, "raw:"))
+    g_string_append_printf (out, "\"%s\"", id + 4);
+  else
+    mer_json_append_string (out, id);
+}
+
 static void
 fake_changes (FakePeer          *fake,
               SoupServerMessage *msg,
@@ -480,7 +519,7 @@ fake_changes (FakePeer          *fake,
       if (n > 0)
         g_string_append_c (out, ',');
       g_string_append_printf (out, "{\"seq\":%u,\"id\":", i + 1);
-      mer_json_append_string (out, g_ptr_array_index (fake->ids, i));
+      fake_append_id (out, g_ptr_array_index (fake->ids, i));
       g_string_append (out, ",\"changes\":[{\"rev\":");
       mer_json_append_string (out, g_ptr_array_index (fake->revs, i));
       g_string_append (out, "}]}");
@@ -581,7 +620,7 @@ fake_peer_add (FakePeer   *fake,
   g_autofree char *rev = g_strconcat ("1-", hash, NULL);
   GString *text = g_string_new ("{\"_id\":");
 
-  mer_json_append_string (text, id);
+  fake_append_id (text, id);
   g_string_append_printf (text, ",\"_rev\":\"%s\",\"_revisions\":{\"start\":1,\"ids\":[\"%s\"]},%s}",
                           rev, hash, members);
   g_ptr_array_add (fake->ids, g_strdup (id));
@@ -638,6 +677,9 @@ test_pull (void)
   deep65[strlen (deep65) - 1] = '\0';
   fake_peer_add (fake, "deep-64", deep64 + 1);
   fake_peer_add (fake, "deep-65", deep65 + 1);
+  /* An id with \u0000 in the feed itself: refused there, the rest read. */
+  fake_peer_add (fake, "raw:nul-id\\u0000evil", "\"n\":9");
+  g_ptr_array_add (expected_reports, g_strdup (" refused nul-id\\u0000evil "));
   fake_peer_add (fake, "plain-last", "\"n\":8");
   g_ptr_array_add (expected_reports, g_strdup (" refused deep-65 "));
 
@@ -665,6 +707,8 @@ test_pull (void)
             found++;
             if (sscanf (wanted, " refused edge-%u ", &index) == 1)
               g_assert_nonnull (strstr (reason, edges[index].reason));
+            else if (strstr (wanted, "nul-id") != NULL)
+              g_assert_nonnull (strstr (reason, "\\u0000 (NUL)"));
             else
               g_assert_nonnull (strstr (reason, "nested more than 64 levels"));
           }
@@ -722,6 +766,7 @@ main (int   argc,
 
   g_test_add_func ("/hostile/serve-numbers", test_serve_numbers);
   g_test_add_func ("/hostile/serve-bulk-docs", test_serve_bulk_docs);
+  g_test_add_func ("/hostile/mark-nul", test_mark_nul);
   g_test_add_func ("/hostile/serve-nul", test_serve_nul);
   g_test_add_func ("/hostile/serve-nesting", test_serve_nesting);
   g_test_add_func ("/hostile/pull", test_pull);

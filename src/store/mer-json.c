@@ -139,6 +139,56 @@ mer_json_set_nul_error (GError **error,
 }
 
 /*
+ * A copy of @text with every \u0000 escape inside a string written as
+ * \uDBFF\uDFFF (U+10FFFF, MER_JSON_NUL_MARK once parsed), or NULL when
+ * it holds none. For a peer's answer that lists documents the replica
+ * cannot keep (an id with NUL): marked, the rest of the answer can still be
+ * read and those documents refused one by one. An escaped backslash
+ * followed by "u0000" is text, not an escape, and stays as it is.
+ */
+char *
+mer_json_mark_nul (const char *text,
+                   gsize       length,
+                   gsize      *out_length)
+{
+  g_autoptr(GString) out = NULL;
+  gboolean in_string = FALSE;
+  gboolean found = FALSE;
+  gsize i = 0;
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  out = g_string_sized_new (length + 16);
+  while (i < length)
+    {
+      char c = text[i];
+
+      if (in_string && c == '\\' && i + 1 < length)
+        {
+          if (i + 5 < length && memcmp (text + i + 1, "u0000", 5) == 0)
+            {
+              g_string_append (out, "\\uDBFF\\uDFFF");
+              found = TRUE;
+              i += 6;
+              continue;
+            }
+          g_string_append_len (out, text + i, 2);
+          i += 2;
+          continue;
+        }
+      if (c == '"')
+        in_string = !in_string;
+      g_string_append_c (out, c);
+      i++;
+    }
+  if (!found)
+    return NULL;
+  if (out_length != NULL)
+    *out_length = out->len;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/*
  * Writes a finite double as the shortest text that reads back as the same
  * double, so that writing what was read gives the same bytes again. A
  * whole number below 10^15 is written as an integer, as before: 1.0 and 1

@@ -34,6 +34,12 @@ typedef enum
 } MerJsonNumber;
 
 GQuark      mer_json_error_quark      (void);
+/* U+10FFFF, written in place of \u0000 by mer_json_mark_nul(). */
+#define MER_JSON_NUL_MARK "\xf4\x8f\xbf\xbf"
+
+char       *mer_json_mark_nul         (const char  *text,
+                                       gsize        length,
+                                       gsize       *out_length);
 gboolean    mer_json_check_text       (const char  *text,
                                        gsize        length,
                                        guint        max_depth,

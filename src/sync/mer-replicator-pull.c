@@ -176,6 +176,8 @@ typedef struct
   guint      rows;      /* changes rows the batch covered */
   gboolean   caught_up; /* the feed had nothing after these rows */
   gboolean   end;       /* one-shot run caught up: nothing follows */
+  JsonArray *refused;   /* rows of the feed refused before fetching
+                         * ({id, rev, error, reason}), or NULL */
   GError    *error;
 } PullBatch;
 
@@ -185,6 +187,7 @@ pull_batch_free (PullBatch *batch)
   g_clear_pointer (&batch->revisions, g_ptr_array_unref);
   g_clear_pointer (&batch->answer, g_bytes_unref);
   g_clear_pointer (&batch->last_seq, json_node_unref);
+  g_clear_pointer (&batch->refused, json_array_unref);
   g_clear_error (&batch->error);
   g_free (batch);
 }
@@ -231,14 +234,76 @@ typedef struct
   guint      next;       /* the first row not handed out yet */
   gboolean   short_page; /* fewer rows than asked for: the feed's end */
   gboolean   row_seqs;   /* every row has its own seq to checkpoint at */
+  JsonArray *refused;    /* rows refused as read, for the next batch */
 } ChangesPage;
 
 static void
 changes_page_clear (ChangesPage *page)
 {
   g_clear_pointer (&page->reply, json_node_unref);
+  g_clear_pointer (&page->refused, json_array_unref);
   page->results = NULL;
   page->next = 0;
+}
+
+/*
+ * Reads a changes answer. One that lists a document whose id holds
+ * \u0000, which no replica here can keep or even ask for by name, is read
+ * with those ids marked: each such row loses its revisions, so nothing is
+ * fetched for it, keeps its seq for the checkpoint, and is refused once
+ * in @refused. Every other row is read as sent.
+ */
+static JsonNode *
+parse_changes (GBytes     *bytes,
+               JsonArray  *refused,
+               GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *marked = NULL;
+  gsize size = 0;
+  gsize marked_size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+  JsonNode *reply;
+  JsonArray *results;
+
+  if (size == 0)
+    return NULL;
+  reply = mer_json_parse (data, (gssize) size, &local_error);
+  if (reply != NULL || !g_error_matches (local_error, MER_JSON_ERROR, MER_JSON_ERROR_UNREPRESENTABLE)
+      || (marked = mer_json_mark_nul (data, size, &marked_size)) == NULL
+      || (reply = mer_json_parse (marked, (gssize) marked_size, NULL)) == NULL)
+    {
+      if (reply == NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return reply;
+    }
+
+  results = JSON_NODE_HOLDS_OBJECT (reply) ? json_object_get_array_member (json_node_get_object (reply), "results") : NULL;
+  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++)
+    {
+      JsonObject *row = json_array_get_object_element (results, i);
+      const char *id = row != NULL ? mer_json_get_string (row, "id") : NULL;
+      g_autofree char *shown = NULL;
+      g_autoptr(JsonObject) refusal = NULL;
+      g_autoptr(GError) nul_error = NULL;
+
+      if (id == NULL || strstr (id, MER_JSON_NUL_MARK) == NULL)
+        continue;
+      {
+        g_auto(GStrv) parts = g_strsplit (id, MER_JSON_NUL_MARK, -1);
+
+        shown = g_strjoinv ("\\u0000", parts);
+      }
+      mer_json_set_nul_error (&nul_error, MER_JSON_ERROR, MER_JSON_ERROR_UNREPRESENTABLE);
+      refusal = json_object_new ();
+      json_object_set_string_member (refusal, "id", shown);
+      json_object_set_null_member (refusal, "rev");
+      json_object_set_string_member (refusal, "error", "bad_request");
+      json_object_set_string_member (refusal, "reason", nul_error->message);
+      json_array_add_object_element (refused, g_steal_pointer (&refusal));
+      json_object_remove_member (row, "changes");
+    }
+  return reply;
 }
 
 /* Reads the next page of the feed after *since into @page. */
@@ -256,12 +321,22 @@ read_changes (Job          *job,
   JsonObject *object;
   guint status = 0;
 
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonArray) refused = json_array_new ();
+  g_autoptr(GError) parse_error = NULL;
+
   changes_page_clear (page);
   url = g_strdup_printf ("%s/_changes?style=all_docs&since=%s&limit=%u%s", job->url,
                          since_param, limit,
                          longpoll ? "&feed=longpoll&timeout=" G_STRINGIFY (LONGPOLL_TIMEOUT_MS) : "");
-  if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
+  if (!_mer_repl_job_request_bytes (job, "GET", url, NULL, &status, &bytes, error))
     return FALSE;
+  reply = parse_changes (bytes, refused, &parse_error);
+  if (reply == NULL && parse_error != NULL && status < 300)
+    {
+      _mer_repl_set_not_json_error ("GET", url, parse_error->message, error);
+      return FALSE;
+    }
   object = _mer_repl_reply_object (reply);
   if (status != 200 || object == NULL || !json_object_has_member (object, "results")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "results")))
@@ -281,6 +356,8 @@ read_changes (Job          *job,
                        && !JSON_NODE_HOLDS_NULL (json_object_get_member (json_node_get_object (row), "seq"));
     }
   page->reply = g_steal_pointer (&reply);
+  if (json_array_get_length (refused) > 0)
+    page->refused = g_steal_pointer (&refused);
   return TRUE;
 }
 
@@ -314,6 +391,7 @@ fetch_batch (Job          *job,
   batch->rows = end - page->next;
   batch->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_revision_free);
   batch->caught_up = page->short_page && end == json_array_get_length (page->results);
+  batch->refused = g_steal_pointer (&page->refused);
   if (batch->rows == 0)
     {
       /* An empty longpoll answer still moves the feed forward. */
@@ -540,6 +618,14 @@ write_batch (Job         *job,
 
       if (revision->id != NULL && g_str_has_prefix (revision->id, "_design/"))
         g_ptr_array_remove_index (batch->revisions, i - 1);
+    }
+  for (guint i = 0; batch->refused != NULL && i < json_array_get_length (batch->refused); i++)
+    {
+      JsonObject *failure = json_array_get_object_element (batch->refused, i);
+
+      g_message ("%s: refused %s (in the changes feed): %s", job->url, mer_json_get_string (failure, "id"),
+                 mer_json_get_string (failure, "reason"));
+      _mer_repl_add_refused (refused, "pull", failure);
     }
   n_docs = batch->revisions->len;
   if (n_docs > 0)
