@@ -20,6 +20,7 @@ static GPid couch_pid;
 static guint16 couch_port;
 static char *couch_dir;
 static char *hub_url;  /* http://127.0.0.1:PORT/team */
+static char *couch_problem;  /* why there is no CouchDB */
 
 static void
 stop_couch (void)
@@ -160,8 +161,9 @@ have_couch (void)
   if (g_strcmp0 (g_getenv ("MERIDIAN_NO_COUCHDB"), "1") == 0)
     g_test_skip ("MERIDIAN_NO_COUCHDB=1: Apache CouchDB tests not run");
   else
-    g_test_fail_printf ("no Apache CouchDB: set MERIDIAN_COUCHDB_DIR to the folder with start-node "
-                        "(or MERIDIAN_NO_COUCHDB=1 to skip these tests)");
+    g_test_fail_printf ("no Apache CouchDB: %s; set MERIDIAN_COUCHDB_DIR to the folder with start-node "
+                        "(or MERIDIAN_NO_COUCHDB=1 to skip these tests)",
+                        couch_problem != NULL ? couch_problem : "MERIDIAN_COUCHDB_DIR is not set");
   return FALSE;
 }
 
@@ -183,7 +185,10 @@ start_couch (void)
     return;
   script = g_build_filename (dir, "start-node", NULL);
   if (!g_file_test (script, G_FILE_TEST_IS_EXECUTABLE))
-    return;
+    {
+      couch_problem = g_strdup_printf ("%s is missing or not executable", script);
+      return;
+    }
 
   couch_dir = mer_test_make_tmpdir ("couchdb");
   couch_port = free_port ();
@@ -514,6 +519,9 @@ static const char *workspace_docs[] = {
   "{\"_id\":\"comment:hello\",\"type\":\"comment\",\"on\":\"page:handbook\",\"author\":\"person:ana\","
   "\"body\":\"Looks good\",\"stance\":null}",
   "{\"_id\":\"decision:sync\",\"type\":\"decision\",\"title\":\"Use a hub\",\"status\":\"accepted\"}",
+  /* Valid here, but ana may not speak for bo: the hub refuses it. */
+  "{\"_id\":\"comment:forged\",\"type\":\"comment\",\"on\":\"page:handbook\",\"author\":\"person:bo\","
+  "\"body\":\"I agree\",\"stance\":\"agree\"}",
 };
 
 static void
@@ -524,6 +532,8 @@ test_sync (void)
   g_autofree char *user_url = NULL;
   g_autofree char *design_before = NULL;
   g_autofree char *design_after = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
   g_autoptr(JsonNode) answer = NULL;
   guint status = 0;
 
@@ -544,8 +554,23 @@ test_sync (void)
   }
   design_before = rev_of ("/team/_design/meridian", "admin", "secret");
   user_url = g_strdup_printf ("http://ana:ana-pw@127.0.0.1:%u/team", couch_port);
-  g_assert_cmpint (mer_test_run_meridian (push_dir, NULL, NULL, "sync", "--push", user_url, NULL), ==, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (workspace_docs); i++)
+  g_assert_cmpint (mer_test_run_meridian (push_dir, &out, &err, "sync", "--push", "--json", user_url, NULL), ==, 0);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *summary;
+    JsonArray *refused;
+    JsonObject *row;
+
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    summary = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpint (json_object_get_int_member (summary, "docs_written"), ==, G_N_ELEMENTS (workspace_docs) - 1);
+    refused = json_object_get_array_member (summary, "refused");
+    g_assert_cmpuint (json_array_get_length (refused), ==, 1);
+    row = json_array_get_object_element (refused, 0);
+    g_assert_cmpstr (mer_json_get_string (row, "id"), ==, "comment:forged");
+    g_assert_nonnull (strstr (mer_json_get_string (row, "reason"), "only be written by its author"));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (workspace_docs) - 1; i++)
     {
       g_autoptr(JsonObject) doc = mer_test_object (workspace_docs[i]);
       g_autofree char *path = g_strconcat ("/team/", mer_json_get_string (doc, "_id"), NULL);
@@ -556,6 +581,9 @@ test_sync (void)
       g_assert_cmpstr (mer_json_get_string (json_node_get_object (answer), "type"), ==,
                        mer_json_get_string (doc, "type"));
     }
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("GET", "/team/comment:forged", "ana", "ana-pw", NULL, &status);
+  g_assert_cmpuint (status, ==, 404);
   /* A push never sends design documents. */
   design_after = rev_of ("/team/_design/meridian", "admin", "secret");
   g_assert_cmpstr (design_before, ==, design_after);
@@ -571,7 +599,7 @@ test_sync (void)
     g_autoptr(JsonObject) design = NULL;
 
     g_assert_no_error (error);
-    for (guint i = 0; i < G_N_ELEMENTS (workspace_docs); i++)
+    for (guint i = 0; i < G_N_ELEMENTS (workspace_docs) - 1; i++)
       {
         g_autoptr(JsonObject) want = mer_test_object (workspace_docs[i]);
         g_autoptr(JsonObject) got = mer_store_get_doc (store, mer_json_get_string (want, "_id"),
