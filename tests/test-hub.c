@@ -592,7 +592,24 @@ test_sync (void)
   {
     g_autoptr(MerStore) store = mer_test_open_store (&pull_dir);
   }
-  g_assert_cmpint (mer_test_run_meridian (pull_dir, NULL, NULL, "sync", "--pull", user_url, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_test_run_meridian (pull_dir, &out, &err, "sync", "--pull", "--json", user_url, NULL), ==, 0);
+  /* The design document is left out quietly: not counted as refused,
+   * not complained about. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *summary;
+    JsonNode *refused;
+
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    summary = json_node_get_object (json_parser_get_root (parser));
+    refused = json_object_get_member (summary, "refused");
+    g_assert_true (refused == NULL || json_array_get_length (json_node_get_array (refused)) == 0);
+    g_assert_null (strstr (out, "_design"));
+    g_assert_null (strstr (err, "_design"));
+    g_assert_cmpint (json_object_get_int_member (summary, "pulled"), >=, G_N_ELEMENTS (workspace_docs) - 1);
+  }
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(MerStore) store = mer_store_open (pull_dir, &error);
