@@ -9,6 +9,8 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 /*
  * meridian hub setup|add-user|remove-user|list-users: prepares a team hub
@@ -61,6 +63,29 @@ read_line (void)
   if (line->len > 0 && line->str[line->len - 1] == '\r')
     g_string_truncate (line, line->len - 1);
   return g_string_free (line, FALSE);
+}
+
+/*
+ * A secret line: on a terminal it is asked for with @prompt and not
+ * echoed; from a pipe or a file it is simply the next line.
+ */
+static char *
+read_secret (const char *prompt)
+{
+  struct termios saved, quiet;
+  char *line;
+
+  if (!isatty (STDIN_FILENO) || tcgetattr (STDIN_FILENO, &saved) != 0)
+    return read_line ();
+  fputs (prompt, stderr);
+  fflush (stderr);
+  quiet = saved;
+  quiet.c_lflag &= ~(tcflag_t) ECHO;
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+  line = read_line ();
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+  fputc ('\n', stderr);
+  return line;
 }
 
 /*
@@ -134,7 +159,8 @@ hub_read_admin (Hub         *hub,
                 char       **name_out,
                 GError     **error)
 {
-  g_autofree char *line = read_line ();
+  g_autofree char *line = read_secret (admin_name != NULL ? _("CouchDB admin password: ")
+                                                           : _("CouchDB admin (name:password): "));
   g_autofree char *pair = NULL;
   g_autofree char *encoded = NULL;
 
@@ -455,7 +481,7 @@ hub_add_user (MerCliContext *ctx,
     return mer_cli_fail (ctx, "%s", error->message);
   if (!hub_read_admin (hub, admin_name, &admin, &error))
     return mer_cli_fail (ctx, "%s", error->message);
-  password = read_line ();
+  password = read_secret (_("Password for the new user: "));
   if (password == NULL || *password == '\0')
     return mer_cli_fail (ctx, "%s", _("no password for the new user on the second line of standard input"));
 
