@@ -23,6 +23,7 @@ typedef struct
 static const MerCliCommand commands[] = {
   { "sync", mer_cli_sync, N_("Replicate with a peer, a PouchDB server or CouchDB") },
   { "serve", mer_cli_serve, N_("Serve the workspace to peers over HTTP") },
+  { "hub", mer_cli_hub, N_("Set up a team hub on Apache CouchDB and manage its users") },
   { "user", mer_cli_user, N_("Add, remove or list the accounts that may connect") },
   { "team", mer_cli_team, N_("Teammates' local time, status and overlap") },
   { "proposals", mer_cli_proposals, N_("Proposals, deadlines and readers' remaining hours") },

@@ -43,5 +43,6 @@ int mer_cli_user      (MerCliContext *ctx, int argc, char **argv);
 int mer_cli_sync      (MerCliContext *ctx, int argc, char **argv);
 int mer_cli_proposals (MerCliContext *ctx, int argc, char **argv);
 int mer_cli_decisions (MerCliContext *ctx, int argc, char **argv);
+int mer_cli_hub       (MerCliContext *ctx, int argc, char **argv);
 
 G_END_DECLS

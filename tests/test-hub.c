@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `meridian hub` against a real Apache CouchDB: one node is started for
+ * the whole program (on a free port, in a fresh folder) and stopped at the
+ * end, also when an assertion aborts. The hub's rules are then tried as a
+ * plain HTTP client would, bypassing Meridian.
+ */
+#include "config.h"
+
+#include "mer-json.h"
+#include "mer-test-util.h"
+
+#include <libsoup/soup.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static GPid couch_pid;
+static guint16 couch_port;
+static char *couch_dir;
+static char *hub_url;  /* http://127.0.0.1:PORT/team */
+static char *couch_problem;  /* why there is no CouchDB */
+
+static void
+stop_couch (void)
+{
+  if (couch_pid > 0)
+    {
+      /* start-node runs CouchDB in a session of its own: end all of it. */
+      kill (-couch_pid, SIGTERM);
+      kill (couch_pid, SIGTERM);
+      couch_pid = 0;
+    }
+}
+
+static void
+abort_handler (int signum)
+{
+  stop_couch ();
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* One HTTP request as NAME:PASSWORD (or none); returns the JSON answer. */
+static JsonNode *
+http (const char *method,
+      const char *path,
+      const char *user,
+      const char *password,
+      const char *body,
+      guint      *status)
+{
+  static SoupSession *session;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", couch_port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize size;
+  const char *data;
+
+  if (session == NULL)
+    session = soup_session_new ();
+  g_assert_nonnull (msg);
+  if (user != NULL)
+    {
+      g_autofree char *pair = g_strdup_printf ("%s:%s", user, password);
+      g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+      g_autofree char *auth = g_strconcat ("Basic ", encoded, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  data = g_bytes_get_data (answer, &size);
+  g_test_message ("%s %s -> %u %.*s", method, path, *status, (int) MIN (size, 300), data);
+  g_assert_true (json_parser_load_from_data (parser, data, (gssize) size, NULL));
+  return json_parser_steal_root (parser);
+}
+
+static char *
+rev_of (const char *path,
+        const char *user,
+        const char *password)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) doc = http ("GET", path, user, password, NULL, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  return g_strdup (mer_json_get_string (json_node_get_object (doc), "_rev"));
+}
+
+/* Runs `meridian ARGS…` with @input on standard input; returns its status. */
+static int
+run_hub (const char  *input,
+         char       **out,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input_path = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  /* From a file: a command that refuses its arguments never reads it. */
+  input_path = g_build_filename (g_get_user_cache_dir (), "hub-stdin", NULL);
+  g_assert_true (g_file_set_contents (input_path, input, -1, NULL));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out_text, &err_text, &error);
+  g_unlink (input_path);
+  g_assert_no_error (error);
+  g_test_message ("%s %s\nstdout: %s\nstderr: %s", first, argv->len > 2 ? (char *) argv->pdata[1] : "",
+                  out_text, err_text);
+  if (out != NULL)
+    *out = g_steal_pointer (&out_text);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+/* Whether CouchDB may be used; without it the program fails (or skips). */
+static gboolean
+have_couch (void)
+{
+  if (couch_pid > 0)
+    return TRUE;
+  if (g_strcmp0 (g_getenv ("MERIDIAN_NO_COUCHDB"), "1") == 0)
+    g_test_skip ("MERIDIAN_NO_COUCHDB=1: Apache CouchDB tests not run");
+  else
+    g_test_fail_printf ("no Apache CouchDB: %s; set MERIDIAN_COUCHDB_DIR to the folder with start-node "
+                        "(or MERIDIAN_NO_COUCHDB=1 to skip these tests)",
+                        couch_problem != NULL ? couch_problem : "MERIDIAN_COUCHDB_DIR is not set");
+  return FALSE;
+}
+
+static void
+start_couch (void)
+{
+  const char *dir = g_getenv ("MERIDIAN_COUCHDB_DIR");
+  g_autofree char *script = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *node_name = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+  int wait_status = 0;
+
+  if (g_strcmp0 (g_getenv ("MERIDIAN_NO_COUCHDB"), "1") == 0 || dir == NULL)
+    return;
+  script = g_build_filename (dir, "start-node", NULL);
+  if (!g_file_test (script, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      couch_problem = g_strdup_printf ("%s is missing or not executable", script);
+      return;
+    }
+
+  couch_dir = mer_test_make_tmpdir ("couchdb");
+  couch_port = free_port ();
+  port_text = g_strdup_printf ("%u", couch_port);
+  /* A node name of its own, so that runs at the same time on one machine
+   * never collide in Erlang's port mapper; such a node makes no system
+   * databases, so _users is created below. */
+  node_name = g_strdup_printf ("meridiantest%d", (int) getpid ());
+  {
+    const char *argv[] = { script, couch_dir, port_text, node_name, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                  &wait_status, &error);
+  }
+  g_assert_no_error (error);
+  g_test_message ("start-node: %s %s", out, err);
+  g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0);
+  couch_pid = (GPid) g_ascii_strtoll (out, NULL, 10);
+  g_assert_cmpint (couch_pid, >, 0);
+  signal (SIGABRT, abort_handler);
+  signal (SIGSEGV, abort_handler);
+  atexit (stop_couch);
+
+  answer = http ("PUT", "/_users", "admin", "secret", NULL, &status);
+  g_assert_true (status == 201 || status == 412);
+  hub_url = g_strdup_printf ("http://127.0.0.1:%u/team", couch_port);
+}
+
+static gboolean
+array_has (JsonArray  *array,
+           const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Sets up the hub and adds ana (rw) and rhea (ro); every case needs them. */
+static void
+ensure_hub (void)
+{
+  static gboolean done;
+  g_autofree char *out = NULL;
+
+  if (done)
+    return;
+  g_assert_cmpint (run_hub ("admin:secret\n", &out, "hub", "setup", hub_url, NULL), ==, 0);
+  g_assert_cmpint (run_hub ("admin:secret\nana-pw\n", NULL, "hub", "add-user", hub_url, "ana", NULL), ==, 0);
+  g_assert_cmpint (run_hub ("secret\nrhea-pw\n", NULL, "hub", "add-user", hub_url, "rhea",
+                            "--role", "ro", "--admin", "admin", NULL), ==, 0);
+  done = TRUE;
+}
+
+static void
+test_setup (void)
+{
+  g_autoptr(JsonNode) security = NULL;
+  g_autoptr(JsonNode) design = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *bad_url = NULL;
+  JsonObject *object;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+
+  /* Credentials in the URL and a wrong password change nothing. */
+  bad_url = g_strdup_printf ("http://admin:secret@127.0.0.1:%u/team", couch_port);
+  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "setup", bad_url, NULL), !=, 0);
+  g_assert_cmpint (run_hub ("admin:wrong\n", NULL, "hub", "setup", hub_url, NULL), !=, 0);
+  g_assert_cmpint (run_hub ("", NULL, "hub", "setup", hub_url, NULL), !=, 0);
+  g_clear_pointer (&security, json_node_unref);
+  security = http ("GET", "/team", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 404);
+
+  ensure_hub ();
+  g_clear_pointer (&security, json_node_unref);
+  security = http ("GET", "/team/_security", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  object = json_node_get_object (security);
+  g_assert_true (array_has (json_object_get_array_member (json_object_get_object_member (object, "members"), "roles"),
+                            "meridian-team"));
+  g_assert_true (array_has (json_object_get_array_member (json_object_get_object_member (object, "admins"), "names"),
+                            "admin"));
+
+  design = http ("GET", "/team/_design/meridian", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  object = json_node_get_object (design);
+  g_assert_cmpstr (mer_json_get_string (object, "language"), ==, "javascript");
+  g_assert_true (g_str_has_prefix (mer_json_get_string (object, "validate_doc_update"), "function"));
+  g_assert_nonnull (strstr (mer_json_get_string (object, "validate_doc_update"), "decisions are never edited"));
+
+  /* Outsiders read nothing. */
+  g_clear_pointer (&design, json_node_unref);
+  design = http ("GET", "/team/_all_docs", NULL, NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, 401);
+}
+
+static void
+assert_forbidden (JsonNode   *answer,
+                  guint       status,
+                  const char *reason_part)
+{
+  const char *reason = mer_json_get_string (json_node_get_object (answer), "reason");
+
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_cmpstr (mer_json_get_string (json_node_get_object (answer), "error"), ==, "forbidden");
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, reason_part));
+}
+
+static void
+test_rules (void)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *body = NULL;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+
+#define TRY(method, path, user, password, json) \
+  G_STMT_START { \
+    g_clear_pointer (&answer, json_node_unref); \
+    answer = http (method, path, user, password, json, &status); \
+  } G_STMT_END
+
+  /* A valid page is stored. */
+  TRY ("PUT", "/team/page:rules", "ana", "ana-pw",
+       "{\"type\":\"page\",\"title\":\"Rules\",\"path\":\"rules\",\"body\":\"x\",\"owner\":\"person:ana\"}");
+  g_assert_cmpuint (status, ==, 201);
+  /* Shapes: a page without a body, a comment with a bad stance. */
+  TRY ("PUT", "/team/page:nobody", "ana", "ana-pw", "{\"type\":\"page\",\"title\":\"T\",\"path\":\"p\"}");
+  assert_forbidden (answer, status, "a page needs string title, path and body");
+  TRY ("PUT", "/team/comment:bad", "ana", "ana-pw",
+       "{\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\",\"body\":\"b\",\"stance\":\"meh\"}");
+  assert_forbidden (answer, status, "stance");
+  TRY ("PUT", "/team/rules", "ana", "ana-pw", "{\"type\":\"page\",\"title\":\"T\",\"path\":\"p\",\"body\":\"b\"}");
+  assert_forbidden (answer, status, "must start with");
+
+  /* A decision is written once and never rewritten nor deleted. */
+  TRY ("PUT", "/team/decision:one", "ana", "ana-pw",
+       "{\"type\":\"decision\",\"title\":\"One\",\"status\":\"accepted\",\"decision\":\"We do X\"}");
+  g_assert_cmpuint (status, ==, 201);
+  rev = rev_of ("/team/decision:one", "ana", "ana-pw");
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"One\","
+                          "\"status\":\"accepted\",\"decision\":\"We do Y\"}", rev);
+  TRY ("PUT", "/team/decision:one", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "decisions are never edited");
+  /* Not even a server admin may rewrite it. */
+  TRY ("PUT", "/team/decision:one", "admin", "secret", body);
+  assert_forbidden (answer, status, "decisions are never edited");
+  g_free (body);
+  body = g_strdup_printf ("/team/decision:one?rev=%s", rev);
+  TRY ("DELETE", body, "ana", "ana-pw", NULL);
+  assert_forbidden (answer, status, "never deleted");
+  /* Supersession is a new decision. */
+  TRY ("PUT", "/team/decision:two", "ana", "ana-pw",
+       "{\"type\":\"decision\",\"title\":\"Two\",\"status\":\"accepted\",\"supersedes\":\"decision:one\"}");
+  g_assert_cmpuint (status, ==, 201);
+
+  /* Comments (and so stances) only by their author. */
+  TRY ("PUT", "/team/comment:forged", "ana", "ana-pw",
+       "{\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:bo\",\"body\":\"b\",\"stance\":\"agree\"}");
+  assert_forbidden (answer, status, "only be written by its author");
+  TRY ("PUT", "/team/comment:own", "ana", "ana-pw",
+       "{\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\",\"body\":\"b\",\"stance\":\"agree\"}");
+  g_assert_cmpuint (status, ==, 201);
+
+  /* A person's schedule only by that person. */
+  TRY ("PUT", "/team/person:bo", "admin", "secret",
+       "{\"type\":\"person\",\"name\":\"Bo\",\"tz\":\"Europe/Oslo\",\"work\":{\"mon\":[[\"09:00\",\"17:00\"]]}}");
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/person:bo", "ana", "ana-pw");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"person\",\"name\":\"Bo\",\"tz\":\"Europe/Oslo\","
+                          "\"work\":{\"mon\":[[\"06:00\",\"22:00\"]]}}", rev);
+  TRY ("PUT", "/team/person:bo", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "only that person may change their schedule");
+  TRY ("PUT", "/team/person:ana", "ana", "ana-pw",
+       "{\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"America/Lima\",\"work\":{\"tue\":[[\"10:00\",\"09:00\"]]}}");
+  assert_forbidden (answer, status, "weekdays");
+  TRY ("PUT", "/team/person:ana", "ana", "ana-pw",
+       "{\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"America/Lima\",\"work\":{\"tue\":[[\"09:00\",\"17:00\"]]}}");
+  g_assert_cmpuint (status, ==, 201);
+
+  /* A page's owner changes only by its owner or an admin. */
+  TRY ("PUT", "/team/page:bos", "admin", "secret",
+       "{\"type\":\"page\",\"title\":\"Bo's\",\"path\":\"bo\",\"body\":\"x\",\"owner\":\"person:bo\"}");
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/page:bos", "ana", "ana-pw");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"page\",\"title\":\"Bo's\",\"path\":\"bo\","
+                          "\"body\":\"x\",\"owner\":\"person:ana\"}", rev);
+  TRY ("PUT", "/team/page:bos", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "owner");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"page\",\"title\":\"Bo's\",\"path\":\"bo\","
+                          "\"body\":\"edited by ana\",\"owner\":\"person:bo\"}", rev);
+  TRY ("PUT", "/team/page:bos", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+
+  /* A read-only user reads but never writes. */
+  TRY ("GET", "/team/page:rules", "rhea", "rhea-pw", NULL);
+  g_assert_cmpuint (status, ==, 200);
+  TRY ("PUT", "/team/page:rhea", "rhea", "rhea-pw",
+       "{\"type\":\"page\",\"title\":\"R\",\"path\":\"r\",\"body\":\"x\"}");
+  assert_forbidden (answer, status, "read-only");
+#undef TRY
+}
+
+static void
+test_setup_again (void)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+  answer = http ("PUT", "/team/page:kept", "ana", "ana-pw",
+                 "{\"type\":\"page\",\"title\":\"Kept\",\"path\":\"kept\",\"body\":\"still here\"}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  before = rev_of ("/team/_design/meridian", "admin", "secret");
+
+  g_assert_cmpint (run_hub ("secret\n", NULL, "hub", "setup", hub_url, "--admin", "admin", NULL), ==, 0);
+
+  after = rev_of ("/team/_design/meridian", "admin", "secret");
+  g_assert_cmpint (atoi (after), ==, atoi (before) + 1);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("GET", "/team/page:kept", "ana", "ana-pw", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (mer_json_get_string (json_node_get_object (answer), "body"), ==, "still here");
+  /* The rules still hold after the upgrade. */
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("PUT", "/team/page:rhea", "rhea", "rhea-pw",
+                 "{\"type\":\"page\",\"title\":\"R\",\"path\":\"r\",\"body\":\"x\"}", &status);
+  assert_forbidden (answer, status, "read-only");
+}
+
+static void
+test_users (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *admin_url = NULL;
+  JsonArray *list;
+  gboolean saw_ana = FALSE, saw_rhea = FALSE;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+  /* A user outside the team is not listed. */
+  answer = http ("PUT", "/_users/org.couchdb.user:stranger", "admin", "secret",
+                 "{\"name\":\"stranger\",\"type\":\"user\",\"roles\":[],\"password\":\"x\"}", &status);
+  g_assert_cmpuint (status, ==, 201);
+
+  g_assert_cmpint (run_hub ("admin:secret\n", &out, "hub", "list-users", hub_url, "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  list = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (list), ==, 2);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (list, i);
+      const char *name = json_object_get_string_member (entry, "name");
+
+      g_assert_true (array_has (json_object_get_array_member (entry, "roles"), "meridian-team"));
+      if (g_strcmp0 (name, "ana") == 0)
+        {
+          saw_ana = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (entry, "role"), ==, "rw");
+          g_assert_cmpstr (json_object_get_string_member (entry, "person"), ==, "person:ana");
+        }
+      else if (g_strcmp0 (name, "rhea") == 0)
+        {
+          saw_rhea = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (entry, "role"), ==, "ro");
+          g_assert_true (array_has (json_object_get_array_member (entry, "roles"), "meridian-ro"));
+        }
+    }
+  g_assert_true (saw_ana && saw_rhea);
+
+  /* Bad names and a missing password change nothing. */
+  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), !=, 0);
+  g_assert_cmpint (run_hub ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "_x", NULL), !=, 0);
+  g_assert_cmpint (run_hub ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "cleo",
+                            "--role", "god", NULL), !=, 0);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("GET", "/_users/org.couchdb.user:cleo", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 404);
+
+  /* Removal: the user can no longer read the hub. The URL may be the
+   * server's root too. */
+  g_assert_cmpint (run_hub ("admin:secret\ncleo-pw\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), ==, 0);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("GET", "/team/page:rules", "cleo", "cleo-pw", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  admin_url = g_strdup_printf ("http://127.0.0.1:%u", couch_port);
+  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "remove-user", admin_url, "cleo", NULL), ==, 0);
+  /* CouchDB's cache of users follows _users a moment later. */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_clear_pointer (&answer, json_node_unref);
+      answer = http ("GET", "/team/page:rules", "cleo", "cleo-pw", NULL, &status);
+      if (status == 401)
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "remove-user", hub_url, "cleo", NULL), !=, 0);
+}
+
+static const char *workspace_docs[] = {
+  "{\"_id\":\"page:handbook\",\"type\":\"page\",\"title\":\"Handbook\",\"path\":\"handbook\","
+  "\"body\":\"# Hello\",\"owner\":\"person:ana\"}",
+  "{\"_id\":\"person:ana\",\"type\":\"person\",\"name\":\"Ana\",\"tz\":\"America/Lima\","
+  "\"work\":{\"mon\":[[\"09:00\",\"17:00\"]]}}",
+  "{\"_id\":\"comment:hello\",\"type\":\"comment\",\"on\":\"page:handbook\",\"author\":\"person:ana\","
+  "\"body\":\"Looks good\",\"stance\":null}",
+  "{\"_id\":\"decision:sync\",\"type\":\"decision\",\"title\":\"Use a hub\",\"status\":\"accepted\"}",
+  /* Valid here, but ana may not speak for bo: the hub refuses it. */
+  "{\"_id\":\"comment:forged\",\"type\":\"comment\",\"on\":\"page:handbook\",\"author\":\"person:bo\","
+  "\"body\":\"I agree\",\"stance\":\"agree\"}",
+};
+
+static void
+test_sync (void)
+{
+  g_autofree char *push_dir = NULL;
+  g_autofree char *pull_dir = NULL;
+  g_autofree char *user_url = NULL;
+  g_autofree char *design_before = NULL;
+  g_autofree char *design_after = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&push_dir);
+
+    for (guint i = 0; i < G_N_ELEMENTS (workspace_docs); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonObject) doc = mer_test_object (workspace_docs[i]);
+        g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+        g_assert_no_error (error);
+      }
+  }
+  design_before = rev_of ("/team/_design/meridian", "admin", "secret");
+  user_url = g_strdup_printf ("http://ana:ana-pw@127.0.0.1:%u/team", couch_port);
+  g_assert_cmpint (mer_test_run_meridian (push_dir, &out, &err, "sync", "--push", "--json", user_url, NULL), ==, 0);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *summary;
+    JsonArray *refused;
+    JsonObject *row;
+
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    summary = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpint (json_object_get_int_member (summary, "docs_written"), ==, G_N_ELEMENTS (workspace_docs) - 1);
+    refused = json_object_get_array_member (summary, "refused");
+    g_assert_cmpuint (json_array_get_length (refused), ==, 1);
+    row = json_array_get_object_element (refused, 0);
+    g_assert_cmpstr (mer_json_get_string (row, "id"), ==, "comment:forged");
+    g_assert_nonnull (strstr (mer_json_get_string (row, "reason"), "only be written by its author"));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (workspace_docs) - 1; i++)
+    {
+      g_autoptr(JsonObject) doc = mer_test_object (workspace_docs[i]);
+      g_autofree char *path = g_strconcat ("/team/", mer_json_get_string (doc, "_id"), NULL);
+
+      g_clear_pointer (&answer, json_node_unref);
+      answer = http ("GET", path, "ana", "ana-pw", NULL, &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpstr (mer_json_get_string (json_node_get_object (answer), "type"), ==,
+                       mer_json_get_string (doc, "type"));
+    }
+  g_clear_pointer (&answer, json_node_unref);
+  answer = http ("GET", "/team/comment:forged", "ana", "ana-pw", NULL, &status);
+  g_assert_cmpuint (status, ==, 404);
+  /* A push never sends design documents. */
+  design_after = rev_of ("/team/_design/meridian", "admin", "secret");
+  g_assert_cmpstr (design_before, ==, design_after);
+
+  /* A fresh workspace pulls everything but the hub's design document. */
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&pull_dir);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_test_run_meridian (pull_dir, &out, &err, "sync", "--pull", "--json", user_url, NULL), ==, 0);
+  /* The design document is left out quietly: not counted as refused,
+   * not complained about. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *summary;
+    JsonNode *refused;
+
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    summary = json_node_get_object (json_parser_get_root (parser));
+    refused = json_object_get_member (summary, "refused");
+    g_assert_true (refused == NULL || json_array_get_length (json_node_get_array (refused)) == 0);
+    g_assert_null (strstr (out, "_design"));
+    g_assert_null (strstr (err, "_design"));
+    g_assert_cmpint (json_object_get_int_member (summary, "pulled"), >=, G_N_ELEMENTS (workspace_docs) - 1);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MerStore) store = mer_store_open (pull_dir, &error);
+    g_autoptr(JsonObject) design = NULL;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (workspace_docs) - 1; i++)
+      {
+        g_autoptr(JsonObject) want = mer_test_object (workspace_docs[i]);
+        g_autoptr(JsonObject) got = mer_store_get_doc (store, mer_json_get_string (want, "_id"),
+                                                       NULL, MER_GET_DEFAULT, NULL);
+
+        g_assert_nonnull (got);
+        g_assert_cmpstr (mer_json_get_string (got, "type"), ==, mer_json_get_string (want, "type"));
+      }
+    /* Pages the rules test wrote on the hub came along too. */
+    {
+      g_autoptr(JsonObject) kept = mer_store_get_doc (store, "page:rules", NULL, MER_GET_DEFAULT, NULL);
+      g_assert_nonnull (kept);
+    }
+    design = mer_store_get_doc (store, "_design/meridian", NULL, MER_GET_DEFAULT, NULL);
+    g_assert_null (design);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int result;
+
+  mer_test_init (&argc, &argv);
+  start_couch ();
+  g_test_add_func ("/hub/setup", test_setup);
+  g_test_add_func ("/hub/rules", test_rules);
+  g_test_add_func ("/hub/setup-again", test_setup_again);
+  g_test_add_func ("/hub/users", test_users);
+  g_test_add_func ("/hub/sync", test_sync);
+  result = g_test_run ();
+  stop_couch ();
+  return result;
+}
