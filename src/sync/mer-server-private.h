@@ -106,6 +106,17 @@ void        _mer_server_route                    (MerServer    *self,
 char       *_mer_server_response_text            (Response     *resp);
 void        _mer_server_response_clear           (Response     *resp);
 
+/* mer-server-couch.c: _all_docs, _uuids, and what is not served. */
+void        _mer_server_handle_all_docs          (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+void        _mer_server_handle_uuids             (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+void        _mer_server_respond_not_served       (Response     *resp,
+                                                  const char   *endpoint);
+gboolean    _mer_server_is_query_endpoint        (const char   *segment);
+
 /* mer-server-listen.c: listening sockets and accepting connections. */
 gboolean    _mer_server_listen_on                (MerServer       *self,
                                                   GSocketAddress  *address,
