@@ -150,8 +150,12 @@ expect (Fixture    *f,
 
   guint got;
 
-  g_test_message ("%s %s", method, path);
-  got = ask (f, method, path, body, &answer);
+  g_autofree char *full_path = expand (f, path);
+
+  /* The path too may name revisions; expand() ends it with a newline. */
+  full_path[strlen (full_path) - 1] = '\0';
+  g_test_message ("%s %s", method, full_path);
+  got = ask (f, method, full_path, body, &answer);
   g_assert_cmpstr (answer, ==, expected);
   g_assert_cmpuint (got, ==, status);
 }
@@ -282,6 +286,104 @@ test_all_docs_refused (Fixture       *f,
           "{\"error\":\"method_not_allowed\",\"reason\":\"Only GET,HEAD,POST allowed\"}");
 }
 
+
+static void
+test_revs_info (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *answer = NULL;
+  g_autofree char *rev3 = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *doc;
+
+  /* page:c, deleted, is written again: the tombstone is its parent. */
+  rev3 = put_page (f, "c");
+  g_assert_true (g_str_has_prefix (rev3, "3-"));
+  g_assert_cmpuint (ask (f, "GET", "/handbook/page:c?revs_info=true", NULL, &answer), ==, 200);
+  node = mer_json_parse (answer, -1, NULL);
+  doc = json_node_get_object (node);
+  expected = g_strdup_printf ("[{\"rev\":\"%s\",\"status\":\"available\"},{\"rev\":\"%s\",\"status\":\"deleted\"},"
+                              "{\"rev\":\"%s\",\"status\":\"available\"}]",
+                              rev3, f->deleted_rev, (char *) g_hash_table_lookup (f->revs, "c"));
+  {
+    g_autoptr(JsonNode) info = json_node_init_array (json_node_alloc (), json_object_get_array_member (doc, "_revs_info"));
+    g_autofree char *text = mer_json_to_string (info, FALSE);
+
+    g_assert_cmpstr (text, ==, expected);
+  }
+  g_assert_cmpstr (mer_json_get_string (doc, "_rev"), ==, rev3);
+  g_clear_pointer (&answer, g_free);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* Ancestors known only by id, from a replicated history, are missing. */
+  g_assert_cmpuint (ask (f, "PUT", "/handbook/page:f?new_edits=false",
+                         "{\"_rev\":\"3-cccccccccccccccccccccccccccccccc\",\"_revisions\":{\"start\":3,\"ids\":"
+                         "[\"cccccccccccccccccccccccccccccccc\",\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+                         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]},\"type\":\"page\",\"title\":\"f\",\"path\":\"p/f\",\"body\":\"\"}",
+                         &answer), ==, 201);
+  expect (f, "GET", "/handbook/page:f?revs_info=true", NULL, 200,
+          "{\"_id\":\"page:f\",\"_rev\":\"3-cccccccccccccccccccccccccccccccc\",\"body\":\"\",\"path\":\"p/f\","
+          "\"title\":\"f\",\"type\":\"page\",\"_revs_info\":["
+          "{\"rev\":\"3-cccccccccccccccccccccccccccccccc\",\"status\":\"available\"},"
+          "{\"rev\":\"2-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"status\":\"missing\"},"
+          "{\"rev\":\"1-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"status\":\"missing\"}]}");
+  /* With ?rev=, CouchDB gives no _revs_info, nor does Meridian. */
+  expect (f, "GET", "/handbook/page:b?revs_info=true&rev=@b", NULL, 200,
+          "{\"_id\":\"page:b\",\"_rev\":\"@b\",\"body\":\"\",\"path\":\"p/b\",\"title\":\"b\",\"type\":\"page\"}");
+  expect (f, "GET", "/handbook/page:b?revs_info=1", NULL, 400,
+          "{\"error\":\"query_parse_error\",\"reason\":\"Invalid boolean parameter: revs_info\"}");
+}
+
+static void
+test_uuids_and_up (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *one = NULL;
+  g_autofree char *many = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *uuids;
+
+  expect (f, "GET", "/_up", NULL, 200, "{\"status\":\"ok\"}");
+  g_assert_cmpuint (ask (f, "GET", "/_uuids", NULL, &one), ==, 200);
+  g_assert_true (g_regex_match_simple ("^\\{\"uuids\":\\[\"[0-9a-f]{32}\"\\]\\}\n$", one, 0, 0));
+  g_assert_cmpuint (ask (f, "GET", "/_uuids?count=1000", NULL, &many), ==, 200);
+  node = mer_json_parse (many, -1, NULL);
+  uuids = json_object_get_array_member (json_node_get_object (node), "uuids");
+  g_assert_cmpuint (json_array_get_length (uuids), ==, 1000);
+  for (guint i = 0; i < 1000; i++)
+    g_assert_true (g_hash_table_add (seen, (gpointer) json_array_get_string_element (uuids, i)));
+  expect (f, "GET", "/_uuids?count=0", NULL, 200, "{\"uuids\":[]}");
+  expect (f, "GET", "/_uuids?count=1001", NULL, 400, "{\"error\":\"bad_request\",\"reason\":\"count parameter too large\"}");
+  expect (f, "GET", "/_uuids?count=-1", NULL, 400,
+          "{\"error\":\"query_parse_error\",\"reason\":\"Invalid value for count: a non-negative integer is expected\"}");
+  expect (f, "POST", "/_uuids", "{}", 405, "{\"error\":\"method_not_allowed\",\"reason\":\"Only GET,HEAD allowed\"}");
+}
+
+static void
+test_not_served (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *endpoints[] = { "_find", "_index", "_explain" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autofree char *path = g_strconcat ("/handbook/", endpoints[i], NULL);
+      g_autofree char *expected = g_strdup_printf ("{\"error\":\"not_implemented\",\"reason\":\"Meridian does not serve %s:"
+                                                   " it serves no views or Mango queries\"}", endpoints[i]);
+
+      expect (f, "POST", path, "{\"selector\":{}}", 501, expected);
+      expect (f, "GET", path, NULL, 501, expected);
+    }
+  expect (f, "GET", "/handbook/_design/x/_view/y", NULL, 501,
+          "{\"error\":\"not_implemented\",\"reason\":\"Meridian does not serve _design/x/_view:"
+          " it serves no views or Mango queries\"}");
+  expect (f, "POST", "/handbook/_design/x/_view/y", "{\"keys\":[]}", 501,
+          "{\"error\":\"not_implemented\",\"reason\":\"Meridian does not serve _design/x/_view:"
+          " it serves no views or Mango queries\"}");
+}
+
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int
@@ -293,5 +395,8 @@ main (int argc, char **argv)
   ADD ("/couch-api/all-docs/keys", test_all_docs_keys);
   ADD ("/couch-api/all-docs/docs", test_all_docs_docs);
   ADD ("/couch-api/all-docs/refused", test_all_docs_refused);
+  ADD ("/couch-api/revs-info", test_revs_info);
+  ADD ("/couch-api/uuids-and-up", test_uuids_and_up);
+  ADD ("/couch-api/not-served", test_not_served);
   return g_test_run ();
 }

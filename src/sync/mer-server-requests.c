@@ -832,7 +832,7 @@ handle_get_doc (MerServer  *self,
   g_autoptr(GError) error = NULL;
   const char *rev = _mer_server_query_get (req, "rev");
   const char *open_revs = _mer_server_query_get (req, "open_revs");
-  gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE;
+  gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE, revs_info = FALSE;
   MerGetFlags flags = MER_GET_DEFAULT;
   JsonObject *doc;
 
@@ -842,7 +842,8 @@ handle_get_doc (MerServer  *self,
       return;
     }
   if (!_mer_server_query_bool (req, resp, "conflicts", &conflicts) || !_mer_server_query_bool (req, resp, "deleted_conflicts", &deleted_conflicts)
-      || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta))
+      || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta)
+      || !_mer_server_query_bool (req, resp, "revs_info", &revs_info))
     return;
   if (rev != NULL && !mer_validate_rev (rev, NULL, &error))
     {
@@ -867,6 +868,19 @@ handle_get_doc (MerServer  *self,
       else
         _mer_server_respond_gerror (resp, error);
       return;
+    }
+  /* As in CouchDB, only the current revision carries its _revs_info. */
+  if ((revs_info || meta) && rev == NULL)
+    {
+      JsonArray *info = mer_store_get_revs_info (self->store, id, NULL, &error);
+
+      if (info == NULL)
+        {
+          json_object_unref (doc);
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      json_object_set_array_member (doc, "_revs_info", info);
     }
   g_free (resp->etag);
   resp->etag = g_strdup_printf ("\"%s\"", mer_json_get_string (doc, "_rev"));
