@@ -384,6 +384,81 @@ test_not_served (Fixture       *f,
           " it serves no views or Mango queries\"}");
 }
 
+/* The changes feed's rows as "seq:id" words, and its last_seq. */
+static char *
+feed_summary (Fixture    *f,
+              const char *method,
+              const char *path,
+              const char *body)
+{
+  g_autofree char *answer = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  GString *out = g_string_new (NULL);
+  JsonArray *results;
+
+  g_assert_cmpuint (ask (f, method, path, body, &answer), ==, 200);
+  node = mer_json_parse (answer, -1, NULL);
+  results = json_object_get_array_member (json_node_get_object (node), "results");
+  for (guint i = 0; i < json_array_get_length (results); i++)
+    {
+      JsonObject *row = json_array_get_object_element (results, i);
+
+      g_string_append_printf (out, "%" G_GINT64_FORMAT ":%s%s ", json_object_get_int_member (row, "seq"),
+                              mer_json_get_string (row, "id"), mer_json_get_bool (row, "deleted") ? "(deleted)" : "");
+    }
+  g_string_append_printf (out, "last_seq=%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_node_get_object (node), "last_seq"));
+  return g_string_free (out, FALSE);
+}
+
+#define ASSERT_FEED(method, path, body, expected) \
+  G_STMT_START { \
+    g_autofree char *summary_ = feed_summary (f, method, path, body); \
+    g_assert_cmpstr (summary_, ==, expected); \
+  } G_STMT_END
+
+static void
+test_changes_filters (Fixture       *f,
+                      gconstpointer  data)
+{
+  /* Writes: 1 b, 2 e, 3 a, 4 d, 5 c, 6 c deleted, 7 a's branch. */
+  ASSERT_FEED ("GET", "/handbook/_changes", NULL, "1:page:b 2:page:e 4:page:d 6:page:c(deleted) 7:page:a last_seq=7");
+  ASSERT_FEED ("GET", "/handbook/_changes?filter=_doc_ids&doc_ids=%5B%22page:c%22,%22page:b%22,%22page:zz%22%5D", NULL,
+               "1:page:b 6:page:c(deleted) last_seq=7");
+  ASSERT_FEED ("POST", "/handbook/_changes?filter=_doc_ids", "{\"doc_ids\":[\"page:a\",\"page:e\"]}",
+               "2:page:e 7:page:a last_seq=7");
+  /* A limit counts the rows that pass, and last_seq is the last of them. */
+  ASSERT_FEED ("POST", "/handbook/_changes?filter=_doc_ids&limit=1", "{\"doc_ids\":[\"page:a\",\"page:e\"]}",
+               "2:page:e last_seq=2");
+  ASSERT_FEED ("POST", "/handbook/_changes?filter=_doc_ids&since=2", "{\"doc_ids\":[\"page:a\",\"page:e\"]}",
+               "7:page:a last_seq=7");
+  ASSERT_FEED ("GET", "/handbook/_changes?filter=_design", NULL, "last_seq=7");
+
+  expect (f, "GET", "/handbook/_changes?filter=_doc_ids", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"`doc_ids` filter parameter is not a list of doc ids.\"}");
+  expect (f, "GET", "/handbook/_changes?filter=_doc_ids&doc_ids=%5B1%5D", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"`doc_ids` filter parameter is not a list of doc ids.\"}");
+  expect (f, "POST", "/handbook/_changes?filter=_doc_ids", "{\"doc_ids\":\"page:a\"}", 400,
+          "{\"error\":\"bad_request\",\"reason\":\"`doc_ids` filter parameter is not a list of doc ids.\"}");
+  expect (f, "GET", "/handbook/_changes?doc_ids=%5B%22page:a%22%5D", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"doc_ids is given without filter=_doc_ids\"}");
+  expect (f, "POST", "/handbook/_changes?filter=_selector", "{\"selector\":{}}", 400,
+          "{\"error\":\"bad_request\",\"reason\":\"Meridian's _changes does not take selector in the body\"}");
+  expect (f, "GET", "/handbook/_changes?filter=_selector", NULL, 501,
+          "{\"error\":\"not_implemented\",\"reason\":\"Meridian does not filter the changes feed with _selector:"
+          " it serves _doc_ids and _design only\"}");
+  expect (f, "GET", "/handbook/_changes?filter=_view&view=x/y", NULL, 501,
+          "{\"error\":\"not_implemented\",\"reason\":\"Meridian does not filter the changes feed with _view:"
+          " it serves _doc_ids and _design only\"}");
+  expect (f, "GET", "/handbook/_changes?filter=app/mine", NULL, 501,
+          "{\"error\":\"not_implemented\",\"reason\":\"Meridian does not filter the changes feed with app/mine:"
+          " it serves _doc_ids and _design only\"}");
+  expect (f, "GET", "/handbook/_changes?filter=_bogus", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"unknown builtin filter name\"}");
+  expect (f, "PUT", "/handbook/_changes", "{}", 405,
+          "{\"error\":\"method_not_allowed\",\"reason\":\"Only GET,HEAD,POST allowed\"}");
+}
+
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int
@@ -398,5 +473,6 @@ main (int argc, char **argv)
   ADD ("/couch-api/revs-info", test_revs_info);
   ADD ("/couch-api/uuids-and-up", test_uuids_and_up);
   ADD ("/couch-api/not-served", test_not_served);
+  ADD ("/couch-api/changes-filters", test_changes_filters);
   return g_test_run ();
 }
