@@ -10,6 +10,7 @@
 
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define RW "ana:ana-password"
 #define RO "bo:bo-password"
@@ -1295,6 +1296,160 @@ test_handle_request (Fixture       *f,
   g_assert_nonnull (strstr (text, "\"results\":[]"));
 }
 
+static GBytes *
+gzip_bytes (const void *data,
+            gsize       length)
+{
+  g_autoptr(GConverter) deflater = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1));
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  gsize done = 0;
+
+  for (;;)
+    {
+      gsize read = 0, written = 0;
+      guint old = out->len;
+      GConverterResult result;
+
+      g_byte_array_set_size (out, old + 65536);
+      result = g_converter_convert (deflater, (const guint8 *) data + done, length - done, out->data + old, 65536,
+                                    G_CONVERTER_INPUT_AT_END, &read, &written, NULL);
+      g_assert_cmpint (result, !=, G_CONVERTER_ERROR);
+      g_byte_array_set_size (out, old + written);
+      done += read;
+      if (result == G_CONVERTER_FINISHED)
+        break;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* @mib MiB of zeros, gzipped a MiB at a time so that the test holds none of them. */
+static GBytes *
+gzip_zeros (guint mib)
+{
+  g_autoptr(GConverter) deflater = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9));
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *zeros = g_malloc0 (1024 * 1024);
+
+  for (guint i = 0; i < mib; i++)
+    {
+      gsize done = 0;
+      gboolean last = i == mib - 1;
+
+      for (;;)
+        {
+          gsize read = 0, written = 0;
+          guint old = out->len;
+          GConverterResult result;
+
+          if (!last && done == 1024 * 1024)
+            break;
+          g_byte_array_set_size (out, old + 65536);
+          result = g_converter_convert (deflater, zeros + done, 1024 * 1024 - done, out->data + old, 65536,
+                                        last ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+                                        &read, &written, NULL);
+          g_assert_cmpint (result, !=, G_CONVERTER_ERROR);
+          g_byte_array_set_size (out, old + written);
+          done += read;
+          if (result == G_CONVERTER_FINISHED)
+            break;
+        }
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* A request whose body is sent with "Content-Encoding: @encoding". */
+static Reply *
+call_encoded (Fixture    *f,
+              const char *method,
+              const char *path,
+              GBytes     *body,
+              const char *encoding)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) RW, strlen (RW));
+  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
+  Pending *pending = g_new0 (Pending, 1);
+  SoupMessageHeaders *headers;
+
+  pending->msg = soup_message_new (method, url);
+  headers = soup_message_get_request_headers (pending->msg);
+  soup_message_set_request_body_from_bytes (pending->msg, "application/json", body);
+  soup_message_headers_replace (headers, "Content-Encoding", encoding);
+  soup_message_headers_replace (headers, "Authorization", authorization);
+  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
+  return finish_request (pending);
+}
+
+/* Bodies in gzip are inflated, within the limits of any body. */
+static void
+test_gzip_bodies (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *page = "{\"_id\":\"page:gz\"," PAGE_FIELDS "}";
+  g_autoptr(GBytes) zipped = gzip_bytes (page, strlen (page));
+  g_autoptr(GBytes) plain = g_bytes_new_static (page, strlen (page));
+  g_autoptr(GBytes) garbage = g_bytes_new_static ("not gzip at all", 15);
+  g_autoptr(Reply) put = call_encoded (f, "POST", "/handbook", zipped, "gzip");
+  g_autoptr(Reply) get = call (f, "GET", "/handbook/page:gz", NULL, RW);
+  g_autoptr(Reply) bad = call_encoded (f, "POST", "/handbook", garbage, "gzip");
+  g_autoptr(Reply) brotli = call_encoded (f, "POST", "/handbook", plain, "br");
+  g_autoptr(Reply) trailing = NULL;
+  g_autoptr(Reply) big_doc = NULL;
+  g_autoptr(Reply) bomb = NULL;
+  gint64 seq = mer_store_get_update_seq (f->store);
+
+  g_assert_cmpuint (put->status, ==, 201);
+  g_assert_cmpstr (mer_json_get_string (obj (put), "id"), ==, "page:gz");
+  g_assert_cmpuint (get->status, ==, 200);
+  g_assert_cmpstr (mer_json_get_string (obj (get), "title"), ==, "On call");
+  assert_error (bad, 400, "bad_request");
+  g_assert_cmpstr (mer_json_get_string (obj (bad), "reason"), ==, "Request body is not properly gzipped.");
+  assert_error (brotli, 415, "bad_content_type");
+  g_assert_cmpstr (mer_json_get_string (obj (brotli), "reason"), ==, "br is not a supported content encoding.");
+
+  /* Bytes after the gzip stream are refused, not dropped. */
+  {
+    g_autoptr(GByteArray) joined = g_byte_array_new ();
+    g_autoptr(GBytes) joined_bytes = NULL;
+
+    g_byte_array_append (joined, g_bytes_get_data (zipped, NULL), g_bytes_get_size (zipped));
+    g_byte_array_append (joined, (const guint8 *) "xx", 2);
+    joined_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&joined));
+    trailing = call_encoded (f, "POST", "/handbook", joined_bytes, "gzip");
+    assert_error (trailing, 400, "bad_request");
+  }
+
+  /* A document of 2 MiB once inflated meets the document limit. */
+  {
+    g_autofree char *filler = g_strnfill (2 * 1024 * 1024, 'a');
+    g_autofree char *doc = g_strdup_printf ("{\"_id\":\"page:big\",\"type\":\"page\",\"title\":\"Big\","
+                                            "\"path\":\"big\",\"body\":\"%s\"}", filler);
+    g_autoptr(GBytes) small = gzip_bytes (doc, strlen (doc));
+
+    g_assert_cmpuint (g_bytes_get_size (small), <, 64 * 1024);
+    big_doc = call_encoded (f, "PUT", "/handbook/page:big", small, "gzip");
+    assert_error (big_doc, 413, "too_large");
+  }
+
+  /*
+   * 512 MiB of zeros in about half a MiB: inflating stops at the request
+   * limit, so the server's memory grows by far less than the bomb.
+   */
+  {
+    g_autoptr(GBytes) small = gzip_zeros (512);
+    struct rusage before, after;
+
+    g_assert_cmpuint (g_bytes_get_size (small), <, 4 * 1024 * 1024);
+    g_assert_cmpint (getrusage (RUSAGE_SELF, &before), ==, 0);
+    bomb = call_encoded (f, "POST", "/handbook/_bulk_docs", small, "gzip");
+    g_assert_cmpint (getrusage (RUSAGE_SELF, &after), ==, 0);
+    assert_error (bomb, 413, "too_large");
+    g_test_message ("peak memory grew by %ld KiB", after.ru_maxrss - before.ru_maxrss);
+    g_assert_cmpint (after.ru_maxrss - before.ru_maxrss, <, 256 * 1024);
+  }
+  g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
+}
+
 #define ADD(path, func, accounts) \
   g_test_add (path, Fixture, GINT_TO_POINTER (accounts), fixture_setup, func, fixture_teardown)
 
@@ -1319,6 +1474,7 @@ main (int argc, char **argv)
   ADD ("/server/misc", test_misc_endpoints, TRUE);
   ADD ("/server/hostile", test_hostile, TRUE);
   ADD ("/server/auth", test_auth, TRUE);
+  ADD ("/server/gzip-bodies", test_gzip_bodies, TRUE);
   ADD ("/server/open-mode", test_open_mode, FALSE);
   ADD ("/server/cors/accounts", test_cors, TRUE);
   ADD ("/server/cors/no-accounts", test_cors, FALSE);
