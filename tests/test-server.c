@@ -869,8 +869,7 @@ test_misc_endpoints (Fixture       *f,
   g_assert_cmpuint (commit->status, ==, 201);
   g_assert_true (json_object_get_boolean_member (obj (commit), "ok"));
   g_assert_cmpstr (mer_json_get_string (obj (commit), "instance_start_time"), ==, "0");
-  g_assert_cmpuint (session->status, ==, 404);
-  g_assert_nonnull (mer_json_get_string (obj (session), "error"));
+  assert_error (session, 401, "unauthorized");
   assert_error (unknown, 400, "bad_request");
   g_assert_cmpint (json_object_get_int_member (obj (all), "total_rows"), ==, 1);
 }
@@ -1450,6 +1449,223 @@ test_gzip_bodies (Fixture       *f,
   g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
 }
 
+/* A request carrying @cookie (a "name=value" pair) and no credentials. */
+static Reply *
+call_cookie (Fixture    *f,
+             const char *method,
+             const char *path,
+             const char *content_type,
+             const char *body,
+             const char *cookie)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->msg = soup_message_new (method, url);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (pending->msg, content_type, bytes);
+    }
+  if (cookie != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (pending->msg), "Cookie", cookie);
+  soup_session_send_and_read_async (f->session, pending->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, pending);
+  return finish_request (pending);
+}
+
+/* "AuthSession=value" from a Set-Cookie answer, or NULL. */
+static char *
+session_cookie (Reply *reply)
+{
+  const char *set = soup_message_headers_get_one (reply->headers, "Set-Cookie");
+  const char *end;
+
+  if (set == NULL)
+    return NULL;
+  g_assert_true (g_str_has_prefix (set, "AuthSession="));
+  end = strchr (set, ';');
+  return g_strndup (set, end != NULL ? (gsize) (end - set) : strlen (set));
+}
+
+static char *
+login (Fixture    *f,
+       const char *form)
+{
+  g_autoptr(Reply) reply = call_cookie (f, "POST", "/_session", "application/x-www-form-urlencoded", form, NULL);
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  return session_cookie (reply);
+}
+
+static void
+test_session (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(Reply) form = call_cookie (f, "POST", "/_session", "application/x-www-form-urlencoded",
+                                       "name=ana&password=ana-password", NULL);
+  g_autoptr(Reply) json = call_cookie (f, "POST", "/_session", "application/json",
+                                       "{\"name\":\"bo\",\"password\":\"bo-password\"}", NULL);
+  g_autoptr(Reply) wrong = call_cookie (f, "POST", "/_session", "application/x-www-form-urlencoded",
+                                        "name=ana&password=nope", NULL);
+  g_autoptr(Reply) nobody = call_cookie (f, "POST", "/_session", "application/json",
+                                         "{\"name\":\"zed\",\"password\":\"x\"}", NULL);
+  g_autoptr(Reply) text = call_cookie (f, "POST", "/_session", "text/plain", "name=ana", NULL);
+  g_autofree char *ana = session_cookie (form);
+  g_autofree char *bo = session_cookie (json);
+  const char *set = soup_message_headers_get_one (form->headers, "Set-Cookie");
+
+  g_assert_cmpuint (form->status, ==, 200);
+  g_assert_cmpstr (form->body, ==, "{\"ok\":true,\"name\":\"ana\",\"roles\":[\"rw\"]}\n");
+  g_assert_cmpstr (json->body, ==, "{\"ok\":true,\"name\":\"bo\",\"roles\":[\"ro\"]}\n");
+  g_assert_nonnull (strstr (set, "; Max-Age=600; Path=/; HttpOnly"));
+  assert_error (wrong, 401, "unauthorized");
+  g_assert_null (soup_message_headers_get_one (wrong->headers, "Set-Cookie"));
+  assert_error (nobody, 401, "unauthorized");
+  assert_error (text, 415, "bad_content_type");
+
+  /* The cookie names the account, never its password. */
+  {
+    g_autofree char *value = g_strdup (ana + strlen ("AuthSession="));
+    g_autofree guchar *decoded = NULL;
+    gsize length;
+
+    g_strdelimit (value, "-", '+');
+    g_strdelimit (value, "_", '/');
+    while (strlen (value) % 4 != 0)
+      {
+        char *padded = g_strconcat (value, "=", NULL);
+        g_free (value);
+        value = padded;
+      }
+    decoded = g_base64_decode (value, &length);
+    g_assert_true (g_str_has_prefix ((const char *) decoded, "ana:"));
+    g_assert_null (g_strstr_len ((const char *) decoded, length, "ana-password"));
+  }
+
+  /* GET /_session: who the cookie, the credentials, or nobody stands for. */
+  {
+    g_autoptr(Reply) by_cookie = call_cookie (f, "GET", "/_session", NULL, NULL, ana);
+    g_autoptr(Reply) anonymous = call_cookie (f, "GET", "/_session", NULL, NULL, NULL);
+    g_autoptr(Reply) by_basic = call (f, "GET", "/_session", NULL, RO);
+    g_autoptr(Reply) bad_basic = call (f, "GET", "/_session", NULL, "bo:wrong");
+
+    g_assert_cmpstr (by_cookie->body, ==,
+                     "{\"ok\":true,\"userCtx\":{\"name\":\"ana\",\"roles\":[\"rw\"]},\"info\":"
+                     "{\"authentication_handlers\":[\"cookie\",\"default\"],\"authenticated\":\"cookie\"}}\n");
+    g_assert_cmpstr (anonymous->body, ==,
+                     "{\"ok\":true,\"userCtx\":{\"name\":null,\"roles\":[]},\"info\":"
+                     "{\"authentication_handlers\":[\"cookie\",\"default\"]}}\n");
+    g_assert_cmpstr (by_basic->body, ==,
+                     "{\"ok\":true,\"userCtx\":{\"name\":\"bo\",\"roles\":[\"ro\"]},\"info\":"
+                     "{\"authentication_handlers\":[\"cookie\",\"default\"],\"authenticated\":\"default\"}}\n");
+    assert_error (bad_basic, 401, "unauthorized");
+  }
+
+  /* The cookie works as the account's credentials, with its role. */
+  {
+    const char *doc = "{" PAGE_FIELDS "}";
+    g_autoptr(Reply) ana_put = call_cookie (f, "PUT", "/handbook/page:c1", "application/json", doc, ana);
+    g_autoptr(Reply) bo_put = call_cookie (f, "PUT", "/handbook/page:c2", "application/json", doc, bo);
+    g_autoptr(Reply) bo_get = call_cookie (f, "GET", "/handbook/page:c1", NULL, NULL, bo);
+    g_autoptr(Reply) none = call_cookie (f, "GET", "/handbook/page:c1", NULL, NULL, NULL);
+
+    g_assert_cmpuint (ana_put->status, ==, 201);
+    assert_error (bo_put, 403, "forbidden");
+    g_assert_cmpuint (bo_get->status, ==, 200);
+    assert_error (none, 401, "unauthorized");
+  }
+
+  /* A changed byte, another name, or a cookie of another server: refused. */
+  {
+    g_autofree char *flipped = g_strdup (ana);
+    gsize last = strlen (flipped) - 1;
+    g_autoptr(Reply) forged = NULL;
+    g_autoptr(Reply) garbage = NULL;
+    g_autoptr(MerServer) other = mer_server_new (f->store, f->accounts);
+    g_autoptr(Reply) foreign = NULL;
+
+    flipped[last - 3] = flipped[last - 3] == 'A' ? 'B' : 'A';
+    forged = call_cookie (f, "GET", "/handbook", NULL, NULL, flipped);
+    assert_error (forged, 401, "unauthorized");
+    garbage = call_cookie (f, "GET", "/handbook", NULL, NULL, "AuthSession=YW5hOmZmZmZmZmZmZmY6MDA");
+    assert_error (garbage, 401, "unauthorized");
+
+    /* The same account on another server (another key) cannot use it. */
+    g_assert_true (mer_server_listen (other, "127.0.0.1:0", NULL, NULL));
+    {
+      g_autofree char *saved = f->base;
+
+      f->base = g_strdup_printf ("http://127.0.0.1:%u", mer_server_get_port (other));
+      foreign = call_cookie (f, "GET", "/handbook", NULL, NULL, ana);
+      g_free (f->base);
+      f->base = g_steal_pointer (&saved);
+    }
+    assert_error (foreign, 401, "unauthorized");
+    mer_server_stop (other);
+  }
+
+  /* A new password ends the sessions opened with the old one. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Reply) before = call_cookie (f, "GET", "/handbook", NULL, NULL, bo);
+    g_autoptr(Reply) after = NULL;
+
+    g_assert_cmpuint (before->status, ==, 200);
+    g_assert_true (mer_accounts_remove (f->accounts, "bo", &error));
+    g_assert_true (mer_accounts_add (f->accounts, "bo", "new-password", MER_ROLE_RO, NULL, &error));
+    g_assert_no_error (error);
+    after = call_cookie (f, "GET", "/handbook", NULL, NULL, bo);
+    assert_error (after, 401, "unauthorized");
+  }
+
+  /* DELETE tells the client to drop it; a login body is small. */
+  {
+    g_autoptr(Reply) out = call_cookie (f, "DELETE", "/_session", NULL, NULL, ana);
+    g_autofree char *huge = g_strdup_printf ("name=ana&password=%0*d", 70000, 0);
+    g_autoptr(Reply) too_big = call_cookie (f, "POST", "/_session", "application/x-www-form-urlencoded", huge, NULL);
+
+    g_assert_cmpuint (out->status, ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (out->headers, "Set-Cookie"), ==,
+                     "AuthSession=; Version=1; Max-Age=0; Path=/; HttpOnly");
+    assert_error (too_big, 413, "too_large");
+  }
+}
+
+/* A session lasts its lifetime, and is renewed once past half of it. */
+static void
+test_session_expiry (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *cookie = NULL;
+  g_autofree char *renewed = NULL;
+
+  mer_server_set_session_lifetime (f->server, 6);
+  cookie = login (f, "name=ana&password=ana-password");
+  {
+    g_autoptr(Reply) fresh = call_cookie (f, "GET", "/handbook", NULL, NULL, cookie);
+
+    g_assert_cmpuint (fresh->status, ==, 200);
+    g_assert_null (soup_message_headers_get_one (fresh->headers, "Set-Cookie"));
+  }
+  g_usleep (3600 * 1000);
+  {
+    g_autoptr(Reply) old = call_cookie (f, "GET", "/handbook", NULL, NULL, cookie);
+
+    g_assert_cmpuint (old->status, ==, 200);
+    renewed = session_cookie (old);
+    g_assert_nonnull (renewed);
+    g_assert_cmpstr (renewed, !=, cookie);
+  }
+  g_usleep (2600 * 1000);
+  {
+    g_autoptr(Reply) expired = call_cookie (f, "GET", "/handbook", NULL, NULL, cookie);
+    g_autoptr(Reply) still = call_cookie (f, "GET", "/handbook", NULL, NULL, renewed);
+
+    assert_error (expired, 401, "unauthorized");
+    g_assert_cmpuint (still->status, ==, 200);
+  }
+}
+
 #define ADD(path, func, accounts) \
   g_test_add (path, Fixture, GINT_TO_POINTER (accounts), fixture_setup, func, fixture_teardown)
 
@@ -1475,6 +1691,8 @@ main (int argc, char **argv)
   ADD ("/server/hostile", test_hostile, TRUE);
   ADD ("/server/auth", test_auth, TRUE);
   ADD ("/server/gzip-bodies", test_gzip_bodies, TRUE);
+  ADD ("/server/session", test_session, TRUE);
+  ADD ("/server/session/expiry", test_session_expiry, TRUE);
   ADD ("/server/open-mode", test_open_mode, FALSE);
   ADD ("/server/cors/accounts", test_cors, TRUE);
   ADD ("/server/cors/no-accounts", test_cors, FALSE);

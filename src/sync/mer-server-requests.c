@@ -1196,6 +1196,8 @@ _mer_server_route (MerServer *self,
           json_object_set_string_member (object, "status", "ok");
           _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
         }
+      else if (n == 1 && strcmp (s[0], "_session") == 0)
+        _mer_server_handle_session (self, req, resp);
       else if (n == 1 && strcmp (s[0], "_uuids") == 0)
         _mer_server_handle_uuids (self, req, resp);
       else

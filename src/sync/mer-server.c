@@ -110,15 +110,16 @@ is_loopback_peer (SoupServerMessage *msg)
 }
 
 /*
- * Who is asking. With accounts, HTTP Basic credentials decide. Without any
+ * Who is asking. With accounts, HTTP Basic credentials decide, or without
+ * them a session cookie from /_session (mer-server-session.c). Without any
  * account, only this machine is served: the peer must be on a loopback
  * address and the Host header must name one, so that a web page in a
  * browser cannot reach the server through DNS rebinding.
  */
-static MerRole
-authenticate (MerServer          *self,
-              SoupServerMessage  *msg,
-              char              **out_account)
+MerRole
+_mer_server_authenticate (MerServer          *self,
+                          SoupServerMessage  *msg,
+                          char              **out_account)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *name = NULL;
@@ -132,6 +133,8 @@ authenticate (MerServer          *self,
       return MER_ROLE_NONE;
     }
 
+  if (soup_message_headers_get_one (headers, "Authorization") == NULL)
+    return _mer_server_session_authenticate (self, msg, out_account);
   if (!mer_accounts_parse_basic (soup_message_headers_get_one (headers, "Authorization"), &name, &password))
     return MER_ROLE_NONE;
   role = mer_accounts_verify (self->accounts, name, password);
@@ -211,10 +214,11 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "mer-server-received"));
+  gsize limit = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), LIMIT_KEY));
 
   total += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), "mer-server-received", GSIZE_TO_POINTER (total));
-  if (total > MER_SERVER_MAX_REQUEST_BYTES
+  if (total > (limit > 0 ? limit : MER_SERVER_MAX_REQUEST_BYTES)
       && g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) == NULL)
     {
       g_object_set_data (G_OBJECT (msg), TOO_LARGE_KEY, GINT_TO_POINTER (1));
@@ -427,10 +431,7 @@ is_public (SoupServerMessage *msg,
 {
   const char *method = soup_server_message_get_method (msg);
 
-  /*
-   * CouchDB's replicator tries cookie sessions first and falls back to
-   * Basic only on a plain 404, so /_session answers that to anyone.
-   */
+  /* /_session authenticates by itself: it is where credentials are given. */
   if (strcmp (raw_path, "/_session") == 0)
     return TRUE;
   return strcmp (raw_path, "/") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0);
@@ -468,6 +469,7 @@ early_handler_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   MerRole role = MER_ROLE_NONE;
   Response resp = { 0 };
+  goffset limit = MER_SERVER_MAX_REQUEST_BYTES;
 
   if (!content_length_is_valid (headers))
     {
@@ -476,7 +478,13 @@ early_handler_cb (SoupServer        *server,
       goto out;
     }
 
-  if (strcmp (method, "OPTIONS") == 0 || is_public (msg, raw_path))
+  if (_mer_server_is_session_login (msg, raw_path))
+    {
+      /* Anyone may log in, with a small body only. */
+      limit = _mer_server_session_max_body ();
+      g_object_set_data (G_OBJECT (msg), LIMIT_KEY, GSIZE_TO_POINTER (limit));
+    }
+  else if (strcmp (method, "OPTIONS") == 0 || is_public (msg, raw_path))
     {
       /* None of these reads a body: don't keep one. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -485,7 +493,7 @@ early_handler_cb (SoupServer        *server,
     {
       g_autofree char *account = NULL;
 
-      role = authenticate (self, msg, &account);
+      role = _mer_server_authenticate (self, msg, &account);
       if (role == MER_ROLE_NONE)
         {
           respond_unauthorized (msg, &resp);
@@ -497,7 +505,7 @@ early_handler_cb (SoupServer        *server,
     }
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > MER_SERVER_MAX_REQUEST_BYTES)
+      && soup_message_headers_get_content_length (headers) > limit)
     {
       _mer_server_respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
                                  "The request entity is too large");
@@ -637,6 +645,9 @@ handler_cb (SoupServer        *server,
       return;
     }
   add_cors_headers (self, msg, FALSE);
+  if (g_object_get_data (G_OBJECT (msg), SET_COOKIE_KEY) != NULL)
+    soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
+                                 g_object_get_data (G_OBJECT (msg), SET_COOKIE_KEY));
 
   /* The early handler has authenticated everything but the public requests. */
   stored_role = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), ROLE_KEY));
@@ -700,6 +711,7 @@ mer_server_finalize (GObject *object)
   g_ptr_array_unref (self->cors_origins);
   g_ptr_array_unref (self->listeners);
   g_object_unref (self->cancellable);
+  _mer_server_session_clear (self);
   G_OBJECT_CLASS (mer_server_parent_class)->finalize (object);
 }
 
@@ -719,6 +731,7 @@ mer_server_init (MerServer *self)
   self->cors_origins = g_ptr_array_new_with_free_func (g_free);
   self->listeners = g_ptr_array_new_with_free_func (_mer_server_listener_free);
   self->cancellable = g_cancellable_new ();
+  _mer_server_session_init (self);
 }
 
 MerServer *
