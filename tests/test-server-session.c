@@ -435,6 +435,13 @@ test_session (Fixture       *f,
   g_assert_null (soup_message_headers_get_one (wrong->headers, "Set-Cookie"));
   assert_error (nobody, 401, "unauthorized");
   assert_error (text, 415, "bad_content_type");
+  {
+    g_autoptr(Reply) next = call_cookie (f, "POST", "/_session?next=/handbook", "application/x-www-form-urlencoded",
+                                         "name=ana&password=ana-password", NULL);
+
+    assert_error (next, 400, "bad_request");
+    g_assert_null (soup_message_headers_get_one (next->headers, "Set-Cookie"));
+  }
 
   /* The cookie names the account, never its password. */
   {

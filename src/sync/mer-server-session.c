@@ -323,6 +323,9 @@ _mer_server_handle_session (MerServer *self,
     _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
   else if (_mer_server_is_get (req))
     respond_session_info (self, req, resp);
+  else if (_mer_server_method_is (req, "POST") && _mer_server_query_get (req, "next") != NULL)
+    _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                               "Meridian's _session does not redirect: the parameter next is not supported");
   else if (_mer_server_method_is (req, "POST"))
     respond_login (self, req, resp);
   else if (_mer_server_method_is (req, "DELETE"))
