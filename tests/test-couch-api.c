@@ -183,6 +183,9 @@ test_all_docs_range (Fixture       *f,
   expect (f, "GET", "/handbook/_all_docs?skip=1&limit=1", NULL, 200,
           "{\"total_rows\":4,\"offset\":1,\"rows\":[" ROW (b) "]}");
   expect (f, "GET", "/handbook/_all_docs?limit=0", NULL, 200, "{\"total_rows\":4,\"offset\":0,\"rows\":[]}");
+  /* No document carries attachments, so asking for them changes nothing. */
+  expect (f, "GET", "/handbook/_all_docs?attachments=true&stale=ok&limit=1", NULL, 200,
+          "{\"total_rows\":4,\"offset\":0,\"rows\":[" ROW (a) "]}");
   /* A reversed range is empty, its offset where the start falls. */
   expect (f, "GET", "/handbook/_all_docs?startkey=%22page:d%22&endkey=%22page:a%22", NULL, 200,
           "{\"total_rows\":4,\"offset\":2,\"rows\":[]}");
@@ -278,6 +281,8 @@ test_all_docs_refused (Fixture       *f,
           "{\"error\":\"bad_request\",\"reason\":\"Meridian's _all_docs does not support the parameter endkey_docid\"}");
   expect (f, "POST", "/handbook/_all_docs", "{\"local_seq\":true}", 400,
           "{\"error\":\"bad_request\",\"reason\":\"Meridian's _all_docs does not support the parameter local_seq\"}");
+  expect (f, "GET", "/handbook/_all_docs?group_level=1", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"Meridian's _all_docs does not support the parameter group_level\"}");
   expect (f, "GET", "/handbook/_all_docs?limit=-1", NULL, 400,
           "{\"error\":\"query_parse_error\",\"reason\":\"Invalid value for limit: a non-negative integer is expected\"}");
   expect (f, "GET", "/handbook/_all_docs?descending=yes", NULL, 400,

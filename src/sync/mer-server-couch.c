@@ -43,13 +43,15 @@ all_docs_query_clear (AllDocsQuery *query)
 }
 
 /*
- * CouchDB parameters of views that change which rows _all_docs gives and
- * that Meridian does not implement: refused by name, never ignored.
+ * CouchDB parameters of views that change which rows _all_docs gives, or
+ * what they carry, and that Meridian does not implement: refused by name,
+ * never ignored. (attachments and att_encoding_info change nothing, as
+ * Meridian documents carry none; stale, update and stable change nothing
+ * on one replica.)
  */
 static const char * const unsupported_params[] = {
   "startkey_docid", "start_key_doc_id", "endkey_docid", "end_key_doc_id",
-  "reduce", "group", "group_level", "local_seq", "att_encoding_info",
-  "attachments", "partition", NULL,
+  "reduce", "group", "group_level", "local_seq", "partition", NULL,
 };
 
 static void
