@@ -56,6 +56,8 @@ sources="
   src/sync/mer-server-listen.c
   src/sync/mer-server-stream.c
   src/sync/mer-server-requests.c
+  src/sync/mer-server-couch.c
+  src/sync/mer-server-session.c
   tests/fuzz/fuzz-$target.c
 "
 

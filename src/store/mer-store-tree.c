@@ -310,6 +310,46 @@ mer_store_get_history (MerStore    *self,
 }
 
 /*
+ * CouchDB's "_revs_info" of @rev (the winner by default): its ancestry,
+ * newest first, each "available" when this replica holds its body,
+ * "deleted" for a tombstone, "missing" for an ancestor known only by id.
+ */
+JsonArray *
+mer_store_get_revs_info (MerStore    *self,
+                         const char  *id,
+                         const char  *rev,
+                         GError     **error)
+{
+  g_autoptr(GHashTable) tree = NULL;
+  g_autoptr(GPtrArray) path = NULL;
+  g_autofree char *winner = NULL;
+  JsonArray *info;
+  gint64 key;
+
+  g_return_val_if_fail (MER_IS_STORE (self), NULL);
+
+  key = require_doc (self, id, &winner, error);
+  if (key < 0)
+    return NULL;
+  tree = _mer_store_load_tree (self, key, error);
+  if (tree == NULL)
+    return NULL;
+  path = _mer_ancestry (tree, rev != NULL ? rev : winner);
+  info = json_array_new ();
+  for (guint i = 0; i < path->len; i++)
+    {
+      RevInfo *revision = g_ptr_array_index (path, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "rev", revision->rev);
+      json_object_set_string_member (entry, "status", revision->deleted ? "deleted"
+                                                      : revision->has_body ? "available" : "missing");
+      json_array_add_object_element (info, entry);
+    }
+  return info;
+}
+
+/*
  * CouchDB's open_revs: the requested revisions (all leaves when @revs is
  * NULL) with their ancestry. With @latest, a revision that has been built
  * on is answered with the leaves that descend from it.

@@ -200,6 +200,10 @@ JsonArray  *mer_store_get_history        (MerStore     *self,
                                           const char   *id,
                                           const char   *rev,
                                           GError      **error);
+JsonArray  *mer_store_get_revs_info      (MerStore     *self,
+                                          const char   *id,
+                                          const char   *rev,
+                                          GError      **error);
 JsonArray  *mer_store_open_revs          (MerStore     *self,
                                           const char   *id,
                                           const char * const *revs,

@@ -539,3 +539,29 @@ mer_accounts_verify (MerAccounts *self,
   g_hash_table_insert (self->cache, g_steal_pointer (&key), GINT_TO_POINTER (account->role));
   return account->role;
 }
+
+/*
+ * The role of the account @name (MER_ROLE_NONE when there is none), for a
+ * session opened earlier with its password. *out_stamp, when asked, is a
+ * copy of the stored password hash: it changes with the password, so a
+ * session bound to it ends when the password changes.
+ */
+MerRole
+mer_accounts_lookup (MerAccounts  *self,
+                     const char   *name,
+                     char        **out_stamp)
+{
+  Account *account;
+
+  g_return_val_if_fail (MER_IS_ACCOUNTS (self), MER_ROLE_NONE);
+
+  if (name == NULL)
+    return MER_ROLE_NONE;
+  ensure_fresh (self);
+  account = g_hash_table_lookup (self->accounts, name);
+  if (account == NULL)
+    return MER_ROLE_NONE;
+  if (out_stamp != NULL)
+    *out_stamp = g_strdup (account->hash);
+  return account->role;
+}

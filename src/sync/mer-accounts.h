@@ -54,6 +54,9 @@ JsonArray   *mer_accounts_list        (MerAccounts  *self);
 MerRole      mer_accounts_verify      (MerAccounts  *self,
                                        const char   *name,
                                        const char   *password);
+MerRole      mer_accounts_lookup      (MerAccounts  *self,
+                                       const char   *name,
+                                       char        **out_stamp);
 gboolean     mer_accounts_check_name  (const char   *name,
                                        GError      **error);
 gboolean     mer_accounts_parse_basic (const char   *authorization,

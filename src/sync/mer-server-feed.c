@@ -14,6 +14,73 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+/*
+ * The filters served: _doc_ids (only the listed documents) and _design
+ * (only design documents). Views, selectors and design-document filters
+ * need a query or JavaScript engine, and are refused.
+ */
+typedef struct
+{
+  GHashTable *doc_ids;   /* for _doc_ids; NULL for _design */
+} Filter;
+
+static void
+filter_free (Filter *filter)
+{
+  g_clear_pointer (&filter->doc_ids, g_hash_table_unref);
+  g_free (filter);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Filter, filter_free)
+
+static gboolean
+filter_accepts (Filter     *filter,
+                const char *id)
+{
+  if (filter->doc_ids != NULL)
+    return g_hash_table_contains (filter->doc_ids, id);
+  return g_str_has_prefix (id, "_design/");
+}
+
+/*
+ * The feed from @since, filtered: at most @limit rows that pass (all when
+ * 0). *last_seq is the last row's sequence when the limit cut the page,
+ * otherwise the end of what was read, as CouchDB answers.
+ */
+static JsonArray *
+read_changes (MerServer  *self,
+              Filter     *filter,
+              gint64      since,
+              gint64      limit,
+              gboolean    all_docs,
+              gboolean    include_docs,
+              gint64     *last_seq,
+              GError    **error)
+{
+  g_autoptr(JsonArray) rows = NULL;
+  JsonArray *kept;
+
+  if (filter == NULL)
+    return mer_store_changes (self->store, since, limit, all_docs, include_docs, last_seq, error);
+  rows = mer_store_changes (self->store, since, 0, all_docs, include_docs, last_seq, error);
+  if (rows == NULL)
+    return NULL;
+  kept = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (limit > 0 && (gint64) json_array_get_length (kept) >= limit)
+        break;
+      if (!filter_accepts (filter, mer_json_get_string (row, "id")))
+        continue;
+      json_array_add_object_element (kept, json_object_ref (row));
+      if (limit > 0 && (gint64) json_array_get_length (kept) == limit)
+        *last_seq = json_object_get_int_member (row, "seq");
+    }
+  return kept;
+}
+
 typedef struct
 {
   MerServer          *server;
@@ -23,6 +90,7 @@ typedef struct
   gboolean            all_docs;
   gboolean            include_docs;
   gboolean            continuous;
+  Filter             *filter;      /* or NULL */
   guint               heartbeat_id;
   guint               timeout_id;
   gulong              finished_id;
@@ -109,8 +177,8 @@ waiter_check (Waiter *waiter)
 
   if (waiter->done)
     return;
-  rows = mer_store_changes (self->store, waiter->since, waiter->remaining, waiter->all_docs,
-                            waiter->include_docs, &last_seq, &error);
+  rows = read_changes (self, waiter->filter, waiter->since, MAX (waiter->remaining, 0), waiter->all_docs,
+                       waiter->include_docs, &last_seq, &error);
   if (rows == NULL)
     {
       g_warning ("Changes feed failed: %s", error->message);
@@ -211,6 +279,7 @@ waiter_free (Waiter *waiter)
   g_clear_signal_handler (&waiter->disconnected_id, waiter->msg);
   g_ptr_array_remove (self->waiters, waiter);
   g_clear_object (&waiter->msg);
+  g_clear_pointer (&waiter->filter, filter_free);
   g_free (waiter);
 }
 
@@ -220,6 +289,7 @@ start_feed (MerServer *self,
             Request   *req,
             Response  *resp,
             JsonArray *initial_rows,
+            Filter    *filter,
             gint64     since,
             gint64     limit,
             gboolean   all_docs,
@@ -238,6 +308,7 @@ start_feed (MerServer *self,
   waiter->all_docs = all_docs;
   waiter->include_docs = include_docs;
   waiter->continuous = continuous;
+  waiter->filter = filter;
 
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "application/json", NULL);
@@ -273,6 +344,121 @@ start_feed (MerServer *self,
     }
 }
 
+/* A list of document ids, as the JSON array @node must be. */
+static GHashTable *
+doc_ids_from (JsonNode *node)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *id = json_array_get_element (array, i);
+
+      if (json_node_get_value_type (id) != G_TYPE_STRING)
+        return NULL;
+      g_hash_table_add (ids, g_strdup (json_node_get_string (id)));
+    }
+  return g_steal_pointer (&ids);
+}
+
+/*
+ * The filter asked for by ?filter= (with doc_ids from the query or, for a
+ * POST, the body), or NULL with *ok set when there is none. What cannot be
+ * served is answered here, naming the filter: a feed that ignored it would
+ * send a client documents it did not ask for.
+ */
+static Filter *
+parse_filter (Request  *req,
+              Response *resp,
+              gboolean *ok)
+{
+  const char *name = _mer_server_query_get (req, "filter");
+  const char *ids_text = _mer_server_query_get (req, "doc_ids");
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonNode) ids_node = NULL;
+  g_autoptr(Filter) filter = NULL;
+
+  *ok = FALSE;
+  if (_mer_server_method_is (req, "POST"))
+    {
+      g_autoptr(GList) members = NULL;
+
+      if ((body = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
+        return NULL;
+      members = json_object_get_members (body);
+      for (GList *l = members; l != NULL; l = l->next)
+        if (strcmp (l->data, "doc_ids") != 0)
+          {
+            g_autofree char *reason = g_strdup_printf ("Meridian's _changes does not take %s in the body",
+                                                       (const char *) l->data);
+
+            _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", reason);
+            return NULL;
+          }
+      if (json_object_has_member (body, "doc_ids"))
+        {
+          if (ids_text != NULL)
+            {
+              _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                         "doc_ids is given both in the query and in the body");
+              return NULL;
+            }
+          ids_node = json_node_copy (json_object_get_member (body, "doc_ids"));
+        }
+    }
+  if (ids_node == NULL && ids_text != NULL)
+    {
+      if (mer_validate_json_text (ids_text, strlen (ids_text), 2, NULL))
+        ids_node = mer_json_parse (ids_text, -1, NULL);
+      if (ids_node == NULL)
+        ids_node = json_node_new (JSON_NODE_NULL);
+    }
+
+  if (name == NULL)
+    {
+      /* CouchDB ignores doc_ids without the filter; that would be a silently different feed. */
+      if (ids_node != NULL)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                     "doc_ids is given without filter=_doc_ids");
+          return NULL;
+        }
+      *ok = TRUE;
+      return NULL;
+    }
+  filter = g_new0 (Filter, 1);
+  if (strcmp (name, "_doc_ids") == 0)
+    {
+      filter->doc_ids = doc_ids_from (ids_node);
+      if (filter->doc_ids == NULL)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                     "`doc_ids` filter parameter is not a list of doc ids.");
+          return NULL;
+        }
+    }
+  else if (strcmp (name, "_design") != 0)
+    {
+      g_autofree char *reason = NULL;
+
+      if (name[0] == '_' && strcmp (name, "_selector") != 0 && strcmp (name, "_view") != 0)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "unknown builtin filter name");
+          return NULL;
+        }
+      reason = g_strdup_printf ("Meridian does not filter the changes feed with %s: it serves _doc_ids and _design only",
+                                name);
+      _mer_server_respond_error (resp, SOUP_STATUS_NOT_IMPLEMENTED, "not_implemented", reason);
+      return NULL;
+    }
+  *ok = TRUE;
+  return g_steal_pointer (&filter);
+}
+
 void
 _mer_server_handle_changes (MerServer *self,
                 Request   *req,
@@ -285,14 +471,18 @@ _mer_server_handle_changes (MerServer *self,
   const char *since_text = _mer_server_query_get (req, "since");
   const char *heartbeat_text = _mer_server_query_get (req, "heartbeat");
   gboolean include_docs = FALSE;
-  gboolean longpoll, continuous;
+  gboolean longpoll, continuous, filter_ok;
+  g_autoptr(Filter) filter = NULL;
   gint64 since = 0, limit = 0, timeout_ms = -1, heartbeat_ms = 0, last_seq = 0;
 
-  if (!_mer_server_is_get (req))
+  if (!_mer_server_is_get (req) && !_mer_server_method_is (req, "POST"))
     {
-      _mer_server_respond_method_not_allowed (resp, "GET,HEAD");
+      _mer_server_respond_method_not_allowed (resp, "GET,HEAD,POST");
       return;
     }
+  filter = parse_filter (req, resp, &filter_ok);
+  if (!filter_ok)
+    return;
   if (feed == NULL)
     feed = "normal";
   if (strcmp (feed, "normal") != 0 && strcmp (feed, "longpoll") != 0
@@ -323,8 +513,8 @@ _mer_server_handle_changes (MerServer *self,
   if (_mer_server_query_get (req, "limit") != NULL && limit == 0)
     limit = 1;  /* as CouchDB does */
 
-  rows = mer_store_changes (self->store, since, limit, g_strcmp0 (style, "all_docs") == 0,
-                            include_docs, &last_seq, &error);
+  rows = read_changes (self, filter, since, limit, g_strcmp0 (style, "all_docs") == 0,
+                       include_docs, &last_seq, &error);
   if (rows == NULL)
     {
       _mer_server_respond_gerror (resp, error);
@@ -340,7 +530,7 @@ _mer_server_handle_changes (MerServer *self,
       if (timeout_ms < 0)
         timeout_ms = heartbeat_ms > 0 ? MAX_WAIT_MS : DEFAULT_TIMEOUT_MS;
       timeout_ms = CLAMP (timeout_ms, 1, MAX_WAIT_MS);
-      start_feed (self, req, resp, rows, continuous ? last_seq : since, limit,
+      start_feed (self, req, resp, rows, g_steal_pointer (&filter), continuous ? last_seq : since, limit,
                   g_strcmp0 (style, "all_docs") == 0, include_docs, continuous,
                   heartbeat_ms, timeout_ms);
       return;

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define ROLE_KEY             "mer-server-role"     /* MerRole + 1, set by the early handler */
 #define ACCOUNT_KEY          "mer-server-account"  /* the account's name, when there is one */
 #define SOCKET_KEY           "mer-server-socket"   /* on a peer's address: its connection's socket */
+#define SET_COOKIE_KEY       "mer-server-set-cookie" /* a renewed session cookie for the answer */
+#define LIMIT_KEY            "mer-server-limit"    /* the largest body this request may send */
 #define STREAM_KEY           "mer-server-stream"   /* on a peer's address: the stream libsoup reads */
 
 struct _MerServer
@@ -31,6 +33,8 @@ struct _MerServer
   gulong       changed_id;
   GPtrArray   *waiters;      /* paused long-poll/continuous feeds */
   GPtrArray   *cors_origins; /* origins browsers may use us from; none by default */
+  guint8       session_key[32]; /* HMAC key of session cookies, drawn at start */
+  guint        session_seconds; /* how long a session cookie lasts */
 };
 
 /* One request, as the router sees it: already authenticated. */
@@ -105,6 +109,35 @@ void        _mer_server_route                    (MerServer    *self,
                                                   Response     *resp);
 char       *_mer_server_response_text            (Response     *resp);
 void        _mer_server_response_clear           (Response     *resp);
+
+/* mer-server-couch.c: _all_docs, _uuids, and what is not served. */
+void        _mer_server_handle_all_docs          (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+void        _mer_server_handle_uuids             (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp);
+void        _mer_server_respond_not_served       (Response     *resp,
+                                                  const char   *endpoint);
+gboolean    _mer_server_is_query_endpoint        (const char   *segment);
+
+/* mer-server.c: who is asking (Basic credentials, or a session cookie). */
+MerRole     _mer_server_authenticate             (MerServer          *self,
+                                                  SoupServerMessage  *msg,
+                                                  char              **out_account);
+
+/* mer-server-session.c: /_session and its cookies. */
+void        _mer_server_session_init             (MerServer          *self);
+void        _mer_server_session_clear            (MerServer          *self);
+MerRole     _mer_server_session_authenticate     (MerServer          *self,
+                                                  SoupServerMessage  *msg,
+                                                  char              **out_account);
+gboolean    _mer_server_is_session_login         (SoupServerMessage  *msg,
+                                                  const char         *raw_path);
+gsize       _mer_server_session_max_body         (void);
+void        _mer_server_handle_session           (MerServer          *self,
+                                                  Request            *req,
+                                                  Response           *resp);
 
 /* mer-server-listen.c: listening sockets and accepting connections. */
 gboolean    _mer_server_listen_on                (MerServer       *self,

@@ -725,76 +725,6 @@ handle_ensure_full_commit (Request  *req,
   _mer_server_respond_object (resp, SOUP_STATUS_CREATED, object);
 }
 
-static int
-compare_row_ids (gconstpointer a,
-                 gconstpointer b)
-{
-  JsonObject *row_a = *(JsonObject * const *) a;
-  JsonObject *row_b = *(JsonObject * const *) b;
-
-  return strcmp (mer_json_get_string (row_a, "id"), mer_json_get_string (row_b, "id"));
-}
-
-/* Every winning, non-deleted document, sorted by id (for people and tests). */
-static void
-handle_all_docs (MerServer *self,
-                 Request   *req,
-                 Response  *resp)
-{
-  g_autoptr(JsonArray) changes = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-  JsonArray *rows;
-  JsonObject *object;
-  gboolean include_docs = FALSE;
-  gint64 last_seq = 0;
-
-  if (!_mer_server_is_get (req))
-    {
-      _mer_server_respond_method_not_allowed (resp, "GET,HEAD");
-      return;
-    }
-  if (!_mer_server_query_bool (req, resp, "include_docs", &include_docs))
-    return;
-  changes = mer_store_changes (self->store, 0, 0, FALSE, include_docs, &last_seq, &error);
-  if (changes == NULL)
-    {
-      _mer_server_respond_gerror (resp, error);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonObject *row = json_array_get_object_element (changes, i);
-
-      if (!mer_json_get_bool (row, "deleted"))
-        g_ptr_array_add (sorted, row);
-    }
-  g_ptr_array_sort (sorted, compare_row_ids);
-
-  rows = json_array_new ();
-  for (guint i = 0; i < sorted->len; i++)
-    {
-      JsonObject *change = sorted->pdata[i];
-      JsonObject *row = json_object_new ();
-      JsonObject *value = json_object_new ();
-      JsonArray *revs = json_object_get_array_member (change, "changes");
-
-      json_object_set_string_member (row, "id", mer_json_get_string (change, "id"));
-      json_object_set_string_member (row, "key", mer_json_get_string (change, "id"));
-      json_object_set_string_member (value, "rev",
-                                     mer_json_get_string (json_array_get_object_element (revs, 0), "rev"));
-      json_object_set_object_member (row, "value", value);
-      if (include_docs && json_object_has_member (change, "doc"))
-        json_object_set_member (row, "doc", json_node_copy (json_object_get_member (change, "doc")));
-      json_array_add_object_element (rows, row);
-    }
-  object = json_object_new ();
-  json_object_set_int_member (object, "total_rows", json_array_get_length (rows));
-  json_object_set_int_member (object, "offset", 0);
-  json_object_set_array_member (object, "rows", rows);
-  _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
-}
-
 /* Documents -------------------------------------------------------------------- */
 
 /* Merges ?rev= into the body's _rev; they must agree when both are given. */
@@ -902,7 +832,7 @@ handle_get_doc (MerServer  *self,
   g_autoptr(GError) error = NULL;
   const char *rev = _mer_server_query_get (req, "rev");
   const char *open_revs = _mer_server_query_get (req, "open_revs");
-  gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE;
+  gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE, revs_info = FALSE;
   MerGetFlags flags = MER_GET_DEFAULT;
   JsonObject *doc;
 
@@ -912,7 +842,8 @@ handle_get_doc (MerServer  *self,
       return;
     }
   if (!_mer_server_query_bool (req, resp, "conflicts", &conflicts) || !_mer_server_query_bool (req, resp, "deleted_conflicts", &deleted_conflicts)
-      || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta))
+      || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta)
+      || !_mer_server_query_bool (req, resp, "revs_info", &revs_info))
     return;
   if (rev != NULL && !mer_validate_rev (rev, NULL, &error))
     {
@@ -937,6 +868,19 @@ handle_get_doc (MerServer  *self,
       else
         _mer_server_respond_gerror (resp, error);
       return;
+    }
+  /* As in CouchDB, only the current revision carries its _revs_info. */
+  if ((revs_info || meta) && rev == NULL)
+    {
+      JsonArray *info = mer_store_get_revs_info (self->store, id, NULL, &error);
+
+      if (info == NULL)
+        {
+          json_object_unref (doc);
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+      json_object_set_array_member (doc, "_revs_info", info);
     }
   g_free (resp->etag);
   resp->etag = g_strdup_printf ("\"%s\"", mer_json_get_string (doc, "_rev"));
@@ -1252,6 +1196,10 @@ _mer_server_route (MerServer *self,
           json_object_set_string_member (object, "status", "ok");
           _mer_server_respond_object (resp, SOUP_STATUS_OK, object);
         }
+      else if (n == 1 && strcmp (s[0], "_session") == 0)
+        _mer_server_handle_session (self, req, resp);
+      else if (n == 1 && strcmp (s[0], "_uuids") == 0)
+        _mer_server_handle_uuids (self, req, resp);
       else
         _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
       return;
@@ -1271,6 +1219,14 @@ _mer_server_route (MerServer *self,
     {
       g_autofree char *id = NULL;
 
+      /* _view, _show, _list, _update, _rewrite of a design document. */
+      if (n >= 4 && strcmp (s[1], "_design") == 0 && s[3][0] == '_')
+        {
+          g_autofree char *endpoint = g_strconcat ("_design/", s[2], "/", s[3], NULL);
+
+          _mer_server_respond_not_served (resp, endpoint);
+          return;
+        }
       if (n != 3)
         {
           _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "missing");
@@ -1302,7 +1258,9 @@ _mer_server_route (MerServer *self,
       else if (strcmp (s[1], "_ensure_full_commit") == 0)
         handle_ensure_full_commit (req, resp);
       else if (strcmp (s[1], "_all_docs") == 0)
-        handle_all_docs (self, req, resp);
+        _mer_server_handle_all_docs (self, req, resp);
+      else if (_mer_server_is_query_endpoint (s[1]))
+        _mer_server_respond_not_served (resp, s[1]);
       else
         _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
                        "Only reserved document ids may start with underscore.");

@@ -110,15 +110,16 @@ is_loopback_peer (SoupServerMessage *msg)
 }
 
 /*
- * Who is asking. With accounts, HTTP Basic credentials decide. Without any
+ * Who is asking. With accounts, HTTP Basic credentials decide, or without
+ * them a session cookie from /_session (mer-server-session.c). Without any
  * account, only this machine is served: the peer must be on a loopback
  * address and the Host header must name one, so that a web page in a
  * browser cannot reach the server through DNS rebinding.
  */
-static MerRole
-authenticate (MerServer          *self,
-              SoupServerMessage  *msg,
-              char              **out_account)
+MerRole
+_mer_server_authenticate (MerServer          *self,
+                          SoupServerMessage  *msg,
+                          char              **out_account)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *name = NULL;
@@ -132,6 +133,8 @@ authenticate (MerServer          *self,
       return MER_ROLE_NONE;
     }
 
+  if (soup_message_headers_get_one (headers, "Authorization") == NULL)
+    return _mer_server_session_authenticate (self, msg, out_account);
   if (!mer_accounts_parse_basic (soup_message_headers_get_one (headers, "Authorization"), &name, &password))
     return MER_ROLE_NONE;
   role = mer_accounts_verify (self->accounts, name, password);
@@ -211,10 +214,11 @@ got_chunk_cb (SoupServerMessage *msg,
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "mer-server-received"));
+  gsize limit = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), LIMIT_KEY));
 
   total += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), "mer-server-received", GSIZE_TO_POINTER (total));
-  if (total > MER_SERVER_MAX_REQUEST_BYTES
+  if (total > (limit > 0 ? limit : MER_SERVER_MAX_REQUEST_BYTES)
       && g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) == NULL)
     {
       g_object_set_data (G_OBJECT (msg), TOO_LARGE_KEY, GINT_TO_POINTER (1));
@@ -427,10 +431,7 @@ is_public (SoupServerMessage *msg,
 {
   const char *method = soup_server_message_get_method (msg);
 
-  /*
-   * CouchDB's replicator tries cookie sessions first and falls back to
-   * Basic only on a plain 404, so /_session answers that to anyone.
-   */
+  /* /_session authenticates by itself: it is where credentials are given. */
   if (strcmp (raw_path, "/_session") == 0)
     return TRUE;
   return strcmp (raw_path, "/") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0);
@@ -468,6 +469,7 @@ early_handler_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   MerRole role = MER_ROLE_NONE;
   Response resp = { 0 };
+  goffset limit = MER_SERVER_MAX_REQUEST_BYTES;
 
   if (!content_length_is_valid (headers))
     {
@@ -476,7 +478,13 @@ early_handler_cb (SoupServer        *server,
       goto out;
     }
 
-  if (strcmp (method, "OPTIONS") == 0 || is_public (msg, raw_path))
+  if (_mer_server_is_session_login (msg, raw_path))
+    {
+      /* Anyone may log in, with a small body only. */
+      limit = _mer_server_session_max_body ();
+      g_object_set_data (G_OBJECT (msg), LIMIT_KEY, GSIZE_TO_POINTER (limit));
+    }
+  else if (strcmp (method, "OPTIONS") == 0 || is_public (msg, raw_path))
     {
       /* None of these reads a body: don't keep one. */
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -485,7 +493,7 @@ early_handler_cb (SoupServer        *server,
     {
       g_autofree char *account = NULL;
 
-      role = authenticate (self, msg, &account);
+      role = _mer_server_authenticate (self, msg, &account);
       if (role == MER_ROLE_NONE)
         {
           respond_unauthorized (msg, &resp);
@@ -497,7 +505,7 @@ early_handler_cb (SoupServer        *server,
     }
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > MER_SERVER_MAX_REQUEST_BYTES)
+      && soup_message_headers_get_content_length (headers) > limit)
     {
       _mer_server_respond_error (&resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
                                  "The request entity is too large");
@@ -527,6 +535,81 @@ request_finished_cb (SoupServer        *server,
   _mer_server_set_idle (msg, TRUE);
 }
 
+#define INFLATE_CHUNK (64 * 1024)
+
+/*
+ * A body sent with "Content-Encoding: gzip" (CouchDB takes them, and the
+ * Cloudant SDK sends them), inflated under the same limit as any body: a
+ * small bomb stops at MER_SERVER_MAX_REQUEST_BYTES, and the endpoint's own
+ * limit (a document's) applies to what it inflates to. Returns NULL with
+ * @resp set when the body cannot be taken.
+ */
+static GBytes *
+decode_body (SoupMessageHeaders *headers,
+             GBytes             *bytes,
+             Response           *resp)
+{
+  const char *encoding = soup_message_headers_get_list (headers, "Content-Encoding");
+  g_autofree char *name = NULL;
+  g_autoptr(GConverter) inflater = NULL;
+  g_autoptr(GByteArray) out = NULL;
+  const guint8 *in;
+  gsize in_length, in_done = 0;
+
+  /* A public request's body was never kept: nothing to inflate. */
+  if (encoding == NULL || g_bytes_get_size (bytes) == 0)
+    return g_bytes_ref (bytes);
+  name = g_strstrip (g_ascii_strdown (encoding, -1));
+  if (strcmp (name, "identity") == 0)
+    return g_bytes_ref (bytes);
+  if (strcmp (name, "gzip") != 0)
+    {
+      g_autofree char *reason = g_strdup_printf ("%s is not a supported content encoding.", encoding);
+
+      _mer_server_respond_error (resp, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "bad_content_type", reason);
+      return NULL;
+    }
+
+  inflater = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+  out = g_byte_array_new ();
+  in = g_bytes_get_data (bytes, &in_length);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize read = 0, written = 0;
+      guint old_length = out->len;
+      GConverterResult result;
+
+      if (out->len > MER_SERVER_MAX_REQUEST_BYTES)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                                     "The request entity is too large");
+          return NULL;
+        }
+      g_byte_array_set_size (out, old_length + INFLATE_CHUNK);
+      result = g_converter_convert (inflater, in + in_done, in_length - in_done, out->data + old_length,
+                                    INFLATE_CHUNK, G_CONVERTER_INPUT_AT_END, &read, &written, &error);
+      g_byte_array_set_size (out, old_length + written);
+      in_done += read;
+      if (result == G_CONVERTER_ERROR)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                     "Request body is not properly gzipped.");
+          return NULL;
+        }
+      if (result == G_CONVERTER_FINISHED)
+        break;
+    }
+  /* Anything after the gzip stream is not part of a body we understood. */
+  if (in_done != in_length)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                 "Request body is not properly gzipped.");
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -538,6 +621,7 @@ handler_cb (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) decoded = NULL;
   g_auto(GStrv) segments = NULL;
   const char *raw_path = g_uri_get_path (soup_server_message_get_uri (msg));
   const char *method = soup_server_message_get_method (msg);
@@ -561,6 +645,9 @@ handler_cb (SoupServer        *server,
       return;
     }
   add_cors_headers (self, msg, FALSE);
+  if (g_object_get_data (G_OBJECT (msg), SET_COOKIE_KEY) != NULL)
+    soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
+                                 g_object_get_data (G_OBJECT (msg), SET_COOKIE_KEY));
 
   /* The early handler has authenticated everything but the public requests. */
   stored_role = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), ROLE_KEY));
@@ -577,11 +664,15 @@ handler_cb (SoupServer        *server,
     {
       /* Public requests read no body, and none was kept. */
       bytes = soup_message_body_get_accumulate (body) ? soup_message_body_flatten (body) : g_bytes_new (NULL, 0);
+      decoded = decode_body (headers, bytes, &resp);
+    }
+  if (decoded != NULL)
+    {
       req.method = method;
       req.segments = segments;
       req.query = query;
       req.content_type = soup_message_headers_get_content_type (headers, NULL);
-      req.body = g_bytes_get_data (bytes, &req.length);
+      req.body = g_bytes_get_data (decoded, &req.length);
       req.msg = msg;
       route (self, &req, &resp);
     }
@@ -620,6 +711,7 @@ mer_server_finalize (GObject *object)
   g_ptr_array_unref (self->cors_origins);
   g_ptr_array_unref (self->listeners);
   g_object_unref (self->cancellable);
+  _mer_server_session_clear (self);
   G_OBJECT_CLASS (mer_server_parent_class)->finalize (object);
 }
 
@@ -639,6 +731,7 @@ mer_server_init (MerServer *self)
   self->cors_origins = g_ptr_array_new_with_free_func (g_free);
   self->listeners = g_ptr_array_new_with_free_func (_mer_server_listener_free);
   self->cancellable = g_cancellable_new ();
+  _mer_server_session_init (self);
 }
 
 MerServer *

@@ -28,6 +28,8 @@ gboolean    mer_server_listen         (MerServer        *self,
                                        GTlsCertificate  *certificate,
                                        GError          **error);
 void        mer_server_stop           (MerServer        *self);
+void        mer_server_set_session_lifetime (MerServer  *self,
+                                             guint       seconds);
 gboolean    mer_server_add_cors_origin (MerServer       *self,
                                        const char       *origin,
                                        GError          **error);

@@ -103,6 +103,44 @@ test('PouchDB replicates from meridian serve', async () => {
   await server.stop();
 });
 
+// PouchDB sends doc_ids as POST /db/_changes?filter=_doc_ids: only those
+// documents may arrive, the deleted one as a deletion.
+test('PouchDB replicates chosen doc_ids from meridian serve', async () => {
+  const server = await startMeridian(workspace());
+  await seedOverHttp(server.url);
+  const local = memoryDb();
+  const result = await local.replicate.from(server.url, { doc_ids: ['page:welcome', 'page:old'] });
+  assert.equal(result.ok, true);
+  assert.equal(result.doc_write_failures, 0);
+  const all = await local.allDocs({ keys: ['page:welcome', 'page:old', 'person:ana', 'page:clash'] });
+  assert.deepEqual(all.rows.map((row) => [row.key, row.error ?? (row.value.deleted ? 'deleted' : 'live')]),
+                   [['page:welcome', 'live'], ['page:old', 'deleted'], ['person:ana', 'not_found'],
+                    ['page:clash', 'not_found']]);
+  await server.stop();
+});
+
+// PouchDB's allDocs over HTTP: ranges, keys and paging as CouchDB answers them.
+test('PouchDB allDocs against meridian serve', async () => {
+  const server = await startMeridian(workspace());
+  await seedOverHttp(server.url);
+  const remote = new PouchDB(server.url);
+  const range = await remote.allDocs({ startkey: 'page:', endkey: 'page:\uffff', descending: false });
+  assert.deepEqual(range.rows.map((row) => row.id), ['page:clash', 'page:welcome']);
+  assert.equal(range.total_rows, 3);
+  assert.equal(range.offset, 0);
+  const desc = await remote.allDocs({ descending: true, limit: 1, skip: 1 });
+  assert.deepEqual(desc.rows.map((row) => row.id), ['page:welcome']);
+  assert.equal(desc.offset, 1);
+  const keys = await remote.allDocs({ keys: ['person:ana', 'page:old', 'nope'], include_docs: true });
+  assert.equal(keys.rows[0].doc._id, 'person:ana');
+  assert.equal(keys.rows[1].value.deleted, true);
+  assert.equal(keys.rows[1].doc, null);
+  assert.equal(keys.rows[2].error, 'not_found');
+  const conflicts = await remote.allDocs({ key: 'page:clash', include_docs: true, conflicts: true });
+  assert.equal(conflicts.rows[0].doc._conflicts.length, 1);
+  await server.stop();
+});
+
 test('PouchDB replicates into meridian serve, and resumes from its checkpoint', async () => {
   const server = await startMeridian(workspace());
   const local = memoryDb();
