@@ -448,6 +448,31 @@ test_ids (Fixture       *f,
         assert_error (reply, cases[i].status, cases[i].error);
       }
   }
+  /* A page path that could climb out of an export folder is refused on
+   * every way in: a PUT, a _bulk_docs batch and a replicated revision. */
+  {
+    static const char * const bad_paths[] = {
+      "../../etc/passwd", "a/../b", "./a", "a//b", "/abs", "a\\\\b", "a\\u0001b",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad_paths); i++)
+      {
+        g_autofree char *body = g_strdup_printf ("{\"type\":\"page\",\"title\":\"t\",\"path\":\"%s\",\"body\":\"b\"}",
+                                                 bad_paths[i]);
+        g_autofree char *bulk = g_strdup_printf ("{\"docs\":[{\"_id\":\"page:evil\",\"type\":\"page\",\"title\":\"t\","
+                                                 "\"path\":\"%s\",\"body\":\"b\"}]}", bad_paths[i]);
+        g_autoptr(Reply) reply = call (f, "PUT", "/handbook/page%3Aevil", body, RW);
+        g_autoptr(Reply) batch = call (f, "POST", "/handbook/_bulk_docs", bulk, RW);
+        JsonArray *results;
+
+        assert_error (reply, 403, "forbidden");
+        g_assert_nonnull (strstr (mer_json_get_string (obj (reply), "reason"), "page path"));
+        g_assert_cmpuint (batch->status, ==, 201);
+        g_assert_true (JSON_NODE_HOLDS_ARRAY (batch->json));
+        results = json_node_get_array (batch->json);
+        g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (results, 0), "error"), ==, "forbidden");
+      }
+  }
   g_assert_cmpint (mer_store_get_update_seq (f->store), ==, seq);
 }
 

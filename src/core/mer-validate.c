@@ -470,6 +470,40 @@ check_week (JsonObject  *doc,
   return TRUE;
 }
 
+/*
+ * A page path names a file on export and a place in the page tree, so one
+ * that could climb out of the export folder ("..", a leading "/", a
+ * backslash on Windows) or that no file name can carry (empty or "."
+ * parts, control characters) is refused when written, not only when
+ * exported: a replica never accepts what another one could not export.
+ */
+static const char *
+page_path_problem (const char *path)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (*path == '\0')
+    return _("a page path must not be empty");
+  if (*path == '/')
+    return _("a page path must not start with “/”");
+  for (const char *p = path; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        return _("a page path must not contain control characters");
+      if (*p == '\\')
+        return _("a page path must not contain a backslash");
+    }
+  parts = g_strsplit (path, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (parts[i][0] == '\0')
+        return _("a page path must not contain empty parts (“//” or a trailing “/”)");
+      if (strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
+        return _("a page path must not contain “.” or “..” parts");
+    }
+  return NULL;
+}
+
 /* The fields of a Meridian type that other peers rely on. */
 static gboolean
 check_type_shape (JsonObject  *doc,
@@ -480,11 +514,15 @@ check_type_shape (JsonObject  *doc,
   static const char * const proposal_status[] = { "open", "accepted", "rejected", "withdrawn", NULL };
   static const char * const decision_status[] = { "accepted", "rejected", "superseded", NULL };
   static const char * const stances[] = { "agree", "concern", "object", NULL };
+  const char *problem;
 
   if (strcmp (type, "page") == 0)
     {
       if (!has_string (doc, "title") || !has_string (doc, "path") || !has_string (doc, "body"))
         return forbid (error, id, _("a page needs string title, path and body"));
+      problem = page_path_problem (mer_json_get_string (doc, "path"));
+      if (problem != NULL)
+        return forbid (error, id, problem);
     }
   else if (strcmp (type, "person") == 0)
     {
