@@ -187,6 +187,56 @@ http_get (const char  *url,
   return soup_message_get_status (msg);
 }
 
+/*
+ * A workspace whose database file is damaged in the middle is refused at
+ * start, with SQLite's complaint and what to do, instead of being served
+ * until a request reaches the bad pages.
+ */
+static void
+test_serve_corrupt (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve-corrupt");
+  g_autofree char *db_path = g_build_filename (dir, "workspace.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *garbage = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  {
+    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < 400; i++)
+      {
+        g_autofree char *json = g_strdup_printf ("{\"_id\":\"note:%u\",\"text\":\"%0200u\"}", i, i);
+        g_autoptr(JsonObject) doc = mer_test_object (json);
+        g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+        g_assert_no_error (error);
+      }
+    g_assert_true (mer_store_check_quick (store, &error));
+    g_assert_no_error (error);
+  }
+
+  /* The store checkpoints its log on close: every page is in the file. */
+  g_assert_true (g_file_get_contents (db_path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 16 * 4096);
+  garbage = g_strnfill (8 * 4096, 'x');
+  memcpy (contents + (length / 2 / 4096) * 4096, garbage, 8 * 4096);
+  g_assert_true (g_file_set_contents (db_path, contents, length, NULL));
+
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "serve", "--listen", "127.0.0.1:0", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "the workspace database"));
+  g_assert_nonnull (strstr (err, db_path));
+  g_assert_nonnull (strstr (err, "is damaged ("));
+  g_assert_nonnull (strstr (err, "restore it from a backup"));
+  g_assert_nonnull (strstr (err, "meridian --data NEW sync URL"));
+  g_assert_null (strstr (out, "Serving"));
+  mer_test_rm_rf (dir);
+}
+
 static void
 test_serve_local (void)
 {
@@ -465,6 +515,7 @@ main (int argc, char **argv)
   mer_test_init (&argc, &argv);
 
   g_test_add_func ("/cli-serve/local", test_serve_local);
+  g_test_add_func ("/cli-serve/corrupt", test_serve_corrupt);
   g_test_add_func ("/cli-serve/cors", test_serve_cors);
   g_test_add_func ("/cli-serve/users", test_user_commands);
   g_test_add_func ("/cli-serve/tls", test_serve_tls);

@@ -72,6 +72,16 @@ mer_cli_serve (MerCliContext  *ctx,
   store = mer_cli_open_store (ctx, &error);
   if (store == NULL)
     return mer_cli_fail (ctx, "%s", error->message);
+  /* A damaged file would otherwise be served until some request reaches
+   * the bad pages; refuse it now, and say how to recover. */
+  if (!mer_store_check_quick (store, &error))
+    {
+      g_autofree char *db_path = g_build_filename (mer_store_get_data_dir (store), "workspace.db", NULL);
+
+      return mer_cli_fail (ctx, _("the workspace database %s is damaged (%s); restore it from a backup "
+                                  "or sync into a new workspace with “meridian --data NEW sync URL”"),
+                           db_path, error->message);
+    }
   accounts = mer_accounts_new (mer_store_get_data_dir (store));
   if (!mer_accounts_reload (accounts, &error))
     return mer_cli_fail (ctx, "%s", error->message);

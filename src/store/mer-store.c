@@ -584,6 +584,37 @@ mer_store_rollback (MerStore *self)
 /* Integrity */
 
 /*
+ * SQLite's quick check (page structure, no index cross-checks): cheap
+ * enough to run at every open, so that a damaged file is refused with
+ * SQLite's first complaint instead of failing later, half-way through a
+ * request. A database too damaged to even read its header fails here too.
+ */
+gboolean
+mer_store_check_quick (MerStore  *self,
+                       GError   **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+
+  stmt = mer_db_prepare (self->db, "PRAGMA quick_check(1)", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = mer_db_step (self->db, stmt, error);
+  if (rc != SQLITE_ROW || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") != 0)
+    {
+      if (rc == SQLITE_ROW)
+        g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                     "%s", sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/*
  * Checks SQLite's own structures, the search index, and the invariants of
  * the tree: every document has a leaf, its winner is one of its revisions,
  * and every parent named is either present or was pruned (NULL).

@@ -127,6 +127,8 @@ gint64      mer_store_get_doc_count      (MerStore     *self,
                                           gboolean      deleted);
 gboolean    mer_store_check_integrity    (MerStore     *self,
                                           GError      **error);
+gboolean    mer_store_check_quick        (MerStore     *self,
+                                          GError      **error);
 void        mer_store_set_index_later    (MerStore     *self,
                                           gboolean      later);
 gint64      mer_store_count_unindexed    (MerStore     *self);
