@@ -8,53 +8,16 @@
 #include "config.h"
 
 #include "mer-json.h"
+#include "mer-test-couch.h"
 #include "mer-test-util.h"
 
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
-static GPid couch_pid;
+static MerTestCouch *couch;
 static guint16 couch_port;
-static char *couch_dir;
 static char *hub_url;  /* http://127.0.0.1:PORT/team */
-static char *couch_problem;  /* why there is no CouchDB */
-
-static void
-stop_couch (void)
-{
-  if (couch_pid > 0)
-    {
-      /* start-node runs CouchDB in a session of its own: end all of it. */
-      kill (-couch_pid, SIGTERM);
-      kill (couch_pid, SIGTERM);
-      couch_pid = 0;
-    }
-}
-
-static void
-abort_handler (int signum)
-{
-  stop_couch ();
-  signal (signum, SIG_DFL);
-  raise (signum);
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 /* One HTTP request as NAME:PASSWORD (or none); returns the JSON answer. */
 static JsonNode *
@@ -65,38 +28,7 @@ http (const char *method,
       const char *body,
       guint      *status)
 {
-  static SoupSession *session;
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", couch_port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize size;
-  const char *data;
-
-  if (session == NULL)
-    session = soup_session_new ();
-  g_assert_nonnull (msg);
-  if (user != NULL)
-    {
-      g_autofree char *pair = g_strdup_printf ("%s:%s", user, password);
-      g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-      g_autofree char *auth = g_strconcat ("Basic ", encoded, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  answer = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  *status = soup_message_get_status (msg);
-  data = g_bytes_get_data (answer, &size);
-  g_test_message ("%s %s -> %u %.*s", method, path, *status, (int) MIN (size, 300), data);
-  g_assert_true (json_parser_load_from_data (parser, data, (gssize) size, NULL));
-  return json_parser_steal_root (parser);
+  return mer_test_couch_request (couch, 0, method, path, user, password, body, status);
 }
 
 static char *
@@ -152,69 +84,21 @@ run_hub (const char  *input,
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
 
-/* Whether CouchDB may be used; without it the program fails (or skips). */
+/*
+ * Whether CouchDB may be used: one node for the whole program, started on
+ * first use. Without it the case fails (or skips).
+ */
 static gboolean
 have_couch (void)
 {
-  if (couch_pid > 0)
+  if (couch != NULL)
     return TRUE;
-  if (g_strcmp0 (g_getenv ("MERIDIAN_NO_COUCHDB"), "1") == 0)
-    g_test_skip ("MERIDIAN_NO_COUCHDB=1: Apache CouchDB tests not run");
-  else
-    g_test_fail_printf ("no Apache CouchDB: %s; set MERIDIAN_COUCHDB_DIR to the folder with start-node "
-                        "(or MERIDIAN_NO_COUCHDB=1 to skip these tests)",
-                        couch_problem != NULL ? couch_problem : "MERIDIAN_COUCHDB_DIR is not set");
-  return FALSE;
-}
-
-static void
-start_couch (void)
-{
-  const char *dir = g_getenv ("MERIDIAN_COUCHDB_DIR");
-  g_autofree char *script = NULL;
-  g_autofree char *port_text = NULL;
-  g_autofree char *node_name = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  guint status = 0;
-  int wait_status = 0;
-
-  if (g_strcmp0 (g_getenv ("MERIDIAN_NO_COUCHDB"), "1") == 0 || dir == NULL)
-    return;
-  script = g_build_filename (dir, "start-node", NULL);
-  if (!g_file_test (script, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      couch_problem = g_strdup_printf ("%s is missing or not executable", script);
-      return;
-    }
-
-  couch_dir = mer_test_make_tmpdir ("couchdb");
-  couch_port = free_port ();
-  port_text = g_strdup_printf ("%u", couch_port);
-  /* A node name of its own, so that runs at the same time on one machine
-   * never collide in Erlang's port mapper; such a node makes no system
-   * databases, so _users is created below. */
-  node_name = g_strdup_printf ("meridiantest%d", (int) getpid ());
-  {
-    const char *argv[] = { script, couch_dir, port_text, node_name, NULL };
-
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                  &wait_status, &error);
-  }
-  g_assert_no_error (error);
-  g_test_message ("start-node: %s %s", out, err);
-  g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 0);
-  couch_pid = (GPid) g_ascii_strtoll (out, NULL, 10);
-  g_assert_cmpint (couch_pid, >, 0);
-  signal (SIGABRT, abort_handler);
-  signal (SIGSEGV, abort_handler);
-  atexit (stop_couch);
-
-  answer = http ("PUT", "/_users", "admin", "secret", NULL, &status);
-  g_assert_true (status == 201 || status == 412);
+  if (!mer_test_couch_available ())
+    return FALSE;
+  couch = mer_test_couch_start (1);
+  couch_port = couch->nodes[0].port;
   hub_url = g_strdup_printf ("http://127.0.0.1:%u/team", couch_port);
+  return TRUE;
 }
 
 static gboolean
@@ -642,13 +526,12 @@ main (int    argc,
   int result;
 
   mer_test_init (&argc, &argv);
-  start_couch ();
   g_test_add_func ("/hub/setup", test_setup);
   g_test_add_func ("/hub/rules", test_rules);
   g_test_add_func ("/hub/setup-again", test_setup_again);
   g_test_add_func ("/hub/users", test_users);
   g_test_add_func ("/hub/sync", test_sync);
   result = g_test_run ();
-  stop_couch ();
+  mer_test_couch_stop (couch);
   return result;
 }
