@@ -534,6 +534,98 @@ test_broken_bulk_get (void)
   mer_test_rm_rf (dir);
 }
 
+/* A server that knows no one: every request is answered 401, and counted. */
+static void
+unauthorized_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  static const char body[] = "{\"error\":\"unauthorized\",\"reason\":\"Name or password is incorrect.\"}";
+  guint *requests = user_data;
+
+  g_atomic_int_inc (requests);
+  soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+/*
+ * A wrong password ends the sync at its first request, with words a person
+ * understands; a continuous sync stops too, after one request per
+ * direction, instead of asking again and again.
+ */
+static void
+test_wrong_password (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autofree char *url = NULL;
+  g_autofree char *bare = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(MerReplicator) continuous = NULL;
+  TestSyncResult res;
+  guint requests = 0;
+  int port;
+
+  soup_server_add_handler (server, NULL, unauthorized_cb, &requests, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://ana:wrong@127.0.0.1:%d/team", port);
+  bare = g_strdup_printf ("http://127.0.0.1:%d/team", port);
+  fill (local, 0, 3);
+
+  for (guint direction = MER_REPLICATOR_PULL; direction <= MER_REPLICATOR_BOTH; direction++)
+    {
+      requests = 0;
+      res = test_sync (local, url, direction, 0);
+      g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+      g_assert_nonnull (strstr (res.error->message, "did not accept the name or password"));
+      g_assert_nonnull (strstr (res.error->message, bare));
+      g_assert_null (strstr (res.error->message, "wrong"));
+      g_assert_cmpuint (g_atomic_int_get (&requests), ==, 1);
+      g_clear_error (&res.error);
+    }
+
+  /* No name at all: said as such. */
+  requests = 0;
+  res = test_sync (local, bare, MER_REPLICATOR_PULL, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+  g_assert_nonnull (strstr (res.error->message, "needs a name and password"));
+  g_assert_cmpuint (g_atomic_int_get (&requests), ==, 1);
+  g_clear_error (&res.error);
+
+  /* Continuous: both directions start at once, each stops at its first
+   * answer, and the run ends in the error state. */
+  requests = 0;
+  continuous = mer_replicator_new (local, url, &error);
+  g_assert_no_error (error);
+  mer_replicator_set_continuous (continuous, TRUE);
+  res.done = FALSE;
+  mer_replicator_run_async (continuous, NULL, test_sync_done_cb, &res);
+  while (!res.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED);
+  g_assert_cmpint (mer_replicator_get_state (continuous), ==, MER_REPLICATOR_STATE_ERROR);
+  g_assert_nonnull (strstr (mer_replicator_get_error_message (continuous), "did not accept the name or password"));
+  g_clear_error (&res.error);
+  /* Nothing more is asked once it has stopped. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_usleep (10 * 1000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_assert_cmpuint (g_atomic_int_get (&requests), <=, 2);
+  g_test_message ("continuous sync with a wrong password: %u requests", g_atomic_int_get (&requests));
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -549,6 +641,7 @@ main (int   argc,
   g_test_add_func ("/replicator/credentials", test_credentials);
   g_test_add_func ("/replicator/seq-copy", test_seq_copy);
   g_test_add_func ("/replicator/broken-bulk-get", test_broken_bulk_get);
+  g_test_add_func ("/replicator/wrong-password", test_wrong_password);
 
   return g_test_run ();
 }

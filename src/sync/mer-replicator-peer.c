@@ -132,10 +132,31 @@ send_and_read (SoupSession   *session,
 }
 
 /*
+ * A 401: the peer did not accept who we say we are. Asking again, now or
+ * in a minute, with the same name and password cannot change that, and a
+ * server may lock out an account that keeps trying; so the sync stops at
+ * the first one, continuous or not, and says so in plain words.
+ */
+void
+_mer_repl_set_unauthorized_error (Job     *job,
+                                  GError **error)
+{
+  if (job->auth != NULL)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("The server at %s did not accept the name or password; "
+                   "check them, then sync again"), job->url);
+  else
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("The server at %s needs a name and password, and none was given"), job->url);
+}
+
+/*
  * Sends one request to the peer and reads the whole reply. Network errors
  * and 5xx answers are retried with exponential backoff: forever in
  * continuous mode (the state says offline meanwhile), max_retries times in
- * a one-shot run. Any other status is returned to the caller to judge.
+ * a one-shot run. A 401 ends the sync at once (see
+ * _mer_repl_set_unauthorized_error()). Any other status is returned to the
+ * caller to judge.
  */
 gboolean
 _mer_repl_job_request_bytes (Job         *job,
@@ -179,6 +200,11 @@ _mer_repl_job_request_bytes (Job         *job,
       if (bytes != NULL)
         status = soup_message_get_status (msg);
 
+      if (bytes != NULL && status == SOUP_STATUS_UNAUTHORIZED)
+        {
+          _mer_repl_set_unauthorized_error (job, error);
+          return FALSE;
+        }
       if (bytes != NULL && !is_transient_status (status))
         {
           if (job->offline)
@@ -430,7 +456,7 @@ get_checkpoint (Job         *job,
     return NULL;
   if (status == 200 && _mer_repl_reply_object (reply) != NULL)
     return json_object_ref (_mer_repl_reply_object (reply));
-  if (status == 404 || status == 401 || status == 403)
+  if (status == 404 || status == 403)
     return NULL;
   _mer_repl_set_status_error (job, _("reading the checkpoint"), status, reply, error);
   return NULL;
@@ -536,7 +562,7 @@ _mer_repl_put_remote_checkpoint (Job         *job,
           return TRUE;
         }
       g_clear_pointer (&job->remote_checkpoint, json_object_unref);
-      if (status == 401 || status == 403)
+      if (status == 403)
         return TRUE;
       if (status != 409)
         {

@@ -92,6 +92,8 @@ gboolean    _mer_repl_job_request_bytes     (Job                *job,
                                              guint              *status_out,
                                              GBytes            **reply_out,
                                              GError            **error);
+void        _mer_repl_set_unauthorized_error (Job               *job,
+                                              GError           **error);
 void        _mer_repl_set_not_json_error    (const char         *method,
                                              const char         *url,
                                              const char         *reason,

@@ -137,7 +137,7 @@ fetch_missing (Job         *job,
               return TRUE;
             }
         }
-      else if (status == 401 || status == 403)
+      else if (status == 403)
         {
           g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
 
