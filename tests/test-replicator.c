@@ -626,6 +626,97 @@ test_wrong_password (void)
   mer_test_rm_rf (dir);
 }
 
+/*
+ * A CouchDB cluster whose node stopped in the middle of a _changes request
+ * answers 412 nodedown until it reads another copy: asked again, it
+ * answers. Any other 412 is not worth asking again.
+ */
+static void
+nodedown_peer_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  guint *changes_asked = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *body = NULL;
+  guint status = 200;
+
+  if (strcmp (path, "/") == 0)
+    body = "{\"couchdb\":\"Welcome\",\"uuid\":\"00112233445566778899aabbccddeeff\"}";
+  else if (strcmp (path, "/down") == 0 || strcmp (path, "/other") == 0)
+    body = "{\"db_name\":\"down\",\"update_seq\":\"1-x\"}";
+  else if (g_str_has_prefix (path, "/down/_local/") || g_str_has_prefix (path, "/other/_local/"))
+    {
+      status = strcmp (method, "GET") == 0 ? 404 : 201;
+      body = status == 404 ? "{\"error\":\"not_found\",\"reason\":\"missing\"}" : "{\"ok\":true}";
+    }
+  else if (strcmp (path, "/down/_changes") == 0 && (*changes_asked)++ < 2)
+    {
+      status = 412;
+      body = "{\"error\":\"nodedown\",\"reason\":\"progress not possible\"}";
+    }
+  else if (strcmp (path, "/down/_changes") == 0)
+    body = "{\"results\":[{\"seq\":\"1-x\",\"id\":\"page:a\",\"changes\":[{\"rev\":\"1-aa\"}]}],\"last_seq\":\"1-x\"}";
+  else if (strcmp (path, "/other/_changes") == 0)
+    {
+      (*changes_asked)++;
+      status = 412;
+      body = "{\"error\":\"file_exists\",\"reason\":\"The database could not be created, the file already exists.\"}";
+    }
+  else if (strcmp (path, "/down/_bulk_get") == 0)
+    body = "{\"results\":[{\"id\":\"page:a\",\"docs\":[{\"ok\":{\"_id\":\"page:a\",\"_rev\":\"1-aa\","
+           "\"_revisions\":{\"start\":1,\"ids\":[\"aa\"]},"
+           "\"type\":\"page\",\"title\":\"A\",\"path\":\"a\",\"body\":\"x\"}}]}]}";
+  else
+    {
+      status = 404;
+      body = "{\"error\":\"not_found\",\"reason\":\"missing\"}";
+    }
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static void
+test_cluster_nodedown (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autofree char *url = NULL;
+  g_autofree char *other = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  TestSyncResult res;
+  guint changes_asked = 0;
+  int port;
+
+  soup_server_add_handler (server, NULL, nodedown_peer_cb, &changes_asked, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%d/down", port);
+  other = g_strdup_printf ("http://127.0.0.1:%d/other", port);
+
+  res = test_sync (local, url, MER_REPLICATOR_PULL, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 1);
+  g_assert_cmpuint (changes_asked, ==, 3);
+  doc = mer_store_get_doc (local, "page:a", NULL, MER_GET_DEFAULT, NULL);
+  g_assert_nonnull (doc);
+
+  changes_asked = 0;
+  res = test_sync (local, other, MER_REPLICATOR_PULL, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL);
+  g_assert_cmpuint (changes_asked, ==, 1);
+  g_clear_error (&res.error);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -642,6 +733,7 @@ main (int   argc,
   g_test_add_func ("/replicator/seq-copy", test_seq_copy);
   g_test_add_func ("/replicator/broken-bulk-get", test_broken_bulk_get);
   g_test_add_func ("/replicator/wrong-password", test_wrong_password);
+  g_test_add_func ("/replicator/cluster-nodedown", test_cluster_nodedown);
 
   return g_test_run ();
 }

@@ -76,10 +76,29 @@ _mer_repl_seq_copy (JsonNode *seq)
   return mer_json_parse (text, -1, NULL);
 }
 
+/*
+ * Whether asking again later may get another answer: server errors,
+ * timeouts, "too many requests", and a CouchDB cluster's 412 nodedown,
+ * which it answers when a node that held the only copy it was reading of
+ * part of the database stops in the middle of a request; asked again, the
+ * cluster reads another copy.
+ */
 static gboolean
-is_transient_status (guint status)
+is_transient_answer (guint   status,
+                     GBytes *bytes)
 {
-  return status >= 500 || status == 408 || status == 429;
+  g_autoptr(JsonNode) reply = NULL;
+  gsize size = 0;
+  const char *data;
+
+  if (status >= 500 || status == 408 || status == 429)
+    return TRUE;
+  if (status != SOUP_STATUS_PRECONDITION_FAILED)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &size);
+  reply = mer_json_parse (data, (gssize) size, NULL);
+  return reply != NULL && JSON_NODE_HOLDS_OBJECT (reply)
+         && g_strcmp0 (mer_json_get_string (json_node_get_object (reply), "error"), "nodedown") == 0;
 }
 
 /* A told length larger than this is not believed up front. */
@@ -152,7 +171,7 @@ _mer_repl_set_unauthorized_error (Job     *job,
 
 /*
  * Sends one request to the peer and reads the whole reply. Network errors
- * and 5xx answers are retried with exponential backoff: forever in
+ * and transient answers (5xx, see is_transient_answer()) are retried with exponential backoff: forever in
  * continuous mode (the state says offline meanwhile), max_retries times in
  * a one-shot run. A 401 ends the sync at once (see
  * _mer_repl_set_unauthorized_error()). Any other status is returned to the
@@ -205,7 +224,7 @@ _mer_repl_job_request_bytes (Job         *job,
           _mer_repl_set_unauthorized_error (job, error);
           return FALSE;
         }
-      if (bytes != NULL && !is_transient_status (status))
+      if (bytes != NULL && !is_transient_answer (status, bytes))
         {
           if (job->offline)
             {
