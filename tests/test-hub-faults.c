@@ -369,23 +369,47 @@ communicate_cb (GObject      *object,
   run->done = TRUE;
 }
 
-/* Starts `meridian --data DIR sync ARGS… --json --retries 0 --batch-size BATCH URL`. */
+/*
+ * Starts `meridian --data DIR sync [OPTION] --json --retries RETRIES
+ * --batch-size BATCH URL`. The cases that kill the only node ask for no
+ * retries: the node is not back before the sync has given up anyway.
+ */
+static GSubprocess *
+sync_start_retries (const char  *dir,
+                    const char  *url,
+                    const char  *option,
+                    const char  *retries,
+                    SyncRun     *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *rest[] = { "--json", "--retries", retries, "--batch-size", G_STRINGIFY (BATCH), url, NULL };
+  GSubprocess *child;
+
+  memset (run, 0, sizeof *run);
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  g_ptr_array_add (argv, (char *) "--data");
+  g_ptr_array_add (argv, (char *) dir);
+  g_ptr_array_add (argv, (char *) "sync");
+  if (option != NULL)
+    g_ptr_array_add (argv, (char *) option);
+  for (guint i = 0; rest[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) rest[i]);
+  g_ptr_array_add (argv, NULL);
+  child = g_subprocess_newv ((const char * const *) argv->pdata,
+                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (child, NULL, NULL, communicate_cb, run);
+  return child;
+}
+
 static GSubprocess *
 sync_start (const char  *dir,
             const char  *url,
             const char  *option,
             SyncRun     *run)
 {
-  g_autoptr(GError) error = NULL;
-  GSubprocess *child;
-
-  memset (run, 0, sizeof *run);
-  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                            mer_test_meridian_bin (), "--data", dir, "sync", option, "--json",
-                            "--retries", "0", "--batch-size", G_STRINGIFY (BATCH), url, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (child, NULL, NULL, communicate_cb, run);
-  return child;
+  return sync_start_retries (dir, url, option, "0", run);
 }
 
 /* Waits for the sync to end; returns its exit status. */
@@ -738,6 +762,256 @@ test_kill_pull (void)
   mer_test_rm_rf (seed_dir);
 }
 
+/* The hub's number of documents, asked of node @index. */
+static gint64
+hub_doc_count (MerTestCouch *where,
+               guint         index,
+               const char   *db)
+{
+  g_autofree char *path = g_strconcat ("/", db, NULL);
+  g_autoptr(JsonNode) info = NULL;
+  guint status = 0;
+
+  info = mer_test_couch_request (where, index, "GET", path, "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  return json_object_get_int_member (json_node_get_object (info), "doc_count");
+}
+
+/* The hub's number of _local documents (checkpoints), asked of node @index. */
+static guint
+hub_local_count (MerTestCouch *where,
+                 guint         index,
+                 const char   *db)
+{
+  g_autofree char *path = g_strdup_printf ("/%s/_local_docs", db);
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+
+  answer = mer_test_couch_request (where, index, "GET", path, "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  return json_array_get_length (json_object_get_array_member (json_node_get_object (answer), "rows"));
+}
+
+/*
+ * A 3-node cluster: a push through n1 while n3 is stopped in the middle of
+ * it, then a pull through n2 while n1 is stopped in the middle of that.
+ * Both end normally, with every page on the other side.
+ */
+static void
+test_cluster_node_down (void)
+{
+  MerTestCouch *cluster;
+  g_autofree char *push_dir = NULL;
+  g_autofree char *pull_dir = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  gint64 at_stop;
+  guint locals;
+  gint32 threshold;
+  SyncRun run;
+
+  if (!mer_test_couch_available ())
+    return;
+  cluster = mer_test_couch_start (3);
+  setup_hub (cluster, 0, "team");
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&push_dir);
+
+    add_pages (store, "cluster", N_DOCS * 2, expected);
+  }
+
+  /* n3 stops once a random share of the pages is on the hub. */
+  threshold = g_test_rand_int_range (N_DOCS / 4, N_DOCS);
+  url = mer_test_couch_url (cluster, 0, "ana", "ana-pw", "/team");
+  /* A cluster takes a second or two to read other copies once a node
+   * has stopped (until then it answers 412 nodedown): a few more
+   * retries than the usual four, so a slow machine cannot fail the case. */
+  child = sync_start_retries (push_dir, url, "--push", "6", &run);
+  while ((at_stop = hub_doc_count (cluster, 0, "team")) < threshold)
+    wait_ms (2);
+  mer_test_couch_kill_node (cluster, 2, SIGTERM);
+  g_test_message ("n3 stopped with %" G_GINT64_FORMAT " of %u pages on the hub", at_stop, N_DOCS * 2);
+  /* The push had pages left to send when the node stopped. */
+  g_assert_cmpint (at_stop, <, N_DOCS * 2);
+  g_assert_cmpint (sync_wait (child, &run), ==, 0);
+  summary = mer_test_object (run.out);
+  g_assert_cmpint (json_object_get_int_member (summary, "pushed"), ==, N_DOCS * 2);
+  sync_run_clear (&run);
+  g_clear_object (&child);
+  assert_on_hub (cluster, 0, "team", expected);
+  assert_on_hub (cluster, 1, "team", expected);
+
+  /* n3 back, then n1 stops during a pull through n2: once the pull's
+   * first checkpoint is on the hub. */
+  mer_test_couch_restart_node (cluster, 2);
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&pull_dir);
+  }
+  g_clear_pointer (&url, g_free);
+  url = mer_test_couch_url (cluster, 1, "ana", "ana-pw", "/team");
+  locals = hub_local_count (cluster, 1, "team");
+  child = sync_start_retries (pull_dir, url, "--pull", "6", &run);
+  while (hub_local_count (cluster, 1, "team") == locals)
+    wait_ms (2);
+  mer_test_couch_kill_node (cluster, 0, SIGTERM);
+  g_assert_cmpint (sync_wait (child, &run), ==, 0);
+  g_clear_pointer (&summary, json_object_unref);
+  summary = mer_test_object (run.out);
+  g_test_message ("n1 stopped during the pull; it went on through n2 and pulled %" G_GINT64_FORMAT,
+                  json_object_get_int_member (summary, "pulled"));
+  g_assert_cmpint (json_object_get_int_member (summary, "pulled"), ==, N_DOCS * 2);
+  sync_run_clear (&run);
+  assert_in_workspace (pull_dir, expected);
+  assert_on_hub (cluster, 1, "team", expected);
+
+  mer_test_couch_stop (cluster);
+  mer_test_rm_rf (push_dir);
+  mer_test_rm_rf (pull_dir);
+}
+
+/* What a sync with a bad name or password says, and how often it asks. */
+static void
+assert_refused (const char *err,
+                const char *expected,
+                const char *password)
+{
+  g_assert_nonnull (strstr (err, expected));
+  /* Plain words: no status codes, error domains or the password itself. */
+  g_assert_null (strstr (err, "401"));
+  g_assert_null (strstr (err, "unauthorized"));
+  g_assert_null (strstr (err, "-quark"));
+  if (password != NULL)
+    g_assert_null (strstr (err, password));
+}
+
+/*
+ * A wrong password: a one-shot sync stops at the first answer (one
+ * request, refused) with a clear message; a continuous one stops too,
+ * after at most one request per direction, instead of asking again and
+ * again. Nothing is written on either side.
+ */
+static void
+test_wrong_password (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) on_hub = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  Proxy *proxy;
+  gint64 deadline;
+  SyncRun run;
+
+  if (!have_couch ())
+    return;
+  setup_hub (couch, 0, "auth");
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&dir);
+
+    add_pages (store, "auth", 20, expected);
+  }
+  proxy = proxy_start (couch->nodes[0].port);
+
+  url = g_strdup_printf ("http://ana:not-her-password@127.0.0.1:%u/auth", proxy->port);
+  g_assert_cmpint (mer_test_run_meridian (dir, &out, &err, "sync", url, NULL), ==, 1);
+  assert_refused (err, "did not accept the name or password", "not-her-password");
+  g_assert_cmpint (g_atomic_int_get (&proxy->requests), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&proxy->unauthorized), ==, 1);
+
+  /* No name at all, on a hub that lets no outsider in. */
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
+  url = g_strdup_printf ("http://127.0.0.1:%u/auth", proxy->port);
+  g_atomic_int_set (&proxy->requests, 0);
+  g_atomic_int_set (&proxy->unauthorized, 0);
+  g_assert_cmpint (mer_test_run_meridian (dir, &out, &err, "sync", "--push", url, NULL), ==, 1);
+  assert_refused (err, "needs a name and password", NULL);
+  g_assert_cmpint (g_atomic_int_get (&proxy->unauthorized), ==, 1);
+
+  /* Continuous: it ends by itself, with the same message. */
+  g_clear_pointer (&url, g_free);
+  url = g_strdup_printf ("http://ana:not-her-password@127.0.0.1:%u/auth", proxy->port);
+  g_atomic_int_set (&proxy->requests, 0);
+  g_atomic_int_set (&proxy->unauthorized, 0);
+  child = sync_start (dir, url, "--continuous", &run);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!run.done && g_get_monotonic_time () < deadline)
+    wait_ms (10);
+  if (!run.done)
+    {
+      g_subprocess_force_exit (child);
+      g_error ("a continuous sync with a wrong password kept going (%d requests so far)",
+               g_atomic_int_get (&proxy->requests));
+    }
+  g_assert_cmpint (sync_wait (child, &run), ==, 1);
+  assert_refused (run.err, "did not accept the name or password", "not-her-password");
+  /* Nothing more is asked once it has stopped. */
+  wait_ms (500);
+  g_test_message ("continuous sync with a wrong password: %d requests, %d refused",
+                  g_atomic_int_get (&proxy->requests), g_atomic_int_get (&proxy->unauthorized));
+  g_assert_cmpint (g_atomic_int_get (&proxy->requests), <=, 2);
+  g_assert_cmpint (g_atomic_int_get (&proxy->unauthorized), ==, g_atomic_int_get (&proxy->requests));
+  sync_run_clear (&run);
+
+  proxy_stop (proxy);
+  on_hub = hub_revs (couch, 0, "auth");
+  g_assert_cmpuint (g_hash_table_size (on_hub), ==, 0);
+  assert_in_workspace (dir, expected);
+  mer_test_rm_rf (dir);
+}
+
+/*
+ * The hub's database is deleted and set up again, empty. The next sync
+ * finds no checkpoint there, starts from the beginning and sends every
+ * page again; the workspace loses nothing.
+ */
+static void
+test_db_recreated (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) on_hub = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  setup_hub (couch, 0, "recreated");
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&dir);
+
+    add_pages (store, "kept", N_DOCS, expected);
+  }
+  url = mer_test_couch_url (couch, 0, "ana", "ana-pw", "/recreated");
+  first = sync_once (dir, url, NULL);
+  g_assert_cmpint (json_object_get_int_member (first, "pushed"), ==, N_DOCS);
+  assert_on_hub (couch, 0, "recreated", expected);
+
+  answer = mer_test_couch_request (couch, 0, "DELETE", "/recreated", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  setup_hub (couch, 0, "recreated");
+  on_hub = hub_revs (couch, 0, "recreated");
+  g_assert_cmpuint (g_hash_table_size (on_hub), ==, 0);
+
+  again = sync_once (dir, url, NULL);
+  g_test_message ("after the hub's database was made again: pulled %" G_GINT64_FORMAT ", pushed %"
+                  G_GINT64_FORMAT " of %u", json_object_get_int_member (again, "pulled"),
+                  json_object_get_int_member (again, "pushed"), N_DOCS);
+  g_assert_cmpint (json_object_get_int_member (again, "pushed"), ==, N_DOCS);
+  g_assert_cmpint (json_object_get_int_member (again, "pulled"), ==, 0);
+  assert_on_hub (couch, 0, "recreated", expected);
+  assert_in_workspace (dir, expected);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -747,6 +1021,9 @@ main (int    argc,
   mer_test_init (&argc, &argv);
   g_test_add_func ("/hub-faults/kill-mid-push", test_kill_push);
   g_test_add_func ("/hub-faults/kill-mid-pull", test_kill_pull);
+  g_test_add_func ("/hub-faults/cluster-node-down", test_cluster_node_down);
+  g_test_add_func ("/hub-faults/wrong-password", test_wrong_password);
+  g_test_add_func ("/hub-faults/db-recreated", test_db_recreated);
   result = g_test_run ();
   mer_test_couch_stop (couch);
   return result;
