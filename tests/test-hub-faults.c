@@ -997,6 +997,22 @@ test_db_recreated (void)
 
   answer = mer_test_couch_request (couch, 0, "DELETE", "/recreated", "admin", "secret", NULL, &status);
   g_assert_cmpuint (status, ==, 200);
+
+  /* Gone, and not made again yet: a member may not make a database, and
+   * the sync says so. */
+  {
+    g_autoptr(GSubprocess) child = NULL;
+    SyncRun run;
+
+    child = sync_start (dir, url, NULL, &run);
+    g_assert_cmpint (sync_wait (child, &run), ==, 1);
+    g_assert_nonnull (strstr (run.err, "may not create it"));
+    sync_run_clear (&run);
+  }
+  g_clear_pointer (&answer, json_node_unref);
+  answer = mer_test_couch_request (couch, 0, "GET", "/recreated", "admin", "secret", NULL, &status);
+  g_assert_cmpuint (status, ==, 404);
+
   setup_hub (couch, 0, "recreated");
   on_hub = hub_revs (couch, 0, "recreated");
   g_assert_cmpuint (g_hash_table_size (on_hub), ==, 0);

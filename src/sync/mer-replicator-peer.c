@@ -219,7 +219,12 @@ _mer_repl_job_request_bytes (Job         *job,
       if (bytes != NULL)
         status = soup_message_get_status (msg);
 
-      if (bytes != NULL && status == SOUP_STATUS_UNAUTHORIZED)
+      /* Creating the database is the one request whose 401 says
+       * something else: the name and password were just accepted, but
+       * only a server admin may create databases (CouchDB's "You are not
+       * a server admin"). _mer_repl_job_check_remote_db() says so. */
+      if (bytes != NULL && status == SOUP_STATUS_UNAUTHORIZED
+          && !(strcmp (method, "PUT") == 0 && strcmp (url, job->url) == 0))
         {
           _mer_repl_set_unauthorized_error (job, error);
           return FALSE;
@@ -434,6 +439,13 @@ _mer_repl_job_check_remote_db (Job     *job,
         return FALSE;
       if (status == 201 || status == 202 || status == 412)
         return job->db_checked = TRUE;
+      if (status == 401 || status == 403)
+        {
+          g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NOT_FOUND,
+                       _("%s does not exist, and this account may not create it; "
+                         "a hub's database is made with “meridian hub setup”"), job->url);
+          return FALSE;
+        }
       _mer_repl_set_status_error (job, _("to create the database"), status, reply, error);
       return FALSE;
     }
