@@ -82,6 +82,34 @@ is_transient_status (guint status)
   return status >= 500 || status == 408 || status == 429;
 }
 
+/*
+ * Whether a successful answer stops before its JSON does. A connection
+ * closed between two chunks of a chunked answer reads as its end (libsoup
+ * sees no error there), and CouchDB leaves exactly that when it stops
+ * while a longpoll feed is open: the head of the answer, `{"results":[`,
+ * then nothing. Every answer of the protocol is an object or an array, so
+ * one that begins as such and does not end so was cut short, and is
+ * retried like a network error.
+ */
+static gboolean
+is_cut_short (guint   status,
+              GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+  gsize start = 0;
+
+  if (status < 200 || status >= 300)
+    return FALSE;
+  while (start < size && g_ascii_isspace (data[start]))
+    start++;
+  while (size > start && g_ascii_isspace (data[size - 1]))
+    size--;
+  if (size == start || (data[start] != '{' && data[start] != '['))
+    return FALSE;
+  return data[size - 1] != '}' && data[size - 1] != ']';
+}
+
 /* A told length larger than this is not believed up front. */
 #define PRESIZE_MAX (64 * 1024 * 1024)
 
@@ -132,10 +160,11 @@ send_and_read (SoupSession   *session,
 }
 
 /*
- * Sends one request to the peer and reads the whole reply. Network errors
- * and 5xx answers are retried with exponential backoff: forever in
- * continuous mode (the state says offline meanwhile), max_retries times in
- * a one-shot run. Any other status is returned to the caller to judge.
+ * Sends one request to the peer and reads the whole reply. Network errors,
+ * 5xx answers and answers cut short are retried with exponential backoff:
+ * forever in continuous mode (the state says offline meanwhile),
+ * max_retries times in a one-shot run. Any other status is returned to the
+ * caller to judge.
  */
 gboolean
 _mer_repl_job_request_bytes (Job         *job,
@@ -176,10 +205,13 @@ _mer_repl_job_request_bytes (Job         *job,
         }
 
       bytes = send_and_read (job->session, msg, job->cancellable, &local_error);
+      gboolean cut_short;
+
       if (bytes != NULL)
         status = soup_message_get_status (msg);
+      cut_short = bytes != NULL && is_cut_short (status, bytes);
 
-      if (bytes != NULL && !is_transient_status (status))
+      if (bytes != NULL && !is_transient_status (status) && !cut_short)
         {
           if (job->offline)
             {
@@ -199,14 +231,20 @@ _mer_repl_job_request_bytes (Job         *job,
           return FALSE;
         }
 
-      reason = local_error != NULL
-               ? g_strdup (local_error->message)
-               : g_strdup_printf ("%u %s", status, soup_status_get_phrase (status));
+      if (local_error != NULL)
+        reason = g_strdup (local_error->message);
+      else if (cut_short)
+        reason = g_strdup (_("the answer was cut short"));
+      else
+        reason = g_strdup_printf ("%u %s", status, soup_status_get_phrase (status));
 
       if (!job->continuous && attempt >= job->max_retries)
         {
-          g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
-                       _("Could not reach %s: %s"), job->url, reason);
+          if (cut_short)
+            _mer_repl_set_not_json_error (method, url, reason, error);
+          else
+            g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
+                         _("Could not reach %s: %s"), job->url, reason);
           return FALSE;
         }
       if (!job->offline)
