@@ -929,10 +929,47 @@ test_deletions (gconstpointer data)
 
       couch_delete (topo, db, id);
     }
+  /* A page deleted on CouchDB and edited here, and one the other way
+   * round: the edit wins on both sides, the deletion kept beside it. */
+  couch_delete (topo, db, "page:d008");
+  {
+    g_autofree char *rev = local_rev (store_a, "page:d008");
+    g_autofree char *new_rev = put_page (store_a, "page:d008", rev, "quokka8 edited here\n");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *tombstone = NULL;
+    guint status = 0;
+    g_autoptr(JsonObject) theirs = couch_get_doc (topo, db, "page:d009", NULL, &status);
+    g_autofree char *docs = g_strdup_printf ("[{\"_id\":\"page:d009\",\"_rev\":\"%s\",\"type\":\"page\","
+                                             "\"title\":\"d009\",\"path\":\"d009\","
+                                             "\"body\":\"quokka9 edited on CouchDB\\n\"}]",
+                                             mer_json_get_string (theirs, "_rev"));
+
+    couch_bulk (topo, db, docs);
+    g_free (rev);
+    rev = local_rev (store_a, "page:d009");
+    tombstone = mer_store_delete_doc (store_a, "page:d009", rev, &error);
+    g_assert_no_error (error);
+  }
   g_clear_pointer (&summary, json_object_unref);
   summary = sync_json (dir_a, url, NULL, NULL);
-  g_assert_cmpint (count (summary, "pulled"), ==, 3);
-  g_assert_cmpint (count (summary, "pushed"), ==, 3);
+  g_assert_cmpint (count (summary, "pulled"), ==, 5);
+  g_assert_cmpint (count (summary, "pushed"), ==, 5);
+  for (guint i = 8; i < 10; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("page:d%03u", i);
+      g_autoptr(JsonObject) mine = mer_store_get_doc (store_a, id, NULL, MER_GET_DELETED_CONFLICTS, NULL);
+      g_autoptr(JsonObject) theirs = NULL;
+      guint status = 0;
+
+      theirs = couch_get_doc (topo, db, id, "deleted_conflicts=true", &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_nonnull (mine);
+      g_assert_cmpstr (mer_json_get_string (theirs, "_rev"), ==, mer_json_get_string (mine, "_rev"));
+      g_assert_cmpstr (mer_json_get_string (theirs, "body"), ==, mer_json_get_string (mine, "body"));
+      g_assert_nonnull (strstr (mer_json_get_string (mine, "body"), "edited"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (theirs, "_deleted_conflicts")), ==, 1);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (mine, "_deleted_conflicts")), ==, 1);
+    }
 
   /* On CouchDB the pages deleted here are deleted, their tombstones kept. */
   for (guint i = 0; i < 3; i++)
@@ -972,13 +1009,14 @@ test_deletions (gconstpointer data)
   g_assert_cmpuint (search_hits (dir_a, "quokka5"), ==, 0);
   g_assert_cmpuint (search_hits (dir_a, "quokka1"), ==, 0);
   g_assert_cmpuint (search_hits (dir_a, "quokka4"), ==, 1);
+  g_assert_cmpuint (search_hits (dir_a, "quokka9"), ==, 1);
   assert_same_leaves (topo, db, store_a, FALSE, 10);
 
   /* A fresh workspace gets the tombstones too. */
   store_b = mer_test_open_store (&dir_b);
   g_clear_pointer (&summary, json_object_unref);
   summary = sync_json (dir_b, url, "--pull", NULL);
-  g_assert_cmpint (count (summary, "pulled"), ==, 10);
+  g_assert_cmpint (count (summary, "pulled"), ==, 12);  /* two with a deleted branch */
   assert_same_leaves (topo, db, store_b, FALSE, 10);
   g_assert_cmpuint (count_pages (store_b), ==, 4);
 }
@@ -1496,8 +1534,9 @@ child_timeout_cb (gpointer user_data)
 /*
  * `meridian sync --continuous` as a person runs it: a page written on
  * CouchDB arrives here, one written here arrives there, a deletion on
- * CouchDB too, each within a bounded wait; SIGTERM ends it cleanly, with
- * its summary and its checkpoints written.
+ * CouchDB too, each within a bounded wait, also after CouchDB restarted
+ * under it; SIGTERM ends it cleanly, with its summary and its checkpoints
+ * written.
  */
 static void
 test_continuous (gconstpointer data)
@@ -1551,6 +1590,18 @@ test_continuous (gconstpointer data)
   g_assert_true (wait_couch (topo, db, "page:from-meridian"));
   g_test_message ("here to CouchDB: %.2f s", (g_get_monotonic_time () - start) / 1e6);
 
+  /* CouchDB stops and starts again under the running sync, which goes
+   * on once it is back. */
+  restart_couch (topo, db);
+  start = g_get_monotonic_time ();
+  couch_pages (topo, db, "after", 1);
+  {
+    g_autofree char *rev = put_page (store, "page:after-restart", NULL, "Written while CouchDB restarted.\n");
+  }
+  g_assert_true (wait_local (store, "page:after000", TRUE));
+  g_assert_true (wait_couch (topo, db, "page:after-restart"));
+  g_test_message ("both ways after CouchDB's restart: %.2f s", (g_get_monotonic_time () - start) / 1e6);
+
   /* A deletion there and a page here at once, and a stop as soon as
    * both have arrived: while their checkpoints are still on the way. */
   g_atomic_int_set (&proxy->hold_ms, 1500);
@@ -1582,8 +1633,8 @@ test_continuous (gconstpointer data)
   g_assert_no_error (error);
   g_free (end.out);
   /* Every document moved is counted, the last ones too. */
-  g_assert_cmpint (count (summary, "pulled"), ==, 7);
-  g_assert_cmpint (count (summary, "pushed"), ==, 7);
+  g_assert_cmpint (count (summary, "pulled"), ==, 8);
+  g_assert_cmpint (count (summary, "pushed"), ==, 8);
   proxy_stop (proxy);
 
   /* It left its checkpoints: a one-shot sync has nothing to move. */
@@ -1591,7 +1642,7 @@ test_continuous (gconstpointer data)
   summary = sync_json (dir, url, NULL, NULL);
   g_assert_cmpint (count (summary, "docs_read"), ==, 0);
   g_assert_cmpint (count (summary, "docs_written"), ==, 0);
-  assert_same_leaves (topo, db, store, FALSE, 13);
+  assert_same_leaves (topo, db, store, FALSE, 15);
 }
 
 int
