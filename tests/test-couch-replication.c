@@ -760,28 +760,49 @@ test_push_pull (gconstpointer data)
   make_db (topo, db);
   url = db_url (topo, 0, db);
   couch_pages (topo, db, "c", 100);
+  /* Ids that a URL must escape, on both sides. */
+  couch_bulk (topo, db, "[{\"_id\":\"page:couch/x y+z%w?#\",\"type\":\"page\",\"title\":\"odd\","
+                        "\"path\":\"odd/couch\",\"body\":\"odd\"}]");
   store_a = mer_test_open_store (&dir_a);
   local_pages (store_a, "m", 300);
+  {
+    g_autofree char *rev1 = put_page (store_a, "page:a/b c+d%e?f#g", NULL, "odd\n");
+    g_autofree char *rev2 = put_page (store_a, "page:ünïcödé ✓", NULL, "odd\n");
+  }
+
+  /* A wrong password: refused, said so, and nothing moves. */
+  {
+    g_autofree char *bad = g_strdup_printf ("http://admin:wrong@127.0.0.1:%u/%s", topo->couch->nodes[0].port, db);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (mer_test_run_meridian (dir_a, &out, &err, "sync", bad, NULL), !=, 0);
+    g_assert_nonnull (strstr (err, "401"));
+    g_assert_null (strstr (err, "wrong"));
+    g_autoptr(GHashTable) leaves = couch_leaves (topo, db);
+
+    g_assert_cmpuint (g_hash_table_size (leaves), ==, 101);
+  }
 
   summary = sync_json (dir_a, url, "--push", NULL);
-  g_assert_cmpint (count (summary, "pushed"), ==, 300);
+  g_assert_cmpint (count (summary, "pushed"), ==, 302);
   g_assert_cmpint (count (summary, "pulled"), ==, 0);
-  assert_same_leaves (topo, db, store_a, TRUE, 300);
+  assert_same_leaves (topo, db, store_a, TRUE, 302);
 
   /* A fresh workspace pulls all of it, CouchDB's pages and Meridian's. */
   store_b = mer_test_open_store (&dir_b);
   g_clear_pointer (&summary, json_object_unref);
   summary = sync_json (dir_b, url, "--pull", NULL);
-  g_assert_cmpint (count (summary, "pulled"), ==, 400);
+  g_assert_cmpint (count (summary, "pulled"), ==, 403);
   g_assert_cmpint (count (summary, "pushed"), ==, 0);
-  assert_same_leaves (topo, db, store_b, FALSE, 400);
+  assert_same_leaves (topo, db, store_b, FALSE, 403);
 
   /* Both ways: the first workspace gets CouchDB's pages, sends nothing new. */
   g_clear_pointer (&summary, json_object_unref);
   summary = sync_json (dir_a, url, NULL, NULL);
-  g_assert_cmpint (count (summary, "pulled"), ==, 100);
+  g_assert_cmpint (count (summary, "pulled"), ==, 101);
   g_assert_cmpint (count (summary, "pushed"), ==, 0);
-  assert_same_leaves (topo, db, store_a, FALSE, 400);
+  assert_same_leaves (topo, db, store_a, FALSE, 403);
 
   /* Edits on each side, then each workspace syncs both ways. */
   for (guint i = 0; i < 20; i++)
@@ -813,12 +834,12 @@ test_push_pull (gconstpointer data)
   summary = sync_json (dir_b, url, NULL, NULL);
   g_assert_cmpint (count (summary, "pulled"), ==, 40);
   g_assert_cmpint (count (summary, "pushed"), ==, 0);
-  assert_same_leaves (topo, db, store_a, FALSE, 400);
-  assert_same_leaves (topo, db, store_b, FALSE, 400);
+  assert_same_leaves (topo, db, store_a, FALSE, 403);
+  assert_same_leaves (topo, db, store_b, FALSE, 403);
 
   /* The histories match too, each revision id in order. */
   {
-    const char *ids[] = { "page:m000", "page:c000" };
+    const char *ids[] = { "page:m000", "page:c000", "page:a/b c+d%e?f#g", "page:couch/x y+z%w?#" };
 
     for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
       {
@@ -1420,6 +1441,20 @@ test_checkpoints (gconstpointer data)
   proxy_stop (proxy);
   assert_same_leaves (topo, db, store, FALSE, 102);
   assert_checkpoints_both_sides (topo, db, store);
+
+  /* Any node of a cluster serves the database, and takes the same
+   * checkpoints up: only the row of the page pushed last is read again. */
+  if (topo->n_nodes > 1)
+    {
+      g_autofree char *other_node = g_strdup_printf ("http://admin:secret@127.0.0.1:%u/%s",
+                                                     topo->couch->nodes[2].port, db);
+
+      g_clear_pointer (&summary, json_object_unref);
+      summary = sync_json (dir, other_node, NULL, NULL);
+      g_assert_cmpint (count (summary, "changes_fetched"), <=, 1);
+      g_assert_cmpint (count (summary, "docs_read"), ==, 0);
+      g_assert_cmpint (count (summary, "docs_written"), ==, 0);
+    }
 }
 
 /*
