@@ -862,6 +862,22 @@ test_push_pull (gconstpointer data)
         g_assert_cmpstr (mer_json_get_string (theirs, "body"), ==, mer_json_get_string (mine, "body"));
       }
   }
+
+  /* The database made anew under the same name: the checkpoints of the
+   * old one are not trusted, and everything goes again. */
+  {
+    g_autofree char *path = g_strdup_printf ("/%s", db);
+    guint status = 0;
+    g_autoptr(JsonNode) answer = couch_http (topo, "DELETE", path, NULL, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    make_db (topo, db);
+  }
+  g_clear_pointer (&summary, json_object_unref);
+  summary = sync_json (dir_a, url, NULL, NULL);
+  g_assert_cmpint (count (summary, "pushed"), ==, 403);
+  g_assert_cmpint (count (summary, "pulled"), ==, 0);
+  assert_same_leaves (topo, db, store_a, FALSE, 403);
 }
 
 /* How many pages `meridian search WORD` finds (a new process, which
@@ -1680,6 +1696,66 @@ test_continuous (gconstpointer data)
   assert_same_leaves (topo, db, store, FALSE, 15);
 }
 
+/*
+ * A cluster with one node stopped still takes a push and serves a pull in
+ * full (CouchDB answers 202 where it could not write every copy), and the
+ * node catches up once started again.
+ */
+static void
+test_node_down (gconstpointer data)
+{
+  Topology *topo = (Topology *) data;
+  const char *db = "node-down";
+  g_autofree char *url = NULL;
+  g_autofree char *dir_a = NULL;
+  g_autofree char *dir_b = NULL;
+  g_autoptr(MerStore) store_a = NULL;
+  g_autoptr(MerStore) store_b = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+
+  if (!have_couch (topo))
+    return;
+  make_db (topo, db);
+  url = db_url (topo, 0, db);
+  couch_pages (topo, db, "c", 30);
+  store_a = mer_test_open_store (&dir_a);
+  local_pages (store_a, "m", 30);
+
+  mer_test_couch_kill_node (topo->couch, 2, SIGKILL);
+  summary = sync_json (dir_a, url, NULL, NULL);
+  g_assert_cmpint (count (summary, "pulled"), ==, 30);
+  g_assert_cmpint (count (summary, "pushed"), ==, 30);
+  store_b = mer_test_open_store (&dir_b);
+  g_clear_pointer (&summary, json_object_unref);
+  summary = sync_json (dir_b, url, "--pull", NULL);
+  g_assert_cmpint (count (summary, "pulled"), ==, 60);
+  assert_same_leaves (topo, db, store_b, FALSE, 60);
+
+  /* Back: it serves the whole database, checkpoints too. */
+  mer_test_couch_restart_node (topo->couch, 2);
+  {
+    g_autofree char *other_node = g_strdup_printf ("http://admin:secret@127.0.0.1:%u/%s",
+                                                   topo->couch->nodes[2].port, db);
+
+    for (guint attempt = 0;; attempt++)
+      {
+        g_autofree char *path = g_strdup_printf ("/%s", db);
+        guint status = 0;
+        g_autoptr(JsonNode) info = mer_test_couch_request (topo->couch, 2, "GET", path, "admin", "secret",
+                                                           NULL, &status);
+
+        if (status == 200)
+          break;
+        g_assert_cmpuint (attempt, <, 300);
+        g_usleep (100 * 1000);
+      }
+    g_clear_pointer (&summary, json_object_unref);
+    summary = sync_json (dir_b, other_node, NULL, NULL);
+    g_assert_cmpint (count (summary, "docs_read"), ==, 0);
+    g_assert_cmpint (count (summary, "docs_written"), ==, 0);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1706,6 +1782,7 @@ main (int    argc,
 
         g_test_add_data_func (path, &topologies[t], cases[i].func);
       }
+  g_test_add_data_func ("/couch-replication/cluster/node-down", &topologies[1], test_node_down);
   result = g_test_run ();
   for (guint t = 0; t < G_N_ELEMENTS (topologies); t++)
     g_clear_pointer (&topologies[t].couch, mer_test_couch_stop);
