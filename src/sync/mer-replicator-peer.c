@@ -420,7 +420,9 @@ _mer_repl_job_check_remote_db (Job     *job,
     return FALSE;
   if (status == 200)
     return job->db_checked = TRUE;
-  if (status == 404 && (!job->pull || job->both))
+  /* The pull of a continuous sync both ways runs beside its push, and may
+   * ask first: it creates the database as the push would. */
+  if (status == 404 && job->may_create)
     {
       g_clear_pointer (&reply, json_node_unref);
       if (!_mer_repl_job_request (job, "PUT", job->url, NULL, &status, &reply, error))
