@@ -1611,13 +1611,12 @@ test_continuous (gconstpointer data)
 
   if (!have_couch (topo))
     return;
-  make_db (topo, db);
   url = db_url (topo, 0, db);
-  couch_pages (topo, db, "c", 5);
   store = mer_test_open_store (&dir);
   local_pages (store, "m", 5);
 
-  /* Through a proxy, which will hold the last checkpoints a while. */
+  /* Through a proxy, which will hold the last checkpoints a while. The
+   * database does not exist yet: a sync both ways creates it. */
   proxy = proxy_start (topo, FALSE);
   proxy_url = db_url (topo, proxy->port, db);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -1626,8 +1625,9 @@ test_continuous (gconstpointer data)
                                        "sync", "--continuous", "--json", proxy_url, NULL);
   g_assert_no_error (error);
 
-  g_assert_true (wait_local (store, "page:c004", TRUE));
   g_assert_true (wait_couch (topo, db, "page:m004"));
+  couch_pages (topo, db, "c", 5);
+  g_assert_true (wait_local (store, "page:c004", TRUE));
 
   start = g_get_monotonic_time ();
   couch_pages (topo, db, "live", 1);
