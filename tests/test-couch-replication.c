@@ -354,7 +354,15 @@ typedef struct
   SoupMessage       *out;
   gboolean           changes;
   gboolean           db_info;
+  gboolean           gone;     /* the client hung up: nothing to answer */
 } Forward;
+
+static void
+client_gone_cb (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  ((Forward *) user_data)->gone = TRUE;
+}
 
 /* How a token is found again: strings as they are, the rest as JSON. */
 static char *
@@ -549,10 +557,16 @@ forwarded_cb (GObject      *source,
   else
     answer = g_bytes_new_static ("{\"error\":\"proxy\"}", 17);
   data = g_bytes_get_data (answer, &size);
-  soup_server_message_set_status (forward->msg, status, NULL);
-  soup_server_message_set_response (forward->msg, type != NULL ? type : "application/json",
-                                    SOUP_MEMORY_COPY, data, size);
-  soup_server_message_unpause (forward->msg);
+  /* A client stopped while its request was on the way (a continuous sync
+   * ends so) has no one to answer. */
+  g_signal_handlers_disconnect_by_func (forward->msg, client_gone_cb, forward);
+  if (!forward->gone)
+    {
+      soup_server_message_set_status (forward->msg, status, NULL);
+      soup_server_message_set_response (forward->msg, type != NULL ? type : "application/json",
+                                        SOUP_MEMORY_COPY, data, size);
+      soup_server_message_unpause (forward->msg);
+    }
   g_object_unref (forward->msg);
   g_object_unref (forward->out);
   g_free (forward);
@@ -594,6 +608,7 @@ proxy_cb (SoupServer        *server,
 
   forward->proxy = proxy;
   forward->msg = g_object_ref (msg);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (client_gone_cb), forward);
   forward->changes = g_str_has_suffix (path, "/_changes");
   forward->db_info = strcmp (method, "GET") == 0 && strchr (path + 1, '/') == NULL && path[1] != '\0';
   mapped = proxy->odd_seqs && forward->changes ? map_since (proxy, query) : g_strdup (query);
