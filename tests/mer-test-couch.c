@@ -139,6 +139,8 @@ mer_test_couch_start (guint n_nodes)
       couch_uuid = random_hex ();
       couch_secret = random_hex ();
       signal (SIGABRT, abort_handler);
+      /* A fatal g_critical() or g_warning() ends the test with SIGTRAP. */
+      signal (SIGTRAP, abort_handler);
       signal (SIGSEGV, abort_handler);
       signal (SIGTERM, abort_handler);
       atexit (stop_all);

@@ -2,7 +2,8 @@
 /*
  * The replicator against in-process Meridian peers on 127.0.0.1: pull,
  * push, resuming from the checkpoint, conflicts that end identical on
- * both sides, continuous sync, and the errors a user sees.
+ * both sides, continuous sync, and the errors a user sees; and fake peers
+ * whose answers break off.
  */
 
 #include "config.h"
@@ -717,6 +718,123 @@ test_cluster_nodedown (void)
   mer_test_rm_rf (dir);
 }
 
+#define CUT_REV_A "1-0123456789abcdef0123456789abcdef"
+#define CUT_REV_B "1-fedcba9876543210fedcba9876543210"
+
+/* How a peer's changes feed answers: cut short this many more times. */
+typedef struct
+{
+  guint cut_left;
+  guint asked;
+} CutPeer;
+
+/*
+ * A peer whose changes feed is cut short as CouchDB's longpoll feed is
+ * when the server stops under it: a 200, the head of the answer, and
+ * nothing more. Everything else it answers in full.
+ */
+static void
+cut_peer_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  CutPeer *peer = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *body = NULL;
+  guint status = 200;
+
+  if (strcmp (path, "/") == 0)
+    body = "{\"couchdb\":\"Welcome\",\"uuid\":\"0123456789abcdef0123456789abcdef\"}";
+  else if (strcmp (path, "/cut") == 0)
+    body = "{\"db_name\":\"cut\",\"update_seq\":\"2-x\"}";
+  else if (g_str_has_prefix (path, "/cut/_local/"))
+    {
+      status = strcmp (method, "GET") == 0 ? 404 : 201;
+      body = status == 404 ? "{\"error\":\"not_found\",\"reason\":\"missing\"}" : "{\"ok\":true}";
+    }
+  else if (strcmp (path, "/cut/_changes") == 0)
+    {
+      peer->asked++;
+      if (peer->cut_left > 0)
+        {
+          peer->cut_left--;
+          body = "{\"results\":[\n\n";
+        }
+      else
+        body = "{\"results\":[{\"seq\":\"1-x\",\"id\":\"page:a\",\"changes\":[{\"rev\":\"" CUT_REV_A "\"}]},"
+               "{\"seq\":\"2-x\",\"id\":\"page:b\",\"changes\":[{\"rev\":\"" CUT_REV_B "\"}]}],"
+               "\"last_seq\":\"2-x\"}";
+    }
+  else if (strcmp (path, "/cut/_bulk_get") == 0)
+    body = "{\"results\":[{\"id\":\"page:a\",\"docs\":[{\"ok\":{\"_id\":\"page:a\",\"_rev\":\"" CUT_REV_A "\","
+           "\"type\":\"page\",\"title\":\"A\",\"path\":\"a\",\"body\":\"a\"}}]},"
+           "{\"id\":\"page:b\",\"docs\":[{\"ok\":{\"_id\":\"page:b\",\"_rev\":\"" CUT_REV_B "\","
+           "\"type\":\"page\",\"title\":\"B\",\"path\":\"b\",\"body\":\"b\"}}]}]}";
+  else
+    {
+      status = 404;
+      body = "{\"error\":\"not_found\",\"reason\":\"missing\"}";
+    }
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+/*
+ * An answer cut short is retried like a network error; one that stays
+ * cut short fails a one-shot sync, saying so, with nothing kept.
+ */
+static void
+test_cut_short (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *dir2 = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(MerStore) other = mer_test_open_store (&dir2);
+  g_autoptr(MerReplicator) replicator = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GSList) uris = NULL;
+  CutPeer peer = { 1, 0 };
+  TestSyncResult res;
+
+  soup_server_add_handler (server, NULL, cut_peer_cb, &peer, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/cut", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  res = test_sync (local, url, MER_REPLICATOR_PULL, 0);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (peer.asked, ==, 2);
+  g_assert_cmpuint (res.written, ==, 2);
+  doc = mer_store_get_doc (local, "page:b", NULL, MER_GET_DEFAULT, NULL);
+  g_assert_nonnull (doc);
+
+  /* A peer that never answers in full. */
+  peer.cut_left = G_MAXUINT;
+  peer.asked = 0;
+  memset (&res, 0, sizeof res);
+  replicator = mer_replicator_new (other, url, &error);
+  g_assert_no_error (error);
+  mer_replicator_set_direction (replicator, MER_REPLICATOR_PULL);
+  mer_replicator_set_max_retries (replicator, 1);
+  mer_replicator_run_async (replicator, NULL, test_sync_done_cb, &res);
+  while (!res.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (res.error->message, "cut short"));
+  g_clear_error (&res.error);
+  g_assert_cmpuint (peer.asked, ==, 2);
+  g_assert_cmpint (mer_store_get_update_seq (other), ==, 0);
+  mer_test_rm_rf (dir);
+  mer_test_rm_rf (dir2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -734,6 +852,7 @@ main (int   argc,
   g_test_add_func ("/replicator/broken-bulk-get", test_broken_bulk_get);
   g_test_add_func ("/replicator/wrong-password", test_wrong_password);
   g_test_add_func ("/replicator/cluster-nodedown", test_cluster_nodedown);
+  g_test_add_func ("/replicator/cut-short", test_cut_short);
 
   return g_test_run ();
 }

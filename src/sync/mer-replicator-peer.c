@@ -101,6 +101,34 @@ is_transient_answer (guint   status,
          && g_strcmp0 (mer_json_get_string (json_node_get_object (reply), "error"), "nodedown") == 0;
 }
 
+/*
+ * Whether a successful answer stops before its JSON does. A connection
+ * closed between two chunks of a chunked answer reads as its end (libsoup
+ * sees no error there), and CouchDB leaves exactly that when it stops
+ * while a longpoll feed is open: the head of the answer, `{"results":[`,
+ * then nothing. Every answer of the protocol is an object or an array, so
+ * one that begins as such and does not end so was cut short, and is
+ * retried like a network error.
+ */
+static gboolean
+is_cut_short (guint   status,
+              GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+  gsize start = 0;
+
+  if (status < 200 || status >= 300)
+    return FALSE;
+  while (start < size && g_ascii_isspace (data[start]))
+    start++;
+  while (size > start && g_ascii_isspace (data[size - 1]))
+    size--;
+  if (size == start || (data[start] != '{' && data[start] != '['))
+    return FALSE;
+  return data[size - 1] != '}' && data[size - 1] != ']';
+}
+
 /* A told length larger than this is not believed up front. */
 #define PRESIZE_MAX (64 * 1024 * 1024)
 
@@ -170,8 +198,9 @@ _mer_repl_set_unauthorized_error (Job     *job,
 }
 
 /*
- * Sends one request to the peer and reads the whole reply. Network errors
- * and transient answers (5xx, see is_transient_answer()) are retried with exponential backoff: forever in
+ * Sends one request to the peer and reads the whole reply. Network errors,
+ * transient answers (5xx, see is_transient_answer()) and answers cut short
+ * (see is_cut_short()) are retried with exponential backoff: forever in
  * continuous mode (the state says offline meanwhile), max_retries times in
  * a one-shot run. A 401 ends the sync at once (see
  * _mer_repl_set_unauthorized_error()). Any other status is returned to the
@@ -216,8 +245,11 @@ _mer_repl_job_request_bytes (Job         *job,
         }
 
       bytes = send_and_read (job->session, msg, job->cancellable, &local_error);
+      gboolean cut_short;
+
       if (bytes != NULL)
         status = soup_message_get_status (msg);
+      cut_short = bytes != NULL && is_cut_short (status, bytes);
 
       /* Creating the database is the one request whose 401 says
        * something else: the name and password were just accepted, but
@@ -229,7 +261,7 @@ _mer_repl_job_request_bytes (Job         *job,
           _mer_repl_set_unauthorized_error (job, error);
           return FALSE;
         }
-      if (bytes != NULL && !is_transient_answer (status, bytes))
+      if (bytes != NULL && !is_transient_answer (status, bytes) && !cut_short)
         {
           if (job->offline)
             {
@@ -249,14 +281,20 @@ _mer_repl_job_request_bytes (Job         *job,
           return FALSE;
         }
 
-      reason = local_error != NULL
-               ? g_strdup (local_error->message)
-               : g_strdup_printf ("%u %s", status, soup_status_get_phrase (status));
+      if (local_error != NULL)
+        reason = g_strdup (local_error->message);
+      else if (cut_short)
+        reason = g_strdup (_("the answer was cut short"));
+      else
+        reason = g_strdup_printf ("%u %s", status, soup_status_get_phrase (status));
 
       if (!job->continuous && attempt >= job->max_retries)
         {
-          g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
-                       _("Could not reach %s: %s"), job->url, reason);
+          if (cut_short)
+            _mer_repl_set_not_json_error (method, url, reason, error);
+          else
+            g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
+                         _("Could not reach %s: %s"), job->url, reason);
           return FALSE;
         }
       if (!job->offline)
@@ -432,7 +470,9 @@ _mer_repl_job_check_remote_db (Job     *job,
     return FALSE;
   if (status == 200)
     return job->db_checked = TRUE;
-  if (status == 404 && (!job->pull || job->both))
+  /* The pull of a continuous sync both ways runs beside its push, and may
+   * ask first: it creates the database as the push would. */
+  if (status == 404 && job->may_create)
     {
       g_clear_pointer (&reply, json_node_unref);
       if (!_mer_repl_job_request (job, "PUT", job->url, NULL, &status, &reply, error))

@@ -28,6 +28,9 @@ typedef struct
   GTask                  *task;
   gboolean                pull;        /* FALSE: push */
   gboolean                both;        /* one-shot: pull, then push */
+  gboolean                may_create;  /* the sync pushes too (in this job
+                                        * or the other): a missing remote
+                                        * database is created */
   gboolean                continuous;
   guint                   batch_size;
   guint                   max_retries;

@@ -681,10 +681,8 @@ write_batch (Job         *job,
   else
     left = _mer_repl_count_conflicted (job);
 
-  if (!_mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error)
-      || !_mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error))
-    return FALSE;
-
+  /* What is written is told before the checkpoints: a sync stopped while
+   * it writes them (as a continuous one is) still counts those documents. */
   update = _mer_repl_update_new (job);
   update->changes = batch->rows;
   update->read = n_docs;
@@ -696,7 +694,9 @@ write_batch (Job         *job,
   if (json_array_get_length (refused) > 0)
     update->refused = g_steal_pointer (&refused);
   _mer_repl_post_update (job, update);
-  return TRUE;
+
+  return _mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error)
+         && _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
 }
 
 /*

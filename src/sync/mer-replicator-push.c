@@ -185,13 +185,8 @@ push_batch (Job         *job,
         }
     }
 
-  seq_node = json_node_init_int (json_node_alloc (), last_seq);
-  if (!_mer_repl_put_remote_checkpoint (job, rid, seq_node, error)
-      || !_mer_repl_put_local_checkpoint (job, rid, seq_node, error))
-    return FALSE;
-  _mer_repl_write_push_mark (job, last_seq);
-  *since = last_seq;
-
+  /* What the peer stored is told before the checkpoints: a sync stopped
+   * while it writes them (as a continuous one is) still counts it. */
   update = _mer_repl_update_new (job);
   update->read = json_array_get_length (docs);
   update->written = json_array_get_length (docs) - MIN (refused, json_array_get_length (docs));
@@ -203,6 +198,13 @@ push_batch (Job         *job,
   if (refused > 0)
     update->refused = g_steal_pointer (&refused_rows);
   _mer_repl_post_update (job, update);
+
+  seq_node = json_node_init_int (json_node_alloc (), last_seq);
+  if (!_mer_repl_put_remote_checkpoint (job, rid, seq_node, error)
+      || !_mer_repl_put_local_checkpoint (job, rid, seq_node, error))
+    return FALSE;
+  _mer_repl_write_push_mark (job, last_seq);
+  *since = last_seq;
   return TRUE;
 }
 

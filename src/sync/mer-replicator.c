@@ -320,6 +320,7 @@ start_job (MerReplicator *self,
   job->context = g_main_context_ref (g_task_get_context (task));
   job->pull = pull;
   job->both = both;
+  job->may_create = (self->direction & MER_REPLICATOR_PUSH) != 0;
   job->continuous = self->continuous;
   job->batch_size = self->batch_size;
   job->max_retries = self->max_retries;
