@@ -464,6 +464,41 @@ test_changes_filters (Fixture       *f,
           "{\"error\":\"method_not_allowed\",\"reason\":\"Only GET,HEAD,POST allowed\"}");
 }
 
+#define DESIGN_REASON "Design documents are not supported: Meridian runs no code from peers"
+#define OTHER_REV "1-0123456789abcdef0123456789abcdef"
+
+/*
+ * A hub's batches list its design documents among the others: each
+ * replication endpoint answers them on their own and serves the rest.
+ */
+static void
+test_design_among (Fixture       *f,
+                   gconstpointer  data)
+{
+  /* _revs_diff leaves them out, so that no replicator sends them. */
+  expect (f, "POST", "/handbook/_revs_diff",
+          "{\"_design/meridian\":[\"" OTHER_REV "\"],\"page:new\":[\"" OTHER_REV "\"]}", 200,
+          "{\"page:new\":{\"missing\":[\"" OTHER_REV "\"]}}");
+  expect (f, "POST", "/handbook/_revs_diff", "{\"_design/meridian\":[\"" OTHER_REV "\"]}", 200, "{}");
+  /* _bulk_get: a row of its own. */
+  expect (f, "POST", "/handbook/_bulk_get",
+          "{\"docs\":[{\"id\":\"_design/meridian\",\"rev\":\"" OTHER_REV "\"},{\"id\":\"page:b\"}]}", 200,
+          "{\"results\":[{\"id\":\"_design/meridian\",\"docs\":[{\"error\":{\"id\":\"_design/meridian\","
+          "\"rev\":\"" OTHER_REV "\",\"error\":\"forbidden\",\"reason\":\"" DESIGN_REASON "\"}}]},"
+          "{\"id\":\"page:b\",\"docs\":[{\"ok\":{\"_id\":\"page:b\",\"_rev\":\"@b\",\"body\":\"\","
+          "\"path\":\"p/b\",\"title\":\"b\",\"type\":\"page\"}}]}]}");
+  /* _bulk_docs: an error row of its own; the page beside it is stored. */
+  expect (f, "POST", "/handbook/_bulk_docs",
+          "{\"new_edits\":false,\"docs\":[{\"_id\":\"_design/x\",\"_rev\":\"" OTHER_REV "\",\"views\":{}},"
+          "{\"_id\":\"page:f\",\"_rev\":\"" OTHER_REV "\",\"type\":\"page\",\"title\":\"f\","
+          "\"path\":\"p/f\",\"body\":\"\"}]}", 201,
+          "[{\"id\":\"_design/x\",\"rev\":\"" OTHER_REV "\",\"error\":\"forbidden\",\"reason\":\"" DESIGN_REASON "\"}]");
+  expect (f, "GET", "/handbook/page:f", NULL, 200,
+          "{\"_id\":\"page:f\",\"_rev\":\"" OTHER_REV "\",\"body\":\"\",\"path\":\"p/f\",\"title\":\"f\",\"type\":\"page\"}");
+  expect (f, "GET", "/handbook/_design/x", NULL, 403,
+          "{\"error\":\"forbidden\",\"reason\":\"" DESIGN_REASON "\"}");
+}
+
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int
@@ -479,5 +514,6 @@ main (int argc, char **argv)
   ADD ("/couch-api/uuids-and-up", test_uuids_and_up);
   ADD ("/couch-api/not-served", test_not_served);
   ADD ("/couch-api/changes-filters", test_changes_filters);
+  ADD ("/couch-api/design-among", test_design_among);
   return g_test_run ();
 }

@@ -468,6 +468,24 @@ test_sync (void)
   g_clear_pointer (&answer, json_node_unref);
   answer = http ("GET", "/team/comment:forged", "ana", "ana-pw", NULL, &status);
   g_assert_cmpuint (status, ==, 404);
+  /* A second push neither sends the refused comment again nor reports
+   * it again: the hub's refusal was reported once, with its reason. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_test_run_meridian (push_dir, &out, &err, "sync", "--push", "--json", user_url, NULL), ==, 0);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *summary;
+    JsonNode *refused;
+
+    g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+    summary = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpint (json_object_get_int_member (summary, "docs_written"), ==, 0);
+    refused = json_object_get_member (summary, "refused");
+    g_assert_true (refused == NULL || json_array_get_length (json_node_get_array (refused)) == 0);
+    g_assert_null (strstr (out, "comment:forged"));
+    g_assert_null (strstr (err, "comment:forged"));
+  }
   /* A push never sends design documents. */
   design_after = rev_of ("/team/_design/meridian", "admin", "secret");
   g_assert_cmpstr (design_before, ==, design_after);

@@ -12,6 +12,8 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 /*
@@ -95,10 +97,79 @@ typedef struct
   guint               timeout_id;
   gulong              finished_id;
   gulong              disconnected_id;
+  GSocket            *corked;      /* continuous: the socket held corked, see cork_feed() */
+  gulong              wrote_ids[3];
   gboolean            done;
 } Waiter;
 
 static void waiter_free (Waiter *waiter);
+
+/* Corking ---------------------------------------------------------------------- */
+
+/*
+ * libsoup writes a chunk of a chunked body in three writes (its size line,
+ * its data, its CRLF), and the server's sockets send each write at once
+ * (TCP_NODELAY), so a row of a continuous feed can reach the client as a
+ * segment holding only "5b\r\n". CouchDB's replicator reads its feeds one
+ * segment at a time and stalls on such a segment until its request times
+ * out (30 s), then starts the feed again. So while a continuous feed runs
+ * its socket is corked, and uncorked after each piece of the answer
+ * libsoup has written: every row, every heartbeat and the end each leave
+ * as one segment.
+ */
+static void
+set_cork (GSocket  *socket,
+          gboolean  on)
+{
+#ifdef TCP_CORK
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, on ? 1 : 0, NULL);
+#endif
+}
+
+static void
+flush_cork_cb (SoupServerMessage *msg,
+               gpointer           data)
+{
+  Waiter *waiter = data;
+
+  if (waiter->corked == NULL || g_socket_is_closed (waiter->corked))
+    return;
+  set_cork (waiter->corked, FALSE);
+  set_cork (waiter->corked, TRUE);
+}
+
+static void
+flush_cork_data_cb (SoupServerMessage *msg,
+                    guint              size,
+                    gpointer           data)
+{
+  flush_cork_cb (msg, data);
+}
+
+static void
+cork_feed (Waiter *waiter)
+{
+  GSocket *socket = _mer_server_socket_of (waiter->msg);
+
+  if (socket == NULL)
+    return;
+  waiter->corked = g_object_ref (socket);
+  set_cork (socket, TRUE);
+  waiter->wrote_ids[0] = g_signal_connect (waiter->msg, "wrote-headers", G_CALLBACK (flush_cork_cb), waiter);
+  waiter->wrote_ids[1] = g_signal_connect (waiter->msg, "wrote-body-data", G_CALLBACK (flush_cork_data_cb), waiter);
+  waiter->wrote_ids[2] = g_signal_connect (waiter->msg, "wrote-body", G_CALLBACK (flush_cork_cb), waiter);
+}
+
+/* Leaves the socket as it was: a kept-alive connection goes on uncorked. */
+static void
+uncork_feed (Waiter *waiter)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (waiter->wrote_ids); i++)
+    g_clear_signal_handler (&waiter->wrote_ids[i], waiter->msg);
+  if (waiter->corked != NULL && !g_socket_is_closed (waiter->corked))
+    set_cork (waiter->corked, FALSE);
+  g_clear_object (&waiter->corked);
+}
 
 /* The changes feed ------------------------------------------------------------ */
 
@@ -275,6 +346,7 @@ waiter_free (Waiter *waiter)
   MerServer *self = waiter->server;
 
   waiter_stop_timers (waiter);
+  uncork_feed (waiter);
   g_clear_signal_handler (&waiter->finished_id, waiter->msg);
   g_clear_signal_handler (&waiter->disconnected_id, waiter->msg);
   g_ptr_array_remove (self->waiters, waiter);
@@ -320,6 +392,8 @@ start_feed (MerServer *self,
   waiter->finished_id = g_signal_connect (req->msg, "finished", G_CALLBACK (waiter_finished_cb), waiter);
   waiter->disconnected_id = g_signal_connect (req->msg, "disconnected", G_CALLBACK (waiter_finished_cb), waiter);
   g_ptr_array_add (self->waiters, waiter);
+  if (continuous)
+    cork_feed (waiter);
   if (heartbeat_ms > 0)
     waiter->heartbeat_id = g_timeout_add ((guint) heartbeat_ms, waiter_heartbeat_cb, waiter);
   waiter->timeout_id = g_timeout_add ((guint) timeout_ms, waiter_timeout_cb, waiter);

@@ -397,6 +397,23 @@ handle_db (MerServer *self,
 
 /* Replication ------------------------------------------------------------------ */
 
+/*
+ * Whether @id names a design document. A replica holds none (Meridian
+ * runs no code from peers), so the replication endpoints leave them out
+ * one by one rather than failing a whole batch that lists one, as a hub's
+ * batches do.
+ */
+static gboolean
+is_design_id (const char *id)
+{
+  return id != NULL && g_str_has_prefix (id, "_design/");
+}
+
+/*
+ * Answers the revisions this replica lacks. Design documents are left out
+ * of the answer: said to be missing, CouchDB's replicator would send them
+ * and count each refusal as a failed write, on every run.
+ */
 static void
 handle_revs_diff (MerServer *self,
                   Request   *req,
@@ -404,6 +421,7 @@ handle_revs_diff (MerServer *self,
 {
   g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) designs = g_ptr_array_new_with_free_func (g_free);
   JsonObject *result;
   JsonObjectIter iter;
   const char *id;
@@ -422,6 +440,11 @@ handle_revs_diff (MerServer *self,
     {
       JsonArray *list;
 
+      if (is_design_id (id))
+        {
+          g_ptr_array_add (designs, g_strdup (id));
+          continue;
+        }
       if (!mer_validate_id (id, &error))
         {
           _mer_server_respond_gerror (resp, error);
@@ -446,6 +469,8 @@ handle_revs_diff (MerServer *self,
             }
         }
     }
+  for (guint i = 0; i < designs->len; i++)
+    json_object_remove_member (request, designs->pdata[i]);
 
   result = mer_store_revs_diff (self->store, request, &error);
   if (result == NULL)
@@ -506,6 +531,29 @@ append_bulk_get_missing (GString    *out,
   if (rev != NULL)
     mer_json_append_string (rev_json, rev);
   append_bulk_get_error (out, id, rev != NULL ? rev_json->str : NULL, rev_json->len);
+}
+
+/*
+ * The row of a design document: refused on its own, with the reason a GET
+ * of it gives, while the other documents of the request are served.
+ */
+static void
+append_bulk_get_design (GString    *out,
+                        const char *id,
+                        const char *rev)
+{
+  g_autoptr(GError) error = NULL;
+
+  mer_validate_id (id, &error);
+  g_string_append (out, "{\"id\":");
+  mer_json_append_string (out, id);
+  g_string_append (out, ",\"docs\":[{\"error\":{\"id\":");
+  mer_json_append_string (out, id);
+  g_string_append (out, ",\"rev\":");
+  mer_json_append_string (out, rev != NULL ? rev : "undefined");
+  g_string_append (out, ",\"error\":\"forbidden\",\"reason\":");
+  mer_json_append_string (out, error != NULL ? error->message : "Design documents are not supported");
+  g_string_append (out, "}}]}");
 }
 
 #define MISSING_PREFIX "{\"missing\":"
@@ -586,7 +634,9 @@ handle_bulk_get (MerServer *self,
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       JsonNode *rev = entry != NULL ? json_object_get_member (entry, "rev") : NULL;
 
-      if (entry == NULL || !mer_validate_id (mer_json_get_string (entry, "id"), &error)
+      if (entry == NULL
+          || (!is_design_id (mer_json_get_string (entry, "id"))
+              && !mer_validate_id (mer_json_get_string (entry, "id"), &error))
           || (rev != NULL && (json_node_get_value_type (rev) != G_TYPE_STRING
                               || !mer_validate_rev (json_node_get_string (rev), NULL, &error))))
         {
@@ -610,7 +660,9 @@ handle_bulk_get (MerServer *self,
 
       if (i > 0)
         g_string_append_c (out, ',');
-      if (!append_bulk_get_one (self, out, mer_json_get_string (entry, "id"),
+      if (is_design_id (mer_json_get_string (entry, "id")))
+        append_bulk_get_design (out, mer_json_get_string (entry, "id"), mer_json_get_string (entry, "rev"));
+      else if (!append_bulk_get_one (self, out, mer_json_get_string (entry, "id"),
                                 mer_json_get_string (entry, "rev"), revs, latest, &error))
         {
           mer_store_end_read (self->store);

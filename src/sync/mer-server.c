@@ -527,12 +527,32 @@ request_started_cb (SoupServer        *server,
   _mer_server_set_idle (msg, FALSE);
 }
 
+/*
+ * "METHOD path status" of every request answered, at debug level
+ * (G_MESSAGES_DEBUG=meridian-sync shows them): what a replicator on the
+ * other end asked and was told, without a packet capture.
+ */
+static void
+log_request (SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = uri != NULL ? g_uri_get_query (uri) : NULL;
+
+  /* A connection closed between two requests ends one that never began. */
+  if (method == NULL || uri == NULL)
+    return;
+  g_debug ("%s %s%s%s %u", method, g_uri_get_path (uri), query != NULL ? "?" : "", query != NULL ? query : "",
+           soup_server_message_get_status (msg));
+}
+
 static void
 request_finished_cb (SoupServer        *server,
                      SoupServerMessage *msg,
                      gpointer           user_data)
 {
   _mer_server_set_idle (msg, TRUE);
+  log_request (msg);
 }
 
 #define INFLATE_CHUNK (64 * 1024)
