@@ -271,3 +271,76 @@ test('nano answers the same from meridian serve and from CouchDB', async () => {
   }
   await server.stop();
 });
+
+// RxDB (memory storage) and its CouchDB replication, once against serve and
+// once against CouchDB: what RxDB writes arrives on the server, and what the
+// server holds arrives in RxDB.
+async function rxdbRoundTrip(url, user, password, tag) {
+  const { createRxDatabase } = await import('rxdb');
+  const { getRxStorageMemory } = await import('rxdb/plugins/storage-memory');
+  const { replicateCouchDB, getFetchWithCouchDBAuthorization } = await import('rxdb/plugins/replication-couchdb');
+
+  const db = await createRxDatabase({
+    name: `rx${tag}${process.pid}`,
+    storage: getRxStorageMemory(),
+    // Node 18 has no global Web Crypto, which RxDB's default hash uses.
+    hashFunction: (text) => Promise.resolve(crypto.createHash('sha256').update(text).digest('hex')),
+  });
+  await db.addCollections({
+    notes: {
+      schema: {
+        version: 0,
+        primaryKey: 'id',
+        type: 'object',
+        properties: {
+          id: { type: 'string', maxLength: 100 },
+          type: { type: 'string' },
+          text: { type: 'string' },
+        },
+        required: ['id', 'type', 'text'],
+      },
+    },
+  });
+  await db.notes.bulkInsert([
+    { id: 'note:rx1', type: 'note', text: 'from RxDB, one' },
+    { id: 'note:rx2', type: 'note', text: 'from RxDB, two' },
+  ]);
+  const replication = replicateCouchDB({
+    replicationIdentifier: `rx-${tag}`,
+    collection: db.notes,
+    url: `${url}/`,
+    fetch: getFetchWithCouchDBAuthorization(user, password),
+    live: false,
+    pull: { batchSize: 10 },
+    push: { batchSize: 10 },
+  });
+  const errors = [];
+  replication.error$.subscribe((err) => errors.push(err));
+  await replication.awaitInitialReplication();
+  const local = (await db.notes.find().exec()).map((d) => [d.id, d.text]).sort();
+  await replication.cancel();
+  await db.remove();
+  return { errors, local };
+}
+
+test('RxDB replicates both ways with meridian serve, as with CouchDB', async () => {
+  const server = await serve();
+  const couchUrl = await couchDb('rx');
+  const seedNote = { _id: 'note:srv', type: 'note', text: 'from the server' };
+  await Nano(server.root).use(server.db).insert(seedNote);
+  await Nano(couch.root).use('rx').insert(seedNote);
+
+  const expected = [['note:rx1', 'from RxDB, one'], ['note:rx2', 'from RxDB, two'], ['note:srv', 'from the server']];
+  const sides = [
+    ['meridian', `${new URL(server.url).origin}/${server.db}`, ACCOUNT, PASSWORD, Nano(server.root).use(server.db)],
+    ['couchdb', `${new URL(couch.root).origin}/rx`, 'admin', 'secret', Nano(couch.root).use('rx')],
+  ];
+  for (const [name, url, user, password, remote] of sides) {
+    const { errors, local } = await rxdbRoundTrip(url, user, password, name);
+    assert.deepEqual(errors.map(String), [], name);
+    assert.deepEqual(local, expected, `${name}: the server's document arrives in RxDB`);
+    const rows = (await remote.list({ include_docs: true })).rows.map((r) => [r.id, r.doc.text]).sort();
+    assert.deepEqual(rows, expected, `${name}: RxDB's documents arrive on the server`);
+  }
+  await server.stop();
+});
