@@ -102,12 +102,11 @@ async function seed(nano, db) {
     await d.insert(page(name, `${name}\n`));
   const old = await d.get('page:old');
   await d.destroy('page:old', old._rev);
-  const clash = await d.get('page:alpha');
-  const gen = parseInt(clash._rev, 10) + 1;
+  // A sibling of page:alpha's first revision, made elsewhere: a conflict.
   await d.bulk({
     new_edits: false,
-    docs: [{ ...page('alpha', 'alpha (other side)\n'), _rev: `${gen}-${'c'.repeat(32)}`,
-             _revisions: { start: gen, ids: ['c'.repeat(32), clash._rev.split('-')[1]] } }],
+    docs: [{ ...page('alpha', 'alpha (other side)\n'), _rev: `1-${'c'.repeat(32)}`,
+             _revisions: { start: 1, ids: ['c'.repeat(32)] } }],
   });
 }
 
@@ -138,6 +137,12 @@ test('couchbackup backs up a Meridian peer; couchrestore restores it into Meridi
   assert.equal(Object.keys(sourceBodies).length, 4);
   assert.deepEqual(meridianBodies, sourceBodies);
   assert.deepEqual(couchBodies, sourceBodies);
+  // And every leaf, the conflict's loser and the deletion included.
+  const sourceRevs = await revisionsOf(nano, source.db);
+  assert.equal(sourceRevs['page:alpha'].leaves.length, 2);
+  assert.equal(sourceRevs['page:old'].deleted, true);
+  assert.deepEqual(await revisionsOf(Nano(target.root), target.db), sourceRevs);
+  assert.deepEqual(await revisionsOf(Nano(couch.root), 'restored'), sourceRevs);
   await source.stop();
   await target.stop();
 });
