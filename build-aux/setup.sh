@@ -59,11 +59,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The interoperability tests run a real PouchDB, pinned by the lockfile.
+# The interoperability tests run real PouchDB, couchbackup, nano and RxDB, pinned by the lockfile.
 if [ "$want_tests" = 1 ] && [ -f tests/interop/package-lock.json ]; then
   stamp=tests/interop/node_modules/.meridian-lock
   if [ ! -f "$stamp" ] || ! cmp -s tests/interop/package-lock.json "$stamp"; then
-    echo "Installing the PouchDB test peers (npm ci)…"
+    echo "Installing the interoperability test peers: PouchDB, CouchDB tools, RxDB (npm ci)…"
     (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     cp tests/interop/package-lock.json "$stamp"
   fi

@@ -499,6 +499,65 @@ test_design_among (Fixture       *f,
           "{\"error\":\"forbidden\",\"reason\":\"" DESIGN_REASON "\"}");
 }
 
+/*
+ * What CouchDB's own tools send that a replicator does not: empty path
+ * segments, keys ending in "\u0000" (couchbackup's next page), the
+ * "\ufff0" end of a prefix, and an empty "_attachments" (couchrestore,
+ * RxDB), accepted and not kept.
+ */
+static void
+test_tools_requests (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *answer = NULL;
+
+  expect (f, "GET", "//handbook//page:b/", NULL, 200,
+          "{\"_id\":\"page:b\",\"_rev\":\"@b\",\"body\":\"\",\"path\":\"p/b\",\"title\":\"b\",\"type\":\"page\"}");
+  expect (f, "GET", "//_up//", NULL, 200, "{\"status\":\"ok\"}");
+  expect (f, "GET", "//handbook//_all_docs?limit=1", NULL, 200,
+          "{\"total_rows\":4,\"offset\":0,\"rows\":[" ROW (a) "]}");
+
+  expect (f, "GET", "/handbook/_all_docs?startkey=%22page:b%5Cu0000%22", NULL, 200,
+          "{\"total_rows\":4,\"offset\":2,\"rows\":[" ROW (d) "," ROW (e) "]}");
+  expect (f, "GET", "/handbook/_all_docs?startkey=%22%5Cu0000%22&limit=1", NULL, 200,
+          "{\"total_rows\":4,\"offset\":0,\"rows\":[" ROW (a) "]}");
+  expect (f, "GET", "/handbook/_all_docs?endkey=%22page:b%5Cu0000%22&descending=true", NULL, 200,
+          "{\"total_rows\":4,\"offset\":0,\"rows\":[" ROW (e) "," ROW (d) "]}");
+  expect (f, "GET", "/handbook/_all_docs?startkey=%22page:%22&endkey=%22page:%5Cufff0%22&skip=3", NULL, 200,
+          "{\"total_rows\":4,\"offset\":3,\"rows\":[" ROW (e) "]}");
+  expect (f, "POST", "/handbook/_all_docs", "{\"start_key\":\"page:a\\u0000\",\"limit\":1}", 200,
+          "{\"total_rows\":4,\"offset\":1,\"rows\":[" ROW (b) "]}");
+  expect (f, "POST", "/handbook/_all_docs", "{\"startkey\":\"page:a\\u0000\",\"endkey\":\"page:d\\u0000\"}", 200,
+          "{\"total_rows\":4,\"offset\":1,\"rows\":[" ROW (b) "," ROW (d) "]}");
+  expect (f, "POST", "/handbook/_all_docs", "{\"keys\":[\"page:a\\u0000\"]}", 400,
+          "{\"error\":\"bad_request\",\"reason\":\"Meridian's _all_docs does not take keys that hold \\\\u0000\"}");
+  expect (f, "GET", "/handbook/_all_docs?startkey=%22%5Cu0000%5CuDBFF%5CuDFFF%22", NULL, 400,
+          "{\"error\":\"bad_request\",\"reason\":\"Invalid value for startkey: a key may hold \\\\u0000 or U+10FFFF,"
+          " but not both\"}");
+  expect (f, "POST", "/handbook/_all_docs", "{\"startkey\":\"\\u0000\",\"endkey\":\"\\uDBFF\\uDFFF\"}", 400,
+          "{\"error\":\"bad_request\",\"reason\":\"A body that holds \\\\u0000 may not also hold U+10FFFF\"}");
+  /* A key of U+10FFFF alone is the highest code point, not a NUL. */
+  expect (f, "GET", "/handbook/_all_docs?startkey=%22page:%5CuDBFF%5CuDFFF%22", NULL, 200,
+          "{\"total_rows\":4,\"offset\":4,\"rows\":[]}");
+
+  g_assert_cmpuint (ask (f, "PUT", "/handbook/page:g",
+                         "{\"type\":\"page\",\"title\":\"g\",\"path\":\"p/g\",\"body\":\"\",\"_attachments\":{}}",
+                         &answer), ==, 201);
+  g_clear_pointer (&answer, g_free);
+  g_assert_cmpuint (ask (f, "POST", "/handbook/_bulk_docs",
+                         "{\"docs\":[{\"_id\":\"note:h\",\"type\":\"note\",\"_attachments\":{}}]}", &answer), ==, 201);
+  g_clear_pointer (&answer, g_free);
+  g_assert_cmpuint (ask (f, "GET", "/handbook/page:g", NULL, &answer), ==, 200);
+  g_assert_null (strstr (answer, "_attachments"));
+  g_clear_pointer (&answer, g_free);
+  g_assert_cmpuint (ask (f, "GET", "/handbook/note:h", NULL, &answer), ==, 200);
+  g_assert_null (strstr (answer, "_attachments"));
+  g_clear_pointer (&answer, g_free);
+  expect (f, "PUT", "/handbook/page:i",
+          "{\"type\":\"page\",\"title\":\"i\",\"path\":\"p/i\",\"body\":\"\",\"_attachments\":{\"a.txt\":{\"stub\":true}}}",
+          403, "{\"error\":\"forbidden\",\"reason\":\"Attachments are not supported\"}");
+}
+
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int
@@ -515,5 +574,6 @@ main (int argc, char **argv)
   ADD ("/couch-api/not-served", test_not_served);
   ADD ("/couch-api/changes-filters", test_changes_filters);
   ADD ("/couch-api/design-among", test_design_among);
+  ADD ("/couch-api/tools-requests", test_tools_requests);
   return g_test_run ();
 }

@@ -435,6 +435,22 @@ test_session (Fixture       *f,
   g_assert_null (soup_message_headers_get_one (wrong->headers, "Set-Cookie"));
   assert_error (nobody, 401, "unauthorized");
   assert_error (text, 415, "bad_content_type");
+  /* "username", as the IBM Cloudant SDK under couchbackup writes it, wins over "name" as in CouchDB. */
+  {
+    g_autoptr(Reply) sdk = call_cookie (f, "POST", "/_session", "application/json",
+                                        "{\"username\":\"bo\",\"password\":\"bo-password\"}", NULL);
+    g_autoptr(Reply) both = call_cookie (f, "POST", "/_session", "application/x-www-form-urlencoded",
+                                         "name=bo&username=ana&password=ana-password", NULL);
+    g_autoptr(Reply) loser = call_cookie (f, "POST", "/_session", "application/json",
+                                          "{\"username\":\"bo\",\"name\":\"ana\",\"password\":\"ana-password\"}",
+                                          NULL);
+    g_autofree char *sdk_cookie = session_cookie (sdk);
+
+    g_assert_cmpstr (sdk->body, ==, "{\"ok\":true,\"name\":\"bo\",\"roles\":[\"ro\"]}\n");
+    g_assert_nonnull (sdk_cookie);
+    g_assert_cmpstr (both->body, ==, "{\"ok\":true,\"name\":\"ana\",\"roles\":[\"rw\"]}\n");
+    assert_error (loser, 401, "unauthorized");
+  }
   {
     g_autoptr(Reply) next = call_cookie (f, "POST", "/_session?next=/handbook", "application/x-www-form-urlencoded",
                                          "name=ana&password=ana-password", NULL);

@@ -870,6 +870,11 @@ test_bulk_docs (Fixture       *f,
               continue;
             g_assert_cmpstr (mer_json_get_string (row, "error"), ==, cases[i].error);
             g_assert_nonnull (mer_json_get_string (row, "reason"));
+            /* A refused edit made no revision, and CouchDB names none; a refused replicated one is named. */
+            if (strstr (cases[i].body, "\"new_edits\":false") == NULL)
+              g_assert_false (json_object_has_member (row, "rev"));
+            else if (strcmp (cases[i].refused_id, "note:6") == 0)
+              g_assert_cmpstr (mer_json_get_string (row, "rev"), ==, "2-a");
             seen = TRUE;
           }
         g_assert_true (seen);

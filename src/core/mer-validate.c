@@ -627,6 +627,14 @@ check_special_members (JsonObject  *doc,
             }
           continue;
         }
+      /*
+       * An empty "_attachments" says there are none (couchrestore and
+       * RxDB write it on every document): accepted, and not kept, as no
+       * member starting with '_' is part of the stored body.
+       */
+      if (strcmp (key, "_attachments") == 0 && JSON_NODE_HOLDS_OBJECT (value)
+          && json_object_get_size (json_node_get_object (value)) == 0)
+        continue;
       if (strcmp (key, "_attachments") == 0)
         {
           g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN,

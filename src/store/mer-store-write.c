@@ -796,8 +796,8 @@ mer_store_bulk_docs (MerStore    *self,
           mer_store_rollback (self);
           return NULL;
         }
-      add_refusal (results, mer_json_get_string (doc, "_id"), mer_json_get_string (doc, "_rev"),
-                   local_error);
+      /* As CouchDB answers a refused edit: the id, no revision (none was made). */
+      add_refusal (results, doc != NULL ? mer_json_get_string (doc, "_id") : NULL, NULL, local_error);
     }
   if (!mer_store_commit (self, error))
     return NULL;

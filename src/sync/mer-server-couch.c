@@ -23,7 +23,9 @@
 typedef struct
 {
   char      *start;          /* startkey, or NULL for the first id */
+  gsize      start_length;   /* in bytes: a key may hold NUL */
   char      *end;            /* endkey, or NULL for the last id */
+  gsize      end_length;
   gboolean   inclusive_end;
   gboolean   descending;
   gboolean   include_docs;
@@ -90,16 +92,45 @@ parse_param_json (Response    *resp,
   return g_steal_pointer (&node);
 }
 
-/* A key parameter given under either of CouchDB's two spellings. */
+static guint
+count_nul_marks (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, MER_JSON_NUL_MARK)) != NULL; p += strlen (MER_JSON_NUL_MARK))
+    n++;
+  return n;
+}
+
+static void
+respond_nul_and_mark (Response   *resp,
+                      const char *name)
+{
+  respond_bad_param (resp, name, "a key may hold \\u0000 or U+10FFFF, but not both");
+}
+
+/*
+ * A key parameter given under either of CouchDB's two spellings. A key may
+ * hold \u0000, as couchbackup's next page starts at the last id and "\0":
+ * no id holds NUL, so the key is kept as bytes with their length and only
+ * compared with ids. json-glib cannot keep NUL, so each is read as
+ * U+10FFFF (mer_json_mark_nul()) and turned back; a key that holds both
+ * is refused rather than misread.
+ */
 static gboolean
 parse_key_param (Request     *req,
                  Response    *resp,
                  const char  *name,
                  const char  *other_name,
-                 char       **out)
+                 char       **out,
+                 gsize       *out_length)
 {
   const char *text = _mer_server_query_get (req, name);
   g_autoptr(JsonNode) node = NULL;
+  g_autofree char *marked = NULL;
+  gsize marked_length = 0;
+  guint nuls = 0;
+  char *key;
 
   if (text == NULL)
     {
@@ -108,11 +139,37 @@ parse_key_param (Request     *req,
     }
   if (text == NULL)
     return TRUE;
-  node = parse_param_json (resp, name, text, JSON_NODE_VALUE);
+  marked = mer_json_mark_nul (text, strlen (text), &marked_length);
+  if (marked != NULL)
+    nuls = (marked_length - strlen (text)) / (strlen ("\\uDBFF\\uDFFF") - strlen ("\\u0000"));
+  node = parse_param_json (resp, name, marked != NULL ? marked : text, JSON_NODE_VALUE);
   if (node == NULL)
     return FALSE;
+  key = g_strdup (json_node_get_string (node));
+  if (marked != NULL && count_nul_marks (key) != nuls)
+    {
+      g_free (key);
+      respond_nul_and_mark (resp, name);
+      return FALSE;
+    }
   g_free (*out);
-  *out = g_strdup (json_node_get_string (node));
+  *out_length = strlen (key);
+  if (nuls > 0)
+    {
+      GString *bytes = g_string_new (NULL);
+      g_auto(GStrv) parts = g_strsplit (key, MER_JSON_NUL_MARK, -1);
+
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          if (i > 0)
+            g_string_append_c (bytes, '\0');
+          g_string_append (bytes, parts[i]);
+        }
+      g_free (key);
+      *out_length = bytes->len;
+      key = g_string_free (bytes, FALSE);
+    }
+  *out = key;
   return TRUE;
 }
 
@@ -143,16 +200,17 @@ parse_all_docs_query (Request      *req,
       || !_mer_server_query_count (req, resp, "skip", &query->skip)
       || !_mer_server_query_count (req, resp, "limit", &query->limit))
     return FALSE;
-  if (!parse_key_param (req, resp, "startkey", "start_key", &query->start)
-      || !parse_key_param (req, resp, "endkey", "end_key", &query->end))
+  if (!parse_key_param (req, resp, "startkey", "start_key", &query->start, &query->start_length)
+      || !parse_key_param (req, resp, "endkey", "end_key", &query->end, &query->end_length))
     return FALSE;
   /* key=K is startkey=K&endkey=K. */
   if (_mer_server_query_get (req, "key") != NULL)
     {
-      if (!parse_key_param (req, resp, "key", "key", &query->start))
+      if (!parse_key_param (req, resp, "key", "key", &query->start, &query->start_length))
         return FALSE;
       g_free (query->end);
-      query->end = g_strdup (query->start);
+      query->end = g_memdup2 (query->start, query->start_length + 1);
+      query->end_length = query->start_length;
       query->inclusive_end = TRUE;
     }
 
@@ -231,6 +289,20 @@ make_row (MerServer     *self,
   return row;
 }
 
+/* Orders an id and a key, which may hold NUL, byte by byte as strcmp() orders ids. */
+static int
+compare_id_key (const char *id,
+                const char *key,
+                gsize       key_length)
+{
+  gsize id_length = strlen (id);
+  int cmp = memcmp (id, key, MIN (id_length, key_length));
+
+  if (cmp != 0)
+    return cmp;
+  return id_length < key_length ? -1 : id_length > key_length ? 1 : 0;
+}
+
 /* Whether @id is inside the range, in the direction asked. */
 static gboolean
 after_start (AllDocsQuery *query,
@@ -240,7 +312,7 @@ after_start (AllDocsQuery *query,
 
   if (query->start == NULL)
     return TRUE;
-  cmp = strcmp (id, query->start);
+  cmp = compare_id_key (id, query->start, query->start_length);
   return query->descending ? cmp <= 0 : cmp >= 0;
 }
 
@@ -252,7 +324,7 @@ before_end (AllDocsQuery *query,
 
   if (query->end == NULL)
     return TRUE;
-  cmp = strcmp (id, query->end);
+  cmp = compare_id_key (id, query->end, query->end_length);
   if (query->descending)
     cmp = -cmp;
   return query->inclusive_end ? cmp <= 0 : cmp < 0;
@@ -400,12 +472,39 @@ post_all_docs (MerServer *self,
                Request   *req,
                Response  *resp)
 {
-  g_autoptr(JsonObject) body = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES);
+  g_autoptr(JsonObject) body = NULL;
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GList) members = NULL;
+  g_autofree char *marked = NULL;
   JsonArray *keys = NULL;
   GHashTable *saved_query = req->query;
+  gsize marked_length = 0;
 
+  /*
+   * A key may hold \u0000 (see parse_key_param()): the body is read with
+   * each one as U+10FFFF, which the parameters then give back as
+   * \u0000. A body that also holds U+10FFFF itself is refused.
+   */
+  if (req->body != NULL && (marked = mer_json_mark_nul (req->body, req->length, &marked_length)) != NULL)
+    {
+      Request marked_req = *req;
+
+      g_autofree char *lower = g_ascii_strdown (req->body, req->length);
+
+      /* A NUL byte, where these searches stop, is refused when the body is parsed. */
+      if (g_strstr_len (req->body, req->length, MER_JSON_NUL_MARK) != NULL
+          || g_strstr_len (lower, req->length, "\\udbff\\udfff") != NULL)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                     "A body that holds \\u0000 may not also hold U+10FFFF");
+          return;
+        }
+      marked_req.body = marked;
+      marked_req.length = marked_length;
+      body = _mer_server_parse_body_object (&marked_req, resp, MER_SERVER_MAX_REQUEST_BYTES);
+    }
+  else
+    body = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES);
   if (body == NULL)
     return;
   params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -433,6 +532,15 @@ post_all_docs (MerServer *self,
               return;
             }
           keys = json_node_get_array (value);
+          /* No id holds NUL; the row of such a key could not be written either. */
+          for (guint i = 0; marked != NULL && i < json_array_get_length (keys); i++)
+            if (json_node_get_value_type (json_array_get_element (keys, i)) == G_TYPE_STRING
+                && strstr (json_array_get_string_element (keys, i), MER_JSON_NUL_MARK) != NULL)
+              {
+                _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                           "Meridian's _all_docs does not take keys that hold \\u0000");
+                return;
+              }
           continue;
         }
       if (g_hash_table_contains (params, name))
@@ -442,7 +550,13 @@ post_all_docs (MerServer *self,
           _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", reason);
           return;
         }
-      g_hash_table_insert (params, g_strdup (name), mer_json_to_string (value, FALSE));
+      {
+        g_autofree char *text = mer_json_to_string (value, FALSE);
+        g_auto(GStrv) parts = marked != NULL ? g_strsplit (text, MER_JSON_NUL_MARK, -1) : NULL;
+
+        g_hash_table_insert (params, g_strdup (name),
+                             parts != NULL ? g_strjoinv ("\\u0000", parts) : g_steal_pointer (&text));
+      }
     }
   req->query = params;
   answer_all_docs (self, req, resp, keys);

@@ -104,6 +104,8 @@ gboolean    _mer_server_method_is                (Request      *req,
 gboolean    _mer_server_is_get                   (Request      *req);
 char      **_mer_server_split_path               (const char   *raw_path,
                                                   guint        *out_n);
+gboolean    _mer_server_path_is                  (const char   *raw_path,
+                                                  const char   *segment);
 void        _mer_server_route                    (MerServer    *self,
                                                   Request      *req,
                                                   Response     *resp);

@@ -1183,7 +1183,9 @@ handle_local (MerServer  *self,
 /*
  * Splits the still-encoded path on '/' and only then decodes each segment,
  * so that "page%2Fa" stays one id while "_design/x" keeps its literal
- * slash. Returns NULL when a segment has an invalid escape or a NUL.
+ * slash. Empty segments are dropped, as CouchDB drops them: "//db//doc/"
+ * is "/db/doc", and "/db/" the database, as PouchDB writes it. Returns
+ * NULL when a segment has an invalid escape or a NUL.
  */
 char **
 _mer_server_split_path (const char *raw_path,
@@ -1196,26 +1198,48 @@ _mer_server_split_path (const char *raw_path,
   if (raw_path == NULL || raw_path[0] != '/')
     return NULL;
   parts = g_strsplit (raw_path + 1, "/", -1);
-  n = g_strv_length (parts);
-  /* "/" is the root; "/db/" is the database, as PouchDB writes it. */
-  if (n == 1 && parts[0][0] == '\0')
-    n = 0;
-  else if (n == 2 && parts[1][0] == '\0')
-    n = 1;
-  for (guint i = 0; i < n; i++)
+  n = 0;
+  for (guint i = 0; parts[i] != NULL; i++)
     {
-      char *decoded = g_uri_unescape_string (parts[i], NULL);
+      char *decoded;
 
+      if (parts[i][0] == '\0')
+        continue;
+      decoded = g_uri_unescape_string (parts[i], NULL);
       if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
         {
           g_free (decoded);
           return NULL;
         }
       g_ptr_array_add (segments, decoded);
+      n++;
     }
   g_ptr_array_add (segments, NULL);
   *out_n = n;
   return (char **) g_ptr_array_free (g_steal_pointer (&segments), FALSE);
+}
+
+/*
+ * Whether @raw_path, empty segments dropped as _mer_server_split_path()
+ * drops them, is the single segment @segment, or the root when @segment is
+ * NULL. For the paths the early handler lets in before it splits anything.
+ */
+gboolean
+_mer_server_path_is (const char *raw_path,
+                     const char *segment)
+{
+  const char *p = raw_path;
+  gsize length = segment != NULL ? strlen (segment) : 0;
+
+  if (p == NULL || *p != '/')
+    return FALSE;
+  while (*p == '/')
+    p++;
+  if (strncmp (p, segment != NULL ? segment : "", length) != 0)
+    return FALSE;
+  for (p += length; *p == '/'; p++)
+    ;
+  return *p == '\0';
 }
 
 void
@@ -1277,6 +1301,12 @@ _mer_server_route (MerServer *self,
           g_autofree char *endpoint = g_strconcat ("_design/", s[2], "/", s[3], NULL);
 
           _mer_server_respond_not_served (resp, endpoint);
+          return;
+        }
+      /* "/db/_local/", its empty name dropped, is what CouchDB calls an invalid id. */
+      if (n == 2 && strcmp (s[1], "_local") == 0)
+        {
+          _mer_server_respond_error (resp, SOUP_STATUS_BAD_REQUEST, "bad_request", "Invalid _local document id.");
           return;
         }
       if (n != 3)

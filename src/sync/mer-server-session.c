@@ -183,7 +183,7 @@ gboolean
 _mer_server_is_session_login (SoupServerMessage *msg,
                               const char        *raw_path)
 {
-  return strcmp (raw_path, "/_session") == 0 && strcmp (soup_server_message_get_method (msg), "POST") == 0;
+  return _mer_server_path_is (raw_path, "_session") && strcmp (soup_server_message_get_method (msg), "POST") == 0;
 }
 
 gsize
@@ -192,7 +192,11 @@ _mer_server_session_max_body (void)
   return MAX_LOGIN_BYTES;
 }
 
-/* Name and password from a form or a JSON object; FALSE with @resp set if neither. */
+/*
+ * Name and password from a form or a JSON object; FALSE with @resp set if
+ * neither. The name may come as "username" (the IBM Cloudant SDK, under
+ * couchbackup, sends that), which wins over "name" as in CouchDB.
+ */
 static gboolean
 read_login (Request   *req,
             Response  *resp,
@@ -212,7 +216,8 @@ read_login (Request   *req,
           return FALSE;
         }
       form = soup_form_decode (text);
-      *out_name = g_strdup (g_hash_table_lookup (form, "name"));
+      *out_name = g_strdup (g_hash_table_contains (form, "username") ? g_hash_table_lookup (form, "username")
+                                                                      : g_hash_table_lookup (form, "name"));
       *out_password = g_strdup (g_hash_table_lookup (form, "password"));
       if (g_hash_table_contains (form, "password"))
         sodium_memzero (g_hash_table_lookup (form, "password"), strlen (g_hash_table_lookup (form, "password")));
@@ -231,7 +236,7 @@ read_login (Request   *req,
         }
       if ((body = _mer_server_parse_body_object (req, resp, MAX_LOGIN_BYTES)) == NULL)
         return FALSE;
-      name = json_object_get_member (body, "name");
+      name = json_object_get_member (body, json_object_has_member (body, "username") ? "username" : "name");
       password = json_object_get_member (body, "password");
       if (name != NULL && json_node_get_value_type (name) == G_TYPE_STRING)
         *out_name = g_strdup (json_node_get_string (name));

@@ -432,9 +432,9 @@ is_public (SoupServerMessage *msg,
   const char *method = soup_server_message_get_method (msg);
 
   /* /_session authenticates by itself: it is where credentials are given. */
-  if (strcmp (raw_path, "/_session") == 0)
+  if (_mer_server_path_is (raw_path, "_session"))
     return TRUE;
-  return strcmp (raw_path, "/") == 0 && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0);
+  return _mer_server_path_is (raw_path, NULL) && (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0);
 }
 
 static void

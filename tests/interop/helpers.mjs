@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Peers for the interoperability tests: `meridian serve` on a temporary
-// workspace, a real pouchdb-server in memory, PouchDB databases in memory,
+// workspace, a real pouchdb-server in memory, an Apache CouchDB node,
+// PouchDB databases in memory,
 // and snapshots of a database's documents, revisions, deletions and
 // conflicts that can be compared across implementations.
 
@@ -71,6 +72,11 @@ function track(child) {
 export function stopAll() {
   for (const child of children)
     child.kill('SIGTERM');
+  for (const pid of couchPids)
+    for (const target of [-pid, pid]) {
+      try { process.kill(target, 'SIGKILL'); } catch { /* gone already */ }
+    }
+  couchPids.clear();
 }
 
 process.on('exit', stopAll);
@@ -91,7 +97,8 @@ export async function startMeridian(dataDir) {
     child.stderr.on('data', (chunk) => { err += chunk; });
     child.on('exit', (code) => reject(new Error(`meridian serve exited ${code}: ${err}`)));
   });
-  await waitForHttp(url, child, 'meridian serve');
+  // GET / answers without credentials, also when the workspace has accounts.
+  await waitForHttp(`${new URL(url).origin}/`, child, 'meridian serve');
   return { url, child, stop: () => stopChild(child) };
 }
 
@@ -111,6 +118,53 @@ export async function startPouchServer() {
     cwd,
     stop: async () => { await stopChild(child); fs.rmSync(cwd, { recursive: true, force: true }); },
   };
+}
+
+// An Apache CouchDB node from MERIDIAN_COUCHDB_DIR (its start-node script)
+// on a free loopback port, in a fresh folder; admin/secret. Stopped with
+// stop(), or at exit by stopAll().
+const couchPids = new Set();
+
+export function couchDir() {
+  const dir = process.env.MERIDIAN_COUCHDB_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, 'start-node')))
+    throw new Error('MERIDIAN_COUCHDB_DIR must name the folder of the CouchDB release and its start-node script');
+  return dir;
+}
+
+let couchSerial = 0;
+
+export async function startCouch() {
+  const port = await freePort();
+  const dir = tmpdir('couchdb');
+  // A node name of its own, so that nodes of other runs on this machine do not clash.
+  const name = `ni${process.pid}c${++couchSerial}`;
+  const res = spawnSync(path.join(couchDir(), 'start-node'), [dir, String(port), name],
+                        { encoding: 'utf8', timeout: 120000 });
+  if (res.status !== 0)
+    throw new Error(`start-node failed: ${res.stderr}`);
+  const pid = parseInt(res.stdout.trim(), 10);
+  couchPids.add(pid);
+  const stop = () => {
+    if (!couchPids.delete(pid))
+      return;
+    // start-node runs the node in a session of its own: end the whole group.
+    for (const target of [-pid, pid]) {
+      try { process.kill(target, 'SIGKILL'); } catch { /* gone already */ }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // A node with a name of its own makes no system databases.
+  for (const db of ['_users', '_replicator']) {
+    const made = await fetch(`http://127.0.0.1:${port}/${db}`, {
+      method: 'PUT', headers: { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` },
+    });
+    if (![201, 202, 412].includes(made.status)) {
+      stop();
+      throw new Error(`CouchDB did not make ${db}: ${made.status}`);
+    }
+  }
+  return { root: `http://admin:secret@127.0.0.1:${port}`, port, dir, stop };
 }
 
 function stopChild(child) {
