@@ -3,7 +3,8 @@
  * A full disk, simulated with SQLite's max_page_count: the store says
  * MER_STORE_ERROR_NO_SPACE and undoes the write whole, `serve` answers
  * 507 insufficient_storage with a reason that says so and goes on
- * serving, and nothing written before the disk filled is lost.
+ * serving, `meridian sync` stops and tells the person that the peer is
+ * out of disk space, and nothing written before the disk filled is lost.
  */
 #include "config.h"
 
@@ -284,6 +285,122 @@ test_server (void)
   test_peer_free (peer);
 }
 
+typedef struct
+{
+  char     *out;
+  char     *err;
+  GError   *error;
+  gboolean  done;
+} Run;
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Run *run = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->out, &run->err, &run->error);
+  run->done = TRUE;
+}
+
+/* `meridian --data DIR sync URL --push`, while this process serves URL. */
+static int
+sync_push (const char  *dir,
+           const char  *url,
+           char       **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  Run run = { 0 };
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                            mer_test_meridian_bin (), "--data", dir, "sync", url, "--push", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (child, NULL, NULL, communicated_cb, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (run.error);
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_free (run.out);
+  *err = run.err;
+  return g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : -1;
+}
+
+/*
+ * meridian sync: a push into a peer whose disk is full stops at the first
+ * 507 (no retries) and tells the person the peer is out of disk space and
+ * what to do; the peer keeps what the earlier sync gave it; once the peer
+ * has room, the same sync completes.
+ */
+static void
+test_sync_cli (void)
+{
+  TestPeer *peer = test_peer_new (NULL, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) revs = NULL;
+  gint64 on_peer;
+
+  {
+    g_autoptr(MerStore) local = mer_test_open_store (&dir);
+
+    revs = fill (local, 30, 2000);
+  }
+  g_assert_cmpint (sync_push (dir, peer->url, &err), ==, 0);
+  g_clear_pointer (&err, g_free);
+  assert_intact (peer->store, revs, 2000);
+
+  {
+    g_autoptr(MerStore) local = mer_core_open_store (dir, NULL);
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      {
+        g_autofree char *id = g_strdup_printf ("page:late%05u", i);
+        g_autoptr(JsonObject) doc = make_page (id, 3000);
+        g_autofree char *rev = mer_store_put_doc (local, doc, &error);
+
+        g_assert_no_error (error);
+      }
+  }
+  limit_growth (peer->store, 2);
+  on_peer = mer_store_get_doc_count (peer->store, FALSE);
+  g_assert_cmpint (sync_push (dir, peer->url, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "is out of disk space"));
+  g_assert_nonnull (strstr (err, "507"));
+  g_assert_nonnull (strstr (err, "Free some space on the peer, then sync again"));
+  g_assert_null (strstr (err, "Could not reach"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_store_get_doc_count (peer->store, FALSE), ==, on_peer);
+  assert_intact (peer->store, revs, 2000);
+
+  limit_growth (peer->store, G_MAXINT);
+  g_assert_cmpint (sync_push (dir, peer->url, &err), ==, 0);
+  g_assert_cmpint (mer_store_get_doc_count (peer->store, FALSE), ==, 330);
+  mer_test_rm_rf (dir);
+  test_peer_free (peer);
+}
+
+/* The replicator in-process: the same 507 is MER_REPLICATOR_ERROR_NO_SPACE. */
+static void
+test_replicator (void)
+{
+  TestPeer *peer = test_peer_new (NULL, NULL);
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(GPtrArray) revs = fill (local, 200, 3000);
+  TestSyncResult res;
+
+  limit_growth (peer->store, 2);
+  res = test_sync (local, peer->url, MER_REPLICATOR_PUSH, 0);
+  g_assert_error (res.error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (res.error->message, "out of disk space"));
+  g_clear_error (&res.error);
+  mer_test_rm_rf (dir);
+  test_peer_free (peer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -291,5 +408,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/full-disk/store", test_store);
   g_test_add_func ("/full-disk/server", test_server);
+  g_test_add_func ("/full-disk/sync-cli", test_sync_cli);
+  g_test_add_func ("/full-disk/replicator", test_replicator);
   return g_test_run ();
 }

@@ -76,10 +76,13 @@ _mer_repl_seq_copy (JsonNode *seq)
   return mer_json_parse (text, -1, NULL);
 }
 
+/* Worth asking again after a while. Not 507: a full disk on the peer
+ * stays full until a person frees space there, so the sync stops and
+ * says so (see _mer_repl_set_status_error()). */
 static gboolean
 is_transient_status (guint status)
 {
-  return status >= 500 || status == 408 || status == 429;
+  return (status >= 500 && status != SOUP_STATUS_INSUFFICIENT_STORAGE) || status == 408 || status == 429;
 }
 
 /* A told length larger than this is not believed up front. */
@@ -305,6 +308,11 @@ _mer_repl_set_status_error (Job         *job,
     g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
                  _("%s refused %s (%u %s) %s"), job->url, what, status,
                  soup_status_get_phrase (status), reason);
+  else if (status == SOUP_STATUS_INSUFFICIENT_STORAGE)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NO_SPACE,
+                 _("The peer %s is out of disk space; the sync stopped. Free some space on the peer, "
+                   "then sync again: nothing synced before is lost. (%u %s when %s: %s)"),
+                 job->url, status, soup_status_get_phrase (status), what, reason);
   else
     g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
                  _("%s failed %s (%u %s) %s"), job->url, what, status,
