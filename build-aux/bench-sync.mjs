@@ -312,8 +312,19 @@ function randomHex() {
 
 // One node, by start-node, with a node name of its own so that other
 // CouchDBs on this machine (tests running beside) never collide with it in
-// Erlang's port mapper. Cluster nodes share one uuid and secret.
-function startNode(name, identity) {
+// Erlang's port mapper. Cluster nodes share one uuid and secret. A node
+// that does not come up in start-node's time (a busy machine) is tried
+// once more, in a new folder on a new port.
+async function startNode(name, identity) {
+  try {
+    return await startNodeOnce(name, identity);
+  } catch (error) {
+    console.log(`# ${error.message.split('\n')[0]}; trying once more`);
+    return startNodeOnce(name, identity);
+  }
+}
+
+function startNodeOnce(name, identity) {
   return new Promise((resolve, reject) => {
     freePort().then((port) => {
       const dir = tmpdir(`couchdb-${name}`);
