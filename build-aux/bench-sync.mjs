@@ -10,6 +10,12 @@
 //  2. A sync that finds nothing to do, on a workspace of 100,000 documents.
 //  3. How long a one-document change takes to reach the other peer while a
 //     continuous sync runs, in each direction.
+//  4. (couchdb) Apache CouchDB, started from MERIDIAN_COUCHDB_DIR on free
+//     loopback ports: the same 10,000 documents Meridian -> CouchDB,
+//     CouchDB -> Meridian, PouchDB -> CouchDB and back, and CouchDB's own
+//     replicator node to node; a no-change sync against 100,000
+//     documents; a push into a 3-node cluster (n=3); the ratios, and
+//     whether each target is met.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,13 +35,21 @@ const N_BIG = Number(process.env.BENCH_BIG_DOCS || 100000);
 const RUNS = 5;
 const children = new Set();
 const dirs = [];
+const couchPids = [];
 
 process.on('exit', () => {
   for (const child of children)
     child.kill('SIGTERM');
+  // start-node runs each CouchDB node in a session of its own.
+  for (const pid of couchPids) {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
   for (const dir of dirs)
     fs.rmSync(dir, { recursive: true, force: true });
 });
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => process.exit(130));
 
 function tmpdir(name) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `meridian-bench-${name}-`));
@@ -142,11 +156,11 @@ function makeDocs(count, prefix) {
   return docs;
 }
 
-async function load(url, docs) {
+async function load(url, docs, headers = {}) {
   for (let i = 0; i < docs.length; i += 1000) {
     const res = await fetch(`${url}/_bulk_docs`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...headers },
       body: JSON.stringify({ docs: docs.slice(i, i + 1000) }),
     });
     if (res.status !== 201 && res.status !== 202)
@@ -283,6 +297,227 @@ async function benchLatency() {
   await stop(b.child);
 }
 
+// ---------------------------------------------------------------------------
+// Apache CouchDB (mode "couchdb")
+
+const couchDir = process.env.MERIDIAN_COUCHDB_DIR || path.join(top, '..', 'shared', 'couchdb');
+const COUCH_RUNS = Number(process.env.BENCH_COUCH_RUNS || 3);
+const ADMIN = { username: 'admin', password: 'secret' };
+const ADMIN_HEADERS = { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
+let couchSerial = 0;
+
+function randomHex() {
+  return [...Array(32)].map(() => Math.floor(Math.random() * 16).toString(16)).join('');
+}
+
+// One node, by start-node, with a node name of its own so that other
+// CouchDBs on this machine (tests running beside) never collide with it in
+// Erlang's port mapper. Cluster nodes share one uuid and secret. A node
+// that does not come up in start-node's time (a busy machine) is tried
+// once more, in a new folder on a new port.
+async function startNode(name, identity) {
+  try {
+    return await startNodeOnce(name, identity);
+  } catch (error) {
+    console.log(`# ${error.message.split('\n')[0]}; trying once more`);
+    return startNodeOnce(name, identity);
+  }
+}
+
+function startNodeOnce(name, identity) {
+  return new Promise((resolve, reject) => {
+    freePort().then((port) => {
+      const dir = tmpdir(`couchdb-${name}`);
+      const env = { ...process.env, COUCH_UUID: identity.uuid, COUCH_SECRET: identity.secret };
+      const child = spawn(path.join(couchDir, 'start-node'), [dir, String(port), name],
+                          { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => { out += c; });
+      child.stderr.on('data', (c) => { err += c; });
+      child.on('exit', (code) => {
+        const pid = Number(out.trim());
+        if (code !== 0 || !pid)
+          return reject(new Error(`start-node ${name} failed: ${err}`));
+        couchPids.push(pid);
+        resolve({ name, port, root: `http://127.0.0.1:${port}` });
+      });
+    }, reject);
+  });
+}
+
+async function couch(node, method, pathname, body) {
+  const res = await fetch(`${node.root}${pathname}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...ADMIN_HEADERS },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function couchCreate(node, db, query = '') {
+  const { status, json } = await couch(node, 'PUT', `/${db}${query}`);
+  if (status !== 201 && status !== 202 && status !== 412)
+    throw new Error(`creating ${db}: ${status} ${JSON.stringify(json)}`);
+}
+
+// A single node, or three joined into one cluster; either way with the
+// system databases that a node with a name of its own does not make.
+async function startCouch(nodes) {
+  const tag = `mb${process.pid}c${++couchSerial}`;
+  const identity = { uuid: randomHex(), secret: randomHex() };
+  const started = [];
+  for (let i = 1; i <= nodes; i++)
+    started.push(await startNode(`${tag}n${i}`, nodes > 1 ? identity : { uuid: randomHex(), secret: randomHex() }));
+  for (const other of started.slice(1)) {
+    const { status } = await couch(started[0], 'PUT', `/_node/_local/_nodes/${other.name}@127.0.0.1`, {});
+    if (status !== 201 && status !== 202)
+      throw new Error(`joining ${other.name}: ${status}`);
+  }
+  for (let attempt = 0; nodes > 1; attempt++) {
+    const { json } = await couch(started[0], 'GET', '/_membership');
+    if (json.cluster_nodes.length === nodes)
+      break;
+    if (attempt > 100)
+      throw new Error('the three nodes did not join into one cluster');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await couchCreate(started[0], '_users');
+  await couchCreate(started[0], '_replicator');
+  return started;
+}
+
+function couchUrl(node, db) {
+  return `http://admin:secret@127.0.0.1:${node.port}/${db}`;
+}
+
+function median3(values) {
+  return `${ms(median(values))} median of ${values.length} (${values.map((t) => t.toFixed(0)).join(', ')})`;
+}
+
+async function time(fn) {
+  const start = process.hrtime.bigint();
+  const result = await fn();
+  return { elapsed: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+async function benchCouch() {
+  const start = path.join(couchDir, 'start-node');
+  if (!fs.existsSync(start)) {
+    console.log(`# couchdb: skipped, no ${start} (set MERIDIAN_COUCHDB_DIR)`);
+    return;
+  }
+  const docs = makeDocs(N_DOCS, 'doc');
+  console.log(`# Apache CouchDB from ${couchDir}: ${N_DOCS} documents of about ${(docs.reduce((n, d) => n + JSON.stringify(d).length, 0) / N_DOCS).toFixed(0)} bytes, ${COUCH_RUNS} runs each`);
+  const t0 = Date.now();
+  const [a] = await startCouch(1);
+  const [b] = await startCouch(1);
+  const cluster = await startCouch(3);
+  console.log(`# started two single nodes and a 3-node cluster in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  await couchCreate(a, 'src');
+  await load(`${a.root}/src`, docs, ADMIN_HEADERS);
+
+  const fig = { push: [], pull: [], replicator: [], cluster: [], pouchPush100: [], pouchPush500: [],
+                pouchPull100: [], pouchPull500: [] };
+  for (let run = 0; run < COUCH_RUNS; run++) {
+    // CouchDB -> Meridian: into an empty workspace.
+    const dir = tmpdir('couch-pull');
+    const pulled = await time(() => sync(dir, couchUrl(a, 'src'), '--pull'));
+    if (pulled.result.summary.docs_written !== N_DOCS)
+      throw new Error(`Meridian pulled ${pulled.result.summary.docs_written} documents`);
+    fig.pull.push(pulled.elapsed);
+
+    // Meridian -> CouchDB: that workspace into an empty database, one node.
+    await couchCreate(a, `push${run}`);
+    const pushed = await time(() => sync(dir, couchUrl(a, `push${run}`), '--push'));
+    if (pushed.result.summary.docs_written !== N_DOCS)
+      throw new Error(`Meridian pushed ${pushed.result.summary.docs_written} documents`);
+    fig.push.push(pushed.elapsed);
+
+    // The same into the 3-node cluster, every document on every node.
+    await couchCreate(cluster[0], `push${run}`, '?n=3&q=2');
+    const clustered = await time(() => sync(dir, couchUrl(cluster[0], `push${run}`), '--push'));
+    if (clustered.result.summary.docs_written !== N_DOCS)
+      throw new Error(`Meridian pushed ${clustered.result.summary.docs_written} documents into the cluster`);
+    fig.cluster.push(clustered.elapsed);
+
+    // CouchDB's own replicator, node a to node b, run by the target.
+    await couchCreate(b, `rep${run}`);
+    const replicated = await time(() => couch(b, 'POST', '/_replicate',
+                                              { source: couchUrl(a, 'src'), target: couchUrl(b, `rep${run}`) }));
+    if (replicated.result.status !== 200 || replicated.result.json.history?.[0]?.docs_written !== N_DOCS)
+      throw new Error(`CouchDB's replicator: ${replicated.result.status} ${JSON.stringify(replicated.result.json)}`);
+    fig.replicator.push(replicated.elapsed);
+
+    // PouchDB 9 in Node.js with its default (LevelDB) adapter, both ways.
+    for (const batch of [100, 500]) {
+      const local = new PouchDB(path.join(tmpdir('pouch'), 'db'));
+      const down = await time(() => PouchDB.replicate(new PouchDB(`${a.root}/src`, { auth: ADMIN }), local,
+                                                      { batch_size: batch }));
+      if (down.result.docs_written !== N_DOCS)
+        throw new Error(`PouchDB pulled ${down.result.docs_written} documents`);
+      fig[`pouchPull${batch}`].push(down.elapsed);
+      await couchCreate(a, `pouch${batch}r${run}`);
+      const up = await time(() => PouchDB.replicate(local, new PouchDB(`${a.root}/pouch${batch}r${run}`, { auth: ADMIN }),
+                                                    { batch_size: batch }));
+      if (up.result.docs_written !== N_DOCS)
+        throw new Error(`PouchDB pushed ${up.result.docs_written} documents`);
+      fig[`pouchPush${batch}`].push(up.elapsed);
+      await local.close();
+    }
+  }
+
+  // A no-change sync (both directions) against a CouchDB of 100,000 documents.
+  const big = makeDocs(N_BIG, 'big');
+  await couchCreate(a, 'big');
+  let t = Date.now();
+  await load(`${a.root}/big`, big, ADMIN_HEADERS);
+  console.log(`# loaded ${N_BIG} documents into CouchDB in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const bigDir = tmpdir('couch-big');
+  const first = sync(bigDir, couchUrl(a, 'big'));
+  console.log(`# first sync of ${N_BIG} documents from CouchDB (pull, then push compares): ${(first.elapsed / 1000).toFixed(2)} s`);
+  const nochange = [];
+  for (let run = 0; run < 5; run++) {
+    const { elapsed, summary } = sync(bigDir, couchUrl(a, 'big'));
+    if (summary.docs_written !== 0)
+      throw new Error('a no-change sync wrote documents');
+    nochange.push(elapsed);
+  }
+
+  const m = Object.fromEntries(Object.entries(fig).map(([k, v]) => [k, median(v)]));
+  const pouchPush = Math.min(m.pouchPush100, m.pouchPush500);
+  const pouchPull = Math.min(m.pouchPull100, m.pouchPull500);
+  console.log(`Meridian -> CouchDB (meridian sync --push, one node):           ${median3(fig.push)}`);
+  console.log(`CouchDB -> Meridian (meridian sync --pull, empty workspace):    ${median3(fig.pull)}`);
+  console.log(`CouchDB -> CouchDB (CouchDB's replicator, node to node):        ${median3(fig.replicator)}`);
+  console.log(`PouchDB -> CouchDB (PouchDB 9, LevelDB, batch_size 100):         ${median3(fig.pouchPush100)}`);
+  console.log(`PouchDB -> CouchDB (PouchDB 9, LevelDB, batch_size 500):         ${median3(fig.pouchPush500)}`);
+  console.log(`CouchDB -> PouchDB (PouchDB 9, LevelDB, batch_size 100):         ${median3(fig.pouchPull100)}`);
+  console.log(`CouchDB -> PouchDB (PouchDB 9, LevelDB, batch_size 500):         ${median3(fig.pouchPull500)}`);
+  console.log(`Meridian -> 3-node cluster (n=3, q=2, meridian sync --push):    ${median3(fig.cluster)}`);
+  console.log(`no-change sync (both directions, whole process), ${N_BIG} documents in CouchDB: ${median3(nochange)}`);
+
+  const targets = [
+    [`Meridian -> CouchDB vs CouchDB's replicator: ${(m.replicator / m.push).toFixed(1)}x faster (target: at least 4x)`,
+     m.replicator / m.push >= 4],
+    [`CouchDB -> Meridian vs CouchDB's replicator: ${(m.replicator / m.pull).toFixed(1)}x faster (target: at least 5x)`,
+     m.replicator / m.pull >= 5],
+    [`Meridian -> CouchDB vs PouchDB -> CouchDB (PouchDB's better batch size): ${(pouchPush / m.push).toFixed(1)}x faster (target: faster)`,
+     pouchPush > m.push],
+    [`CouchDB -> Meridian vs CouchDB -> PouchDB (PouchDB's better batch size): ${(pouchPull / m.pull).toFixed(1)}x faster (target: faster)`,
+     pouchPull > m.pull],
+    [`no-change sync against ${N_BIG} documents: ${ms(median(nochange))} (target: under 50 ms)`,
+     median(nochange) < 50],
+    [`push into the 3-node cluster vs one node: ${(m.cluster / m.push).toFixed(2)}x the time (target: at most 2x)`,
+     m.cluster / m.push <= 2],
+  ];
+  console.log('ratios and targets:');
+  for (const [text, met] of targets)
+    console.log(`  ${met ? 'MET   ' : 'MISSED'} ${text}`);
+}
+
 if (!bin || !fs.existsSync(bin)) {
   console.error('MERIDIAN_BIN must name the built meridian program');
   process.exit(2);
@@ -294,3 +529,5 @@ if (!only || only === 'latency')
   await benchLatency();
 if (!only || only === 'nochange')
   await benchNoChange();
+if (!only || only === 'couchdb')
+  await benchCouch();

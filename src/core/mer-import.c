@@ -723,7 +723,8 @@ import_file (ImportRun   *run,
   rev = mer_store_put_doc (run->store, doc, &local_error);
   if (rev == NULL)
     {
-      if (g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE))
+      if (g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE)
+          || g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_NO_SPACE))
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", shown);
           return FALSE;

@@ -2,11 +2,15 @@
 #include "config.h"
 
 #include "mer-db.h"
+#include "mer-store.h"
+
+#include <errno.h>
 
 /*
  * The one place that talks to SQLite. Statements are prepared once and
  * cached by their text; every error SQLite reports becomes a GError in
- * MER_DB_ERROR whose code is SQLite's extended result code.
+ * MER_DB_ERROR whose code is SQLite's extended result code, except a full
+ * disk, which is MER_STORE_ERROR_NO_SPACE (see set_error()).
  */
 struct _MerDb
 {
@@ -16,12 +20,40 @@ struct _MerDb
 
 G_DEFINE_QUARK (mer-db-error-quark, mer_db_error)
 
+/*
+ * A full disk is not a fault of the database or of the request: the
+ * caller can say so (a server answers 507), and the person can act on it.
+ * SQLite reports it as SQLITE_FULL (its unix layer turns ENOSPC from a
+ * write into that, and so does a max_page_count reached); an I/O error
+ * whose errno is ENOSPC (a truncate, a fallocate of the WAL index) is one
+ * too.
+ */
+static gboolean
+is_full (MerDb *db,
+         int    code)
+{
+  return (code & 0xff) == SQLITE_FULL
+         || ((code & 0xff) == SQLITE_IOERR && sqlite3_system_errno (db->handle) == ENOSPC);
+}
+
+static void
+set_error (MerDb      *db,
+           GError    **error,
+           int         code,
+           const char *message)
+{
+  if (is_full (db, code))
+    g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_NO_SPACE,
+                 "the disk holding the workspace is full (%s)", message);
+  else
+    g_set_error (error, MER_DB_ERROR, code, "database error: %s", message);
+}
+
 gboolean
 mer_db_set_error (MerDb   *db,
                   GError **error)
 {
-  g_set_error (error, MER_DB_ERROR, sqlite3_extended_errcode (db->handle),
-               "database error: %s", sqlite3_errmsg (db->handle));
+  set_error (db, error, sqlite3_extended_errcode (db->handle), sqlite3_errmsg (db->handle));
   return FALSE;
 }
 
@@ -93,8 +125,8 @@ mer_db_exec (MerDb       *db,
 
   if (sqlite3_exec (db->handle, sql, NULL, NULL, &message) != SQLITE_OK)
     {
-      g_set_error (error, MER_DB_ERROR, sqlite3_extended_errcode (db->handle),
-                   "database error: %s", message ? message : sqlite3_errmsg (db->handle));
+      set_error (db, error, sqlite3_extended_errcode (db->handle),
+                 message ? message : sqlite3_errmsg (db->handle));
       sqlite3_free (message);
       return FALSE;
     }

@@ -610,15 +610,19 @@ error_name (const GError *error)
       case MER_STORE_ERROR_BAD_REQUEST: return "bad_request";
       case MER_STORE_ERROR_FORBIDDEN: return "forbidden";
       case MER_STORE_ERROR_TOO_LARGE: return "too_large";
+      case MER_STORE_ERROR_NO_SPACE: return "insufficient_storage";
       case MER_STORE_ERROR_DATABASE: return "internal_server_error";
       }
   return "internal_server_error";
 }
 
+/* A refusal of one document, as opposed to a failure of the whole write
+ * (the database, a full disk), which undoes the batch. */
 static gboolean
 is_document_error (const GError *error)
 {
-  return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE;
+  return error->domain == MER_STORE_ERROR && error->code != MER_STORE_ERROR_DATABASE
+         && error->code != MER_STORE_ERROR_NO_SPACE;
 }
 
 /* Reports a document the store refused, in _bulk_docs' words. */

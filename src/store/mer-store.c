@@ -467,8 +467,9 @@ mer_store_checkpoint (MerStore  *self,
                                   SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY)
     {
-      g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
-                   "Checkpoint failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
+      /* A full disk stays MER_STORE_ERROR_NO_SPACE. */
+      mer_db_set_error (self->db, error);
+      g_prefix_error (error, "checkpoint failed: ");
       return FALSE;
     }
   return TRUE;

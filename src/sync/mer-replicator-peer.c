@@ -81,7 +81,9 @@ _mer_repl_seq_copy (JsonNode *seq)
  * timeouts, "too many requests", and a CouchDB cluster's 412 nodedown,
  * which it answers when a node that held the only copy it was reading of
  * part of the database stops in the middle of a request; asked again, the
- * cluster reads another copy.
+ * cluster reads another copy. Not 507: a full disk on the peer stays
+ * full until a person frees space there, so the sync stops and says so
+ * (see _mer_repl_set_status_error()).
  */
 static gboolean
 is_transient_answer (guint   status,
@@ -91,7 +93,7 @@ is_transient_answer (guint   status,
   gsize size = 0;
   const char *data;
 
-  if (status >= 500 || status == 408 || status == 429)
+  if ((status >= 500 && status != SOUP_STATUS_INSUFFICIENT_STORAGE) || status == 408 || status == 429)
     return TRUE;
   if (status != SOUP_STATUS_PRECONDITION_FAILED)
     return FALSE;
@@ -393,6 +395,11 @@ _mer_repl_set_status_error (Job         *job,
     g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
                  _("%s refused %s (%u %s) %s"), job->url, what, status,
                  soup_status_get_phrase (status), reason);
+  else if (status == SOUP_STATUS_INSUFFICIENT_STORAGE)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NO_SPACE,
+                 _("The peer %s is out of disk space; the sync stopped. Free some space on the peer, "
+                   "then sync again: nothing synced before is lost. (%u %s when %s: %s)"),
+                 job->url, status, soup_status_get_phrase (status), what, reason);
   else
     g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_PROTOCOL,
                  _("%s failed %s (%u %s) %s"), job->url, what, status,

@@ -30,6 +30,7 @@ typedef enum
   MER_REPLICATOR_ERROR_REFUSED,      /* 401/403: credentials or rights */
   MER_REPLICATOR_ERROR_NOT_FOUND,    /* the remote database does not exist */
   MER_REPLICATOR_ERROR_PROTOCOL,     /* the peer answered something unusable */
+  MER_REPLICATOR_ERROR_NO_SPACE,     /* 507: the peer's disk is full */
 } MerReplicatorError;
 
 #define MER_REPLICATOR_DEFAULT_BATCH_SIZE 500

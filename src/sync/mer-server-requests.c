@@ -87,6 +87,22 @@ _mer_server_respond_method_not_allowed (Response   *resp,
   _mer_server_respond_error (resp, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", reason);
 }
 
+/*
+ * The disk under the replica is full: CouchDB's 507, which a replicator
+ * takes as final rather than retrying. The write was undone whole, so the
+ * peer may send it again once there is room; the server goes on serving
+ * reads meanwhile.
+ */
+static void
+respond_no_space (Response     *resp,
+                  const GError *error)
+{
+  g_message ("Request refused, the disk is full: %s", error->message);
+  _mer_server_respond_error (resp, SOUP_STATUS_INSUFFICIENT_STORAGE, "insufficient_storage",
+                             "The disk holding this replica is full: nothing of this request "
+                             "was stored. Free some space on it and send it again.");
+}
+
 /* Maps the store's and the validator's errors to CouchDB's. */
 void
 _mer_server_respond_gerror (Response     *resp,
@@ -112,10 +128,18 @@ _mer_server_respond_gerror (Response     *resp,
       case MER_STORE_ERROR_FORBIDDEN:
         _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden", error->message);
         return;
+      case MER_STORE_ERROR_NO_SPACE:
+        respond_no_space (resp, error);
+        return;
       case MER_STORE_ERROR_DATABASE:
       default:
         break;
       }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    {
+      respond_no_space (resp, error);
+      return;
+    }
   g_warning ("Request failed: %s", error->message);
   _mer_server_respond_error (resp, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal_server_error",
                  "The replica could not complete the request");

@@ -5,6 +5,8 @@
 #include "mer-application.h"
 #include "mer-core.h"
 
+#include "mer-damaged-window.h"
+#include "mer-db.h"
 #include "mer-demo.h"
 #include "mer-notifier.h"
 #include "mer-preferences-window.h"
@@ -35,6 +37,8 @@ struct _MerApplication
   MerSyncController *sync;
   GSettings         *settings;     /* NULL when the schema is not installed */
   gboolean           failed;       /* the workspace could not be opened */
+  char              *damage;       /* why the workspace database is damaged,
+                                    * when that is why it was not opened */
 };
 
 /* How often the store looks for commits made through other connections. */
@@ -203,12 +207,27 @@ mer_application_startup (GApplication *app)
   apply_color_scheme (self);
 }
 
-/* Opens the replica; an empty one gets the demo (when it can be found). */
+/* Whether SQLite found the file itself damaged, or not a database at all,
+ * as opposed to a folder that cannot be made or a disk that is full. */
+static gboolean
+is_damage (const GError *error)
+{
+  return error->domain == MER_DB_ERROR
+         && ((error->code & 0xff) == SQLITE_CORRUPT || (error->code & 0xff) == SQLITE_NOTADB);
+}
+
+/*
+ * Opens the replica and checks it as serve does (SQLite's quick check),
+ * so that a damaged file is refused now, with a window that says so, and
+ * not half-way through an edit or a sync. An empty replica gets the demo
+ * (when it can be found).
+ */
 static gboolean
 open_store (MerApplication  *self,
             GError         **error)
 {
   g_autoptr(GError) demo_error = NULL;
+  g_autoptr(GError) local_error = NULL;
   gboolean loaded = FALSE;
 
   if (self->data_dir == NULL)
@@ -219,10 +238,23 @@ open_store (MerApplication  *self,
                    _("Cannot create the data folder %s: %s"), self->data_dir, g_strerror (errno));
       return FALSE;
     }
-  self->store = mer_core_open_store (self->data_dir, error);
+  self->store = mer_core_open_store (self->data_dir, &local_error);
   if (self->store == NULL)
-    return FALSE;
+    {
+      if (is_damage (local_error))
+        self->damage = g_strdup (local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   mer_ui_bench_mark ("store-opened");
+  if (!mer_store_check_quick (self->store, &local_error))
+    {
+      self->damage = g_strdup (local_error->message);
+      g_clear_object (&self->store);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  mer_ui_bench_mark ("store-checked");
   /* The replicator and other processes write through connections of
    * their own: let "changed" fire for their commits too, so every view
    * just listens to the store instead of polling it. */
@@ -298,8 +330,20 @@ mer_application_activate (GApplication *app)
   mer_ui_bench_mark ("app-activate");
   if (self->store == NULL && !open_store (self, &error))
     {
-      g_printerr ("meridian: %s\n", error->message);
       self->failed = TRUE;
+      if (self->damage != NULL)
+        {
+          g_autofree char *db_path = g_build_filename (self->data_dir, MER_STORE_FILE_NAME, NULL);
+
+          g_printerr ("meridian: %s\n", _("the workspace database is damaged and was not opened"));
+          g_printerr ("meridian: %s: %s\n", db_path, self->damage);
+          /* The window says what is wrong and what to do; the app ends
+           * when it is closed. */
+          window = GTK_WINDOW (mer_damaged_window_new (GTK_APPLICATION (app), db_path, self->damage));
+          gtk_window_present (window);
+          return;
+        }
+      g_printerr ("meridian: %s\n", error->message);
       g_application_quit (app);
       return;
     }
@@ -355,6 +399,7 @@ mer_application_finalize (GObject *object)
 
   g_free (self->data_dir);
   g_free (self->start_page);
+  g_free (self->damage);
   G_OBJECT_CLASS (mer_application_parent_class)->finalize (object);
 }
 
