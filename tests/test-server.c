@@ -849,8 +849,9 @@ test_bulk_docs (Fixture       *f,
         "note:5", "bad_request", "note:4" },
       { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:6\",\"_rev\":\"2-a\",\"_revisions\":{\"start\":1,\"ids\":[\"a\"]}},"
         "{\"_id\":\"note:7\",\"_rev\":\"1-b\"}]}", "note:6", "bad_request", "note:7" },
+      /* An attachment with neither data nor a stub. */
       { "{\"docs\":[{\"_id\":\"note:8\",\"_attachments\":{\"a\":{}}},{\"_id\":\"note:9\"}]}",
-        "note:8", "forbidden", "note:9" },
+        "note:8", "bad_request", "note:9" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
