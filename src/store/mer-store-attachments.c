@@ -138,9 +138,26 @@ void
 mer_store_set_max_attachment_size (MerStore *self,
                                    guint64   bytes)
 {
+  g_autofree char *value = NULL;
+  sqlite3_stmt *stmt;
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (MER_IS_STORE (self));
   g_return_if_fail (bytes > 0);
+
+  if (self->max_attachment == bytes)
+    return;
   self->max_attachment = bytes;
+  /* The workspace's limit: every connection to it opens with it. */
+  value = g_strdup_printf ("%" G_GUINT64_FORMAT, bytes);
+  stmt = mer_db_prepare (self->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('max_attachment', ?)", &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+      mer_db_run (self->db, stmt, &error);
+    }
+  if (error != NULL)
+    g_warning ("could not store the attachment limit: %s", error->message);
 }
 
 guint64

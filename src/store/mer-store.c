@@ -281,6 +281,10 @@ mer_store_open (const char  *data_dir,
   limit = meta_get (self, "revs_limit", NULL);
   if (limit != NULL)
     self->revs_limit = MAX (1, (guint) g_ascii_strtoull (limit, NULL, 10));
+  g_free (limit);
+  limit = meta_get (self, "max_attachment", NULL);
+  if (limit != NULL && g_ascii_strtoull (limit, NULL, 10) > 0)
+    self->max_attachment = g_ascii_strtoull (limit, NULL, 10);
   if (!mer_store_commit (self, error))
     return NULL;
 
