@@ -242,8 +242,12 @@ store_blob (MerStore    *self,
 
   g_assert (self->depth > 0);
   rowid = blob_rowid (self, blob, NULL, error);
-  if (rowid != 0)
-    return rowid > 0;
+  if (rowid < 0)
+    return FALSE;
+  /* Kept already: this write may name it all the same. */
+  g_hash_table_add (self->staged_blobs, g_strdup (blob));
+  if (rowid > 0)
+    return TRUE;
   stmt = mer_db_prepare (self->db, "INSERT INTO att_blobs (blob, length, data) VALUES (?, ?, zeroblob (?))", error);
   if (stmt == NULL)
     return FALSE;
@@ -254,7 +258,6 @@ store_blob (MerStore    *self,
     return FALSE;
   rowid = sqlite3_last_insert_rowid (mer_db_get_handle (self->db));
   add_candidate (self, blob);
-  g_hash_table_add (self->staged_blobs, g_strdup (blob));
   if (length == 0)
     return TRUE;
   rc = sqlite3_blob_open (mer_db_get_handle (self->db), "main", "att_blobs", "data", rowid, 1, &handle);
