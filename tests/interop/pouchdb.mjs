@@ -318,3 +318,38 @@ test('PouchDB pushes and pulls a page with an image attachment, digests identica
   assert.deepEqual(Buffer.from(mine._attachments['photo.png'].data), photo);
   await server.stop();
 });
+
+test('meridian sync pulls an image from a pouchdb-server and pushes another back', async () => {
+  const ps = await startPouchServer();
+  const url = `${ps.root}handbook`;
+  const logo = pngBytes('ps-logo');
+  const remote = new PouchDB(url);
+  await remote.put({
+    ...page('ps-image', '![logo](logo.png)\n'),
+    _attachments: { 'logo.png': { content_type: 'image/png', data: logo.toString('base64') } },
+  });
+
+  const dir = workspace();
+  const pull = await meridianAsync(dir, 'sync', url, '--pull');
+  assert.equal(pull.status, 0, pull.stderr);
+  const server = await startMeridian(dir);
+  const raw = await fetch(`${server.url}/page%3Aps-image/logo.png`);
+  assert.equal(raw.status, 200);
+  assert.deepEqual(Buffer.from(await raw.arrayBuffer()), logo);
+  const doc = await http('GET', `${server.url}/page%3Aps-image`);
+  assert.equal(doc.body._attachments['logo.png'].digest, md5Digest(logo));
+
+  // A second image added here travels to the pouchdb-server; the first goes as a stub.
+  const photo = pngBytes('ps-photo');
+  const put = await fetch(`${server.url}/page%3Aps-image/photo.png?rev=${doc.body._rev}`,
+                          { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: photo });
+  assert.equal(put.status, 201);
+  await server.stop();
+  const push = await meridianAsync(dir, 'sync', url, '--push');
+  assert.equal(push.status, 0, push.stderr);
+  const back = await remote.get('page:ps-image', { attachments: true, binary: true });
+  assert.deepEqual(Buffer.from(back._attachments['photo.png'].data), photo);
+  assert.deepEqual(Buffer.from(back._attachments['logo.png'].data), logo);
+  assert.equal(back._attachments['photo.png'].digest, md5Digest(photo));
+  await ps.stop();
+});
