@@ -41,6 +41,7 @@ sources="
   src/store/mer-json.c
   src/store/mer-revision.c
   src/store/mer-store.c
+  src/store/mer-store-attachments.c
   src/store/mer-store-index.c
   src/store/mer-store-load.c
   src/store/mer-store-local.c
@@ -58,6 +59,7 @@ sources="
   src/sync/mer-server-requests.c
   src/sync/mer-server-couch.c
   src/sync/mer-server-session.c
+  src/sync/mer-server-attachments.c
   tests/fuzz/fuzz-$target.c
 "
 

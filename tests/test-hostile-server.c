@@ -495,8 +495,10 @@ test_anonymous_upload (void)
     g_autofree char *response = NULL;
     int fd = connect_to (served.port);
 
-    text = request_text ("POST", "/handbook/_bulk_docs", RW,
-                         "Content-Type: application/json\r\nContent-Length: 67108865\r\n");
+    g_autofree char *over = g_strdup_printf ("Content-Type: application/json\r\nContent-Length: %d\r\n",
+                                             MER_SERVER_MAX_REQUEST_BYTES + 1);
+
+    text = request_text ("POST", "/handbook/_bulk_docs", RW, over);
     send_text (fd, text);
     response = read_response (fd);
     g_assert_cmpuint (status_of (response), ==, 413);

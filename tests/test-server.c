@@ -849,8 +849,9 @@ test_bulk_docs (Fixture       *f,
         "note:5", "bad_request", "note:4" },
       { "{\"new_edits\":false,\"docs\":[{\"_id\":\"note:6\",\"_rev\":\"2-a\",\"_revisions\":{\"start\":1,\"ids\":[\"a\"]}},"
         "{\"_id\":\"note:7\",\"_rev\":\"1-b\"}]}", "note:6", "bad_request", "note:7" },
+      /* An attachment with neither data nor a stub. */
       { "{\"docs\":[{\"_id\":\"note:8\",\"_attachments\":{\"a\":{}}},{\"_id\":\"note:9\"}]}",
-        "note:8", "forbidden", "note:9" },
+        "note:8", "bad_request", "note:9" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -971,7 +972,8 @@ test_hostile (Fixture       *f,
       { "PUT", "/handbook/_changes", "application/json", "{}", 405, "method_not_allowed" },
       { "DELETE", "/handbook/_bulk_docs", NULL, NULL, 405, "method_not_allowed" },
       { "PUT", "/", "application/json", "{}", 405, "method_not_allowed" },
-      { "PUT", "/handbook/note:1/file.txt", "text/plain", "hi", 403, "forbidden" },
+      { "PUT", "/handbook/note:1/_file.txt", "text/plain", "hi", 400, "bad_request" },
+      { "PATCH", "/handbook/note:1/file.txt", "text/plain", "hi", 405, "method_not_allowed" },
       { "PUT", "/handbook/_local/", "application/json", "{}", 400, "bad_request" },
       { "PUT", "/handbook/_local/a/b", "application/json", "{}", 404, "not_found" },
       { "GET", "/other/note:1", NULL, NULL, 404, "not_found" },

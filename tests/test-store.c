@@ -776,10 +776,12 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
   sqlite3_finalize (stmt);
-  /* A workspace of schema 2 gains the search backlog and the refused table and keeps the rest. */
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE search_backlog; DROP TABLE refused; PRAGMA user_version=2", NULL, NULL, NULL),
+  /* A workspace of schema 2 gains the search backlog, the refused table
+   * and the attachments' tables, and keeps the rest. */
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE search_backlog; DROP TABLE refused; DROP TABLE att_blobs;"
+                                 " DROP TABLE rev_atts; DROP TABLE local_atts; PRAGMA user_version=2", NULL, NULL, NULL),
                    ==, SQLITE_OK);
   sqlite3_close (db);
   {
@@ -791,7 +793,7 @@ test_reopen_and_schema (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
   sqlite3_finalize (stmt);
   /* A newer schema is refused, not misread. */
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version=99", NULL, NULL, NULL), ==, SQLITE_OK);

@@ -54,9 +54,7 @@ static const Case doc_cases[] = {
   { "{\"_id\":\"x\",\"_deleted\":\"yes\"}", BAD },
   { "{\"_id\":\"x\",\"_foo\":1}", BAD },
   { "{\"_id\":\"x\",\"_attachments\":{}}", OK },
-  { "{\"_id\":\"x\",\"_attachments\":{\"a.txt\":{\"stub\":true}}}", NO },
-  { "{\"_id\":\"x\",\"_attachments\":[]}", NO },
-  { "{\"_id\":\"x\",\"_attachments\":null}", NO },
+  { "{\"_id\":\"x\",\"_attachments\":[]}", BAD },
   { "{\"_id\":\"x\",\"_conflicts\":[\"1-a\"]}", OK },
   /* types */
   { "{\"_id\":\"note:1\",\"type\":\"note\",\"anything\":[1,2]}", OK },

@@ -4,6 +4,7 @@
 #include "mer-cli.h"
 #include "mer-accounts.h"
 #include "mer-server.h"
+#include "mer-store-attachments.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -40,6 +41,7 @@ mer_cli_serve (MerCliContext  *ctx,
   g_autofree char *url = NULL;
   g_auto(GStrv) cors_origins = NULL;
   guint n_accounts;
+  int max_attachment_mib = -1;  /* -1: the workspace's own */
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:5984; port 0 picks a free one)"), N_("ADDR:PORT") },
@@ -47,6 +49,8 @@ mer_cli_serve (MerCliContext  *ctx,
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("PEM private key of the certificate"), N_("FILE") },
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
       N_("Let web pages from ORIGIN (e.g. https://app.example.org) use the server; repeatable"), N_("ORIGIN") },
+    { "max-attachment-mib", 0, 0, G_OPTION_ARG_INT, &max_attachment_mib,
+      N_("Largest attachment the workspace takes, in MiB (1 to 1024; default: the workspace's, 50 unless set)"), N_("N") },
     { NULL }
   };
 
@@ -61,6 +65,8 @@ mer_cli_serve (MerCliContext  *ctx,
     return mer_cli_fail (ctx, _("unexpected argument “%s”; see “meridian serve --help”"), argv[1]);
   if ((cert_path == NULL) != (key_path == NULL))
     return mer_cli_fail (ctx, "%s", _("--tls-cert and --tls-key go together"));
+  if (max_attachment_mib != -1 && (max_attachment_mib < 1 || max_attachment_mib > 1024))
+    return mer_cli_fail (ctx, "%s", _("--max-attachment-mib takes a number of MiB from 1 to 1024"));
 
   if (cert_path != NULL)
     {
@@ -82,6 +88,8 @@ mer_cli_serve (MerCliContext  *ctx,
                                   "or sync into a new workspace with “meridian --data NEW sync URL”"),
                            db_path, error->message);
     }
+  if (max_attachment_mib > 0)
+    mer_store_set_max_attachment_size (store, (guint64) max_attachment_mib * 1024 * 1024);
   accounts = mer_accounts_new (mer_store_get_data_dir (store));
   if (!mer_accounts_reload (accounts, &error))
     return mer_cli_fail (ctx, "%s", error->message);

@@ -123,6 +123,67 @@ collect_names (JsonObject *object,
     g_hash_table_add (names, l->data);
 }
 
+static JsonObject *
+attachments_of (JsonObject *doc)
+{
+  JsonNode *node = doc != NULL ? json_object_get_member (doc, "_attachments") : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+digest_of (JsonObject *attachments,
+           const char *name)
+{
+  JsonNode *node = attachments != NULL ? json_object_get_member (attachments, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return mer_json_get_string (json_node_get_object (node), "digest");
+}
+
+/*
+ * Attachments merge one by one, by their digests, with the rule of the
+ * other fields: the side that added, changed or removed one since the
+ * ancestor wins, and the winner when both did. So two people who each
+ * added an image to the same page both keep theirs.
+ */
+static void
+merge_attachments (JsonObject *base,
+                   JsonObject *ours,
+                   JsonObject *theirs,
+                   JsonObject *result)
+{
+  JsonObject *b = attachments_of (base);
+  JsonObject *o = attachments_of (ours);
+  JsonObject *t = attachments_of (theirs);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GList) sorted = NULL;
+  JsonObject *merged = json_object_new ();
+
+  collect_names (b, names);
+  collect_names (o, names);
+  collect_names (t, names);
+  sorted = g_list_sort (g_hash_table_get_keys (names), (GCompareFunc) strcmp);
+  for (GList *l = sorted; l; l = l->next)
+    {
+      const char *name = l->data;
+      JsonObject *pick;
+
+      if (g_strcmp0 (digest_of (o, name), digest_of (b, name)) == 0
+          && g_strcmp0 (digest_of (t, name), digest_of (b, name)) != 0)
+        pick = t;
+      else
+        pick = o;
+      if (digest_of (pick, name) != NULL)
+        json_object_set_member (merged, name, json_node_copy (json_object_get_member (pick, name)));
+    }
+  if (json_object_get_size (merged) > 0)
+    json_object_set_object_member (result, "_attachments", merged);
+  else
+    json_object_unref (merged);
+}
+
 /*
  * Builds the merged document body. The body text is merged line by line by
  * the caller; for every other field the side that changed it since the
@@ -167,6 +228,7 @@ merge_fields (JsonObject *base,
     }
 
   json_object_set_string_member (result, "body", merged_body);
+  merge_attachments (base, ours, theirs, result);
 
   stamp_side = ours;
   if (their_at != NULL && g_strcmp0 (their_at, our_at) > 0)
@@ -180,7 +242,8 @@ merge_fields (JsonObject *base,
   return result;
 }
 
-/* Whether two documents have the same body (underscore fields aside). */
+/* Whether two documents have the same body and attachments (other
+ * underscore fields aside). */
 static gboolean
 same_body (JsonObject *a,
            JsonObject *b)
@@ -198,6 +261,18 @@ same_body (JsonObject *a,
   for (GList *l = mb; l; l = l->next)
     if (((const char *) l->data)[0] != '_')
       json_object_set_member (cb, l->data, json_node_copy (json_object_get_member (b, l->data)));
+  /* Attachments count, by name and digest. */
+  {
+    g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr(GList) all = NULL;
+
+    collect_names (attachments_of (a), names);
+    collect_names (attachments_of (b), names);
+    all = g_hash_table_get_keys (names);
+    for (GList *l = all; l; l = l->next)
+      if (g_strcmp0 (digest_of (attachments_of (a), l->data), digest_of (attachments_of (b), l->data)) != 0)
+        return FALSE;
+  }
   na = json_node_init_object (json_node_alloc (), ca);
   nb = json_node_init_object (json_node_alloc (), cb);
   return nodes_equal (na, nb);

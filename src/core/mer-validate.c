@@ -342,6 +342,9 @@ measure (JsonNode *node,
         json_object_iter_init (&iter, json_node_get_object (node));
         while (json_object_iter_next (&iter, &key, &member))
           {
+            /* Attachments' bytes have their own limit, in the store. */
+            if (depth == 1 && strcmp (key, "_attachments") == 0)
+              continue;
             *size += strlen (key) + 4;
             if (!measure (member, depth + 1, size, error))
               return FALSE;
@@ -628,18 +631,19 @@ check_special_members (JsonObject  *doc,
           continue;
         }
       /*
-       * An empty "_attachments" says there are none (couchrestore and
-       * RxDB write it on every document): accepted, and not kept, as no
-       * member starting with '_' is part of the stored body.
+       * Each entry is checked by the store, which keeps the bytes. An
+       * empty object says there are none (couchrestore and RxDB write it
+       * on every document).
        */
-      if (strcmp (key, "_attachments") == 0 && JSON_NODE_HOLDS_OBJECT (value)
-          && json_object_get_size (json_node_get_object (value)) == 0)
-        continue;
       if (strcmp (key, "_attachments") == 0)
         {
-          g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN,
-                       _("Attachments are not supported"));
-          return FALSE;
+          if (!JSON_NODE_HOLDS_OBJECT (value) && !JSON_NODE_HOLDS_NULL (value))
+            {
+              g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
+                           _("_attachments must be an object"));
+              return FALSE;
+            }
+          continue;
         }
       g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_BAD_REQUEST,
                    _("Bad special document member: %s"), key);

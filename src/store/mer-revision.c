@@ -35,6 +35,7 @@ mer_revision_free (MerRevision *revision)
   g_strfreev (revision->ids);
   g_free (revision->body);
   g_clear_pointer (&revision->fields, json_object_unref);
+  g_clear_pointer (&revision->attachments, json_node_unref);
   g_clear_error (&revision->problem);
   g_free (revision);
 }
@@ -138,6 +139,8 @@ mer_revision_new_from_doc (JsonObject *doc)
   history_from_node (revision, json_object_get_member (doc, "_revisions"));
   revision->fields = _mer_body_of (doc);
   revision->body = _mer_canonical_object (revision->fields);
+  if (json_object_get_member (doc, "_attachments") != NULL)
+    revision->attachments = json_node_copy (json_object_get_member (doc, "_attachments"));
   return revision;
 }
 
@@ -751,6 +754,7 @@ enum
   SEEN_REV = 1 << 1,
   SEEN_DELETED = 1 << 2,
   SEEN_REVISIONS = 1 << 3,
+  SEEN_ATTACHMENTS = 1 << 4,
 };
 
 /*
@@ -784,7 +788,8 @@ read_doc (Reader *r)
               guint bit = strcmp (name, "_id") == 0 ? SEEN_ID
                           : strcmp (name, "_rev") == 0 ? SEEN_REV
                           : strcmp (name, "_deleted") == 0 ? SEEN_DELETED
-                          : strcmp (name, "_revisions") == 0 ? SEEN_REVISIONS : 0;
+                          : strcmp (name, "_revisions") == 0 ? SEEN_REVISIONS
+                          : strcmp (name, "_attachments") == 0 ? SEEN_ATTACHMENTS : 0;
 
               if (seen & bit)
                 return NULL;
@@ -806,6 +811,14 @@ read_doc (Reader *r)
                   break;
                 case SEEN_REVISIONS:
                   if (!read_history (r, revision))
+                    return NULL;
+                  break;
+                case SEEN_ATTACHMENTS:
+                  /* Kept as sent, for the store to check and resolve. */
+                  if (!skip_value (r))
+                    return NULL;
+                  revision->attachments = mer_json_parse (r->trash->str, (gssize) r->trash->len, NULL);
+                  if (revision->attachments == NULL)
                     return NULL;
                   break;
                 default:

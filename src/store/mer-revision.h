@@ -26,6 +26,8 @@ struct _MerRevision
   char       *body;     /* canonical JSON of the members not starting with "_" */
   JsonObject *fields;   /* at least the body's top-level strings the store
                          * reads: its columns and what search indexes */
+  JsonNode   *attachments; /* "_attachments" as sent, or NULL: resolved
+                            * to stubs and kept bytes when written */
   GError     *problem;  /* why the document cannot be kept exactly (a
                          * number, a \u0000, nesting), or NULL; the store
                          * refuses it with this error */

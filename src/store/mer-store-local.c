@@ -117,7 +117,11 @@ mer_store_put_local (MerStore    *self,
       if (stmt == NULL)
         goto fail;
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (!mer_db_run (_mer_store_get_db (self), stmt, error) || !mer_store_commit (self, error))
+      /* A draft that goes takes its attachments with it. */
+      if (!mer_db_run (_mer_store_get_db (self), stmt, error)
+          || !_mer_store_forget_local_atts (self, id, NULL, error))
+        goto fail;
+      if (!mer_store_commit (self, error))
         return NULL;
       return g_strdup ("0-0");
     }
@@ -152,11 +156,20 @@ mer_store_delete_local (MerStore    *self,
 
   if (!check_local_id (id, error))
     return FALSE;
+  if (!mer_store_begin (self, error))
+    return FALSE;
   stmt = mer_db_prepare (_mer_store_get_db (self), "DELETE FROM local_docs WHERE id = ?", error);
   if (stmt == NULL)
-    return FALSE;
+    goto fail;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  return mer_db_run (_mer_store_get_db (self), stmt, error);
+  if (!mer_db_run (_mer_store_get_db (self), stmt, error)
+      || !_mer_store_forget_local_atts (self, id, NULL, error))
+    goto fail;
+  return mer_store_commit (self, error);
+
+fail:
+  mer_store_rollback (self);
+  return FALSE;
 }
 
 JsonArray *

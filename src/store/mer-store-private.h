@@ -31,6 +31,10 @@ struct _MerStore
   gint64   counted_seq; /* update seq at which the counts below were taken */
   gint64   live_count;
   gint64   deleted_count;
+  guint64  max_attachment; /* bytes of one attachment at most */
+  GHashTable *gc_candidates; /* blob keys (char *) that the outermost
+                              * commit checks against the collection rule */
+  GHashTable *staged_blobs;  /* blob keys written in the open transaction */
 };
 
 /* A revision as the tree holds it. */
@@ -143,5 +147,34 @@ gboolean _mer_store_is_indexed_type (const char  *type);
 char    *_mer_store_link_key        (const char  *target);
 gboolean _mer_store_search_migrate  (MerDb       *db,
                                      GError     **error);
+
+/* mer-store-write.c: a local edit inside an open transaction. */
+char      *_mer_store_write_edit      (MerStore    *self,
+                                       JsonObject  *doc,
+                                       GError     **error);
+
+/* mer-store-attachments.c: attachments' rows and bytes. */
+GPtrArray *_mer_store_resolve_attachments (MerStore    *self,
+                                           gint64       doc_key,
+                                           const char  *parent,
+                                           JsonNode    *given,
+                                           gint64       pos,
+                                           gboolean     new_edits,
+                                           JsonObject  *body,
+                                           GError     **error);
+gboolean   _mer_store_write_rev_atts  (MerStore    *self,
+                                       gint64       doc_key,
+                                       const char  *rev,
+                                       GPtrArray   *atts,
+                                       GError     **error);
+gboolean   _mer_store_forget_rev_atts (MerStore    *self,
+                                       gint64       rev_key,
+                                       GError     **error);
+gboolean   _mer_store_forget_local_atts (MerStore  *self,
+                                         const char *id,
+                                         const char *name,
+                                         GError    **error);
+gboolean   _mer_store_collect_candidates (MerStore *self,
+                                          GError  **error);
 
 G_END_DECLS

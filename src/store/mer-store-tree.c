@@ -620,6 +620,41 @@ is_refused (MerStore    *self,
  * revision refused before is not asked for again: it would be refused
  * again, at every sync.
  */
+static gboolean
+add_possible_ancestors (MerStore    *self,
+                        gint64       key,
+                        JsonArray   *missing,
+                        JsonObject  *entry,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) leaves = _mer_store_load_leaves (self, key, error);
+  JsonArray *ancestors = NULL;
+  gint64 newest = 0;
+
+  if (leaves == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (missing); i++)
+    {
+      gint64 pos = 0;
+
+      if (_mer_parse_rev (json_array_get_string_element (missing, i), &pos, NULL))
+        newest = MAX (newest, pos);
+    }
+  for (guint i = 0; i < leaves->len; i++)
+    {
+      RevInfo *leaf = g_ptr_array_index (leaves, i);
+
+      if (!leaf->has_body || leaf->pos >= newest)
+        continue;
+      if (ancestors == NULL)
+        ancestors = json_array_new ();
+      json_array_add_string_element (ancestors, leaf->rev);
+    }
+  if (ancestors != NULL)
+    json_object_set_array_member (entry, "possible_ancestors", ancestors);
+  return TRUE;
+}
+
 static JsonObject *
 read_revs_diff (MerStore    *self,
                 JsonObject  *request,
@@ -699,6 +734,13 @@ read_revs_diff (MerStore    *self,
         {
           JsonObject *entry = json_object_new ();
           json_object_set_array_member (entry, "missing", missing);
+          /* The leaves held below a missing revision, as CouchDB lists
+           * them: a sender need not send the attachments they have. */
+          if (key > 0 && !add_possible_ancestors (self, key, missing, entry, error))
+            {
+              json_object_unref (entry);
+              return NULL;
+            }
           json_object_set_object_member (response, id, entry);
         }
     }

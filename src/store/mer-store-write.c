@@ -6,6 +6,7 @@
 #include "mer-db.h"
 #include "mer-json.h"
 #include "mer-revision.h"
+#include "mer-store-attachments.h"
 
 #include <string.h>
 
@@ -168,6 +169,8 @@ prune (MerStore  *self,
             }
           continue;
         }
+      if (info->has_body && !_mer_store_forget_rev_atts (self, info->rev_key, error))
+        return FALSE;
       stmt = mer_db_prepare (self->db, "DELETE FROM revs WHERE rev_key = ?", error);
       if (stmt == NULL)
         return FALSE;
@@ -345,6 +348,7 @@ write_edit (MerStore    *self,
   g_autofree char *canonical = NULL;
   g_autofree char *rev = NULL;
   g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GPtrArray) atts = NULL;
   gboolean winner_deleted = FALSE;
   gint64 pos = 1;
   gint64 key;
@@ -413,6 +417,11 @@ write_edit (MerStore    *self,
     }
 
   body = _mer_body_of (doc);
+  /* The bytes are kept before the revision that names them. */
+  atts = _mer_store_resolve_attachments (self, key, parent, json_object_get_member (doc, "_attachments"),
+                                         pos, TRUE, body, error);
+  if (atts == NULL)
+    return NULL;
   canonical = _mer_canonical_object (body);
   rev = _mer_compute_rev (pos, parent, deleted, canonical);
 
@@ -423,12 +432,24 @@ write_edit (MerStore    *self,
       g_ptr_array_add (path, rev);
       if (!insert_new_doc (self, id, path, deleted, canonical, body, error))
         return NULL;
+      key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+      if (key <= 0 || !_mer_store_write_rev_atts (self, key, rev, atts, error))
+        return NULL;
       return g_steal_pointer (&rev);
     }
   if (!insert_rev (self, key, rev, pos, parent, deleted, canonical, error)
+      || !_mer_store_write_rev_atts (self, key, rev, atts, error)
       || !refresh_doc (self, key, rev, body, error))
     return NULL;
   return g_steal_pointer (&rev);
+}
+
+char *
+_mer_store_write_edit (MerStore    *self,
+                       JsonObject  *doc,
+                       GError     **error)
+{
+  return write_edit (self, doc, error);
 }
 
 char *
@@ -476,6 +497,36 @@ mer_store_delete_doc (MerStore    *self,
 }
 
 /*
+ * The attachments of a replicated revision, checked and their bytes kept:
+ * *@with_atts is then the revision's body with their stubs (NULL when it
+ * has none), *@atts the rows to write with it.
+ */
+static gboolean
+resolve_revision_atts (MerStore     *self,
+                       gint64        key,
+                       MerRevision  *revision,
+                       GPtrArray   **atts,
+                       char        **with_atts,
+                       GError      **error)
+{
+  g_autoptr(JsonObject) full = NULL;
+  gint64 pos = 0;
+
+  if (revision->attachments == NULL || *atts != NULL)
+    return TRUE;
+  _mer_parse_rev (revision->rev, &pos, NULL);
+  full = mer_json_parse_object (revision->body, -1, error);
+  if (full == NULL)
+    return FALSE;
+  *atts = _mer_store_resolve_attachments (self, key, NULL, revision->attachments, pos, FALSE, full, error);
+  if (*atts == NULL)
+    return FALSE;
+  if ((*atts)->len > 0)
+    *with_atts = _mer_canonical_object (full);
+  return TRUE;
+}
+
+/*
  * Grafts a revision written elsewhere into the tree (new_edits=false): the
  * ancestors this replica lacks are added without bodies, a known stub gets
  * its body, and nothing changes when the revision is already here.
@@ -490,6 +541,8 @@ write_revision (MerStore     *self,
   const char *canonical = revision->body;
   JsonObject *body = revision->fields;
   g_autoptr(GPtrArray) path = NULL;
+  g_autoptr(GPtrArray) atts = NULL;
+  g_autofree char *with_atts = NULL;
   gboolean changed = FALSE;
   gint64 key;
 
@@ -514,7 +567,18 @@ write_revision (MerStore     *self,
     return FALSE;
 
   if (key == 0)
-    return insert_new_doc (self, id, path, deleted, canonical, body, error);
+    {
+      if (!resolve_revision_atts (self, 0, revision, &atts, &with_atts, error))
+        return FALSE;
+      if (with_atts != NULL)
+        canonical = with_atts;
+      if (!insert_new_doc (self, id, path, deleted, canonical, body, error))
+        return FALSE;
+      if (atts == NULL)
+        return TRUE;
+      key = _mer_store_lookup_doc (self, id, NULL, NULL, error);
+      return key > 0 && _mer_store_write_rev_atts (self, key, revision->rev, atts, error);
+    }
 
   for (int i = (int) path->len - 1; i >= 0; i--)
     {
@@ -532,10 +596,18 @@ write_revision (MerStore     *self,
           return FALSE;
         }
       _mer_parse_rev (rev, &pos, NULL);
+      if (i == 0 && (info == NULL || !info->has_body))
+        {
+          if (!resolve_revision_atts (self, key, revision, &atts, &with_atts, error))
+            return FALSE;
+          if (with_atts != NULL)
+            canonical = with_atts;
+        }
       if (info == NULL)
         {
           if (!insert_rev (self, key, rev, pos, parent, i == 0 ? deleted : FALSE,
-                           i == 0 ? canonical : NULL, error))
+                           i == 0 ? canonical : NULL, error)
+              || (i == 0 && !_mer_store_write_rev_atts (self, key, rev, atts, error)))
             return FALSE;
           changed = TRUE;
           continue;
@@ -567,7 +639,8 @@ write_revision (MerStore     *self,
           sqlite3_bind_text (stmt, 1, canonical, -1, SQLITE_STATIC);
           sqlite3_bind_int (stmt, 2, deleted);
           sqlite3_bind_int64 (stmt, 3, info->rev_key);
-          if (!mer_db_run (self->db, stmt, error))
+          if (!mer_db_run (self->db, stmt, error)
+              || !_mer_store_write_rev_atts (self, key, rev, atts, error))
             return FALSE;
           changed = TRUE;
         }
@@ -611,6 +684,7 @@ error_name (const GError *error)
       case MER_STORE_ERROR_FORBIDDEN: return "forbidden";
       case MER_STORE_ERROR_TOO_LARGE: return "too_large";
       case MER_STORE_ERROR_NO_SPACE: return "insufficient_storage";
+      case MER_STORE_ERROR_MISSING_STUB: return "missing_stub";
       case MER_STORE_ERROR_DATABASE: return "internal_server_error";
       }
   return "internal_server_error";

@@ -3,6 +3,7 @@
 
 #include "mer-store.h"
 #include "mer-store-private.h"
+#include "mer-store-attachments.h"
 #include "mer-db.h"
 
 #include <glib/gstdio.h>
@@ -81,6 +82,32 @@ static const char *migrations[] = {
   "  at TEXT NOT NULL,"
   "  body TEXT,"
   "  PRIMARY KEY (id, rev));",
+  /* 5: attachments (see mer-store-attachments.c): the bytes once per
+   * content, each revision's and each draft's attachments naming them */
+  "CREATE TABLE att_blobs ("
+  "  blob TEXT PRIMARY KEY,"
+  "  length INTEGER NOT NULL,"
+  "  data BLOB NOT NULL);"
+  "CREATE TABLE rev_atts ("
+  "  rev_key INTEGER NOT NULL REFERENCES revs (rev_key),"
+  "  name TEXT NOT NULL,"
+  "  content_type TEXT NOT NULL,"
+  "  digest TEXT NOT NULL,"
+  "  blob TEXT NOT NULL REFERENCES att_blobs (blob),"
+  "  length INTEGER NOT NULL,"
+  "  revpos INTEGER NOT NULL,"
+  "  encoding TEXT,"
+  "  PRIMARY KEY (rev_key, name)) WITHOUT ROWID;"
+  "CREATE INDEX rev_atts_by_blob ON rev_atts (blob);"
+  "CREATE INDEX rev_atts_by_digest ON rev_atts (digest);"
+  "CREATE TABLE local_atts ("
+  "  id TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  content_type TEXT NOT NULL,"
+  "  digest TEXT NOT NULL REFERENCES att_blobs (blob),"
+  "  length INTEGER NOT NULL,"
+  "  PRIMARY KEY (id, name)) WITHOUT ROWID;"
+  "CREATE INDEX local_atts_by_digest ON local_atts (digest);",
 };
 
 static gboolean
@@ -171,6 +198,8 @@ mer_store_finalize (GObject *object)
   g_clear_pointer (&self->uuid, g_free);
 
   g_clear_pointer (&self->unindexed, g_hash_table_unref);
+  g_clear_pointer (&self->gc_candidates, g_hash_table_unref);
+  g_clear_pointer (&self->staged_blobs, g_hash_table_unref);
   G_OBJECT_CLASS (mer_store_parent_class)->finalize (object);
 }
 
@@ -191,6 +220,9 @@ mer_store_init (MerStore *self)
 {
   self->revs_limit = MER_STORE_DEFAULT_REVS_LIMIT;
   self->live_count = -1;
+  self->max_attachment = (guint64) MER_ATTACHMENT_DEFAULT_MAX_MIB * 1024 * 1024;
+  self->gc_candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->staged_blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->unindexed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                            (GDestroyNotify) _mer_store_pending_free);
 }
@@ -249,6 +281,10 @@ mer_store_open (const char  *data_dir,
   limit = meta_get (self, "revs_limit", NULL);
   if (limit != NULL)
     self->revs_limit = MAX (1, (guint) g_ascii_strtoull (limit, NULL, 10));
+  g_free (limit);
+  limit = meta_get (self, "max_attachment", NULL);
+  if (limit != NULL && g_ascii_strtoull (limit, NULL, 10) > 0)
+    self->max_attachment = g_ascii_strtoull (limit, NULL, 10);
   if (!mer_store_commit (self, error))
     return NULL;
 
@@ -493,7 +529,8 @@ mer_store_commit (MerStore  *self,
       return TRUE;
     }
 
-  if (!_mer_store_flush_index (self, error) || !mer_db_exec (self->db, "COMMIT", error))
+  if (!_mer_store_flush_index (self, error) || !_mer_store_collect_candidates (self, error)
+      || !mer_db_exec (self->db, "COMMIT", error))
     {
       mer_store_rollback (self);
       return FALSE;
@@ -574,6 +611,8 @@ mer_store_rollback (MerStore *self)
       && !mer_db_exec (self->db, "ROLLBACK", NULL))
     g_warning ("rolling back failed: %s", sqlite3_errmsg (mer_db_get_handle (self->db)));
   g_hash_table_remove_all (self->unindexed);
+  g_hash_table_remove_all (self->gc_candidates);
+  g_hash_table_remove_all (self->staged_blobs);
   /* Counts taken inside the transaction may describe what was undone. */
   self->live_count = -1;
   self->depth = 0;
@@ -670,6 +709,20 @@ mer_store_check_integrity (MerStore  *self,
       if (bad > 0)
         g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
                      "%" G_GINT64_FORMAT " revisions name a parent that is missing or marked a leaf", bad);
+      return FALSE;
+    }
+  /* No revision and no draft names attachment bytes that are not kept. */
+  bad = _mer_store_query_int (self,
+                   "SELECT (SELECT count(*) FROM rev_atts a WHERE NOT EXISTS"
+                   " (SELECT 1 FROM att_blobs b WHERE b.blob = a.blob))"
+                   " + (SELECT count(*) FROM local_atts l WHERE NOT EXISTS"
+                   " (SELECT 1 FROM att_blobs b WHERE b.blob = l.digest))",
+                   error);
+  if (bad != 0)
+    {
+      if (bad > 0)
+        g_set_error (error, MER_STORE_ERROR, MER_STORE_ERROR_DATABASE,
+                     "%" G_GINT64_FORMAT " attachments name bytes that are missing", bad);
       return FALSE;
     }
   return TRUE;

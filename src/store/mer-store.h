@@ -20,6 +20,8 @@ typedef enum
   MER_STORE_ERROR_DATABASE,     /* 500: SQLite reported an error */
   MER_STORE_ERROR_TOO_LARGE,    /* 413 too_large: over a size limit */
   MER_STORE_ERROR_NO_SPACE,     /* 507 insufficient_storage: the disk is full */
+  MER_STORE_ERROR_MISSING_STUB, /* 412 missing_stub: an attachment stub
+                                 * names bytes this replica lacks */
 } MerStoreError;
 
 typedef enum

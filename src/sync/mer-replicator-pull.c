@@ -20,6 +20,25 @@
 /* How many batches' worth of rows a one-shot pull asks the feed for. */
 #define CHANGES_PAGE_BATCHES 4
 
+/*
+ * The revisions of @id held here, for atts_since: the peer then sends
+ * inline only the attachments changed after them. NULL when none.
+ */
+static JsonArray *
+held_revs (Job        *job,
+           const char *id)
+{
+  g_auto(GStrv) leaves = mer_store_get_leaf_revs (job->store, id, TRUE, NULL);
+  JsonArray *held;
+
+  if (leaves == NULL || leaves[0] == NULL)
+    return NULL;
+  held = json_array_new ();
+  for (guint i = 0; leaves[i] != NULL; i++)
+    json_array_add_string_element (held, leaves[i]);
+  return held;
+}
+
 /* Fetches one document's revisions with GET ?open_revs=, the old way. */
 static gboolean
 fetch_open_revs (Job         *job,
@@ -33,8 +52,20 @@ fetch_open_revs (Job         *job,
   g_autofree char *revs_text = mer_json_to_string (revs_node, FALSE);
   g_autofree char *revs_param = g_uri_escape_string (revs_text, NULL, FALSE);
   g_autofree char *escaped = _mer_repl_escape_id (id);
-  g_autofree char *url = g_strdup_printf ("%s/%s?revs=true&latest=true&open_revs=%s",
-                                          job->url, escaped, revs_param);
+  g_autoptr(JsonArray) held = held_revs (job, id);
+  g_autofree char *since_param = NULL;
+  g_autofree char *url = NULL;
+
+  if (held != NULL)
+    {
+      g_autoptr(JsonNode) held_node = json_node_init_array (json_node_alloc (), held);
+      g_autofree char *held_text = mer_json_to_string (held_node, FALSE);
+      g_autofree char *escaped_held = g_uri_escape_string (held_text, NULL, FALSE);
+
+      since_param = g_strconcat ("&atts_since=", escaped_held, NULL);
+    }
+  url = g_strdup_printf ("%s/%s?revs=true&latest=true&attachments=true&att_encoding_info=true&open_revs=%s%s",
+                         job->url, escaped, revs_param, since_param != NULL ? since_param : "");
   g_autoptr(JsonNode) reply = NULL;
   guint status = 0;
 
@@ -90,7 +121,8 @@ fetch_missing (Job         *job,
       g_autoptr(JsonArray) wanted = json_array_new ();
       g_autoptr(JsonNode) body = NULL;
       g_autoptr(GBytes) bytes = NULL;
-      g_autofree char *url = g_strconcat (job->url, "/_bulk_get?revs=true&latest=true", NULL);
+      g_autofree char *url = g_strconcat (job->url, "/_bulk_get?revs=true&latest=true"
+                                          "&attachments=true&att_encoding_info=true", NULL);
       const char *data;
       gsize size = 0;
       guint status = 0;
@@ -99,6 +131,7 @@ fetch_missing (Job         *job,
         {
           JsonObject *entry = json_object_get_object_member (missing, l->data);
           JsonArray *revs = json_object_get_array_member (entry, "missing");
+          g_autoptr(JsonArray) held = held_revs (job, l->data);
 
           for (guint i = 0; revs != NULL && i < json_array_get_length (revs); i++)
             {
@@ -106,6 +139,10 @@ fetch_missing (Job         *job,
 
               json_object_set_string_member (item, "id", l->data);
               json_object_set_string_member (item, "rev", json_array_get_string_element (revs, i));
+              /* Attachments come inline, but only those changed after
+               * the revisions held here. */
+              if (held != NULL)
+                json_object_set_array_member (item, "atts_since", json_array_ref (held));
               json_array_add_object_element (wanted, item);
             }
         }

@@ -10,9 +10,14 @@
 #include "mer-replicator-private.h"
 #include "mer-json.h"
 #include "mer-peers.h"
+#include "mer-store-attachments.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
+
+/* A _bulk_docs request stays under this, attachments included, unless
+ * one document alone is larger. */
+#define PUSH_REQUEST_BYTES (32 * 1024 * 1024)
 
 static char *
 push_mark_id (const char *url)
@@ -64,6 +69,173 @@ _mer_repl_count_changes_since (MerStore *store,
 
   rows = mer_store_changes (store, since, PENDING_CAP, FALSE, FALSE, &last, NULL);
   return rows ? json_array_get_length (rows) : 0;
+}
+
+/*
+ * The generation up to which the peer has @doc's attachments: the newest
+ * of the revisions it holds (@held, its possible_ancestors) that is an
+ * ancestor of @doc's revision, per its "_revisions". 0 when none is.
+ */
+static gint64
+held_generation (JsonObject *doc,
+                 JsonArray  *held)
+{
+  JsonObject *history;
+  JsonArray *ids;
+  gint64 start;
+  gint64 best = 0;
+
+  if (held == NULL || !json_object_has_member (doc, "_revisions"))
+    return 0;
+  history = json_object_get_object_member (doc, "_revisions");
+  ids = history != NULL ? json_object_get_array_member (history, "ids") : NULL;
+  if (ids == NULL)
+    return 0;
+  start = json_object_get_int_member_with_default (history, "start", 0);
+  for (guint i = 0; i < json_array_get_length (held); i++)
+    {
+      const char *rev = json_array_get_string_element (held, i);
+      const char *dash = rev != NULL ? strchr (rev, '-') : NULL;
+      gint64 pos;
+
+      if (dash == NULL)
+        continue;
+      pos = g_ascii_strtoll (rev, NULL, 10);
+      if (pos <= 0 || pos > start || start - pos >= json_array_get_length (ids))
+        continue;
+      if (g_strcmp0 (json_array_get_string_element (ids, (guint) (start - pos)), dash + 1) == 0)
+        best = MAX (best, pos);
+    }
+  return best;
+}
+
+/* How large a document's part of a request is, about. */
+static gsize
+doc_weight (JsonObject *doc)
+{
+  JsonObject *atts;
+  gsize weight = 4096;
+  g_autoptr(GList) names = NULL;
+
+  if (!json_object_has_member (doc, "_attachments"))
+    return weight;
+  atts = json_object_get_object_member (doc, "_attachments");
+  names = atts != NULL ? json_object_get_members (atts) : NULL;
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonObject *att = json_object_get_object_member (atts, l->data);
+      const char *data = att != NULL ? mer_json_get_string (att, "data") : NULL;
+
+      weight += 256 + (data != NULL ? strlen (data) : 0);
+    }
+  return weight;
+}
+
+/* Sends one _bulk_docs request of @chunk and notes the refusals. */
+static gboolean
+send_chunk (Job         *job,
+            const char  *docs_url,
+            JsonArray   *chunk,
+            JsonArray   *refused_rows,
+            guint64     *refused,
+            GError     **error)
+{
+  g_autoptr(JsonObject) payload = json_object_new ();
+  g_autoptr(JsonNode) payload_node = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  guint status = 0;
+
+  json_object_set_array_member (payload, "docs", json_array_ref (chunk));
+  json_object_set_boolean_member (payload, "new_edits", FALSE);
+  payload_node = json_node_init_object (json_node_alloc (), payload);
+  if (!_mer_repl_job_request (job, "POST", docs_url, payload_node, &status, &result, error))
+    return FALSE;
+  if (status != 201 && status != 200 && status != 202)
+    {
+      _mer_repl_set_status_error (job, _("storing documents"), status, result, error);
+      return FALSE;
+    }
+  if (result != NULL && JSON_NODE_HOLDS_ARRAY (result))
+    {
+      JsonArray *failures = json_node_get_array (result);
+
+      for (guint i = 0; i < json_array_get_length (failures); i++)
+        {
+          JsonNode *node = json_array_get_element (failures, i);
+          JsonObject *row = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+          /* The peer answers per document, as CouchDB does: the
+           * refused ones are reported, the others arrived. */
+          if (row != NULL && json_object_has_member (row, "error"))
+            {
+              g_message ("%s refused %s %s: %s", job->url,
+                         mer_json_get_string (row, "id") ?: "?",
+                         mer_json_get_string (row, "rev") ?: "",
+                         mer_json_get_string (row, "reason") ?: mer_json_get_string (row, "error") ?: "");
+              _mer_repl_add_refused (refused_rows, "push", row);
+              (*refused)++;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/*
+ * Sends the missing revisions @docs in _bulk_docs requests of at most
+ * about PUSH_REQUEST_BYTES each (one document over it goes alone). Each
+ * document's attachments go inline in base64, but only those changed
+ * after the newest revision the peer holds of it (@since_of: id ->
+ * possible_ancestors); the others go as stubs. Documents are copied and
+ * filled one at a time, so a batch's attachments are never all in memory.
+ */
+static gboolean
+send_docs (Job         *job,
+           const char  *docs_url,
+           JsonArray   *docs,
+           GHashTable  *since_of,
+           JsonArray   *refused_rows,
+           guint64     *refused,
+           GError     **error)
+{
+  g_autoptr(JsonArray) chunk = json_array_new ();
+  gsize chunk_bytes = 0;
+
+  for (guint i = 0; i < json_array_get_length (docs); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (docs, i);
+      g_autoptr(JsonNode) copy = NULL;
+      JsonObject *filled;
+      gsize weight;
+
+      if (doc == NULL)
+        continue;
+      if (json_object_has_member (doc, "_attachments"))
+        {
+          copy = json_node_copy (json_array_get_element (docs, i));
+          filled = json_node_get_object (copy);
+          if (!mer_store_inline_attachments (job->store, filled,
+                                             held_generation (filled, g_hash_table_lookup (since_of,
+                                                                                           mer_json_get_string (filled, "_id"))),
+                                             error))
+            return FALSE;
+        }
+      else
+        copy = json_node_ref (json_array_get_element (docs, i));
+      weight = doc_weight (json_node_get_object (copy));
+      if (json_array_get_length (chunk) > 0 && chunk_bytes + weight > PUSH_REQUEST_BYTES)
+        {
+          if (!send_chunk (job, docs_url, chunk, refused_rows, refused, error))
+            return FALSE;
+          g_clear_pointer (&chunk, json_array_unref);
+          chunk = json_array_new ();
+          chunk_bytes = 0;
+        }
+      json_array_add_element (chunk, g_steal_pointer (&copy));
+      chunk_bytes += weight;
+    }
+  if (json_array_get_length (chunk) > 0)
+    return send_chunk (job, docs_url, chunk, refused_rows, refused, error);
+  return TRUE;
 }
 
 /*
@@ -125,9 +297,8 @@ push_batch (Job         *job,
   if (json_object_get_size (missing) > 0)
     {
       g_autoptr(GList) ids = json_object_get_members (missing);
-      g_autoptr(JsonObject) payload = json_object_new ();
-      g_autoptr(JsonNode) payload_node = NULL;
-      g_autoptr(JsonNode) result = NULL;
+      g_autoptr(GHashTable) since_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              (GDestroyNotify) json_array_unref);
 
       for (GList *l = ids; l; l = l->next)
         {
@@ -140,6 +311,10 @@ push_batch (Job         *job,
               || !json_object_has_member (json_node_get_object (entry), "missing"))
             continue;
           revs = json_object_get_array_member (json_node_get_object (entry), "missing");
+          if (json_object_has_member (json_node_get_object (entry), "possible_ancestors"))
+            g_hash_table_insert (since_of, g_strdup (l->data),
+                                 json_array_ref (json_object_get_array_member (json_node_get_object (entry),
+                                                                               "possible_ancestors")));
           for (guint i = 0; revs != NULL && i < json_array_get_length (revs); i++)
             g_ptr_array_add (wanted, (gpointer) json_array_get_string_element (revs, i));
           g_ptr_array_add (wanted, NULL);
@@ -150,39 +325,8 @@ push_batch (Job         *job,
           _mer_repl_collect_ok_docs (found, docs);
         }
 
-      json_object_set_array_member (payload, "docs", json_array_ref (docs));
-      json_object_set_boolean_member (payload, "new_edits", FALSE);
-      payload_node = json_node_init_object (json_node_alloc (), payload);
-      if (!_mer_repl_job_request (job, "POST", docs_url, payload_node, &status, &result, error))
+      if (!send_docs (job, docs_url, docs, since_of, refused_rows, &refused, error))
         return FALSE;
-      if (status != 201 && status != 200 && status != 202)
-        {
-          _mer_repl_set_status_error (job, _("storing documents"), status, result, error);
-          return FALSE;
-        }
-      if (result != NULL && JSON_NODE_HOLDS_ARRAY (result))
-        {
-          JsonArray *failures = json_node_get_array (result);
-
-          for (guint i = 0; i < json_array_get_length (failures); i++)
-            {
-              JsonNode *node = json_array_get_element (failures, i);
-
-              JsonObject *row = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-
-              /* The peer answers per document, as CouchDB does: the
-               * refused ones are reported, the others arrived. */
-              if (row != NULL && json_object_has_member (row, "error"))
-                {
-                  g_message ("%s refused %s %s: %s", job->url,
-                             mer_json_get_string (row, "id") ?: "?",
-                             mer_json_get_string (row, "rev") ?: "",
-                             mer_json_get_string (row, "reason") ?: mer_json_get_string (row, "error") ?: "");
-                  _mer_repl_add_refused (refused_rows, "push", row);
-                  refused++;
-                }
-            }
-        }
     }
 
   /* What the peer stored is told before the checkpoints: a sync stopped

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define SET_COOKIE_KEY       "mer-server-set-cookie" /* a renewed session cookie for the answer */
 #define LIMIT_KEY            "mer-server-limit"    /* the largest body this request may send */
 #define STREAM_KEY           "mer-server-stream"   /* on a peer's address: the stream libsoup reads */
+#define ATT_BODY_KEY         "mer-server-att-body" /* an attachment's bytes as they arrive (GByteArray) */
 
 struct _MerServer
 {
@@ -61,6 +62,10 @@ typedef struct
   char      *etag;
   char      *allow;
   gboolean   paused;
+  GBytes    *raw;        /* or bytes sent as they are: an attachment */
+  char      *raw_type;   /* their Content-Type */
+  gint64     raw_length; /* their length, for HEAD */
+  gboolean   raw_active; /* a type a browser would run: a download */
 } Response;
 
 /* mer-server-requests.c: answers, parameters and the router. */
@@ -122,6 +127,32 @@ void        _mer_server_handle_uuids             (MerServer    *self,
 void        _mer_server_respond_not_served       (Response     *resp,
                                                   const char   *endpoint);
 gboolean    _mer_server_is_query_endpoint        (const char   *segment);
+
+/* mer-server-attachments.c: /{db}/{doc}/{name}, and attachments inline. */
+gsize       _mer_server_max_json_bytes           (MerServer    *self);
+gsize       _mer_server_body_limit               (MerServer    *self,
+                                                  const char   *method,
+                                                  const char   *raw_path,
+                                                  gboolean     *is_attachment);
+void        _mer_server_handle_attachment        (MerServer    *self,
+                                                  Request      *req,
+                                                  Response     *resp,
+                                                  const char   *id,
+                                                  const char   *name);
+gboolean    _mer_server_attachments_query        (Request      *req,
+                                                  Response     *resp,
+                                                  gboolean     *attachments,
+                                                  JsonArray   **since_list);
+gboolean    _mer_server_inline_doc               (MerServer    *self,
+                                                  JsonObject   *doc,
+                                                  gboolean      attachments,
+                                                  JsonArray    *since,
+                                                  GError      **error);
+char       *_mer_server_inline_entry_text        (MerServer    *self,
+                                                  const char   *entry,
+                                                  gboolean      attachments,
+                                                  JsonArray    *since,
+                                                  GError      **error);
 
 /* mer-server.c: who is asking (Basic credentials, or a session cookie). */
 MerRole     _mer_server_authenticate             (MerServer          *self,

@@ -9,6 +9,7 @@
 #include "mer-server-private.h"
 #include "mer-json.h"
 #include "mer-validate.h"
+#include "mer-store-attachments.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -110,7 +111,15 @@ _mer_server_respond_gerror (Response     *resp,
 {
   if (error->domain == MER_STORE_ERROR && error->code == MER_STORE_ERROR_TOO_LARGE)
     {
-      _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "document_too_large", error->message);
+      _mer_server_respond_error (resp, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                 g_str_has_prefix (error->message, "Attachment") ? "attachment_too_large"
+                                                                                : "document_too_large",
+                                 error->message);
+      return;
+    }
+  if (error->domain == MER_STORE_ERROR && error->code == MER_STORE_ERROR_MISSING_STUB)
+    {
+      _mer_server_respond_error (resp, SOUP_STATUS_PRECONDITION_FAILED, "missing_stub", error->message);
       return;
     }
   if (error->domain == MER_STORE_ERROR)
@@ -591,6 +600,8 @@ append_bulk_get_one (MerServer   *self,
                      const char  *rev,
                      gboolean     revs,
                      gboolean     latest,
+                     gboolean     attachments,
+                     JsonArray   *atts_since,
                      GError     **error)
 {
   const char *wanted[2] = { rev, NULL };
@@ -618,7 +629,17 @@ append_bulk_get_one (MerServer   *self,
         append_bulk_get_error (out, id, entry + strlen (MISSING_PREFIX),
                                strlen (entry) - strlen (MISSING_PREFIX) - 1);
       else
-        g_string_append (out, entry);
+        {
+          g_autofree char *inlined = _mer_server_inline_entry_text (self, entry, attachments, atts_since,
+                                                                     &local_error);
+
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          g_string_append (out, inlined != NULL ? inlined : entry);
+        }
     }
   if (n == 0)
     append_bulk_get_missing (out, id, rev);
@@ -635,7 +656,8 @@ handle_bulk_get (MerServer *self,
   g_autoptr(GError) error = NULL;
   JsonArray *wanted;
   GString *out;
-  gboolean revs = FALSE, latest = FALSE;
+  gboolean revs = FALSE, latest = FALSE, attachments = FALSE;
+  g_autoptr(JsonArray) atts_since = NULL;
 
   if (!_mer_server_method_is (req, "POST"))
     {
@@ -643,6 +665,7 @@ handle_bulk_get (MerServer *self,
       return;
     }
   if (!_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "latest", &latest)
+      || !_mer_server_attachments_query (req, resp, &attachments, &atts_since)
       || (request = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
     return;
   if (!json_object_has_member (request, "docs")
@@ -681,13 +704,17 @@ handle_bulk_get (MerServer *self,
   for (guint i = 0; i < json_array_get_length (wanted); i++)
     {
       JsonObject *entry = json_array_get_object_element (wanted, i);
+      JsonNode *since = json_object_get_member (entry, "atts_since");
 
       if (i > 0)
         g_string_append_c (out, ',');
+      /* Each entry may say which revisions the asker holds. */
       if (is_design_id (mer_json_get_string (entry, "id")))
         append_bulk_get_design (out, mer_json_get_string (entry, "id"), mer_json_get_string (entry, "rev"));
       else if (!append_bulk_get_one (self, out, mer_json_get_string (entry, "id"),
-                                mer_json_get_string (entry, "rev"), revs, latest, &error))
+                                     mer_json_get_string (entry, "rev"), revs, latest, attachments,
+                                     since != NULL && JSON_NODE_HOLDS_ARRAY (since) ? json_node_get_array (since) : atts_since,
+                                     &error))
         {
           mer_store_end_read (self->store);
           g_string_free (out, TRUE);
@@ -735,7 +762,7 @@ handle_bulk_docs (MerServer *self,
       return;
     }
   if (!_mer_server_require_write (req, resp)
-      || (request = _mer_server_parse_body_object (req, resp, MER_SERVER_MAX_REQUEST_BYTES)) == NULL)
+      || (request = _mer_server_parse_body_object (req, resp, _mer_server_max_json_bytes (self))) == NULL)
     return;
   if (!json_object_has_member (request, "docs")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "docs")))
@@ -852,9 +879,11 @@ handle_open_revs (MerServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) revs = NULL;
   JsonArray *found;
-  gboolean want_revisions = FALSE, latest = FALSE;
+  gboolean want_revisions = FALSE, latest = FALSE, attachments = FALSE;
+  g_autoptr(JsonArray) atts_since = NULL;
 
-  if (!_mer_server_query_bool (req, resp, "revs", &want_revisions) || !_mer_server_query_bool (req, resp, "latest", &latest))
+  if (!_mer_server_query_bool (req, resp, "revs", &want_revisions) || !_mer_server_query_bool (req, resp, "latest", &latest)
+      || !_mer_server_attachments_query (req, resp, &attachments, &atts_since))
     return;
   if (strcmp (open_revs, "all") != 0)
     {
@@ -894,6 +923,19 @@ handle_open_revs (MerServer  *self,
           return;
         }
     }
+  for (guint i = 0; i < json_array_get_length (found); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (found, i);
+      JsonNode *ok = entry != NULL ? json_object_get_member (entry, "ok") : NULL;
+
+      if (ok != NULL && JSON_NODE_HOLDS_OBJECT (ok)
+          && !_mer_server_inline_doc (self, json_node_get_object (ok), attachments, atts_since, &error))
+        {
+          json_array_unref (found);
+          _mer_server_respond_gerror (resp, error);
+          return;
+        }
+    }
   strip_revisions (found, want_revisions);
   _mer_server_respond_json (resp, SOUP_STATUS_OK, json_node_init_array (json_node_alloc (), found));
   json_array_unref (found);
@@ -909,6 +951,8 @@ handle_get_doc (MerServer  *self,
   const char *rev = _mer_server_query_get (req, "rev");
   const char *open_revs = _mer_server_query_get (req, "open_revs");
   gboolean conflicts = FALSE, deleted_conflicts = FALSE, revs = FALSE, meta = FALSE, revs_info = FALSE;
+  gboolean attachments = FALSE;
+  g_autoptr(JsonArray) atts_since = NULL;
   MerGetFlags flags = MER_GET_DEFAULT;
   JsonObject *doc;
 
@@ -919,7 +963,8 @@ handle_get_doc (MerServer  *self,
     }
   if (!_mer_server_query_bool (req, resp, "conflicts", &conflicts) || !_mer_server_query_bool (req, resp, "deleted_conflicts", &deleted_conflicts)
       || !_mer_server_query_bool (req, resp, "revs", &revs) || !_mer_server_query_bool (req, resp, "meta", &meta)
-      || !_mer_server_query_bool (req, resp, "revs_info", &revs_info))
+      || !_mer_server_query_bool (req, resp, "revs_info", &revs_info)
+      || !_mer_server_attachments_query (req, resp, &attachments, &atts_since))
     return;
   if (rev != NULL && !mer_validate_rev (rev, NULL, &error))
     {
@@ -958,9 +1003,26 @@ handle_get_doc (MerServer  *self,
         }
       json_object_set_array_member (doc, "_revs_info", info);
     }
+  if (!_mer_server_inline_doc (self, doc, attachments, atts_since, &error))
+    {
+      json_object_unref (doc);
+      _mer_server_respond_gerror (resp, error);
+      return;
+    }
   g_free (resp->etag);
   resp->etag = g_strdup_printf ("\"%s\"", mer_json_get_string (doc, "_rev"));
   _mer_server_respond_object (resp, SOUP_STATUS_OK, doc);
+}
+
+/* A document's limit, with room for its attachments in base64 when it
+ * carries some (the store bounds each one). */
+static gsize
+put_doc_limit (MerServer *self,
+               Request   *req)
+{
+  if (req->body != NULL && g_strstr_len (req->body, req->length, "\"_attachments\"") != NULL)
+    return _mer_server_max_json_bytes (self);
+  return MER_VALIDATE_MAX_DOC_BYTES;
 }
 
 static void
@@ -975,7 +1037,7 @@ handle_put_doc (MerServer  *self,
   gboolean new_edits = TRUE;
 
   if (!_mer_server_require_write (req, resp) || !_mer_server_query_bool (req, resp, "new_edits", &new_edits)
-      || (doc = _mer_server_parse_body_object (req, resp, MER_VALIDATE_MAX_DOC_BYTES)) == NULL
+      || (doc = _mer_server_parse_body_object (req, resp, put_doc_limit (self, req))) == NULL
       || !apply_url_id (resp, doc, id) || !apply_query_rev (req, resp, doc))
     return;
   if (!mer_validate_write (self->store, doc, new_edits, &error))
@@ -1384,11 +1446,16 @@ _mer_server_route (MerServer *self,
       return;
     }
 
-  /* /{db}/{docid}/{attachment}: Meridian documents carry no attachments. */
-  if (_mer_server_is_get (req))
-    _mer_server_respond_error (resp, SOUP_STATUS_NOT_FOUND, "not_found", "Document is missing attachment");
-  else if (_mer_server_require_write (req, resp))
-    _mer_server_respond_error (resp, SOUP_STATUS_FORBIDDEN, "forbidden", "Attachments are not supported");
+  /* /{db}/{docid}/{attachment}, the name possibly with slashes. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = g_strjoinv ("/", s + 2);
+
+    if (!mer_validate_id (s[1], &error))
+      _mer_server_respond_gerror (resp, error);
+    else
+      _mer_server_handle_attachment (self, req, resp, s[1], name);
+  }
 }
 
 char *
@@ -1396,6 +1463,8 @@ _mer_server_response_text (Response *resp)
 {
   g_autofree char *text = NULL;
 
+  if (resp->raw != NULL)
+    return g_strndup (g_bytes_get_data (resp->raw, NULL), g_bytes_get_size (resp->raw));
   if (resp->text != NULL)
     return g_strconcat (resp->text, "\n", NULL);
   if (resp->body == NULL)
@@ -1411,5 +1480,7 @@ _mer_server_response_clear (Response *resp)
   g_clear_pointer (&resp->text, g_free);
   g_clear_pointer (&resp->etag, g_free);
   g_clear_pointer (&resp->allow, g_free);
+  g_clear_pointer (&resp->raw, g_bytes_unref);
+  g_clear_pointer (&resp->raw_type, g_free);
 }
 

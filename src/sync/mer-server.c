@@ -190,12 +190,36 @@ add_cors_headers (MerServer         *self,
                                   "content-type, cache-control, etag, server");
 }
 
+/*
+ * An attachment's bytes, handed to libsoup without a copy, and never as
+ * something a browser would run (see mer-server-attachments.c).
+ */
+static void
+send_raw (SoupServerMessage *msg,
+          Response          *resp)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Content-Security-Policy", "sandbox");
+  if (resp->raw_active)
+    soup_message_headers_replace (headers, "Content-Disposition", "attachment");
+  soup_message_headers_set_content_type (headers, resp->raw_type != NULL ? resp->raw_type : "application/octet-stream", NULL);
+  if (strcmp (soup_server_message_get_method (msg), "HEAD") == 0)
+    {
+      /* No body, but the length a GET would send. */
+      soup_message_headers_set_content_length (headers, resp->raw_length);
+      return;
+    }
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), resp->raw);
+}
+
 static void
 send_response (SoupServerMessage *msg,
                Response          *resp)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  char *text = _mer_server_response_text (resp);
+  char *text;
 
   soup_message_headers_replace (headers, "Cache-Control", "must-revalidate");
   if (resp->etag != NULL)
@@ -203,6 +227,12 @@ send_response (SoupServerMessage *msg,
   if (resp->allow != NULL)
     soup_message_headers_replace (headers, "Allow", resp->allow);
   soup_server_message_set_status (msg, resp->status, NULL);
+  if (resp->raw != NULL)
+    {
+      send_raw (msg, resp);
+      return;
+    }
+  text = _mer_server_response_text (resp);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
 }
 
@@ -216,6 +246,8 @@ got_chunk_cb (SoupServerMessage *msg,
   gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "mer-server-received"));
   gsize limit = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), LIMIT_KEY));
 
+  GByteArray *att_body = g_object_get_data (G_OBJECT (msg), ATT_BODY_KEY);
+
   total += g_bytes_get_size (chunk);
   g_object_set_data (G_OBJECT (msg), "mer-server-received", GSIZE_TO_POINTER (total));
   if (total > (limit > 0 ? limit : MER_SERVER_MAX_REQUEST_BYTES)
@@ -224,7 +256,13 @@ got_chunk_cb (SoupServerMessage *msg,
       g_object_set_data (G_OBJECT (msg), TOO_LARGE_KEY, GINT_TO_POINTER (1));
       soup_message_body_set_accumulate (body, FALSE);
       soup_message_body_truncate (body);
+      g_object_set_data (G_OBJECT (msg), ATT_BODY_KEY, NULL);
+      return;
     }
+  /* An attachment's bytes go into one buffer as they come: held once,
+   * never joined from chunks into a second copy. */
+  if (att_body != NULL)
+    g_byte_array_append (att_body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
 }
 
 /* Early refusals --------------------------------------------------------------- */
@@ -500,8 +538,25 @@ early_handler_cb (SoupServer        *server,
           refuse_early (self, msg, &resp, FALSE, FALSE);
           goto out;
         }
+      gboolean is_attachment = FALSE;
+
       g_object_set_data (G_OBJECT (msg), ROLE_KEY, GINT_TO_POINTER (role + 1));
       g_object_set_data_full (G_OBJECT (msg), ACCOUNT_KEY, g_steal_pointer (&account), g_free);
+      /* Bodies may carry attachments: an attachment's own limit for its
+       * bytes, room for them in base64 for JSON. */
+      limit = (goffset) _mer_server_body_limit (self, method, raw_path, &is_attachment);
+      g_object_set_data (G_OBJECT (msg), LIMIT_KEY, GSIZE_TO_POINTER ((gsize) limit));
+      if (is_attachment
+          && !(soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+               && soup_message_headers_get_content_length (headers) > limit))
+        {
+          goffset expected = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                             ? soup_message_headers_get_content_length (headers) : 0;
+
+          soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+          g_object_set_data_full (G_OBJECT (msg), ATT_BODY_KEY, g_byte_array_sized_new ((guint) expected),
+                                  (GDestroyNotify) g_byte_array_unref);
+        }
     }
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
@@ -683,7 +738,12 @@ handler_cb (SoupServer        *server,
   else
     {
       /* Public requests read no body, and none was kept. */
-      bytes = soup_message_body_get_accumulate (body) ? soup_message_body_flatten (body) : g_bytes_new (NULL, 0);
+      GByteArray *att_body = g_object_steal_data (G_OBJECT (msg), ATT_BODY_KEY);
+
+      if (att_body != NULL)
+        bytes = g_byte_array_free_to_bytes (att_body);
+      else
+        bytes = soup_message_body_get_accumulate (body) ? soup_message_body_flatten (body) : g_bytes_new (NULL, 0);
       decoded = decode_body (headers, bytes, &resp);
     }
   if (decoded != NULL)

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  */
 
 #define MER_SERVER_DEFAULT_PORT        5984
-#define MER_SERVER_MAX_REQUEST_BYTES   (64 * 1024 * 1024)
+/* Room for an attachment of the default largest size (50 MiB) in base64,
+ * and the document around it. */
+#define MER_SERVER_MAX_REQUEST_BYTES   (72 * 1024 * 1024)
 
 #define MER_TYPE_SERVER (mer_server_get_type ())
 G_DECLARE_FINAL_TYPE (MerServer, mer_server, MER, SERVER, GObject)

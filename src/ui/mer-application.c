@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-application.h"
+#include "mer-store-attachments.h"
 #include "mer-core.h"
 
 #include "mer-damaged-window.h"
@@ -255,6 +256,12 @@ open_store (MerApplication  *self,
       return FALSE;
     }
   mer_ui_bench_mark ("store-checked");
+  /* The workspace keeps the limit, so the replicator's connections and
+   * `meridian serve` on the same data use it too. */
+  if (self->settings != NULL)
+    mer_store_set_max_attachment_size (self->store,
+                                       (guint64) g_settings_get_uint (self->settings, "max-attachment-mib")
+                                       * 1024 * 1024);
   /* The replicator and other processes write through connections of
    * their own: let "changed" fire for their commits too, so every view
    * just listens to the store instead of polling it. */

@@ -6,6 +6,7 @@
 // sides must hold the same documents, revisions, deletions and conflicts.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import nodeHttp from 'node:http';
 import { after, test } from 'node:test';
@@ -260,4 +261,95 @@ test('meridian sync reports an unreachable peer', async () => {
   const run = await meridianAsync(dir, 'sync', 'http://127.0.0.1:9/handbook', '--retries', '0');
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /Could not reach/);
+});
+
+// A small PNG (a 1x1 pixel after the signature) and bytes that look like one.
+function pngBytes(seed) {
+  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
+  return Buffer.concat([head, crypto.createHash('sha256').update(String(seed)).digest()]);
+}
+
+function md5Digest(bytes) {
+  return `md5-${crypto.createHash('md5').update(bytes).digest('base64')}`;
+}
+
+test('PouchDB pushes and pulls a page with an image attachment, digests identical', async () => {
+  const server = await startMeridian(workspace());
+  const local = memoryDb();
+  const logo = pngBytes('logo');
+  await local.put({
+    ...page('with-image', '![logo](logo.png)\n'),
+    _attachments: { 'logo.png': { content_type: 'image/png', data: logo.toString('base64') } },
+  });
+  const pushed = await local.replicate.to(server.url);
+  assert.equal(pushed.doc_write_failures, 0);
+
+  // Served as CouchDB serves it: a stub with the same digest, the bytes as they were.
+  const doc = await http('GET', `${server.url}/page%3Awith-image`);
+  assert.equal(doc.status, 200);
+  const stub = doc.body._attachments['logo.png'];
+  assert.equal(stub.stub, true);
+  assert.equal(stub.digest, md5Digest(logo));
+  assert.equal(stub.length, logo.length);
+  const raw = await fetch(`${server.url}/page%3Awith-image/logo.png`);
+  assert.equal(raw.headers.get('content-type'), 'image/png');
+  assert.deepEqual(Buffer.from(await raw.arrayBuffer()), logo);
+  const local_stub = (await local.get('page:with-image'))._attachments['logo.png'];
+  assert.equal(local_stub.digest, stub.digest);
+
+  // An image added on the server side comes back to a fresh PouchDB.
+  const photo = pngBytes('photo');
+  const put = await fetch(`${server.url}/page%3Awith-image/photo.png?rev=${doc.body._rev}`,
+                          { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: photo });
+  assert.equal(put.status, 201);
+  const fresh = memoryDb();
+  const pulled = await fresh.replicate.from(server.url);
+  assert.equal(pulled.doc_write_failures, 0);
+  const back = await fresh.get('page:with-image', { attachments: true, binary: true });
+  assert.deepEqual(Buffer.from(back._attachments['logo.png'].data), logo);
+  assert.deepEqual(Buffer.from(back._attachments['photo.png'].data), photo);
+  assert.equal(back._attachments['logo.png'].digest, md5Digest(logo));
+  assert.equal(back._attachments['photo.png'].digest, md5Digest(photo));
+
+  // And the first PouchDB pulls the new image too.
+  const again = await local.replicate.from(server.url);
+  assert.equal(again.doc_write_failures, 0);
+  const mine = await local.get('page:with-image', { attachments: true, binary: true });
+  assert.deepEqual(Buffer.from(mine._attachments['photo.png'].data), photo);
+  await server.stop();
+});
+
+test('meridian sync pulls an image from a pouchdb-server and pushes another back', async () => {
+  const ps = await startPouchServer();
+  const url = `${ps.root}handbook`;
+  const logo = pngBytes('ps-logo');
+  const remote = new PouchDB(url);
+  await remote.put({
+    ...page('ps-image', '![logo](logo.png)\n'),
+    _attachments: { 'logo.png': { content_type: 'image/png', data: logo.toString('base64') } },
+  });
+
+  const dir = workspace();
+  const pull = await meridianAsync(dir, 'sync', url, '--pull');
+  assert.equal(pull.status, 0, pull.stderr);
+  const server = await startMeridian(dir);
+  const raw = await fetch(`${server.url}/page%3Aps-image/logo.png`);
+  assert.equal(raw.status, 200);
+  assert.deepEqual(Buffer.from(await raw.arrayBuffer()), logo);
+  const doc = await http('GET', `${server.url}/page%3Aps-image`);
+  assert.equal(doc.body._attachments['logo.png'].digest, md5Digest(logo));
+
+  // A second image added here travels to the pouchdb-server; the first goes as a stub.
+  const photo = pngBytes('ps-photo');
+  const put = await fetch(`${server.url}/page%3Aps-image/photo.png?rev=${doc.body._rev}`,
+                          { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: photo });
+  assert.equal(put.status, 201);
+  await server.stop();
+  const push = await meridianAsync(dir, 'sync', url, '--push');
+  assert.equal(push.status, 0, push.stderr);
+  const back = await remote.get('page:ps-image', { attachments: true, binary: true });
+  assert.deepEqual(Buffer.from(back._attachments['photo.png'].data), photo);
+  assert.deepEqual(Buffer.from(back._attachments['logo.png'].data), logo);
+  assert.equal(back._attachments['photo.png'].digest, md5Digest(photo));
+  await ps.stop();
 });
