@@ -503,7 +503,7 @@ test_design_among (Fixture       *f,
  * What CouchDB's own tools send that a replicator does not: empty path
  * segments, keys ending in "\u0000" (couchbackup's next page), the
  * "\ufff0" end of a prefix, and an empty "_attachments" (couchrestore,
- * RxDB), accepted and not kept.
+ * RxDB), accepted and not kept; a stub of bytes never sent is refused.
  */
 static void
 test_tools_requests (Fixture       *f,
@@ -555,7 +555,7 @@ test_tools_requests (Fixture       *f,
   g_clear_pointer (&answer, g_free);
   expect (f, "PUT", "/handbook/page:i",
           "{\"type\":\"page\",\"title\":\"i\",\"path\":\"p/i\",\"body\":\"\",\"_attachments\":{\"a.txt\":{\"stub\":true}}}",
-          403, "{\"error\":\"forbidden\",\"reason\":\"Attachments are not supported\"}");
+          412, "{\"error\":\"missing_stub\",\"reason\":\"Invalid attachment stub in a.txt\"}");
 }
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
