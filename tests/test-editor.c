@@ -58,6 +58,14 @@ preview_shown (gpointer data)
   return webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view);
 }
 
+/* The window has shrunk to a phone's width (a busy machine may take a
+ * few frames to get there). */
+static gboolean
+window_narrow (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) <= 370;
+}
+
 /* Renders the window as GTK last drew it into a PNG.  A window that has
  * not drawn a frame yet has nothing to give: ask for one and retry. */
 static void
@@ -249,7 +257,7 @@ test_new_page_and_validation (void)
   /* Narrow, the preview leaves and the window can shrink further. */
   gtk_window_set_default_size (GTK_WINDOW (window), 361, 700);
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
-  mer_test_gui_spin (500);
+  mer_test_gui_wait_for (window_narrow, window);
   g_assert_cmpint (gtk_widget_get_width (window), <=, 370);
   g_assert_false (mer_markdown_editor_get_show_preview (mer_page_editor_get_editor (editor)));
   save_screenshot (window, "editor-narrow.png");
