@@ -4,7 +4,9 @@
 
 #include "mer-page-view.h"
 
+#include "mer-attachment-file.h"
 #include "mer-decision.h"
+#include "mer-image-viewer.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
@@ -22,6 +24,13 @@
  * are off, a Content-Security-Policy confines every subresource to
  * meridian: and data:, and the navigation policy refuses every other
  * scheme (outside links go to the person's browser instead).
+ *
+ * A page's attachments come from the replica too, at
+ * meridian://att/<id>/<rev>/<name>: images (raster and SVG, and only as
+ * images) are served to the web view, scaled to the column; following one
+ * opens it full size in a MerImageViewer.  Any other attachment is never
+ * served to the web view: following its chip saves a copy to a private
+ * temporary folder and opens that in the person's application for it.
  */
 
 struct _MerPageView
@@ -76,6 +85,7 @@ enum {
   RESOLVE_CONFLICT_REQUESTED,
   PAGE_DELETED,
   OPEN_DOC_REQUESTED,
+  OPEN_FILE,
   N_SIGNALS
 };
 
@@ -118,12 +128,43 @@ render_page (MerPageView *self,
 
   title = mer_json_get_string (doc, "title");
   body = mer_json_get_string (doc, "body");
-  html = mer_markdown_to_document (body ? body : "", title ? title : page_id,
-                                   mer_markdown_store_resolver, self->store,
-                                   &outline);
+  html = mer_markdown_doc_to_document (doc, body ? body : "", title ? title : page_id,
+                                       mer_markdown_store_resolver, self->store,
+                                       &outline);
   if (outline != NULL)
     g_hash_table_replace (self->outlines, g_strdup (page_id), g_steal_pointer (&outline));
   return html;
+}
+
+/*
+ * Serves an image attachment to the web view.  Only the image types the
+ * reader shows inline are served; anything else (HTML, PDF, an unknown
+ * type) is refused, so a page cannot embed it as a frame, an object or
+ * anything else that would run or render it.
+ */
+static void
+serve_attachment (MerPageView            *self,
+                  WebKitURISchemeRequest *request,
+                  const char             *uri)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *content_type = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, &error);
+  if (bytes == NULL)
+    {
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+  if (!mer_markdown_is_image_type (content_type))
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           "Not an image, not served: %s", uri);
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+  mer_web_view_finish_image (request, bytes, content_type);
 }
 
 static void
@@ -144,6 +185,12 @@ scheme_request_cb (WebKitURISchemeRequest *request,
       return;
     }
 
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      serve_attachment (self, request, uri);
+      return;
+    }
+
   page_id = mer_markdown_page_id_from_uri (uri);
   if (page_id == NULL)
     {
@@ -155,6 +202,55 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   html = render_page (self, page_id);
   mer_ui_bench_mark ("page-served");
   mer_web_view_finish_html (request, g_steal_pointer (&html));
+}
+
+/*
+ * Opens an attachment the person followed a link to: an image in a
+ * viewer over the window, anything else through "open-file" (whose
+ * default hands a temporary copy to the person's application for it).
+ */
+static void
+open_attachment (MerPageView *self,
+                 const char  *uri)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *content_type = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean handled = FALSE;
+
+  bytes = mer_attachment_file_read (self->store, uri, &name, &content_type, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Cannot open %s: %s", uri, error->message);
+      return;
+    }
+  if (mer_markdown_is_image_type (content_type))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *viewer = mer_image_viewer_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                name, bytes);
+
+      gtk_window_present (GTK_WINDOW (viewer));
+      return;
+    }
+
+  file = mer_attachment_file_save_temp (self->store, uri, &error);
+  if (file == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[OPEN_FILE], 0, file, &handled);
+}
+
+static gboolean
+mer_page_view_real_open_file (MerPageView *self,
+                              GFile       *file)
+{
+  mer_attachment_file_launch (GTK_WIDGET (self), file);
+  return TRUE;
 }
 
 /*
@@ -184,6 +280,11 @@ navigate_cb (WebKitWebView            *web_view,
 
       if (target != NULL)
         g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return MER_WEB_VIEW_HANDLED;
+    }
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      open_attachment (self, uri);
       return MER_WEB_VIEW_HANDLED;
     }
   return MER_WEB_VIEW_REFUSE;
@@ -760,6 +861,14 @@ mer_page_view_class_init (MerPageViewClass *klass)
   signals[OPEN_DOC_REQUESTED] =
     g_signal_new ("open-doc-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* An attachment that is not an image was followed, and saved to this
+   * read-only temporary file: the default handler opens it with the
+   * person's application for its type.  Return TRUE to stop that. */
+  signals[OPEN_FILE] =
+    g_signal_new_class_handler ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (mer_page_view_real_open_file),
+                                g_signal_accumulator_true_handled, NULL, NULL,
+                                G_TYPE_BOOLEAN, 1, G_TYPE_FILE);
   /* The person asked to resolve the conflict of the page shown. */
   signals[RESOLVE_CONFLICT_REQUESTED] =
     g_signal_new ("resolve-conflict-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -842,7 +951,8 @@ mer_page_view_open (MerPageView *self,
 
 /*
  * Follows a link of a page: meridian: pages load here, a link to a page
- * not written yet asks for it, and anything else is refused (the reader
+ * not written yet asks for it, an attachment opens (as if the person
+ * followed its link), and anything else is refused (the reader
  * never loads an outside address, not even when told to).
  */
 void
@@ -858,6 +968,11 @@ mer_page_view_open_uri (MerPageView *self,
 
       if (target != NULL)
         g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return;
+    }
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      open_attachment (self, uri);
       return;
     }
   if (!g_str_has_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX))
