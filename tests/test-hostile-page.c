@@ -382,6 +382,8 @@ test_hostile_markdown (void)
     mer_test_gui_spin (1000);
     viewer = find_viewer ();
     g_assert_nonnull (viewer);
+    g_assert_true (mer_image_viewer_get_loaded (viewer));
+    g_assert_cmpint (mer_image_viewer_get_image_width (viewer), ==, 240);
     g_test_message ("SVG in the viewer: %s, %dx%d",
                     mer_image_viewer_get_loaded (viewer) ? "decoded" : "not decoded",
                     mer_image_viewer_get_image_width (viewer), mer_image_viewer_get_image_height (viewer));

@@ -4,6 +4,8 @@
 
 #include "mer-image-viewer.h"
 
+#include <string.h>
+
 
 /*
  * An image of a page at its full size, in a window of its own over the
@@ -60,12 +62,54 @@ mer_image_viewer_init (MerImageViewer *self)
 }
 
 /*
- * A viewer of @bytes, an image attachment called @name, over @parent.
+ * Decodes @bytes as the type the attachment declares.  GDK guesses the
+ * format from the first bytes, and its guess misses SVG files that open
+ * with an XML declaration (as Inkscape writes them), so an SVG goes to
+ * gdk-pixbuf's SVG loader by name.  librsvg behind it runs no script and,
+ * with no file to resolve against, loads no outside resource.
+ */
+static GdkTexture *
+decode (GBytes      *bytes,
+        const char  *content_type,
+        GError     **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autofree char *type = g_ascii_strdown (content_type != NULL ? content_type : "", -1);
+  GdkPixbuf *pixbuf;
+
+  type[strcspn (type, ";")] = '\0';
+  g_strstrip (type);
+  if (!g_str_equal (type, "image/svg+xml"))
+    return gdk_texture_new_from_bytes (bytes, error);
+
+  loader = gdk_pixbuf_loader_new_with_mime_type (type, error);
+  if (loader == NULL)
+    return NULL;
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
+  if (!gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE, "No image in the file");
+      return NULL;
+    }
+  return gdk_texture_new_for_pixbuf (pixbuf);
+}
+
+/*
+ * A viewer of @bytes, an image attachment called @name, of @content_type,
+ * over @parent.
  * The window is at most the parent's size; a larger image scrolls.
  */
 GtkWidget *
 mer_image_viewer_new (GtkWindow  *parent,
                       const char *name,
+                      const char *content_type,
                       GBytes     *bytes)
 {
   MerImageViewer *self;
@@ -80,7 +124,7 @@ mer_image_viewer_new (GtkWindow  *parent,
                        NULL);
   adw_window_title_set_title (self->window_title, name);
 
-  self->texture = gdk_texture_new_from_bytes (bytes, &error);
+  self->texture = decode (bytes, content_type, &error);
   if (self->texture == NULL)
     {
       g_debug ("Cannot decode %s: %s", name, error->message);

@@ -10,6 +10,7 @@ G_DECLARE_FINAL_TYPE (MerImageViewer, mer_image_viewer, MER, IMAGE_VIEWER, AdwWi
 
 GtkWidget *mer_image_viewer_new        (GtkWindow  *parent,
                                         const char *name,
+                                        const char *content_type,
                                         GBytes     *bytes);
 gboolean   mer_image_viewer_get_loaded (MerImageViewer *self);
 int        mer_image_viewer_get_image_width  (MerImageViewer *self);

@@ -230,7 +230,7 @@ open_attachment (MerPageView *self,
     {
       GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
       GtkWidget *viewer = mer_image_viewer_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                                name, bytes);
+                                                name, content_type, bytes);
 
       gtk_window_present (GTK_WINDOW (viewer));
       return;
