@@ -12,6 +12,7 @@
 #include "mer-test-gui.h"
 #include "mer-test-util.h"
 
+#include "mer-history-view.h"
 #include "mer-image-viewer.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
@@ -259,6 +260,71 @@ test_png_attachment (void)
   mer_test_rm_rf (dir);
 }
 
+/* The page's history says which attachments each revision added,
+ * replaced or removed. */
+static void
+test_history_attachments (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GBytes) small = make_png (24, 12);
+  g_autoptr(GBytes) other = make_png (12, 24);
+  g_autoptr(GBytes) pdf = g_bytes_new_static ("%PDF-1.4\n%%EOF\n", 15);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *changes = NULL;
+  MerHistoryView *view;
+  GtkWidget *window;
+
+  page = mer_test_object ("{\"_id\":\"page:h\",\"type\":\"page\",\"title\":\"H\",\"path\":\"h\",\"body\":\"![a](a.png)\"}");
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+  rev = mer_store_put_attachment (store, "page:h", g_steal_pointer (&rev), "a.png", "image/png", small, &error);
+  g_assert_no_error (error);
+  rev = mer_store_put_attachment (store, "page:h", g_steal_pointer (&rev), "q3.pdf", "application/pdf", pdf, &error);
+  g_assert_no_error (error);
+  rev = mer_store_put_attachment (store, "page:h", g_steal_pointer (&rev), "a.png", "image/png", other, &error);
+  g_assert_no_error (error);
+  rev = mer_store_delete_attachment (store, "page:h", g_steal_pointer (&rev), "q3.pdf", &error);
+  g_assert_no_error (error);
+
+  view = MER_HISTORY_VIEW (mer_history_view_new (store, "page:h"));
+  window = show_in_window (GTK_WIDGET (view));
+  mer_test_gui_spin (300);
+  g_assert_cmpuint (mer_history_view_get_n_revisions (view), ==, 5);
+  changes = mer_history_view_get_attachment_changes (view, 0);
+  g_assert_cmpstr (changes, ==, "Removed q3.pdf");
+  g_free (changes);
+  changes = mer_history_view_get_attachment_changes (view, 1);
+  g_assert_cmpstr (changes, ==, "Replaced a.png");
+  g_free (changes);
+  changes = mer_history_view_get_attachment_changes (view, 2);
+  g_assert_cmpstr (changes, ==, "Added q3.pdf");
+  g_free (changes);
+  changes = mer_history_view_get_attachment_changes (view, 3);
+  g_assert_cmpstr (changes, ==, "Added a.png");
+  g_clear_pointer (&changes, g_free);
+  g_assert_null (mer_history_view_get_attachment_changes (view, 4));
+  mer_test_gui_save_png (window, "history-attachments.png");
+
+  /* Restoring a revision brings its files back with its text. */
+  {
+    g_autoptr(MerAttachment) att = NULL;
+    g_autofree char *restored = mer_history_view_restore (view, mer_history_view_get_revision (view, 2), &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (restored);
+    att = mer_store_get_attachment (store, "page:h", NULL, "q3.pdf", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (att->length, ==, 15);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_gui_spin (100);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -269,5 +335,6 @@ main (int    argc,
   (void) mer_ui_get_resource ();
 
   g_test_add_func ("/reader-attachments/png", test_png_attachment);
+  g_test_add_func ("/reader-attachments/history", test_history_attachments);
   return g_test_run ();
 }
