@@ -15,6 +15,7 @@
 #include "mer-history-view.h"
 #include "mer-image-viewer.h"
 #include "mer-json.h"
+#include "mer-markdown-editor.h"
 #include "mer-markdown.h"
 #include "mer-page-view.h"
 #include "mer-store.h"
@@ -325,6 +326,57 @@ test_history_attachments (void)
   mer_test_rm_rf (dir);
 }
 
+static gboolean
+preview_shown (gpointer data)
+{
+  WebKitWebView *web_view = WEBKIT_WEB_VIEW (mer_markdown_editor_get_preview (MER_MARKDOWN_EDITOR (data)));
+
+  return webkit_web_view_get_uri (web_view) != NULL && !webkit_web_view_is_loading (web_view);
+}
+
+/* The editor's preview shows the images of the revision being edited. */
+static void
+test_preview_attachments (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GBytes) small = make_png (240, 120);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+  MerMarkdownEditor *md;
+  WebKitWebView *web_view;
+  GtkWidget *reader;
+  GtkWidget *window;
+
+  /* The reader registers the meridian: scheme, as in the app. */
+  reader = g_object_ref_sink (mer_page_view_new (store));
+  page = mer_test_object ("{\"_id\":\"page:p\",\"type\":\"page\",\"title\":\"P\",\"path\":\"p\",\"body\":\"\"}");
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+  rev = mer_store_put_attachment (store, "page:p", g_steal_pointer (&rev), "bands.png", "image/png", small, &error);
+  g_assert_no_error (error);
+
+  md = MER_MARKDOWN_EDITOR (mer_markdown_editor_new (store, "page:p"));
+  window = show_in_window (GTK_WIDGET (md));
+  mer_markdown_editor_set_base_rev (md, rev);
+  mer_markdown_editor_set_show_preview (md, TRUE);
+  mer_markdown_editor_set_text (md, "# P\n\n![Bands](bands.png)\n");
+  web_view = WEBKIT_WEB_VIEW (mer_markdown_editor_get_preview (md));
+  webkit_settings_set_enable_javascript (webkit_web_view_get_settings (web_view), TRUE);
+  mer_markdown_editor_update_preview_now (md);
+  g_assert_true (mer_test_gui_wait_for (preview_shown, md));
+  g_assert_true (mer_test_gui_wait_for (images_complete, web_view));
+  g_assert_cmpfloat (measure (web_view, "document.images[0].naturalWidth"), ==, 240);
+  mer_test_gui_spin (1500);
+  mer_test_gui_save_png (window, "preview-attachments.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (reader);
+  mer_test_gui_spin (100);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -336,5 +388,6 @@ main (int    argc,
 
   g_test_add_func ("/reader-attachments/png", test_png_attachment);
   g_test_add_func ("/reader-attachments/history", test_history_attachments);
+  g_test_add_func ("/reader-attachments/preview", test_preview_attachments);
   return g_test_run ();
 }

@@ -143,7 +143,7 @@ render_page (MerPageView *self,
  * anything else that would run or render it.
  */
 static void
-serve_attachment (MerPageView            *self,
+serve_attachment (MerStore               *store,
                   WebKitURISchemeRequest *request,
                   const char             *uri)
 {
@@ -151,7 +151,7 @@ serve_attachment (MerPageView            *self,
   g_autofree char *content_type = NULL;
   g_autoptr(GError) error = NULL;
 
-  bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, &error);
+  bytes = mer_attachment_file_read (store, uri, NULL, &content_type, &error);
   if (bytes == NULL)
     {
       webkit_uri_scheme_request_finish_error (request, error);
@@ -178,16 +178,26 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   g_autofree char *html = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Images of pages, for the reader and for any other view that says
+   * which replica it shows (the editor's preview). */
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      MerStore *store = web_view ? g_object_get_data (G_OBJECT (web_view), MER_WEB_VIEW_STORE_KEY) : NULL;
+
+      if (store != NULL)
+        serve_attachment (store, request, uri);
+      else
+        {
+          error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No replica for %s", uri);
+          webkit_uri_scheme_request_finish_error (request, error);
+        }
+      return;
+    }
+
   if (self == NULL)
     {
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No reader for %s", uri);
       webkit_uri_scheme_request_finish_error (request, error);
-      return;
-    }
-
-  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
-    {
-      serve_attachment (self, request, uri);
       return;
     }
 
@@ -732,6 +742,7 @@ mer_page_view_constructed (GObject *object)
   MerPageView *self = MER_PAGE_VIEW (object);
 
   G_OBJECT_CLASS (mer_page_view_parent_class)->constructed (object);
+  g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, self->store);
   g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb),
                            self, G_CONNECT_SWAPPED);
 }
@@ -743,7 +754,10 @@ mer_page_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
   if (self->web_view != NULL)
-    g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", NULL);
+    {
+      g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", NULL);
+      g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, NULL);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_PAGE_VIEW);
   self->web_view = NULL;
   g_clear_object (&self->store);

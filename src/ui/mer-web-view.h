@@ -19,6 +19,10 @@ G_BEGIN_DECLS
   "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src 'none'; " \
   "font-src 'none'; connect-src 'none'; frame-src 'none'; object-src 'none'; sandbox"
 
+/* The MerStore a view's meridian://att/ addresses are served from, as
+ * object data on the web view (set by its owner, who keeps the store). */
+#define MER_WEB_VIEW_STORE_KEY "mer-store"
+
 /* What a view's owner says about a navigation to one of its own addresses. */
 typedef enum
 {
