@@ -76,31 +76,26 @@ file_name_for (const char *name)
 }
 
 /*
- * Copies the attachment @uri names into a new private folder of the
- * temporary directory (mode 0700, so other users cannot swap the file),
- * under its own name so the application that opens it knows its type.
- * The copy is read-only: it is a snapshot of that revision, not the
- * attachment itself.
+ * Writes @bytes, the attachment called @name, into a new private folder
+ * of the temporary directory (mode 0700, so other users cannot swap the
+ * file), under its own name so the application that opens it knows its
+ * type.  The copy is read-only: it is a snapshot of one revision, not the
+ * attachment itself, and editing it would change nothing in the replica.
  */
 GFile *
-mer_attachment_file_save_temp (MerStore    *store,
-                               const char  *uri,
+mer_attachment_file_save_temp (const char  *name,
+                               GBytes      *bytes,
                                GError     **error)
 {
-  g_autofree char *name = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *file_name = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   gsize length;
   const char *data;
 
-  g_return_val_if_fail (MER_IS_STORE (store), NULL);
-  g_return_val_if_fail (uri != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (bytes != NULL, NULL);
 
-  bytes = mer_attachment_file_read (store, uri, &name, NULL, error);
-  if (bytes == NULL)
-    return NULL;
   dir = g_dir_make_tmp ("meridian-XXXXXX", error);
   if (dir == NULL)
     {

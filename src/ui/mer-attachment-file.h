@@ -12,8 +12,8 @@ GBytes *mer_attachment_file_read      (MerStore    *store,
                                        char       **name,
                                        char       **content_type,
                                        GError     **error);
-GFile  *mer_attachment_file_save_temp (MerStore    *store,
-                                       const char  *uri,
+GFile  *mer_attachment_file_save_temp (const char  *name,
+                                       GBytes      *bytes,
                                        GError     **error);
 void    mer_attachment_file_launch    (GtkWidget   *widget,
                                        GFile       *file);

@@ -246,7 +246,7 @@ open_attachment (MerPageView *self,
       return;
     }
 
-  file = mer_attachment_file_save_temp (self->store, uri, &error);
+  file = mer_attachment_file_save_temp (name, bytes, &error);
   if (file == NULL)
     {
       g_warning ("%s", error->message);
