@@ -210,13 +210,18 @@ attach_hostile_files (MerStore   *store,
   g_autoptr(GBytes) html = hostile_html (base);
   g_autoptr(GError) error = NULL;
   g_autofree char *svg_rev = NULL;
-  char *html_rev;
+  g_autofree char *html_rev = NULL;
+  char *fake_rev;
 
   svg_rev = mer_store_put_attachment (store, id, rev, "evil.svg", "image/svg+xml", svg, &error);
   g_assert_no_error (error);
   html_rev = mer_store_put_attachment (store, id, svg_rev, "evil.html", "text/html", html, &error);
   g_assert_no_error (error);
-  return html_rev;
+  /* HTML that says it is a PNG: served as a PNG with "nosniff", it is a
+   * broken image, never a document. */
+  fake_rev = mer_store_put_attachment (store, id, html_rev, "fake.png", "image/png", html, &error);
+  g_assert_no_error (error);
+  return fake_rev;
 }
 
 static gboolean
@@ -276,7 +281,8 @@ hostile_markdown (const char *base)
     "[outside link](%1$s/outside)\n\n"
     "<svg><script>document.title='pwned'</script><image href=\"%1$s/svg.png\"/></svg>\n\n"
     "An attached SVG, as an image: ![diagram](evil.svg)\n\n"
-    "An attached page, linked: [notes](evil.html), embedded: ![notes](evil.html)\n",
+    "An attached page, linked: [notes](evil.html), embedded: ![notes](evil.html)\n\n"
+    "An attached page that says it is a picture: ![picture](fake.png)\n",
     base);
 }
 
@@ -389,6 +395,17 @@ test_hostile_markdown (void)
                     mer_image_viewer_get_image_width (viewer), mer_image_viewer_get_image_height (viewer));
     mer_test_gui_save_png (GTK_WIDGET (viewer), "hostile-svg-viewer.png");
     gtk_window_close (GTK_WINDOW (viewer));
+
+    {
+      g_autofree char *fake_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "fake.png");
+
+      mer_page_view_open_uri (MER_PAGE_VIEW (view), fake_uri);
+      mer_test_gui_spin (500);
+      viewer = find_viewer ();
+      g_assert_nonnull (viewer);
+      g_assert_false (mer_image_viewer_get_loaded (viewer));
+      gtk_window_close (GTK_WINDOW (viewer));
+    }
 
     mer_page_view_open_uri (MER_PAGE_VIEW (view), html_uri);
     mer_test_gui_spin (1000);
