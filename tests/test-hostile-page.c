@@ -248,6 +248,21 @@ find_viewer (void)
   return NULL;
 }
 
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
 static void
 remove_temp_copy (GFile *file)
 {
@@ -383,6 +398,7 @@ test_hostile_markdown (void)
     g_autofree char *svg_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.svg");
     g_autofree char *html_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.html");
     MerImageViewer *viewer;
+    AdwMessageDialog *dialog;
 
     mer_page_view_open_uri (MER_PAGE_VIEW (view), svg_uri);
     mer_test_gui_spin (1000);
@@ -407,8 +423,26 @@ test_hostile_markdown (void)
       gtk_window_close (GTK_WINDOW (viewer));
     }
 
+    /* A web page can run code where it opens: the person is asked, and
+     * "Cancel" (the default) opens nothing. */
     mer_page_view_open_uri (MER_PAGE_VIEW (view), html_uri);
-    mer_test_gui_spin (1000);
+    mer_test_gui_spin (500);
+    dialog = find_dialog ();
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+    mer_test_gui_save_png (GTK_WIDGET (dialog), "hostile-html-confirm.png");
+    adw_message_dialog_response (dialog, "cancel");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    mer_test_gui_spin (100);
+    g_assert_null (opened);
+
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), html_uri);
+    mer_test_gui_spin (500);
+    dialog = find_dialog ();
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (dialog, "open");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    mer_test_gui_spin (100);
     g_assert_nonnull (opened);
     remove_temp_copy (opened);
     g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Ahostile");

@@ -10,6 +10,7 @@
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-ui-util.h"
 #include "mer-web-view.h"
 
@@ -214,21 +215,96 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   mer_web_view_finish_html (request, g_steal_pointer (&html));
 }
 
+/* Whether opening a file of @content_type elsewhere can run what it
+ * holds: web pages, SVG, XML, scripts (the store's list of active types).
+ * PDF is on that list because a browser would render it, but the person's
+ * document viewer is where it opens, so it does not ask. */
+static gboolean
+runs_code (const char *content_type)
+{
+  g_autofree char *type = g_ascii_strdown (content_type != NULL ? content_type : "", -1);
+
+  type[strcspn (type, ";")] = '\0';
+  g_strstrip (type);
+  return mer_attachment_is_active_type (type) && !g_str_equal (type, "application/pdf");
+}
+
+static void
+save_and_open (MerPageView *self,
+                const char  *name,
+                GBytes      *bytes)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean handled = FALSE;
+
+  file = mer_attachment_file_save_temp (name, bytes, &error);
+  if (file == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[OPEN_FILE], 0, file, &handled);
+}
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     MerPageView      *self)
+{
+  GBytes *bytes = g_object_get_data (G_OBJECT (dialog), "mer-bytes");
+  const char *name = g_object_get_data (G_OBJECT (dialog), "mer-name");
+
+  if (g_str_equal (response, "open"))
+    save_and_open (self, name, bytes);
+}
+
+/*
+ * A web page, a PDF or a script from a teammate's replica can run code in
+ * the application that opens it, so the person says yes first, with
+ * "Cancel" the default.
+ */
+static void
+confirm_open (MerPageView *self,
+              const char  *name,
+              GBytes      *bytes)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Open in Another Application?"), NULL);
+  /* Translators: %s is the name of a file attached to a page. */
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” is a kind of file that can run code when opened. "
+                                    "Open it only if you trust whoever attached it."), name);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "open", _("_Open"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "mer-bytes", g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "mer-name", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /*
  * Opens an attachment the person followed a link to: an image in a
  * viewer over the window, anything else through "open-file" (whose
- * default hands a temporary copy to the person's application for it).
+ * default hands a temporary copy to the person's application for it),
+ * once the person agreed when the file is of a kind that can run code.
  */
 static void
 open_attachment (MerPageView *self,
                  const char  *uri)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GFile) file = NULL;
   g_autofree char *name = NULL;
   g_autofree char *content_type = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean handled = FALSE;
 
   bytes = mer_attachment_file_read (self->store, uri, &name, &content_type, &error);
   if (bytes == NULL)
@@ -246,13 +322,12 @@ open_attachment (MerPageView *self,
       return;
     }
 
-  file = mer_attachment_file_save_temp (name, bytes, &error);
-  if (file == NULL)
+  if (runs_code (content_type))
     {
-      g_warning ("%s", error->message);
+      confirm_open (self, name, bytes);
       return;
     }
-  g_signal_emit (self, signals[OPEN_FILE], 0, file, &handled);
+  save_and_open (self, name, bytes);
 }
 
 static gboolean
