@@ -14,12 +14,16 @@
 #include "mer-test-gui.h"
 #include "mer-test-util.h"
 
+#include "mer-image-viewer.h"
 #include "mer-json.h"
+#include "mer-markdown.h"
 #include "mer-page-view.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-ui-resources.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <webkit/webkit.h>
 
@@ -157,6 +161,118 @@ show_in_window (GtkWidget *child)
 }
 
 
+/* An SVG that tries everything an SVG can: a script, an onload handler,
+ * images, a style sheet and a frame from the network, a link. */
+static GBytes *
+hostile_svg (const char *base)
+{
+  char *svg = g_strdup_printf (
+    "<?xml version=\"1.0\"?>\n"
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"\n"
+    "     width=\"240\" height=\"80\" onload=\"fetch('%1$s/svg-onload'); top.document.title='pwned'\">\n"
+    "  <script>fetch('%1$s/svg-script'); top.document.title = 'pwned';</script>\n"
+    "  <script href=\"%1$s/svg-script.js\"/>\n"
+    "  <style>@import url(%1$s/svg-import.css); rect { fill: url(%1$s/svg-fill#x); }</style>\n"
+    "  <rect width=\"240\" height=\"80\" style=\"fill:#e01b24\"/>\n"
+    "  <image href=\"%1$s/svg-image.png\" width=\"40\" height=\"40\"/>\n"
+    "  <image xlink:href=\"%1$s/svg-xlink.png\" x=\"40\" width=\"40\" height=\"40\"/>\n"
+    "  <use href=\"%1$s/svg-use.svg#a\"/>\n"
+    "  <foreignObject width=\"10\" height=\"10\"><iframe xmlns=\"http://www.w3.org/1999/xhtml\" src=\"%1$s/svg-frame\"/></foreignObject>\n"
+    "  <a href=\"%1$s/svg-link\"><text x=\"100\" y=\"50\" fill=\"#ffffff\">SVG</text></a>\n"
+    "</svg>\n", base);
+
+  return g_bytes_new_take (svg, strlen (svg));
+}
+
+static GBytes *
+hostile_html (const char *base)
+{
+  char *html = g_strdup_printf (
+    "<!DOCTYPE html><html><head><title>evil</title>"
+    "<meta http-equiv=\"refresh\" content=\"0; url=%1$s/html-refresh\">"
+    "<script src=\"%1$s/html-script.js\"></script></head>"
+    "<body onload=\"fetch('%1$s/html-onload')\">"
+    "<script>top.document.title = 'pwned'; fetch('%1$s/html-script');</script>"
+    "<img src=\"%1$s/html-img.png\"><iframe src=\"%1$s/html-frame\"></iframe>"
+    "</body></html>", base);
+
+  return g_bytes_new_take (html, strlen (html));
+}
+
+/* Adds the hostile SVG and HTML to page @id; returns the new revision. */
+static char *
+attach_hostile_files (MerStore   *store,
+                      const char *id,
+                      const char *rev,
+                      const char *base)
+{
+  g_autoptr(GBytes) svg = hostile_svg (base);
+  g_autoptr(GBytes) html = hostile_html (base);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *svg_rev = NULL;
+  g_autofree char *html_rev = NULL;
+  char *fake_rev;
+
+  svg_rev = mer_store_put_attachment (store, id, rev, "evil.svg", "image/svg+xml", svg, &error);
+  g_assert_no_error (error);
+  html_rev = mer_store_put_attachment (store, id, svg_rev, "evil.html", "text/html", html, &error);
+  g_assert_no_error (error);
+  /* HTML that says it is a PNG: served as a PNG with "nosniff", it is a
+   * broken image, never a document. */
+  fake_rev = mer_store_put_attachment (store, id, html_rev, "fake.png", "image/png", html, &error);
+  g_assert_no_error (error);
+  return fake_rev;
+}
+
+static gboolean
+open_file_cb (MerPageView *view,
+              GFile       *file,
+              GFile      **opened)
+{
+  g_set_object (opened, file);
+  return TRUE;  /* Nothing is launched from a test. */
+}
+
+static MerImageViewer *
+find_viewer (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (MER_IS_IMAGE_VIEWER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return MER_IMAGE_VIEWER (window);
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static void
+remove_temp_copy (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 static char *
 hostile_markdown (const char *base)
 {
@@ -178,7 +294,10 @@ hostile_markdown (const char *base)
     "[data link](data:text/html,<script>alert(1)</script>)\n\n"
     "<a href=\"javascript:alert(1)\">raw javascript link</a>\n\n"
     "[outside link](%1$s/outside)\n\n"
-    "<svg><script>document.title='pwned'</script><image href=\"%1$s/svg.png\"/></svg>\n",
+    "<svg><script>document.title='pwned'</script><image href=\"%1$s/svg.png\"/></svg>\n\n"
+    "An attached SVG, as an image: ![diagram](evil.svg)\n\n"
+    "An attached page, linked: [notes](evil.html), embedded: ![notes](evil.html)\n\n"
+    "An attached page that says it is a picture: ![picture](fake.png)\n",
     base);
 }
 
@@ -190,8 +309,10 @@ test_hostile_markdown (void)
   g_autofree char *body = NULL;
   g_autofree char *html = NULL;
   g_autofree char *rev = NULL;
+  g_autofree char *att_rev = NULL;
   g_autoptr(JsonObject) page = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) opened = NULL;
   WebKitWebView *web_view;
   GtkWidget *view;
   GtkWidget *window;
@@ -207,9 +328,11 @@ test_hostile_markdown (void)
   json_object_set_string_member (page, "body", body);
   rev = mer_store_put_doc (store, page, &error);
   g_assert_no_error (error);
+  att_rev = attach_hostile_files (store, "page:hostile", rev, trap.base);
 
   view = mer_page_view_new (store);
   window = show_in_window (view);
+  g_signal_connect (view, "open-file", G_CALLBACK (open_file_cb), &opened);
   mer_page_view_open (MER_PAGE_VIEW (view), "page:hostile");
   g_assert_true (wait_loaded (MER_PAGE_VIEW (view)));
   /* Give anything that might still try time to do so. */
@@ -233,6 +356,18 @@ test_hostile_markdown (void)
   g_assert_null (strstr (html, "href=\"javascript:"));
   g_assert_null (strstr (html, "href=\"data:"));
   g_assert_null (strstr (html, "http-equiv=\"refresh\""));
+  /* The SVG is an <img>, the HTML only ever a chip, never embedded. */
+  {
+    g_autofree char *svg_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.svg");
+    g_autofree char *html_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.html");
+    g_autofree char *img_svg = g_strdup_printf ("<img src=\"%s\"", svg_uri);
+    g_autofree char *img_html = g_strdup_printf ("src=\"%s\"", html_uri);
+    g_autofree char *chip_html = g_strdup_printf ("<a class=\"mer-attachment\" href=\"%s\"", html_uri);
+
+    g_assert_nonnull (strstr (html, img_svg));
+    g_assert_null (strstr (html, img_html));
+    g_assert_nonnull (strstr (html, chip_html));
+  }
 
   /* And nothing reached the network. */
   g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
@@ -256,6 +391,66 @@ test_hostile_markdown (void)
     g_assert_cmpuint (trap.requests, ==, 0);
   }
 
+  /* Following the SVG shows it in the viewer, as a picture: still no
+   * script and no load.  Following the HTML hands a copy to another
+   * application (stopped here) and never loads it in the reader. */
+  {
+    g_autofree char *svg_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.svg");
+    g_autofree char *html_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "evil.html");
+    MerImageViewer *viewer;
+    AdwMessageDialog *dialog;
+
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), svg_uri);
+    mer_test_gui_spin (1000);
+    viewer = find_viewer ();
+    g_assert_nonnull (viewer);
+    g_assert_true (mer_image_viewer_get_loaded (viewer));
+    g_assert_cmpint (mer_image_viewer_get_image_width (viewer), ==, 240);
+    g_test_message ("SVG in the viewer: %s, %dx%d",
+                    mer_image_viewer_get_loaded (viewer) ? "decoded" : "not decoded",
+                    mer_image_viewer_get_image_width (viewer), mer_image_viewer_get_image_height (viewer));
+    mer_test_gui_save_png (GTK_WIDGET (viewer), "hostile-svg-viewer.png");
+    gtk_window_close (GTK_WINDOW (viewer));
+
+    {
+      g_autofree char *fake_uri = mer_markdown_attachment_uri ("page:hostile", att_rev, "fake.png");
+
+      mer_page_view_open_uri (MER_PAGE_VIEW (view), fake_uri);
+      mer_test_gui_spin (500);
+      viewer = find_viewer ();
+      g_assert_nonnull (viewer);
+      g_assert_false (mer_image_viewer_get_loaded (viewer));
+      gtk_window_close (GTK_WINDOW (viewer));
+    }
+
+    /* A web page can run code where it opens: the person is asked, and
+     * "Cancel" (the default) opens nothing. */
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), html_uri);
+    mer_test_gui_spin (500);
+    dialog = find_dialog ();
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+    mer_test_gui_save_png (GTK_WIDGET (dialog), "hostile-html-confirm.png");
+    adw_message_dialog_response (dialog, "cancel");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    mer_test_gui_spin (100);
+    g_assert_null (opened);
+
+    mer_page_view_open_uri (MER_PAGE_VIEW (view), html_uri);
+    mer_test_gui_spin (500);
+    dialog = find_dialog ();
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (dialog, "open");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    mer_test_gui_spin (100);
+    g_assert_nonnull (opened);
+    remove_temp_copy (opened);
+    g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Ahostile");
+    g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Quarterly numbers");
+    g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
+    g_assert_cmpuint (trap.requests, ==, 0);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   mer_test_gui_spin (100);
   trap_stop (&trap);
@@ -270,14 +465,29 @@ test_defences_without_sanitiser (void)
   g_autofree char *dir = NULL;
   g_autoptr(MerStore) store = mer_test_open_store (&dir);
   g_autofree char *html = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *att_rev = NULL;
+  g_autofree char *svg_uri = NULL;
+  g_autofree char *html_uri = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GFile) opened = NULL;
+  g_autoptr(GError) error = NULL;
   WebKitWebView *web_view;
   GtkWidget *view;
   GtkWidget *window;
   Trap trap = { 0 };
 
   trap_start (&trap);
+  page = mer_test_object ("{\"_id\":\"page:raw\",\"type\":\"page\",\"title\":\"raw\",\"path\":\"raw\",\"body\":\"\"}");
+  rev = mer_store_put_doc (store, page, &error);
+  g_assert_no_error (error);
+  att_rev = attach_hostile_files (store, "page:raw", rev, trap.base);
+  svg_uri = mer_markdown_attachment_uri ("page:raw", att_rev, "evil.svg");
+  html_uri = mer_markdown_attachment_uri ("page:raw", att_rev, "evil.html");
+
   view = mer_page_view_new (store);
   window = show_in_window (view);
+  g_signal_connect (view, "open-file", G_CALLBACK (open_file_cb), &opened);
   web_view = WEBKIT_WEB_VIEW (mer_page_view_get_web_view (MER_PAGE_VIEW (view)));
 
   html = g_strdup_printf ("<!DOCTYPE html><html><head><title>raw</title>"
@@ -295,7 +505,17 @@ test_defences_without_sanitiser (void)
                           "<video src=\"%1$s/video.mp4\" autoplay></video>"
                           "<div style=\"background:url(%1$s/bg.png)\">x</div>"
                           "<a id=\"a\" href=\"%1$s/link\" ping=\"%1$s/ping\">link</a>"
-                          "</body></html>", trap.base);
+                          /* The hostile attachments, every way raw HTML can embed them. */
+                          "<img src=\"%2$s\" onload=\"document.title='pwned'\">"
+                          "<object data=\"%2$s\" type=\"image/svg+xml\"></object>"
+                          "<embed src=\"%2$s\" type=\"image/svg+xml\">"
+                          "<iframe src=\"%2$s\"></iframe>"
+                          "<img src=\"%3$s\">"
+                          "<iframe src=\"%3$s\"></iframe>"
+                          "<object data=\"%3$s\" type=\"text/html\"></object>"
+                          "<link rel=\"stylesheet\" href=\"%3$s\">"
+                          "<meta http-equiv=\"refresh\" content=\"0; url=%3$s\">"
+                          "</body></html>", trap.base, svg_uri, html_uri);
   webkit_web_view_load_html (web_view, html, "meridian://page/page%3Araw");
   g_assert_true (wait_web_view_idle (web_view));
   mer_test_gui_spin (2000);
@@ -303,6 +523,12 @@ test_defences_without_sanitiser (void)
   g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "raw");
   g_test_message ("requests: %u (%s)", trap.requests, trap.paths->str);
   g_assert_cmpuint (trap.requests, ==, 0);
+  /* The page could not open an attachment by itself: no viewer, no file
+   * handed to another application, and the page stayed. */
+  g_assert_null (find_viewer ());
+  g_assert_null (opened);
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "meridian://page/page%3Araw");
+  mer_test_gui_save_png (window, "hostile-raw-attachments.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
   mer_test_gui_spin (100);

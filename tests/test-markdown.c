@@ -468,6 +468,59 @@ test_markdown_document (void)
   g_assert_true (g_str_has_suffix (doc, "</html>\n"));
 }
 
+/* A page's relative images and links that name the revision's
+ * attachments: images as <img> from meridian://att/ inside a link to the
+ * full size, other files as chips, nothing else touched. */
+static void
+test_markdown_attachments (void)
+{
+  g_autoptr(JsonObject) doc = mer_test_object (
+    "{\"_id\":\"page:a b\",\"_rev\":\"2-abc\",\"_attachments\":{"
+    "\"chart.png\":{\"content_type\":\"image/png\",\"length\":120,\"stub\":true},"
+    "\"logo <x>.svg\":{\"content_type\":\"image/svg+xml\",\"length\":80,\"stub\":true},\"logo x.svg\":{\"content_type\":\"image/svg+xml\",\"length\":80,\"stub\":true},"
+    "\"q3.pdf\":{\"content_type\":\"application/pdf\",\"length\":2048,\"stub\":true},"
+    "\"evil.html\":{\"content_type\":\"text/html\",\"length\":10,\"stub\":true}}}");
+  g_autofree char *html = NULL;
+  g_autofree char *doc_id = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *name = NULL;
+
+  html = mer_markdown_doc_to_document (doc,
+                                       "![A chart](chart.png)\n\n"
+                                       "![logo](<logo x.svg>) and ![](./logo%20%3Cx%3E.svg)\n\n"
+                                       "See [the report](q3.pdf) and ![evil](evil.html) and [evil](evil.html).\n\n"
+                                       "[the chart](chart.png) [![in a link](chart.png)](https://example.com/)\n\n"
+                                       "![missing](other.png) [elsewhere](https://example.com/chart.png)\n",
+                                       "T", NULL, NULL, NULL);
+  assert_contains (html, "<a class=\"mer-image\" href=\"meridian://att/page%3Aa%20b/2-abc/chart.png\" "
+                         "title=\"View chart.png full size\">"
+                         "<img src=\"meridian://att/page%3Aa%20b/2-abc/chart.png\" alt=\"A chart\"></a>");
+  assert_contains (html, "<img src=\"meridian://att/page%3Aa%20b/2-abc/logo%20x.svg\" alt=\"logo\">");
+  assert_contains (html, "<img src=\"meridian://att/page%3Aa%20b/2-abc/logo%20%3Cx%3E.svg\" alt=\"logo &lt;x&gt;.svg\">");
+  assert_contains (html, "<a class=\"mer-attachment\" href=\"meridian://att/page%3Aa%20b/2-abc/q3.pdf\" title=\"Open q3.pdf\">"
+                         "<span class=\"mer-attachment-name\">q3.pdf</span> ");
+  assert_contains (html, "kB</span></a>");
+  assert_contains (html, "<span class=\"mer-attachment-name\">evil.html</span>");
+  assert_lacks (html, "src=\"meridian://att/page%3Aa%20b/2-abc/evil.html\"");
+  assert_contains (html, "<a href=\"meridian://att/page%3Aa%20b/2-abc/chart.png\">the chart</a>");
+  assert_contains (html, "<a href=\"https://example.com/\"><img src=\"meridian://att/page%3Aa%20b/2-abc/chart.png\" alt=\"in a link\"></a>");
+  assert_contains (html, "<img src=\"other.png\" alt=\"missing\" />");
+  assert_contains (html, "<a href=\"https://example.com/chart.png\">elsewhere</a>");
+  assert_lacks (html, "<script");
+
+  g_assert_true (mer_markdown_parse_attachment_uri ("meridian://att/page%3Aa%20b/2-abc/logo%20%3Cx%3E.svg#x",
+                                                    &doc_id, &rev, &name));
+  g_assert_cmpstr (doc_id, ==, "page:a b");
+  g_assert_cmpstr (rev, ==, "2-abc");
+  g_assert_cmpstr (name, ==, "logo <x>.svg");
+  g_assert_false (mer_markdown_parse_attachment_uri ("meridian://att/page%3Aa/2-abc", NULL, NULL, NULL));
+  g_assert_false (mer_markdown_parse_attachment_uri ("meridian://page/page%3Aa", NULL, NULL, NULL));
+  g_assert_true (mer_markdown_is_image_type ("IMAGE/PNG; charset=binary"));
+  g_assert_true (mer_markdown_is_image_type ("image/svg+xml"));
+  g_assert_false (mer_markdown_is_image_type ("text/html"));
+  g_assert_false (mer_markdown_is_image_type (NULL));
+}
+
 static void
 test_markdown_word_count (void)
 {
@@ -682,6 +735,7 @@ main (int   argc,
   g_test_add_func ("/markdown/outline", test_markdown_outline);
   g_test_add_func ("/markdown/anchor-for", test_markdown_anchor_for);
   g_test_add_func ("/markdown/document", test_markdown_document);
+  g_test_add_func ("/markdown/attachments", test_markdown_attachments);
   g_test_add_func ("/markdown/word-count", test_markdown_word_count);
   g_test_add_func ("/markdown/plain-text", test_markdown_plain_text);
   g_test_add_func ("/markdown/garbage", test_markdown_garbage);

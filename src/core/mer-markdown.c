@@ -234,6 +234,80 @@ mer_markdown_new_page_target_from_uri (const char *uri)
   return unescape_after_prefix (uri, MER_MARKDOWN_NEW_PAGE_URI_PREFIX);
 }
 
+char *
+mer_markdown_attachment_uri (const char *doc_id,
+                             const char *rev,
+                             const char *name)
+{
+  g_autofree char *id_part = NULL;
+  g_autofree char *rev_part = NULL;
+  g_autofree char *name_part = NULL;
+
+  g_return_val_if_fail (doc_id != NULL && rev != NULL && name != NULL, NULL);
+
+  id_part = g_uri_escape_string (doc_id, NULL, FALSE);
+  rev_part = g_uri_escape_string (rev, NULL, FALSE);
+  name_part = g_uri_escape_string (name, NULL, FALSE);
+  return g_strconcat (MER_MARKDOWN_ATTACHMENT_URI_PREFIX, id_part, "/", rev_part, "/", name_part, NULL);
+}
+
+/* The inverse of mer_markdown_attachment_uri(): FALSE when URI is not the
+ * address of an attachment.  A "?query" or "#fragment" is ignored. */
+gboolean
+mer_markdown_parse_attachment_uri (const char  *uri,
+                                   char       **doc_id,
+                                   char       **rev,
+                                   char       **name)
+{
+  g_autofree char *rest = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *id_part = NULL;
+  g_autofree char *rev_part = NULL;
+  g_autofree char *name_part = NULL;
+
+  if (uri == NULL || !g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    return FALSE;
+
+  rest = g_strdup (uri + strlen (MER_MARKDOWN_ATTACHMENT_URI_PREFIX));
+  rest[strcspn (rest, "?#")] = '\0';
+  parts = g_strsplit (rest, "/", -1);
+  if (g_strv_length (parts) != 3)
+    return FALSE;
+  id_part = g_uri_unescape_string (parts[0], NULL);
+  rev_part = g_uri_unescape_string (parts[1], NULL);
+  name_part = g_uri_unescape_string (parts[2], NULL);
+  if (id_part == NULL || rev_part == NULL || name_part == NULL
+      || id_part[0] == '\0' || rev_part[0] == '\0' || name_part[0] == '\0')
+    return FALSE;
+
+  if (doc_id != NULL)
+    *doc_id = g_steal_pointer (&id_part);
+  if (rev != NULL)
+    *rev = g_steal_pointer (&rev_part);
+  if (name != NULL)
+    *name = g_steal_pointer (&name_part);
+  return TRUE;
+}
+
+/* The image types a page shows inline, in an <img>: raster formats the
+ * web view decodes, and SVG, which an <img> renders with no script and no
+ * loads of its own.  A content type a peer gave is otherwise never trusted. */
+gboolean
+mer_markdown_is_image_type (const char *content_type)
+{
+  static const char * const image_types[] = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml", NULL
+  };
+  g_autofree char *type = NULL;
+
+  if (content_type == NULL)
+    return FALSE;
+  type = g_ascii_strdown (content_type, -1);
+  type[strcspn (type, ";")] = '\0';
+  g_strstrip (type);
+  return g_strv_contains (image_types, type);
+}
+
 /* An anchor id from heading text, the way GitHub makes them: lower case,
  * letters and digits kept, spaces and dashes become one dash, the rest is
  * dropped.  Non-ASCII letters are kept so that headings in any script get
@@ -562,14 +636,174 @@ expand_wiki_links (cmark_node      *text,
   cmark_node_free (text);
 }
 
+/* The revision whose attachments a page may name, while it renders. */
+typedef struct
+{
+  const char *doc_id;
+  const char *rev;
+  JsonObject *attachments;   /* the revision's "_attachments" stubs */
+} AttachmentContext;
+
+/* The attachment a relative URL of the page names ("chart.png",
+ * "./chart.png", "q3%20report.pdf"), or NULL. */
+static JsonObject *
+find_attachment (const AttachmentContext  *context,
+                 const char               *url,
+                 char                    **name)
+{
+  g_autofree char *scheme = NULL;
+  g_autofree char *unescaped = NULL;
+  const char *candidates[2];
+
+  if (context == NULL || context->attachments == NULL || url == NULL)
+    return NULL;
+  scheme = url_scheme (url);
+  if (scheme == NULL || scheme[0] != '\0')
+    return NULL;
+  if (g_str_has_prefix (url, "./"))
+    url += 2;
+  unescaped = g_uri_unescape_string (url, NULL);
+  candidates[0] = url;
+  candidates[1] = unescaped;
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      JsonNode *node;
+
+      if (candidates[i] == NULL || !json_object_has_member (context->attachments, candidates[i]))
+        continue;
+      node = json_object_get_member (context->attachments, candidates[i]);
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      *name = g_strdup (candidates[i]);
+      return json_node_get_object (node);
+    }
+  return NULL;
+}
+
+/* A node whose HTML we write ourselves, every byte of it escaped here;
+ * cmark renders a custom inline's text as it is, and the page's own
+ * Markdown cannot make one (raw HTML is gone before this pass). */
+static cmark_node *
+custom_inline_new (const char *html)
+{
+  cmark_node *node = cmark_node_new (CMARK_NODE_CUSTOM_INLINE);
+
+  cmark_node_set_on_enter (node, html);
+  cmark_node_set_on_exit (node, "");
+  return node;
+}
+
+/* "PDF document · 1.2 MB", what a chip says under the name. */
+static char *
+attachment_meta (JsonObject *stub)
+{
+  const char *mime = json_object_get_string_member_with_default (stub, "content_type", NULL);
+  gint64 length = json_object_get_int_member_with_default (stub, "length", -1);
+  g_autofree char *type = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *size = NULL;
+
+  if (mime != NULL)
+    {
+      type = g_content_type_from_mime_type (mime);
+      description = type != NULL ? g_content_type_get_description (type) : g_strdup (mime);
+    }
+  else
+    description = g_strdup (_("File"));
+  if (length < 0)
+    return g_steal_pointer (&description);
+  size = g_format_size (length);
+  return g_strdup_printf ("%s · %s", description, size);
+}
+
+/*
+ * An image or a link of the page that names one of the revision's
+ * attachments.  An image attachment shown as an image becomes an <img>
+ * served from the replica, wrapped in a link that opens it full size; any
+ * other attachment, as an image or a link, becomes a chip (name, type and
+ * size) that opens it outside the app.  A plain link to an image
+ * attachment keeps its text and opens the image.  A node replaced is
+ * unlinked and added to @removed, to be freed once the pass is over (its
+ * children are still in the pass's list).  Returns FALSE when the node
+ * names no attachment.
+ */
+static gboolean
+render_attachment (cmark_node              *node,
+                   const AttachmentContext *context,
+                   GPtrArray               *removed)
+{
+  gboolean is_image_node = cmark_node_get_type (node) == CMARK_NODE_IMAGE;
+  g_autofree char *name = NULL;
+  JsonObject *stub = find_attachment (context, cmark_node_get_url (node), &name);
+  g_autofree char *uri = NULL;
+  g_autofree char *escaped_uri = NULL;
+  g_autofree char *escaped_name = NULL;
+  g_autofree char *html = NULL;
+  const char *mime;
+
+  if (stub == NULL)
+    return FALSE;
+
+  uri = mer_markdown_attachment_uri (context->doc_id, context->rev, name);
+  escaped_uri = g_markup_escape_text (uri, -1);
+  escaped_name = g_markup_escape_text (name, -1);
+  mime = json_object_get_string_member_with_default (stub, "content_type", NULL);
+
+  if (mer_markdown_is_image_type (mime) && !is_image_node)
+    {
+      cmark_node_set_url (node, uri);
+      return TRUE;
+    }
+
+  if (mer_markdown_is_image_type (mime))
+    {
+      g_autoptr(GString) alt = g_string_new (NULL);
+      g_autofree char *escaped_alt = NULL;
+      g_autofree char *view_label = NULL;
+
+      collect_text (node, alt);
+      escaped_alt = g_markup_escape_text (alt->len > 0 ? alt->str : name, -1);
+      /* Translators: a tooltip on an image of a page; %s is its file name. */
+      view_label = g_markup_printf_escaped (_("View %s full size"), name);
+      if (inside_link (node))
+        html = g_strdup_printf ("<img src=\"%s\" alt=\"%s\">", escaped_uri, escaped_alt);
+      else
+        html = g_strdup_printf ("<a class=\"mer-image\" href=\"%s\" title=\"%s\">"
+                                "<img src=\"%s\" alt=\"%s\"></a>",
+                                escaped_uri, view_label, escaped_uri, escaped_alt);
+    }
+  else if (inside_link (node))
+    html = g_strdup (escaped_name);
+  else
+    {
+      g_autofree char *meta = attachment_meta (stub);
+      g_autofree char *escaped_meta = g_markup_escape_text (meta, -1);
+      g_autofree char *open_label = NULL;
+
+      /* Translators: a tooltip on a file attached to a page; %s is its name. */
+      open_label = g_markup_printf_escaped (_("Open %s"), name);
+      html = g_strdup_printf ("<a class=\"mer-attachment\" href=\"%s\" title=\"%s\">"
+                              "<span class=\"mer-attachment-name\">%s</span> "
+                              "<span class=\"mer-attachment-meta\">%s</span></a>",
+                              escaped_uri, open_label, escaped_name, escaped_meta);
+    }
+
+  cmark_node_insert_before (node, custom_inline_new (html));
+  cmark_node_unlink (node);
+  g_ptr_array_add (removed, node);
+  return TRUE;
+}
+
 /* Cleans the tree and expands wiki links.  Returns the headings in
  * document order with unique anchors. */
 static GPtrArray *
-transform_tree (cmark_node      *root,
-                MerLinkResolver  resolver,
-                gpointer         user_data)
+transform_tree (cmark_node              *root,
+                const AttachmentContext *attachments,
+                MerLinkResolver          resolver,
+                gpointer                 user_data)
 {
   g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func ((GDestroyNotify) cmark_node_free);
   g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *outline = g_ptr_array_new_with_free_func ((GDestroyNotify) mer_heading_free);
 
@@ -584,10 +818,12 @@ transform_tree (cmark_node      *root,
       switch (cmark_node_get_type (node))
         {
         case CMARK_NODE_LINK:
-          sanitize_link (node);
+          if (!render_attachment (node, attachments, removed))
+            sanitize_link (node);
           break;
         case CMARK_NODE_IMAGE:
-          sanitize_image (node);
+          if (!render_attachment (node, attachments, removed))
+            sanitize_image (node);
           break;
         case CMARK_NODE_TEXT:
           if (!inside_link (node))
@@ -597,6 +833,7 @@ transform_tree (cmark_node      *root,
           break;
         }
     }
+  g_clear_pointer (&removed, g_ptr_array_unref);
 
   g_clear_pointer (&nodes, g_ptr_array_unref);
   nodes = collect_nodes (root);
@@ -680,11 +917,12 @@ decorate_html (const char *html,
  * no script, no links with dangerous schemes, no images from the network.
  * Headings carry id attributes matching @outline.
  */
-char *
-mer_markdown_to_html (const char       *markdown,
-                      MerLinkResolver   resolver,
-                      gpointer          user_data,
-                      GPtrArray       **outline)
+static char *
+render_html (const char               *markdown,
+             const AttachmentContext  *attachments,
+             MerLinkResolver           resolver,
+             gpointer                  user_data,
+             GPtrArray               **outline)
 {
   cmark_parser *parser = NULL;
   cmark_node *root;
@@ -693,7 +931,7 @@ mer_markdown_to_html (const char       *markdown,
   char *html;
 
   root = parse_markdown (markdown, &parser);
-  headings = transform_tree (root, resolver, user_data);
+  headings = transform_tree (root, attachments, resolver, user_data);
   raw = cmark_render_html (root, RENDER_OPTIONS, cmark_parser_get_syntax_extensions (parser));
   html = decorate_html (raw, headings);
 
@@ -705,6 +943,15 @@ mer_markdown_to_html (const char       *markdown,
     *outline = g_steal_pointer (&headings);
 
   return html;
+}
+
+char *
+mer_markdown_to_html (const char       *markdown,
+                      MerLinkResolver   resolver,
+                      gpointer          user_data,
+                      GPtrArray       **outline)
+{
+  return render_html (markdown, NULL, resolver, user_data, outline);
 }
 
 /* The headings of a page, for its table of contents. */
@@ -727,7 +974,7 @@ mer_markdown_to_plain_text (const char *markdown)
   char *text;
 
   root = parse_markdown (markdown, &parser);
-  headings = transform_tree (root, NULL, NULL);
+  headings = transform_tree (root, NULL, NULL, NULL);
   raw = cmark_render_plaintext (root, RENDER_OPTIONS, 0);
   text = g_strdup (raw);
 
@@ -885,6 +1132,15 @@ static const char stylesheet[] =
   "del { color: var(--dim); }\n"
   "mark { background: var(--mark); color: inherit; border-radius: 3px; }\n"
   "img { max-width: 100%; height: auto; border-radius: 6px; }\n"
+  "a.mer-image { display: inline-block; max-width: 100%; cursor: zoom-in; }\n"
+  "a.mer-image:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; border-radius: 6px; }\n"
+  "a.mer-attachment { display: inline-flex; align-items: baseline; gap: 0.5em; max-width: 100%;\n"
+  "  padding: 0.2em 0.7em; border: 1px solid var(--border); border-radius: 8px;\n"
+  "  background: var(--code-bg); color: var(--fg); text-decoration: none; }\n"
+  "a.mer-attachment:hover { border-color: var(--accent); text-decoration: none; }\n"
+  "a.mer-attachment:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }\n"
+  ".mer-attachment-name { font-weight: 700; overflow-wrap: anywhere; }\n"
+  ".mer-attachment-meta { color: var(--dim); font-size: 0.9em; white-space: nowrap; }\n"
   "li > input[type=\"checkbox\"] { margin: 0 0.5em 0 -1.4em; vertical-align: middle; accent-color: var(--accent); }\n"
   "ul:has(> li > input[type=\"checkbox\"]) { list-style: none; }\n"
   "li > p { margin: 0.3em 0; }\n"
@@ -943,5 +1199,40 @@ mer_markdown_to_document (const char       *markdown,
 {
   g_autofree char *body = mer_markdown_to_html (markdown, resolver, user_data, outline);
 
+  return mer_markdown_wrap_document (body, title);
+}
+
+/**
+ * mer_markdown_doc_to_document:
+ * @doc: the document read from the store: its "_id", "_rev" and
+ *   "_attachments" say which attachments @markdown may name
+ *
+ * As mer_markdown_to_document(), but an image or link whose relative URL
+ * names one of the revision's attachments shows it from the replica: an
+ * image attachment as an image (at most the column's width, a link to it
+ * full size), any other as a chip with its name, type and size.  Each
+ * points at the attachment's meridian://att/ address for that revision.
+ */
+char *
+mer_markdown_doc_to_document (JsonObject       *doc,
+                              const char       *markdown,
+                              const char       *title,
+                              MerLinkResolver   resolver,
+                              gpointer          user_data,
+                              GPtrArray       **outline)
+{
+  AttachmentContext context = { NULL, NULL, NULL };
+  g_autofree char *body = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (doc != NULL, NULL);
+
+  context.doc_id = json_object_get_string_member_with_default (doc, "_id", NULL);
+  context.rev = json_object_get_string_member_with_default (doc, "_rev", NULL);
+  node = json_object_get_member (doc, "_attachments");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) && context.doc_id != NULL && context.rev != NULL)
+    context.attachments = json_node_get_object (node);
+
+  body = render_html (markdown, &context, resolver, user_data, outline);
   return mer_markdown_wrap_document (body, title);
 }

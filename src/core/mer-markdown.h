@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "mer-types.h"
 
@@ -14,6 +15,11 @@ G_BEGIN_DECLS
  * as the author wrote it, and carries class="missing". */
 #define MER_MARKDOWN_PAGE_URI_PREFIX     "meridian://page/"
 #define MER_MARKDOWN_NEW_PAGE_URI_PREFIX "meridian://new-page/"
+
+/* A document's attachment, as the reader serves it:
+ * MER_MARKDOWN_ATTACHMENT_URI_PREFIX, then the URI-escaped document id,
+ * revision and attachment name separated by "/". */
+#define MER_MARKDOWN_ATTACHMENT_URI_PREFIX "meridian://att/"
 
 /* Words a person reads per minute, for reading-time estimates. */
 #define MER_MARKDOWN_WORDS_PER_MINUTE 230
@@ -44,6 +50,12 @@ char       *mer_markdown_to_document         (const char  *markdown,
                                               MerLinkResolver resolver,
                                               gpointer     user_data,
                                               GPtrArray  **outline);
+char       *mer_markdown_doc_to_document     (JsonObject  *doc,
+                                              const char  *markdown,
+                                              const char  *title,
+                                              MerLinkResolver resolver,
+                                              gpointer     user_data,
+                                              GPtrArray  **outline);
 const char *mer_markdown_stylesheet          (void);
 
 char       *mer_markdown_to_plain_text       (const char  *markdown);
@@ -56,6 +68,14 @@ char       *mer_markdown_page_uri            (const char  *page_id);
 char       *mer_markdown_new_page_uri        (const char  *target);
 char       *mer_markdown_page_id_from_uri    (const char  *uri);
 char       *mer_markdown_new_page_target_from_uri (const char *uri);
+char       *mer_markdown_attachment_uri      (const char  *doc_id,
+                                              const char  *rev,
+                                              const char  *name);
+gboolean    mer_markdown_parse_attachment_uri (const char *uri,
+                                              char       **doc_id,
+                                              char       **rev,
+                                              char       **name);
+gboolean    mer_markdown_is_image_type       (const char  *content_type);
 char       *mer_markdown_anchor_for          (const char  *text);
 
 /* A MerLinkResolver over mer_store_resolve_link(); user_data is the

@@ -238,6 +238,82 @@ comparable_text (MerHistoryView *self,
                           string_or_empty (doc, "body"));
 }
 
+static JsonObject *
+attachments_of (JsonObject *doc)
+{
+  JsonNode *node = doc != NULL ? json_object_get_member (doc, "_attachments") : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+same_attachment (JsonObject *a,
+                 JsonObject *b)
+{
+  return g_strcmp0 (json_object_get_string_member_with_default (a, "digest", NULL),
+                    json_object_get_string_member_with_default (b, "digest", NULL)) == 0;
+}
+
+static void
+append_names (GString    *out,
+              const char *format,
+              GPtrArray  *names)
+{
+  g_autofree char *joined = NULL;
+
+  if (names->len == 0)
+    return;
+  g_ptr_array_add (names, NULL);
+  joined = g_strjoinv (", ", (char **) names->pdata);
+  g_ptr_array_remove_index (names, names->len - 1);
+  if (out->len > 0)
+    g_string_append (out, "; ");
+  g_string_append_printf (out, format, joined);
+}
+
+/*
+ * What @newer did to the attachments of @older (NULL: an empty page):
+ * "Added chart.png; removed q3.pdf; replaced logo.svg", or NULL when
+ * both carry the same files.  An attachment is the same when its digest
+ * is, whatever revision stored it.
+ */
+static char *
+attachment_changes (JsonObject *older,
+                    JsonObject *newer)
+{
+  JsonObject *old_atts = attachments_of (older);
+  JsonObject *new_atts = attachments_of (newer);
+  g_autoptr(GPtrArray) added = g_ptr_array_new ();
+  g_autoptr(GPtrArray) removed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) replaced = g_ptr_array_new ();
+  g_autoptr(GList) new_names = new_atts != NULL ? json_object_get_members (new_atts) : NULL;
+  g_autoptr(GList) old_names = old_atts != NULL ? json_object_get_members (old_atts) : NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (GList *l = new_names; l != NULL; l = l->next)
+    {
+      JsonNode *old_node = old_atts != NULL ? json_object_get_member (old_atts, l->data) : NULL;
+      JsonNode *new_node = json_object_get_member (new_atts, l->data);
+
+      if (old_node == NULL || !JSON_NODE_HOLDS_OBJECT (old_node))
+        g_ptr_array_add (added, l->data);
+      else if (JSON_NODE_HOLDS_OBJECT (new_node)
+               && !same_attachment (json_node_get_object (old_node), json_node_get_object (new_node)))
+        g_ptr_array_add (replaced, l->data);
+    }
+  for (GList *l = old_names; l != NULL; l = l->next)
+    if (new_atts == NULL || !json_object_has_member (new_atts, l->data))
+      g_ptr_array_add (removed, l->data);
+
+  /* Translators: %s is a list of file names attached to a page. */
+  append_names (out, _("Added %s"), added);
+  /* Translators: %s is a list of file names no longer attached to a page. */
+  append_names (out, out->len > 0 ? _("removed %s") : _("Removed %s"), removed);
+  /* Translators: %s is a list of file names whose contents changed. */
+  append_names (out, out->len > 0 ? _("replaced %s") : _("Replaced %s"), replaced);
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
 static int
 revision_index (MerHistoryView *self,
                 const char     *rev)
@@ -421,6 +497,7 @@ show_diff (MerHistoryView *self)
   g_autofree char *new_text = NULL;
   g_autofree char *diff = NULL;
   g_autofree char *summary = NULL;
+  g_autofree char *attachments = NULL;
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->diff_view));
   guint added = 0, removed = 0;
 
@@ -433,15 +510,22 @@ show_diff (MerHistoryView *self)
   old_text = comparable_text (self, old_index >= 0 ? g_ptr_array_index (self->revisions, old_index) : NULL);
   new_text = comparable_text (self, g_ptr_array_index (self->revisions, new_index));
   diff = diff_texts (old_text, new_text, TRUE, &added, &removed);
+  attachments = attachment_changes (old_index >= 0 ? g_ptr_array_index (self->revisions, old_index) : NULL,
+                                    g_ptr_array_index (self->revisions, new_index));
   if (*diff == '\0')
     {
       g_free (diff);
-      diff = g_strdup (_("No differences."));
+      diff = g_strdup (attachments != NULL ? _("No differences in the text; only attached files changed.")
+                                           : _("No differences."));
     }
   gtk_text_buffer_set_text (buffer, diff, -1);
   mark_word_changes (buffer);
-  /* Translators: lines added and removed */
-  summary = g_strdup_printf (_("+%u −%u"), added, removed);
+  if (attachments != NULL)
+    /* Translators: lines added and removed, then what changed in the attached files */
+    summary = g_strdup_printf (_("+%u −%u · %s"), added, removed, attachments);
+  else
+    /* Translators: lines added and removed */
+    summary = g_strdup_printf (_("+%u −%u"), added, removed);
   gtk_label_set_label (self->summary_label, summary);
 
   /* Restoring the current revision would change nothing. */
@@ -565,6 +649,19 @@ mer_history_view_reload (MerHistoryView *self)
         subtitle = g_strdup (_("Page deleted"));
       else
         subtitle = g_strdup_printf ("%s · %s", person_name (self, mer_json_get_string (doc, "updated_by")), g_strstrip (when));
+      if (history != NULL)
+        {
+          JsonObject *older = i + 1 < json_array_get_length (history) ? json_array_get_object_element (history, i + 1) : NULL;
+          g_autofree char *changes = attachment_changes (older, doc);
+
+          if (changes != NULL)
+            {
+              char *longer = g_strdup_printf ("%s\n%s", subtitle, changes);
+
+              g_free (subtitle);
+              subtitle = longer;
+            }
+        }
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       gtk_list_box_append (self->list_box, row);
@@ -584,6 +681,19 @@ mer_history_view_reload (MerHistoryView *self)
     gtk_list_box_select_row (self->list_box, gtk_list_box_get_row_at_index (self->list_box, 0));
   else
     show_diff (self);
+}
+
+/* What revision @index (0 is the newest) did to the page's attachments,
+ * against the revision before it, as its row says; NULL if nothing. */
+char *
+mer_history_view_get_attachment_changes (MerHistoryView *self,
+                                         guint           index)
+{
+  g_return_val_if_fail (MER_IS_HISTORY_VIEW (self), NULL);
+  g_return_val_if_fail (index < self->revisions->len, NULL);
+
+  return attachment_changes (index + 1 < self->revisions->len ? g_ptr_array_index (self->revisions, index + 1) : NULL,
+                             g_ptr_array_index (self->revisions, index));
 }
 
 /**

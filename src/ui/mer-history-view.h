@@ -20,6 +20,8 @@ void        mer_history_view_compare        (MerHistoryView *self,
                                              const char     *old_rev,
                                              const char     *new_rev);
 char       *mer_history_view_get_diff_text  (MerHistoryView *self);
+char       *mer_history_view_get_attachment_changes (MerHistoryView *self,
+                                                     guint           index);
 char       *mer_history_view_restore        (MerHistoryView *self,
                                              const char     *rev,
                                              GError        **error);

@@ -147,6 +147,7 @@ mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 {
   g_autofree char *text = NULL;
   g_autofree char *document = NULL;
+  g_autoptr(JsonObject) base = NULL;
   const char *title = NULL;
 
   g_return_if_fail (MER_IS_MARKDOWN_EDITOR (self));
@@ -160,7 +161,15 @@ mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 
   if (self->fields != NULL)
     title = mer_json_get_string (self->fields, "title");
-  document = mer_markdown_to_document (text, title, mer_markdown_store_resolver, self->store, NULL);
+  /* The revision the edit started from says which attachments the text
+   * may show; a new page has none yet. */
+  if (self->base_rev != NULL)
+    base = mer_store_get_doc (self->store, self->draft_id, self->base_rev, MER_GET_DEFAULT, NULL);
+  if (base != NULL)
+    document = mer_markdown_doc_to_document (base, text, title, mer_markdown_store_resolver, self->store, NULL);
+  else
+    document = mer_markdown_to_document (text, title, mer_markdown_store_resolver, self->store, NULL);
+  g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, self->store);
   webkit_web_view_load_html (self->web_view, document, PREVIEW_BASE_URI);
 }
 
@@ -361,6 +370,8 @@ mer_markdown_editor_dispose (GObject *object)
   g_clear_handle_id (&self->pause_id, g_source_remove);
   g_clear_handle_id (&self->period_id, g_source_remove);
   g_clear_handle_id (&self->layout_id, g_source_remove);
+  if (self->web_view != NULL)
+    g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_MARKDOWN_EDITOR);
   self->web_view = NULL;
   g_clear_object (&self->store);

@@ -4,10 +4,13 @@
 
 #include "mer-page-view.h"
 
+#include "mer-attachment-file.h"
 #include "mer-decision.h"
+#include "mer-image-viewer.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-ui-util.h"
 #include "mer-web-view.h"
 
@@ -22,6 +25,13 @@
  * are off, a Content-Security-Policy confines every subresource to
  * meridian: and data:, and the navigation policy refuses every other
  * scheme (outside links go to the person's browser instead).
+ *
+ * A page's attachments come from the replica too, at
+ * meridian://att/<id>/<rev>/<name>: images (raster and SVG, and only as
+ * images) are served to the web view, scaled to the column; following one
+ * opens it full size in a MerImageViewer.  Any other attachment is never
+ * served to the web view: following its chip saves a copy to a private
+ * temporary folder and opens that in the person's application for it.
  */
 
 struct _MerPageView
@@ -76,6 +86,7 @@ enum {
   RESOLVE_CONFLICT_REQUESTED,
   PAGE_DELETED,
   OPEN_DOC_REQUESTED,
+  OPEN_FILE,
   N_SIGNALS
 };
 
@@ -118,12 +129,43 @@ render_page (MerPageView *self,
 
   title = mer_json_get_string (doc, "title");
   body = mer_json_get_string (doc, "body");
-  html = mer_markdown_to_document (body ? body : "", title ? title : page_id,
-                                   mer_markdown_store_resolver, self->store,
-                                   &outline);
+  html = mer_markdown_doc_to_document (doc, body ? body : "", title ? title : page_id,
+                                       mer_markdown_store_resolver, self->store,
+                                       &outline);
   if (outline != NULL)
     g_hash_table_replace (self->outlines, g_strdup (page_id), g_steal_pointer (&outline));
   return html;
+}
+
+/*
+ * Serves an image attachment to the web view.  Only the image types the
+ * reader shows inline are served; anything else (HTML, PDF, an unknown
+ * type) is refused, so a page cannot embed it as a frame, an object or
+ * anything else that would run or render it.
+ */
+static void
+serve_attachment (MerStore               *store,
+                  WebKitURISchemeRequest *request,
+                  const char             *uri)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *content_type = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = mer_attachment_file_read (store, uri, NULL, &content_type, &error);
+  if (bytes == NULL)
+    {
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+  if (!mer_markdown_is_image_type (content_type))
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           "Not an image, not served: %s", uri);
+      webkit_uri_scheme_request_finish_error (request, error);
+      return;
+    }
+  mer_web_view_finish_image (request, bytes, content_type);
 }
 
 static void
@@ -136,6 +178,22 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   g_autofree char *page_id = NULL;
   g_autofree char *html = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* Images of pages, for the reader and for any other view that says
+   * which replica it shows (the editor's preview). */
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      MerStore *store = web_view ? g_object_get_data (G_OBJECT (web_view), MER_WEB_VIEW_STORE_KEY) : NULL;
+
+      if (store != NULL)
+        serve_attachment (store, request, uri);
+      else
+        {
+          error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No replica for %s", uri);
+          webkit_uri_scheme_request_finish_error (request, error);
+        }
+      return;
+    }
 
   if (self == NULL)
     {
@@ -155,6 +213,129 @@ scheme_request_cb (WebKitURISchemeRequest *request,
   html = render_page (self, page_id);
   mer_ui_bench_mark ("page-served");
   mer_web_view_finish_html (request, g_steal_pointer (&html));
+}
+
+/* Whether opening a file of @content_type elsewhere can run what it
+ * holds: web pages, SVG, XML, scripts (the store's list of active types).
+ * PDF is on that list because a browser would render it, but the person's
+ * document viewer is where it opens, so it does not ask. */
+static gboolean
+runs_code (const char *content_type)
+{
+  g_autofree char *type = g_ascii_strdown (content_type != NULL ? content_type : "", -1);
+
+  type[strcspn (type, ";")] = '\0';
+  g_strstrip (type);
+  return mer_attachment_is_active_type (type) && !g_str_equal (type, "application/pdf");
+}
+
+static void
+save_and_open (MerPageView *self,
+                const char  *name,
+                GBytes      *bytes)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean handled = FALSE;
+
+  file = mer_attachment_file_save_temp (name, bytes, &error);
+  if (file == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[OPEN_FILE], 0, file, &handled);
+}
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     MerPageView      *self)
+{
+  GBytes *bytes = g_object_get_data (G_OBJECT (dialog), "mer-bytes");
+  const char *name = g_object_get_data (G_OBJECT (dialog), "mer-name");
+
+  if (g_str_equal (response, "open"))
+    save_and_open (self, name, bytes);
+}
+
+/*
+ * A web page, a PDF or a script from a teammate's replica can run code in
+ * the application that opens it, so the person says yes first, with
+ * "Cancel" the default.
+ */
+static void
+confirm_open (MerPageView *self,
+              const char  *name,
+              GBytes      *bytes)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Open in Another Application?"), NULL);
+  /* Translators: %s is the name of a file attached to a page. */
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” is a kind of file that can run code when opened. "
+                                    "Open it only if you trust whoever attached it."), name);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "open", _("_Open"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "open", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "mer-bytes", g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "mer-name", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/*
+ * Opens an attachment the person followed a link to: an image in a
+ * viewer over the window, anything else through "open-file" (whose
+ * default hands a temporary copy to the person's application for it),
+ * once the person agreed when the file is of a kind that can run code.
+ */
+static void
+open_attachment (MerPageView *self,
+                 const char  *uri)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *content_type = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = mer_attachment_file_read (self->store, uri, &name, &content_type, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Cannot open %s: %s", uri, error->message);
+      return;
+    }
+  if (mer_markdown_is_image_type (content_type))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *viewer = mer_image_viewer_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                name, content_type, bytes);
+
+      gtk_window_present (GTK_WINDOW (viewer));
+      return;
+    }
+
+  if (runs_code (content_type))
+    {
+      confirm_open (self, name, bytes);
+      return;
+    }
+  save_and_open (self, name, bytes);
+}
+
+static gboolean
+mer_page_view_real_open_file (MerPageView *self,
+                              GFile       *file)
+{
+  mer_attachment_file_launch (GTK_WIDGET (self), file);
+  return TRUE;
 }
 
 /*
@@ -184,6 +365,11 @@ navigate_cb (WebKitWebView            *web_view,
 
       if (target != NULL)
         g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return MER_WEB_VIEW_HANDLED;
+    }
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      open_attachment (self, uri);
       return MER_WEB_VIEW_HANDLED;
     }
   return MER_WEB_VIEW_REFUSE;
@@ -631,6 +817,7 @@ mer_page_view_constructed (GObject *object)
   MerPageView *self = MER_PAGE_VIEW (object);
 
   G_OBJECT_CLASS (mer_page_view_parent_class)->constructed (object);
+  g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, self->store);
   g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb),
                            self, G_CONNECT_SWAPPED);
 }
@@ -642,7 +829,10 @@ mer_page_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
   if (self->web_view != NULL)
-    g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", NULL);
+    {
+      g_object_set_data (G_OBJECT (self->web_view), "mer-page-view", NULL);
+      g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, NULL);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_PAGE_VIEW);
   self->web_view = NULL;
   g_clear_object (&self->store);
@@ -760,6 +950,14 @@ mer_page_view_class_init (MerPageViewClass *klass)
   signals[OPEN_DOC_REQUESTED] =
     g_signal_new ("open-doc-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* An attachment that is not an image was followed, and saved to this
+   * read-only temporary file: the default handler opens it with the
+   * person's application for its type.  Return TRUE to stop that. */
+  signals[OPEN_FILE] =
+    g_signal_new_class_handler ("open-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (mer_page_view_real_open_file),
+                                g_signal_accumulator_true_handled, NULL, NULL,
+                                G_TYPE_BOOLEAN, 1, G_TYPE_FILE);
   /* The person asked to resolve the conflict of the page shown. */
   signals[RESOLVE_CONFLICT_REQUESTED] =
     g_signal_new ("resolve-conflict-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -842,7 +1040,8 @@ mer_page_view_open (MerPageView *self,
 
 /*
  * Follows a link of a page: meridian: pages load here, a link to a page
- * not written yet asks for it, and anything else is refused (the reader
+ * not written yet asks for it, an attachment opens (as if the person
+ * followed its link), and anything else is refused (the reader
  * never loads an outside address, not even when told to).
  */
 void
@@ -858,6 +1057,11 @@ mer_page_view_open_uri (MerPageView *self,
 
       if (target != NULL)
         g_signal_emit (self, signals[NEW_PAGE_REQUESTED], 0, target);
+      return;
+    }
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      open_attachment (self, uri);
       return;
     }
   if (!g_str_has_prefix (uri, MER_MARKDOWN_PAGE_URI_PREFIX))

@@ -81,6 +81,17 @@ decide_policy_cb (WebKitWebView            *web_view,
   request = webkit_navigation_action_get_request (action);
   uri = webkit_uri_request_get_uri (request);
 
+  /* An attachment is never a document of the view, and it only opens
+   * (in a viewer, or in another application) when a person follows a
+   * link to it: a page cannot open one by itself. */
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX)
+      && webkit_navigation_action_get_navigation_type (action) != WEBKIT_NAVIGATION_TYPE_LINK_CLICKED)
+    {
+      webkit_policy_decision_ignore (decision);
+      count_blocked (web_view, uri);
+      return TRUE;
+    }
+
   switch (navigate != NULL ? navigate (web_view, uri, type, user_data) : MER_WEB_VIEW_REFUSE)
     {
     case MER_WEB_VIEW_LOAD:
@@ -189,6 +200,32 @@ mer_web_view_finish_html (WebKitURISchemeRequest *request,
   webkit_uri_scheme_response_set_content_type (response, "text/html; charset=utf-8");
   headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
   soup_message_headers_append (headers, "Content-Security-Policy", MER_WEB_VIEW_CSP);
+  webkit_uri_scheme_response_set_http_headers (response, headers);
+  webkit_uri_scheme_request_finish_with_response (request, response);
+}
+
+/*
+ * Answers a meridian: request for an image with @bytes, of @content_type
+ * (one mer_markdown_is_image_type() accepts).  The response carries its
+ * own policy, which forbids script and every load (an SVG served here
+ * stays an inert picture even if something opened it as a document), and
+ * "nosniff", so WebKit takes the type as given and never guesses HTML.
+ */
+void
+mer_web_view_finish_image (WebKitURISchemeRequest *request,
+                           GBytes                 *bytes,
+                           const char             *content_type)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(WebKitURISchemeResponse) response = NULL;
+  SoupMessageHeaders *headers;
+
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  response = webkit_uri_scheme_response_new (stream, g_bytes_get_size (bytes));
+  webkit_uri_scheme_response_set_content_type (response, content_type);
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_message_headers_append (headers, "Content-Security-Policy", MER_WEB_VIEW_IMAGE_CSP);
+  soup_message_headers_append (headers, "X-Content-Type-Options", "nosniff");
   webkit_uri_scheme_response_set_http_headers (response, headers);
   webkit_uri_scheme_request_finish_with_response (request, response);
 }

@@ -14,6 +14,15 @@ G_BEGIN_DECLS
   "font-src meridian: data:; media-src 'none'; object-src 'none'; script-src 'none'; " \
   "frame-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
 
+/* Sent with every image served: an SVG may style itself, nothing more. */
+#define MER_WEB_VIEW_IMAGE_CSP \
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src 'none'; " \
+  "font-src 'none'; connect-src 'none'; frame-src 'none'; object-src 'none'; sandbox"
+
+/* The MerStore a view's meridian://att/ addresses are served from, as
+ * object data on the web view (set by its owner, who keeps the store). */
+#define MER_WEB_VIEW_STORE_KEY "mer-store"
+
 /* What a view's owner says about a navigation to one of its own addresses. */
 typedef enum
 {
@@ -33,6 +42,9 @@ WebKitWebView *mer_web_view_new_safe          (const char                     *a
 void           mer_web_view_register_scheme   (WebKitURISchemeRequestCallback  callback);
 void           mer_web_view_finish_html       (WebKitURISchemeRequest         *request,
                                                char                           *html);
+void           mer_web_view_finish_image      (WebKitURISchemeRequest         *request,
+                                               GBytes                         *bytes,
+                                               const char                     *content_type);
 guint          mer_web_view_get_blocked_count (WebKitWebView                  *web_view);
 
 G_END_DECLS
