@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include "mer-import.h"
+#include "mer-import-private.h"
 #include "mer-json.h"
+#include "mer-store-attachments.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -21,6 +23,7 @@ mer_import_report_new (void)
   MerImportReport *report = g_new0 (MerImportReport, 1);
 
   report->errors = g_ptr_array_new_with_free_func (g_free);
+  report->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) _mer_import_problem_free);
   return report;
 }
 
@@ -30,6 +33,7 @@ mer_import_report_free (MerImportReport *report)
   if (report == NULL)
     return;
   g_ptr_array_unref (report->errors);
+  g_ptr_array_unref (report->problems);
   g_free (report);
 }
 
@@ -546,7 +550,7 @@ collect_files (const char      *root,
 
 /* The fields an import sets; the others of an existing page are kept. */
 static const char * const imported_fields[] = {
-  "type", "title", "path", "body", "owner", "review_by", "tags",
+  "type", "title", "path", "body", "owner", "review_by", "tags", "attachment_links",
 };
 
 /* Absent, null and [] all mean "none", so a page made elsewhere without
@@ -594,6 +598,7 @@ typedef struct
   GHashTable      *by_id;     /* page id -> JsonObject of the winner */
   char            *now;       /* updated_at for pages whose file has none */
   MerImportReport *report;
+  MerImportFiles  *files;     /* the other files, for attachments */
 } ImportRun;
 
 /*
@@ -603,7 +608,8 @@ typedef struct
 static JsonObject *
 build_doc (ImportRun  *run,
            JsonObject *old,
-           JsonObject *page)
+           JsonObject *page,
+           JsonObject *atts)
 {
   JsonObject *doc = json_object_new ();
 
@@ -640,6 +646,10 @@ build_doc (ImportRun  *run,
     json_object_set_string_member (doc, "updated_at", run->now);
   if (!json_object_has_member (page, "updated_by"))
     json_object_remove_member (doc, "updated_by");
+  if (!json_object_has_member (page, "attachment_links"))
+    json_object_remove_member (doc, "attachment_links");
+  if (json_object_get_size (atts) > 0)
+    json_object_set_object_member (doc, "_attachments", json_object_ref (atts));
   return doc;
 }
 
@@ -660,7 +670,9 @@ import_file (ImportRun   *run,
   g_autofree char *rev = NULL;
   g_autoptr(JsonObject) page = NULL;
   g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(JsonObject) atts = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean same_atts = FALSE;
   JsonObject *old;
   gsize length = 0;
   GStatBuf st;
@@ -713,13 +725,14 @@ import_file (ImportRun   *run,
   old = g_hash_table_lookup (run->by_path, path);
   if (old == NULL)
     old = g_hash_table_lookup (run->by_id, id);
-  if (old != NULL && page_unchanged (old, page))
+  atts = _mer_import_attachments (run->files, rel, old, page, &same_atts, run->report);
+  if (old != NULL && same_atts && page_unchanged (old, page))
     {
       run->report->unchanged++;
       return TRUE;
     }
 
-  doc = build_doc (run, old, page);
+  doc = build_doc (run, old, page, atts);
   rev = mer_store_put_doc (run->store, doc, &local_error);
   if (rev == NULL)
     {
@@ -766,7 +779,8 @@ mer_import_dir (MerStore         *store,
   g_autoptr(GHashTable) by_path = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *now = now_utc ();
-  ImportRun run = { store, dir, by_path, by_id, now, report };
+  g_autoptr(MerImportFiles) others = _mer_import_files_new (dir, mer_store_get_max_attachment_size (store));
+  ImportRun run = { store, dir, by_path, by_id, now, report, others };
 
   g_return_val_if_fail (MER_IS_STORE (store), FALSE);
   g_return_val_if_fail (dir != NULL, FALSE);
