@@ -434,6 +434,16 @@ test_vault_round_trip (void)
                   "%" G_GINT64_FORMAT " blobs, %" G_GINT64_FORMAT " bytes kept",
                   r->created, r->att_files, on_disk, seconds, blobs, kept_bytes);
   g_clear_pointer (&r, mer_import_report_free);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *db = g_build_filename (data, MER_STORE_FILE_NAME, NULL);
+    GStatBuf st;
+
+    g_assert_true (mer_store_checkpoint (store, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_stat (db, &st), ==, 0);
+    g_test_message ("workspace file after the import: %" G_GINT64_FORMAT " bytes", (gint64) st.st_size);
+  }
 
   /* The links as written, and what they name. */
   {

@@ -762,9 +762,12 @@ now_utc (void)
 
 /*
  * Imports every Markdown file under @dir into @store in one transaction
- * (one commit for thousands of pages). A file that cannot be read or parsed
- * is listed in @report and writes nothing; the others import. A page whose
- * fields already match its file gets no new revision. Returns FALSE only
+ * (one commit for thousands of pages), with the files each page links to
+ * as its attachments (see mer-import.h). A file that cannot be read or
+ * parsed is listed in @report and writes nothing; the others import. A
+ * link whose file does not come in is listed in @report's problems and
+ * its page imports. A page whose fields and attachments already match its
+ * files gets no new revision. Returns FALSE only
  * when @dir is not a readable folder or the replica fails; then nothing of
  * this import is kept.
  */
