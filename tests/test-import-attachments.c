@@ -642,6 +642,66 @@ test_obsidian_by_name (void)
   mer_test_rm_rf (data);
 }
 
+/* The other ways Markdown names a file: a reference, a title, a query,
+ * a hidden folder (".attachments/"), a path from the top. And
+ * what is not a file: a page named with a dot, a folder. */
+static void
+test_markdown_forms (void)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&data);
+  g_autofree char *root = mer_test_make_tmpdir ("forms");
+  g_autofree char *out = mer_test_make_tmpdir ("forms-out");
+  g_autoptr(MerImportReport) r = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  JsonObject *links;
+
+  write_text (root, "docs/ref.png", "ref");
+  write_text (root, "docs/.attachments/hidden.png", "hidden");
+  write_text (root, "top.svg", "<svg/>");
+  write_text (root, "docs/q.csv", "a,b\n");
+  write_text (root, "docs/page.md",
+              "![r][logo] ![t](.attachments/hidden.png \"Title\") [csv](q.csv?raw=1#L2)\n"
+              "![top](/top.svg) [[v1.2 notes]] [folder](../docs/) [home](../index.md)\n\n"
+              "[logo]: ./ref.png\n");
+
+  r = import_ok (store, root);
+  g_assert_cmpuint (r->problems->len, ==, 0);
+  g_assert_cmpuint (r->att_linked, ==, 4);
+  page = get_doc (store, "page:docs/page");
+  links = json_object_get_object_member (page, "attachment_links");
+  g_assert_cmpstr (json_object_get_string_member (links, "./ref.png"), ==, "docs/ref.png");
+  g_assert_cmpstr (json_object_get_string_member (links, ".attachments/hidden.png"), ==, "docs/.attachments/hidden.png");
+  g_assert_cmpstr (json_object_get_string_member (links, "q.csv?raw=1#L2"), ==, "docs/q.csv");
+  g_assert_cmpstr (json_object_get_string_member (links, "/top.svg"), ==, "top.svg");
+  g_assert_cmpstr (mer_json_get_string (attachment_of (page, "top.svg"), "content_type"), ==, "image/svg+xml");
+  g_clear_pointer (&r, mer_import_report_free);
+
+  r = export_ok (store, out);
+  g_assert_cmpuint (r->att_linked, ==, 4);
+  g_assert_cmpuint (r->att_failed, ==, 0);
+  /* Each file where it was, the hidden one too. */
+  {
+    const char * const files[] = { "docs/ref.png", "docs/.attachments/hidden.png", "top.svg", "docs/q.csv" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *a = g_build_filename (root, files[i], NULL);
+        g_autofree char *b = g_build_filename (out, files[i], NULL);
+        g_autofree char *text_a = NULL;
+        g_autofree char *text_b = NULL;
+
+        g_assert_true (g_file_get_contents (a, &text_a, NULL, NULL));
+        g_assert_true (g_file_get_contents (b, &text_b, NULL, NULL));
+        g_assert_cmpstr (text_a, ==, text_b);
+      }
+  }
+
+  mer_test_rm_rf (root);
+  mer_test_rm_rf (out);
+  mer_test_rm_rf (data);
+}
+
 /* Two pages with the same image: one blob, the same digest. */
 static void
 test_shared_image (void)
@@ -845,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/import-attachments/vault-round-trip", test_vault_round_trip);
   g_test_add_func ("/import-attachments/problems", test_problems);
   g_test_add_func ("/import-attachments/obsidian-by-name", test_obsidian_by_name);
+  g_test_add_func ("/import-attachments/markdown-forms", test_markdown_forms);
   g_test_add_func ("/import-attachments/shared-image", test_shared_image);
   g_test_add_func ("/import-attachments/reimport", test_reimport);
   g_test_add_func ("/import-attachments/report-json", test_report_json);
