@@ -616,9 +616,10 @@ test_obsidian_by_name (void)
   write_text (root, "notes/a.md", "![[diagram.png|300]] ![[dup.png]] [[spec sheet.pdf#page=2|the spec]]\n"
                                   "![[er/diagram.png]] ![[hidden.png]]\n");
   write_text (root, "b.md", "![[dup.png|100x100]] ![[assets/dup.png]]\n");
+  write_text (root, "c/c.md", "![](diagram.png) ![md](er/diagram.png) ![](assets/dup.png) ![](../z/dup.png)\n");
 
   r = import_ok (store, root);
-  g_assert_cmpuint (r->created, ==, 2);
+  g_assert_cmpuint (r->created, ==, 3);
   g_assert_cmpuint (r->problems->len, ==, 1);
   g_assert_cmpint (find_problem (r, "[[hidden.png]]")->kind, ==, MER_IMPORT_PROBLEM_MISSING);
 
@@ -637,6 +638,18 @@ test_obsidian_by_name (void)
   links = json_object_get_object_member (b, "attachment_links");
   g_assert_cmpstr (json_object_get_string_member (links, "[[dup.png]]"), ==, "z/dup.png");
   g_assert_cmpstr (json_object_get_string_member (links, "[[assets/dup.png]]"), ==, "assets/dup.png");
+
+  /* Obsidian's Markdown links: from the top, or by the shortest path. */
+  {
+    g_autoptr(JsonObject) c = get_doc (store, "page:c/c");
+
+    links = json_object_get_object_member (c, "attachment_links");
+    g_assert_cmpstr (json_object_get_string_member (links, "diagram.png"), ==, "assets/deep/er/diagram.png");
+    g_assert_cmpstr (json_object_get_string_member (links, "er/diagram.png"), ==, "assets/deep/er/diagram.png");
+    g_assert_cmpstr (json_object_get_string_member (links, "assets/dup.png"), ==, "assets/dup.png");
+    g_assert_cmpstr (json_object_get_string_member (links, "../z/dup.png"), ==, "z/dup.png");
+    g_assert_cmpuint (count_attachments (c), ==, 3);
+  }
 
   mer_test_rm_rf (root);
   mer_test_rm_rf (data);

@@ -439,11 +439,27 @@ resolve_link (MerImportFiles  *files,
       kind = file_kind (files, joined);
       if (kind == 2)
         return NOT_A_FILE;
+      if (kind == 1)
+        {
+          *path = g_steal_pointer (&joined);
+          return RESOLVED;
+        }
       /* A link with no extension to nothing is most likely a page. */
-      if (kind == 0)
-        return link->kind == LINK_IMAGE || has_extension (joined) ? MISSING : NOT_A_FILE;
-      *path = g_steal_pointer (&joined);
-      return RESOLVED;
+      if (link->kind != LINK_IMAGE && !has_extension (joined))
+        return NOT_A_FILE;
+      /* Obsidian writes Markdown links too as a path from the top of the
+       * vault, or as the shortest path that is unique there. */
+      g_clear_pointer (&joined, g_free);
+      joined = join_path ("", target);
+      if (joined == NULL || *joined == '\0' || strstr (target, "..") != NULL)
+        return MISSING;
+      if (file_kind (files, joined) == 1)
+        {
+          *path = g_steal_pointer (&joined);
+          return RESOLVED;
+        }
+      *path = find_by_name (files, page_dir, joined);
+      return *path != NULL ? RESOLVED : MISSING;
     }
 
   /* Obsidian: "[[Some note]]" and "![[Some note]]" are notes. */

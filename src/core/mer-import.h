@@ -29,8 +29,13 @@ G_BEGIN_DECLS
  * resolved from the page's folder, or from the imported folder when they
  * start with "/"), and Obsidian's "![[image.png|300]]" and "[[spec.pdf]]",
  * which name a file anywhere in the folder as Obsidian finds it: the
- * exact path, else a path relative to the page, else the file of that
- * name in the page's own folder, else the one with the shortest path.
+ * path from the top of the folder, or from the page's folder when it
+ * starts with "./" or "../", else of the files whose path ends with the
+ * target, the one in the page's own folder, else the one with the
+ * shortest path (then the first in byte order). A Markdown link whose
+ * file is not where it says is looked for the same way (Obsidian writes
+ * them as paths from the top or as shortest paths). Files and folders
+ * whose names start with "." are not searched.
  *
  * An attachment's name is the path of its file relative to the imported
  * folder ("assets/img/a b.png"), the way a page's path is, with "./" put
