@@ -42,9 +42,11 @@ G_BEGIN_DECLS
  * before a path starting with "_" (CouchDB keeps those names). So a page
  * and the files it links to are written back by an export where the links,
  * as written, find them. The page also gets "attachment_links": each link
- * target as the Markdown gives it ("../img/a%20b.png", "image.png") -> the
- * name of its attachment, which is how a link finds its attachment when
- * the page is shown.
+ * target -> the name of its attachment, which is how a link finds its
+ * attachment when the page is shown. A Markdown target is the URL as
+ * cmark-gfm reads it (escapes and angle brackets undone, %XX kept:
+ * "../img/a%20b.png"); an Obsidian one is "[[" target "]]", without its
+ * "|size" or "#part" ("[[image.png]]").
  *
  * An import never removes an attachment it did not bring (a peer may have
  * added it); one it brought before and that no link names any more goes.
