@@ -656,8 +656,8 @@ test_obsidian_by_name (void)
 }
 
 /* The other ways Markdown names a file: a reference, a title, a query,
- * a hidden folder (".attachments/"), a path from the top. And
- * what is not a file: a page named with a dot, a folder. */
+ * a path from the top. And what is not a file: a page named with a dot,
+ * a folder. A file in a hidden folder is refused. */
 static void
 test_markdown_forms (void)
 {
@@ -679,23 +679,23 @@ test_markdown_forms (void)
               "[logo]: ./ref.png\n");
 
   r = import_ok (store, root);
-  g_assert_cmpuint (r->problems->len, ==, 0);
-  g_assert_cmpuint (r->att_linked, ==, 4);
+  g_assert_cmpuint (r->problems->len, ==, 1);
+  g_assert_cmpint (find_problem (r, ".attachments/hidden.png")->kind, ==, MER_IMPORT_PROBLEM_REFUSED);
+  g_assert_cmpuint (r->att_linked, ==, 3);
   page = get_doc (store, "page:docs/page");
   links = json_object_get_object_member (page, "attachment_links");
   g_assert_cmpstr (json_object_get_string_member (links, "./ref.png"), ==, "docs/ref.png");
-  g_assert_cmpstr (json_object_get_string_member (links, ".attachments/hidden.png"), ==, "docs/.attachments/hidden.png");
   g_assert_cmpstr (json_object_get_string_member (links, "q.csv?raw=1#L2"), ==, "docs/q.csv");
   g_assert_cmpstr (json_object_get_string_member (links, "/top.svg"), ==, "top.svg");
   g_assert_cmpstr (mer_json_get_string (attachment_of (page, "top.svg"), "content_type"), ==, "image/svg+xml");
   g_clear_pointer (&r, mer_import_report_free);
 
   r = export_ok (store, out);
-  g_assert_cmpuint (r->att_linked, ==, 4);
+  g_assert_cmpuint (r->att_linked, ==, 3);
   g_assert_cmpuint (r->att_failed, ==, 0);
-  /* Each file where it was, the hidden one too. */
+  /* Each file where it was. */
   {
-    const char * const files[] = { "docs/ref.png", "docs/.attachments/hidden.png", "top.svg", "docs/q.csv" };
+    const char * const files[] = { "docs/ref.png", "top.svg", "docs/q.csv" };
 
     for (guint i = 0; i < G_N_ELEMENTS (files); i++)
       {
@@ -861,7 +861,7 @@ test_export_guards (void)
   g_autofree char *out = mer_test_make_tmpdir ("export-guards");
   g_autoptr(MerImportReport) r = NULL;
   g_autoptr(GError) error = NULL;
-  const char * const names[] = { "notes.md", "a/./b.png", "dir//x.png", "ok.png" };
+  const char * const names[] = { "notes.md", "a/./b.png", "dir//x.png", ".git/config", "x/.obsidian/a.js", "ok.png" };
   g_autoptr(GBytes) bytes = g_bytes_new_static ("bytes", 5);
   g_autoptr(GBytes) other = g_bytes_new_static ("other", 5);
   g_autofree char *rev = NULL;
@@ -894,8 +894,19 @@ test_export_guards (void)
   g_assert_cmpuint (r->created, ==, 2);
   g_assert_cmpuint (r->att_linked, ==, 1);
   /* "notes.md" would come back as a page, "a/./b.png" and "dir//x.png"
-   * are not paths an import gives; "ok.png" of q differs from p's. */
-  g_assert_cmpuint (r->att_failed, ==, 4);
+   * are not paths an import gives, hidden paths are never written;
+   * "ok.png" of q differs from p's. */
+  g_assert_cmpuint (r->att_failed, ==, 6);
+  {
+    const char * const absent[] = { ".git", "x", "notes.md", "a", "dir" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (absent); i++)
+      {
+        g_autofree char *path = g_build_filename (out, absent[i], NULL);
+
+        g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      }
+  }
   {
     g_autofree char *path = g_build_filename (out, "ok.png", NULL);
     g_autofree char *text = NULL;
@@ -903,7 +914,6 @@ test_export_guards (void)
     g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
     g_assert_cmpstr (text, ==, "bytes");
   }
-  g_assert_false (g_file_test (g_build_filename (out, "notes.md", NULL), G_FILE_TEST_EXISTS));
 
   mer_test_rm_rf (out);
   mer_test_rm_rf (data);

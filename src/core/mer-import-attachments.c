@@ -491,6 +491,13 @@ resolve_link (MerImportFiles  *files,
   return *path != NULL ? RESOLVED : MISSING;
 }
 
+/* Whether a part of @path starts with "." (".git", ".obsidian"). */
+static gboolean
+has_hidden_part (const char *path)
+{
+  return path[0] == '.' || strstr (path, "/.") != NULL;
+}
+
 /* The attachment name of a folder-relative path (see mer-import.h). */
 static char *
 attachment_name (const char *path)
@@ -719,7 +726,14 @@ _mer_import_attachments (MerImportFiles  *files,
           break;
         case RESOLVED:
           name = attachment_name (path);
-          if (!mer_attachment_check_name (name, &error))
+          if (has_hidden_part (path))
+            {
+              /* An export would have to write it there, and a peer could
+               * then name ".git/config" or ".obsidian/plugins/...". */
+              kind = MER_IMPORT_PROBLEM_REFUSED;
+              reason = g_strdup (_("in a hidden folder or file, which imports and exports skip"));
+            }
+          else if (!mer_attachment_check_name (name, &error))
             {
               kind = MER_IMPORT_PROBLEM_REFUSED;
               reason = g_strdup (error->message);

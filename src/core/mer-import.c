@@ -1119,7 +1119,9 @@ report_attachment_failure (MerImportReport *report,
  * The file an attachment is written to, relative to the export folder:
  * its name, which an import made the path of the file relative to the
  * imported folder, without the "./" put before a leading "_". NULL when
- * the name cannot be such a path, or would come back as a page.
+ * the name cannot be such a path, would come back as a page, or has a
+ * hidden part: a peer's attachment named ".git/config" or
+ * ".obsidian/plugins/..." must not land where a tool runs it.
  */
 static char *
 attachment_file (const char *name)
@@ -1132,7 +1134,7 @@ attachment_file (const char *name)
     return NULL;
   parts = g_strsplit (rel, "/", -1);
   for (guint i = 0; parts[i] != NULL; i++)
-    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
+    if (parts[i][0] == '\0' || parts[i][0] == '.')
       return NULL;
   return g_strdup (rel);
 }

@@ -35,7 +35,9 @@ G_BEGIN_DECLS
  * shortest path (then the first in byte order). A Markdown link whose
  * file is not where it says is looked for the same way (Obsidian writes
  * them as paths from the top or as shortest paths). Files and folders
- * whose names start with "." are not searched.
+ * whose names start with "." are not searched, and a link to one is
+ * refused: an export never writes such a path, so that no peer's
+ * attachment lands in ".git/" or ".obsidian/".
  *
  * An attachment's name is the path of its file relative to the imported
  * folder ("assets/img/a b.png"), the way a page's path is, with "./" put
