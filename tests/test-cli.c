@@ -206,6 +206,47 @@ test_import_broken (Fixture       *f,
   g_assert_nonnull (strstr (err, "UTF-8"));
 }
 
+/* Images come in as attachments and go out where the links find them;
+ * a link to nothing is named on stderr and in --json, not a failure. */
+static void
+test_import_attachments (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *out_dir = g_build_filename (f->data, "exported", NULL);
+  g_autofree char *image = g_build_filename (out_dir, "img", "a b.png", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *bytes = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  JsonArray *missing;
+  gsize length = 0;
+
+  write_file (f->pages, "img/a b.png", "\x89PNG\r\n\x1a\n\0\0fake", 14);
+  write_file (f->pages, "teams/diagrams.md",
+              "# Diagrams\n\n![a](<../img/a b.png>) ![[a b.png|200]] ![gone](gone.png)\n", -1);
+
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, &err, "import", f->pages, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "4 new"));
+  g_assert_nonnull (strstr (out, "Attachments: 1 linked, 1 new, 1 files (14 bytes); 1 missing, 0 refused, 0 too large"));
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_nonnull (strstr (err, "teams/diagrams.md: missing “gone.png”"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, NULL, "import", "--json", f->pages, NULL), ==, 0);
+  report = mer_test_object (out);
+  g_assert_cmpint (json_object_get_int_member (report, "unchanged"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (report, "attachments"), "new"), ==, 0);
+  missing = json_object_get_array_member (report, "missing");
+  g_assert_cmpuint (json_array_get_length (missing), ==, 1);
+  g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (missing, 0), "target"), ==, "gone.png");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (mer_test_run_meridian (f->data, &out, NULL, "export", out_dir, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Attachments: 1 files (14 bytes), 1 written, 0 unchanged; 0 failed"));
+  g_assert_true (g_file_get_contents (image, &bytes, &length, NULL));
+  g_assert_cmpmem (bytes, length, "\x89PNG\r\n\x1a\n\0\0fake", 14);
+}
+
 static void
 test_bad_input (Fixture       *f,
                 gconstpointer  data)
@@ -270,6 +311,7 @@ main (int    argc,
   g_test_add ("/cli/search-any-text", Fixture, NULL, fixture_setup, test_search_any_text, fixture_teardown);
   g_test_add ("/cli/export", Fixture, NULL, fixture_setup, test_export, fixture_teardown);
   g_test_add ("/cli/import-broken", Fixture, NULL, fixture_setup, test_import_broken, fixture_teardown);
+  g_test_add ("/cli/import-attachments", Fixture, NULL, fixture_setup, test_import_attachments, fixture_teardown);
   g_test_add ("/cli/bad-input", Fixture, NULL, fixture_setup, test_bad_input, fixture_teardown);
   g_test_add ("/cli/help", Fixture, NULL, fixture_setup, test_help, fixture_teardown);
 

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include "mer-import.h"
+#include "mer-import-private.h"
 #include "mer-json.h"
+#include "mer-store-attachments.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -21,6 +23,7 @@ mer_import_report_new (void)
   MerImportReport *report = g_new0 (MerImportReport, 1);
 
   report->errors = g_ptr_array_new_with_free_func (g_free);
+  report->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) _mer_import_problem_free);
   return report;
 }
 
@@ -30,6 +33,7 @@ mer_import_report_free (MerImportReport *report)
   if (report == NULL)
     return;
   g_ptr_array_unref (report->errors);
+  g_ptr_array_unref (report->problems);
   g_free (report);
 }
 
@@ -546,7 +550,7 @@ collect_files (const char      *root,
 
 /* The fields an import sets; the others of an existing page are kept. */
 static const char * const imported_fields[] = {
-  "type", "title", "path", "body", "owner", "review_by", "tags",
+  "type", "title", "path", "body", "owner", "review_by", "tags", "attachment_links",
 };
 
 /* Absent, null and [] all mean "none", so a page made elsewhere without
@@ -594,6 +598,7 @@ typedef struct
   GHashTable      *by_id;     /* page id -> JsonObject of the winner */
   char            *now;       /* updated_at for pages whose file has none */
   MerImportReport *report;
+  MerImportFiles  *files;     /* the other files, for attachments */
 } ImportRun;
 
 /*
@@ -603,7 +608,8 @@ typedef struct
 static JsonObject *
 build_doc (ImportRun  *run,
            JsonObject *old,
-           JsonObject *page)
+           JsonObject *page,
+           JsonObject *atts)
 {
   JsonObject *doc = json_object_new ();
 
@@ -640,6 +646,10 @@ build_doc (ImportRun  *run,
     json_object_set_string_member (doc, "updated_at", run->now);
   if (!json_object_has_member (page, "updated_by"))
     json_object_remove_member (doc, "updated_by");
+  if (!json_object_has_member (page, "attachment_links"))
+    json_object_remove_member (doc, "attachment_links");
+  if (json_object_get_size (atts) > 0)
+    json_object_set_object_member (doc, "_attachments", json_object_ref (atts));
   return doc;
 }
 
@@ -660,7 +670,9 @@ import_file (ImportRun   *run,
   g_autofree char *rev = NULL;
   g_autoptr(JsonObject) page = NULL;
   g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(JsonObject) atts = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean same_atts = FALSE;
   JsonObject *old;
   gsize length = 0;
   GStatBuf st;
@@ -713,13 +725,14 @@ import_file (ImportRun   *run,
   old = g_hash_table_lookup (run->by_path, path);
   if (old == NULL)
     old = g_hash_table_lookup (run->by_id, id);
-  if (old != NULL && page_unchanged (old, page))
+  atts = _mer_import_attachments (run->files, rel, old, page, &same_atts, run->report);
+  if (old != NULL && same_atts && page_unchanged (old, page))
     {
       run->report->unchanged++;
       return TRUE;
     }
 
-  doc = build_doc (run, old, page);
+  doc = build_doc (run, old, page, atts);
   rev = mer_store_put_doc (run->store, doc, &local_error);
   if (rev == NULL)
     {
@@ -749,9 +762,12 @@ now_utc (void)
 
 /*
  * Imports every Markdown file under @dir into @store in one transaction
- * (one commit for thousands of pages). A file that cannot be read or parsed
- * is listed in @report and writes nothing; the others import. A page whose
- * fields already match its file gets no new revision. Returns FALSE only
+ * (one commit for thousands of pages), with the files each page links to
+ * as its attachments (see mer-import.h). A file that cannot be read or
+ * parsed is listed in @report and writes nothing; the others import. A
+ * link whose file does not come in is listed in @report's problems and
+ * its page imports. A page whose fields and attachments already match its
+ * files gets no new revision. Returns FALSE only
  * when @dir is not a readable folder or the replica fails; then nothing of
  * this import is kept.
  */
@@ -766,7 +782,8 @@ mer_import_dir (MerStore         *store,
   g_autoptr(GHashTable) by_path = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *now = now_utc ();
-  ImportRun run = { store, dir, by_path, by_id, now, report };
+  g_autoptr(MerImportFiles) others = _mer_import_files_new (dir, mer_store_get_max_attachment_size (store));
+  ImportRun run = { store, dir, by_path, by_id, now, report, others };
 
   g_return_val_if_fail (MER_IS_STORE (store), FALSE);
   g_return_val_if_fail (dir != NULL, FALSE);
@@ -1014,6 +1031,18 @@ mer_export_write_file (const char  *dir,
                        gboolean    *unchanged,
                        GError     **error)
 {
+  return mer_export_write_bytes (dir, rel, contents, strlen (contents), unchanged, error);
+}
+
+/* mer_export_write_file() for bytes that may hold NULs (attachments). */
+gboolean
+mer_export_write_bytes (const char  *dir,
+                        const char  *rel,
+                        const void  *data,
+                        gsize        length,
+                        gboolean    *unchanged,
+                        GError     **error)
+{
   g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
   g_autofree char *here = g_strdup (dir);
   g_autofree char *old_text = NULL;
@@ -1068,12 +1097,119 @@ mer_export_write_file (const char  *dir,
     }
 
   if (g_file_get_contents (here, &old_text, &old_length, NULL)
-      && old_length == strlen (contents) && memcmp (old_text, contents, old_length) == 0)
+      && old_length == length && memcmp (old_text, data, old_length) == 0)
     {
       *unchanged = TRUE;
       return TRUE;
     }
-  return g_file_set_contents (here, contents, -1, error);
+  return g_file_set_contents (here, data, (gssize) length, error);
+}
+
+static void
+report_attachment_failure (MerImportReport *report,
+                           const char      *id,
+                           const char      *name,
+                           const char      *reason)
+{
+  report->att_failed++;
+  g_ptr_array_add (report->errors, g_strdup_printf ("%s: %s: %s", id, name, reason));
+}
+
+/*
+ * The file an attachment is written to, relative to the export folder:
+ * its name, which an import made the path of the file relative to the
+ * imported folder, without the "./" put before a leading "_". NULL when
+ * the name cannot be such a path, would come back as a page, or has a
+ * hidden part: a peer's attachment named ".git/config" or
+ * ".obsidian/plugins/..." must not land where a tool runs it.
+ */
+static char *
+attachment_file (const char *name)
+{
+  g_auto(GStrv) parts = NULL;
+  const char *rel = g_str_has_prefix (name, "./") ? name + 2 : name;
+  gsize len = strlen (rel);
+
+  if (*rel == '\0' || rel[0] == '/' || (len >= 3 && g_ascii_strcasecmp (rel + len - 3, ".md") == 0))
+    return NULL;
+  parts = g_strsplit (rel, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '\0' || parts[i][0] == '.')
+      return NULL;
+  return g_strdup (rel);
+}
+
+/*
+ * Writes the attachments of @page next to it, each at the path its name
+ * gives (see attachment_file()), so that the links of its Markdown find
+ * them. Two pages may carry the same file (the same name and bytes); it
+ * is written once. Problems are reported, per attachment.
+ */
+static void
+export_attachments (MerStore        *store,
+                    const char      *dir,
+                    JsonObject      *page,
+                    GHashTable      *written,
+                    GHashTable      *att_written,
+                    MerImportReport *report)
+{
+  const char *id = mer_json_get_string (page, "_id");
+  JsonNode *node = json_object_get_member (page, "_attachments");
+  g_autoptr(GList) names = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  names = json_object_get_members (json_node_get_object (node));
+  names = g_list_sort (names, (GCompareFunc) strcmp);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *rel = attachment_file (name);
+      g_autoptr(MerAttachment) att = NULL;
+      g_autoptr(GBytes) data = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *done;
+      gboolean unchanged = FALSE;
+
+      if (rel == NULL)
+        {
+          report_attachment_failure (report, id, name, _("the name cannot be a file in the export folder"));
+          continue;
+        }
+      if (g_hash_table_contains (written, rel))
+        {
+          report_attachment_failure (report, id, name, _("a page is written to the same file"));
+          continue;
+        }
+      att = mer_store_get_attachment (store, id, NULL, name, &error);
+      if (att != NULL)
+        data = mer_store_read_blob (store, att->blob, &error);
+      if (data == NULL)
+        {
+          report_attachment_failure (report, id, name, error->message);
+          continue;
+        }
+      done = g_hash_table_lookup (att_written, rel);
+      if (done != NULL)
+        {
+          if (strcmp (done, att->blob) != 0)
+            report_attachment_failure (report, id, name,
+                                       _("another page has a different file of the same name"));
+          continue;
+        }
+      if (!mer_export_write_bytes (dir, rel, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                   &unchanged, &error))
+        {
+          report_attachment_failure (report, id, name, error->message);
+          continue;
+        }
+      g_hash_table_insert (att_written, g_strdup (rel), g_strdup (att->blob));
+      report->att_linked++;
+      report->att_files++;
+      report->att_bytes += g_bytes_get_size (data);
+      if (!unchanged)
+        report->att_new++;
+    }
 }
 
 static void
@@ -1127,8 +1263,10 @@ export_page (const char      *dir,
 
 /*
  * Writes every page of @store as DIR/<path>.md, the layout mer_import_dir()
- * reads. Files already holding the same text are not rewritten; other files
- * in @dir are left alone. A page whose path cannot be a file is reported.
+ * reads, and its attachments as DIR/<name>, where its links find them.
+ * Files already holding the same bytes are not rewritten; other files
+ * in @dir are left alone. A page whose path cannot be a file, or an
+ * attachment whose name cannot, is reported.
  */
 gboolean
 mer_export_dir (MerStore         *store,
@@ -1138,6 +1276,7 @@ mer_export_dir (MerStore         *store,
 {
   g_autoptr(JsonArray) pages = NULL;
   g_autoptr(GHashTable) written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) att_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
 
   g_return_val_if_fail (MER_IS_STORE (store), FALSE);
@@ -1163,5 +1302,8 @@ mer_export_dir (MerStore         *store,
 
   for (guint i = 0; i < sorted->len; i++)
     export_page (dir, json_node_get_object (sorted->pdata[i]), written, report);
+  /* Once every page file is known, so no attachment takes a page's place. */
+  for (guint i = 0; i < sorted->len; i++)
+    export_attachments (store, dir, json_node_get_object (sorted->pdata[i]), written, att_written, report);
   return TRUE;
 }
