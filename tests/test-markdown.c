@@ -508,6 +508,22 @@ test_markdown_attachments (void)
   assert_contains (html, "<a href=\"https://example.com/chart.png\">elsewhere</a>");
   assert_lacks (html, "<script");
 
+  g_clear_pointer (&html, g_free);
+
+  /* An imported page's links, kept as written, reach the attachments
+   * `meridian import` named after their paths in the folder. */
+  {
+    g_autoptr(JsonObject) imported = mer_test_object (
+      "{\"_id\":\"page:x\",\"_rev\":\"1-abc\",\"_attachments\":{"
+      "\"img/a b.png\":{\"content_type\":\"image/png\",\"length\":120,\"stub\":true}},"
+      "\"attachment_links\":{\"../img/a%20b.png\":\"img/a b.png\",\"../img/gone.png\":\"img/gone.png\"}}");
+
+    html = mer_markdown_doc_to_document (imported, "![A](../img/a%20b.png) ![B](../img/gone.png)\n",
+                                         "T", NULL, NULL, NULL);
+    assert_contains (html, "<img src=\"meridian://att/page%3Ax/1-abc/img%2Fa%20b.png\" alt=\"A\">");
+    assert_contains (html, "<img src=\"../img/gone.png\" alt=\"B\" />");
+  }
+
   g_assert_true (mer_markdown_parse_attachment_uri ("meridian://att/page%3Aa%20b/2-abc/logo%20%3Cx%3E.svg#x",
                                                     &doc_id, &rev, &name));
   g_assert_cmpstr (doc_id, ==, "page:a b");

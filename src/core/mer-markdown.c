@@ -642,10 +642,13 @@ typedef struct
   const char *doc_id;
   const char *rev;
   JsonObject *attachments;   /* the revision's "_attachments" stubs */
+  JsonObject *links;         /* "attachment_links": link target -> name,
+                              * set by `meridian import` */
 } AttachmentContext;
 
 /* The attachment a relative URL of the page names ("chart.png",
- * "./chart.png", "q3%20report.pdf"), or NULL. */
+ * "./chart.png", "q3%20report.pdf", or a target the page's
+ * "attachment_links" maps to an attachment's name), or NULL. */
 static JsonObject *
 find_attachment (const AttachmentContext  *context,
                  const char               *url,
@@ -657,6 +660,15 @@ find_attachment (const AttachmentContext  *context,
 
   if (context == NULL || context->attachments == NULL || url == NULL)
     return NULL;
+  /* An imported page keeps its links as written ("../img/a%20b.png");
+   * the import said which attachment each one names. */
+  if (context->links != NULL && json_object_has_member (context->links, url))
+    {
+      JsonNode *mapped = json_object_get_member (context->links, url);
+
+      if (JSON_NODE_HOLDS_VALUE (mapped) && json_node_get_value_type (mapped) == G_TYPE_STRING)
+        url = json_node_get_string (mapped);
+    }
   scheme = url_scheme (url);
   if (scheme == NULL || scheme[0] != '\0')
     return NULL;
@@ -1221,7 +1233,7 @@ mer_markdown_doc_to_document (JsonObject       *doc,
                               gpointer          user_data,
                               GPtrArray       **outline)
 {
-  AttachmentContext context = { NULL, NULL, NULL };
+  AttachmentContext context = { NULL, NULL, NULL, NULL };
   g_autofree char *body = NULL;
   JsonNode *node;
 
@@ -1232,6 +1244,9 @@ mer_markdown_doc_to_document (JsonObject       *doc,
   node = json_object_get_member (doc, "_attachments");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) && context.doc_id != NULL && context.rev != NULL)
     context.attachments = json_node_get_object (node);
+  node = json_object_get_member (doc, "attachment_links");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    context.links = json_node_get_object (node);
 
   body = render_html (markdown, &context, resolver, user_data, outline);
   return mer_markdown_wrap_document (body, title);
