@@ -16,6 +16,11 @@
 //     replicator node to node; a no-change sync against 100,000
 //     documents; a push into a 3-node cluster (n=3); the ratios, and
 //     whether each target is met.
+//  5. (attachments) 1,000 pages each carrying its own 100 KiB image,
+//     pulled Meridian peer to Meridian peer and replicated pouchdb-server
+//     to pouchdb-server through PouchDB, in the same run; a second sync
+//     that finds nothing to do; and what 1,000 pages sharing one 100 KiB
+//     logo add to a workspace's file.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -230,6 +235,106 @@ async function benchTenThousand() {
   const first = median(searchTimes);
   console.log(`then the first search (whole process), which indexes the ${N_DOCS} pulled pages: ${ms(first)} median of ${RUNS}`);
   console.log(`pull and first search together: ${ms(m + first)}, ${(p100 / (m + first)).toFixed(1)}x faster than PouchDB's default replication alone`);
+}
+
+// Deterministic incompressible bytes behind a PNG signature: what a
+// screenshot costs a replica, without compression flattering anyone.
+function makeImage(size, seed) {
+  const bytes = Buffer.alloc(size);
+  let state = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    bytes[i] = state & 0xff;
+  }
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+  return bytes;
+}
+
+function withImage(doc, name, image) {
+  return {
+    ...doc,
+    body: `${doc.body}\n![screenshot](${name})\n`,
+    _attachments: { [name]: { content_type: 'image/png', data: image.toString('base64') } },
+  };
+}
+
+async function loadInBatches(url, docs, size) {
+  for (let i = 0; i < docs.length; i += size)
+    await load(url, docs.slice(i, i + size));
+}
+
+async function benchAttachments() {
+  const N_ATT = Number(process.env.BENCH_ATT_DOCS || 1000);
+  const IMAGE = 100 * 1024;
+  const RUNS_ATT = 3;
+  const docs = makeDocs(N_ATT, 'att').map((d, i) => withImage(d, `shot-${i}.png`, makeImage(IMAGE, i + 1)));
+  console.log(`# ${N_ATT} pages, each with its own ${IMAGE / 1024} KiB image (${(N_ATT * IMAGE / 1048576).toFixed(0)} MiB of images)`);
+
+  const source = await serve(tmpdir('att-source'));
+  await loadInBatches(source.url, docs, 50);
+  const meridianTimes = [];
+  const noChange = [];
+  for (let run = 0; run < RUNS_ATT; run++) {
+    const target = tmpdir('att-target');
+    const { elapsed, summary } = sync(target, source.url, '--pull');
+    if (summary.docs_written !== N_ATT)
+      throw new Error(`Meridian wrote ${summary.docs_written} documents, not ${N_ATT}`);
+    meridianTimes.push(elapsed);
+    if (run === 0) {
+      sync(target, source.url); // the push side's first checkpoint
+      for (let i = 0; i < 5; i++) {
+        const again = sync(target, source.url);
+        if (again.summary.docs_written !== 0)
+          throw new Error(`a sync with nothing to do wrote ${again.summary.docs_written} documents`);
+        noChange.push(again.elapsed);
+      }
+    }
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+  await stop(source.child);
+
+  const ps1 = await pouchServer();
+  await fetch(`${ps1.root}bench`, { method: 'PUT' });
+  await loadInBatches(`${ps1.root}bench`, docs, 50);
+  const pouchTimes = [];
+  for (let run = 0; run < RUNS_ATT; run++) {
+    const ps2 = await pouchServer();
+    const start = process.hrtime.bigint();
+    const result = await PouchDB.replicate(`${ps1.root}bench`, `${ps2.root}bench`);
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.docs_written !== N_ATT)
+      throw new Error(`PouchDB wrote ${result.docs_written} documents`);
+    const check = await (await fetch(`${ps2.root}bench/${encodeURIComponent(docs[7]._id)}/shot-7.png`)).arrayBuffer();
+    if (Buffer.compare(Buffer.from(check), makeImage(IMAGE, 8)) !== 0)
+      throw new Error('PouchDB replicated an image wrongly');
+    pouchTimes.push(elapsed);
+    await stop(ps2.child);
+  }
+  await stop(ps1.child);
+
+  // Storage: the same logo on every page is kept once.
+  const logo = makeImage(IMAGE, 4242);
+  const plainDir = tmpdir('att-plain');
+  const logoDir = tmpdir('att-logo');
+  const plain = await serve(plainDir);
+  await loadInBatches(plain.url, makeDocs(N_ATT, 'logo'), 200);
+  await stop(plain.child);
+  const logos = await serve(logoDir);
+  await loadInBatches(logos.url, makeDocs(N_ATT, 'logo').map((d) => withImage(d, 'logo.png', logo)), 50);
+  await stop(logos.child);
+  const size = (dir) => fs.readdirSync(dir).filter((f) => f.startsWith('workspace.db'))
+    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+
+  const m = median(meridianTimes);
+  const p = median(pouchTimes);
+  console.log(`Meridian -> Meridian (meridian serve + meridian sync --pull): ${ms(m)} median of ${RUNS_ATT} (${meridianTimes.map((t) => t.toFixed(0)).join(', ')})`);
+  console.log(`pouchdb-server -> pouchdb-server via PouchDB 9 (default batch):  ${ms(p)} median of ${RUNS_ATT} (${pouchTimes.map((t) => t.toFixed(0)).join(', ')})`);
+  console.log(`ratio: Meridian is ${(p / m).toFixed(1)}x faster than PouchDB (target: at least 5x)`);
+  console.log(`second sync with nothing changed (both directions, whole process): ${ms(median(noChange))} median of 5 (${noChange.map((t) => t.toFixed(1)).join(', ')}; target < 50 ms)`);
+  const added = size(logoDir) - size(plainDir);
+  console.log(`${N_ATT} pages sharing one ${IMAGE / 1024} KiB logo: the workspace file grows by ${(added / 1024).toFixed(0)} KiB over the same pages without it (${N_ATT} copies would be ${(N_ATT * IMAGE / 1048576).toFixed(0)} MiB)`);
 }
 
 async function benchNoChange() {
@@ -531,3 +636,5 @@ if (!only || only === 'nochange')
   await benchNoChange();
 if (!only || only === 'couchdb')
   await benchCouch();
+if (!only || only === 'attachments')
+  await benchAttachments();

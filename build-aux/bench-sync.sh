@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Sync benchmark (prints figures; asserts no times):
-#   build-aux/bench-sync.sh [BUILD_DIR] [replicate|latency|nochange|couchdb]
+#   build-aux/bench-sync.sh [BUILD_DIR] [replicate|latency|nochange|couchdb|attachments]
 # Needs a built tree and the npm packages of tests/interop
 # (npm ci --prefix tests/interop). The couchdb mode starts Apache CouchDB
 # nodes from MERIDIAN_COUCHDB_DIR (default: shared/couchdb beside the
@@ -25,8 +25,8 @@ fi
 
 mode=${2:-}
 case "$mode" in
-  ""|replicate|latency|nochange|couchdb) ;;
-  *) echo "bench-sync: unknown mode “$mode”: replicate, latency, nochange or couchdb" >&2; exit 2 ;;
+  ""|replicate|latency|nochange|couchdb|attachments) ;;
+  *) echo "bench-sync: unknown mode “$mode”: replicate, latency, nochange, couchdb or attachments" >&2; exit 2 ;;
 esac
 export MERIDIAN_COUCHDB_DIR=${MERIDIAN_COUCHDB_DIR:-$(cd "$top/.." && pwd)/shared/couchdb}
 if [ "$mode" = couchdb ] && [ ! -x "$MERIDIAN_COUCHDB_DIR/start-node" ]; then
