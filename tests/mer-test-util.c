@@ -217,3 +217,48 @@ mer_test_kill_hard (GSubprocess *child)
   g_assert_true (g_subprocess_get_if_signaled (child));
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
 }
+
+/*
+ * Runs `meridian ARGS…` with @input on its standard input, as a person
+ * typing a password would; returns its exit status and, if @out is not
+ * NULL, its standard output. Both outputs are kept in the test log.
+ */
+int
+mer_test_run_meridian_input (const char  *input,
+                             char       **out,
+                             const char  *first,
+                             ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input_path = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  /* From a file: a command that refuses its arguments never reads it. */
+  input_path = g_build_filename (g_get_user_cache_dir (), "meridian-stdin", NULL);
+  g_assert_true (g_file_set_contents (input_path, input, -1, NULL));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out_text, &err_text, &error);
+  g_unlink (input_path);
+  g_assert_no_error (error);
+  g_test_message ("%s %s\nstdout: %s\nstderr: %s", first, argv->len > 2 ? (char *) argv->pdata[1] : "",
+                  out_text, err_text);
+  if (out != NULL)
+    *out = g_steal_pointer (&out_text);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}

@@ -26,5 +26,9 @@ int         mer_test_run_meridian  (const char  *data_dir,
                                     char       **err,
                                     const char  *first,
                                     ...) G_GNUC_NULL_TERMINATED;
+int         mer_test_run_meridian_input (const char  *input,
+                                         char       **out,
+                                         const char  *first,
+                                         ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

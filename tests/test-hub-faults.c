@@ -178,40 +178,6 @@ proxy_stop (Proxy *proxy)
 /* The hub, the workspaces and `meridian sync`.                        */
 /* ------------------------------------------------------------------ */
 
-/* Runs `meridian ARGS…` with @input on standard input; returns its status. */
-static int
-run_with_input (const char *input,
-                const char *first,
-                ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *input_path = g_build_filename (g_get_user_cache_dir (), "faults-stdin", NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_file_set_contents (input_path, input, -1, NULL));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_unlink (input_path);
-  g_test_message ("meridian %s: %s %s", first, out, err);
-  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
-}
-
 /*
  * Makes database @db a team hub (`meridian hub setup`) on node @index;
  * the first time, adds the user ana (password ana-pw) too.
@@ -227,11 +193,11 @@ setup_hub (MerTestCouch *where,
   g_autoptr(JsonNode) user = NULL;
   guint status = 0;
 
-  g_assert_cmpint (run_with_input ("admin:secret\n", "hub", "setup", url, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "setup", url, NULL), ==, 0);
   user = mer_test_couch_request (where, index, "GET", "/_users/org.couchdb.user:ana", "admin", "secret",
                                  NULL, &status);
   if (status == 404)
-    g_assert_cmpint (run_with_input ("admin:secret\nana-pw\n", "hub", "add-user", url, "ana", NULL), ==, 0);
+    g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\nana-pw\n", NULL, "hub", "add-user", url, "ana", NULL), ==, 0);
 }
 
 static gboolean

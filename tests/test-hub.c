@@ -43,47 +43,6 @@ rev_of (const char *path,
   return g_strdup (mer_json_get_string (json_node_get_object (doc), "_rev"));
 }
 
-/* Runs `meridian ARGS…` with @input on standard input; returns its status. */
-static int
-run_hub (const char  *input,
-         char       **out,
-         const char  *first,
-         ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *input_path = NULL;
-  g_autofree char *out_text = NULL;
-  g_autofree char *err_text = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  /* From a file: a command that refuses its arguments never reads it. */
-  input_path = g_build_filename (g_get_user_cache_dir (), "hub-stdin", NULL);
-  g_assert_true (g_file_set_contents (input_path, input, -1, NULL));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, input_path);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out_text, &err_text, &error);
-  g_unlink (input_path);
-  g_assert_no_error (error);
-  g_test_message ("%s %s\nstdout: %s\nstderr: %s", first, argv->len > 2 ? (char *) argv->pdata[1] : "",
-                  out_text, err_text);
-  if (out != NULL)
-    *out = g_steal_pointer (&out_text);
-  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
-}
-
 /*
  * Whether CouchDB may be used: one node for the whole program, started on
  * first use. Without it the case fails (or skips).
@@ -120,9 +79,9 @@ ensure_hub (void)
 
   if (done)
     return;
-  g_assert_cmpint (run_hub ("admin:secret\n", &out, "hub", "setup", hub_url, NULL), ==, 0);
-  g_assert_cmpint (run_hub ("admin:secret\nana-pw\n", NULL, "hub", "add-user", hub_url, "ana", NULL), ==, 0);
-  g_assert_cmpint (run_hub ("secret\nrhea-pw\n", NULL, "hub", "add-user", hub_url, "rhea",
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", &out, "hub", "setup", hub_url, NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\nana-pw\n", NULL, "hub", "add-user", hub_url, "ana", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("secret\nrhea-pw\n", NULL, "hub", "add-user", hub_url, "rhea",
                             "--role", "ro", "--admin", "admin", NULL), ==, 0);
   done = TRUE;
 }
@@ -142,9 +101,9 @@ test_setup (void)
 
   /* Credentials in the URL and a wrong password change nothing. */
   bad_url = g_strdup_printf ("http://admin:secret@127.0.0.1:%u/team", couch_port);
-  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "setup", bad_url, NULL), !=, 0);
-  g_assert_cmpint (run_hub ("admin:wrong\n", NULL, "hub", "setup", hub_url, NULL), !=, 0);
-  g_assert_cmpint (run_hub ("", NULL, "hub", "setup", hub_url, NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "setup", bad_url, NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:wrong\n", NULL, "hub", "setup", hub_url, NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("", NULL, "hub", "setup", hub_url, NULL), !=, 0);
   g_clear_pointer (&security, json_node_unref);
   security = http ("GET", "/team", "admin", "secret", NULL, &status);
   g_assert_cmpuint (status, ==, 404);
@@ -305,7 +264,7 @@ test_setup_again (void)
   g_assert_cmpuint (status, ==, 201);
   before = rev_of ("/team/_design/meridian", "admin", "secret");
 
-  g_assert_cmpint (run_hub ("secret\n", NULL, "hub", "setup", hub_url, "--admin", "admin", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("secret\n", NULL, "hub", "setup", hub_url, "--admin", "admin", NULL), ==, 0);
 
   after = rev_of ("/team/_design/meridian", "admin", "secret");
   g_assert_cmpint (atoi (after), ==, atoi (before) + 1);
@@ -339,7 +298,7 @@ test_users (void)
                  "{\"name\":\"stranger\",\"type\":\"user\",\"roles\":[],\"password\":\"x\"}", &status);
   g_assert_cmpuint (status, ==, 201);
 
-  g_assert_cmpint (run_hub ("admin:secret\n", &out, "hub", "list-users", hub_url, "--json", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", &out, "hub", "list-users", hub_url, "--json", NULL), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
   list = json_node_get_array (json_parser_get_root (parser));
@@ -366,9 +325,9 @@ test_users (void)
   g_assert_true (saw_ana && saw_rhea);
 
   /* Bad names and a missing password change nothing. */
-  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), !=, 0);
-  g_assert_cmpint (run_hub ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "_x", NULL), !=, 0);
-  g_assert_cmpint (run_hub ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "cleo",
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "_x", NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\npw\n", NULL, "hub", "add-user", hub_url, "cleo",
                             "--role", "god", NULL), !=, 0);
   g_clear_pointer (&answer, json_node_unref);
   answer = http ("GET", "/_users/org.couchdb.user:cleo", "admin", "secret", NULL, &status);
@@ -376,12 +335,12 @@ test_users (void)
 
   /* Removal: the user can no longer read the hub. The URL may be the
    * server's root too. */
-  g_assert_cmpint (run_hub ("admin:secret\ncleo-pw\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\ncleo-pw\n", NULL, "hub", "add-user", hub_url, "cleo", NULL), ==, 0);
   g_clear_pointer (&answer, json_node_unref);
   answer = http ("GET", "/team/page:rules", "cleo", "cleo-pw", NULL, &status);
   g_assert_cmpuint (status, ==, 200);
   admin_url = g_strdup_printf ("http://127.0.0.1:%u", couch_port);
-  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "remove-user", admin_url, "cleo", NULL), ==, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "remove-user", admin_url, "cleo", NULL), ==, 0);
   /* CouchDB's cache of users follows _users a moment later. */
   for (guint i = 0; i < 50; i++)
     {
@@ -392,7 +351,7 @@ test_users (void)
       g_usleep (100 * 1000);
     }
   g_assert_cmpuint (status, ==, 401);
-  g_assert_cmpint (run_hub ("admin:secret\n", NULL, "hub", "remove-user", hub_url, "cleo", NULL), !=, 0);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "remove-user", hub_url, "cleo", NULL), !=, 0);
 }
 
 static const char *workspace_docs[] = {
