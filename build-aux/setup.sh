@@ -13,7 +13,8 @@ want_tests=0
 [ "${1:-}" = "--tests" ] && want_tests=1
 
 # What building and running the app needs. tzdata: every teammate's time
-# zone is read from the system's zone database.
+# zone is read from the system's zone database. librsvg2-common: the
+# gdk-pixbuf loader that shows an SVG attachment full size.
 build_packages=(
   meson ninja-build pkg-config gcc gettext python3
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
@@ -21,7 +22,7 @@ build_packages=(
   libsqlite3-dev libjson-glib-dev libcmark-gfm-dev
   libcmark-gfm-extensions-dev libgit2-dev libyaml-dev libsodium-dev
   desktop-file-utils appstream fonts-cantarell glib-networking tzdata
-  ca-certificates
+  ca-certificates librsvg2-common
 )
 # What the tests need on top: a display (Xvfb) and a private session bus
 # (dbus-run-session) for the window tests with the accessibility bus that
