@@ -95,6 +95,15 @@ gboolean    _mer_repl_job_request_bytes     (Job                *job,
                                              guint              *status_out,
                                              GBytes            **reply_out,
                                              GError            **error);
+SoupSession *_mer_repl_new_session           (Job                *job);
+gboolean    _mer_repl_job_request_parallel  (Job                *job,
+                                             guint               n,
+                                             const char        **methods,
+                                             const char        **urls,
+                                             JsonNode          **bodies,
+                                             guint              *statuses,
+                                             GBytes            **replies,
+                                             GError            **error);
 void        _mer_repl_set_unauthorized_error (Job               *job,
                                               GError           **error);
 void        _mer_repl_set_not_json_error    (const char         *method,

@@ -492,10 +492,7 @@ fetcher_thread (gpointer user_data)
   gboolean caught_up = FALSE;
 
   g_main_context_push_thread_default (context);
-  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
-                                                "idle-timeout", 60,
-                                                "user-agent", "Meridian/" PACKAGE_VERSION,
-                                                NULL);
+  job->session = _mer_repl_new_session (job);
   for (;;)
     {
       GError *error = NULL;

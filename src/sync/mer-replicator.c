@@ -263,10 +263,7 @@ job_thread (gpointer user_data)
 
   /* libsoup's blocking calls iterate the thread-default context. */
   g_main_context_push_thread_default (context);
-  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
-                                                "idle-timeout", 60,
-                                                "user-agent", "Meridian/" PACKAGE_VERSION,
-                                                NULL);
+  job->session = _mer_repl_new_session (job);
   job->session_id = g_uuid_string_random ();
   job->store = mer_store_open (job->data_dir, &error);
   ok = job->store != NULL;
