@@ -607,25 +607,43 @@ _mer_repl_replication_id (const char *source_id,
   return g_strconcat ("_local/", b64, NULL);
 }
 
-/* Finds the peer's stable id: its server uuid plus the database name. */
-gboolean
-_mer_repl_job_identify_remote (Job     *job,
-                               GError **error)
+/* Takes the peer's stable id, its server uuid plus the database name,
+ * from its answer to GET /. */
+static gboolean
+take_identity (Job      *job,
+               guint     status,
+               GBytes   *bytes,
+               GError  **error)
 {
   g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
   JsonObject *object;
-  guint status = 0;
   const char *db_name = strrchr (job->url, '/') + 1;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
 
-  if (!_mer_repl_job_request (job, "GET", job->root_url, NULL, &status, &reply, error))
-    return FALSE;
+  if (size > 0)
+    {
+      reply = mer_json_parse (data, (gssize) size, &local_error);
+      if (reply == NULL && status < 300)
+        {
+          _mer_repl_set_not_json_error ("GET", job->root_url, local_error->message, error);
+          return FALSE;
+        }
+    }
   object = _mer_repl_reply_object (reply);
+  g_clear_pointer (&job->remote_id, g_free);
   if (status == 200 && object != NULL && mer_json_get_string (object, "uuid") != NULL)
     job->remote_id = g_strconcat (mer_json_get_string (object, "uuid"), db_name, NULL);
   else
     job->remote_id = g_strdup (job->url);
   return TRUE;
 }
+
+static gboolean check_db_answer (Job       *job,
+                                 guint      status,
+                                 JsonNode  *db_reply,
+                                 GError   **error);
 
 /*
  * Makes sure the remote database exists. A pull-only sync needs it; a
@@ -643,6 +661,19 @@ _mer_repl_job_check_remote_db (Job     *job,
     return TRUE;
   if (!_mer_repl_job_request (job, "GET", job->url, NULL, &status, &reply, error))
     return FALSE;
+  return check_db_answer (job, status, reply, error);
+}
+
+/* Judges the answer to GET /db, creating the database when it is missing
+ * and the sync may. */
+static gboolean
+check_db_answer (Job       *job,
+                 guint      status,
+                 JsonNode  *db_reply,
+                 GError   **error)
+{
+  g_autoptr(JsonNode) reply = db_reply != NULL ? json_node_ref (db_reply) : NULL;
+
   if (status == 200)
     return job->db_checked = TRUE;
   /* The pull of a continuous sync both ways runs beside its push, and may
@@ -674,6 +705,78 @@ _mer_repl_job_check_remote_db (Job     *job,
   return FALSE;
 }
 
+/*
+ * The opening of a sync, its independent requests asked at once: the
+ * peer's identity (GET /) beside its database (GET /db), then, for a
+ * one-shot sync both ways, the remote checkpoints of both directions side
+ * by side. A sync that finds nothing to do is mostly this opening, so it
+ * costs two round trips instead of four.
+ */
+gboolean
+_mer_repl_job_open (Job     *job,
+                    GError **error)
+{
+  const char *methods[2] = { "GET", "GET" };
+  const char *urls[2] = { job->root_url, job->url };
+  guint statuses[2] = { 0, 0 };
+  GBytes *replies[2] = { NULL, NULL };
+  g_autoptr(JsonNode) db_reply = NULL;
+  g_autofree char *pull_rid = NULL;
+  g_autofree char *push_rid = NULL;
+  g_autofree char *pull_url = NULL;
+  g_autofree char *push_url = NULL;
+  gboolean ok;
+
+  if (!_mer_repl_job_request_parallel (job, 2, methods, urls, NULL, statuses, replies, error))
+    return FALSE;
+  ok = take_identity (job, statuses[0], replies[0], error);
+  if (ok)
+    {
+      gsize size = 0;
+      const char *data = g_bytes_get_data (replies[1], &size);
+
+      db_reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+      ok = check_db_answer (job, statuses[1], db_reply, error);
+    }
+  g_bytes_unref (replies[0]);
+  g_bytes_unref (replies[1]);
+  if (!ok || !job->both)
+    return ok;
+
+  pull_rid = _mer_repl_replication_id (job->remote_id, job->local_id);
+  push_rid = _mer_repl_replication_id (job->local_id, job->remote_id);
+  {
+    g_autofree char *escaped_pull = _mer_repl_escape_id (pull_rid);
+    g_autofree char *escaped_push = _mer_repl_escape_id (push_rid);
+
+    pull_url = g_strconcat (job->url, "/", escaped_pull, NULL);
+    push_url = g_strconcat (job->url, "/", escaped_push, NULL);
+  }
+  urls[0] = pull_url;
+  urls[1] = push_url;
+  if (!_mer_repl_job_request_parallel (job, 2, methods, urls, NULL, statuses, replies, error))
+    return FALSE;
+  job->prefetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) json_object_unref);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *rid = i == 0 ? pull_rid : push_rid;
+      gsize size = 0;
+      const char *data = g_bytes_get_data (replies[i], &size);
+      g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+
+      /* Anything unexpected is left for the direction to ask again and
+       * report as it always has. */
+      if (statuses[i] == 200 && _mer_repl_reply_object (reply) != NULL)
+        g_hash_table_insert (job->prefetched, g_strdup (rid),
+                             json_object_ref (_mer_repl_reply_object (reply)));
+      else if (statuses[i] == 404 || statuses[i] == 403)
+        g_hash_table_insert (job->prefetched, g_strdup (rid), NULL);
+      g_bytes_unref (replies[i]);
+    }
+  return TRUE;
+}
+
 /* Reads a checkpoint document, local or remote. NULL when there is none. */
 static JsonObject *
 get_checkpoint (Job         *job,
@@ -696,6 +799,14 @@ get_checkpoint (Job         *job,
       return doc;
     }
 
+  if (job->prefetched != NULL)
+    {
+      gpointer doc = NULL;
+
+      /* Read at the start (see _mer_repl_job_open()); used once. */
+      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
+        return doc;
+    }
   escaped = _mer_repl_escape_id (rid);
   url = g_strconcat (job->url, "/", escaped, NULL);
   if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))

@@ -51,6 +51,8 @@ typedef struct
   JsonObject             *remote_checkpoint;  /* last one written there */
   guint                   pending;     /* push: local changes left to send */
   gboolean                db_checked;  /* the remote database is known to exist */
+  GHashTable             *prefetched;  /* rid -> remote checkpoint read at the
+                                        * start (NULL value: none), or NULL */
   GError                 *error;
 } Job;
 
@@ -125,7 +127,7 @@ void        _mer_repl_set_status_error      (Job                *job,
 JsonObject *_mer_repl_reply_object          (JsonNode           *reply);
 char       *_mer_repl_replication_id        (const char         *source_id,
                                              const char         *target_id);
-gboolean    _mer_repl_job_identify_remote   (Job                *job,
+gboolean    _mer_repl_job_open              (Job                *job,
                                              GError            **error);
 gboolean    _mer_repl_job_check_remote_db   (Job                *job,
                                              GError            **error);

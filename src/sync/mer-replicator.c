@@ -215,6 +215,7 @@ _mer_repl_job_free (Job *job)
   g_free (job->local_id);
   g_free (job->remote_id);
   g_clear_pointer (&job->remote_checkpoint, json_object_unref);
+  g_clear_pointer (&job->prefetched, g_hash_table_unref);
   g_clear_error (&job->error);
   g_free (job);
 }
@@ -270,7 +271,7 @@ job_thread (gpointer user_data)
   if (ok)
     job->local_id = g_strdup (mer_store_get_uuid (job->store));
   if (ok)
-    ok = _mer_repl_job_identify_remote (job, &error);
+    ok = _mer_repl_job_open (job, &error);
   if (ok && job->both)
     ok = _mer_repl_run_pull (job, &error) && _mer_repl_run_push (job, &error);
   else if (ok && job->pull)
