@@ -705,62 +705,64 @@ check_db_answer (Job       *job,
   return FALSE;
 }
 
+/* A prefetched checkpoint, or NULL for none. */
+static void
+unref_checkpoint (gpointer doc)
+{
+  if (doc != NULL)
+    json_object_unref (doc);
+}
+
 /*
- * The opening of a sync, its independent requests asked at once: the
- * peer's identity (GET /) beside its database (GET /db), then, for a
- * one-shot sync both ways, the remote checkpoints of both directions side
- * by side. A sync that finds nothing to do is mostly this opening, so it
+ * The opening of a sync. The peer's identity (GET /) is asked alone: a
+ * wrong password then costs one request, not several at once (a server
+ * may lock out an account that keeps trying). Then the database (GET /db)
+ * and the remote checkpoints of the directions this job runs are asked
+ * at once. A sync that finds nothing to do is mostly this opening: it
  * costs two round trips instead of four.
  */
 gboolean
 _mer_repl_job_open (Job     *job,
                     GError **error)
 {
-  const char *methods[2] = { "GET", "GET" };
-  const char *urls[2] = { job->root_url, job->url };
-  guint statuses[2] = { 0, 0 };
-  GBytes *replies[2] = { NULL, NULL };
+  g_autoptr(GBytes) identity = NULL;
   g_autoptr(JsonNode) db_reply = NULL;
-  g_autofree char *pull_rid = NULL;
-  g_autofree char *push_rid = NULL;
-  g_autofree char *pull_url = NULL;
-  g_autofree char *push_url = NULL;
+  const char *methods[3] = { "GET", "GET", "GET" };
+  const char *urls[3] = { job->url, NULL, NULL };
+  char *rids[3] = { NULL, NULL, NULL };
+  guint statuses[3] = { 0, 0, 0 };
+  GBytes *replies[3] = { NULL, NULL, NULL };
+  guint n = 1;
+  guint status = 0;
   gboolean ok;
 
-  if (!_mer_repl_job_request_parallel (job, 2, methods, urls, NULL, statuses, replies, error))
+  if (!_mer_repl_job_request_bytes (job, "GET", job->root_url, NULL, &status, &identity, error)
+      || !take_identity (job, status, identity, error))
     return FALSE;
-  ok = take_identity (job, statuses[0], replies[0], error);
+
+  if (job->both || job->pull)
+    rids[n++] = _mer_repl_replication_id (job->remote_id, job->local_id);
+  if (job->both || !job->pull)
+    rids[n++] = _mer_repl_replication_id (job->local_id, job->remote_id);
+  for (guint i = 1; i < n; i++)
+    {
+      g_autofree char *escaped = _mer_repl_escape_id (rids[i]);
+
+      urls[i] = g_strconcat (job->url, "/", escaped, NULL);
+    }
+  ok = _mer_repl_job_request_parallel (job, n, methods, urls, NULL, statuses, replies, error);
   if (ok)
     {
       gsize size = 0;
-      const char *data = g_bytes_get_data (replies[1], &size);
+      const char *data = g_bytes_get_data (replies[0], &size);
 
       db_reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
-      ok = check_db_answer (job, statuses[1], db_reply, error);
+      ok = check_db_answer (job, statuses[0], db_reply, error);
     }
-  g_bytes_unref (replies[0]);
-  g_bytes_unref (replies[1]);
-  if (!ok || !job->both)
-    return ok;
-
-  pull_rid = _mer_repl_replication_id (job->remote_id, job->local_id);
-  push_rid = _mer_repl_replication_id (job->local_id, job->remote_id);
-  {
-    g_autofree char *escaped_pull = _mer_repl_escape_id (pull_rid);
-    g_autofree char *escaped_push = _mer_repl_escape_id (push_rid);
-
-    pull_url = g_strconcat (job->url, "/", escaped_pull, NULL);
-    push_url = g_strconcat (job->url, "/", escaped_push, NULL);
-  }
-  urls[0] = pull_url;
-  urls[1] = push_url;
-  if (!_mer_repl_job_request_parallel (job, 2, methods, urls, NULL, statuses, replies, error))
-    return FALSE;
-  job->prefetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) json_object_unref);
-  for (guint i = 0; i < 2; i++)
+  if (ok)
+    job->prefetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_checkpoint);
+  for (guint i = 1; ok && i < n; i++)
     {
-      const char *rid = i == 0 ? pull_rid : push_rid;
       gsize size = 0;
       const char *data = g_bytes_get_data (replies[i], &size);
       g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
@@ -768,13 +770,19 @@ _mer_repl_job_open (Job     *job,
       /* Anything unexpected is left for the direction to ask again and
        * report as it always has. */
       if (statuses[i] == 200 && _mer_repl_reply_object (reply) != NULL)
-        g_hash_table_insert (job->prefetched, g_strdup (rid),
+        g_hash_table_insert (job->prefetched, g_strdup (rids[i]),
                              json_object_ref (_mer_repl_reply_object (reply)));
       else if (statuses[i] == 404 || statuses[i] == 403)
-        g_hash_table_insert (job->prefetched, g_strdup (rid), NULL);
-      g_bytes_unref (replies[i]);
+        g_hash_table_insert (job->prefetched, g_strdup (rids[i]), NULL);
     }
-  return TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_clear_pointer (&replies[i], g_bytes_unref);
+      g_free (rids[i]);
+      if (i > 0)
+        g_free ((char *) urls[i]);
+    }
+  return ok;
 }
 
 /* Reads a checkpoint document, local or remote. NULL when there is none. */
