@@ -402,9 +402,10 @@ parallel_request_thread (gpointer user_data)
   return NULL;
 }
 
-/* A copy of @job that can send requests from another thread. */
-static Job *
-job_copy_for_requests (Job *job)
+/* A copy of @job that can send requests from another thread (once that
+ * thread gives it a session). */
+Job *
+_mer_repl_job_copy_for_requests (Job *job)
 {
   Job *copy = g_new0 (Job, 1);
 
@@ -452,7 +453,7 @@ _mer_repl_job_request_parallel (Job         *job,
     }
   for (guint i = 1; i < n; i++)
     {
-      requests[i].job = job_copy_for_requests (job);
+      requests[i].job = _mer_repl_job_copy_for_requests (job);
       threads[i] = g_thread_new ("mer-request", parallel_request_thread, &requests[i]);
     }
   if (n > 0)
@@ -750,8 +751,15 @@ _mer_repl_job_open (Job     *job,
 
       urls[i] = g_strconcat (job->url, "/", escaped, NULL);
     }
-  ok = _mer_repl_job_request_parallel (job, n, methods, urls, NULL, statuses, replies, error);
-  if (ok)
+  /* Without a name, a hub that lets no outsider in refuses each of these:
+   * the database is asked alone first, and the sync stops there. */
+  if (job->auth == NULL)
+    ok = _mer_repl_job_check_remote_db (job, error)
+         && _mer_repl_job_request_parallel (job, n - 1, methods + 1, urls + 1, NULL,
+                                            statuses + 1, replies + 1, error);
+  else
+    ok = _mer_repl_job_request_parallel (job, n, methods, urls, NULL, statuses, replies, error);
+  if (ok && job->auth != NULL)
     {
       gsize size = 0;
       const char *data = g_bytes_get_data (replies[0], &size);

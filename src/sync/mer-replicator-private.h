@@ -98,6 +98,7 @@ gboolean    _mer_repl_job_request_bytes     (Job                *job,
                                              GBytes            **reply_out,
                                              GError            **error);
 SoupSession *_mer_repl_new_session           (Job                *job);
+Job        *_mer_repl_job_copy_for_requests (Job                *job);
 gboolean    _mer_repl_job_request_parallel  (Job                *job,
                                              guint               n,
                                              const char        **methods,

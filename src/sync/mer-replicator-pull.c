@@ -279,6 +279,38 @@ pull_batch_free (PullBatch *batch)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PullBatch, pull_batch_free)
 
+/*
+ * Reads a batch's _bulk_get answers into its revisions. The fetcher does
+ * it as soon as they arrive: with the parts of a batch fetched side by
+ * side, the writer is the slower half, and the fetcher has time to spare.
+ */
+static gboolean
+read_answers (Job        *job,
+              PullBatch  *batch,
+              GError    **error)
+{
+  for (guint a = 0; batch->answers != NULL && a < batch->answers->len; a++)
+    {
+      g_autoptr(GPtrArray) found = NULL;
+      g_autoptr(GError) local_error = NULL;
+      gsize size = 0;
+      const char *data = g_bytes_get_data (g_ptr_array_index (batch->answers, a), &size);
+      gboolean has_results = FALSE;
+
+      found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
+      if (found == NULL)
+        {
+          g_autofree char *url = g_strconcat (job->url, "/_bulk_get", NULL);
+
+          _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
+          return FALSE;
+        }
+      g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
+    }
+  g_clear_pointer (&batch->answers, g_ptr_array_unref);
+  return TRUE;
+}
+
 /* An empty slot for the fetcher. A slot can also be the batch the writer
  * has just written: the fetcher frees it, which takes about a tenth of the
  * writer's time off it (the documents are trees of many small blocks). */
@@ -553,6 +585,8 @@ fetcher_thread (gpointer user_data)
       else
         batch = fetch_batch (job, &fetcher->since, &page, page_limit,
                              job->continuous && caught_up, &error);
+      if (batch != NULL && !read_answers (job, batch, &error))
+        g_clear_pointer (&batch, pull_batch_free);
       if (batch == NULL)
         {
           batch = g_new0 (PullBatch, 1);
@@ -658,14 +692,154 @@ fetcher_stop (Fetcher *fetcher)
 }
 
 /*
+ * Writes a one-shot pull's remote checkpoints on a thread and connection
+ * of its own, so that the writer goes on to the next batch instead of
+ * waiting for the peer to store each one (CouchDB syncs every write to
+ * disk). Only the newest seq waiting is written: checkpoints only move
+ * forward, and each one is posted after its batch is written here, so
+ * none can run ahead of the local replica.
+ */
+typedef struct
+{
+  Job      *job;      /* a copy with its own session; owns the remote
+                       * checkpoint document while the thread runs */
+  char     *rid;
+  GMutex    lock;
+  GCond     cond;
+  JsonNode *next;     /* the newest seq to write, or NULL */
+  gboolean  stop;
+  GError   *error;    /* the first failure */
+  GThread  *thread;
+} RemoteCheckpointer;
+
+static gpointer
+remote_checkpointer_thread (gpointer user_data)
+{
+  RemoteCheckpointer *writer = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  writer->job->session = _mer_repl_new_session (writer->job);
+  for (;;)
+    {
+      g_autoptr(JsonNode) seq = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&writer->lock);
+      while (writer->next == NULL && !writer->stop)
+        g_cond_wait (&writer->cond, &writer->lock);
+      seq = g_steal_pointer (&writer->next);
+      g_mutex_unlock (&writer->lock);
+      if (seq == NULL)
+        break;
+      if (!_mer_repl_put_remote_checkpoint (writer->job, writer->rid, seq, &error))
+        {
+          g_mutex_lock (&writer->lock);
+          if (writer->error == NULL)
+            writer->error = g_steal_pointer (&error);
+          writer->stop = TRUE;
+          g_clear_pointer (&writer->next, json_node_unref);
+          g_mutex_unlock (&writer->lock);
+          break;
+        }
+    }
+  g_clear_object (&writer->job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static RemoteCheckpointer *
+remote_checkpointer_start (Job        *job,
+                           const char *rid)
+{
+  RemoteCheckpointer *writer = g_new0 (RemoteCheckpointer, 1);
+
+  writer->job = _mer_repl_job_copy_for_requests (job);
+  writer->job->remote_checkpoint = g_steal_pointer (&job->remote_checkpoint);
+  if (job->prefetched != NULL)
+    {
+      gpointer doc = NULL;
+
+      /* The checkpoint read at the start, unless read_start_seq() used it. */
+      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
+        {
+          if (writer->job->remote_checkpoint == NULL && doc == NULL)
+            {
+              doc = json_object_new ();
+              json_object_set_string_member (doc, "_id", rid);
+            }
+          if (writer->job->remote_checkpoint == NULL)
+            writer->job->remote_checkpoint = doc;
+          else if (doc != NULL)
+            json_object_unref (doc);
+        }
+    }
+  writer->job->session_id = g_strdup (job->session_id);
+  writer->rid = g_strdup (rid);
+  g_mutex_init (&writer->lock);
+  g_cond_init (&writer->cond);
+  writer->thread = g_thread_new ("mer-checkpoint", remote_checkpointer_thread, writer);
+  return writer;
+}
+
+/* Hands the thread a seq to record. FALSE, with the error, once a write
+ * failed. */
+static gboolean
+remote_checkpointer_post (RemoteCheckpointer  *writer,
+                          JsonNode            *seq,
+                          GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  ok = writer->error == NULL;
+  if (ok)
+    {
+      g_clear_pointer (&writer->next, json_node_unref);
+      /* Its own copy: json-glib counts references without atomics. */
+      writer->next = _mer_repl_seq_copy (seq);
+      g_cond_signal (&writer->cond);
+    }
+  else if (error != NULL)
+    *error = g_error_copy (writer->error);
+  g_mutex_unlock (&writer->lock);
+  return ok;
+}
+
+/* Writes the last seq posted, ends the thread, and says whether every
+ * write succeeded. */
+static gboolean
+remote_checkpointer_finish (RemoteCheckpointer  *writer,
+                            GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  writer->stop = TRUE;
+  g_cond_signal (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+  g_thread_join (writer->thread);
+  ok = writer->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&writer->error));
+  _mer_repl_job_free (writer->job);
+  g_free (writer->rid);
+  g_mutex_clear (&writer->lock);
+  g_cond_clear (&writer->cond);
+  g_free (writer);
+  return ok;
+}
+
+/*
  * The writing half of a pull batch: one local write, the merge of the
  * pages that now have conflicts, then the checkpoints on both sides.
  */
 static gboolean
-write_batch (Job         *job,
-             const char  *rid,
-             PullBatch   *batch,
-             GError     **error)
+write_batch (Job                 *job,
+             const char          *rid,
+             PullBatch           *batch,
+             RemoteCheckpointer  *remote,
+             GError             **error)
 {
   MerMergeStats stats = { 0, 0 };
   g_autoptr(JsonArray) refused = json_array_new ();
@@ -674,25 +848,8 @@ write_batch (Job         *job,
   guint left = 0;
   Update *update;
 
-  for (guint a = 0; batch->answers != NULL && a < batch->answers->len; a++)
-    {
-      g_autoptr(GPtrArray) found = NULL;
-      g_autoptr(GError) local_error = NULL;
-      gsize size = 0;
-      const char *data = g_bytes_get_data (g_ptr_array_index (batch->answers, a), &size);
-      gboolean has_results = FALSE;
-
-      found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
-      if (found == NULL)
-        {
-          g_autofree char *url = g_strconcat (job->url, "/_bulk_get", NULL);
-
-          _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
-          return FALSE;
-        }
-      g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
-    }
-  g_clear_pointer (&batch->answers, g_ptr_array_unref);
+  if (!read_answers (job, batch, error))
+    return FALSE;
   /* Design documents are a CouchDB hub's code, not content: Meridian
    * runs no code from peers and keeps none (see mer_validate_id()). */
   for (guint i = batch->revisions->len; i > 0; i--)
@@ -778,8 +935,11 @@ write_batch (Job         *job,
     update->refused = g_steal_pointer (&refused);
   _mer_repl_post_update (job, update);
 
-  return _mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error)
-         && _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
+  if (!_mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error))
+    return FALSE;
+  if (remote != NULL)
+    return remote_checkpointer_post (remote, batch->last_seq, error);
+  return _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
 }
 
 /*
@@ -810,6 +970,7 @@ _mer_repl_run_pull (Job     *job,
   g_autoptr(PullBatch) first = NULL;
   ChangesPage page = { NULL, };
   Fetcher *fetcher;
+  RemoteCheckpointer *remote = NULL;
   gboolean ok = TRUE;
 
   job->pull = TRUE;
@@ -833,14 +994,16 @@ _mer_repl_run_pull (Job     *job,
   if (!job->continuous)
     mer_store_set_index_later (job->store, TRUE);
   if (first->caught_up && !job->continuous)
-    return finish_pull (job, write_batch (job, rid, first, error));
+    return finish_pull (job, write_batch (job, rid, first, NULL, error));
 
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
     return finish_pull (job, FALSE);
   mer_store_set_auto_checkpoint (job->store, FALSE);
+  if (!job->continuous)
+    remote = remote_checkpointer_start (job, rid);
   if (first->rows > 0)
-    ok = write_batch (job, rid, first, error);
+    ok = write_batch (job, rid, first, remote, error);
   while (ok)
     {
       g_autoptr(PullBatch) batch = g_async_queue_pop (fetcher->batches);
@@ -856,7 +1019,7 @@ _mer_repl_run_pull (Job     *job,
         {
           g_autoptr(GError) checkpoint_error = NULL;
 
-          ok = write_batch (job, rid, batch, error);
+          ok = write_batch (job, rid, batch, remote, error);
           g_async_queue_push (fetcher->tokens, g_steal_pointer (&batch));
           /* Checkpoints wait until the fetcher has its slot back: with
            * search indexed after the pull, fetching is the slower half. */
@@ -865,6 +1028,8 @@ _mer_repl_run_pull (Job     *job,
         }
     }
   fetcher_stop (fetcher);
+  if (remote != NULL && !remote_checkpointer_finish (remote, ok ? error : NULL))
+    ok = FALSE;
   mer_store_set_auto_checkpoint (job->store, TRUE);
   return finish_pull (job, ok);
 }
