@@ -1013,6 +1013,145 @@ _mer_repl_read_start_seq (Job         *job,
   return json_node_init_int (json_node_alloc (), 0);
 }
 
+/*
+ * Writes a one-shot sync's remote checkpoints on a thread and connection
+ * of its own, so that the sync goes on to the next batch instead of
+ * waiting for the peer to store each one (CouchDB syncs every write to
+ * disk). Only the newest seq waiting is written: checkpoints only move
+ * forward, and each one is posted after its batch is written here, so
+ * none can run ahead of the local replica.
+ */
+struct _RemoteCheckpoints
+{
+  Job      *job;      /* a copy with its own session; owns the remote
+                       * checkpoint document while the thread runs */
+  char     *rid;
+  GMutex    lock;
+  GCond     cond;
+  JsonNode *next;     /* the newest seq to write, or NULL */
+  gboolean  stop;
+  GError   *error;    /* the first failure */
+  GThread  *thread;
+};
+
+static gpointer
+remote_checkpoints_thread (gpointer user_data)
+{
+  RemoteCheckpoints *writer = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  writer->job->session = _mer_repl_new_session (writer->job);
+  for (;;)
+    {
+      g_autoptr(JsonNode) seq = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&writer->lock);
+      while (writer->next == NULL && !writer->stop)
+        g_cond_wait (&writer->cond, &writer->lock);
+      seq = g_steal_pointer (&writer->next);
+      g_mutex_unlock (&writer->lock);
+      if (seq == NULL)
+        break;
+      if (!_mer_repl_put_remote_checkpoint (writer->job, writer->rid, seq, &error))
+        {
+          g_mutex_lock (&writer->lock);
+          if (writer->error == NULL)
+            writer->error = g_steal_pointer (&error);
+          writer->stop = TRUE;
+          g_clear_pointer (&writer->next, json_node_unref);
+          g_mutex_unlock (&writer->lock);
+          break;
+        }
+    }
+  g_clear_object (&writer->job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+RemoteCheckpoints *
+_mer_repl_remote_checkpoints_start (Job        *job,
+                           const char *rid)
+{
+  RemoteCheckpoints *writer = g_new0 (RemoteCheckpoints, 1);
+
+  writer->job = _mer_repl_job_copy_for_requests (job);
+  writer->job->remote_checkpoint = g_steal_pointer (&job->remote_checkpoint);
+  if (job->prefetched != NULL)
+    {
+      gpointer doc = NULL;
+
+      /* The checkpoint read at the start, unless read_start_seq() used it. */
+      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
+        {
+          if (writer->job->remote_checkpoint == NULL && doc == NULL)
+            {
+              doc = json_object_new ();
+              json_object_set_string_member (doc, "_id", rid);
+            }
+          if (writer->job->remote_checkpoint == NULL)
+            writer->job->remote_checkpoint = doc;
+          else if (doc != NULL)
+            json_object_unref (doc);
+        }
+    }
+  writer->job->session_id = g_strdup (job->session_id);
+  writer->rid = g_strdup (rid);
+  g_mutex_init (&writer->lock);
+  g_cond_init (&writer->cond);
+  writer->thread = g_thread_new ("mer-checkpoint", remote_checkpoints_thread, writer);
+  return writer;
+}
+
+/* Hands the thread a seq to record. FALSE, with the error, once a write
+ * failed. */
+gboolean
+_mer_repl_remote_checkpoints_post (RemoteCheckpoints  *writer,
+                          JsonNode            *seq,
+                          GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  ok = writer->error == NULL;
+  if (ok)
+    {
+      g_clear_pointer (&writer->next, json_node_unref);
+      /* Its own copy: json-glib counts references without atomics. */
+      writer->next = _mer_repl_seq_copy (seq);
+      g_cond_signal (&writer->cond);
+    }
+  else if (error != NULL)
+    *error = g_error_copy (writer->error);
+  g_mutex_unlock (&writer->lock);
+  return ok;
+}
+
+/* Writes the last seq posted, ends the thread, and says whether every
+ * write succeeded. */
+gboolean
+_mer_repl_remote_checkpoints_finish (RemoteCheckpoints  *writer,
+                            GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  writer->stop = TRUE;
+  g_cond_signal (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+  g_thread_join (writer->thread);
+  ok = writer->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&writer->error));
+  _mer_repl_job_free (writer->job);
+  g_free (writer->rid);
+  g_mutex_clear (&writer->lock);
+  g_cond_clear (&writer->cond);
+  g_free (writer);
+  return ok;
+}
+
 /* Adds the revisions of a _changes row to a revs_diff request. */
 void
 _mer_repl_add_row_revs (JsonObject *request,

@@ -56,6 +56,8 @@ typedef struct
   GError                 *error;
 } Job;
 
+typedef struct _RemoteCheckpoints RemoteCheckpoints;
+
 /* Counters and state a worker hands to the main context. */
 typedef struct
 {
@@ -143,6 +145,13 @@ gboolean    _mer_repl_put_remote_checkpoint (Job                *job,
 JsonNode   *_mer_repl_read_start_seq        (Job                *job,
                                              const char         *rid,
                                              GError            **error);
+RemoteCheckpoints *_mer_repl_remote_checkpoints_start  (Job                 *job,
+                                                       const char          *rid);
+gboolean    _mer_repl_remote_checkpoints_post   (RemoteCheckpoints   *writer,
+                                                 JsonNode            *seq,
+                                                 GError             **error);
+gboolean    _mer_repl_remote_checkpoints_finish (RemoteCheckpoints   *writer,
+                                                 GError             **error);
 void        _mer_repl_add_row_revs          (JsonObject         *request,
                                              JsonObject         *row);
 guint       _mer_repl_collect_ok_docs       (JsonArray          *entries,

@@ -692,145 +692,6 @@ fetcher_stop (Fetcher *fetcher)
 }
 
 /*
- * Writes a one-shot pull's remote checkpoints on a thread and connection
- * of its own, so that the writer goes on to the next batch instead of
- * waiting for the peer to store each one (CouchDB syncs every write to
- * disk). Only the newest seq waiting is written: checkpoints only move
- * forward, and each one is posted after its batch is written here, so
- * none can run ahead of the local replica.
- */
-typedef struct
-{
-  Job      *job;      /* a copy with its own session; owns the remote
-                       * checkpoint document while the thread runs */
-  char     *rid;
-  GMutex    lock;
-  GCond     cond;
-  JsonNode *next;     /* the newest seq to write, or NULL */
-  gboolean  stop;
-  GError   *error;    /* the first failure */
-  GThread  *thread;
-} RemoteCheckpointer;
-
-static gpointer
-remote_checkpointer_thread (gpointer user_data)
-{
-  RemoteCheckpointer *writer = user_data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
-
-  g_main_context_push_thread_default (context);
-  writer->job->session = _mer_repl_new_session (writer->job);
-  for (;;)
-    {
-      g_autoptr(JsonNode) seq = NULL;
-      g_autoptr(GError) error = NULL;
-
-      g_mutex_lock (&writer->lock);
-      while (writer->next == NULL && !writer->stop)
-        g_cond_wait (&writer->cond, &writer->lock);
-      seq = g_steal_pointer (&writer->next);
-      g_mutex_unlock (&writer->lock);
-      if (seq == NULL)
-        break;
-      if (!_mer_repl_put_remote_checkpoint (writer->job, writer->rid, seq, &error))
-        {
-          g_mutex_lock (&writer->lock);
-          if (writer->error == NULL)
-            writer->error = g_steal_pointer (&error);
-          writer->stop = TRUE;
-          g_clear_pointer (&writer->next, json_node_unref);
-          g_mutex_unlock (&writer->lock);
-          break;
-        }
-    }
-  g_clear_object (&writer->job->session);
-  g_main_context_pop_thread_default (context);
-  return NULL;
-}
-
-static RemoteCheckpointer *
-remote_checkpointer_start (Job        *job,
-                           const char *rid)
-{
-  RemoteCheckpointer *writer = g_new0 (RemoteCheckpointer, 1);
-
-  writer->job = _mer_repl_job_copy_for_requests (job);
-  writer->job->remote_checkpoint = g_steal_pointer (&job->remote_checkpoint);
-  if (job->prefetched != NULL)
-    {
-      gpointer doc = NULL;
-
-      /* The checkpoint read at the start, unless read_start_seq() used it. */
-      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
-        {
-          if (writer->job->remote_checkpoint == NULL && doc == NULL)
-            {
-              doc = json_object_new ();
-              json_object_set_string_member (doc, "_id", rid);
-            }
-          if (writer->job->remote_checkpoint == NULL)
-            writer->job->remote_checkpoint = doc;
-          else if (doc != NULL)
-            json_object_unref (doc);
-        }
-    }
-  writer->job->session_id = g_strdup (job->session_id);
-  writer->rid = g_strdup (rid);
-  g_mutex_init (&writer->lock);
-  g_cond_init (&writer->cond);
-  writer->thread = g_thread_new ("mer-checkpoint", remote_checkpointer_thread, writer);
-  return writer;
-}
-
-/* Hands the thread a seq to record. FALSE, with the error, once a write
- * failed. */
-static gboolean
-remote_checkpointer_post (RemoteCheckpointer  *writer,
-                          JsonNode            *seq,
-                          GError             **error)
-{
-  gboolean ok;
-
-  g_mutex_lock (&writer->lock);
-  ok = writer->error == NULL;
-  if (ok)
-    {
-      g_clear_pointer (&writer->next, json_node_unref);
-      /* Its own copy: json-glib counts references without atomics. */
-      writer->next = _mer_repl_seq_copy (seq);
-      g_cond_signal (&writer->cond);
-    }
-  else if (error != NULL)
-    *error = g_error_copy (writer->error);
-  g_mutex_unlock (&writer->lock);
-  return ok;
-}
-
-/* Writes the last seq posted, ends the thread, and says whether every
- * write succeeded. */
-static gboolean
-remote_checkpointer_finish (RemoteCheckpointer  *writer,
-                            GError             **error)
-{
-  gboolean ok;
-
-  g_mutex_lock (&writer->lock);
-  writer->stop = TRUE;
-  g_cond_signal (&writer->cond);
-  g_mutex_unlock (&writer->lock);
-  g_thread_join (writer->thread);
-  ok = writer->error == NULL;
-  if (!ok)
-    g_propagate_error (error, g_steal_pointer (&writer->error));
-  _mer_repl_job_free (writer->job);
-  g_free (writer->rid);
-  g_mutex_clear (&writer->lock);
-  g_cond_clear (&writer->cond);
-  g_free (writer);
-  return ok;
-}
-
-/*
  * The writing half of a pull batch: one local write, the merge of the
  * pages that now have conflicts, then the checkpoints on both sides.
  */
@@ -838,7 +699,7 @@ static gboolean
 write_batch (Job                 *job,
              const char          *rid,
              PullBatch           *batch,
-             RemoteCheckpointer  *remote,
+             RemoteCheckpoints  *remote,
              GError             **error)
 {
   MerMergeStats stats = { 0, 0 };
@@ -938,7 +799,7 @@ write_batch (Job                 *job,
   if (!_mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error))
     return FALSE;
   if (remote != NULL)
-    return remote_checkpointer_post (remote, batch->last_seq, error);
+    return _mer_repl_remote_checkpoints_post (remote, batch->last_seq, error);
   return _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
 }
 
@@ -970,7 +831,7 @@ _mer_repl_run_pull (Job     *job,
   g_autoptr(PullBatch) first = NULL;
   ChangesPage page = { NULL, };
   Fetcher *fetcher;
-  RemoteCheckpointer *remote = NULL;
+  RemoteCheckpoints *remote = NULL;
   gboolean ok = TRUE;
 
   job->pull = TRUE;
@@ -1001,7 +862,7 @@ _mer_repl_run_pull (Job     *job,
     return finish_pull (job, FALSE);
   mer_store_set_auto_checkpoint (job->store, FALSE);
   if (!job->continuous)
-    remote = remote_checkpointer_start (job, rid);
+    remote = _mer_repl_remote_checkpoints_start (job, rid);
   if (first->rows > 0)
     ok = write_batch (job, rid, first, remote, error);
   while (ok)
@@ -1028,7 +889,7 @@ _mer_repl_run_pull (Job     *job,
         }
     }
   fetcher_stop (fetcher);
-  if (remote != NULL && !remote_checkpointer_finish (remote, ok ? error : NULL))
+  if (remote != NULL && !_mer_repl_remote_checkpoints_finish (remote, ok ? error : NULL))
     ok = FALSE;
   mer_store_set_auto_checkpoint (job->store, TRUE);
   return finish_pull (job, ok);
