@@ -156,6 +156,105 @@ test_resume (void)
   mer_test_rm_rf (dir);
 }
 
+/* The _local documents of a store that are checkpoints, id -> _rev. */
+static GHashTable *
+checkpoint_revs (MerStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) docs = mer_store_list_local (store, "_local/", &error);
+  GHashTable *revs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (docs); i++)
+    {
+      JsonObject *doc = json_array_get_object_element (docs, i);
+
+      if (json_object_has_member (doc, "session_id"))
+        g_hash_table_insert (revs, g_strdup (json_object_get_string_member (doc, "_id")),
+                             g_strdup (json_object_get_string_member (doc, "_rev")));
+    }
+  return revs;
+}
+
+static void
+assert_same_revs (GHashTable *before,
+                  GHashTable *after)
+{
+  GHashTableIter iter;
+  gpointer id, rev;
+
+  g_assert_cmpuint (g_hash_table_size (before), ==, g_hash_table_size (after));
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &id, &rev))
+    g_assert_cmpstr (g_hash_table_lookup (after, id), ==, rev);
+}
+
+/*
+ * Batches large enough to go as several _bulk_get and _bulk_docs
+ * requests at once, with their remote checkpoints written aside: every
+ * document arrives, both sides record where the sync ended, and a sync
+ * that finds nothing to do then writes nothing on either side, not even
+ * a checkpoint.
+ */
+static void
+test_parallel_batches (void)
+{
+  TestPeer *source = test_peer_new (NULL, NULL);
+  TestPeer *target = test_peer_new (NULL, NULL);
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) local = mer_test_open_store (&dir);
+  g_autoptr(GHashTable) local_before = NULL;
+  g_autoptr(GHashTable) remote_before = NULL;
+  g_autoptr(GHashTable) local_after = NULL;
+  g_autoptr(GHashTable) remote_after = NULL;
+  g_autoptr(JsonNode) seq = NULL;
+  gint64 local_seq, remote_seq;
+  TestSyncResult res;
+
+  fill (source->store, 0, 1234);
+  res = test_sync (local, source->url, MER_REPLICATOR_PULL, 500);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 1234);
+  test_assert_same_replica (local, source->store);
+  /* The remote checkpoint, written aside, reached the end too. */
+  seq = checkpoint_seq (source->store);
+  g_assert_nonnull (seq);
+  g_assert_cmpint (json_node_get_int (seq), ==, mer_store_get_update_seq (source->store));
+  g_clear_pointer (&seq, json_node_unref);
+
+  res = test_sync (local, target->url, MER_REPLICATOR_PUSH, 500);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 1234);
+  test_assert_same_replica (local, target->store);
+  seq = checkpoint_seq (target->store);
+  g_assert_nonnull (seq);
+  g_assert_cmpint (json_node_get_int (seq), ==, mer_store_get_update_seq (local));
+  g_assert_cmpuint (mer_replicator_count_pending (local, target->url), ==, 0);
+
+  /* Nothing to do, both ways: nothing written anywhere. */
+  res = test_sync (local, source->url, MER_REPLICATOR_BOTH, 500);
+  g_assert_no_error (res.error);
+  local_before = checkpoint_revs (local);
+  remote_before = checkpoint_revs (source->store);
+  local_seq = mer_store_get_update_seq (local);
+  remote_seq = mer_store_get_update_seq (source->store);
+  res = test_sync (local, source->url, MER_REPLICATOR_BOTH, 500);
+  g_assert_no_error (res.error);
+  g_assert_cmpuint (res.written, ==, 0);
+  g_assert_cmpuint (res.changes, ==, 0);
+  local_after = checkpoint_revs (local);
+  remote_after = checkpoint_revs (source->store);
+  assert_same_revs (local_before, local_after);
+  assert_same_revs (remote_before, remote_after);
+  g_assert_cmpint (mer_store_get_update_seq (local), ==, local_seq);
+  g_assert_cmpint (mer_store_get_update_seq (source->store), ==, remote_seq);
+
+  g_assert_true (mer_store_check_integrity (local, NULL));
+  test_peer_free (source);
+  test_peer_free (target);
+  mer_test_rm_rf (dir);
+}
+
 static void
 test_conflicts (void)
 {
@@ -844,6 +943,7 @@ main (int   argc,
   g_test_add_func ("/replicator/peers-file", test_peers_file);
   g_test_add_func ("/replicator/pull-push", test_pull_push);
   g_test_add_func ("/replicator/resume", test_resume);
+  g_test_add_func ("/replicator/parallel-batches", test_parallel_batches);
   g_test_add_func ("/replicator/conflicts", test_conflicts);
   g_test_add_func ("/replicator/continuous", test_continuous);
   g_test_add_func ("/replicator/errors", test_errors);

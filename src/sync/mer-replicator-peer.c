@@ -199,6 +199,14 @@ _mer_repl_set_unauthorized_error (Job     *job,
                  _("The server at %s needs a name and password, and none was given"), job->url);
 }
 
+static gboolean request_text (Job         *job,
+                              const char  *method,
+                              const char  *url,
+                              const char  *body_text,
+                              guint       *status_out,
+                              GBytes     **reply_out,
+                              GError     **error);
+
 /*
  * Sends one request to the peer and reads the whole reply. Network errors,
  * transient answers (5xx, see is_transient_answer()) and answers cut short
@@ -218,6 +226,19 @@ _mer_repl_job_request_bytes (Job         *job,
                              GError     **error)
 {
   g_autofree char *body_text = body ? mer_json_to_string (body, FALSE) : NULL;
+
+  return request_text (job, method, url, body_text, status_out, reply_out, error);
+}
+
+static gboolean
+request_text (Job         *job,
+              const char  *method,
+              const char  *url,
+              const char  *body_text,
+              guint       *status_out,
+              GBytes     **reply_out,
+              GError     **error)
+{
   guint delay = BACKOFF_START_MS;
 
   for (guint attempt = 0;; attempt++)
@@ -314,6 +335,154 @@ _mer_repl_job_request_bytes (Job         *job,
         }
       delay = MIN (delay * 2, BACKOFF_MAX_MS);
     }
+}
+
+/* Whether @url names a host on this machine. */
+static gboolean
+is_loopback_url (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/*
+ * A session for one thread of a sync. A peer on this machine is reached
+ * directly: proxy settings leave loopback alone anyway, and asking the
+ * system's proxy resolver first loads GIO's proxy modules and the desktop
+ * settings, which took about a third of a no-change sync's time.
+ */
+SoupSession *
+_mer_repl_new_session (Job *job)
+{
+  SoupSession *session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
+                                                        "idle-timeout", 60,
+                                                        "user-agent", "Meridian/" PACKAGE_VERSION,
+                                                        NULL);
+
+  if (is_loopback_url (job->url))
+    soup_session_set_proxy_resolver (session, NULL);
+  return session;
+}
+
+/* One of the requests of _mer_repl_job_request_parallel(), on a thread of
+ * its own with a session of its own. */
+typedef struct
+{
+  Job        *job;        /* a copy: the thread's own session */
+  const char *method;
+  const char *url;
+  char       *body_text;  /* serialised on the caller's thread: json-glib
+                           * counts references without atomics */
+  guint       status;
+  GBytes     *reply;
+  GError     *error;
+  gboolean    ok;
+} ParallelRequest;
+
+static gpointer
+parallel_request_thread (gpointer user_data)
+{
+  ParallelRequest *request = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  request->job->session = _mer_repl_new_session (request->job);
+  request->ok = request_text (request->job, request->method, request->url, request->body_text,
+                              &request->status, &request->reply, &request->error);
+  g_clear_object (&request->job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+/* A copy of @job that can send requests from another thread (once that
+ * thread gives it a session). */
+Job *
+_mer_repl_job_copy_for_requests (Job *job)
+{
+  Job *copy = g_new0 (Job, 1);
+
+  copy->self = g_object_ref (job->self);
+  copy->context = g_main_context_ref (job->context);
+  copy->pull = job->pull;
+  copy->continuous = job->continuous;
+  copy->max_retries = job->max_retries;
+  copy->url = g_strdup (job->url);
+  copy->root_url = g_strdup (job->root_url);
+  copy->auth = g_strdup (job->auth);
+  copy->cancellable = g_object_ref (job->cancellable);
+  copy->offline = job->offline;
+  return copy;
+}
+
+/*
+ * Sends @n independent requests at once: the first on this thread and its
+ * session (its connection is open already), the others each on a thread
+ * and connection of their own, since a SoupSession serves one thread. A
+ * CouchDB answers them side by side, so a batch split this way costs
+ * about the time of its largest part. Each request is retried as
+ * _mer_repl_job_request_bytes() does. Every request runs to its end; the
+ * first error is returned, and then no replies.
+ */
+gboolean
+_mer_repl_job_request_parallel (Job         *job,
+                                guint        n,
+                                const char **methods,
+                                const char **urls,
+                                JsonNode   **bodies,
+                                guint       *statuses,
+                                GBytes     **replies,
+                                GError     **error)
+{
+  g_autofree ParallelRequest *requests = g_new0 (ParallelRequest, n);
+  g_autofree GThread **threads = g_new0 (GThread *, n);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      requests[i].method = methods[i];
+      requests[i].url = urls[i];
+      requests[i].body_text = bodies != NULL && bodies[i] != NULL ? mer_json_to_string (bodies[i], FALSE) : NULL;
+    }
+  for (guint i = 1; i < n; i++)
+    {
+      requests[i].job = _mer_repl_job_copy_for_requests (job);
+      threads[i] = g_thread_new ("mer-request", parallel_request_thread, &requests[i]);
+    }
+  if (n > 0)
+    requests[0].ok = request_text (job, methods[0], urls[0], requests[0].body_text,
+                                   &requests[0].status, &requests[0].reply, &requests[0].error);
+  for (guint i = 0; i < n; i++)
+    {
+      if (threads[i] != NULL)
+        g_thread_join (threads[i]);
+      if (!requests[i].ok && ok)
+        {
+          ok = FALSE;
+          g_propagate_error (error, g_steal_pointer (&requests[i].error));
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      if (ok)
+        {
+          statuses[i] = requests[i].status;
+          replies[i] = g_steal_pointer (&requests[i].reply);
+        }
+      g_clear_pointer (&requests[i].reply, g_bytes_unref);
+      g_clear_error (&requests[i].error);
+      g_free (requests[i].body_text);
+      if (requests[i].job != NULL)
+        _mer_repl_job_free (requests[i].job);
+    }
+  return ok;
 }
 
 /* Reports a reply that should have been JSON and was not. */
@@ -439,25 +608,43 @@ _mer_repl_replication_id (const char *source_id,
   return g_strconcat ("_local/", b64, NULL);
 }
 
-/* Finds the peer's stable id: its server uuid plus the database name. */
-gboolean
-_mer_repl_job_identify_remote (Job     *job,
-                               GError **error)
+/* Takes the peer's stable id, its server uuid plus the database name,
+ * from its answer to GET /. */
+static gboolean
+take_identity (Job      *job,
+               guint     status,
+               GBytes   *bytes,
+               GError  **error)
 {
   g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
   JsonObject *object;
-  guint status = 0;
   const char *db_name = strrchr (job->url, '/') + 1;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
 
-  if (!_mer_repl_job_request (job, "GET", job->root_url, NULL, &status, &reply, error))
-    return FALSE;
+  if (size > 0)
+    {
+      reply = mer_json_parse (data, (gssize) size, &local_error);
+      if (reply == NULL && status < 300)
+        {
+          _mer_repl_set_not_json_error ("GET", job->root_url, local_error->message, error);
+          return FALSE;
+        }
+    }
   object = _mer_repl_reply_object (reply);
+  g_clear_pointer (&job->remote_id, g_free);
   if (status == 200 && object != NULL && mer_json_get_string (object, "uuid") != NULL)
     job->remote_id = g_strconcat (mer_json_get_string (object, "uuid"), db_name, NULL);
   else
     job->remote_id = g_strdup (job->url);
   return TRUE;
 }
+
+static gboolean check_db_answer (Job       *job,
+                                 guint      status,
+                                 JsonNode  *db_reply,
+                                 GError   **error);
 
 /*
  * Makes sure the remote database exists. A pull-only sync needs it; a
@@ -475,6 +662,19 @@ _mer_repl_job_check_remote_db (Job     *job,
     return TRUE;
   if (!_mer_repl_job_request (job, "GET", job->url, NULL, &status, &reply, error))
     return FALSE;
+  return check_db_answer (job, status, reply, error);
+}
+
+/* Judges the answer to GET /db, creating the database when it is missing
+ * and the sync may. */
+static gboolean
+check_db_answer (Job       *job,
+                 guint      status,
+                 JsonNode  *db_reply,
+                 GError   **error)
+{
+  g_autoptr(JsonNode) reply = db_reply != NULL ? json_node_ref (db_reply) : NULL;
+
   if (status == 200)
     return job->db_checked = TRUE;
   /* The pull of a continuous sync both ways runs beside its push, and may
@@ -506,6 +706,93 @@ _mer_repl_job_check_remote_db (Job     *job,
   return FALSE;
 }
 
+/* A prefetched checkpoint, or NULL for none. */
+static void
+unref_checkpoint (gpointer doc)
+{
+  if (doc != NULL)
+    json_object_unref (doc);
+}
+
+/*
+ * The opening of a sync. The peer's identity (GET /) is asked alone: a
+ * wrong password then costs one request, not several at once (a server
+ * may lock out an account that keeps trying). Then the database (GET /db)
+ * and the remote checkpoints of the directions this job runs are asked
+ * at once. A sync that finds nothing to do is mostly this opening: it
+ * costs two round trips instead of four.
+ */
+gboolean
+_mer_repl_job_open (Job     *job,
+                    GError **error)
+{
+  g_autoptr(GBytes) identity = NULL;
+  g_autoptr(JsonNode) db_reply = NULL;
+  const char *methods[3] = { "GET", "GET", "GET" };
+  const char *urls[3] = { job->url, NULL, NULL };
+  char *rids[3] = { NULL, NULL, NULL };
+  guint statuses[3] = { 0, 0, 0 };
+  GBytes *replies[3] = { NULL, NULL, NULL };
+  guint n = 1;
+  guint status = 0;
+  gboolean ok;
+
+  if (!_mer_repl_job_request_bytes (job, "GET", job->root_url, NULL, &status, &identity, error)
+      || !take_identity (job, status, identity, error))
+    return FALSE;
+
+  if (job->both || job->pull)
+    rids[n++] = _mer_repl_replication_id (job->remote_id, job->local_id);
+  if (job->both || !job->pull)
+    rids[n++] = _mer_repl_replication_id (job->local_id, job->remote_id);
+  for (guint i = 1; i < n; i++)
+    {
+      g_autofree char *escaped = _mer_repl_escape_id (rids[i]);
+
+      urls[i] = g_strconcat (job->url, "/", escaped, NULL);
+    }
+  /* Without a name, a hub that lets no outsider in refuses each of these:
+   * the database is asked alone first, and the sync stops there. */
+  if (job->auth == NULL)
+    ok = _mer_repl_job_check_remote_db (job, error)
+         && _mer_repl_job_request_parallel (job, n - 1, methods + 1, urls + 1, NULL,
+                                            statuses + 1, replies + 1, error);
+  else
+    ok = _mer_repl_job_request_parallel (job, n, methods, urls, NULL, statuses, replies, error);
+  if (ok && job->auth != NULL)
+    {
+      gsize size = 0;
+      const char *data = g_bytes_get_data (replies[0], &size);
+
+      db_reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+      ok = check_db_answer (job, statuses[0], db_reply, error);
+    }
+  if (ok)
+    job->prefetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_checkpoint);
+  for (guint i = 1; ok && i < n; i++)
+    {
+      gsize size = 0;
+      const char *data = g_bytes_get_data (replies[i], &size);
+      g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+
+      /* Anything unexpected is left for the direction to ask again and
+       * report as it always has. */
+      if (statuses[i] == 200 && _mer_repl_reply_object (reply) != NULL)
+        g_hash_table_insert (job->prefetched, g_strdup (rids[i]),
+                             json_object_ref (_mer_repl_reply_object (reply)));
+      else if (statuses[i] == 404 || statuses[i] == 403)
+        g_hash_table_insert (job->prefetched, g_strdup (rids[i]), NULL);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_clear_pointer (&replies[i], g_bytes_unref);
+      g_free (rids[i]);
+      if (i > 0)
+        g_free ((char *) urls[i]);
+    }
+  return ok;
+}
+
 /* Reads a checkpoint document, local or remote. NULL when there is none. */
 static JsonObject *
 get_checkpoint (Job         *job,
@@ -528,6 +815,14 @@ get_checkpoint (Job         *job,
       return doc;
     }
 
+  if (job->prefetched != NULL)
+    {
+      gpointer doc = NULL;
+
+      /* Read at the start (see _mer_repl_job_open()); used once. */
+      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
+        return doc;
+    }
   escaped = _mer_repl_escape_id (rid);
   url = g_strconcat (job->url, "/", escaped, NULL);
   if (!_mer_repl_job_request (job, "GET", url, NULL, &status, &reply, error))
@@ -716,6 +1011,145 @@ _mer_repl_read_start_seq (Job         *job,
         return json_node_copy (json_object_get_member (entry, "last_seq"));
     }
   return json_node_init_int (json_node_alloc (), 0);
+}
+
+/*
+ * Writes a one-shot sync's remote checkpoints on a thread and connection
+ * of its own, so that the sync goes on to the next batch instead of
+ * waiting for the peer to store each one (CouchDB syncs every write to
+ * disk). Only the newest seq waiting is written: checkpoints only move
+ * forward, and each one is posted after its batch is written here, so
+ * none can run ahead of the local replica.
+ */
+struct _RemoteCheckpoints
+{
+  Job      *job;      /* a copy with its own session; owns the remote
+                       * checkpoint document while the thread runs */
+  char     *rid;
+  GMutex    lock;
+  GCond     cond;
+  JsonNode *next;     /* the newest seq to write, or NULL */
+  gboolean  stop;
+  GError   *error;    /* the first failure */
+  GThread  *thread;
+};
+
+static gpointer
+remote_checkpoints_thread (gpointer user_data)
+{
+  RemoteCheckpoints *writer = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  writer->job->session = _mer_repl_new_session (writer->job);
+  for (;;)
+    {
+      g_autoptr(JsonNode) seq = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&writer->lock);
+      while (writer->next == NULL && !writer->stop)
+        g_cond_wait (&writer->cond, &writer->lock);
+      seq = g_steal_pointer (&writer->next);
+      g_mutex_unlock (&writer->lock);
+      if (seq == NULL)
+        break;
+      if (!_mer_repl_put_remote_checkpoint (writer->job, writer->rid, seq, &error))
+        {
+          g_mutex_lock (&writer->lock);
+          if (writer->error == NULL)
+            writer->error = g_steal_pointer (&error);
+          writer->stop = TRUE;
+          g_clear_pointer (&writer->next, json_node_unref);
+          g_mutex_unlock (&writer->lock);
+          break;
+        }
+    }
+  g_clear_object (&writer->job->session);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+RemoteCheckpoints *
+_mer_repl_remote_checkpoints_start (Job        *job,
+                           const char *rid)
+{
+  RemoteCheckpoints *writer = g_new0 (RemoteCheckpoints, 1);
+
+  writer->job = _mer_repl_job_copy_for_requests (job);
+  writer->job->remote_checkpoint = g_steal_pointer (&job->remote_checkpoint);
+  if (job->prefetched != NULL)
+    {
+      gpointer doc = NULL;
+
+      /* The checkpoint read at the start, unless read_start_seq() used it. */
+      if (g_hash_table_steal_extended (job->prefetched, rid, NULL, &doc))
+        {
+          if (writer->job->remote_checkpoint == NULL && doc == NULL)
+            {
+              doc = json_object_new ();
+              json_object_set_string_member (doc, "_id", rid);
+            }
+          if (writer->job->remote_checkpoint == NULL)
+            writer->job->remote_checkpoint = doc;
+          else if (doc != NULL)
+            json_object_unref (doc);
+        }
+    }
+  writer->job->session_id = g_strdup (job->session_id);
+  writer->rid = g_strdup (rid);
+  g_mutex_init (&writer->lock);
+  g_cond_init (&writer->cond);
+  writer->thread = g_thread_new ("mer-checkpoint", remote_checkpoints_thread, writer);
+  return writer;
+}
+
+/* Hands the thread a seq to record. FALSE, with the error, once a write
+ * failed. */
+gboolean
+_mer_repl_remote_checkpoints_post (RemoteCheckpoints  *writer,
+                          JsonNode            *seq,
+                          GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  ok = writer->error == NULL;
+  if (ok)
+    {
+      g_clear_pointer (&writer->next, json_node_unref);
+      /* Its own copy: json-glib counts references without atomics. */
+      writer->next = _mer_repl_seq_copy (seq);
+      g_cond_signal (&writer->cond);
+    }
+  else if (error != NULL)
+    *error = g_error_copy (writer->error);
+  g_mutex_unlock (&writer->lock);
+  return ok;
+}
+
+/* Writes the last seq posted, ends the thread, and says whether every
+ * write succeeded. */
+gboolean
+_mer_repl_remote_checkpoints_finish (RemoteCheckpoints  *writer,
+                            GError             **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&writer->lock);
+  writer->stop = TRUE;
+  g_cond_signal (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+  g_thread_join (writer->thread);
+  ok = writer->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&writer->error));
+  _mer_repl_job_free (writer->job);
+  g_free (writer->rid);
+  g_mutex_clear (&writer->lock);
+  g_cond_clear (&writer->cond);
+  g_free (writer);
+  return ok;
 }
 
 /* Adds the revisions of a _changes row to a revs_diff request. */

@@ -51,8 +51,12 @@ typedef struct
   JsonObject             *remote_checkpoint;  /* last one written there */
   guint                   pending;     /* push: local changes left to send */
   gboolean                db_checked;  /* the remote database is known to exist */
+  GHashTable             *prefetched;  /* rid -> remote checkpoint read at the
+                                        * start (NULL value: none), or NULL */
   GError                 *error;
 } Job;
+
+typedef struct _RemoteCheckpoints RemoteCheckpoints;
 
 /* Counters and state a worker hands to the main context. */
 typedef struct
@@ -95,6 +99,16 @@ gboolean    _mer_repl_job_request_bytes     (Job                *job,
                                              guint              *status_out,
                                              GBytes            **reply_out,
                                              GError            **error);
+SoupSession *_mer_repl_new_session           (Job                *job);
+Job        *_mer_repl_job_copy_for_requests (Job                *job);
+gboolean    _mer_repl_job_request_parallel  (Job                *job,
+                                             guint               n,
+                                             const char        **methods,
+                                             const char        **urls,
+                                             JsonNode          **bodies,
+                                             guint              *statuses,
+                                             GBytes            **replies,
+                                             GError            **error);
 void        _mer_repl_set_unauthorized_error (Job               *job,
                                               GError           **error);
 void        _mer_repl_set_not_json_error    (const char         *method,
@@ -116,7 +130,7 @@ void        _mer_repl_set_status_error      (Job                *job,
 JsonObject *_mer_repl_reply_object          (JsonNode           *reply);
 char       *_mer_repl_replication_id        (const char         *source_id,
                                              const char         *target_id);
-gboolean    _mer_repl_job_identify_remote   (Job                *job,
+gboolean    _mer_repl_job_open              (Job                *job,
                                              GError            **error);
 gboolean    _mer_repl_job_check_remote_db   (Job                *job,
                                              GError            **error);
@@ -131,6 +145,13 @@ gboolean    _mer_repl_put_remote_checkpoint (Job                *job,
 JsonNode   *_mer_repl_read_start_seq        (Job                *job,
                                              const char         *rid,
                                              GError            **error);
+RemoteCheckpoints *_mer_repl_remote_checkpoints_start  (Job                 *job,
+                                                       const char          *rid);
+gboolean    _mer_repl_remote_checkpoints_post   (RemoteCheckpoints   *writer,
+                                                 JsonNode            *seq,
+                                                 GError             **error);
+gboolean    _mer_repl_remote_checkpoints_finish (RemoteCheckpoints   *writer,
+                                                 GError             **error);
 void        _mer_repl_add_row_revs          (JsonObject         *request,
                                              JsonObject         *row);
 guint       _mer_repl_collect_ok_docs       (JsonArray          *entries,

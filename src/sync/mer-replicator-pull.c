@@ -20,6 +20,14 @@
 /* How many batches' worth of rows a one-shot pull asks the feed for. */
 #define CHANGES_PAGE_BATCHES 4
 
+/* A batch's _bulk_get goes as up to this many requests at once, each of
+ * at least PULL_PART_MIN revisions. */
+#define PULL_PARALLEL 3
+
+/* A one-shot pull checkpoints SQLite's WAL every this many batches. */
+#define WAL_CHECKPOINT_BATCHES 4
+#define PULL_PART_MIN 100
+
 /*
  * The revisions of @id held here, for atts_since: the peer then sends
  * inline only the attachments changed after them. NULL when none.
@@ -101,8 +109,10 @@ looks_like_bulk_get (const char *data,
 }
 
 /*
- * Fetches the missing revisions of a batch with one _bulk_get, whose
- * answer comes back in @answer for the writer to read. A peer that does
+ * Fetches the missing revisions of a batch with _bulk_get, split into up
+ * to PULL_PARALLEL requests sent at once: CouchDB reads the parts side by
+ * side, and a pull spends most of its time waiting for those reads. The
+ * answers come back in @answers for the writer to read. A peer that does
  * not know _bulk_get (any 4xx/5xx answer) is asked per document from then
  * on, as PouchDB does; those revisions are added to @revisions.
  */
@@ -110,22 +120,24 @@ static gboolean
 fetch_missing (Job         *job,
                JsonObject  *missing,
                GPtrArray   *revisions,
-               GBytes     **answer,
+               GPtrArray   *answers,
                GError     **error)
 {
   g_autoptr(GList) ids = json_object_get_members (missing);
 
   if (!job->no_bulk_get)
     {
-      g_autoptr(JsonObject) request = json_object_new ();
-      g_autoptr(JsonArray) wanted = json_array_new ();
-      g_autoptr(JsonNode) body = NULL;
-      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
       g_autofree char *url = g_strconcat (job->url, "/_bulk_get?revs=true&latest=true"
                                           "&attachments=true&att_encoding_info=true", NULL);
-      const char *data;
-      gsize size = 0;
-      guint status = 0;
+      JsonNode *bodies[PULL_PARALLEL] = { NULL, };
+      const char *methods[PULL_PARALLEL];
+      const char *urls[PULL_PARALLEL];
+      guint statuses[PULL_PARALLEL] = { 0, };
+      GBytes *replies[PULL_PARALLEL] = { NULL, };
+      gboolean fallback = FALSE;
+      guint parts;
+      guint per_part;
 
       for (GList *l = ids; l; l = l->next)
         {
@@ -143,45 +155,84 @@ fetch_missing (Job         *job,
                * the revisions held here. */
               if (held != NULL)
                 json_object_set_array_member (item, "atts_since", json_array_ref (held));
-              json_array_add_object_element (wanted, item);
+              g_ptr_array_add (items, json_node_init_object (json_node_alloc (), item));
+              json_object_unref (item);
             }
         }
-      json_object_set_array_member (request, "docs", g_steal_pointer (&wanted));
-      body = json_node_init_object (json_node_alloc (), request);
-      if (!_mer_repl_job_request_bytes (job, "POST", url, body, &status, &bytes, error))
-        return FALSE;
-      data = g_bytes_get_data (bytes, &size);
-      if (status == 200 && looks_like_bulk_get (data, size))
+      /* Small batches (a continuous pull's usual one) go whole. */
+      parts = CLAMP (items->len / PULL_PART_MIN, 1, PULL_PARALLEL);
+      per_part = (items->len + parts - 1) / parts;
+      for (guint p = 0; p < parts; p++)
         {
-          *answer = g_steal_pointer (&bytes);
-          return TRUE;
-        }
-      if (status == 200 && size > 0)
-        {
-          g_autoptr(GPtrArray) found = NULL;
-          g_autoptr(GError) local_error = NULL;
-          gboolean has_results = FALSE;
+          g_autoptr(JsonObject) request = json_object_new ();
+          JsonArray *wanted = json_array_new ();
 
-          found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
-          if (found == NULL)
-            {
-              _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
-              return FALSE;
-            }
-          if (has_results)
-            {
-              g_ptr_array_extend_and_steal (revisions, g_steal_pointer (&found));
-              return TRUE;
-            }
+          for (guint i = p * per_part; i < MIN ((p + 1) * per_part, items->len); i++)
+            json_array_add_element (wanted, json_node_ref (g_ptr_array_index (items, i)));
+          json_object_set_array_member (request, "docs", wanted);
+          bodies[p] = json_node_init_object (json_node_alloc (), request);
+          methods[p] = "POST";
+          urls[p] = url;
         }
-      else if (status == 403)
+      if (!_mer_repl_job_request_parallel (job, parts, methods, urls, bodies, statuses, replies, error))
         {
-          g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
-
-          _mer_repl_set_status_error (job, _("fetching documents"), status, reply, error);
+          for (guint p = 0; p < parts; p++)
+            json_node_unref (bodies[p]);
           return FALSE;
         }
-      g_debug ("%s: no usable _bulk_get (%u); fetching documents one by one", job->url, status);
+      for (guint p = 0; p < parts; p++)
+        json_node_unref (bodies[p]);
+
+      for (guint p = 0; p < parts; p++)
+        {
+          g_autoptr(GBytes) bytes = g_steal_pointer (&replies[p]);
+          gsize size = 0;
+          const char *data = g_bytes_get_data (bytes, &size);
+
+          if (fallback)
+            continue;
+          if (statuses[p] == 200 && looks_like_bulk_get (data, size))
+            {
+              g_ptr_array_add (answers, g_steal_pointer (&bytes));
+              continue;
+            }
+          if (statuses[p] == 200 && size > 0)
+            {
+              g_autoptr(GPtrArray) found = NULL;
+              g_autoptr(GError) local_error = NULL;
+              gboolean has_results = FALSE;
+
+              found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
+              if (found == NULL)
+                {
+                  _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
+                  for (guint q = p + 1; q < parts; q++)
+                    g_clear_pointer (&replies[q], g_bytes_unref);
+                  return FALSE;
+                }
+              if (has_results)
+                {
+                  g_ptr_array_extend_and_steal (revisions, g_steal_pointer (&found));
+                  continue;
+                }
+            }
+          else if (statuses[p] == 403)
+            {
+              g_autoptr(JsonNode) reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
+
+              _mer_repl_set_status_error (job, _("fetching documents"), statuses[p], reply, error);
+              for (guint q = p + 1; q < parts; q++)
+                g_clear_pointer (&replies[q], g_bytes_unref);
+              return FALSE;
+            }
+          g_debug ("%s: no usable _bulk_get (%u); fetching documents one by one", job->url, statuses[p]);
+          fallback = TRUE;
+        }
+      if (!fallback)
+        return TRUE;
+      /* Asked one by one below: the whole batch again, since writing a
+       * revision twice is harmless. */
+      g_ptr_array_set_size (answers, 0);
       job->no_bulk_get = TRUE;
     }
 
@@ -208,7 +259,7 @@ _mer_repl_count_conflicted (Job *job)
 typedef struct
 {
   GPtrArray *revisions; /* MerRevision, ready to graft */
-  GBytes    *answer;    /* a _bulk_get answer, for the writer to read */
+  GPtrArray *answers;   /* GBytes: _bulk_get answers, for the writer to read */
   JsonNode  *last_seq;  /* the remote seq to checkpoint after writing */
   guint      rows;      /* changes rows the batch covered */
   gboolean   caught_up; /* the feed had nothing after these rows */
@@ -222,7 +273,7 @@ static void
 pull_batch_free (PullBatch *batch)
 {
   g_clear_pointer (&batch->revisions, g_ptr_array_unref);
-  g_clear_pointer (&batch->answer, g_bytes_unref);
+  g_clear_pointer (&batch->answers, g_ptr_array_unref);
   g_clear_pointer (&batch->last_seq, json_node_unref);
   g_clear_pointer (&batch->refused, json_array_unref);
   g_clear_error (&batch->error);
@@ -230,6 +281,38 @@ pull_batch_free (PullBatch *batch)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PullBatch, pull_batch_free)
+
+/*
+ * Reads a batch's _bulk_get answers into its revisions. The fetcher does
+ * it as soon as they arrive: with the parts of a batch fetched side by
+ * side, the writer is the slower half, and the fetcher has time to spare.
+ */
+static gboolean
+read_answers (Job        *job,
+              PullBatch  *batch,
+              GError    **error)
+{
+  for (guint a = 0; batch->answers != NULL && a < batch->answers->len; a++)
+    {
+      g_autoptr(GPtrArray) found = NULL;
+      g_autoptr(GError) local_error = NULL;
+      gsize size = 0;
+      const char *data = g_bytes_get_data (g_ptr_array_index (batch->answers, a), &size);
+      gboolean has_results = FALSE;
+
+      found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
+      if (found == NULL)
+        {
+          g_autofree char *url = g_strconcat (job->url, "/_bulk_get", NULL);
+
+          _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
+          return FALSE;
+        }
+      g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
+    }
+  g_clear_pointer (&batch->answers, g_ptr_array_unref);
+  return TRUE;
+}
 
 /* An empty slot for the fetcher. A slot can also be the batch the writer
  * has just written: the fetcher frees it, which takes about a tenth of the
@@ -475,7 +558,8 @@ fetch_batch (Job          *job,
   missing = mer_store_revs_diff (job->store, request, error);
   if (missing == NULL)
     return NULL;
-  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->revisions, &batch->answer, error))
+  batch->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  if (json_object_get_size (missing) > 0 && !fetch_missing (job, missing, batch->revisions, batch->answers, error))
     return NULL;
   return g_steal_pointer (&batch);
 }
@@ -492,10 +576,7 @@ fetcher_thread (gpointer user_data)
   gboolean caught_up = FALSE;
 
   g_main_context_push_thread_default (context);
-  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
-                                                "idle-timeout", 60,
-                                                "user-agent", "Meridian/" PACKAGE_VERSION,
-                                                NULL);
+  job->session = _mer_repl_new_session (job);
   for (;;)
     {
       GError *error = NULL;
@@ -507,6 +588,8 @@ fetcher_thread (gpointer user_data)
       else
         batch = fetch_batch (job, &fetcher->since, &page, page_limit,
                              job->continuous && caught_up, &error);
+      if (batch != NULL && !read_answers (job, batch, &error))
+        g_clear_pointer (&batch, pull_batch_free);
       if (batch == NULL)
         {
           batch = g_new0 (PullBatch, 1);
@@ -616,10 +699,11 @@ fetcher_stop (Fetcher *fetcher)
  * pages that now have conflicts, then the checkpoints on both sides.
  */
 static gboolean
-write_batch (Job         *job,
-             const char  *rid,
-             PullBatch   *batch,
-             GError     **error)
+write_batch (Job                 *job,
+             const char          *rid,
+             PullBatch           *batch,
+             RemoteCheckpoints  *remote,
+             GError             **error)
 {
   MerMergeStats stats = { 0, 0 };
   g_autoptr(JsonArray) refused = json_array_new ();
@@ -628,25 +712,8 @@ write_batch (Job         *job,
   guint left = 0;
   Update *update;
 
-  if (batch->answer != NULL)
-    {
-      g_autoptr(GPtrArray) found = NULL;
-      g_autoptr(GError) local_error = NULL;
-      gsize size = 0;
-      const char *data = g_bytes_get_data (batch->answer, &size);
-      gboolean has_results = FALSE;
-
-      found = mer_revisions_from_bulk_get (data, size, &has_results, &local_error);
-      if (found == NULL)
-        {
-          g_autofree char *url = g_strconcat (job->url, "/_bulk_get", NULL);
-
-          _mer_repl_set_not_json_error ("POST", url, local_error->message, error);
-          return FALSE;
-        }
-      g_ptr_array_extend_and_steal (batch->revisions, g_steal_pointer (&found));
-      g_clear_pointer (&batch->answer, g_bytes_unref);
-    }
+  if (!read_answers (job, batch, error))
+    return FALSE;
   /* Design documents are a CouchDB hub's code, not content: Meridian
    * runs no code from peers and keeps none (see mer_validate_id()). */
   for (guint i = batch->revisions->len; i > 0; i--)
@@ -732,8 +799,11 @@ write_batch (Job         *job,
     update->refused = g_steal_pointer (&refused);
   _mer_repl_post_update (job, update);
 
-  return _mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error)
-         && _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
+  if (!_mer_repl_put_local_checkpoint (job, rid, batch->last_seq, error))
+    return FALSE;
+  if (remote != NULL)
+    return _mer_repl_remote_checkpoints_post (remote, batch->last_seq, error);
+  return _mer_repl_put_remote_checkpoint (job, rid, batch->last_seq, error);
 }
 
 /*
@@ -764,6 +834,8 @@ _mer_repl_run_pull (Job     *job,
   g_autoptr(PullBatch) first = NULL;
   ChangesPage page = { NULL, };
   Fetcher *fetcher;
+  RemoteCheckpoints *remote = NULL;
+  guint written = 0;
   gboolean ok = TRUE;
 
   job->pull = TRUE;
@@ -787,14 +859,16 @@ _mer_repl_run_pull (Job     *job,
   if (!job->continuous)
     mer_store_set_index_later (job->store, TRUE);
   if (first->caught_up && !job->continuous)
-    return finish_pull (job, write_batch (job, rid, first, error));
+    return finish_pull (job, write_batch (job, rid, first, NULL, error));
 
   fetcher = fetcher_start (job, since, error);
   if (fetcher == NULL)
     return finish_pull (job, FALSE);
   mer_store_set_auto_checkpoint (job->store, FALSE);
+  if (!job->continuous)
+    remote = _mer_repl_remote_checkpoints_start (job, rid);
   if (first->rows > 0)
-    ok = write_batch (job, rid, first, error);
+    ok = write_batch (job, rid, first, remote, error);
   while (ok)
     {
       g_autoptr(PullBatch) batch = g_async_queue_pop (fetcher->batches);
@@ -810,15 +884,21 @@ _mer_repl_run_pull (Job     *job,
         {
           g_autoptr(GError) checkpoint_error = NULL;
 
-          ok = write_batch (job, rid, batch, error);
+          ok = write_batch (job, rid, batch, remote, error);
           g_async_queue_push (fetcher->tokens, g_steal_pointer (&batch));
-          /* Checkpoints wait until the fetcher has its slot back: with
-           * search indexed after the pull, fetching is the slower half. */
-          if (ok && !mer_store_checkpoint (job->store, &checkpoint_error))
+          /* Checkpoints wait until the fetcher has its slot back. Each
+           * syncs the disk two or three times, and with a batch's parts
+           * fetched side by side the writer is the slower half: a
+           * one-shot pull folds the WAL into the database every few
+           * batches instead. */
+          if (ok && (job->continuous || ++written % WAL_CHECKPOINT_BATCHES == 0)
+              && !mer_store_checkpoint (job->store, &checkpoint_error))
             g_warning ("%s", checkpoint_error->message);
         }
     }
   fetcher_stop (fetcher);
+  if (remote != NULL && !_mer_repl_remote_checkpoints_finish (remote, ok ? error : NULL))
+    ok = FALSE;
   mer_store_set_auto_checkpoint (job->store, TRUE);
   return finish_pull (job, ok);
 }

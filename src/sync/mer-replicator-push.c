@@ -19,6 +19,11 @@
  * one document alone is larger. */
 #define PUSH_REQUEST_BYTES (32 * 1024 * 1024)
 
+/* A batch's _bulk_docs goes as up to this many requests at once, each of
+ * at least PUSH_PART_MIN documents. */
+#define PUSH_PARALLEL 3
+#define PUSH_PART_MIN 100
+
 static char *
 push_mark_id (const char *url)
 {
@@ -131,25 +136,30 @@ doc_weight (JsonObject *doc)
   return weight;
 }
 
-/* Sends one _bulk_docs request of @chunk and notes the refusals. */
+/* Reads the answer to one _bulk_docs request and notes the refusals. */
 static gboolean
-send_chunk (Job         *job,
-            const char  *docs_url,
-            JsonArray   *chunk,
-            JsonArray   *refused_rows,
-            guint64     *refused,
-            GError     **error)
+note_stored (Job         *job,
+             const char  *docs_url,
+             guint        status,
+             GBytes      *bytes,
+             JsonArray   *refused_rows,
+             guint64     *refused,
+             GError     **error)
 {
-  g_autoptr(JsonObject) payload = json_object_new ();
-  g_autoptr(JsonNode) payload_node = NULL;
   g_autoptr(JsonNode) result = NULL;
-  guint status = 0;
+  g_autoptr(GError) local_error = NULL;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
 
-  json_object_set_array_member (payload, "docs", json_array_ref (chunk));
-  json_object_set_boolean_member (payload, "new_edits", FALSE);
-  payload_node = json_node_init_object (json_node_alloc (), payload);
-  if (!_mer_repl_job_request (job, "POST", docs_url, payload_node, &status, &result, error))
-    return FALSE;
+  if (size > 0)
+    {
+      result = mer_json_parse (data, (gssize) size, &local_error);
+      if (result == NULL && status < 300)
+        {
+          _mer_repl_set_not_json_error ("POST", docs_url, local_error->message, error);
+          return FALSE;
+        }
+    }
   if (status != 201 && status != 200 && status != 202)
     {
       _mer_repl_set_status_error (job, _("storing documents"), status, result, error);
@@ -181,12 +191,59 @@ send_chunk (Job         *job,
 }
 
 /*
- * Sends the missing revisions @docs in _bulk_docs requests of at most
- * about PUSH_REQUEST_BYTES each (one document over it goes alone). Each
- * document's attachments go inline in base64, but only those changed
- * after the newest revision the peer holds of it (@since_of: id ->
- * possible_ancestors); the others go as stubs. Documents are copied and
- * filled one at a time, so a batch's attachments are never all in memory.
+ * Sends the _bulk_docs requests of @chunks (JsonArray each) at once, and
+ * empties @chunks. CouchDB stores them side by side: a push spends most
+ * of its time waiting for the peer to store its batches.
+ */
+static gboolean
+send_chunks (Job         *job,
+             const char  *docs_url,
+             GPtrArray   *chunks,
+             JsonArray   *refused_rows,
+             guint64     *refused,
+             GError     **error)
+{
+  JsonNode *bodies[PUSH_PARALLEL] = { NULL, };
+  const char *methods[PUSH_PARALLEL];
+  const char *urls[PUSH_PARALLEL];
+  guint statuses[PUSH_PARALLEL] = { 0, };
+  GBytes *replies[PUSH_PARALLEL] = { NULL, };
+  guint n = chunks->len;
+  gboolean ok;
+
+  g_assert (n <= PUSH_PARALLEL);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) payload = json_object_new ();
+
+      json_object_set_array_member (payload, "docs", json_array_ref (g_ptr_array_index (chunks, i)));
+      json_object_set_boolean_member (payload, "new_edits", FALSE);
+      bodies[i] = json_node_init_object (json_node_alloc (), payload);
+      methods[i] = "POST";
+      urls[i] = docs_url;
+    }
+  ok = _mer_repl_job_request_parallel (job, n, methods, urls, bodies, statuses, replies, error);
+  for (guint i = 0; i < n; i++)
+    {
+      json_node_unref (bodies[i]);
+      if (ok && !note_stored (job, docs_url, statuses[i], replies[i], refused_rows, refused, error))
+        ok = FALSE;
+      g_clear_pointer (&replies[i], g_bytes_unref);
+    }
+  g_ptr_array_set_size (chunks, 0);
+  return ok;
+}
+
+/*
+ * Sends the missing revisions @docs in _bulk_docs requests, up to
+ * PUSH_PARALLEL at once, each of at least PUSH_PART_MIN documents when
+ * there are enough; the requests sent at once stay under about
+ * PUSH_REQUEST_BYTES together, attachments included (one document over
+ * it goes alone). Each document's attachments go inline in base64, but
+ * only those changed after the newest revision the peer holds of it
+ * (@since_of: id -> possible_ancestors); the others go as stubs.
+ * Documents are copied and filled one at a time, so a batch's
+ * attachments are never all in memory.
  */
 static gboolean
 send_docs (Job         *job,
@@ -197,10 +254,14 @@ send_docs (Job         *job,
            guint64     *refused,
            GError     **error)
 {
+  g_autoptr(GPtrArray) chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) json_array_unref);
   g_autoptr(JsonArray) chunk = json_array_new ();
-  gsize chunk_bytes = 0;
+  guint n_docs = json_array_get_length (docs);
+  guint parts = CLAMP (n_docs / PUSH_PART_MIN, 1, PUSH_PARALLEL);
+  guint per_part = MAX ((n_docs + parts - 1) / parts, 1);
+  gsize group_bytes = 0;
 
-  for (guint i = 0; i < json_array_get_length (docs); i++)
+  for (guint i = 0; i < n_docs; i++)
     {
       JsonObject *doc = json_array_get_object_element (docs, i);
       g_autoptr(JsonNode) copy = NULL;
@@ -222,19 +283,35 @@ send_docs (Job         *job,
       else
         copy = json_node_ref (json_array_get_element (docs, i));
       weight = doc_weight (json_node_get_object (copy));
-      if (json_array_get_length (chunk) > 0 && chunk_bytes + weight > PUSH_REQUEST_BYTES)
+      if (group_bytes > 0 && group_bytes + weight > PUSH_REQUEST_BYTES)
         {
-          if (!send_chunk (job, docs_url, chunk, refused_rows, refused, error))
+          if (json_array_get_length (chunk) > 0)
+            {
+              g_ptr_array_add (chunks, g_steal_pointer (&chunk));
+              chunk = json_array_new ();
+            }
+          if (!send_chunks (job, docs_url, chunks, refused_rows, refused, error))
             return FALSE;
-          g_clear_pointer (&chunk, json_array_unref);
-          chunk = json_array_new ();
-          chunk_bytes = 0;
+          group_bytes = 0;
         }
       json_array_add_element (chunk, g_steal_pointer (&copy));
-      chunk_bytes += weight;
+      group_bytes += weight;
+      if (json_array_get_length (chunk) >= per_part)
+        {
+          g_ptr_array_add (chunks, g_steal_pointer (&chunk));
+          chunk = json_array_new ();
+          if (chunks->len == PUSH_PARALLEL)
+            {
+              if (!send_chunks (job, docs_url, chunks, refused_rows, refused, error))
+                return FALSE;
+              group_bytes = 0;
+            }
+        }
     }
   if (json_array_get_length (chunk) > 0)
-    return send_chunk (job, docs_url, chunk, refused_rows, refused, error);
+    g_ptr_array_add (chunks, g_steal_pointer (&chunk));
+  if (chunks->len > 0)
+    return send_chunks (job, docs_url, chunks, refused_rows, refused, error);
   return TRUE;
 }
 
@@ -243,11 +320,12 @@ send_docs (Job         *job,
  * missing revisions with their histories in one _bulk_docs, the checkpoint.
  */
 static gboolean
-push_batch (Job         *job,
-            const char  *rid,
-            gint64      *since,
-            guint       *rows_out,
-            GError     **error)
+push_batch (Job                *job,
+            const char         *rid,
+            RemoteCheckpoints  *remote,
+            gint64             *since,
+            guint              *rows_out,
+            GError            **error)
 {
   g_autoptr(JsonArray) rows = NULL;
   g_autoptr(JsonObject) request = json_object_new ();
@@ -344,8 +422,16 @@ push_batch (Job         *job,
   _mer_repl_post_update (job, update);
 
   seq_node = json_node_init_int (json_node_alloc (), last_seq);
-  if (!_mer_repl_put_remote_checkpoint (job, rid, seq_node, error)
-      || !_mer_repl_put_local_checkpoint (job, rid, seq_node, error))
+  /* The documents are stored on the peer: the local checkpoint may lead
+   * the remote one, which a thread writes meanwhile in a one-shot push. */
+  if (remote != NULL)
+    {
+      if (!_mer_repl_remote_checkpoints_post (remote, seq_node, error))
+        return FALSE;
+    }
+  else if (!_mer_repl_put_remote_checkpoint (job, rid, seq_node, error))
+    return FALSE;
+  if (!_mer_repl_put_local_checkpoint (job, rid, seq_node, error))
     return FALSE;
   _mer_repl_write_push_mark (job, last_seq);
   *since = last_seq;
@@ -379,6 +465,7 @@ _mer_repl_run_push (Job     *job,
 {
   g_autofree char *rid = NULL;
   g_autoptr(JsonNode) start = NULL;
+  RemoteCheckpoints *remote = NULL;
   gint64 since = 0;
 
   job->pull = FALSE;
@@ -392,19 +479,27 @@ _mer_repl_run_push (Job     *job,
   if (JSON_NODE_HOLDS_VALUE (start) && json_node_get_value_type (start) == G_TYPE_INT64)
     since = json_node_get_int (start);
   job->pending = _mer_repl_count_changes_since (job->store, since);
+  /* Nothing to send (the usual case) needs no thread. */
+  if (!job->continuous && job->pending > 0)
+    remote = _mer_repl_remote_checkpoints_start (job, rid);
 
   for (;;)
     {
       guint rows = 0;
 
-      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
-        return FALSE;
-      if (!push_batch (job, rid, &since, &rows, error))
-        return FALSE;
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, error)
+          || !push_batch (job, rid, remote, &since, &rows, error))
+        {
+          if (remote != NULL)
+            _mer_repl_remote_checkpoints_finish (remote, NULL);
+          return FALSE;
+        }
       if (rows == 0)
         {
           Update *update;
 
+          if (remote != NULL && !_mer_repl_remote_checkpoints_finish (g_steal_pointer (&remote), error))
+            return FALSE;
           _mer_repl_write_push_mark (job, since);
           update = _mer_repl_update_new (job);
           update->pending = 0;

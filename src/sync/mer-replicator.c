@@ -215,6 +215,7 @@ _mer_repl_job_free (Job *job)
   g_free (job->local_id);
   g_free (job->remote_id);
   g_clear_pointer (&job->remote_checkpoint, json_object_unref);
+  g_clear_pointer (&job->prefetched, g_hash_table_unref);
   g_clear_error (&job->error);
   g_free (job);
 }
@@ -263,17 +264,14 @@ job_thread (gpointer user_data)
 
   /* libsoup's blocking calls iterate the thread-default context. */
   g_main_context_push_thread_default (context);
-  job->session = soup_session_new_with_options ("timeout", (guint) (LONGPOLL_TIMEOUT_MS / 1000 + 60),
-                                                "idle-timeout", 60,
-                                                "user-agent", "Meridian/" PACKAGE_VERSION,
-                                                NULL);
+  job->session = _mer_repl_new_session (job);
   job->session_id = g_uuid_string_random ();
   job->store = mer_store_open (job->data_dir, &error);
   ok = job->store != NULL;
   if (ok)
     job->local_id = g_strdup (mer_store_get_uuid (job->store));
   if (ok)
-    ok = _mer_repl_job_identify_remote (job, &error);
+    ok = _mer_repl_job_open (job, &error);
   if (ok && job->both)
     ok = _mer_repl_run_pull (job, &error) && _mer_repl_run_push (job, &error);
   else if (ok && job->pull)
