@@ -5,6 +5,7 @@
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-web-view.h"
 
 #include <adwaita.h>
@@ -492,6 +493,238 @@ mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
   gtk_widget_class_set_css_name (widget_class, "mer-markdown-editor");
 }
 
+
+/* A name for @wanted that no attachment of the draft has yet: "a.png",
+ * then "a-2.png", "a-3.png"… */
+static char *
+unique_attachment_name (MerMarkdownEditor *self,
+                        const char        *wanted)
+{
+  g_autofree char *doc_id = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  g_autoptr(GPtrArray) taken = mer_store_list_local_attachments (self->store, doc_id, NULL);
+  const char *dot = strrchr (wanted, '.');
+  g_autofree char *stem = dot != NULL && dot != wanted ? g_strndup (wanted, dot - wanted) : g_strdup (wanted);
+  const char *ext = dot != NULL && dot != wanted ? dot : "";
+  char *name = g_strdup (wanted);
+
+  for (guint n = 2; taken != NULL; n++)
+    {
+      gboolean clash = FALSE;
+
+      for (guint i = 0; i < taken->len && !clash; i++)
+        clash = g_strcmp0 (((MerAttachment *) g_ptr_array_index (taken, i))->name, name) == 0;
+      if (!clash)
+        break;
+      g_free (name);
+      name = g_strdup_printf ("%s-%u%s", stem, n, ext);
+    }
+  return name;
+}
+
+/**
+ * mer_markdown_editor_attach:
+ * @self: the editor
+ * @name: the file name wanted; made unique among the draft's attachments
+ * @content_type: (nullable): its type, guessed from @name when NULL
+ * @data: the bytes
+ * @alt: (nullable): the alt text of an image
+ * @error: where to say why nothing was attached
+ *
+ * Keeps @data as an attachment of the draft (beside its "_local/" document,
+ * so it survives a crash as the text does), then inserts at the cursor an
+ * image for an image, a link for anything else.
+ *
+ * Returns: (transfer full) (nullable): the name given, or NULL
+ */
+char *
+mer_markdown_editor_attach (MerMarkdownEditor *self,
+                            const char        *name,
+                            const char        *content_type,
+                            GBytes            *data,
+                            const char        *alt,
+                            GError           **error)
+{
+  g_autofree char *doc_id = NULL;
+  g_autofree char *unique = NULL;
+  g_autofree char *guessed = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *markdown = NULL;
+  g_autofree char *rev = NULL;
+  guint64 max;
+  GtkTextBuffer *buffer;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  g_return_val_if_fail (name != NULL && data != NULL, NULL);
+
+  max = mer_store_get_max_attachment_size (self->store);
+  if (g_bytes_get_size (data) > max)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("“%s” is larger than this workspace allows (%" G_GUINT64_FORMAT " MiB)"),
+                   name, max / (1024 * 1024));
+      return NULL;
+    }
+  if (!mer_attachment_check_name (name, error))
+    return NULL;
+  if (content_type == NULL)
+    {
+      g_autofree char *guess = g_content_type_guess (name, g_bytes_get_data (data, NULL), g_bytes_get_size (data), NULL);
+      guessed = g_content_type_get_mime_type (guess);
+      content_type = guessed != NULL ? guessed : "application/octet-stream";
+    }
+
+  doc_id = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  /* The draft document comes first, so the attachment never outlives it. */
+  if (!mer_markdown_editor_save_draft (self, error))
+    return NULL;
+  unique = unique_attachment_name (self, name);
+  rev = mer_store_put_local_attachment (self->store, doc_id, unique, content_type, data, error);
+  if (rev == NULL)
+    return NULL;
+
+  escaped = g_uri_escape_string (unique, "/", FALSE);
+  if (g_str_has_prefix (content_type, "image/"))
+    markdown = g_strdup_printf ("![%s](%s)", alt != NULL ? alt : "", escaped);
+  else
+    markdown = g_strdup_printf ("[%s](%s)", unique, escaped);
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  gtk_text_buffer_begin_user_action (buffer);
+  gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
+  gtk_text_buffer_insert_at_cursor (buffer, markdown, -1);
+  gtk_text_buffer_end_user_action (buffer);
+  mer_markdown_editor_update_preview_now (self);
+  return g_steal_pointer (&unique);
+}
+
+/* Says why a paste or drop attached nothing, as a toast when the editor
+ * sits in a toast overlay, else in the log. */
+static void
+report_attach_error (MerMarkdownEditor *self,
+                     GError            *error)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+  else
+    g_warning ("%s", error->message);
+}
+
+static void
+attach_texture (MerMarkdownEditor *self,
+                GdkTexture        *texture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *name = g_strdup_printf ("pasted-%s.png", stamp);
+  g_autofree char *given = mer_markdown_editor_attach (self, name, "image/png", png, NULL, &error);
+
+  if (given == NULL)
+    report_attach_error (self, error);
+}
+
+static void
+attach_file (MerMarkdownEditor *self,
+             GFile             *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autofree char *basename = g_file_get_basename (file);
+  g_autofree char *given = NULL;
+
+  /* An oversized file is refused before it is read. */
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, &error);
+  if (info == NULL)
+    {
+      report_attach_error (self, error);
+      return;
+    }
+  if ((guint64) g_file_info_get_size (info) > mer_store_get_max_attachment_size (self->store))
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("“%s” is larger than this workspace allows (%" G_GUINT64_FORMAT " MiB)"),
+                   basename, mer_store_get_max_attachment_size (self->store) / (1024 * 1024));
+      report_attach_error (self, error);
+      return;
+    }
+  bytes = g_file_load_bytes (file, NULL, NULL, &error);
+  if (bytes != NULL)
+    given = mer_markdown_editor_attach (self, basename, NULL, bytes, NULL, &error);
+  if (given == NULL)
+    report_attach_error (self, error);
+}
+
+/**
+ * mer_markdown_editor_drop:
+ * @self: the editor
+ * @value: a #GdkTexture or a #GFile
+ *
+ * What the editor's drop target does with what is dropped on it; public
+ * so tests can drop without a pointer.
+ *
+ * Returns: whether @value was something the editor takes
+ */
+gboolean
+mer_markdown_editor_drop (MerMarkdownEditor *self,
+                          const GValue      *value)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    attach_texture (self, g_value_get_object (value));
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    attach_file (self, g_value_get_object (value));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget     *target,
+         const GValue      *value,
+         double             x,
+         double             y,
+         MerMarkdownEditor *self)
+{
+  return mer_markdown_editor_drop (self, value);
+}
+
+static void
+paste_texture_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(MerMarkdownEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (texture == NULL)
+    report_attach_error (self, error);
+  else
+    attach_texture (self, texture);
+}
+
+/* Runs before GtkTextView's own paste: an image on the clipboard (and no
+ * text) becomes an attachment; anything else is pasted as usual. */
+static void
+paste_clipboard_cb (GtkTextView       *view,
+                    MerMarkdownEditor *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (view));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE) &&
+      !gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
+    {
+      g_signal_stop_emission_by_name (view, "paste-clipboard");
+      gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_cb, g_object_ref (self));
+    }
+}
+
 static void
 mer_markdown_editor_init (MerMarkdownEditor *self)
 {
@@ -509,6 +742,15 @@ mer_markdown_editor_init (MerMarkdownEditor *self)
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (dark_changed_cb), self, 0);
   g_signal_connect (buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
+  g_signal_connect (self->source_view, "paste-clipboard", G_CALLBACK (paste_clipboard_cb), self);
+  {
+    GType types[] = { GDK_TYPE_TEXTURE, G_TYPE_FILE };
+    GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+
+    gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+    g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->source_view), GTK_EVENT_CONTROLLER (target));
+  }
   g_signal_connect (self->preview_button, "toggled", G_CALLBACK (preview_toggled_cb), self);
 
   self->web_view = create_preview (self);
