@@ -143,6 +143,41 @@ update_counts (MerMarkdownEditor *self,
   gtk_label_set_label (self->count_label, label);
 }
 
+/* The document the preview renders against: the base revision's
+ * attachments and the draft's (which win), all named under the draft's
+ * "_local/" id and the base revision, where mer_attachment_file_read()
+ * looks for them. Takes @base. */
+static JsonObject *
+preview_doc (MerMarkdownEditor *self,
+             JsonObject        *base)
+{
+  g_autofree char *draft = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (self->store, draft, NULL);
+  JsonObject *doc = base != NULL ? base : json_object_new ();
+  JsonObject *all;
+
+  if (atts == NULL || atts->len == 0)
+    return doc;
+  if (!json_object_has_member (doc, "_rev"))
+    json_object_set_string_member (doc, "_rev", "0-draft");
+  json_object_set_string_member (doc, "_id", draft);
+  if (!json_object_has_member (doc, "_attachments"))
+    json_object_set_object_member (doc, "_attachments", json_object_new ());
+  all = json_object_get_object_member (doc, "_attachments");
+  for (guint i = 0; i < atts->len; i++)
+    {
+      MerAttachment *att = g_ptr_array_index (atts, i);
+      JsonObject *stub = json_object_new ();
+
+      json_object_set_string_member (stub, "content_type", att->content_type);
+      json_object_set_string_member (stub, "digest", att->digest);
+      json_object_set_int_member (stub, "length", att->length);
+      json_object_set_boolean_member (stub, "stub", TRUE);
+      json_object_set_object_member (all, att->name, stub);
+    }
+  return doc;
+}
+
 void
 mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 {
@@ -162,14 +197,12 @@ mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 
   if (self->fields != NULL)
     title = mer_json_get_string (self->fields, "title");
-  /* The revision the edit started from says which attachments the text
-   * may show; a new page has none yet. */
+  /* The revision the edit started from and the draft say which
+   * attachments the text may show; a new page has only the draft's. */
   if (self->base_rev != NULL)
     base = mer_store_get_doc (self->store, self->draft_id, self->base_rev, MER_GET_DEFAULT, NULL);
-  if (base != NULL)
-    document = mer_markdown_doc_to_document (base, text, title, mer_markdown_store_resolver, self->store, NULL);
-  else
-    document = mer_markdown_to_document (text, title, mer_markdown_store_resolver, self->store, NULL);
+  base = preview_doc (self, base);
+  document = mer_markdown_doc_to_document (base, text, title, mer_markdown_store_resolver, self->store, NULL);
   g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, self->store);
   webkit_web_view_load_html (self->web_view, document, PREVIEW_BASE_URI);
 }
