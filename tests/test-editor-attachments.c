@@ -274,6 +274,9 @@ main (int    argc,
   gtk_init ();
   adw_init ();
   (void) mer_ui_get_resource ();
+  /* The reader's class registers the meridian: scheme the preview uses,
+   * as the window does before any editor opens. */
+  g_type_ensure (MER_TYPE_PAGE_VIEW);
 
   g_test_add_func ("/editor-attachments/paste-drop-save", test_paste_drop_save);
   return g_test_run ();

@@ -592,9 +592,10 @@ mer_markdown_editor_attach (MerMarkdownEditor *self,
   max = mer_store_get_max_attachment_size (self->store);
   if (g_bytes_get_size (data) > max)
     {
+      g_autofree char *limit = g_format_size (max);
+
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("“%s” is larger than this workspace allows (%" G_GUINT64_FORMAT " MiB)"),
-                   name, max / (1024 * 1024));
+                   _("“%s” is larger than this workspace allows (%s)"), name, limit);
       return NULL;
     }
   if (!mer_attachment_check_name (name, error))
@@ -624,7 +625,16 @@ mer_markdown_editor_attach (MerMarkdownEditor *self,
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
   gtk_text_buffer_begin_user_action (buffer);
   gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
-  gtk_text_buffer_insert_at_cursor (buffer, markdown, -1);
+  {
+    GtkTextIter cursor;
+
+    /* Each attachment on a line of its own, as a person would write it. */
+    gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+    if (!gtk_text_iter_starts_line (&cursor))
+      gtk_text_buffer_insert_at_cursor (buffer, "\n", -1);
+    gtk_text_buffer_insert_at_cursor (buffer, markdown, -1);
+    gtk_text_buffer_insert_at_cursor (buffer, "\n", -1);
+  }
   gtk_text_buffer_end_user_action (buffer);
   mer_markdown_editor_update_preview_now (self);
   return g_steal_pointer (&unique);
@@ -678,9 +688,10 @@ attach_file (MerMarkdownEditor *self,
     }
   if ((guint64) g_file_info_get_size (info) > mer_store_get_max_attachment_size (self->store))
     {
+      g_autofree char *limit = g_format_size (mer_store_get_max_attachment_size (self->store));
+
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("“%s” is larger than this workspace allows (%" G_GUINT64_FORMAT " MiB)"),
-                   basename, mer_store_get_max_attachment_size (self->store) / (1024 * 1024));
+                   _("“%s” is larger than this workspace allows (%s)"), basename, limit);
       report_attach_error (self, error);
       return;
     }
