@@ -144,8 +144,12 @@ test_paste_drop_save (void)
   GtkWidget *editor, *window, *source, *view;
   MerMarkdownEditor *md;
   const char *image_name = NULL;
+  g_autoptr(GtkWidget) reader = NULL;
 
   plant_page (store);
+  /* The reader registers the meridian: scheme the preview uses, as the
+   * window's reader does before any editor opens. */
+  reader = g_object_ref_sink (mer_page_view_new (store));
 
   editor = mer_page_editor_new (store, PAGE_ID);
   window = show_in_window (editor);
@@ -215,7 +219,7 @@ test_paste_drop_save (void)
 
   /* The preview shows the pasted image before saving. */
   mer_markdown_editor_update_preview_now (md);
-  mer_test_gui_spin (1500);
+  mer_test_gui_spin (4000);
   mer_test_gui_save_png (window, "editor-att-preview.png");
 
   /* A crash: the editor goes without saving; the draft stays. */
@@ -274,9 +278,6 @@ main (int    argc,
   gtk_init ();
   adw_init ();
   (void) mer_ui_get_resource ();
-  /* The reader's class registers the meridian: scheme the preview uses,
-   * as the window does before any editor opens. */
-  g_type_ensure (MER_TYPE_PAGE_VIEW);
 
   g_test_add_func ("/editor-attachments/paste-drop-save", test_paste_drop_save);
   return g_test_run ();
