@@ -164,6 +164,28 @@ test_paste_drop_save (void)
   g_assert_true (mer_test_gui_wait_for (draft_has_attachment, store));
   text = mer_markdown_editor_get_text (md);
   g_assert_nonnull (strstr (text, "![](pasted-"));
+  /* The alt text dialog, answered. */
+  {
+    AdwMessageDialog *dialog = NULL;
+    GListModel *toplevels = gtk_window_get_toplevels ();
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels) && dialog == NULL; i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (item))
+          dialog = ADW_MESSAGE_DIALOG (item);
+      }
+    g_assert_nonnull (dialog);
+    mer_test_gui_spin (300);
+    mer_test_gui_save_png (GTK_WIDGET (dialog), "editor-att-alt-dialog.png");
+    gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "Blue and orange bands");
+    adw_message_dialog_response (dialog, "add");
+    mer_test_gui_spin (200);
+  }
+  g_clear_pointer (&text, g_free);
+  text = mer_markdown_editor_get_text (md);
+  g_assert_nonnull (strstr (text, "![Blue and orange bands](pasted-"));
   g_assert_nonnull (strstr (text, ".png)"));
   {
     g_autoptr(GPtrArray) list = mer_store_list_local_attachments (store, DRAFT_DOC, &error);
@@ -235,7 +257,7 @@ test_paste_drop_save (void)
   g_assert_true (mer_page_editor_get_restored (MER_PAGE_EDITOR (editor)));
   g_clear_pointer (&text, g_free);
   text = mer_markdown_editor_get_text (md);
-  g_assert_nonnull (strstr (text, "![](pasted-"));
+  g_assert_nonnull (strstr (text, "![Blue and orange bands](pasted-"));
   g_assert_nonnull (strstr (text, "(q3%20report.pdf)"));
 
   /* Save: the new revision holds both, and the old file as it was. */

@@ -654,6 +654,64 @@ report_attach_error (MerMarkdownEditor *self,
     g_warning ("%s", error->message);
 }
 
+/* The alt text the person typed goes into the image's "![]" that the
+ * paste inserted (found by its name, wherever the cursor went since). */
+static void
+alt_response_cb (AdwMessageDialog  *dialog,
+                 const char        *response,
+                 MerMarkdownEditor *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *target = g_object_get_data (G_OBJECT (dialog), "mer-image-markdown");
+  g_autofree char *alt = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  GtkTextIter start, match_start, match_end;
+
+  if (g_strcmp0 (response, "add") != 0 || *alt == '\0')
+    return;
+  /* "[", "]" and "\\" would end or escape the alt text early. */
+  g_strdelimit (alt, "[]\\\n", ' ');
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  if (gtk_text_iter_forward_search (&start, target, 0, &match_start, &match_end, NULL))
+    {
+      gtk_text_iter_forward_chars (&match_start, 2);
+      gtk_text_buffer_begin_user_action (buffer);
+      gtk_text_buffer_insert (buffer, &match_start, alt, -1);
+      gtk_text_buffer_end_user_action (buffer);
+    }
+}
+
+/* Asks for an image's alt text, for those who cannot see it; Skip leaves
+ * it empty.  Only when the editor is in a window a person sees. */
+static void
+ask_alt_text (MerMarkdownEditor *self,
+              const char        *name)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *escaped = g_uri_escape_string (name, "/", FALSE);
+  GtkWidget *dialog, *entry;
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Describe the Image"),
+                                   _("A short description is read aloud to people who cannot see the image."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("What the image shows"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "skip", _("_Skip"),
+                                    "add", _("_Add Description"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "add", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "add");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "skip");
+  g_object_set_data_full (G_OBJECT (dialog), "mer-image-markdown", g_strdup_printf ("![](%s)", escaped), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (alt_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
 static void
 attach_texture (MerMarkdownEditor *self,
                 GdkTexture        *texture)
@@ -667,6 +725,8 @@ attach_texture (MerMarkdownEditor *self,
 
   if (given == NULL)
     report_attach_error (self, error);
+  else
+    ask_alt_text (self, given);
 }
 
 static void
@@ -700,6 +760,14 @@ attach_file (MerMarkdownEditor *self,
     given = mer_markdown_editor_attach (self, basename, NULL, bytes, NULL, &error);
   if (given == NULL)
     report_attach_error (self, error);
+  else
+    {
+      g_autofree char *guess = g_content_type_guess (basename, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+      g_autofree char *mime = g_content_type_get_mime_type (guess);
+
+      if (mime != NULL && g_str_has_prefix (mime, "image/"))
+        ask_alt_text (self, given);
+    }
 }
 
 /**
