@@ -18,6 +18,39 @@
  */
 
 /*
+ * A draft's attachment: the preview of an edit names its images under the
+ * draft's "_local/draft:<document id>" and the revision the edit started
+ * from, so an attachment pasted into the draft is found among the draft's,
+ * and any other is the one of that revision.
+ */
+static MerAttachment *
+get_draft_attachment (MerStore    *store,
+                      const char  *draft_doc_id,
+                      const char  *rev,
+                      const char  *name,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (store, draft_doc_id, error);
+  const char *colon = strchr (draft_doc_id, ':');
+
+  if (atts == NULL)
+    return NULL;
+  for (guint i = 0; i < atts->len; i++)
+    {
+      MerAttachment *att = g_ptr_array_index (atts, i);
+
+      if (g_strcmp0 (att->name, name) == 0)
+        return g_ptr_array_steal_index (atts, i);
+    }
+  if (colon == NULL || rev == NULL || g_str_equal (rev, "0-draft"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The draft has no attachment %s", name);
+      return NULL;
+    }
+  return mer_store_get_attachment (store, colon + 1, rev, name, error);
+}
+
+/*
  * The bytes of the attachment @uri names (a meridian://att/ address:
  * document, revision, name), and its name and declared content type.
  */
@@ -43,7 +76,10 @@ mer_attachment_file_read (MerStore    *store,
                    "Not the address of an attachment: %s", uri);
       return NULL;
     }
-  att = mer_store_get_attachment (store, doc_id, rev, att_name, error);
+  if (g_str_has_prefix (doc_id, "_local/draft:"))
+    att = get_draft_attachment (store, doc_id, rev, att_name, error);
+  else
+    att = mer_store_get_attachment (store, doc_id, rev, att_name, error);
   if (att == NULL)
     {
       g_prefix_error (error, "Attachment %s of %s: ", att_name, doc_id);

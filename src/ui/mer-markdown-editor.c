@@ -5,6 +5,7 @@
 #include "mer-json.h"
 #include "mer-markdown.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-web-view.h"
 
 #include <adwaita.h>
@@ -142,6 +143,41 @@ update_counts (MerMarkdownEditor *self,
   gtk_label_set_label (self->count_label, label);
 }
 
+/* The document the preview renders against: the base revision's
+ * attachments and the draft's (which win), all named under the draft's
+ * "_local/" id and the base revision, where mer_attachment_file_read()
+ * looks for them. Takes @base. */
+static JsonObject *
+preview_doc (MerMarkdownEditor *self,
+             JsonObject        *base)
+{
+  g_autofree char *draft = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (self->store, draft, NULL);
+  JsonObject *doc = base != NULL ? base : json_object_new ();
+  JsonObject *all;
+
+  if (atts == NULL || atts->len == 0)
+    return doc;
+  if (!json_object_has_member (doc, "_rev"))
+    json_object_set_string_member (doc, "_rev", "0-draft");
+  json_object_set_string_member (doc, "_id", draft);
+  if (!json_object_has_member (doc, "_attachments"))
+    json_object_set_object_member (doc, "_attachments", json_object_new ());
+  all = json_object_get_object_member (doc, "_attachments");
+  for (guint i = 0; i < atts->len; i++)
+    {
+      MerAttachment *att = g_ptr_array_index (atts, i);
+      JsonObject *stub = json_object_new ();
+
+      json_object_set_string_member (stub, "content_type", att->content_type);
+      json_object_set_string_member (stub, "digest", att->digest);
+      json_object_set_int_member (stub, "length", att->length);
+      json_object_set_boolean_member (stub, "stub", TRUE);
+      json_object_set_object_member (all, att->name, stub);
+    }
+  return doc;
+}
+
 void
 mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 {
@@ -161,14 +197,12 @@ mer_markdown_editor_update_preview_now (MerMarkdownEditor *self)
 
   if (self->fields != NULL)
     title = mer_json_get_string (self->fields, "title");
-  /* The revision the edit started from says which attachments the text
-   * may show; a new page has none yet. */
+  /* The revision the edit started from and the draft say which
+   * attachments the text may show; a new page has only the draft's. */
   if (self->base_rev != NULL)
     base = mer_store_get_doc (self->store, self->draft_id, self->base_rev, MER_GET_DEFAULT, NULL);
-  if (base != NULL)
-    document = mer_markdown_doc_to_document (base, text, title, mer_markdown_store_resolver, self->store, NULL);
-  else
-    document = mer_markdown_to_document (text, title, mer_markdown_store_resolver, self->store, NULL);
+  base = preview_doc (self, base);
+  document = mer_markdown_doc_to_document (base, text, title, mer_markdown_store_resolver, self->store, NULL);
   g_object_set_data (G_OBJECT (self->web_view), MER_WEB_VIEW_STORE_KEY, self->store);
   webkit_web_view_load_html (self->web_view, document, PREVIEW_BASE_URI);
 }
@@ -492,6 +526,317 @@ mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
   gtk_widget_class_set_css_name (widget_class, "mer-markdown-editor");
 }
 
+
+/* A name for @wanted that no attachment of the draft has yet: "a.png",
+ * then "a-2.png", "a-3.png"… */
+static char *
+unique_attachment_name (MerMarkdownEditor *self,
+                        const char        *wanted)
+{
+  g_autofree char *doc_id = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  g_autoptr(GPtrArray) taken = mer_store_list_local_attachments (self->store, doc_id, NULL);
+  const char *dot = strrchr (wanted, '.');
+  g_autofree char *stem = dot != NULL && dot != wanted ? g_strndup (wanted, dot - wanted) : g_strdup (wanted);
+  const char *ext = dot != NULL && dot != wanted ? dot : "";
+  char *name = g_strdup (wanted);
+
+  for (guint n = 2; taken != NULL; n++)
+    {
+      gboolean clash = FALSE;
+
+      for (guint i = 0; i < taken->len && !clash; i++)
+        clash = g_strcmp0 (((MerAttachment *) g_ptr_array_index (taken, i))->name, name) == 0;
+      if (!clash)
+        break;
+      g_free (name);
+      name = g_strdup_printf ("%s-%u%s", stem, n, ext);
+    }
+  return name;
+}
+
+/**
+ * mer_markdown_editor_attach:
+ * @self: the editor
+ * @name: the file name wanted; made unique among the draft's attachments
+ * @content_type: (nullable): its type, guessed from @name when NULL
+ * @data: the bytes
+ * @alt: (nullable): the alt text of an image
+ * @error: where to say why nothing was attached
+ *
+ * Keeps @data as an attachment of the draft (beside its "_local/" document,
+ * so it survives a crash as the text does), then inserts at the cursor an
+ * image for an image, a link for anything else.
+ *
+ * Returns: (transfer full) (nullable): the name given, or NULL
+ */
+char *
+mer_markdown_editor_attach (MerMarkdownEditor *self,
+                            const char        *name,
+                            const char        *content_type,
+                            GBytes            *data,
+                            const char        *alt,
+                            GError           **error)
+{
+  g_autofree char *doc_id = NULL;
+  g_autofree char *unique = NULL;
+  g_autofree char *guessed = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *markdown = NULL;
+  g_autofree char *rev = NULL;
+  guint64 max;
+  GtkTextBuffer *buffer;
+
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  g_return_val_if_fail (name != NULL && data != NULL, NULL);
+
+  max = mer_store_get_max_attachment_size (self->store);
+  if (g_bytes_get_size (data) > max)
+    {
+      g_autofree char *limit = g_format_size (max);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("“%s” is larger than this workspace allows (%s)"), name, limit);
+      return NULL;
+    }
+  if (!mer_attachment_check_name (name, error))
+    return NULL;
+  if (content_type == NULL)
+    {
+      g_autofree char *guess = g_content_type_guess (name, g_bytes_get_data (data, NULL), g_bytes_get_size (data), NULL);
+      guessed = g_content_type_get_mime_type (guess);
+      content_type = guessed != NULL ? guessed : "application/octet-stream";
+    }
+
+  doc_id = g_strconcat (MER_DRAFT_PREFIX, self->draft_id, NULL);
+  /* The draft document comes first, so the attachment never outlives it. */
+  if (!mer_markdown_editor_save_draft (self, error))
+    return NULL;
+  unique = unique_attachment_name (self, name);
+  rev = mer_store_put_local_attachment (self->store, doc_id, unique, content_type, data, error);
+  if (rev == NULL)
+    return NULL;
+
+  escaped = g_uri_escape_string (unique, "/", FALSE);
+  if (g_str_has_prefix (content_type, "image/"))
+    markdown = g_strdup_printf ("![%s](%s)", alt != NULL ? alt : "", escaped);
+  else
+    markdown = g_strdup_printf ("[%s](%s)", unique, escaped);
+
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  gtk_text_buffer_begin_user_action (buffer);
+  gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
+  {
+    GtkTextIter cursor;
+
+    /* Each attachment on a line of its own, as a person would write it. */
+    gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
+    if (!gtk_text_iter_starts_line (&cursor))
+      gtk_text_buffer_insert_at_cursor (buffer, "\n", -1);
+    gtk_text_buffer_insert_at_cursor (buffer, markdown, -1);
+    gtk_text_buffer_insert_at_cursor (buffer, "\n", -1);
+  }
+  gtk_text_buffer_end_user_action (buffer);
+  mer_markdown_editor_update_preview_now (self);
+  return g_steal_pointer (&unique);
+}
+
+/* Says why a paste or drop attached nothing, as a toast when the editor
+ * sits in a toast overlay, else in the log. */
+static void
+report_attach_error (MerMarkdownEditor *self,
+                     GError            *error)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+  else
+    g_warning ("%s", error->message);
+}
+
+/* The alt text the person typed goes into the image's "![]" that the
+ * paste inserted (found by its name, wherever the cursor went since). */
+static void
+alt_response_cb (AdwMessageDialog  *dialog,
+                 const char        *response,
+                 MerMarkdownEditor *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *target = g_object_get_data (G_OBJECT (dialog), "mer-image-markdown");
+  g_autofree char *alt = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
+  GtkTextIter start, match_start, match_end;
+
+  if (g_strcmp0 (response, "add") != 0 || *alt == '\0')
+    return;
+  /* "[", "]" and "\\" would end or escape the alt text early. */
+  g_strdelimit (alt, "[]\\\n", ' ');
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  if (gtk_text_iter_forward_search (&start, target, 0, &match_start, &match_end, NULL))
+    {
+      gtk_text_iter_forward_chars (&match_start, 2);
+      gtk_text_buffer_begin_user_action (buffer);
+      gtk_text_buffer_insert (buffer, &match_start, alt, -1);
+      gtk_text_buffer_end_user_action (buffer);
+    }
+}
+
+/* Asks for an image's alt text, for those who cannot see it; Skip leaves
+ * it empty.  Only when the editor is in a window a person sees. */
+static void
+ask_alt_text (MerMarkdownEditor *self,
+              const char        *name)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *escaped = g_uri_escape_string (name, "/", FALSE);
+  GtkWidget *dialog, *entry;
+
+  if (!GTK_IS_WINDOW (root))
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Describe the Image"),
+                                   _("A short description is read aloud to people who cannot see the image."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("What the image shows"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "skip", _("_Skip"),
+                                    "add", _("_Add Description"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "add", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "add");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "skip");
+  g_object_set_data_full (G_OBJECT (dialog), "mer-image-markdown", g_strdup_printf ("![](%s)", escaped), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (alt_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+attach_texture (MerMarkdownEditor *self,
+                GdkTexture        *texture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *name = g_strdup_printf ("pasted-%s.png", stamp);
+  g_autofree char *given = mer_markdown_editor_attach (self, name, "image/png", png, NULL, &error);
+
+  if (given == NULL)
+    report_attach_error (self, error);
+  else
+    ask_alt_text (self, given);
+}
+
+static void
+attach_file (MerMarkdownEditor *self,
+             GFile             *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autofree char *basename = g_file_get_basename (file);
+  g_autofree char *given = NULL;
+
+  /* An oversized file is refused before it is read. */
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, &error);
+  if (info == NULL)
+    {
+      report_attach_error (self, error);
+      return;
+    }
+  if ((guint64) g_file_info_get_size (info) > mer_store_get_max_attachment_size (self->store))
+    {
+      g_autofree char *limit = g_format_size (mer_store_get_max_attachment_size (self->store));
+
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("“%s” is larger than this workspace allows (%s)"), basename, limit);
+      report_attach_error (self, error);
+      return;
+    }
+  bytes = g_file_load_bytes (file, NULL, NULL, &error);
+  if (bytes != NULL)
+    given = mer_markdown_editor_attach (self, basename, NULL, bytes, NULL, &error);
+  if (given == NULL)
+    report_attach_error (self, error);
+  else
+    {
+      g_autofree char *guess = g_content_type_guess (basename, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+      g_autofree char *mime = g_content_type_get_mime_type (guess);
+
+      if (mime != NULL && g_str_has_prefix (mime, "image/"))
+        ask_alt_text (self, given);
+    }
+}
+
+/**
+ * mer_markdown_editor_drop:
+ * @self: the editor
+ * @value: a #GdkTexture or a #GFile
+ *
+ * What the editor's drop target does with what is dropped on it; public
+ * so tests can drop without a pointer.
+ *
+ * Returns: whether @value was something the editor takes
+ */
+gboolean
+mer_markdown_editor_drop (MerMarkdownEditor *self,
+                          const GValue      *value)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), FALSE);
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    attach_texture (self, g_value_get_object (value));
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    attach_file (self, g_value_get_object (value));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget     *target,
+         const GValue      *value,
+         double             x,
+         double             y,
+         MerMarkdownEditor *self)
+{
+  return mer_markdown_editor_drop (self, value);
+}
+
+static void
+paste_texture_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(MerMarkdownEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (texture == NULL)
+    report_attach_error (self, error);
+  else
+    attach_texture (self, texture);
+}
+
+/* Runs before GtkTextView's own paste: an image on the clipboard (and no
+ * text) becomes an attachment; anything else is pasted as usual. */
+static void
+paste_clipboard_cb (GtkTextView       *view,
+                    MerMarkdownEditor *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (view));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE) &&
+      !gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
+    {
+      g_signal_stop_emission_by_name (view, "paste-clipboard");
+      gdk_clipboard_read_texture_async (clipboard, NULL, paste_texture_cb, g_object_ref (self));
+    }
+}
+
 static void
 mer_markdown_editor_init (MerMarkdownEditor *self)
 {
@@ -509,6 +854,15 @@ mer_markdown_editor_init (MerMarkdownEditor *self)
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (dark_changed_cb), self, 0);
   g_signal_connect (buffer, "changed", G_CALLBACK (buffer_changed_cb), self);
+  g_signal_connect (self->source_view, "paste-clipboard", G_CALLBACK (paste_clipboard_cb), self);
+  {
+    GType types[] = { GDK_TYPE_TEXTURE, G_TYPE_FILE };
+    GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+
+    gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+    g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->source_view), GTK_EVENT_CONTROLLER (target));
+  }
   g_signal_connect (self->preview_button, "toggled", G_CALLBACK (preview_toggled_cb), self);
 
   self->web_view = create_preview (self);

@@ -62,6 +62,16 @@ gboolean    mer_markdown_editor_has_draft         (MerMarkdownEditor *self);
 JsonObject *mer_markdown_editor_load_draft_doc    (MerStore          *store,
                                                    const char        *draft_id);
 
+/* Attachments of the draft: pasted, dropped, or given. */
+char       *mer_markdown_editor_attach            (MerMarkdownEditor *self,
+                                                   const char        *name,
+                                                   const char        *content_type,
+                                                   GBytes            *data,
+                                                   const char        *alt,
+                                                   GError           **error);
+gboolean    mer_markdown_editor_drop              (MerMarkdownEditor *self,
+                                                   const GValue      *value);
+
 /* The preview. */
 gboolean    mer_markdown_editor_get_show_preview  (MerMarkdownEditor *self);
 void        mer_markdown_editor_set_show_preview  (MerMarkdownEditor *self,

@@ -6,6 +6,7 @@
 #include "mer-merge.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -692,6 +693,39 @@ write_page (MerPageEditor  *self,
   return rev != NULL;
 }
 
+/* Names the draft's attachments (pasted or dropped while editing) in the
+ * new revision's "_attachments", as stubs of bytes the draft already
+ * keeps; the page's earlier attachments stay the stubs they were. */
+static gboolean
+add_draft_attachments (MerPageEditor  *self,
+                       JsonObject     *doc,
+                       GError        **error)
+{
+  g_autofree char *draft = g_strconcat (MER_DRAFT_PREFIX, mer_markdown_editor_get_draft_id (self->editor), NULL);
+  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (self->store, draft, error);
+  JsonObject *all;
+
+  if (atts == NULL)
+    return FALSE;
+  if (atts->len == 0)
+    return TRUE;
+  if (!json_object_has_member (doc, "_attachments"))
+    json_object_set_object_member (doc, "_attachments", json_object_new ());
+  all = json_object_get_object_member (doc, "_attachments");
+  for (guint i = 0; i < atts->len; i++)
+    {
+      MerAttachment *att = g_ptr_array_index (atts, i);
+      JsonObject *stub = json_object_new ();
+
+      json_object_set_string_member (stub, "content_type", att->content_type);
+      json_object_set_string_member (stub, "digest", att->digest);
+      json_object_set_int_member (stub, "length", att->length);
+      json_object_set_boolean_member (stub, "stub", TRUE);
+      json_object_set_object_member (all, att->name, stub);
+    }
+  return TRUE;
+}
+
 /**
  * mer_page_editor_save:
  *
@@ -776,6 +810,8 @@ mer_page_editor_save (MerPageEditor  *self,
   else
     json_object_set_null_member (doc, "updated_by");
 
+  if (!add_draft_attachments (self, doc, error))
+    return FALSE;
   if (!mer_store_begin (self->store, error))
     return FALSE;
   if (!rewrite_backlinks (self, title, path, who, when, &n_rewritten, error) ||
