@@ -45,5 +45,18 @@ for entry in entries:
         # The program crashed or timed out after its last reported case.
         failed += 1
 
+# Why each failing program failed, in a few lines, so that a log which
+# keeps only its end (a CI summary) still says which case broke and how.
+why = re.compile(r'Bail out!|ERROR:|CRITICAL|assertion|^not ok', re.IGNORECASE)
+for entry in entries:
+    if entry.get('result', '') in ('OK', 'SKIP', 'EXPECTEDFAIL'):
+        continue
+    lines = (entry.get('stdout') or '').splitlines() + (entry.get('stderr') or '').splitlines()
+    last_ok = [line for line in lines if line.startswith('ok ')][-1:]
+    reasons = [line for line in lines if why.search(line)]
+    print(f'failed: {entry.get("name", "?")} ({entry.get("result", "?")})')
+    for line in last_ok + list(dict.fromkeys(reasons))[:6]:
+        print(f'  {line[:300]}')
+
 print(f'tests: {passed} passed, {failed} failed, {skipped} skipped')
 sys.exit(1 if failed else 0)
