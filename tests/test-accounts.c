@@ -110,6 +110,64 @@ test_reload_and_remove (void)
   mer_test_rm_rf (dir);
 }
 
+/* A role changes on its own; a running server sees it and who came when. */
+static void
+test_role_and_seen (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("accounts");
+  g_autoptr(MerAccounts) server_side = mer_accounts_new (dir);
+  g_autoptr(MerAccounts) command_side = mer_accounts_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) list = NULL;
+  g_autofree char *seen_path = g_build_filename (dir, MER_ACCOUNTS_SEEN_FILE_NAME, NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GStatBuf buf;
+
+  g_assert_true (mer_accounts_add (command_side, "ana", "pw-one", MER_ROLE_RW, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mer_accounts_verify (server_side, "ana", "pw-one"), ==, MER_ROLE_RW);
+
+  g_assert_true (mer_accounts_set_role (command_side, "ana", MER_ROLE_RO, &error));
+  g_assert_no_error (error);
+  /* The same password, the new role, at once. */
+  g_assert_cmpint (mer_accounts_verify (server_side, "ana", "pw-one"), ==, MER_ROLE_RO);
+  g_assert_false (mer_accounts_set_role (command_side, "bo", MER_ROLE_RO, &error));
+  g_assert_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (mer_accounts_set_role (command_side, "ana", MER_ROLE_NONE, &error));
+  g_assert_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpint (mer_accounts_verify (server_side, "ana", "pw-one"), ==, MER_ROLE_RO);
+
+  /* Never seen, then seen: the time is kept in a private file of its own. */
+  g_assert_cmpint (mer_accounts_last_seen (command_side, "ana"), ==, 0);
+  mer_accounts_note_seen (server_side, "ana");
+  g_assert_cmpint (mer_accounts_last_seen (command_side, "ana"), >=, now);
+  g_assert_cmpint (mer_accounts_last_seen (command_side, "ana"), <=, now + 60);
+  g_assert_cmpint (g_stat (seen_path, &buf), ==, 0);
+  g_assert_cmpint (buf.st_mode & 0777, ==, 0600);
+  list = mer_accounts_list (command_side);
+  g_assert_nonnull (mer_json_get_string (json_array_get_object_element (list, 0), "last_seen"));
+
+  /* Many requests within a minute write the file once. */
+  g_assert_true (g_file_get_contents (seen_path, &before, NULL, NULL));
+  g_assert_true (g_file_set_contents (seen_path, "{\"version\":1,\"seen\":{\"ana\":5}}", -1, NULL));
+  for (guint i = 0; i < 100; i++)
+    mer_accounts_note_seen (server_side, "ana");
+  g_assert_true (g_file_get_contents (seen_path, &after, NULL, NULL));
+  g_assert_nonnull (strstr (after, "\"ana\":5"));
+
+  /* A damaged file means "never seen", and the next note repairs it. */
+  g_assert_true (g_file_set_contents (seen_path, "{not json", -1, NULL));
+  g_assert_cmpint (mer_accounts_last_seen (command_side, "ana"), ==, 0);
+  mer_accounts_note_seen (command_side, "ana");
+  g_assert_cmpint (mer_accounts_last_seen (server_side, "ana"), >=, now);
+
+  mer_test_rm_rf (dir);
+}
+
 static void
 test_invalid (void)
 {
@@ -154,6 +212,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/accounts/hashes", test_hashes);
   g_test_add_func ("/accounts/reload-and-remove", test_reload_and_remove);
+  g_test_add_func ("/accounts/role-and-seen", test_role_and_seen);
   g_test_add_func ("/accounts/invalid", test_invalid);
   return g_test_run ();
 }

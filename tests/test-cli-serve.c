@@ -324,7 +324,7 @@ test_user_commands (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", NULL), ==, 0);
-  g_assert_nonnull (strstr (out, "cy\trw\n"));
+  g_assert_nonnull (strstr (out, "cy\trw\tnever seen\n"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "remove", "cy", NULL), ==, 0);
@@ -339,9 +339,54 @@ test_user_commands (void)
   g_assert_cmpuint (http_get (served.url, "ana:s3cret ana", NULL), ==, 200);
   g_assert_cmpuint (http_get (served.url, "bo:s3cret bo", NULL), ==, 200);
 
-  /* Removing an account takes effect on the running server. */
-  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "remove", "bo", NULL), ==, 0);
+  /* The list says when each account last made a request; cy never did. */
+  g_assert_cmpint (run_meridian (dir, "pw\n", &out, &err, "user", "add", "cy", "--password-stdin", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", "--json", NULL), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = mer_json_parse (out, -1, NULL);
+  {
+    JsonArray *entries = json_node_get_array (list);
+    const char *seen = mer_json_get_string (json_array_get_object_element (entries, 0), "last_seen");
+    g_autoptr(GDateTime) when = seen != NULL ? g_date_time_new_from_iso8601 (seen, NULL) : NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+    g_assert_nonnull (when);
+    g_assert_cmpint (g_date_time_difference (now, when), <, 600 * G_TIME_SPAN_SECOND);
+    g_assert_cmpint (g_date_time_difference (now, when), >=, -G_TIME_SPAN_SECOND);
+    g_assert_nonnull (mer_json_get_string (json_array_get_object_element (entries, 1), "last_seen"));
+    g_assert_cmpstr (mer_json_get_string (json_array_get_object_element (entries, 2), "name"), ==, "cy");
+    g_assert_true (json_object_get_null_member (json_array_get_object_element (entries, 2), "last_seen"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "cy\trw\tnever seen\n"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A role changes without the password; bad roles and names change nothing. */
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "role", "cy", "ro", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "role", "cy", "admin", NULL), !=, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "role", "nobody", "rw", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "nobody"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "cy\tro\tnever seen\n"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpuint (http_get (served.url, "cy:pw", NULL), ==, 200);
+
+  /* Revoking an account takes effect on the running server. */
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "user", "revoke", "bo", NULL), ==, 0);
   g_assert_cmpuint (http_get (served.url, "bo:s3cret bo", NULL), ==, 401);
+  g_assert_cmpuint (http_get (served.url, "ana:s3cret ana", NULL), ==, 200);
   stop (&served);
 
   mer_test_rm_rf (dir);

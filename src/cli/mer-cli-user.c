@@ -3,6 +3,7 @@
 
 #include "mer-cli.h"
 #include "mer-accounts.h"
+#include "mer-json.h"
 
 #include <glib/gi18n.h>
 #include <stdio.h>
@@ -103,18 +104,20 @@ mer_cli_user (MerCliContext  *ctx,
   GOptionEntry entries[] = {
     { "role", 'r', 0, G_OPTION_ARG_STRING, &role_text, N_("rw (read and write, the default) or ro (read only)"), N_("ROLE") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the password from the first line of standard input"), NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("list: print a JSON array of {name, role}"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("list: print a JSON array of {name, role, last_seen}"), NULL },
     { NULL }
   };
 
-  if (!mer_cli_parse (ctx, entries, _("add NAME | remove NAME | list"),
+  if (!mer_cli_parse (ctx, entries, _("add NAME | role NAME rw|ro | remove NAME | list"),
                       _("Manages the accounts that may connect to “meridian serve”. Passwords are "
                         "stored only as salted Argon2id hashes in accounts.json (mode 0600) in the "
-                        "data folder; a running server notices changes at once."),
+                        "data folder; a running server notices changes at once: a removed (revoked) "
+                        "account’s next request is refused, a changed role applies to its next "
+                        "request. “list” shows when each account last made a request."),
                       &argc, &argv))
     return 1;
   if (argc < 2)
-    return mer_cli_fail (ctx, "%s", _("expected add, remove or list; see “meridian user --help”"));
+    return mer_cli_fail (ctx, "%s", _("expected add, role, remove or list; see “meridian user --help”"));
 
   action = argv[1];
   data_dir = ctx->data_dir != NULL ? g_strdup (ctx->data_dir) : mer_cli_default_data_dir ();
@@ -138,8 +141,11 @@ mer_cli_user (MerCliContext  *ctx,
         for (guint i = 0; i < json_array_get_length (list); i++)
           {
             JsonObject *entry = json_array_get_object_element (list, i);
-            printf ("%s\t%s\n", json_object_get_string_member (entry, "name"),
-                    json_object_get_string_member (entry, "role"));
+            const char *seen = mer_json_get_string (entry, "last_seen");
+
+            printf ("%s\t%s\t%s\n", json_object_get_string_member (entry, "name"),
+                    json_object_get_string_member (entry, "role"),
+                    seen != NULL ? seen : _("never seen"));
           }
       return 0;
     }
@@ -169,7 +175,22 @@ mer_cli_user (MerCliContext  *ctx,
       return 0;
     }
 
-  if (strcmp (action, "remove") == 0)
+  if (strcmp (action, "role") == 0)
+    {
+      MerRole role;
+
+      if (argc != 4)
+        return mer_cli_fail (ctx, "%s", _("expected: user role NAME rw|ro"));
+      role = mer_role_from_string (argv[3]);
+      if (role == MER_ROLE_NONE)
+        return mer_cli_fail (ctx, "%s", _("the role must be rw or ro"));
+      if (!mer_accounts_set_role (accounts, argv[2], role, &error))
+        return mer_cli_fail (ctx, "%s", error->message);
+      printf (_("Account %s is now %s\n"), argv[2], mer_role_to_string (role));
+      return 0;
+    }
+
+  if (strcmp (action, "remove") == 0 || strcmp (action, "revoke") == 0)
     {
       if (argc != 3)
         return mer_cli_fail (ctx, "%s", _("expected: user remove NAME"));
@@ -179,5 +200,5 @@ mer_cli_user (MerCliContext  *ctx,
       return 0;
     }
 
-  return mer_cli_fail (ctx, _("unknown action “%s”; expected add, remove or list"), action);
+  return mer_cli_fail (ctx, _("unknown action “%s”; expected add, role, remove or list"), action);
 }

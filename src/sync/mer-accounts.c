@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define CACHE_LIMIT 1024
+#define SEEN_STEP   60    /* seconds: a request notes its account at most this often */
 
 typedef struct
 {
@@ -39,6 +40,15 @@ struct _MerAccounts
   GHashTable  *cache;
   guchar       cache_key[crypto_generichash_KEYBYTES];
   char        *dummy_hash;    /* verified against for unknown names */
+
+  /*
+   * When each account last made a request, in DATA_DIR/accounts-seen.json
+   * (apart from the accounts, so that noting a request never makes the
+   * server read its accounts again): the times this process wrote, in
+   * seconds, so that it writes at most once a minute per account.
+   */
+  char        *seen_path;
+  GHashTable  *seen_written;  /* name -> gint64 seconds, boxed */
 };
 
 G_DEFINE_FINAL_TYPE (MerAccounts, mer_accounts, G_TYPE_OBJECT)
@@ -63,6 +73,8 @@ mer_accounts_finalize (GObject *object)
   g_hash_table_unref (self->cache);
   sodium_memzero (self->cache_key, sizeof self->cache_key);
   g_free (self->dummy_hash);
+  g_free (self->seen_path);
+  g_hash_table_unref (self->seen_written);
 
   G_OBJECT_CLASS (mer_accounts_parent_class)->finalize (object);
 }
@@ -78,6 +90,7 @@ mer_accounts_init (MerAccounts *self)
 {
   self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, account_free);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->seen_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 MerAccounts *
@@ -92,6 +105,7 @@ mer_accounts_new (const char *data_dir)
 
   self = g_object_new (MER_TYPE_ACCOUNTS, NULL);
   self->path = g_build_filename (data_dir, MER_ACCOUNTS_FILE_NAME, NULL);
+  self->seen_path = g_build_filename (data_dir, MER_ACCOUNTS_SEEN_FILE_NAME, NULL);
   randombytes_buf (self->cache_key, sizeof self->cache_key);
   return self;
 }
@@ -440,26 +454,153 @@ mer_accounts_remove (MerAccounts  *self,
   return save (self, error);
 }
 
-/* [{"name": …, "role": "rw"|"ro"}, …] sorted by name; never the hashes. */
+/*
+ * Changes the role of an existing account, keeping its password. A running
+ * server applies it to the account's next request.
+ */
+gboolean
+mer_accounts_set_role (MerAccounts  *self,
+                       const char   *name,
+                       MerRole       role,
+                       GError      **error)
+{
+  Account *account;
+
+  g_return_val_if_fail (MER_IS_ACCOUNTS (self), FALSE);
+
+  if (role != MER_ROLE_RO && role != MER_ROLE_RW)
+    {
+      g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID,
+                   _("The role must be rw or ro"));
+      return FALSE;
+    }
+  if (!mer_accounts_reload (self, error))
+    return FALSE;
+  account = name != NULL ? g_hash_table_lookup (self->accounts, name) : NULL;
+  if (account == NULL)
+    {
+      g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_NOT_FOUND,
+                   _("No account named “%s”"), name != NULL ? name : "");
+      return FALSE;
+    }
+  account->role = role;
+  return save (self, error);
+}
+
+/* The seen file's {"name": seconds, …}, or an empty object. */
+static JsonObject *
+read_seen (MerAccounts *self)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  JsonObject *root = NULL;
+
+  if (g_file_get_contents (self->seen_path, &text, &length, NULL))
+    root = mer_json_parse_object (text, length, NULL);
+  if (root != NULL && json_object_has_member (root, "seen")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "seen")))
+    {
+      JsonObject *seen = json_object_ref (json_object_get_object_member (root, "seen"));
+
+      json_object_unref (root);
+      return seen;
+    }
+  g_clear_pointer (&root, json_object_unref);
+  return json_object_new ();
+}
+
+/*
+ * Notes that @name just made a request. Best effort: a file that cannot be
+ * written costs the account its last-seen time, never the request.
+ */
+void
+mer_accounts_note_seen (MerAccounts *self,
+                        const char  *name)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 *written;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (MER_IS_ACCOUNTS (self));
+
+  if (name == NULL)
+    return;
+  written = g_hash_table_lookup (self->seen_written, name);
+  if (written != NULL && now - *written < SEEN_STEP && now >= *written)
+    return;
+
+  seen = read_seen (self);
+  json_object_set_int_member (seen, name, now);
+  root = json_object_new ();
+  json_object_set_int_member (root, "version", 1);
+  json_object_set_object_member (root, "seen", json_object_ref (seen));
+  node = json_node_init_object (json_node_alloc (), root);
+  text = mer_json_to_string (node, TRUE);
+  if (!g_file_set_contents_full (self->seen_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_debug ("Cannot note when %s was seen: %s", name, error->message);
+  written = g_new (gint64, 1);
+  *written = now;
+  g_hash_table_replace (self->seen_written, g_strdup (name), written);
+}
+
+/* When @name last made a request (Unix seconds), or 0 if never. */
+gint64
+mer_accounts_last_seen (MerAccounts *self,
+                        const char  *name)
+{
+  g_autoptr(JsonObject) seen = NULL;
+  JsonNode *value;
+
+  g_return_val_if_fail (MER_IS_ACCOUNTS (self), 0);
+
+  seen = read_seen (self);
+  value = name != NULL ? json_object_get_member (seen, name) : NULL;
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+    return 0;
+  return MAX (json_node_get_int (value), 0);
+}
+
+/*
+ * [{"name": …, "role": "rw"|"ro", "last_seen": "2026-12-06T03:30:00Z" or
+ * null}, …] sorted by name; never the hashes.
+ */
 JsonArray *
 mer_accounts_list (MerAccounts *self)
 {
   g_autofree const char **names = NULL;
+  g_autoptr(JsonObject) seen = NULL;
   JsonArray *list = json_array_new ();
   guint n;
 
   g_return_val_if_fail (MER_IS_ACCOUNTS (self), list);
 
   ensure_fresh (self);
+  seen = read_seen (self);
   names = (const char **) g_hash_table_get_keys_as_array (self->accounts, &n);
   qsort (names, n, sizeof (char *), compare_names);
   for (guint i = 0; i < n; i++)
     {
       Account *account = g_hash_table_lookup (self->accounts, names[i]);
       JsonObject *entry = json_object_new ();
+      JsonNode *value = json_object_get_member (seen, names[i]);
+      g_autoptr(GDateTime) when = NULL;
 
+      if (value != NULL && JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
+        when = g_date_time_new_from_unix_utc (json_node_get_int (value));
       json_object_set_string_member (entry, "name", names[i]);
       json_object_set_string_member (entry, "role", mer_role_to_string (account->role));
+      if (when != NULL)
+        {
+          g_autofree char *text = g_date_time_format (when, "%Y-%m-%dT%H:%M:%SZ");
+
+          json_object_set_string_member (entry, "last_seen", text);
+        }
+      else
+        json_object_set_null_member (entry, "last_seen");
       json_array_add_object_element (list, entry);
     }
   return list;

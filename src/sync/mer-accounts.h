@@ -19,6 +19,7 @@ typedef enum
 } MerRole;
 
 #define MER_ACCOUNTS_FILE_NAME "accounts.json"
+#define MER_ACCOUNTS_SEEN_FILE_NAME "accounts-seen.json"
 #define MER_ACCOUNTS_MAX_NAME  64
 #define MER_ACCOUNTS_MAX_PASSWORD 1024
 
@@ -50,7 +51,15 @@ gboolean     mer_accounts_add         (MerAccounts  *self,
 gboolean     mer_accounts_remove      (MerAccounts  *self,
                                        const char   *name,
                                        GError      **error);
+gboolean     mer_accounts_set_role    (MerAccounts  *self,
+                                       const char   *name,
+                                       MerRole       role,
+                                       GError      **error);
 JsonArray   *mer_accounts_list        (MerAccounts  *self);
+void         mer_accounts_note_seen   (MerAccounts  *self,
+                                       const char   *name);
+gint64       mer_accounts_last_seen   (MerAccounts  *self,
+                                       const char   *name);
 MerRole      mer_accounts_verify      (MerAccounts  *self,
                                        const char   *name,
                                        const char   *password);

@@ -134,13 +134,18 @@ _mer_server_authenticate (MerServer          *self,
     }
 
   if (soup_message_headers_get_one (headers, "Authorization") == NULL)
-    return _mer_server_session_authenticate (self, msg, out_account);
-  if (!mer_accounts_parse_basic (soup_message_headers_get_one (headers, "Authorization"), &name, &password))
+    role = _mer_server_session_authenticate (self, msg, out_account);
+  else if (!mer_accounts_parse_basic (soup_message_headers_get_one (headers, "Authorization"), &name, &password))
     return MER_ROLE_NONE;
-  role = mer_accounts_verify (self->accounts, name, password);
-  memset (password, 0, strlen (password));
-  if (role != MER_ROLE_NONE)
-    *out_account = g_steal_pointer (&name);
+  else
+    {
+      role = mer_accounts_verify (self->accounts, name, password);
+      memset (password, 0, strlen (password));
+      if (role != MER_ROLE_NONE)
+        *out_account = g_steal_pointer (&name);
+    }
+  if (role != MER_ROLE_NONE && *out_account != NULL)
+    mer_accounts_note_seen (self->accounts, *out_account);
   return role;
 }
 
