@@ -3,6 +3,7 @@
 
 #include "mer-json.h"
 #include "mer-test-util.h"
+#include "mer-tls.h"
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -14,6 +15,7 @@ typedef struct
   GSubprocess *process;
   char        *url;      /* http://127.0.0.1:PORT/handbook */
   char        *root;     /* http://127.0.0.1:PORT */
+  char        *fingerprint; /* with --tls: the second line's, or NULL */
 } Served;
 
 /*
@@ -123,6 +125,16 @@ serve_with (Served             *served,
     }
   g_assert_true (g_str_has_prefix (line, prefix));
   served->url = g_strdup (line + strlen (prefix));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    if (g_strcmp0 (extra[i], "--tls") == 0)
+      {
+        g_autofree char *second = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+        const char *label = "Certificate fingerprint: ";
+
+        g_assert_no_error (error);
+        g_assert_true (g_str_has_prefix (second, label));
+        served->fingerprint = g_strdup (second + strlen (label));
+      }
   served->root = g_strndup (served->url, strlen (served->url) - strlen ("/handbook"));
   g_assert_true (g_str_has_suffix (served->url, "/handbook"));
   return TRUE;
@@ -152,6 +164,7 @@ stop (Served *served)
   g_clear_object (&served->process);
   g_free (served->url);
   g_free (served->root);
+  g_clear_pointer (&served->fingerprint, g_free);
 }
 
 static gboolean
@@ -435,6 +448,105 @@ test_serve_tls (void)
   mer_test_rm_rf (dir);
 }
 
+/* Accepts the certificate only if its fingerprint is the pinned one. */
+static gboolean
+accept_pinned_cb (SoupMessage          *msg,
+                  GTlsCertificate      *certificate,
+                  GTlsCertificateFlags  errors,
+                  gpointer              data)
+{
+  char **seen = data;
+  const char *pinned = seen[0];
+
+  g_free (seen[1]);
+  seen[1] = mer_tls_fingerprint (certificate);
+  return g_strcmp0 (seen[1], pinned) == 0;
+}
+
+static guint
+https_get_pinned (const char  *url,
+                  const char  *pinned,
+                  char       **out_presented)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  char *seen[2] = { (char *) pinned, NULL };
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_pinned_cb), seen);
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  *out_presented = seen[1];
+  if (bytes == NULL)
+    return 0;
+  return soup_message_get_status (msg);
+}
+
+/*
+ * serve --tls: the workspace's own certificate, made once and kept; the
+ * fingerprint printed is the one the server presents, and a client that
+ * pins it gets in while one that pins another does not.
+ */
+static void
+test_serve_own_tls (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("serve-own-tls");
+  g_autofree char *key_path = g_build_filename (dir, "tls", "key.pem", NULL);
+  g_autofree char *cert_path = g_build_filename (dir, "tls", "certificate.pem", NULL);
+  g_autofree char *presented = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *damaged = NULL;
+  g_autoptr(GTlsCertificate) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *tls[] = { "--tls", NULL };
+  const char *both[] = { "--tls", "--tls-cert", "x.pem", "--tls-key", "y.pem", NULL };
+  gboolean created = TRUE;
+  GStatBuf buf;
+  Served served = { 0 };
+
+  g_assert_true (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, tls, NULL));
+  g_assert_true (g_str_has_prefix (served.url, "https://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (served.fingerprint, "SHA256 "));
+  g_assert_cmpuint (strlen (served.fingerprint), ==, strlen ("SHA256 ") + 32 * 3 - 1);
+  first = g_strdup (served.fingerprint);
+
+  /* What it printed is what it presents, and what is on disk. */
+  g_assert_cmpuint (https_get_pinned (served.root, served.fingerprint, &presented), ==, 200);
+  g_assert_cmpstr (presented, ==, served.fingerprint);
+  g_clear_pointer (&presented, g_free);
+  g_assert_cmpuint (https_get_pinned (served.root, "SHA256 00:11", &presented), ==, 0);
+  g_clear_pointer (&presented, g_free);
+  stored = mer_tls_ensure_certificate (dir, &created, &error);
+  g_assert_no_error (error);
+  g_assert_false (created);
+  presented = mer_tls_fingerprint (stored);
+  g_assert_cmpstr (presented, ==, served.fingerprint);
+  g_clear_pointer (&presented, g_free);
+  g_assert_cmpint (g_stat (key_path, &buf), ==, 0);
+  g_assert_cmpint (buf.st_mode & 0777, ==, 0600);
+  stop (&served);
+
+  /* The next start keeps the certificate teammates pinned. */
+  g_assert_true (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, tls, NULL));
+  g_assert_cmpstr (served.fingerprint, ==, first);
+  stop (&served);
+
+  /* --tls with files of one's own is a mistake, said in one line. */
+  g_assert_false (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, both, &reason));
+  g_assert_nonnull (strstr (reason, "--tls"));
+  g_clear_pointer (&reason, g_free);
+
+  /* A damaged certificate is refused and kept, never silently replaced. */
+  g_assert_true (g_file_set_contents (cert_path, "-----BEGIN CERTIFICATE-----\nnot one\n", -1, NULL));
+  g_assert_false (serve_with (&served, dir, "127.0.0.1:0", NULL, NULL, tls, &reason));
+  g_assert_nonnull (strstr (reason, "cannot be read"));
+  g_assert_true (g_file_get_contents (cert_path, &damaged, NULL, NULL));
+  g_assert_nonnull (strstr (damaged, "not one"));
+
+  mer_test_rm_rf (dir);
+}
+
 /* The value of @name in the environment of the running @process. */
 static char *
 environment_of (GSubprocess *process,
@@ -564,6 +676,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-serve/cors", test_serve_cors);
   g_test_add_func ("/cli-serve/users", test_user_commands);
   g_test_add_func ("/cli-serve/tls", test_serve_tls);
+  g_test_add_func ("/cli-serve/own-tls", test_serve_own_tls);
   g_test_add_func ("/cli-serve/slice-allocator", test_serve_slice_allocator);
   return g_test_run ();
 }

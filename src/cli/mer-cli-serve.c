@@ -4,6 +4,7 @@
 #include "mer-cli.h"
 #include "mer-accounts.h"
 #include "mer-server.h"
+#include "mer-tls.h"
 #include "mer-store-attachments.h"
 
 #include <glib-unix.h>
@@ -39,12 +40,17 @@ mer_cli_serve (MerCliContext  *ctx,
   g_autofree char *cert_path = NULL;
   g_autofree char *key_path = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *fingerprint = NULL;
   g_auto(GStrv) cors_origins = NULL;
+  gboolean own_tls = FALSE;
+  gboolean tls_created = FALSE;
   guint n_accounts;
   int max_attachment_mib = -1;  /* -1: the workspace's own */
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:5984; port 0 picks a free one)"), N_("ADDR:PORT") },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &own_tls,
+      N_("Serve HTTPS with the workspace’s own certificate (made on first use; its fingerprint is printed)"), NULL },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_path, N_("PEM certificate: serve HTTPS"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("PEM private key of the certificate"), N_("FILE") },
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
@@ -65,6 +71,8 @@ mer_cli_serve (MerCliContext  *ctx,
     return mer_cli_fail (ctx, _("unexpected argument “%s”; see “meridian serve --help”"), argv[1]);
   if ((cert_path == NULL) != (key_path == NULL))
     return mer_cli_fail (ctx, "%s", _("--tls-cert and --tls-key go together"));
+  if (own_tls && cert_path != NULL)
+    return mer_cli_fail (ctx, "%s", _("--tls uses the workspace’s own certificate; leave out --tls-cert and --tls-key"));
   if (max_attachment_mib != -1 && (max_attachment_mib < 1 || max_attachment_mib > 1024))
     return mer_cli_fail (ctx, "%s", _("--max-attachment-mib takes a number of MiB from 1 to 1024"));
 
@@ -87,6 +95,12 @@ mer_cli_serve (MerCliContext  *ctx,
       return mer_cli_fail (ctx, _("the workspace database %s is damaged (%s); restore it from a backup "
                                   "or sync into a new workspace with “meridian --data NEW sync URL”"),
                            db_path, error->message);
+    }
+  if (own_tls)
+    {
+      certificate = mer_tls_ensure_certificate (mer_store_get_data_dir (store), &tls_created, &error);
+      if (certificate == NULL)
+        return mer_cli_fail (ctx, "%s", error->message);
     }
   if (max_attachment_mib > 0)
     mer_store_set_max_attachment_size (store, (guint64) max_attachment_mib * 1024 * 1024);
@@ -114,6 +128,13 @@ mer_cli_serve (MerCliContext  *ctx,
 
   url = mer_server_get_url (server);
   printf (_("Serving %s at %s\n"), mer_store_get_name (store), url);
+  if (certificate != NULL && (fingerprint = mer_tls_fingerprint (certificate)) != NULL)
+    {
+      /* What a teammate compares before trusting the certificate. */
+      printf (_("Certificate fingerprint: %s\n"), fingerprint);
+      if (tls_created)
+        fprintf (stderr, "%s\n", _("Made a new certificate for this workspace."));
+    }
   fflush (stdout);
   n_accounts = mer_accounts_count (accounts);
   if (n_accounts == 0)
