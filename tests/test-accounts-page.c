@@ -13,10 +13,14 @@
 #include "mer-accounts-page.h"
 #include "mer-accounts.h"
 #include "mer-json.h"
+#include "mer-sharing.h"
+#include "mer-store.h"
+#include "mer-tls.h"
 #include "mer-ui-resources.h"
 #include "mer-ui-util.h"
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 static AdwMessageDialog *
@@ -56,7 +60,7 @@ test_accounts_page (void)
   g_assert_no_error (error);
   mer_accounts_note_seen (accounts, "ana");
 
-  page = mer_accounts_page_new (dir);
+  page = mer_accounts_page_new (dir, NULL, NULL);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
   adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 480);
@@ -112,6 +116,175 @@ test_accounts_page (void)
   mer_test_rm_rf (dir);
 }
 
+typedef struct
+{
+  const char *pinned;
+  char       *presented;
+  guint       status;    /* 0 until answered; 1 when the request failed */
+} Fetch;
+
+static gboolean
+accept_pinned_cb (SoupMessage          *msg,
+                  GTlsCertificate      *certificate,
+                  GTlsCertificateFlags  errors,
+                  gpointer              data)
+{
+  Fetch *fetch = data;
+
+  g_free (fetch->presented);
+  fetch->presented = mer_tls_fingerprint (certificate);
+  return g_strcmp0 (fetch->presented, fetch->pinned) == 0;
+}
+
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Fetch *fetch = data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  fetch->status = body != NULL ? soup_message_get_status (msg) : 1;
+}
+
+static gboolean
+fetched (gpointer data)
+{
+  return ((Fetch *) data)->status != 0;
+}
+
+/* GET https://127.0.0.1:PORT/ with the certificate pinned; the server runs
+ * on this thread's main context, so the request is asynchronous. */
+static guint
+get_pinned (guint16     port,
+            const char *pinned,
+            char      **out_presented)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/", port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Fetch fetch = { pinned, NULL, 0 };
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_pinned_cb), &fetch);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, fetched_cb, &fetch);
+  g_assert_true (mer_test_gui_wait_for (fetched, &fetch));
+  *out_presented = fetch.presented;
+  return fetch.status;
+}
+
+/* A port nobody listens on now, and a listener holding another. */
+static guint16
+free_port (GSocketListener **out_holder)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  if (out_holder != NULL)
+    *out_holder = g_steal_pointer (&listener);
+  else
+    g_socket_listener_close (listener);
+  return port;
+}
+
+/*
+ * The Share switch serves the workspace over HTTPS on the chosen port
+ * with the workspace's own certificate; the page shows the address and
+ * the fingerprint a teammate pins; a taken port is said, not fatal.
+ */
+static void
+test_share (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("share-page");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MerStore) store = mer_store_open (dir, &error);
+  g_autoptr(MerSharing) sharing = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GSocketListener) holder = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *presented = NULL;
+  g_autofree char *suffix = NULL;
+  GtkWidget *window = adw_preferences_window_new ();
+  GtkWidget *page;
+  GtkSwitch *share_switch;
+  GtkSpinButton *spin;
+  AdwActionRow *address, *print;
+  guint16 port, taken;
+
+  g_assert_no_error (error);
+  sharing = mer_sharing_new (store);
+  page = mer_accounts_page_new (dir, sharing, NULL);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 640);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (mer_test_gui_wait_for ((MerTestPredicate) gtk_widget_get_mapped, page));
+
+  share_switch = GTK_SWITCH (mer_ui_find_named (page, "share-switch"));
+  spin = GTK_SPIN_BUTTON (mer_ui_find_named (page, "share-port"));
+  address = ADW_ACTION_ROW (mer_ui_find_named (page, "share-address"));
+  print = ADW_ACTION_ROW (mer_ui_find_named (page, "share-fingerprint"));
+  g_assert_false (gtk_switch_get_active (share_switch));
+  g_assert_cmpstr (adw_action_row_get_subtitle (address), ==, "Not shared");
+
+  port = free_port (NULL);
+  gtk_spin_button_set_value (spin, port);
+
+  /* Nobody could connect without an account: the switch says so. */
+  gtk_switch_set_active (share_switch, TRUE);
+  g_assert_false (mer_sharing_get_active (sharing));
+  g_assert_false (gtk_switch_get_state (share_switch));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (address), "meridian user add"));
+
+  {
+    g_autoptr(MerAccounts) accounts = mer_accounts_new (dir);
+
+    g_assert_true (mer_accounts_add (accounts, "ana", "pw-ana", MER_ROLE_RW, NULL, &error));
+    g_assert_no_error (error);
+  }
+  gtk_switch_set_active (share_switch, FALSE);
+  gtk_switch_set_active (share_switch, TRUE);
+  g_assert_true (mer_sharing_get_active (sharing));
+  g_assert_cmpuint (mer_sharing_get_port (sharing), ==, port);
+
+  /* The address and fingerprint shown are what a teammate reaches. */
+  suffix = g_strdup_printf (":%u/%s", port, mer_store_get_name (store));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (address), "https://"));
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (address), suffix));
+  certificate = mer_tls_ensure_certificate (dir, NULL, &error);
+  g_assert_no_error (error);
+  fingerprint = mer_tls_fingerprint (certificate);
+  g_assert_cmpstr (adw_action_row_get_subtitle (print), ==, fingerprint);
+  g_assert_nonnull (mer_ui_find_named (page, "ana"));
+  g_assert_cmpuint (get_pinned (port, fingerprint, &presented), ==, 200);
+  g_assert_cmpstr (presented, ==, fingerprint);
+  g_clear_pointer (&presented, g_free);
+  mer_test_gui_spin (300);
+  mer_test_gui_save_png (window, "preferences-sharing.png");
+
+  /* Off: nothing listens any more. */
+  gtk_switch_set_active (share_switch, FALSE);
+  g_assert_false (mer_sharing_get_active (sharing));
+  g_assert_cmpuint (get_pinned (port, fingerprint, &presented), ==, 1);
+  g_clear_pointer (&presented, g_free);
+  g_assert_cmpstr (adw_action_row_get_subtitle (address), ==, "Not shared");
+
+  /* A port another program holds: the switch stays off and says why. */
+  taken = free_port (&holder);
+  gtk_spin_button_set_value (spin, taken);
+  gtk_switch_set_active (share_switch, TRUE);
+  g_assert_false (mer_sharing_get_active (sharing));
+  g_assert_false (gtk_switch_get_state (share_switch));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (address), "in use"));
+  g_socket_listener_close (holder);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_gui_spin (100);
+  mer_sharing_stop (sharing);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -122,5 +295,6 @@ main (int argc, char **argv)
   g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
 
   g_test_add_func ("/accounts-page/roles-seen-revoke", test_accounts_page);
+  g_test_add_func ("/accounts-page/share", test_share);
   return g_test_run ();
 }

@@ -11,11 +11,13 @@
 #include <glib/gi18n.h>
 
 /*
- * Preferences › Accounts: the teammates who may sync with this workspace
- * through `meridian serve`, with when each last made a request. The sharer
- * changes a role or revokes an account here; a running server applies it to
- * the account's next request (mer-accounts reads the file again when it
- * changes). Accounts are made with `meridian user add`.
+ * Preferences › Sharing: the switch that shares the open workspace from
+ * the app (MerSharing: HTTPS with the workspace's own certificate, its
+ * address and fingerprint shown), and the teammates who may sync with it
+ * through the app or `meridian serve`, with when each last made a request.
+ * The sharer changes a role or revokes an account here; a running server
+ * applies it to the account's next request (mer-accounts reads the file
+ * again when it changes). Accounts are made with `meridian user add`.
  */
 
 struct _MerAccountsPage
@@ -23,8 +25,17 @@ struct _MerAccountsPage
   AdwPreferencesPage  parent_instance;
 
   MerAccounts        *accounts;
+  MerSharing         *sharing;    /* NULL: no sharing group */
+  GSettings          *settings;   /* NULL: nothing remembered */
+  gboolean            updating;
   AdwPreferencesGroup *group;
   GPtrArray          *rows;   /* the rows shown, to remove on reload */
+
+  GtkSwitch          *share_switch;
+  GtkSpinButton      *port_spin;
+  AdwActionRow       *address_row;
+  AdwActionRow       *fingerprint_row;
+  char               *share_error;  /* why the last start failed */
 };
 
 G_DEFINE_FINAL_TYPE (MerAccountsPage, mer_accounts_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -194,6 +205,161 @@ mer_accounts_page_reload (MerAccountsPage *self)
 }
 
 static void
+update_sharing_rows (MerAccountsPage *self)
+{
+  const char *url = mer_sharing_get_url (self->sharing);
+  const char *fingerprint = mer_sharing_get_fingerprint (self->sharing);
+
+  self->updating = TRUE;
+  gtk_switch_set_active (self->share_switch, mer_sharing_get_active (self->sharing));
+  gtk_switch_set_state (self->share_switch, mer_sharing_get_active (self->sharing));
+  if (mer_sharing_get_active (self->sharing))
+    gtk_spin_button_set_value (self->port_spin, mer_sharing_get_port (self->sharing));
+  self->updating = FALSE;
+  if (url != NULL)
+    adw_action_row_set_subtitle (self->address_row, url);
+  else
+    adw_action_row_set_subtitle (self->address_row, self->share_error != NULL ? self->share_error : _("Not shared"));
+  adw_action_row_set_subtitle (self->fingerprint_row,
+                               fingerprint != NULL ? fingerprint : _("Made when the workspace is first shared"));
+}
+
+/* Starts sharing on the port shown; says why not when it cannot. */
+static gboolean
+start_sharing (MerAccountsPage *self)
+{
+  guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->share_error, g_free);
+  if (!mer_sharing_start (self->sharing, port, &error))
+    {
+      show_error (self, error->message);
+      self->share_error = g_strdup (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+share_state_set_cb (GtkSwitch       *share_switch,
+                    gboolean         state,
+                    MerAccountsPage *self)
+{
+  if (self->updating)
+    return FALSE;
+  if (state)
+    state = start_sharing (self);
+  else
+    {
+      mer_sharing_stop (self->sharing);
+      g_clear_pointer (&self->share_error, g_free);
+    }
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "share-workspace", state);
+  update_sharing_rows (self);
+  /* Accounts may have been added meanwhile with `meridian user add`. */
+  mer_accounts_page_reload (self);
+  return TRUE;
+}
+
+static void
+port_changed_cb (GtkSpinButton   *spin,
+                 MerAccountsPage *self)
+{
+  if (self->updating)
+    return;
+  if (self->settings != NULL)
+    g_settings_set_uint (self->settings, "share-port", (guint) gtk_spin_button_get_value_as_int (spin));
+  if (mer_sharing_get_active (self->sharing))
+    {
+      mer_sharing_stop (self->sharing);
+      start_sharing (self);
+    }
+  update_sharing_rows (self);
+}
+
+static void
+copy_subtitle_cb (GtkButton    *button,
+                  AdwActionRow *row)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), adw_action_row_get_subtitle (row));
+}
+
+static AdwActionRow *
+copyable_row (AdwPreferencesGroup *group,
+              const char          *title,
+              const char          *name,
+              const char          *copy_label)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_widget_set_name (row, name);
+  gtk_widget_add_css_class (row, "property");
+  gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (copy, "flat");
+  gtk_widget_set_tooltip_text (copy, copy_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL, copy_label, -1);
+  g_signal_connect (copy, "clicked", G_CALLBACK (copy_subtitle_cb), row);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
+  adw_preferences_group_add (group, row);
+  return ADW_ACTION_ROW (row);
+}
+
+static void
+add_sharing_group (MerAccountsPage *self)
+{
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  GtkWidget *switch_row = adw_action_row_new ();
+  GtkWidget *port_row = adw_action_row_new ();
+  GtkWidget *share_switch = gtk_switch_new ();
+  GtkWidget *spin = gtk_spin_button_new_with_range (1024, 65535, 1);
+
+  adw_preferences_group_set_title (group, _("Share This Workspace"));
+  adw_preferences_group_set_description (group,
+                                         _("While Meridian is open, teammates with an account sync with this "
+                                           "computer over HTTPS. They check the certificate’s fingerprint "
+                                           "the first time they connect."));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (switch_row), _("_Share"));
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (switch_row), TRUE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (switch_row), _("Serve the handbook to teammates on the network"));
+  gtk_widget_set_valign (share_switch, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (share_switch, "share-switch");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (switch_row), share_switch);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (switch_row), share_switch);
+  adw_preferences_group_add (group, switch_row);
+  self->share_switch = GTK_SWITCH (share_switch);
+  g_signal_connect (share_switch, "state-set", G_CALLBACK (share_state_set_cb), self);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (port_row), _("_Port"));
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (port_row), TRUE);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (spin, "share-port");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin),
+                             self->settings != NULL ? g_settings_get_uint (self->settings, "share-port")
+                                                    : MER_SHARING_DEFAULT_PORT);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Port"), -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (port_row), spin);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (port_row), spin);
+  adw_preferences_group_add (group, port_row);
+  self->port_spin = GTK_SPIN_BUTTON (spin);
+  g_signal_connect (spin, "value-changed", G_CALLBACK (port_changed_cb), self);
+
+  self->address_row = copyable_row (group, _("Address"), "share-address", _("Copy Address"));
+  self->fingerprint_row = copyable_row (group, _("Certificate Fingerprint"), "share-fingerprint",
+                                        _("Copy Fingerprint"));
+
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
+  g_signal_connect_object (self->sharing, "notify::url", G_CALLBACK (update_sharing_rows), self,
+                           G_CONNECT_SWAPPED);
+  update_sharing_rows (self);
+}
+
+static void
 mer_accounts_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (mer_accounts_page_parent_class)->map (widget);
@@ -207,7 +373,10 @@ mer_accounts_page_dispose (GObject *object)
   MerAccountsPage *self = MER_ACCOUNTS_PAGE (object);
 
   g_clear_object (&self->accounts);
+  g_clear_object (&self->sharing);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->share_error, g_free);
 
   G_OBJECT_CLASS (mer_accounts_page_parent_class)->dispose (object);
 }
@@ -223,19 +392,14 @@ static void
 mer_accounts_page_init (MerAccountsPage *self)
 {
   self->rows = g_ptr_array_new ();
-  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _("Accounts"));
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _("Sharing"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "system-users-symbolic");
-  self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->group, _("Who May Sync with This Computer"));
-  adw_preferences_group_set_description (self->group,
-                                         _("Teammates reach this workspace through “meridian serve”. A "
-                                           "changed role or a revoked account applies to their next "
-                                           "request."));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->group);
 }
 
 GtkWidget *
-mer_accounts_page_new (const char *data_dir)
+mer_accounts_page_new (const char *data_dir,
+                       MerSharing *sharing,
+                       GSettings  *settings)
 {
   MerAccountsPage *self;
 
@@ -243,6 +407,19 @@ mer_accounts_page_new (const char *data_dir)
 
   self = g_object_new (MER_TYPE_ACCOUNTS_PAGE, NULL);
   self->accounts = mer_accounts_new (data_dir);
+  self->settings = settings != NULL ? g_object_ref (settings) : NULL;
+  if (sharing != NULL)
+    {
+      self->sharing = g_object_ref (sharing);
+      add_sharing_group (self);
+    }
+  self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->group, _("Who May Sync with This Computer"));
+  adw_preferences_group_set_description (self->group,
+                                         _("Teammates reach this workspace while it is shared, or through "
+                                           "“meridian serve”. A changed role or a revoked account applies "
+                                           "to their next request."));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->group);
   mer_accounts_page_reload (self);
   return GTK_WIDGET (self);
 }

@@ -11,6 +11,7 @@
 #include "mer-demo.h"
 #include "mer-notifier.h"
 #include "mer-preferences-window.h"
+#include "mer-sharing.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
 #include "mer-window.h"
@@ -36,6 +37,7 @@ struct _MerApplication
   char              *start_page;   /* --page, or NULL */
   MerStore          *store;
   MerSyncController *sync;
+  MerSharing        *sharing;      /* Preferences › Sharing */
   GSettings         *settings;     /* NULL when the schema is not installed */
   gboolean           failed;       /* the workspace could not be opened */
   char              *damage;       /* why the workspace database is damaged,
@@ -278,6 +280,16 @@ open_store (MerApplication  *self,
   if (self->settings != NULL)
     mer_sync_controller_set_continuous (self->sync, g_settings_get_boolean (self->settings, "continuous-sync"));
   mer_sync_controller_reload_peers (self->sync);
+
+  self->sharing = mer_sharing_new (self->store);
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "share-workspace"))
+    {
+      guint port = g_settings_get_uint (self->settings, "share-port");
+
+      /* Not fatal: Preferences says why, and the switch stays as set. */
+      if (!mer_sharing_start (self->sharing, (guint16) port, &local_error))
+        g_warning ("Cannot share the workspace on port %u: %s", port, local_error->message);
+    }
   return TRUE;
 }
 
@@ -393,6 +405,7 @@ mer_application_dispose (GObject *object)
   if (self->sync != NULL)
     mer_sync_controller_stop (self->sync);
   g_clear_object (&self->sync);
+  g_clear_object (&self->sharing);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
 
@@ -466,6 +479,14 @@ mer_application_get_sync (MerApplication *self)
 {
   g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
   return self->sync;
+}
+
+/* The workspace's sharing, once the workspace is open; NULL before. */
+MerSharing *
+mer_application_get_sharing (MerApplication *self)
+{
+  g_return_val_if_fail (MER_IS_APPLICATION (self), NULL);
+  return self->sharing;
 }
 
 GSettings *

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "mer-types.h"
+#include "mer-sharing.h"
 #include "mer-sync-controller.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,7 @@ G_DECLARE_FINAL_TYPE (MerApplication, mer_application, MER, APPLICATION, AdwAppl
 MerApplication    *mer_application_new          (const char     *data_dir);
 MerStore          *mer_application_get_store    (MerApplication *self);
 MerSyncController *mer_application_get_sync     (MerApplication *self);
+MerSharing        *mer_application_get_sharing  (MerApplication *self);
 GSettings         *mer_application_get_settings (MerApplication *self);
 const char        *mer_application_get_data_dir (MerApplication *self);
 gboolean           mer_application_get_failed   (MerApplication *self);

@@ -204,7 +204,9 @@ mer_preferences_window_new (MerApplication *application)
   self = g_object_new (MER_TYPE_PREFERENCES_WINDOW, NULL);
   self->application = g_object_ref (application);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                              ADW_PREFERENCES_PAGE (mer_accounts_page_new (mer_application_get_data_dir (application))));
+                              ADW_PREFERENCES_PAGE (mer_accounts_page_new (mer_application_get_data_dir (application),
+                                                                           mer_application_get_sharing (application),
+                                                                           mer_application_get_settings (application))));
   settings = mer_application_get_settings (application);
   sync = mer_application_get_sync (application);
 
