@@ -4,6 +4,8 @@
 
 #include "mer-tls.h"
 
+#include "mer-json.h"
+
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -184,4 +186,216 @@ mer_tls_fingerprint (GTlsCertificate *certificate)
   for (gsize i = 0; i < length; i++)
     g_string_append_printf (text, i == 0 ? "%02X" : ":%02X", digest[i]);
   return g_string_free (text, FALSE);
+}
+
+/*
+ * "SHA256 AB:CD:…" from what a person pastes: with or without the
+ * "SHA256" word, colons or spaces, in either case. NULL and @error when it
+ * is not 32 bytes of hexadecimal.
+ */
+char *
+mer_tls_normalize_fingerprint (const char  *text,
+                               GError     **error)
+{
+  g_autoptr(GString) hex = g_string_new (NULL);
+  GString *out;
+  const char *p = text != NULL ? text : "";
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (g_ascii_strncasecmp (p, "SHA256", 6) == 0)
+    p += 6;
+  else if (g_ascii_strncasecmp (p, "SHA-256", 7) == 0)
+    p += 7;
+  for (; *p != '\0'; p++)
+    {
+      if (g_ascii_isxdigit (*p))
+        g_string_append_c (hex, g_ascii_toupper (*p));
+      else if (*p != ':' && *p != ' ' && *p != '=' && *p != '\t')
+        break;
+    }
+  if (*p != '\0' || hex->len != 64)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a certificate fingerprint: expected SHA256 and 32 pairs of hexadecimal "
+                     "digits, as the sharer’s Preferences › Sharing shows"),
+                   text != NULL ? text : "");
+      return NULL;
+    }
+  out = g_string_new ("SHA256 ");
+  for (guint i = 0; i < 64; i += 2)
+    g_string_append_printf (out, i == 0 ? "%c%c" : ":%c%c", hex->str[i], hex->str[i + 1]);
+  return g_string_free (out, FALSE);
+}
+
+/* "host:port" of @url, the key of a known certificate. */
+static char *
+known_key (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  int port;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), port);
+}
+
+static JsonObject *
+read_known (const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  JsonObject *root = NULL;
+
+  if (g_file_get_contents (path, &text, &length, NULL))
+    root = mer_json_parse_object (text, length, NULL);
+  return root != NULL ? root : json_object_new ();
+}
+
+/* The fingerprint accepted for @url's host and port, or NULL. */
+char *
+mer_tls_known_lookup (const char *data_dir,
+                      const char *url)
+{
+  g_autofree char *path = g_build_filename (data_dir, MER_TLS_KNOWN_FILE_NAME, NULL);
+  g_autofree char *key = known_key (url);
+  g_autoptr(JsonObject) known = NULL;
+  const char *value;
+
+  if (key == NULL)
+    return NULL;
+  known = read_known (path);
+  value = mer_json_get_string (known, key);
+  return value != NULL ? mer_tls_normalize_fingerprint (value, NULL) : NULL;
+}
+
+/* Accepts @fingerprint for @url's host and port, replacing any before. */
+gboolean
+mer_tls_known_save (const char  *data_dir,
+                    const char  *url,
+                    const char  *fingerprint,
+                    GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, MER_TLS_KNOWN_FILE_NAME, NULL);
+  g_autofree char *key = known_key (url);
+  g_autofree char *normal = mer_tls_normalize_fingerprint (fingerprint, error);
+  g_autoptr(JsonObject) known = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  if (normal == NULL)
+    return FALSE;
+  if (key == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not an address"), url);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot create %s: %s"), data_dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  known = read_known (path);
+  json_object_set_string_member (known, key, normal);
+  node = json_node_init_object (json_node_alloc (), known);
+  text = mer_json_to_string (node, TRUE);
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* A database that trusts one certificate, by its fingerprint.         */
+/* ------------------------------------------------------------------ */
+
+#define MER_TYPE_PINNED_DATABASE (mer_pinned_database_get_type ())
+G_DECLARE_FINAL_TYPE (MerPinnedDatabase, mer_pinned_database, MER, PINNED_DATABASE, GTlsDatabase)
+
+struct _MerPinnedDatabase
+{
+  GTlsDatabase  parent_instance;
+
+  char         *fingerprint;
+  GMutex        lock;
+  char         *presented;  /* the last certificate refused, under lock */
+};
+
+G_DEFINE_FINAL_TYPE (MerPinnedDatabase, mer_pinned_database, G_TYPE_TLS_DATABASE)
+
+static GTlsCertificateFlags
+mer_pinned_database_verify_chain (GTlsDatabase             *database,
+                                  GTlsCertificate          *chain,
+                                  const char               *purpose,
+                                  GSocketConnectable       *identity,
+                                  GTlsInteraction          *interaction,
+                                  GTlsDatabaseVerifyFlags   flags,
+                                  GCancellable             *cancellable,
+                                  GError                  **error)
+{
+  MerPinnedDatabase *self = MER_PINNED_DATABASE (database);
+  g_autofree char *presented = mer_tls_fingerprint (chain);
+
+  /* The certificate itself is the trust: its name and issuer do not
+   * matter, only that it is the very one the person accepted. */
+  if (presented != NULL && g_strcmp0 (presented, self->fingerprint) == 0)
+    return 0;
+  g_mutex_lock (&self->lock);
+  g_free (self->presented);
+  self->presented = g_steal_pointer (&presented);
+  g_mutex_unlock (&self->lock);
+  return G_TLS_CERTIFICATE_UNKNOWN_CA;
+}
+
+static void
+mer_pinned_database_finalize (GObject *object)
+{
+  MerPinnedDatabase *self = MER_PINNED_DATABASE (object);
+
+  g_free (self->fingerprint);
+  g_free (self->presented);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (mer_pinned_database_parent_class)->finalize (object);
+}
+
+static void
+mer_pinned_database_class_init (MerPinnedDatabaseClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = mer_pinned_database_finalize;
+  G_TLS_DATABASE_CLASS (klass)->verify_chain = mer_pinned_database_verify_chain;
+}
+
+static void
+mer_pinned_database_init (MerPinnedDatabase *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+GTlsDatabase *
+mer_tls_pinned_database_new (const char *fingerprint)
+{
+  MerPinnedDatabase *self = g_object_new (MER_TYPE_PINNED_DATABASE, NULL);
+
+  self->fingerprint = mer_tls_normalize_fingerprint (fingerprint, NULL);
+  return G_TLS_DATABASE (self);
+}
+
+/* The fingerprint of the last certificate refused, or NULL. */
+char *
+mer_tls_pinned_database_get_presented (GTlsDatabase *database)
+{
+  MerPinnedDatabase *self;
+  char *presented;
+
+  g_return_val_if_fail (MER_IS_PINNED_DATABASE (database), NULL);
+
+  self = MER_PINNED_DATABASE (database);
+  g_mutex_lock (&self->lock);
+  presented = g_strdup (self->presented);
+  g_mutex_unlock (&self->lock);
+  return presented;
 }
