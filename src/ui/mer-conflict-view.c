@@ -507,7 +507,7 @@ mer_conflict_view_class_init (MerConflictViewClass *klass)
 
   gtk_source_init ();
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-conflict-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-conflict-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, heading_label);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, explain_label);

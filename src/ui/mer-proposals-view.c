@@ -1258,7 +1258,7 @@ mer_proposals_view_class_init (MerProposalsViewClass *klass)
   object_class->dispose = mer_proposals_view_dispose;
   object_class->finalize = mer_proposals_view_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-proposals-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-proposals-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, stack);
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, list);
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, detail_stack);
