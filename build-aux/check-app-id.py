@@ -25,6 +25,7 @@ LEGACY_ALLOWED = {
     'data/legacy-schemas/meson.build',
     'data/legacy-schemas/' + legacy_id + '.gschema.xml',
     'data/' + app_id + '.gschema.xml',  # the description of the mark
+    'data/' + app_id + '.metainfo.xml.in',  # <replaces>, for software centres
     'src/ui/mer-settings.c',
     'tests/test-settings.c',
     'build-aux/check-app-id.py',
@@ -59,6 +60,8 @@ check(metainfo.findtext('id') == app_id, 'the metainfo id is ' + app_id,
       repr(metainfo.findtext('id')))
 check(metainfo.findtext('launchable') == app_id + '.desktop',
       'the metainfo launches ' + app_id + '.desktop')
+check(metainfo.findtext('replaces/id') == legacy_id,
+      'the metainfo says it replaces ' + legacy_id, repr(metainfo.findtext('replaces/id')))
 
 schemas = ET.parse(data(app_id + '.gschema.xml')).getroot()
 schema = schemas.find('schema')
