@@ -300,6 +300,13 @@ mer_conflict_region_class_init (MerConflictRegionClass *klass)
   gtk_widget_class_install_action (widget_class, "region.keep-both", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "region.edit", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "region.reopen", NULL, choose_action);
+  /* While the keyboard is in a block, its own shortcuts, the same keys as
+   * the buttons' mnemonics, so that they act on this block and no other. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_ALT_MASK, "region.keep-mine", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_ALT_MASK, "region.keep-theirs", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, GDK_ALT_MASK, "region.keep-both", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_ALT_MASK, "region.edit", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_ALT_MASK, "region.reopen", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "mer-conflict-region");
