@@ -7,6 +7,8 @@
  *
  *   bench-window-floor gtk|adw
  */
+#include "config.h"
+
 #include <adwaita.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,9 +58,9 @@ main (int    argc,
     }
   adw = strcmp (argv[1], "adw") == 0;
   if (adw)
-    app = GTK_APPLICATION (adw_application_new ("org.gnome.Meridian.WindowFloor", G_APPLICATION_NON_UNIQUE));
+    app = GTK_APPLICATION (adw_application_new (APP_ID ".WindowFloor", G_APPLICATION_NON_UNIQUE));
   else
-    app = gtk_application_new ("org.gnome.Meridian.WindowFloor", G_APPLICATION_NON_UNIQUE);
+    app = gtk_application_new (APP_ID ".WindowFloor", G_APPLICATION_NON_UNIQUE);
   g_signal_connect (app, "activate", G_CALLBACK (activate_cb), GINT_TO_POINTER (adw));
   return g_application_run (G_APPLICATION (app), 1, argv);
 }

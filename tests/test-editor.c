@@ -12,6 +12,7 @@
 
 #include "mer-application.h"
 #include "mer-core.h"
+#include "mer-conflict-region.h"
 #include "mer-conflict-view.h"
 #include "mer-history-view.h"
 #include "mer-json.h"
@@ -715,6 +716,235 @@ test_resolve_planted_conflict (void)
   mer_test_rm_rf (dir);
 }
 
+/* Whether any text shown under @root, in a label or a text view, holds @needle. */
+static gboolean
+shows_text (GtkWidget  *root,
+            const char *needle)
+{
+  g_autofree char *text = NULL;
+
+  if (GTK_IS_LABEL (root))
+    text = g_strdup (gtk_label_get_text (GTK_LABEL (root)));
+  else if (GTK_IS_TEXT_VIEW (root))
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (root));
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    }
+  if (text != NULL && strstr (text, needle) != NULL && gtk_widget_is_drawable (root))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
+/* Runs the shortcut of @widget's own (its class's key bindings) that
+ * @trigger (as "<Alt>m") sets off, as a key press in it would. */
+static gboolean
+activate_shortcut (GtkWidget  *widget,
+                   const char *trigger)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *text = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          if (g_str_equal (text, trigger))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  return FALSE;
+}
+
+/* The focused widget of @window's root, as the keyboard would find it. */
+static GtkWidget *
+focused (GtkWidget *window)
+{
+  return gtk_root_get_focus (GTK_ROOT (window));
+}
+
+/*
+ * Two regions both sides changed, with a clean change between them: each
+ * region is a block with both sides and its four buttons, no marker is
+ * ever on screen, saving is refused while one is open, and each way out
+ * (mine, theirs, both, by hand, reopen) gives the text it says.  "Mine" is
+ * Kiri's side here: Kiri is the person using this replica, though Ana's
+ * revision won.
+ */
+static void
+test_conflict_regions_as_blocks (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *left = NULL;
+  g_autofree char *right = NULL;
+  g_autofree char *merged = NULL;
+  g_auto(GStrv) conflicts = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  const char *base_body = "# On call\n\nThe rota changes every Monday.\n\n"
+                          "## Escalation\n\nCall the lead.\nThen the team.\nThen the vendor.\n\n"
+                          "Page the secondary after 15 minutes.\n";
+  const char *ana_body = "# On call\n\nThe rota changes every Tuesday.\n\n"
+                         "## Escalation\n\nCall the lead.\nThen the team, in Slack.\nThen the vendor.\n\n"
+                         "Page the secondary after 10 minutes.\n";
+  const char *kiri_body = "# On call\n\nThe rota changes on the first of the month.\n\n"
+                          "## Escalation\n\nCall the lead.\nThen the team.\nThen the vendor.\n\n"
+                          "Page the secondary after 20 minutes.\n";
+  const char *wanted = "# On call\n\nThe rota changes on the first of the month.\n\n"
+                       "## Escalation\n\nCall the lead.\nThen the team, in Slack.\nThen the vendor.\n\n"
+                       "Page the secondary after 12 minutes, the primary first.\n";
+  MerConflictView *view;
+  GtkWidget *window;
+  GtkWidget *first;
+  GtkWidget *second;
+  GtkWidget *focus;
+  gboolean closed = FALSE;
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (css, APP_RESOURCE_PATH "/style.css");
+  plant_page (store, PAGE_ID, "On call", "engineering/on-call", base_body, &base);
+  left = graft (store, base, "ana", ana_body, "person:ana", "2026-11-21T12:00:00Z");
+  right = graft (store, base, "kiri", kiri_body, "person:kiri", "2026-11-21T12:05:00Z");
+
+  /* The app's style sheet, which the window would load, for the
+   * screenshots. */
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  view = MER_CONFLICT_VIEW (mer_conflict_view_new (store, PAGE_ID));
+  g_signal_connect_swapped (view, "closed", G_CALLBACK (timeout_cb), &closed);
+  window = show_in_window (GTK_WIDGET (view), 1100, 800);
+
+  /* Two blocks; the clean edit in between merged as text. */
+  first = mer_conflict_view_get_region (view, 0);
+  second = mer_conflict_view_get_region (view, 1);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  g_assert_null (mer_conflict_view_get_region (view, 2));
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 2);
+  g_assert_true (shows_text (GTK_WIDGET (view), "Then the team, in Slack."));
+
+  /* No marker on screen; both sides of each region in its block, mine
+   * (Kiri's) named as such. */
+  g_assert_false (shows_text (GTK_WIDGET (view), "<<<<<<<"));
+  g_assert_false (shows_text (GTK_WIDGET (view), "======="));
+  g_assert_false (shows_text (GTK_WIDGET (view), ">>>>>>>"));
+  g_assert_true (shows_text (first, "The rota changes every Tuesday."));
+  g_assert_true (shows_text (first, "The rota changes on the first of the month."));
+  g_assert_true (shows_text (first, "Mine · Kiri Tane"));
+  g_assert_true (shows_text (first, "Theirs · Ana Lima"));
+  g_assert_true (shows_text (second, "after 10 minutes"));
+  g_assert_true (shows_text (second, "after 20 minutes"));
+  g_assert_false (shows_text (first, "after 10 minutes"));
+  g_assert_true (shows_text (first, "Keep Mine"));
+  g_assert_true (shows_text (first, "Keep Theirs"));
+  g_assert_true (shows_text (first, "Keep Both"));
+  g_assert_true (shows_text (first, "Edit"));
+  save_screenshot (window, "editor-conflict-blocks.png");
+
+  /* Open regions: the save is refused, nothing is written, and the
+   * keyboard is taken to the first open block. */
+  g_assert_false (mer_conflict_view_save (view, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.save", NULL));
+  g_assert_false (closed);
+  focus = focused (window);
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, first));
+  conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 1);
+
+  /* Next Conflict goes to the second block. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.next", NULL));
+  g_assert_true (gtk_widget_is_ancestor (focused (window), second));
+
+  /* Keep both: mine first, then theirs, and one region left. */
+  g_assert_true (gtk_widget_activate_action (first, "region.keep-both", NULL));
+  g_assert_cmpint (mer_conflict_region_get_choice (MER_CONFLICT_REGION (first)), ==, MER_CONFLICT_BOTH);
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 1);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_nonnull (strstr (merged, "The rota changes on the first of the month.\n"
+                                    "The rota changes every Tuesday.\n"));
+  g_assert_false (mer_conflict_view_save (view, NULL));
+
+  /* Reopen and keep mine instead. */
+  g_assert_true (gtk_widget_activate_action (first, "region.reopen", NULL));
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 2);
+  g_assert_true (gtk_widget_activate_action (first, "region.keep-mine", NULL));
+  g_clear_pointer (&merged, g_free);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_nonnull (strstr (merged, "The rota changes on the first of the month.\n"));
+  g_assert_null (strstr (merged, "every Tuesday"));
+
+  /* Keep theirs, then write the second region by hand instead. */
+  g_assert_true (gtk_widget_activate_action (second, "region.keep-theirs", NULL));
+  g_clear_pointer (&merged, g_free);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_true (g_str_has_suffix (merged, "Page the secondary after 10 minutes.\n"));
+  g_assert_true (gtk_widget_activate_action (second, "region.reopen", NULL));
+  g_assert_true (gtk_widget_activate_action (second, "region.edit", NULL));
+  g_assert_cmpint (mer_conflict_region_get_choice (MER_CONFLICT_REGION (second)), ==, MER_CONFLICT_EDITED);
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 0);
+  /* The keyboard is in the region's text, which starts from both sides. */
+  focus = focused (window);
+  g_assert_true (GTK_IS_TEXT_VIEW (focus));
+  g_assert_true (gtk_widget_is_ancestor (focus, second));
+  g_assert_true (shows_text (second, "after 20 minutes.\nPage the secondary after 10 minutes."));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (focus)),
+                            "Page the secondary after 12 minutes, the primary first.\n", -1);
+  g_assert_false (shows_text (GTK_WIDGET (view), "<<<<<<<"));
+  save_screenshot (window, "editor-conflict-blocks-settled.png");
+
+  /* A marker typed by hand is refused like an open region. */
+  gtk_text_buffer_insert_at_cursor (gtk_text_view_get_buffer (GTK_TEXT_VIEW (focus)), "<<<<<<< oops\n", -1);
+  g_assert_cmpuint (mer_conflict_view_count_regions (view), ==, 1);
+  g_assert_false (mer_conflict_view_save (view, NULL));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (focus)),
+                            "Page the secondary after 12 minutes, the primary first.\n", -1);
+
+  /* On a phone-sized window a block's sides and buttons stack. */
+  g_assert_true (gtk_widget_activate_action (first, "region.reopen", NULL));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 740);
+  g_assert_true (mer_test_gui_wait_for (window_narrow, window));
+  mer_test_gui_spin (300);
+  g_assert_cmpint (gtk_widget_get_width (first), <=, 370);
+  save_screenshot (window, "editor-conflict-blocks-narrow.png");
+  /* Alt+M, as the keyboard in the block presses it, keeps mine. */
+  g_assert_true (activate_shortcut (first, "<Alt>m"));
+  g_assert_cmpint (mer_conflict_region_get_choice (MER_CONFLICT_REGION (first)), ==, MER_CONFLICT_MINE);
+
+  g_clear_pointer (&merged, g_free);
+  merged = mer_conflict_view_get_merged_text (view);
+  g_assert_cmpstr (merged, ==, wanted);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflict.save", NULL));
+  g_assert_true (closed);
+
+  g_clear_pointer (&conflicts, g_strfreev);
+  conflicts = mer_store_get_conflicts (store, PAGE_ID, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (conflicts), ==, 0);
+  page = mer_store_get_doc (store, PAGE_ID, NULL, MER_GET_DEFAULT, &error);
+  g_assert_cmpstr (mer_json_get_string (page, "body"), ==, wanted);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css));
+  mer_test_rm_rf (dir);
+}
+
 static void
 test_history_diff_and_restore (void)
 {
@@ -1072,6 +1302,7 @@ main (int    argc,
   g_test_add_func ("/editor/rename-rewrites-links", test_rename_rewrites_links);
   g_test_add_func ("/editor/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/editor/resolve-planted-conflict", test_resolve_planted_conflict);
+  g_test_add_func ("/editor/conflict-regions-as-blocks", test_conflict_regions_as_blocks);
   g_test_add_func ("/editor/history-diff-and-restore", test_history_diff_and_restore);
   g_test_add_func ("/editor/cancel-keeps-draft-until-discarded", test_cancel_keeps_draft_until_discarded);
   g_test_add_func ("/editor/dark-style", test_dark_style);

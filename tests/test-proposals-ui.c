@@ -25,6 +25,7 @@
 #include "mer-test-util.h"
 #include "mer-ui-resources.h"
 #include "mer-ui-util.h"
+#include "mer-web-view.h"
 
 #include <adwaita.h>
 #include <webkit/webkit.h>
@@ -596,6 +597,120 @@ test_odd_documents (void)
   mer_test_rm_rf (dir);
 }
 
+typedef struct
+{
+  WebKitWebView *web_view;
+  int            above;   /* the height to wait past */
+} FitWait;
+
+static gboolean
+fitted_above (gpointer data)
+{
+  FitWait *wait = data;
+
+  return mer_web_view_get_fitted_height (wait->web_view) > wait->above;
+}
+
+/*
+ * A long proposal body is shown at its whole height, not in a scrolling
+ * box of its own: the web view is taller than the visible part of the
+ * page, the page's one scroller has that much more to scroll, and a
+ * narrower window (longer lines wrapped into more) makes the body taller
+ * still.  The measure runs in the web process, its answer arrives through
+ * the main loop: the test spins it until then.
+ */
+static void
+test_long_body_one_scroller (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = open_workspace (&dir);
+  g_autoptr(GString) body = g_string_new ("# Follow the sun\n\n");
+  g_autoptr(JsonObject) proposal = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+  GtkWidget *view, *window, *scroller, *web_view;
+  GtkAdjustment *vadjustment;
+  FitWait wait;
+  int wide;
+
+  for (guint i = 1; i <= 60; i++)
+    g_string_append_printf (body, "Paragraph %u: night pages wake whoever is on call, so three regions "
+                                  "hand over at the end of their day instead.\n\n", i);
+  g_string_append (body, "The last line of the proposal.\n\n"
+                         "<script>document.title = 'pwned';</script>\n\n"
+                         "<img src=\"x\" onerror=\"document.title = 'pwned'\">\n");
+  json_object_set_string_member (proposal, "_id", "proposal:long");
+  json_object_set_string_member (proposal, "type", "proposal");
+  json_object_set_string_member (proposal, "title", "A long proposal");
+  json_object_set_string_member (proposal, "body", body->str);
+  json_object_set_string_member (proposal, "author", "person:lea");
+  json_object_set_string_member (proposal, "owner", "person:lea");
+  json_object_set_string_member (proposal, "status", "open");
+  json_object_set_string_member (proposal, "opened_at", "2026-11-20T09:00:00Z");
+  json_object_set_string_member (proposal, "deadline", "2026-11-27T09:00:00Z");
+  json_object_set_array_member (proposal, "required", json_array_new ());
+  rev = mer_store_put_doc (store, proposal, &error);
+  g_assert_no_error (error);
+
+  view = mer_proposals_view_new (store);
+  window = show_in_window (view);
+  g_assert_true (mer_proposals_view_select (MER_PROPOSALS_VIEW (view), "proposal:long"));
+  wait_for_body (view);
+  web_view = find (view, "proposal-body");
+  scroller = gtk_widget_get_ancestor (web_view, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (scroller);
+  vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+  /* Measured: taller than the part of the page on screen. */
+  wait.web_view = WEBKIT_WEB_VIEW (web_view);
+  wait.above = (int) gtk_adjustment_get_page_size (vadjustment);
+  g_assert_true (mer_test_gui_wait_for (fitted_above, &wait));
+  mer_test_gui_spin (1500);  /* the web process paints at the new size */
+  g_assert_cmpint (gtk_widget_get_height (web_view), >=, mer_web_view_get_fitted_height (WEBKIT_WEB_VIEW (web_view)));
+  g_assert_cmpint (gtk_widget_get_height (web_view), >, (int) gtk_adjustment_get_page_size (vadjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, gtk_adjustment_get_page_size (vadjustment) + 1000);
+  /* The page scrolls to the end of the body and past it, to the comments. */
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, gtk_widget_get_height (web_view));
+  mer_test_gui_save_png (window, "proposals-long-body.png");
+
+  /* The view measures with a script of its own; the document's own never
+   * runs. */
+  g_assert_cmpstr (webkit_web_view_get_title (WEBKIT_WEB_VIEW (web_view)), !=, "pwned");
+
+  /* The wheel over the body scrolls the page: the view hands it on. */
+  {
+    g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (web_view);
+    gboolean handled = FALSE;
+    double before = gtk_adjustment_get_value (vadjustment);
+
+    for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+      {
+        g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller)
+            && gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+          g_signal_emit_by_name (controller, "scroll", 0.0, 3.0, &handled);
+      }
+    g_assert_true (handled);
+    g_assert_cmpfloat (gtk_adjustment_get_value (vadjustment), >, before + 100);
+  }
+
+  /* Scrolled down, the body's middle is on screen, drawn by the page. */
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment) / 2);
+  mer_test_gui_spin (800);
+  mer_test_gui_save_png (window, "proposals-long-body-scrolled.png");
+
+  /* Narrower, the lines wrap into more: the body grows to fit. */
+  wide = mer_web_view_get_fitted_height (WEBKIT_WEB_VIEW (web_view));
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 860);
+  wait.above = wide + 100;
+  g_assert_true (mer_test_gui_wait_for (fitted_above, &wait));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  mer_test_gui_spin (100);
+  mer_test_rm_rf (dir);
+}
+
 /*
  * Destroying the window finalizes every view with nothing left behind: a
  * composite widget that kept a child would warn "still has children left",
@@ -672,6 +787,7 @@ main (int    argc,
 
   g_test_add_func ("/proposals-ui/draft-crash-publish-comment-decide-log", test_flow);
   g_test_add_func ("/proposals-ui/odd-documents", test_odd_documents);
+  g_test_add_func ("/proposals-ui/long-body-one-scroller", test_long_body_one_scroller);
   g_test_add_func ("/proposals-ui/destroy", test_destroy);
   g_test_add_func ("/proposals-ui/relative-time-pinned", test_relative_time_pinned);
   return g_test_run ();

@@ -275,7 +275,7 @@ static char *
 hub_validate_source (GError **error)
 {
   g_autoptr(GBytes) bytes = g_resource_lookup_data (mer_cli_hub_get_resource (),
-                                                    "/org/gnome/Meridian/hub/hub-validate.js",
+                                                    APP_RESOURCE_PATH "/hub/hub-validate.js",
                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, error);
   const char *text;
   const char *start;

@@ -11,6 +11,7 @@
 #include "mer-demo.h"
 #include "mer-notifier.h"
 #include "mer-preferences-window.h"
+#include "mer-settings.h"
 #include "mer-sharing.h"
 #include "mer-store.h"
 #include "mer-ui-util.h"
@@ -48,38 +49,6 @@ struct _MerApplication
 #define STORE_WATCH_MS 250
 
 G_DEFINE_FINAL_TYPE (MerApplication, mer_application, ADW_TYPE_APPLICATION)
-
-/*
- * The schema is found where it is installed, or, when Meridian runs from
- * its build folder, in the build folder's data/ beside src/.
- */
-static GSettings *
-open_settings (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettingsSchemaSource) local = NULL;
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema == NULL && exe != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (exe);
-      g_autofree char *data = g_build_filename (dir, "..", "data", NULL);
-
-      if (g_file_test (data, G_FILE_TEST_IS_DIR))
-        local = g_settings_schema_source_new_from_directory (data, source, FALSE, NULL);
-      if (local != NULL)
-        schema = g_settings_schema_source_lookup (local, APP_ID, TRUE);
-    }
-  if (schema == NULL)
-    {
-      g_debug ("The settings schema %s is not installed; settings will not be kept", APP_ID);
-      return NULL;
-    }
-  return g_settings_new_full (schema, NULL, NULL);
-}
 
 static void
 apply_color_scheme (MerApplication *self)
@@ -199,7 +168,7 @@ mer_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gtk_app, "app.sync-now", sync_accels);
   gtk_application_set_accels_for_action (gtk_app, "app.about", none);
 
-  self->settings = open_settings ();
+  self->settings = mer_settings_new ();
   if (self->settings != NULL)
     {
       g_signal_connect_object (self->settings, "changed::color-scheme",
@@ -461,7 +430,7 @@ mer_application_new (const char *data_dir)
   self = g_object_new (MER_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", data_dir != NULL ? G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/org/gnome/Meridian",
+                       "resource-base-path", APP_RESOURCE_PATH,
                        NULL);
   self->data_dir = g_strdup (data_dir);
   return self;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mer-conflict-view.h"
+#include "mer-conflict-region.h"
 #include "mer-json.h"
 #include "mer-merge.h"
 #include "mer-schedule.h"
@@ -16,9 +17,12 @@
 /*
  * Resolving a conflict a sync left behind: the winning revision and the
  * first conflicting one side by side, and below them the three-way merge
- * of the two, editable, with the overlapping regions framed by git-style
- * markers and tinted.  Saving writes the merged text on top of the winner
- * and closes the conflicting leaf that was shown, in one transaction.
+ * of the two.  The merge is shown as the text that merged cleanly,
+ * editable, with each region both sides changed as a block of its own
+ * (MerConflictRegion): both sides, and keep mine, keep theirs, keep both
+ * or edit.  Saving is refused while a region is open; it writes the merged
+ * text on top of the winner and closes the conflicting leaf that was
+ * shown, in one transaction.
  */
 struct _MerConflictView
 {
@@ -32,12 +36,16 @@ struct _MerConflictView
   GtkLabel        *right_label;
   GtkSourceView   *left_view;
   GtkSourceView   *right_view;
-  GtkSourceView   *merged_view;
+  GtkScrolledWindow *merged_scroller;
+  GtkBox          *segments_box;   /* text views and MerConflictRegions, in page order */
   GtkLabel        *regions_label;
+  GtkScrolledWindow *left_scroller;
+  GtkScrolledWindow *right_scroller;
 
   MerStore        *store;
   char            *page_id;
   MerMergePreview *preview;
+  gboolean         ours_is_mine;   /* the winner is mine, as far as is known */
   guint            layout_id;
   gboolean         narrow;
 };
@@ -54,6 +62,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (MerConflictView, mer_conflict_view, GTK_TYPE_WIDGET)
 
 #define MARKER_START "<<<<<<<"
+#define MARKER_BASE  "|||||||"
 #define MARKER_MID   "======="
 #define MARKER_END   ">>>>>>>"
 
@@ -102,60 +111,201 @@ set_view_text (GtkSourceView *view,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text != NULL ? text : "", -1);
 }
 
-/* Tints every conflict region again: cheap enough to redo on each edit. */
-static void
-mark_regions (MerConflictView *self)
+/* The page's open regions, and the first of them after @after (or the
+ * first at all when @after is NULL or the last). */
+static guint
+open_regions (MerConflictView    *self,
+              GtkWidget          *after,
+              MerConflictRegion **next)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->merged_view));
-  GtkTextIter start, end, line;
-  guint regions = 0;
-  int state = 0;  /* 0 outside, 1 in the left part, 2 in the right part */
-  g_autofree char *label = NULL;
+  MerConflictRegion *first = NULL;
+  gboolean passed = after == NULL;
+  guint open = 0;
 
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  gtk_text_buffer_remove_tag_by_name (buffer, "conflict-left", &start, &end);
-  gtk_text_buffer_remove_tag_by_name (buffer, "conflict-right", &start, &end);
-  gtk_text_buffer_remove_tag_by_name (buffer, "conflict-marker", &start, &end);
-
-  for (line = start; !gtk_text_iter_is_end (&line);)
+  if (next != NULL)
+    *next = NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
     {
-      GtkTextIter next = line;
-      g_autofree char *text = NULL;
-
-      if (!gtk_text_iter_forward_line (&next))
-        next = end;
-      text = gtk_text_buffer_get_text (buffer, &line, &next, FALSE);
-      if (g_str_has_prefix (text, MARKER_START))
-        {
-          state = 1;
-          regions++;
-          gtk_text_buffer_apply_tag_by_name (buffer, "conflict-marker", &line, &next);
-        }
-      else if (state == 1 && g_str_has_prefix (text, MARKER_MID))
-        {
-          state = 2;
-          gtk_text_buffer_apply_tag_by_name (buffer, "conflict-marker", &line, &next);
-        }
-      else if (state != 0 && g_str_has_prefix (text, MARKER_END))
-        {
-          state = 0;
-          gtk_text_buffer_apply_tag_by_name (buffer, "conflict-marker", &line, &next);
-        }
-      else if (state == 1)
-        gtk_text_buffer_apply_tag_by_name (buffer, "conflict-left", &line, &next);
-      else if (state == 2)
-        gtk_text_buffer_apply_tag_by_name (buffer, "conflict-right", &line, &next);
-      line = next;
+      if (child == after)
+        passed = TRUE;
+      if (!MER_IS_CONFLICT_REGION (child)
+          || mer_conflict_region_get_choice (MER_CONFLICT_REGION (child)) != MER_CONFLICT_OPEN)
+        continue;
+      open++;
+      if (first == NULL)
+        first = MER_CONFLICT_REGION (child);
+      if (passed && child != after && next != NULL && *next == NULL)
+        *next = MER_CONFLICT_REGION (child);
     }
-
-  if (regions == 0)
-    label = g_strdup (_("No conflicting regions left"));
-  else
-    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conflicting region", "%u conflicting regions", regions), regions);
-  gtk_label_set_label (self->regions_label, label);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflict.next", regions > 0);
+  if (next != NULL && *next == NULL)
+    *next = first;
+  return open;
 }
 
+/* Says how many regions are still open: cheap enough to redo on each edit. */
+static void
+update_status (MerConflictView *self)
+{
+  guint open = open_regions (self, NULL, NULL);
+  g_autofree char *label = NULL;
+
+  if (open == 0)
+    label = g_strdup (_("No conflicting edits left"));
+  else
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conflicting edit to settle",
+                                          "%u conflicting edits to settle", open),
+                             open);
+  gtk_label_set_label (self->regions_label, label);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflict.next", open > 0);
+}
+
+static void
+set_scheme (GtkSourceView *view)
+{
+  GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+
+  gtk_source_buffer_set_style_scheme (GTK_SOURCE_BUFFER (buffer),
+                                      gtk_source_style_scheme_manager_get_scheme (schemes, dark ? "Adwaita-dark" : "Adwaita"));
+}
+
+/* Text that merged cleanly: editable, as tall as its lines (the merged
+ * area scrolls as one). */
+static void
+append_text_segment (MerConflictView *self,
+                     const char      *text)
+{
+  GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
+  GtkWidget *view = gtk_source_view_new ();
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+
+  gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (buffer),
+                                  gtk_source_language_manager_get_language (languages, "markdown"));
+  set_scheme (GTK_SOURCE_VIEW (view));
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 6);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 4);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 4);
+  gtk_text_buffer_set_text (buffer, text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Merged text"), -1);
+  g_signal_connect_object (buffer, "changed", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  gtk_box_append (self->segments_box, view);
+}
+
+static void
+append_region (MerConflictView *self,
+               guint            number,
+               const char      *ours,
+               const char      *theirs,
+               const char      *our_label,
+               const char      *their_label)
+{
+  GtkWidget *region = mer_conflict_region_new (number, ours, theirs, our_label, their_label,
+                                               self->ours_is_mine);
+
+  mer_conflict_region_set_narrow (MER_CONFLICT_REGION (region), self->narrow);
+  g_signal_connect_object (region, "changed", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  gtk_box_append (self->segments_box, region);
+}
+
+/*
+ * Shows @text, the merged text with git's markers around the regions both
+ * sides changed, as editable text with a block for each region.  A region
+ * whose markers are not closed stays text, so that nothing is hidden.
+ */
+static void
+show_segments (MerConflictView *self,
+               const char      *text)
+{
+  g_autoptr(GString) plain = g_string_new (NULL);
+  g_autoptr(GString) ours = g_string_new (NULL);
+  g_autoptr(GString) theirs = g_string_new (NULL);
+  g_autoptr(GString) raw = g_string_new (NULL); /* the region as written, if unclosed */
+  g_autofree char *our_label = NULL;
+  GtkWidget *child;
+  guint number = 0;
+  int state = 0; /* 0 outside, 1 in ours, 2 in the base, 3 in theirs */
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box))) != NULL)
+    gtk_box_remove (self->segments_box, child);
+
+  for (const char *p = text != NULL ? text : ""; *p != '\0';)
+    {
+      const char *eol = strchr (p, '\n');
+      gsize len = eol != NULL ? (gsize) (eol - p) + 1 : strlen (p);
+      g_autofree char *line = g_strndup (p, len);
+
+      p += len;
+      if (state == 0 && g_str_has_prefix (line, MARKER_START))
+        {
+          state = 1;
+          g_string_truncate (ours, 0);
+          g_string_truncate (theirs, 0);
+          g_string_assign (raw, line);
+          g_free (our_label);
+          our_label = g_strstrip (g_strdup (line + strlen (MARKER_START)));
+          continue;
+        }
+      if (state == 0)
+        {
+          g_string_append (plain, line);
+          continue;
+        }
+      g_string_append (raw, line);
+      if (state == 1 && g_str_has_prefix (line, MARKER_BASE))
+        state = 2;
+      else if ((state == 1 || state == 2) && g_str_has_prefix (line, MARKER_MID))
+        state = 3;
+      else if (state == 3 && g_str_has_prefix (line, MARKER_END))
+        {
+          g_autofree char *their_label = g_strstrip (g_strdup (line + strlen (MARKER_END)));
+
+          if (plain->len > 0)
+            append_text_segment (self, plain->str);
+          g_string_truncate (plain, 0);
+          append_region (self, ++number, ours->str, theirs->str, our_label, their_label);
+          state = 0;
+        }
+      else if (state == 1)
+        g_string_append (ours, line);
+      else if (state == 3)
+        g_string_append (theirs, line);
+    }
+  if (state != 0)
+    g_string_append (plain, raw->str);
+  if (plain->len > 0 || gtk_widget_get_first_child (GTK_WIDGET (self->segments_box)) == NULL)
+    append_text_segment (self, plain->str);
+  update_status (self);
+}
+
+/*
+ * The @index-th region both sides changed (from 0), open or settled, or
+ * NULL when there are fewer.
+ */
+GtkWidget *
+mer_conflict_view_get_region (MerConflictView *self,
+                              guint            index)
+{
+  g_return_val_if_fail (MER_IS_CONFLICT_VIEW (self), NULL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (MER_IS_CONFLICT_REGION (child) && index-- == 0)
+      return child;
+  return NULL;
+}
+
+/*
+ * How many regions are still open: a block not yet settled, or markers
+ * typed or left in the text by hand.  Saving is refused until none is.
+ */
 guint
 mer_conflict_view_count_regions (MerConflictView *self)
 {
@@ -174,6 +324,27 @@ mer_conflict_view_count_regions (MerConflictView *self)
       p = eol != NULL ? eol + 1 : NULL;
     }
   return regions;
+}
+
+/*
+ * Which side is "mine": the winner, unless only the other side was saved
+ * by the person using this replica.  When neither side (or both) is theirs,
+ * as when two devices of one person or two other people conflicted, the
+ * winner, the version the reader shows, is "mine".
+ */
+static gboolean
+ours_is_mine (MerConflictView *self)
+{
+  g_autofree char *me = mer_schedule_get_me (self->store);
+  g_autoptr(JsonObject) ours = NULL;
+  g_autoptr(JsonObject) theirs = NULL;
+
+  if (me == NULL)
+    return TRUE;
+  ours = mer_store_get_doc (self->store, self->page_id, self->preview->winner_rev, MER_GET_DEFAULT, NULL);
+  theirs = mer_store_get_doc (self->store, self->page_id, self->preview->other_rev, MER_GET_DEFAULT, NULL);
+  return !(g_strcmp0 (string_or_empty (theirs, "updated_by"), me) == 0
+           && g_strcmp0 (string_or_empty (ours, "updated_by"), me) != 0);
 }
 
 /**
@@ -222,6 +393,8 @@ mer_conflict_view_reload (MerConflictView  *self,
   set_view_text (self->left_view, self->preview->ours);
   set_view_text (self->right_view, self->preview->theirs);
 
+  self->ours_is_mine = ours_is_mine (self);
+
   /* Merge again with the people's names as the marker labels, which read
    * better than revision ids. */
   if (self->preview->ancestor_rev != NULL)
@@ -237,16 +410,38 @@ mer_conflict_view_reload (MerConflictView  *self,
   else
     gtk_label_set_label (self->explain_label,
                          _("Two people edited this page at the same time on different devices, in the same places. "
-                           "Pick a version, or edit the merged text below and remove the marked regions, then save."));
+                           "For each conflicting edit below keep one side, both, or write it yourself, then save."));
   return TRUE;
 }
 
+/*
+ * The merged text as it stands: the text segments as edited, settled
+ * regions as settled, and each open region between git's markers.
+ */
 char *
 mer_conflict_view_get_merged_text (MerConflictView *self)
 {
+  GString *text;
+
   g_return_val_if_fail (MER_IS_CONFLICT_VIEW (self), NULL);
 
-  return mer_ui_text_view_get_text (GTK_TEXT_VIEW (self->merged_view));
+  text = g_string_new (NULL);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *part = NULL;
+
+      if (MER_IS_CONFLICT_REGION (child))
+        part = mer_conflict_region_get_text (MER_CONFLICT_REGION (child));
+      else
+        part = mer_ui_text_view_get_text (GTK_TEXT_VIEW (child));
+      /* A block starts on a line of its own. */
+      if (text->len > 0 && text->str[text->len - 1] != '\n' && *part != '\0')
+        g_string_append_c (text, '\n');
+      g_string_append (text, part);
+    }
+  return g_string_free (text, FALSE);
 }
 
 void
@@ -254,7 +449,7 @@ mer_conflict_view_set_merged_text (MerConflictView *self,
                                    const char      *text)
 {
   g_return_if_fail (MER_IS_CONFLICT_VIEW (self));
-  set_view_text (self->merged_view, text);
+  show_segments (self, text);
 }
 
 /* Takes one side whole as the merged text (still editable after). */
@@ -302,8 +497,8 @@ mer_conflict_view_save (MerConflictView  *self,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    g_dngettext (GETTEXT_PACKAGE,
-                                "The merged text still has %u conflicting region: pick a version or remove its markers",
-                                "The merged text still has %u conflicting regions: pick a version or remove their markers",
+                                "%u conflicting edit is still open: keep a side, both, or edit it before saving",
+                                "%u conflicting edits are still open: keep a side, both, or edit them before saving",
                                 regions), regions);
       return FALSE;
     }
@@ -343,7 +538,13 @@ save_action (GtkWidget  *widget,
 
   if (!mer_conflict_view_save (self, &error))
     {
+      MerConflictRegion *first = NULL;
+
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      /* Show the person what is in the way. */
+      open_regions (self, NULL, &first);
+      if (first != NULL)
+        gtk_widget_child_focus (GTK_WIDGET (first), GTK_DIR_TAB_FORWARD);
       return;
     }
   g_signal_emit (self, signals[RESOLVED], 0, self->page_id);
@@ -366,26 +567,28 @@ use_side_action (GtkWidget  *widget,
   mer_conflict_view_use_side (MER_CONFLICT_VIEW (widget), g_str_equal (action_name, "conflict.use-left"));
 }
 
+/* Brings the next open region into view and puts the keyboard on it. */
+static void
+focus_next_region (MerConflictView *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  GtkWidget *after = NULL;
+  MerConflictRegion *next = NULL;
+
+  /* The region the keyboard is in, if it is in one. */
+  if (focus != NULL)
+    after = gtk_widget_get_ancestor (focus, MER_TYPE_CONFLICT_REGION);
+  open_regions (self, after, &next);
+  if (next != NULL)
+    gtk_widget_child_focus (GTK_WIDGET (next), GTK_DIR_TAB_FORWARD);
+}
+
 static void
 next_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  MerConflictView *self = MER_CONFLICT_VIEW (widget);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->merged_view));
-  GtkTextIter cursor, match, match_end;
-
-  gtk_text_buffer_get_iter_at_mark (buffer, &cursor, gtk_text_buffer_get_insert (buffer));
-  gtk_text_iter_forward_char (&cursor);
-  if (!gtk_text_iter_forward_search (&cursor, MARKER_START, 0, &match, &match_end, NULL))
-    {
-      gtk_text_buffer_get_start_iter (buffer, &cursor);
-      if (!gtk_text_iter_forward_search (&cursor, MARKER_START, 0, &match, &match_end, NULL))
-        return;
-    }
-  gtk_text_buffer_place_cursor (buffer, &match);
-  gtk_text_view_scroll_to_iter (GTK_TEXT_VIEW (self->merged_view), &match, 0.1, TRUE, 0, 0.2);
-  gtk_widget_grab_focus (GTK_WIDGET (self->merged_view));
+  focus_next_region (MER_CONFLICT_VIEW (widget));
 }
 
 static void
@@ -404,10 +607,15 @@ update_schemes (MerConflictView *self)
   GtkSourceStyleSchemeManager *schemes = gtk_source_style_scheme_manager_get_default ();
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   GtkSourceStyleScheme *scheme = gtk_source_style_scheme_manager_get_scheme (schemes, dark ? "Adwaita-dark" : "Adwaita");
-  GtkSourceView *views[] = { self->left_view, self->right_view, self->merged_view };
+  GtkSourceView *views[] = { self->left_view, self->right_view };
 
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     gtk_source_buffer_set_style_scheme (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (views[i]))), scheme);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_SOURCE_IS_VIEW (child))
+      set_scheme (GTK_SOURCE_VIEW (child));
 }
 
 static gboolean
@@ -416,8 +624,17 @@ layout_idle_cb (gpointer user_data)
   MerConflictView *self = user_data;
 
   self->layout_id = 0;
+  /* The merged text is where the work is: the whole versions above it,
+   * a reference, take no more than their text needs, up to a limit. */
+  gtk_scrolled_window_set_max_content_height (self->left_scroller, self->narrow ? 100 : 240);
+  gtk_scrolled_window_set_max_content_height (self->right_scroller, self->narrow ? 100 : 240);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self->sides_paned),
                                   self->narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->segments_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (MER_IS_CONFLICT_REGION (child))
+      mer_conflict_region_set_narrow (MER_CONFLICT_REGION (child), self->narrow);
   return G_SOURCE_REMOVE;
 }
 
@@ -507,7 +724,7 @@ mer_conflict_view_class_init (MerConflictViewClass *klass)
 
   gtk_source_init ();
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-conflict-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-conflict-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, heading_label);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, explain_label);
@@ -516,8 +733,11 @@ mer_conflict_view_class_init (MerConflictViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, right_label);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, left_view);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, right_view);
-  gtk_widget_class_bind_template_child (widget_class, MerConflictView, merged_view);
+  gtk_widget_class_bind_template_child (widget_class, MerConflictView, merged_scroller);
+  gtk_widget_class_bind_template_child (widget_class, MerConflictView, segments_box);
   gtk_widget_class_bind_template_child (widget_class, MerConflictView, regions_label);
+  gtk_widget_class_bind_template_child (widget_class, MerConflictView, left_scroller);
+  gtk_widget_class_bind_template_child (widget_class, MerConflictView, right_scroller);
 
   gtk_widget_class_install_action (widget_class, "conflict.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "conflict.use-left", NULL, use_side_action);
@@ -538,28 +758,18 @@ mer_conflict_view_init (MerConflictView *self)
 {
   GtkSourceLanguageManager *languages = gtk_source_language_manager_get_default ();
   GtkSourceLanguage *markdown = gtk_source_language_manager_get_language (languages, "markdown");
-  GtkTextBuffer *merged;
-  GtkSourceView *views[3];
+  GtkSourceView *views[2];
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   views[0] = self->left_view;
   views[1] = self->right_view;
-  views[2] = self->merged_view;
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     gtk_source_buffer_set_language (GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (views[i]))), markdown);
   update_schemes (self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (update_schemes), self, G_CONNECT_SWAPPED);
-
-  /* Translucent tints read in both the light and the dark style. */
-  merged = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->merged_view));
-  gtk_text_buffer_create_tag (merged, "conflict-left", "paragraph-background", "rgba(53,132,228,0.18)", NULL);
-  gtk_text_buffer_create_tag (merged, "conflict-right", "paragraph-background", "rgba(229,165,10,0.22)", NULL);
-  gtk_text_buffer_create_tag (merged, "conflict-marker",
-                              "paragraph-background", "rgba(224,27,36,0.28)",
-                              "weight", PANGO_WEIGHT_BOLD, NULL);
-  g_signal_connect_swapped (merged, "changed", G_CALLBACK (mark_regions), self);
+  show_segments (self, "");
 }
 
 /**

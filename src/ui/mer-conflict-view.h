@@ -21,6 +21,8 @@ void        mer_conflict_view_set_merged_text (MerConflictView *self,
 void        mer_conflict_view_use_side        (MerConflictView *self,
                                                gboolean         left);
 guint       mer_conflict_view_count_regions   (MerConflictView *self);
+GtkWidget  *mer_conflict_view_get_region      (MerConflictView *self,
+                                               guint            index);
 gboolean    mer_conflict_view_save            (MerConflictView *self,
                                                GError         **error);
 

@@ -48,7 +48,7 @@ mer_damaged_window_class_init (MerDamagedWindowClass *klass)
 
   object_class->finalize = mer_damaged_window_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-damaged-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-damaged-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MerDamagedWindow, status);
   gtk_widget_class_bind_template_child (widget_class, MerDamagedWindow, path_label);
   gtk_widget_class_bind_template_child (widget_class, MerDamagedWindow, advice_label);

@@ -678,7 +678,7 @@ mer_decisions_view_class_init (MerDecisionsViewClass *klass)
   object_class->dispose = mer_decisions_view_dispose;
   object_class->finalize = mer_decisions_view_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-decisions-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-decisions-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerDecisionsView, list);
   gtk_widget_class_bind_template_child (widget_class, MerDecisionsView, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, MerDecisionsView, detail_box);

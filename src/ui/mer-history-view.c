@@ -822,7 +822,7 @@ mer_history_view_class_init (MerHistoryViewClass *klass)
 
   gtk_source_init ();
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-history-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-history-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerHistoryView, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MerHistoryView, heading_label);
   gtk_widget_class_bind_template_child (widget_class, MerHistoryView, restore_button);

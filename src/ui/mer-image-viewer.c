@@ -48,7 +48,7 @@ mer_image_viewer_class_init (MerImageViewerClass *klass)
 
   object_class->dispose = mer_image_viewer_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-image-viewer.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-image-viewer.ui");
   gtk_widget_class_bind_template_child (widget_class, MerImageViewer, window_title);
   gtk_widget_class_bind_template_child (widget_class, MerImageViewer, stack);
   gtk_widget_class_bind_template_child (widget_class, MerImageViewer, picture);

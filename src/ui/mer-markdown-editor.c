@@ -509,7 +509,7 @@ mer_markdown_editor_class_init (MerMarkdownEditorClass *klass)
   gtk_source_init ();
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-markdown-editor.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-markdown-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, box);
   gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, paned);
   gtk_widget_class_bind_template_child (widget_class, MerMarkdownEditor, source_scroller);

@@ -1103,7 +1103,7 @@ mer_page_editor_class_init (MerPageEditorClass *klass)
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (MER_TYPE_MARKDOWN_EDITOR);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-page-editor.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-page-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, MerPageEditor, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MerPageEditor, heading_label);
   gtk_widget_class_bind_template_child (widget_class, MerPageEditor, title_entry);

@@ -963,7 +963,7 @@ mer_page_view_class_init (MerPageViewClass *klass)
     g_signal_new ("resolve-conflict-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-page-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-page-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerPageView, flap);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, conflict_revealer);
   gtk_widget_class_bind_template_child (widget_class, MerPageView, title_label);

@@ -174,7 +174,7 @@ mer_preferences_window_class_init (MerPreferencesWindowClass *klass)
 
   object_class->dispose = mer_preferences_window_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-preferences-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, continuous_switch);
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, peers_list);

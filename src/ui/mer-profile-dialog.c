@@ -468,7 +468,7 @@ mer_profile_dialog_class_init (MerProfileDialogClass *klass)
   object_class->dispose = mer_profile_dialog_dispose;
   object_class->finalize = mer_profile_dialog_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-profile-dialog.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-profile-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, MerProfileDialog, person_row);
   gtk_widget_class_bind_template_child (widget_class, MerProfileDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, MerProfileDialog, tz_row);

@@ -538,7 +538,7 @@ mer_proposal_composer_class_init (MerProposalComposerClass *klass)
                                      NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-proposal-composer.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-proposal-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, MerProposalComposer, title_entry);
   gtk_widget_class_bind_template_child (widget_class, MerProposalComposer, readers_button);
   gtk_widget_class_bind_template_child (widget_class, MerProposalComposer, readers_box);

@@ -21,7 +21,8 @@
 #include <webkit/webkit.h>
 
 #define BODY_BASE_URI "meridian://proposal/"
-#define BODY_HEIGHT   420
+/* The body's height before its document is measured, the first time. */
+#define BODY_HEIGHT   120
 
 struct _MerProposalsView
 {
@@ -52,6 +53,11 @@ struct _MerProposalsView
   GtkLabel       *reply_label;
   GtkWidget      *reply_box;
   char           *reply_to;
+
+  /* The body's measured height, so that a rebuilt detail (a comment
+   * arrived) starts at it and the page does not jump. */
+  char           *body_height_id;
+  int             body_height;
 };
 
 G_DEFINE_FINAL_TYPE (MerProposalsView, mer_proposals_view, GTK_TYPE_WIDGET)
@@ -216,8 +222,24 @@ body_navigate_cb (WebKitWebView            *web_view,
   return MER_WEB_VIEW_HANDLED;
 }
 
+static void
+body_height_cb (WebKitWebView    *web_view,
+                GParamSpec       *pspec,
+                MerProposalsView *self)
+{
+  int height = mer_web_view_get_fitted_height (web_view);
+
+  if (height > 0 && self->selected_id != NULL)
+    {
+      g_free (self->body_height_id);
+      self->body_height_id = g_strdup (self->selected_id);
+      self->body_height = height;
+    }
+}
+
 /* The body in the same safe web view as the reader (mer-web-view.c): no
- * script, no network, outside links opened in the browser. */
+ * script, no network, outside links opened in the browser.  It is as tall
+ * as its text: the detail page around it is the one thing that scrolls. */
 static GtkWidget *
 build_body_view (MerProposalsView *self,
                  JsonObject       *proposal)
@@ -226,8 +248,11 @@ build_body_view (MerProposalsView *self,
   g_autofree char *base = NULL;
   WebKitWebView *web_view = mer_web_view_new_safe (_("Proposal"), body_navigate_cb, self);
   GtkWidget *frame = gtk_frame_new (NULL);
+  gboolean known = g_strcmp0 (self->body_height_id, self->selected_id) == 0;
 
-  g_object_set (web_view, "height-request", BODY_HEIGHT, "vexpand", FALSE, NULL);
+  mer_web_view_fit_content (web_view, self->detail_scroller);
+  gtk_widget_set_size_request (GTK_WIDGET (web_view), -1, known ? self->body_height : BODY_HEIGHT);
+  g_signal_connect_object (web_view, "notify::height-request", G_CALLBACK (body_height_cb), self, 0);
   gtk_widget_set_name (GTK_WIDGET (web_view), "proposal-body");
   document = mer_markdown_to_document (mer_json_get_string (proposal, "body"), NULL,
                                        mer_markdown_store_resolver, self->store, NULL);
@@ -1246,6 +1271,7 @@ mer_proposals_view_finalize (GObject *object)
   g_clear_pointer (&self->proposals, json_array_unref);
   g_free (self->selected_id);
   g_free (self->reply_to);
+  g_free (self->body_height_id);
   G_OBJECT_CLASS (mer_proposals_view_parent_class)->finalize (object);
 }
 
@@ -1258,7 +1284,7 @@ mer_proposals_view_class_init (MerProposalsViewClass *klass)
   object_class->dispose = mer_proposals_view_dispose;
   object_class->finalize = mer_proposals_view_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-proposals-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-proposals-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, stack);
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, list);
   gtk_widget_class_bind_template_child (widget_class, MerProposalsView, detail_stack);

@@ -398,7 +398,7 @@ mer_search_panel_class_init (MerSearchPanelClass *klass)
     g_signal_new ("searched", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-search-panel.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-search-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, MerSearchPanel, clamp);
   gtk_widget_class_bind_template_child (widget_class, MerSearchPanel, card);
   gtk_widget_class_bind_template_child (widget_class, MerSearchPanel, entry);

@@ -156,7 +156,7 @@ mer_sync_indicator_class_init (MerSyncIndicatorClass *klass)
 
   object_class->dispose = mer_sync_indicator_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-sync-indicator.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-sync-indicator.ui");
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, button);
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, icon_stack);
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, icon);

@@ -512,7 +512,7 @@ ensure_css (void)
     return;
   done = TRUE;
   provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/gnome/Meridian/mer-team-view.css");
+  gtk_css_provider_load_from_resource (provider, APP_RESOURCE_PATH "/mer-team-view.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),
                                               GTK_STYLE_PROVIDER (provider),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -551,7 +551,7 @@ mer_team_view_class_init (MerTeamViewClass *klass)
   object_class->dispose = mer_team_view_dispose;
   object_class->finalize = mer_team_view_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-team-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-team-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MerTeamView, scroller);
   gtk_widget_class_bind_template_child (widget_class, MerTeamView, day_label);
   gtk_widget_class_bind_template_child (widget_class, MerTeamView, banner_label);

@@ -8,6 +8,7 @@
 
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
+#include <math.h>
 #include <string.h>
 
 /*
@@ -236,4 +237,210 @@ mer_web_view_get_blocked_count (WebKitWebView *web_view)
 {
   g_return_val_if_fail (WEBKIT_IS_WEB_VIEW (web_view), 0);
   return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (web_view), "mer-blocked-count"));
+}
+
+/*
+ * A web view shown at its document's natural height, inside a page that
+ * scrolls as a whole (a proposal's body above its comments): one scroller,
+ * not a scrolling web view nested in a scrolling page, where the wheel
+ * gets stuck in whichever is under the pointer.
+ *
+ * The document's own scrolling is switched off by a user style sheet
+ * (which the page's Content-Security-Policy does not govern); after each
+ * load, and after each change of width (which reflows the text), the
+ * height of the laid-out document is read by a script of ours and becomes
+ * the view's height request.  The vertical wheel goes to @outer before
+ * WebKit sees it.
+ *
+ * WebKit runs no script at all, ours included, in a view whose settings
+ * disable JavaScript, so a fitted view enables it; the document still
+ * runs none of its own: script markup (<script>, on* attributes) is
+ * dropped as the HTML is parsed (enable-javascript-markup stays off), the
+ * CSP's script-src 'none' refuses inline code and eval, a javascript:
+ * address is never navigated to (decide_policy_cb), and the Markdown
+ * renderer has removed raw HTML before any of that.  Ours runs in an
+ * isolated world, apart from the page's.
+ */
+
+#define FIT_KEY        "mer-fit"
+#define FIT_WORLD      "meridian-measure"
+#define FIT_REFLOW_MS  100
+
+/* The height of the html element, not documentElement.scrollHeight,
+ * which is never less than the view's own height and so could only
+ * grow: a view made wider, with text that needs fewer lines, must
+ * shrink. */
+#define FIT_SCRIPT "Math.ceil(document.documentElement.getBoundingClientRect().height)"
+
+typedef struct
+{
+  WebKitWebView     *web_view;    /* unowned: the data lives as long as it */
+  GtkScrolledWindow *outer;       /* weak */
+  GtkAdjustment     *hadjustment; /* the outer's, watched for width changes */
+  GCancellable      *cancellable;
+  guint              reflow_id;
+  int                measured_width; /* the width the height was measured at */
+  int                height;         /* the last height measured, 0 before */
+} Fit;
+
+static void
+fit_free (gpointer data)
+{
+  Fit *fit = data;
+
+  g_cancellable_cancel (fit->cancellable);
+  g_clear_object (&fit->cancellable);
+  g_clear_handle_id (&fit->reflow_id, g_source_remove);
+  if (fit->hadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (fit->hadjustment, fit);
+  g_clear_object (&fit->hadjustment);
+  g_clear_weak_pointer (&fit->outer);
+  g_free (fit);
+}
+
+static void
+fit_measured_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (source), result, &error);
+  Fit *fit;
+  int height;
+
+  if (value == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not measure a document's height: %s", error->message);
+      return;
+    }
+  fit = g_object_get_data (source, FIT_KEY);
+  if (fit == NULL || !jsc_value_is_number (value))
+    return;
+  height = jsc_value_to_int32 (value);
+  if (height <= 0)
+    return;
+  fit->height = height;
+  gtk_widget_set_size_request (GTK_WIDGET (fit->web_view), -1, height);
+}
+
+static void
+fit_measure (Fit *fit)
+{
+  fit->measured_width = gtk_widget_get_width (GTK_WIDGET (fit->web_view));
+  webkit_web_view_evaluate_javascript (fit->web_view, FIT_SCRIPT, -1, FIT_WORLD, NULL,
+                                       fit->cancellable, fit_measured_cb, NULL);
+}
+
+static void
+fit_load_changed_cb (WebKitWebView   *web_view,
+                     WebKitLoadEvent  event,
+                     Fit             *fit)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    fit_measure (fit);
+}
+
+static gboolean
+fit_reflow_cb (gpointer user_data)
+{
+  Fit *fit = user_data;
+
+  fit->reflow_id = 0;
+  if (!webkit_web_view_is_loading (fit->web_view)
+      && gtk_widget_get_width (GTK_WIDGET (fit->web_view)) != fit->measured_width)
+    fit_measure (fit);
+  return G_SOURCE_REMOVE;
+}
+
+/* The outer scroller changed width: measure again once the resizing
+ * settles, not on every step of a dragged window edge. */
+static void
+fit_outer_changed_cb (GtkAdjustment *adjustment,
+                      Fit           *fit)
+{
+  g_clear_handle_id (&fit->reflow_id, g_source_remove);
+  fit->reflow_id = g_timeout_add (FIT_REFLOW_MS, fit_reflow_cb, fit);
+}
+
+/* The vertical wheel scrolls the page around the view, as it does
+ * everywhere else on the page; sideways (a wide table or code block)
+ * and with Ctrl (zoom) it stays with WebKit. */
+static gboolean
+fit_scroll_cb (GtkEventControllerScroll *controller,
+               double                    dx,
+               double                    dy,
+               Fit                      *fit)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  GtkAdjustment *adjustment;
+  double page, delta;
+
+  if (fit->outer == NULL || dy == 0 || (state & GDK_CONTROL_MASK) != 0)
+    return FALSE;
+  adjustment = gtk_scrolled_window_get_vadjustment (fit->outer);
+  page = gtk_adjustment_get_page_size (adjustment);
+  /* GtkScrolledWindow's own step for a wheel click. */
+  delta = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL
+            ? dy * pow (page, 2.0 / 3.0)
+            : dy;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + delta);
+  return TRUE;
+}
+
+/**
+ * mer_web_view_fit_content:
+ * @outer: the scrolled window the view sits in, somewhere above it
+ *
+ * Shows @web_view at the height of its document, measured after every
+ * load and change of width, with the page around it as the one scroller.
+ * Call it before loading.
+ */
+void
+mer_web_view_fit_content (WebKitWebView     *web_view,
+                          GtkScrolledWindow *outer)
+{
+  g_autoptr(WebKitUserStyleSheet) sheet = NULL;
+  GtkEventController *scroll;
+  Fit *fit;
+
+  g_return_if_fail (WEBKIT_IS_WEB_VIEW (web_view));
+  g_return_if_fail (GTK_IS_SCROLLED_WINDOW (outer));
+
+  fit = g_new0 (Fit, 1);
+  fit->web_view = web_view;
+  g_set_weak_pointer (&fit->outer, outer);
+  fit->cancellable = g_cancellable_new ();
+  fit->hadjustment = g_object_ref (gtk_scrolled_window_get_hadjustment (outer));
+  g_object_set_data_full (G_OBJECT (web_view), FIT_KEY, fit, fit_free);
+
+  g_object_set (webkit_web_view_get_settings (web_view),
+                "enable-javascript", TRUE,
+                "enable-javascript-markup", FALSE,
+                NULL);
+  sheet = webkit_user_style_sheet_new ("html, body { overflow: hidden !important; }",
+                                       WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+                                       WEBKIT_USER_STYLE_LEVEL_USER, NULL, NULL);
+  webkit_user_content_manager_add_style_sheet (webkit_web_view_get_user_content_manager (web_view), sheet);
+  gtk_widget_set_vexpand (GTK_WIDGET (web_view), FALSE);
+
+  g_signal_connect (web_view, "load-changed", G_CALLBACK (fit_load_changed_cb), fit);
+  g_signal_connect (fit->hadjustment, "changed", G_CALLBACK (fit_outer_changed_cb), fit);
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (fit_scroll_cb), fit);
+  gtk_widget_add_controller (GTK_WIDGET (web_view), scroll);
+}
+
+/* The document height last measured by mer_web_view_fit_content(), or 0
+ * before the first measure (or for a view that is not fitted). */
+int
+mer_web_view_get_fitted_height (WebKitWebView *web_view)
+{
+  Fit *fit;
+
+  g_return_val_if_fail (WEBKIT_IS_WEB_VIEW (web_view), 0);
+
+  fit = g_object_get_data (G_OBJECT (web_view), FIT_KEY);
+  return fit != NULL ? fit->height : 0;
 }

@@ -46,5 +46,8 @@ void           mer_web_view_finish_image      (WebKitURISchemeRequest         *r
                                                GBytes                         *bytes,
                                                const char                     *content_type);
 guint          mer_web_view_get_blocked_count (WebKitWebView                  *web_view);
+void           mer_web_view_fit_content       (WebKitWebView                  *web_view,
+                                               GtkScrolledWindow              *outer);
+int            mer_web_view_get_fitted_height (WebKitWebView                  *web_view);
 
 G_END_DECLS

@@ -1014,7 +1014,7 @@ mer_window_class_init (MerWindowClass *klass)
   object_class->finalize = mer_window_finalize;
   widget_class->map = mer_window_map;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/gnome/Meridian/mer-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, APP_RESOURCE_PATH "/mer-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MerWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, overlay);
   gtk_widget_class_bind_template_child (widget_class, MerWindow, leaflet);
