@@ -20,6 +20,7 @@
 #include "mer-json.h"
 #include "mer-merge.h"
 #include "mer-peers.h"
+#include "mer-secrets.h"
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
@@ -402,7 +403,9 @@ mer_replicator_run_finish (MerReplicator  *self,
 
 /*
  * Creates a replicator between the store and a database URL. Credentials
- * come from the URL's user info, else from the stored peer list.
+ * come from the URL's user info, else from the stored peer list; a user
+ * named in the URL without a password gets the one the keyring (or the
+ * peer list) keeps for that user and URL.
  */
 MerReplicator *
 mer_replicator_new (MerStore    *store,
@@ -444,6 +447,21 @@ mer_replicator_new (MerStore    *store,
 
       if (peer != NULL)
         mer_replicator_set_credentials (self, peer->username, peer->password);
+    }
+  else if (password == NULL)
+    {
+      /* A user without a password (https://ana@host/db): the password
+       * kept for that user, in the keyring or the peer list. */
+      g_autoptr(MerPeer) peer = mer_peers_lookup (self->data_dir, bare);
+      g_autoptr(GError) local_error = NULL;
+
+      if (peer != NULL && g_strcmp0 (peer->username, username) == 0)
+        password = g_strdup (peer->password);
+      else
+        password = mer_secrets_lookup (bare, username, &local_error);
+      if (local_error != NULL)
+        g_debug ("No password for %s at %s: %s", username, bare, local_error->message);
+      mer_replicator_set_credentials (self, username, password);
     }
   else
     mer_replicator_set_credentials (self, username, password);

@@ -247,7 +247,8 @@ mer_sync_controller_reload_peers (MerSyncController *self)
           g_warning ("Cannot sync with %s: %s", peer->url, local_error->message);
           continue;
         }
-      mer_replicator_set_credentials (replicator, peer->username, peer->password);
+      /* mer_replicator_new() took the peer's account, and its password
+       * from wherever peers.json says it lives. */
       mer_replicator_set_direction (replicator, MER_REPLICATOR_BOTH);
       mer_replicator_set_continuous (replicator, self->continuous);
       g_signal_connect_object (replicator, "notify", G_CALLBACK (recompute), self, G_CONNECT_SWAPPED);
