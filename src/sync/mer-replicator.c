@@ -209,6 +209,7 @@ _mer_repl_job_free (Job *job)
   g_free (job->url);
   g_free (job->root_url);
   g_free (job->auth);
+  g_free (job->auth_user);
   g_clear_object (&job->cancellable);
   g_clear_object (&job->store);
   g_clear_object (&job->session);
@@ -329,6 +330,8 @@ start_job (MerReplicator *self,
   slash = strrchr (self->url, '/');
   job->root_url = g_strndup (self->url, slash - self->url + 1);
   job->auth = basic_auth (self->username, self->password);
+  job->auth_user = g_strdup (self->username);
+  job->no_password = self->username != NULL && (self->password == NULL || *self->password == '\0');
   job->cancellable = g_object_ref (self->cancellable);
   thread = g_thread_new (pull ? "mer-pull" : "mer-push", job_thread, job);
 }
