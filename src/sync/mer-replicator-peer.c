@@ -322,7 +322,8 @@ request_text (Job         *job,
             _mer_repl_set_not_json_error (method, url, reason, error);
           else
             g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
-                         _("Could not reach %s: %s"), job->url, reason);
+                         _("Could not reach %s: %s. Check the address and the network, and that "
+                           "the peer is running"), job->url, reason);
           return FALSE;
         }
       if (!job->offline)
