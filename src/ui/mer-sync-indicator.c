@@ -126,6 +126,11 @@ update (MerSyncIndicator *self)
     gtk_widget_add_css_class (self->button, "error");
   else
     gtk_widget_remove_css_class (self->button, "error");
+  /* A refused document is a sync that went on, with something to read. */
+  if (refused != NULL && status != MER_SYNC_STATUS_ERROR)
+    gtk_widget_add_css_class (self->button, "warning");
+  else
+    gtk_widget_remove_css_class (self->button, "warning");
 
   g_free (self->summary);
   if (*pending_text != '\0')
