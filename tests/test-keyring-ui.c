@@ -4,7 +4,9 @@
  * sees them: Preferences says that no keyring answers and saves a password
  * only after Keep in File; the sync status popover names the refused
  * document and the hub's reason. The session bus is the test's own
- * (GTestDBus), where no Secret Service can be started.
+ * (GTestDBus), where no Secret Service can be started. The last test runs
+ * in a process of its own, with a real keyring on its own bus: the app's
+ * start moves the old password into it.
  */
 
 #include "config.h"
@@ -17,6 +19,7 @@
 #include "mer-application.h"
 #include "mer-peers.h"
 #include "mer-preferences-window.h"
+#include "mer-secrets.h"
 #include "mer-sync-controller.h"
 #include "mer-sync-indicator.h"
 #include "mer-ui-resources.h"
@@ -48,6 +51,8 @@ start_app (void)
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (app != NULL)
+    return;
   app_data_dir = mer_test_make_tmpdir ("keyring-ui");
   path = g_build_filename (app_data_dir, MER_PEERS_FILE_NAME, NULL);
   g_assert_true (g_file_set_contents_full (path, old_peers, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
@@ -84,14 +89,16 @@ find_entry_row (GtkWidget  *widget,
 static void
 test_no_keyring_preferences (void)
 {
-  g_autofree char *before = read_peers ();
+  g_autofree char *before = NULL;
   g_autofree char *status = NULL;
   g_autofree char *after_add = NULL;
   g_autofree char *after_keep = NULL;
   g_autofree char *log_path = mer_test_log_path ("keyring-ui-preferences.png");
   GtkWidget *prefs;
 
+  start_app ();
   /* The start tried to move it, and lost nothing. */
+  before = read_peers ();
   g_assert_cmpstr (before, ==, old_peers);
 
   prefs = mer_preferences_window_new (app);
@@ -153,11 +160,16 @@ static void
 test_refused_popover (void)
 {
   Fake *fake = fake_new (FAKE_HUB);
-  MerSyncController *sync = mer_application_get_sync (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  MerSyncIndicator *indicator = MER_SYNC_INDICATOR (mer_window_get_sync_indicator (MER_WINDOW (window)));
+  MerSyncController *sync;
+  GtkWindow *window;
+  MerSyncIndicator *indicator;
   g_autoptr(GError) error = NULL;
   g_autofree char *detail = NULL;
+
+  start_app ();
+  sync = mer_application_get_sync (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  indicator = MER_SYNC_INDICATOR (mer_window_get_sync_indicator (MER_WINDOW (window)));
 
   fake_put_page (mer_application_get_store (app), "page:b");
   mer_sync_controller_set_continuous (sync, FALSE);
@@ -196,6 +208,44 @@ test_refused_popover (void)
   fake_free (fake);
 }
 
+/*
+ * With a keyring, the first start moves the old password into it and out
+ * of peers.json, and Preferences has nothing to warn about.
+ */
+static void
+test_moves_on_start (void)
+{
+  MerTestKeyring *keyring;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *kept = NULL;
+  GtkWidget *prefs;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  keyring = mer_test_keyring_start ();
+  start_app ();
+  text = read_peers ();
+  g_test_message ("peers.json after the start: %s", text);
+  g_assert_null (strstr (text, "old-secret-1"));
+  g_assert_nonnull (strstr (text, "\"password_in\" : \"keyring\""));
+  kept = mer_secrets_lookup ("https://hub.example.org/handbook", "ana", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept, ==, "old-secret-1");
+
+  prefs = mer_preferences_window_new (app);
+  gtk_window_present (GTK_WINDOW (prefs));
+  mer_test_gui_spin (200);
+  g_assert_null (mer_preferences_window_get_keyring_status (MER_PREFERENCES_WINDOW (prefs)));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  mer_sync_controller_stop (mer_application_get_sync (app));
+  mer_test_keyring_stop (keyring);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -218,15 +268,18 @@ main (int    argc,
   adw_init ();
   (void) mer_ui_get_resource ();
   g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
-  start_app ();
 
   g_test_add_func ("/keyring-ui/no-keyring-preferences", test_no_keyring_preferences);
   g_test_add_func ("/keyring-ui/refused-popover", test_refused_popover);
+  g_test_add_func ("/keyring-ui/moves-on-start", test_moves_on_start);
   status = g_test_run ();
-  gtk_window_destroy (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  mer_test_gui_spin (100);
-  g_clear_object (&app);
-  mer_test_rm_rf (app_data_dir);
+  if (app != NULL)
+    {
+      gtk_window_destroy (gtk_application_get_active_window (GTK_APPLICATION (app)));
+      mer_test_gui_spin (100);
+      g_clear_object (&app);
+      mer_test_rm_rf (app_data_dir);
+    }
   g_test_dbus_stop (bus);
   /* Not unreferenced: disposing of it waits for every user of the bus. */
   return status;
