@@ -82,6 +82,25 @@ find_entry_row (GtkWidget  *widget,
   return NULL;
 }
 
+/* The subtitle of the action row titled @title inside @widget. */
+static const char *
+row_subtitle (GtkWidget  *widget,
+              const char *title)
+{
+  if (ADW_IS_ACTION_ROW (widget)
+      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return adw_action_row_get_subtitle (ADW_ACTION_ROW (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *found = row_subtitle (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /*
  * With no keyring the old password stays where it was, Preferences says
  * so, and a new peer's password is saved only after Keep in File.
@@ -138,6 +157,8 @@ test_no_keyring_preferences (void)
   status = mer_preferences_window_get_keyring_status (MER_PREFERENCES_WINDOW (prefs));
   g_assert_true (g_str_has_prefix (status, "Passwords Kept in a File\n"));
   g_assert_cmpstr (gtk_editable_get_text (find_entry_row (prefs, "Address")), ==, "");
+  g_assert_cmpstr (row_subtitle (prefs, "https://hub2.example.org/handbook"), ==,
+                   "bo, password in a file only you can read");
   mer_test_gui_save_png (prefs, "keyring-ui-kept-in-file.png");
 
   g_assert_true (mer_peers_remove (app_data_dir, "https://hub2.example.org/handbook", NULL));
@@ -241,6 +262,7 @@ test_moves_on_start (void)
   gtk_window_present (GTK_WINDOW (prefs));
   mer_test_gui_spin (200);
   g_assert_null (mer_preferences_window_get_keyring_status (MER_PREFERENCES_WINDOW (prefs)));
+  g_assert_cmpstr (row_subtitle (prefs, "https://hub.example.org/handbook"), ==, "ana, password in the keyring");
   gtk_window_destroy (GTK_WINDOW (prefs));
   mer_sync_controller_stop (mer_application_get_sync (app));
   mer_test_keyring_stop (keyring);

@@ -80,11 +80,21 @@ reload_peers (MerPreferencesWindow *self)
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autofree char *accessible = g_strdup_printf (_("Remove %s"), peer->url);
+      g_autofree char *subtitle = NULL;
+      const char *account = peer->username ? peer->username : _("No account");
+
+      /* Where the password is, so nobody has to open peers.json to know. */
+      if (peer->password_in == MER_PASSWORD_KEYRING)
+        /* Translators: a peer's subtitle, "ana, password in the keyring". */
+        subtitle = g_strdup_printf (_("%s, password in the keyring"), account);
+      else if (peer->password_in == MER_PASSWORD_FILE || peer->password_in == MER_PASSWORD_UNMOVED)
+        subtitle = g_strdup_printf (_("%s, password in a file only you can read"), account);
+      else
+        subtitle = g_strdup (account);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer->url);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   peer->username ? peer->username : _("No account"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove Peer"));
