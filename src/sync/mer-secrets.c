@@ -71,8 +71,7 @@ set_error (GError     **error,
                    "cannot be kept safely"));
   else
     g_set_error (error, MER_SECRETS_ERROR, MER_SECRETS_ERROR_FAILED,
-                 /* Translators: "The keyring did not save the password: <its reason>". */
-                 _("%s: %s"), what_failed, cause->message);
+                 "%s: %s", what_failed, cause->message);
   g_debug ("libsecret: %s", cause->message);
 }
 
