@@ -44,6 +44,13 @@ static const char old_peers[] =
   "{\"url\":\"http://10.0.0.2:5984/handbook\",\"username\":\"bo\",\"password\":\"old-secret-2\"},"
   "{\"url\":\"http://10.0.0.3:5984/handbook\"}]}";
 
+/* One password from before the keyring, one kept in the file when no
+ * keyring answered. */
+static const char mixed_peers[] =
+  "{\"peers\":[{\"url\":\"https://hub.example.org/handbook\",\"username\":\"ana\",\"password\":\"old-secret-1\"},"
+  "{\"url\":\"http://10.0.0.2:5984/handbook\",\"username\":\"bo\",\"password_in\":\"file\","
+  "\"password\":\"kept-secret-2\"}]}";
+
 static void
 ensure_keyring (void)
 {
@@ -180,6 +187,21 @@ test_migration (void)
   /* A second start has nothing to move. */
   g_assert_true (mer_peers_move_to_keyring (dir, &moved, &error));
   g_assert_cmpuint (moved, ==, 0);
+
+  /* A password kept in the file while no keyring answered moves too. */
+  write_peers_file (dir, mixed_peers);
+  g_assert_cmpuint (mer_peers_count_unmoved (dir), ==, 1);
+  g_assert_cmpuint (mer_peers_count_in_file (dir), ==, 2);
+  g_assert_true (mer_peers_move_to_keyring (dir, &moved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (moved, ==, 2);
+  g_assert_cmpuint (mer_peers_count_in_file (dir), ==, 0);
+  g_clear_pointer (&text, g_free);
+  text = read_peers_file (dir);
+  g_assert_null (strstr (text, "secret"));
+  g_clear_pointer (&kept, g_free);
+  kept = mer_secrets_lookup ("http://10.0.0.2:5984/handbook", "bo", &error);
+  g_assert_cmpstr (kept, ==, "kept-secret-2");
   mer_test_rm_rf (dir);
 }
 

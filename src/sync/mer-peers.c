@@ -376,11 +376,25 @@ mer_peers_count_unmoved (const char *data_dir)
   return n;
 }
 
+/* How many passwords peers.json holds, kept there or waiting to move. */
+guint
+mer_peers_count_in_file (const char *data_dir)
+{
+  g_autoptr(GPtrArray) peers = mer_peers_list (data_dir, NULL);
+  guint n = 0;
+
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    if (((MerPeer *) g_ptr_array_index (peers, i))->password != NULL)
+      n++;
+  return n;
+}
+
 /*
- * Moves the passwords that peers.json holds from before the keyring into
- * it, and removes them from the file. Each is in the keyring before the
- * file forgets it, so a failure halfway loses none. Passwords the person
- * chose to keep in the file stay there. With no keyring, the error is
+ * Moves the passwords that peers.json holds into the keyring, and removes
+ * them from the file: those from before the keyring, and those the person
+ * kept there because no keyring answered then (the file was the fallback,
+ * not the choice). Each is in the keyring before the file forgets it, so
+ * a failure halfway loses none. With no keyring, the error is
  * MER_SECRETS_ERROR_NO_KEYRING and the file is unchanged.
  */
 gboolean
@@ -403,7 +417,7 @@ mer_peers_move_to_keyring (const char  *data_dir,
     {
       MerPeer *peer = g_ptr_array_index (peers, i);
 
-      if (peer->password_in != MER_PASSWORD_UNMOVED)
+      if (peer->password == NULL)
         continue;
       if (!mer_secrets_store (peer->url, keyring_user (peer), peer->password, &local_error))
         break;

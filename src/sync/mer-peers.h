@@ -47,6 +47,7 @@ gboolean   mer_peers_remove    (const char  *data_dir,
 MerPeer   *mer_peers_lookup    (const char  *data_dir,
                                 const char  *url);
 guint      mer_peers_count_unmoved (const char *data_dir);
+guint      mer_peers_count_in_file (const char *data_dir);
 gboolean   mer_peers_move_to_keyring (const char  *data_dir,
                                       guint       *n_moved,
                                       GError     **error);

@@ -274,15 +274,16 @@ open_store (MerApplication  *self,
     g_debug ("Loaded the demo workspace into %s", self->data_dir);
 
   mer_ui_bench_mark ("demo-checked");
-  /* Passwords that peers.json holds from before the keyring move into it
-   * now; with no keyring they stay, and Preferences says so. */
-  if (mer_peers_count_unmoved (self->data_dir) > 0)
+  /* Passwords that peers.json holds (from before the keyring, or kept
+   * there when none answered) move into it now; with no keyring they
+   * stay, and Preferences says so. */
+  if (mer_peers_count_in_file (self->data_dir) > 0)
     {
       g_autoptr(GError) keyring_error = NULL;
       guint moved = 0;
 
       if (!mer_peers_move_to_keyring (self->data_dir, &moved, &keyring_error))
-        g_message ("Peer passwords stay in %s: %s", MER_PEERS_FILE_NAME, keyring_error->message);
+        g_debug ("Peer passwords stay in %s: %s", MER_PEERS_FILE_NAME, keyring_error->message);
       else
         g_debug ("Moved %u peer passwords into the keyring", moved);
     }
