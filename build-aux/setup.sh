@@ -23,17 +23,18 @@ build_packages=(
   libcmark-gfm-extensions-dev libgit2-dev libyaml-dev libsodium-dev
   libgnutls28-dev
   desktop-file-utils appstream fonts-cantarell glib-networking tzdata
-  ca-certificates librsvg2-common
+  ca-certificates librsvg2-common libsecret-1-dev
 )
 # What the tests need on top: a display (Xvfb) and a private session bus
 # (dbus-run-session) for the window tests with the accessibility bus that
 # GTK asks that session for (at-spi2-core), Xlib for finding the window,
 # clang and its runtime for the fuzz target, sqlite3 and openssl for the
-# command-line tests, git and curl, and the run-time libraries of the
+# command-line tests, gnome-keyring (a real Secret Service for the peer
+# password tests), git and curl, and the run-time libraries of the
 # Apache CouchDB used as a hub in the tests (see shared/couchdb).
 test_packages=(
   xvfb xauth dbus at-spi2-core libx11-dev sqlite3 clang libclang-rt-14-dev openssl
-  imagemagick git curl xz-utils libicu72 libssl3 libtinfo6 zlib1g libstdc++6
+  gnome-keyring imagemagick git curl xz-utils libicu72 libssl3 libtinfo6 zlib1g libstdc++6
 )
 
 packages=("${build_packages[@]}")

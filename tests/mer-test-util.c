@@ -262,3 +262,72 @@ mer_test_run_meridian_input (const char  *input,
     *out = g_steal_pointer (&out_text);
   return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
 }
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  char     *err;
+} SpinningRun;
+
+static void
+spinning_run_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SpinningRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->done = TRUE;
+}
+
+/*
+ * Runs `meridian ARGS…` with @input (or nothing) on its standard input
+ * while this thread's main context keeps running, so that servers of this
+ * process answer it. Returns its exit status (-1 if it did not exit
+ * normally); the outputs go to the test log and to @out and @err.
+ */
+int
+mer_test_run_meridian_spinning (const char  *input,
+                                char       **out,
+                                char       **err,
+                                const char  *first,
+                                ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  SpinningRun run = { FALSE, NULL, NULL };
+  const char *arg;
+  va_list ap;
+  int status;
+
+  g_ptr_array_add (argv, (char *) mer_test_meridian_bin ());
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                               | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, input != NULL ? input : "", NULL, spinning_run_cb, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+  g_test_message ("meridian %s %s: exit %d\nstdout: %s\nstderr: %s", first,
+                  argv->len > 5 ? (char *) argv->pdata[4] : "", status, run.out, run.err);
+  if (out != NULL)
+    *out = run.out;
+  else
+    g_free (run.out);
+  if (err != NULL)
+    *err = run.err;
+  else
+    g_free (run.err);
+  return status;
+}

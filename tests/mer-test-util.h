@@ -31,4 +31,10 @@ int         mer_test_run_meridian_input (const char  *input,
                                          const char  *first,
                                          ...) G_GNUC_NULL_TERMINATED;
 
+int         mer_test_run_meridian_spinning (const char  *input,
+                                            char       **out,
+                                            char       **err,
+                                            const char  *first,
+                                            ...) G_GNUC_NULL_TERMINATED;
+
 G_END_DECLS

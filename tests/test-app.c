@@ -595,7 +595,7 @@ test_sync_status (Fixture       *fixture,
 
   /* A peer nobody answers at: offline, and the demo's documents wait. */
   g_assert_true (mer_peers_add (mer_application_get_data_dir (fixture->app),
-                                "http://127.0.0.1:9/handbook", NULL, NULL, &error));
+                                "http://127.0.0.1:9/handbook", NULL, NULL, FALSE, &error));
   g_assert_no_error (error);
   mer_sync_controller_reload_peers (sync);
   g_assert_true (mer_test_gui_wait_for (unreachable, sync));
@@ -621,7 +621,7 @@ test_sync_status (Fixture       *fixture,
   g_strstrip (url);
   g_test_message ("peer: %s", url);
 
-  g_assert_true (mer_peers_add (mer_application_get_data_dir (fixture->app), url, NULL, NULL, &error));
+  g_assert_true (mer_peers_add (mer_application_get_data_dir (fixture->app), url, NULL, NULL, FALSE, &error));
   g_assert_no_error (error);
   mer_sync_controller_reload_peers (sync);
   mer_sync_controller_sync_now (sync);

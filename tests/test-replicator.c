@@ -449,9 +449,9 @@ test_peers_file (void)
   g_autofree char *path = g_build_filename (dir, MER_PEERS_FILE_NAME, NULL);
   GStatBuf st;
 
-  g_assert_true (mer_peers_add (dir, "https://ana:p%40ss@hub.example.org:5984/handbook/", NULL, NULL, &error));
+  g_assert_true (mer_peers_add (dir, "https://ana:p%40ss@hub.example.org:5984/handbook/", NULL, NULL, TRUE, &error));
   g_assert_no_error (error);
-  g_assert_true (mer_peers_add (dir, "http://10.0.0.2:5984/handbook", "bo", "pw", &error));
+  g_assert_true (mer_peers_add (dir, "http://10.0.0.2:5984/handbook", "bo", "pw", TRUE, &error));
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
@@ -494,7 +494,7 @@ test_credentials (void)
   g_clear_error (&res.error);
 
   /* The same URL, with the account stored in the peer list. */
-  g_assert_true (mer_peers_add (mer_store_get_data_dir (local), bare, "writer", "w-pass", &error));
+  g_assert_true (mer_peers_add (mer_store_get_data_dir (local), bare, "writer", "w-pass", TRUE, &error));
   g_assert_no_error (error);
   res = test_sync (local, bare, MER_REPLICATOR_BOTH, 0);
   g_assert_no_error (res.error);

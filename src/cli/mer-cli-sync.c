@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * meridian sync URL [--pull|--push] [--continuous]
+ *                   [--password-stdin | --password-file FILE]
  *
  * Replicates the workspace with a peer's database (another Meridian,
  * PouchDB server or Apache CouchDB) and prints a one-line summary, then
  * one line per document refused on either side. A continuous sync runs
  * until interrupted (SIGINT or SIGTERM), then prints the summary of the
- * whole run.
+ * whole run. The password comes from standard input or a file, never from
+ * the command line, where other users see it in the process list; or,
+ * for a URL with a user name (https://ana@host/db) or a peer set up in
+ * Preferences, from the keyring.
  *
  * meridian sync --refused [--json]
  *
@@ -18,11 +22,16 @@
 
 #include "mer-cli.h"
 #include "mer-json.h"
+#include "mer-peers.h"
 #include "mer-replicator.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
+
+/* Longer than any password a person or a hub would use. */
+#define MAX_PASSWORD 4096
 
 typedef struct
 {
@@ -80,6 +89,66 @@ list_refused (MerCliContext *ctx,
   return 0;
 }
 
+/*
+ * The first line of @text, the password, without its line end; NULL when
+ * there is none.
+ */
+static char *
+first_line (const char *text,
+            gsize       length)
+{
+  gsize end = 0;
+
+  while (end < length && text[end] != '\n' && text[end] != '\0')
+    end++;
+  if (end > 0 && text[end - 1] == '\r')
+    end--;
+  return end > 0 ? g_strndup (text, end) : NULL;
+}
+
+/*
+ * Reads the password of --password-stdin or --password-file. On failure,
+ * *status is the exit status and NULL is returned.
+ */
+static char *
+read_password (MerCliContext *ctx,
+               gboolean       from_stdin,
+               const char    *file,
+               int           *status)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  char *password;
+
+  *status = 0;
+  if (from_stdin)
+    {
+      char buffer[MAX_PASSWORD + 2];
+
+      length = fread (buffer, 1, sizeof buffer - 1, stdin);
+      buffer[length] = '\0';
+      text = g_strndup (buffer, length);
+      memset (buffer, 0, sizeof buffer);
+    }
+  else if (!g_file_get_contents (file, &text, &length, &error))
+    {
+      *status = mer_cli_fail (ctx, _("cannot read the password file: %s"), error->message);
+      return NULL;
+    }
+  password = first_line (text, length);
+  memset (text, 0, length);
+  if (password == NULL)
+    *status = mer_cli_fail (ctx, "%s", from_stdin ? _("no password on standard input")
+                                       : _("the password file is empty"));
+  else if (strlen (password) > MAX_PASSWORD)
+    {
+      *status = mer_cli_fail (ctx, "%s", _("the password is too long"));
+      g_clear_pointer (&password, g_free);
+    }
+  return password;
+}
+
 static gboolean
 stop_cb (gpointer user_data)
 {
@@ -99,6 +168,10 @@ mer_cli_sync (MerCliContext *ctx,
   int retries = 4;
   gboolean json = FALSE;
   gboolean refused = FALSE;
+  gboolean password_stdin = FALSE;
+  g_autofree char *password_file = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *username = NULL;
   GOptionEntry entries[] = {
     { "pull", 0, 0, G_OPTION_ARG_NONE, &pull_only, N_("Only fetch the peer's changes"), NULL },
     { "push", 0, 0, G_OPTION_ARG_NONE, &push_only, N_("Only send local changes"), NULL },
@@ -110,6 +183,10 @@ mer_cli_sync (MerCliContext *ctx,
     { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, N_("Documents per request (default 500)"), "N" },
     { "retries", 0, 0, G_OPTION_ARG_INT, &retries,
       N_("Network retries before giving up (default 4)"), "N" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Read the password from the first line of standard input"), NULL },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("Read the password from the first line of FILE"), N_("FILE") },
     { NULL }
   };
   g_autoptr(MerStore) store = NULL;
@@ -124,7 +201,12 @@ mer_cli_sync (MerCliContext *ctx,
   if (!mer_cli_parse (ctx, entries, _("URL"),
                       _("Replicates the workspace with a peer: another Meridian "
                         "(meridian serve), a PouchDB server or an Apache CouchDB "
-                        "database, e.g. https://user:password@host:5984/handbook."),
+                        "database, e.g. https://ana@host:5984/handbook. The user "
+                        "name goes in the URL; the password comes from "
+                        "--password-stdin or --password-file, or else from the "
+                        "keyring, where Meridian keeps the passwords of the peers "
+                        "set up in its Preferences. Never put a password on the "
+                        "command line: other users of the computer can see it."),
                       &argc, &argv))
     return 2;
   if (refused)
@@ -141,6 +223,30 @@ mer_cli_sync (MerCliContext *ctx,
     return mer_cli_fail (ctx, "%s", _("--batch-size must be between 1 and 10000"));
   if (retries < 0)
     return mer_cli_fail (ctx, "%s", _("--retries must not be negative"));
+  if (password_stdin && password_file != NULL)
+    return mer_cli_fail (ctx, "%s", _("--password-stdin and --password-file exclude each other"));
+  if (password_stdin || password_file != NULL)
+    {
+      g_autofree char *bare = mer_peers_split_url (argv[1], &username, NULL, &error);
+      g_autofree char *data_dir = ctx->data_dir != NULL ? g_strdup (ctx->data_dir) : mer_cli_default_data_dir ();
+      int status;
+
+      if (bare == NULL)
+        return mer_cli_fail (ctx, "%s", error->message);
+      if (username == NULL)
+        {
+          g_autoptr(MerPeer) peer = mer_peers_lookup (data_dir, bare);
+
+          if (peer != NULL)
+            username = g_strdup (peer->username);
+        }
+      if (username == NULL)
+        return mer_cli_fail (ctx, "%s", _("a password needs a user name: put it in the URL, "
+                                          "as in https://ana@host/handbook"));
+      password = read_password (ctx, password_stdin, password_file, &status);
+      if (password == NULL)
+        return status;
+    }
   if (pull_only)
     direction = MER_REPLICATOR_PULL;
   else if (push_only)
@@ -152,6 +258,11 @@ mer_cli_sync (MerCliContext *ctx,
   replicator = mer_replicator_new (store, argv[1], &error);
   if (replicator == NULL)
     return mer_cli_fail (ctx, "%s", error->message);
+  if (password != NULL)
+    {
+      mer_replicator_set_credentials (replicator, username, password);
+      memset (password, 0, strlen (password));
+    }
   mer_replicator_set_direction (replicator, direction);
   mer_replicator_set_continuous (replicator, continuous);
   mer_replicator_set_batch_size (replicator, (guint) batch_size);

@@ -2,15 +2,23 @@
 /*
  * The list of peers a replica syncs with, and their credentials.
  *
- * Passwords of peers must be stored somewhere the replicator can read them
- * without asking; the file is created with mode 0600 and rewritten
- * atomically, and its permissions are tightened if someone loosened them.
+ * Passwords live in the Secret Service (mer-secrets): peers.json says only
+ * "password_in": "keyring" for them. When no keyring answers, a password
+ * may stay in the file ("password_in": "file") only if the person agreed
+ * to it (the file_allowed argument, Preferences' Keep in File, see
+ * mer_peers_keep_in_file()); the file is created with mode 0600 and
+ * rewritten atomically, and its permissions are tightened if someone
+ * loosened them. Passwords written by versions before the keyring have no
+ * "password_in": they move to the keyring on the next start that finds
+ * one (mer_peers_move_to_keyring()), and are used where they are until
+ * then.
  */
 
 #include "config.h"
 
 #include "mer-peers.h"
 #include "mer-json.h"
+#include "mer-secrets.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -126,6 +134,7 @@ mer_peers_list (const char  *data_dir,
       JsonNode *node = json_array_get_element (list, i);
       JsonObject *item;
       MerPeer *peer;
+      const char *place;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
@@ -135,7 +144,13 @@ mer_peers_list (const char  *data_dir,
       peer = g_new0 (MerPeer, 1);
       peer->url = g_strdup (mer_json_get_string (item, "url"));
       peer->username = g_strdup (mer_json_get_string (item, "username"));
-      peer->password = g_strdup (mer_json_get_string (item, "password"));
+      place = mer_json_get_string (item, "password_in");
+      if (g_strcmp0 (place, "keyring") == 0)
+        peer->password_in = MER_PASSWORD_KEYRING;
+      else
+        peer->password = g_strdup (mer_json_get_string (item, "password"));
+      if (peer->password != NULL)
+        peer->password_in = g_strcmp0 (place, "file") == 0 ? MER_PASSWORD_FILE : MER_PASSWORD_UNMOVED;
       g_ptr_array_add (peers, peer);
     }
   return g_steal_pointer (&peers);
@@ -159,8 +174,14 @@ save_peers (const char  *data_dir,
       json_object_set_string_member (item, "url", peer->url);
       if (peer->username)
         json_object_set_string_member (item, "username", peer->username);
-      if (peer->password)
-        json_object_set_string_member (item, "password", peer->password);
+      if (peer->password_in == MER_PASSWORD_KEYRING)
+        json_object_set_string_member (item, "password_in", "keyring");
+      else if (peer->password != NULL)
+        {
+          if (peer->password_in == MER_PASSWORD_FILE)
+            json_object_set_string_member (item, "password_in", "file");
+          json_object_set_string_member (item, "password", peer->password);
+        }
       json_array_add_object_element (list, item);
     }
   json_object_set_array_member (root, "peers", g_steal_pointer (&list));
@@ -187,22 +208,45 @@ find_peer (GPtrArray  *peers,
   return -1;
 }
 
+/* The user name a password is kept under in the keyring. */
+static const char *
+keyring_user (const MerPeer *peer)
+{
+  return peer->username != NULL ? peer->username : "";
+}
+
+/* Forgets the keyring's copy of @peer's password, when it has one. */
+static void
+forget_password (const MerPeer *peer)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (peer->password_in == MER_PASSWORD_KEYRING
+      && !mer_secrets_clear (peer->url, keyring_user (peer), &error))
+    g_warning ("Could not remove the password of %s from the keyring: %s", peer->url, error->message);
+}
+
 /*
  * Adds a peer or replaces the one with the same URL. Credentials may come
- * in the URL or as arguments; the arguments win.
+ * in the URL or as arguments; the arguments win. A password goes to the
+ * keyring; when none answers, it goes to the file only with
+ * @file_allowed (the person agreed), and otherwise nothing changes and the
+ * error is MER_SECRETS_ERROR_NO_KEYRING.
  */
 gboolean
 mer_peers_add (const char  *data_dir,
                const char  *url,
                const char  *username,
                const char  *password,
+               gboolean     file_allowed,
                GError     **error)
 {
   g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *url_user = NULL;
   g_autofree char *url_pass = NULL;
   g_autofree char *bare = NULL;
-  MerPeer *peer;
+  g_autoptr(MerPeer) peer = NULL;
   gint index;
 
   g_return_val_if_fail (data_dir != NULL, FALSE);
@@ -219,10 +263,38 @@ mer_peers_add (const char  *data_dir,
   peer->url = g_steal_pointer (&bare);
   peer->username = g_strdup (username ? username : url_user);
   peer->password = g_strdup (password ? password : url_pass);
+  if (url_pass != NULL)
+    memset (url_pass, 0, strlen (url_pass));
+
+  if (peer->password != NULL)
+    {
+      if (mer_secrets_store (peer->url, keyring_user (peer), peer->password, &local_error))
+        {
+          peer->password_in = MER_PASSWORD_KEYRING;
+          memset (peer->password, 0, strlen (peer->password));
+          g_clear_pointer (&peer->password, g_free);
+        }
+      else if (file_allowed && g_error_matches (local_error, MER_SECRETS_ERROR, MER_SECRETS_ERROR_NO_KEYRING))
+        peer->password_in = MER_PASSWORD_FILE;
+      else
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
   index = find_peer (peers, peer->url);
   if (index >= 0)
-    g_ptr_array_remove_index (peers, index);
-  g_ptr_array_add (peers, peer);
+    {
+      MerPeer *old = g_ptr_array_index (peers, index);
+
+      /* The keyring keeps one item per URL and user: a new user name, or
+       * no password now, leaves the old item behind otherwise. */
+      if (peer->password_in != MER_PASSWORD_KEYRING || g_strcmp0 (keyring_user (old), keyring_user (peer)) != 0)
+        forget_password (old);
+      g_ptr_array_remove_index (peers, index);
+    }
+  g_ptr_array_add (peers, g_steal_pointer (&peer));
   return save_peers (data_dir, peers, error);
 }
 
@@ -250,17 +322,25 @@ mer_peers_remove (const char  *data_dir,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No peer “%s”"), bare);
       return FALSE;
     }
+  forget_password (g_ptr_array_index (peers, index));
   g_ptr_array_remove_index (peers, index);
   return save_peers (data_dir, peers, error);
 }
 
-/* The stored peer for a URL (with or without user info), or NULL. */
+/*
+ * The stored peer for a URL (with or without user info), or NULL, with its
+ * password, from the keyring when it is there. A keyring that does not
+ * answer leaves the password NULL, and the sync then says the peer needs
+ * one.
+ */
 MerPeer *
 mer_peers_lookup (const char *data_dir,
                   const char *url)
 {
   g_autoptr(GPtrArray) peers = NULL;
   g_autofree char *bare = NULL;
+  g_autoptr(GError) error = NULL;
+  MerPeer *peer;
   gint index;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
@@ -273,5 +353,117 @@ mer_peers_lookup (const char *data_dir,
   index = find_peer (peers, bare);
   if (index < 0)
     return NULL;
-  return g_ptr_array_steal_index (peers, index);
+  peer = g_ptr_array_steal_index (peers, index);
+  if (peer->password_in == MER_PASSWORD_KEYRING)
+    {
+      peer->password = mer_secrets_lookup (peer->url, keyring_user (peer), &error);
+      if (error != NULL)
+        g_warning ("The password of %s: %s", peer->url, error->message);
+    }
+  return peer;
+}
+
+/* How many passwords in peers.json wait to move to the keyring. */
+guint
+mer_peers_count_unmoved (const char *data_dir)
+{
+  g_autoptr(GPtrArray) peers = mer_peers_list (data_dir, NULL);
+  guint n = 0;
+
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    if (((MerPeer *) g_ptr_array_index (peers, i))->password_in == MER_PASSWORD_UNMOVED)
+      n++;
+  return n;
+}
+
+/* How many passwords peers.json holds, kept there or waiting to move. */
+guint
+mer_peers_count_in_file (const char *data_dir)
+{
+  g_autoptr(GPtrArray) peers = mer_peers_list (data_dir, NULL);
+  guint n = 0;
+
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    if (((MerPeer *) g_ptr_array_index (peers, i))->password != NULL)
+      n++;
+  return n;
+}
+
+/*
+ * Moves the passwords that peers.json holds into the keyring, and removes
+ * them from the file: those from before the keyring, and those the person
+ * kept there because no keyring answered then (the file was the fallback,
+ * not the choice). Each is in the keyring before the file forgets it, so
+ * a failure halfway loses none. With no keyring, the error is
+ * MER_SECRETS_ERROR_NO_KEYRING and the file is unchanged.
+ */
+gboolean
+mer_peers_move_to_keyring (const char  *data_dir,
+                           guint       *n_moved,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint moved = 0;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+
+  if (n_moved)
+    *n_moved = 0;
+  peers = mer_peers_list (data_dir, error);
+  if (peers == NULL)
+    return FALSE;
+  for (guint i = 0; i < peers->len; i++)
+    {
+      MerPeer *peer = g_ptr_array_index (peers, i);
+
+      if (peer->password == NULL)
+        continue;
+      if (!mer_secrets_store (peer->url, keyring_user (peer), peer->password, &local_error))
+        break;
+      memset (peer->password, 0, strlen (peer->password));
+      g_clear_pointer (&peer->password, g_free);
+      peer->password_in = MER_PASSWORD_KEYRING;
+      moved++;
+    }
+  if (moved > 0 && !save_peers (data_dir, peers, error))
+    return FALSE;
+  if (n_moved)
+    *n_moved = moved;
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * The person agreed to keep the passwords from before the keyring in
+ * peers.json (no keyring answers): they are marked "file", and no longer
+ * wait to move.
+ */
+gboolean
+mer_peers_keep_in_file (const char  *data_dir,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+  gboolean changed = FALSE;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+
+  peers = mer_peers_list (data_dir, error);
+  if (peers == NULL)
+    return FALSE;
+  for (guint i = 0; i < peers->len; i++)
+    {
+      MerPeer *peer = g_ptr_array_index (peers, i);
+
+      if (peer->password_in == MER_PASSWORD_UNMOVED)
+        {
+          peer->password_in = MER_PASSWORD_FILE;
+          changed = TRUE;
+        }
+    }
+  return !changed || save_peers (data_dir, peers, error);
 }

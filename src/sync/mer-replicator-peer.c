@@ -190,7 +190,12 @@ void
 _mer_repl_set_unauthorized_error (Job     *job,
                                   GError **error)
 {
-  if (job->auth != NULL)
+  if (job->auth != NULL && job->no_password)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("The server at %s needs the password of “%s”, and none was given or kept in "
+                   "the keyring; add the peer again in Preferences with its password"),
+                 job->url, job->auth_user);
+  else if (job->auth != NULL)
     g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
                  _("The server at %s did not accept the name or password; "
                    "check them, then sync again"), job->url);
@@ -317,7 +322,8 @@ request_text (Job         *job,
             _mer_repl_set_not_json_error (method, url, reason, error);
           else
             g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_UNREACHABLE,
-                         _("Could not reach %s: %s"), job->url, reason);
+                         _("Could not reach %s: %s. Check the address and the network, and that "
+                           "the peer is running"), job->url, reason);
           return FALSE;
         }
       if (!job->offline)
@@ -417,6 +423,8 @@ _mer_repl_job_copy_for_requests (Job *job)
   copy->url = g_strdup (job->url);
   copy->root_url = g_strdup (job->root_url);
   copy->auth = g_strdup (job->auth);
+  copy->auth_user = g_strdup (job->auth_user);
+  copy->no_password = job->no_password;
   copy->cancellable = g_object_ref (job->cancellable);
   copy->offline = job->offline;
   return copy;
@@ -608,6 +616,55 @@ _mer_repl_replication_id (const char *source_id,
   return g_strconcat ("_local/", b64, NULL);
 }
 
+/*
+ * Whether the answer to GET / greets as CouchDB ("couchdb": "Welcome"), a
+ * Meridian peer, or a PouchDB server ("express-pouchdb": "Welcome!") does.
+ */
+static gboolean
+is_couch_welcome (JsonObject *object)
+{
+  g_autoptr(GList) members = NULL;
+
+  if (object == NULL)
+    return FALSE;
+  if (json_object_has_member (object, "couchdb") || json_object_has_member (object, "meridian"))
+    return TRUE;
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *value = mer_json_get_string (object, l->data);
+
+      if (value != NULL && g_str_has_prefix (value, "Welcome"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/*
+ * The URL answers, but not as a CouchDB or Meridian database does: says
+ * so, and what it answered instead (@data is the reply when it was not
+ * JSON at all).
+ */
+void
+_mer_repl_set_not_database_error (Job         *job,
+                                  const char  *data,
+                                  gsize        size,
+                                  GError     **error)
+{
+  g_autofree char *start = data != NULL ? g_strndup (data, MIN (size, 512)) : NULL;
+  g_autofree char *lower = start != NULL ? g_ascii_strdown (start, -1) : NULL;
+
+  if (lower != NULL && (strstr (lower, "<html") != NULL || strstr (lower, "<!doctype") != NULL))
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NOT_DATABASE,
+                 _("%s is not a CouchDB or Meridian database: it answers with a web page. "
+                   "Check the address; a hub's is like https://hub.example.org/handbook"), job->url);
+  else
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_NOT_DATABASE,
+                 _("%s is not a CouchDB or Meridian database: its answer does not say CouchDB or "
+                   "Meridian. Check the address; a hub's is like https://hub.example.org/handbook"),
+                 job->url);
+}
+
 /* Takes the peer's stable id, its server uuid plus the database name,
  * from its answer to GET /. */
 static gboolean
@@ -624,15 +681,18 @@ take_identity (Job      *job,
   const char *data = g_bytes_get_data (bytes, &size);
 
   if (size > 0)
-    {
-      reply = mer_json_parse (data, (gssize) size, &local_error);
-      if (reply == NULL && status < 300)
-        {
-          _mer_repl_set_not_json_error ("GET", job->root_url, local_error->message, error);
-          return FALSE;
-        }
-    }
+    reply = mer_json_parse (data, (gssize) size, &local_error);
   object = _mer_repl_reply_object (reply);
+  /* A server that answers its root with success must greet as CouchDB
+   * does; anything else (a web page, some other JSON service) would take
+   * the sync's requests for something else. A root that answers with an
+   * error may be a proxy in front of the database: the database's own
+   * answer is judged next (check_db_answer()). */
+  if (status >= 200 && status < 300 && !is_couch_welcome (object))
+    {
+      _mer_repl_set_not_database_error (job, reply == NULL ? data : NULL, size, error);
+      return FALSE;
+    }
   g_clear_pointer (&job->remote_id, g_free);
   if (status == 200 && object != NULL && mer_json_get_string (object, "uuid") != NULL)
     job->remote_id = g_strconcat (mer_json_get_string (object, "uuid"), db_name, NULL);
@@ -658,10 +718,16 @@ _mer_repl_job_check_remote_db (Job     *job,
   guint status = 0;
 
   /* A sync both ways asks once: the database info can cost the peer a count. */
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size = 0;
+  const char *data;
+
   if (job->db_checked)
     return TRUE;
-  if (!_mer_repl_job_request (job, "GET", job->url, NULL, &status, &reply, error))
+  if (!_mer_repl_job_request_bytes (job, "GET", job->url, NULL, &status, &bytes, error))
     return FALSE;
+  data = g_bytes_get_data (bytes, &size);
+  reply = size > 0 ? mer_json_parse (data, (gssize) size, NULL) : NULL;
   return check_db_answer (job, status, reply, error);
 }
 
@@ -675,6 +741,15 @@ check_db_answer (Job       *job,
 {
   g_autoptr(JsonNode) reply = db_reply != NULL ? json_node_ref (db_reply) : NULL;
 
+  /* A database tells its name or its sequence; a web page does not. */
+  if (status == 200
+      && (_mer_repl_reply_object (reply) == NULL
+          || (!json_object_has_member (_mer_repl_reply_object (reply), "db_name")
+              && !json_object_has_member (_mer_repl_reply_object (reply), "update_seq"))))
+    {
+      _mer_repl_set_not_database_error (job, NULL, 0, error);
+      return FALSE;
+    }
   if (status == 200)
     return job->db_checked = TRUE;
   /* The pull of a continuous sync both ways runs beside its push, and may

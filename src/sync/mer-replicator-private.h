@@ -39,6 +39,8 @@ typedef struct
   char                   *url;
   char                   *root_url;
   char                   *auth;        /* "Basic ..." or NULL */
+  char                   *auth_user;   /* the user name in auth, for messages */
+  gboolean                no_password; /* auth has a user and no password */
   GCancellable           *cancellable;
 
   MerStore               *store;
@@ -109,6 +111,10 @@ gboolean    _mer_repl_job_request_parallel  (Job                *job,
                                              guint              *statuses,
                                              GBytes            **replies,
                                              GError            **error);
+void        _mer_repl_set_not_database_error (Job               *job,
+                                              const char        *data,
+                                              gsize              size,
+                                              GError           **error);
 void        _mer_repl_set_unauthorized_error (Job               *job,
                                               GError           **error);
 void        _mer_repl_set_not_json_error    (const char         *method,

@@ -658,6 +658,8 @@ fetcher_start (Job       *job,
   copy->url = g_strdup (job->url);
   copy->root_url = g_strdup (job->root_url);
   copy->auth = g_strdup (job->auth);
+  copy->auth_user = g_strdup (job->auth_user);
+  copy->no_password = job->no_password;
   copy->no_bulk_get = job->no_bulk_get;
   copy->cancellable = g_cancellable_new ();
   g_cancellable_connect (job->cancellable, G_CALLBACK (fetcher_cancel_cb),

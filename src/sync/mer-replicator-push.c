@@ -178,7 +178,8 @@ note_stored (Job         *job,
            * refused ones are reported, the others arrived. */
           if (row != NULL && json_object_has_member (row, "error"))
             {
-              g_message ("%s refused %s %s: %s", job->url,
+              /* Said to the person once, by the caller, from the refused list. */
+              g_debug ("%s refused %s %s: %s", job->url,
                          mer_json_get_string (row, "id") ?: "?",
                          mer_json_get_string (row, "rev") ?: "",
                          mer_json_get_string (row, "reason") ?: mer_json_get_string (row, "error") ?: "");

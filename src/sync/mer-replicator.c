@@ -20,6 +20,7 @@
 #include "mer-json.h"
 #include "mer-merge.h"
 #include "mer-peers.h"
+#include "mer-secrets.h"
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
@@ -208,6 +209,7 @@ _mer_repl_job_free (Job *job)
   g_free (job->url);
   g_free (job->root_url);
   g_free (job->auth);
+  g_free (job->auth_user);
   g_clear_object (&job->cancellable);
   g_clear_object (&job->store);
   g_clear_object (&job->session);
@@ -328,6 +330,8 @@ start_job (MerReplicator *self,
   slash = strrchr (self->url, '/');
   job->root_url = g_strndup (self->url, slash - self->url + 1);
   job->auth = basic_auth (self->username, self->password);
+  job->auth_user = g_strdup (self->username);
+  job->no_password = self->username != NULL && (self->password == NULL || *self->password == '\0');
   job->cancellable = g_object_ref (self->cancellable);
   thread = g_thread_new (pull ? "mer-pull" : "mer-push", job_thread, job);
 }
@@ -402,7 +406,9 @@ mer_replicator_run_finish (MerReplicator  *self,
 
 /*
  * Creates a replicator between the store and a database URL. Credentials
- * come from the URL's user info, else from the stored peer list.
+ * come from the URL's user info, else from the stored peer list; a user
+ * named in the URL without a password gets the one the keyring (or the
+ * peer list) keeps for that user and URL.
  */
 MerReplicator *
 mer_replicator_new (MerStore    *store,
@@ -444,6 +450,21 @@ mer_replicator_new (MerStore    *store,
 
       if (peer != NULL)
         mer_replicator_set_credentials (self, peer->username, peer->password);
+    }
+  else if (password == NULL)
+    {
+      /* A user without a password (https://ana@host/db): the password
+       * kept for that user, in the keyring or the peer list. */
+      g_autoptr(MerPeer) peer = mer_peers_lookup (self->data_dir, bare);
+      g_autoptr(GError) local_error = NULL;
+
+      if (peer != NULL && g_strcmp0 (peer->username, username) == 0)
+        password = g_strdup (peer->password);
+      else
+        password = mer_secrets_lookup (bare, username, &local_error);
+      if (local_error != NULL)
+        g_debug ("No password for %s at %s: %s", username, bare, local_error->message);
+      mer_replicator_set_credentials (self, username, password);
     }
   else
     mer_replicator_set_credentials (self, username, password);

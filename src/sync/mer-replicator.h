@@ -31,6 +31,8 @@ typedef enum
   MER_REPLICATOR_ERROR_NOT_FOUND,    /* the remote database does not exist */
   MER_REPLICATOR_ERROR_PROTOCOL,     /* the peer answered something unusable */
   MER_REPLICATOR_ERROR_NO_SPACE,     /* 507: the peer's disk is full */
+  MER_REPLICATOR_ERROR_NOT_DATABASE, /* the URL is not a CouchDB or
+                                      * Meridian database (a web page…) */
 } MerReplicatorError;
 
 #define MER_REPLICATOR_DEFAULT_BATCH_SIZE 500

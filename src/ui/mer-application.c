@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-application.h"
+#include "mer-peers.h"
 #include "mer-store-attachments.h"
 #include "mer-core.h"
 
@@ -244,6 +245,19 @@ open_store (MerApplication  *self,
     g_debug ("Loaded the demo workspace into %s", self->data_dir);
 
   mer_ui_bench_mark ("demo-checked");
+  /* Passwords that peers.json holds (from before the keyring, or kept
+   * there when none answered) move into it now; with no keyring they
+   * stay, and Preferences says so. */
+  if (mer_peers_count_in_file (self->data_dir) > 0)
+    {
+      g_autoptr(GError) keyring_error = NULL;
+      guint moved = 0;
+
+      if (!mer_peers_move_to_keyring (self->data_dir, &moved, &keyring_error))
+        g_debug ("Peer passwords stay in %s: %s", MER_PEERS_FILE_NAME, keyring_error->message);
+      else
+        g_debug ("Moved %u peer passwords into the keyring", moved);
+    }
   self->sync = mer_sync_controller_new (self->store);
   g_object_set_data_full (G_OBJECT (self), "mer-notifier", mer_notifier_new (self->store, G_APPLICATION (self)), g_object_unref);
   if (self->settings != NULL)

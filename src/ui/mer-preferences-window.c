@@ -6,6 +6,7 @@
 
 #include "mer-accounts-page.h"
 #include "mer-peers.h"
+#include "mer-secrets.h"
 #include "mer-store.h"
 
 #include <glib/gi18n.h>
@@ -13,7 +14,9 @@
 /*
  * Preferences: the style (system, light, dark), whether sync runs all the
  * time, and the peers or hubs to sync with.  Peers live in the data folder
- * (mer-peers), so the headless `meridian sync` sees the same list.
+ * (mer-peers), so the headless `meridian sync` sees the same list; their
+ * passwords go to the keyring. When no keyring answers, a row says so and
+ * offers Keep in File: until the person presses it, no password is saved.
  */
 
 struct _MerPreferencesWindow
@@ -29,6 +32,12 @@ struct _MerPreferencesWindow
   AdwEntryRow          *url_row;
   AdwEntryRow          *username_row;
   AdwEntryRow          *password_row;
+  AdwPreferencesGroup  *keyring_group;
+  AdwActionRow         *keyring_row;
+  GtkWidget            *keep_in_file_button;
+
+  gboolean              no_keyring;    /* no Secret Service answered */
+  gboolean              file_allowed;  /* the person pressed Keep in File */
 };
 
 G_DEFINE_FINAL_TYPE (MerPreferencesWindow, mer_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -72,11 +81,21 @@ reload_peers (MerPreferencesWindow *self)
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autofree char *accessible = g_strdup_printf (_("Remove %s"), peer->url);
+      g_autofree char *subtitle = NULL;
+      const char *account = peer->username ? peer->username : _("No account");
+
+      /* Where the password is, so nobody has to open peers.json to know. */
+      if (peer->password_in == MER_PASSWORD_KEYRING)
+        /* Translators: a peer's subtitle, "ana, password in the keyring". */
+        subtitle = g_strdup_printf (_("%s, password in the keyring"), account);
+      else if (peer->password_in == MER_PASSWORD_FILE || peer->password_in == MER_PASSWORD_UNMOVED)
+        subtitle = g_strdup_printf (_("%s, password in a file only you can read"), account);
+      else
+        subtitle = g_strdup (account);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer->url);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   peer->username ? peer->username : _("No account"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove Peer"));
@@ -98,8 +117,44 @@ reload_peers (MerPreferencesWindow *self)
     }
 }
 
+/*
+ * Shows the keyring row when no keyring answers: what that means for the
+ * passwords, and Keep in File until the person has chosen it.
+ */
 static void
-add_peer_cb (MerPreferencesWindow *self)
+update_keyring_row (MerPreferencesWindow *self)
+{
+  guint unmoved = mer_peers_count_unmoved (mer_application_get_data_dir (self->application));
+  g_autofree char *subtitle = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->keyring_group), self->no_keyring);
+  if (!self->no_keyring)
+    return;
+  if (self->file_allowed)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->keyring_row), _("Passwords Kept in a File"));
+      subtitle = g_strdup (_("No keyring answers, so peer passwords are kept in a file only you can "
+                             "read. They move to the keyring when one answers at a later start."));
+    }
+  else if (unmoved > 0)
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "No keyring answers, so %u peer password is still in a "
+                                             "file only you can read. Keep it there, or start a keyring "
+                                             "such as GNOME Keyring and open Meridian again to move it.",
+                                             "No keyring answers, so %u peer passwords are still in a "
+                                             "file only you can read. Keep them there, or start a keyring "
+                                             "such as GNOME Keyring and open Meridian again to move them.",
+                                             unmoved),
+                                unmoved);
+  else
+    subtitle = g_strdup (_("No keyring answers, so a peer password cannot be kept safely. Meridian "
+                           "can keep it in a file only you can read instead."));
+  adw_action_row_set_subtitle (self->keyring_row, subtitle);
+  gtk_widget_set_visible (self->keep_in_file_button, !self->file_allowed);
+}
+
+static void
+add_peer (MerPreferencesWindow *self)
 {
   const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
   const char *username = gtk_editable_get_text (GTK_EDITABLE (self->username_row));
@@ -108,8 +163,20 @@ add_peer_cb (MerPreferencesWindow *self)
   g_autoptr(GError) error = NULL;
 
   if (!mer_peers_add (mer_application_get_data_dir (self->application), url,
-                      *username ? username : NULL, *password ? password : NULL, &error))
+                      *username ? username : NULL, *password ? password : NULL,
+                      self->file_allowed, &error))
     {
+      if (g_error_matches (error, MER_SECRETS_ERROR, MER_SECRETS_ERROR_NO_KEYRING))
+        {
+          /* The entries keep what was typed: Keep in File adds it. */
+          self->no_keyring = TRUE;
+          update_keyring_row (self);
+          adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                            adw_toast_new (_("No keyring answers: the peer was not added. "
+                                                             "Choose Keep in File to keep its password in "
+                                                             "a file only you can read.")));
+          return;
+        }
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
       gtk_widget_add_css_class (GTK_WIDGET (self->url_row), "error");
       return;
@@ -121,6 +188,32 @@ add_peer_cb (MerPreferencesWindow *self)
   if (sync != NULL)
     mer_sync_controller_reload_peers (sync);
   reload_peers (self);
+}
+
+static void
+add_peer_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  add_peer (MER_PREFERENCES_WINDOW (widget));
+}
+
+/* Keep in File: the person's consent to the 0600 file, for the passwords
+ * already there and for the peer being added, if any. */
+static void
+keep_in_file_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MerPreferencesWindow *self = MER_PREFERENCES_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  self->file_allowed = TRUE;
+  if (!mer_peers_keep_in_file (mer_application_get_data_dir (self->application), &error))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->url_row)) != '\0')
+    add_peer (self);
+  update_keyring_row (self);
 }
 
 static void
@@ -183,7 +276,11 @@ mer_preferences_window_class_init (MerPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, password_row);
   gtk_widget_class_bind_template_callback (widget_class, style_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, continuous_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, add_peer_cb);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, keyring_group);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, keyring_row);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, keep_in_file_button);
+  gtk_widget_class_install_action (widget_class, "prefs.add-peer", NULL, add_peer_action);
+  gtk_widget_class_install_action (widget_class, "prefs.keep-in-file", NULL, keep_in_file_action);
 }
 
 static void
@@ -224,6 +321,30 @@ mer_preferences_window_new (MerApplication *application)
     gtk_switch_set_active (self->continuous_switch, sync ? mer_sync_controller_get_continuous (sync) : TRUE);
   self->updating = FALSE;
 
+  /* Asking costs a local D-Bus round trip, and tells the person now,
+   * before a password is typed, where it would go. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    self->no_keyring = !mer_secrets_check (&error)
+                       && g_error_matches (error, MER_SECRETS_ERROR, MER_SECRETS_ERROR_NO_KEYRING);
+  }
+  update_keyring_row (self);
   reload_peers (self);
   return GTK_WIDGET (self);
+}
+
+/*
+ * What the keyring row says, title then subtitle on a second line, or NULL
+ * when it is hidden (a keyring answers).
+ */
+char *
+mer_preferences_window_get_keyring_status (MerPreferencesWindow *self)
+{
+  g_return_val_if_fail (MER_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->keyring_group)))
+    return NULL;
+  return g_strdup_printf ("%s\n%s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->keyring_row)),
+                          adw_action_row_get_subtitle (self->keyring_row));
 }

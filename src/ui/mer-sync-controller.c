@@ -5,6 +5,7 @@
 #include "mer-sync-controller.h"
 #include "mer-core.h"
 
+#include "mer-json.h"
 #include "mer-peers.h"
 #include "mer-replicator.h"
 #include "mer-store.h"
@@ -28,6 +29,7 @@ struct _MerSyncController
   gboolean       continuous;
   MerSyncStatus  status;
   char          *message;
+  char          *refused_message;  /* the first document a peer refused */
   guint          pending;
   guint64        progress;
   guint          pending_id;   /* debounced recount of unsent changes */
@@ -50,6 +52,57 @@ set_message (MerSyncController *self,
 {
   g_free (self->message);
   self->message = g_strdup (message);
+}
+
+/*
+ * The first document a peer refused to store (a hub's validate_doc_update
+ * or _security said no), with the peer's reason, and how many more: said
+ * once, beside a sync that went on with the other documents.
+ */
+static char *
+describe_refused (MerSyncController *self)
+{
+  JsonObject *first = NULL;
+  const char *first_url = NULL;
+  guint count = 0;
+  GString *text;
+
+  for (guint i = 0; i < self->replicators->len; i++)
+    {
+      MerReplicator *replicator = g_ptr_array_index (self->replicators, i);
+      JsonArray *rows = mer_replicator_get_refused (replicator);
+
+      for (guint j = 0; j < json_array_get_length (rows); j++)
+        {
+          JsonObject *row = json_array_get_object_element (rows, j);
+
+          if (g_strcmp0 (mer_json_get_string (row, "direction"), "push") != 0)
+            continue;
+          if (first == NULL)
+            {
+              first = row;
+              first_url = mer_replicator_get_url (replicator);
+            }
+          count++;
+        }
+    }
+  if (first == NULL)
+    return NULL;
+  text = g_string_new (NULL);
+  /* Translators: "http://hub/handbook refused “page:x”: Only its owner may edit it." */
+  g_string_append_printf (text, _("%s refused “%s”: %s."), first_url,
+                          mer_json_get_string (first, "id") ?: "?",
+                          mer_json_get_string (first, "reason") ?: mer_json_get_string (first, "error") ?: _("no reason given"));
+  if (count > 1)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u other document was refused too.",
+                                                 "%u other documents were refused too.", count - 1),
+                              count - 1);
+    }
+  g_string_append_c (text, ' ');
+  g_string_append (text, _("The other changes were sent."));
+  return g_string_free (text, FALSE);
 }
 
 static void
@@ -91,6 +144,8 @@ recompute (MerSyncController *self)
   self->status = status;
   self->progress = progress;
   set_message (self, message);
+  g_free (self->refused_message);
+  self->refused_message = describe_refused (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -247,7 +302,8 @@ mer_sync_controller_reload_peers (MerSyncController *self)
           g_warning ("Cannot sync with %s: %s", peer->url, local_error->message);
           continue;
         }
-      mer_replicator_set_credentials (replicator, peer->username, peer->password);
+      /* mer_replicator_new() took the peer's account, and its password
+       * from wherever peers.json says it lives. */
       mer_replicator_set_direction (replicator, MER_REPLICATOR_BOTH);
       mer_replicator_set_continuous (replicator, self->continuous);
       g_signal_connect_object (replicator, "notify", G_CALLBACK (recompute), self, G_CONNECT_SWAPPED);
@@ -292,6 +348,7 @@ mer_sync_controller_finalize (GObject *object)
   MerSyncController *self = MER_SYNC_CONTROLLER (object);
 
   g_free (self->message);
+  g_free (self->refused_message);
   G_OBJECT_CLASS (mer_sync_controller_parent_class)->finalize (object);
 }
 
@@ -383,4 +440,12 @@ mer_sync_controller_set_continuous (MerSyncController *self,
     return;
   self->continuous = continuous;
   mer_sync_controller_reload_peers (self);
+}
+
+/* The first document a peer refused, in words, or NULL; see describe_refused(). */
+const char *
+mer_sync_controller_get_refused_message (MerSyncController *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_CONTROLLER (self), NULL);
+  return self->refused_message;
 }

@@ -23,6 +23,7 @@ G_DECLARE_FINAL_TYPE (MerSyncController, mer_sync_controller, MER, SYNC_CONTROLL
 MerSyncController *mer_sync_controller_new            (MerStore          *store);
 MerSyncStatus      mer_sync_controller_get_status     (MerSyncController *self);
 const char        *mer_sync_controller_get_message    (MerSyncController *self);
+const char        *mer_sync_controller_get_refused_message (MerSyncController *self);
 guint              mer_sync_controller_get_pending    (MerSyncController *self);
 guint64            mer_sync_controller_get_progress   (MerSyncController *self);
 guint              mer_sync_controller_get_n_peers    (MerSyncController *self);

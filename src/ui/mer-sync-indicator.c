@@ -10,7 +10,7 @@
  * The sync status in the header bar: an icon for synced, syncing (a
  * spinner), offline or failed, with the count of local changes not yet
  * sent beside it; its popover says the same in words, with the reason of
- * a failure, and offers Sync Now.
+ * a failure and the first document a peer refused, and offers Sync Now.
  */
 
 struct _MerSyncIndicator
@@ -27,6 +27,7 @@ struct _MerSyncIndicator
   GtkLabel          *count_label;
   GtkLabel          *status_label;
   GtkLabel          *detail_label;
+  GtkLabel          *refused_label;
   GtkLabel          *pending_label;
 };
 
@@ -37,6 +38,7 @@ update (MerSyncIndicator *self)
 {
   MerSyncStatus status = MER_SYNC_STATUS_LOCAL;
   const char *message = NULL;
+  const char *refused;
   const char *icon_name;
   const char *title;
   g_autofree char *detail = NULL;
@@ -114,6 +116,9 @@ update (MerSyncIndicator *self)
 
   gtk_label_set_text (self->status_label, title);
   gtk_label_set_text (self->detail_label, detail);
+  refused = self->controller != NULL ? mer_sync_controller_get_refused_message (self->controller) : NULL;
+  gtk_label_set_text (self->refused_label, refused ? refused : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->refused_label), refused != NULL);
   gtk_label_set_text (self->pending_label, pending_text);
   gtk_widget_set_visible (GTK_WIDGET (self->pending_label), *pending_text != '\0');
 
@@ -121,6 +126,11 @@ update (MerSyncIndicator *self)
     gtk_widget_add_css_class (self->button, "error");
   else
     gtk_widget_remove_css_class (self->button, "error");
+  /* A refused document is a sync that went on, with something to read. */
+  if (refused != NULL && status != MER_SYNC_STATUS_ERROR)
+    gtk_widget_add_css_class (self->button, "warning");
+  else
+    gtk_widget_remove_css_class (self->button, "warning");
 
   g_free (self->summary);
   if (*pending_text != '\0')
@@ -164,6 +174,7 @@ mer_sync_indicator_class_init (MerSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, count_label);
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, status_label);
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, refused_label);
   gtk_widget_class_bind_template_child (widget_class, MerSyncIndicator, pending_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -195,4 +206,19 @@ mer_sync_indicator_get_summary (MerSyncIndicator *self)
 {
   g_return_val_if_fail (MER_IS_SYNC_INDICATOR (self), NULL);
   return self->summary;
+}
+
+/*
+ * What the popover says below its title: the reason of a failure, then the
+ * first document a peer refused, if any, on a line of its own.
+ */
+char *
+mer_sync_indicator_get_detail (MerSyncIndicator *self)
+{
+  g_return_val_if_fail (MER_IS_SYNC_INDICATOR (self), NULL);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->refused_label)))
+    return g_strdup_printf ("%s\n%s", gtk_label_get_text (self->detail_label),
+                            gtk_label_get_text (self->refused_label));
+  return g_strdup (gtk_label_get_text (self->detail_label));
 }

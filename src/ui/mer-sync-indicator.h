@@ -12,5 +12,6 @@ G_DECLARE_FINAL_TYPE (MerSyncIndicator, mer_sync_indicator, MER, SYNC_INDICATOR,
 
 GtkWidget  *mer_sync_indicator_new         (MerSyncController *controller);
 const char *mer_sync_indicator_get_summary (MerSyncIndicator  *self);
+char       *mer_sync_indicator_get_detail  (MerSyncIndicator  *self);
 
 G_END_DECLS
