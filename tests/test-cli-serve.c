@@ -3,6 +3,7 @@
 
 #include "mer-json.h"
 #include "mer-test-util.h"
+#include "mer-store.h"
 #include "mer-tls.h"
 
 #include <glib/gstdio.h>
@@ -547,6 +548,120 @@ test_serve_own_tls (void)
   mer_test_rm_rf (dir);
 }
 
+/* https://ana@127.0.0.1:PORT/handbook from https://127.0.0.1:PORT/handbook */
+static char *
+with_user (const char *url,
+           const char *user)
+{
+  const char *rest = strstr (url, "://") + 3;
+
+  return g_strdup_printf ("%.*s%s@%s", (int) (rest - url), url, user, rest);
+}
+
+/*
+ * A teammate syncs with a workspace shared with its own certificate: it
+ * is refused until the person accepts its fingerprint, remembered after,
+ * and refused again, naming both fingerprints, once the certificate
+ * changes.
+ */
+static void
+test_sync_pinned (void)
+{
+  g_autofree char *shared = mer_test_make_tmpdir ("pinned-shared");
+  g_autofree char *mine = mer_test_make_tmpdir ("pinned-mine");
+  g_autofree char *known = g_build_filename (mine, "known-certificates.json", NULL);
+  g_autofree char *tls_dir = g_build_filename (shared, "tls", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *known_text = NULL;
+  g_autofree char *after = NULL;
+  const char *tls[] = { "--tls", NULL };
+  Served served = { 0 };
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MerStore) store = mer_store_open (shared, &error);
+    g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"note:shared\",\"text\":\"hello\"}");
+    g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+    g_assert_no_error (error);
+  }
+  add_user (shared, "ana", "rw", "s3cret ana");
+  g_assert_true (serve_with (&served, shared, "127.0.0.1:0", NULL, NULL, tls, NULL));
+  url = with_user (served.url, "ana");
+  first = g_strdup (served.fingerprint);
+
+  /* Unknown certificate: refused at once, with what to compare. */
+  g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
+                                 url, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "does not trust"));
+  g_assert_nonnull (strstr (err, first));
+  g_assert_false (g_file_test (known, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A fingerprint that is not one changes nothing. */
+  g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
+                                 "--fingerprint", "SHA256 12:34", url, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "not a certificate fingerprint"));
+  g_assert_false (g_file_test (known, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Accepted (pasted without colons, in lower case): the sync goes through. */
+  {
+    g_autoptr(GString) bare = g_string_new (NULL);
+
+    for (const char *p = first + strlen ("SHA256 "); *p != '\0'; p++)
+      if (*p != ':')
+        g_string_append_c (bare, g_ascii_tolower (*p));
+    g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
+                                   "--fingerprint", bare->str, url, NULL), ==, 0);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MerStore) store = mer_store_open (mine, &error);
+    g_autoptr(JsonObject) doc = mer_store_get_doc (store, "note:shared", NULL, MER_GET_DEFAULT, &error);
+
+    g_assert_nonnull (doc);
+  }
+  g_assert_true (g_file_get_contents (known, &known_text, NULL, NULL));
+  g_assert_nonnull (strstr (known_text, first));
+
+  /* Remembered: the next sync needs no fingerprint. */
+  g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
+                                 url, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  stop (&served);
+
+  /* A new certificate on the same host and port is refused, naming both. */
+  mer_test_rm_rf (tls_dir);
+  {
+    const char *again[] = { "--tls", NULL };
+    g_autofree char *listen = g_strdup_printf ("127.0.0.1:%s", strrchr (url, ':') + 1);
+
+    *strchr (listen + strlen ("127.0.0.1:"), '/') = '\0';
+    g_assert_true (serve_with (&served, shared, listen, NULL, NULL, again, NULL));
+  }
+  g_assert_cmpstr (served.fingerprint, !=, first);
+  g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
+                                 url, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "changed since you accepted it"));
+  g_assert_nonnull (strstr (err, first));
+  g_assert_nonnull (strstr (err, served.fingerprint));
+  g_assert_true (g_file_get_contents (known, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, known_text);
+  stop (&served);
+
+  mer_test_rm_rf (shared);
+  mer_test_rm_rf (mine);
+}
+
 /* The value of @name in the environment of the running @process. */
 static char *
 environment_of (GSubprocess *process,
@@ -677,6 +792,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-serve/users", test_user_commands);
   g_test_add_func ("/cli-serve/tls", test_serve_tls);
   g_test_add_func ("/cli-serve/own-tls", test_serve_own_tls);
+  g_test_add_func ("/cli-serve/sync-pinned", test_sync_pinned);
   g_test_add_func ("/cli-serve/slice-allocator", test_serve_slice_allocator);
   return g_test_run ();
 }

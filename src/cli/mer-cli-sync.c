@@ -24,6 +24,7 @@
 #include "mer-json.h"
 #include "mer-peers.h"
 #include "mer-replicator.h"
+#include "mer-tls.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -170,6 +171,7 @@ mer_cli_sync (MerCliContext *ctx,
   gboolean refused = FALSE;
   gboolean password_stdin = FALSE;
   g_autofree char *password_file = NULL;
+  g_autofree char *fingerprint = NULL;
   g_autofree char *password = NULL;
   g_autofree char *username = NULL;
   GOptionEntry entries[] = {
@@ -187,6 +189,9 @@ mer_cli_sync (MerCliContext *ctx,
       N_("Read the password from the first line of standard input"), NULL },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
       N_("Read the password from the first line of FILE"), N_("FILE") },
+    { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &fingerprint,
+      N_("Accept the peer's certificate with this SHA-256 fingerprint (as the sharer's Preferences show it), "
+         "and only that one, from now on"), N_("SHA256") },
     { NULL }
   };
   g_autoptr(MerStore) store = NULL;
@@ -255,6 +260,15 @@ mer_cli_sync (MerCliContext *ctx,
   store = mer_cli_open_store (ctx, &error);
   if (store == NULL)
     return mer_cli_fail (ctx, "%s", error->message);
+  if (fingerprint != NULL)
+    {
+      g_autofree char *normal = mer_tls_normalize_fingerprint (fingerprint, &error);
+      g_autofree char *bare = normal != NULL ? mer_peers_split_url (argv[1], NULL, NULL, &error) : NULL;
+
+      /* The person compared it with the sharer: remember it for this host. */
+      if (bare == NULL || !mer_tls_known_save (mer_store_get_data_dir (store), bare, normal, &error))
+        return mer_cli_fail (ctx, "%s", error->message);
+    }
   replicator = mer_replicator_new (store, argv[1], &error);
   if (replicator == NULL)
     return mer_cli_fail (ctx, "%s", error->message);

@@ -9,6 +9,7 @@
 
 #include "mer-replicator-private.h"
 #include "mer-json.h"
+#include "mer-tls.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -204,6 +205,47 @@ _mer_repl_set_unauthorized_error (Job     *job,
                  _("The server at %s needs a name and password, and none was given"), job->url);
 }
 
+/* Keeps the fingerprint of a certificate the session did not trust, for
+ * the message; the request then fails as it would have. */
+static gboolean
+note_refused_certificate_cb (SoupMessage          *msg,
+                             GTlsCertificate      *certificate,
+                             GTlsCertificateFlags  errors,
+                             gpointer              data)
+{
+  char **presented = data;
+
+  g_free (*presented);
+  *presented = mer_tls_fingerprint (certificate);
+  return FALSE;
+}
+
+/*
+ * A certificate the sync does not trust: asking again cannot change it,
+ * so the sync stops at once and says what to compare with whom.
+ */
+static void
+set_certificate_error (Job         *job,
+                       const char  *presented,
+                       GError     **error)
+{
+  if (job->pinned != NULL && presented != NULL)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("The certificate of %s changed since you accepted it: you accepted %s, it now "
+                   "presents %s. If the person sharing made a new certificate, compare the new "
+                   "fingerprint with them, then accept it (meridian sync --fingerprint)"),
+                 job->url, job->pinned, presented);
+  else if (presented != NULL)
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("%s presents a certificate this computer does not trust, with the fingerprint %s. "
+                   "If a teammate shares this workspace from Meridian, compare it with the one in "
+                   "their Preferences › Sharing, then accept it (meridian sync --fingerprint)"),
+                 job->url, presented);
+  else
+    g_set_error (error, MER_REPLICATOR_ERROR, MER_REPLICATOR_ERROR_REFUSED,
+                 _("%s presents a certificate this computer does not trust"), job->url);
+}
+
 static gboolean request_text (Job         *job,
                               const char  *method,
                               const char  *url,
@@ -252,6 +294,7 @@ request_text (Job         *job,
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(GError) local_error = NULL;
       g_autofree char *reason = NULL;
+      g_autofree char *presented = NULL;
       SoupMessageHeaders *headers;
       guint status = 0;
 
@@ -261,6 +304,7 @@ request_text (Job         *job,
                        _("Invalid request address %s"), url);
           return FALSE;
         }
+      g_signal_connect (msg, "accept-certificate", G_CALLBACK (note_refused_certificate_cb), &presented);
       headers = soup_message_get_request_headers (msg);
       soup_message_headers_replace (headers, "Accept", "application/json");
       if (job->auth != NULL)
@@ -306,6 +350,12 @@ request_text (Job         *job,
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (local_error != NULL && local_error->domain == G_TLS_ERROR
+          && (presented != NULL || g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)))
+        {
+          set_certificate_error (job, presented, error);
           return FALSE;
         }
 
@@ -375,6 +425,12 @@ _mer_repl_new_session (Job *job)
 
   if (is_loopback_url (job->url))
     soup_session_set_proxy_resolver (session, NULL);
+  if (job->pinned != NULL)
+    {
+      g_autoptr(GTlsDatabase) pinned = mer_tls_pinned_database_new (job->pinned);
+
+      g_object_set (session, "tls-database", pinned, NULL);
+    }
   return session;
 }
 
@@ -424,6 +480,7 @@ _mer_repl_job_copy_for_requests (Job *job)
   copy->root_url = g_strdup (job->root_url);
   copy->auth = g_strdup (job->auth);
   copy->auth_user = g_strdup (job->auth_user);
+  copy->pinned = g_strdup (job->pinned);
   copy->no_password = job->no_password;
   copy->cancellable = g_object_ref (job->cancellable);
   copy->offline = job->offline;

@@ -40,6 +40,8 @@ typedef struct
   char                   *root_url;
   char                   *auth;        /* "Basic ..." or NULL */
   char                   *auth_user;   /* the user name in auth, for messages */
+  char                   *pinned;      /* "SHA256 …": the only certificate
+                                        * accepted, or NULL (the system's CAs) */
   gboolean                no_password; /* auth has a user and no password */
   GCancellable           *cancellable;
 

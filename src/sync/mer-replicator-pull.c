@@ -659,6 +659,7 @@ fetcher_start (Job       *job,
   copy->root_url = g_strdup (job->root_url);
   copy->auth = g_strdup (job->auth);
   copy->auth_user = g_strdup (job->auth_user);
+  copy->pinned = g_strdup (job->pinned);
   copy->no_password = job->no_password;
   copy->no_bulk_get = job->no_bulk_get;
   copy->cancellable = g_cancellable_new ();

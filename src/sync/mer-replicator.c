@@ -17,6 +17,7 @@
 
 #include "mer-replicator.h"
 #include "mer-replicator-private.h"
+#include "mer-tls.h"
 #include "mer-json.h"
 #include "mer-merge.h"
 #include "mer-peers.h"
@@ -35,6 +36,7 @@ struct _MerReplicator
   char                   *url;          /* database URL, no credentials */
   char                   *username;
   char                   *password;
+  char                   *pinned;       /* see mer_replicator_set_pinned_certificate() */
   MerReplicatorDirection  direction;
   gboolean                continuous;
   guint                   batch_size;
@@ -210,6 +212,7 @@ _mer_repl_job_free (Job *job)
   g_free (job->root_url);
   g_free (job->auth);
   g_free (job->auth_user);
+  g_free (job->pinned);
   g_clear_object (&job->cancellable);
   g_clear_object (&job->store);
   g_clear_object (&job->session);
@@ -331,6 +334,7 @@ start_job (MerReplicator *self,
   job->root_url = g_strndup (self->url, slash - self->url + 1);
   job->auth = basic_auth (self->username, self->password);
   job->auth_user = g_strdup (self->username);
+  job->pinned = g_strdup (self->pinned);
   job->no_password = self->username != NULL && (self->password == NULL || *self->password == '\0');
   job->cancellable = g_object_ref (self->cancellable);
   thread = g_thread_new (pull ? "mer-pull" : "mer-push", job_thread, job);
@@ -468,6 +472,7 @@ mer_replicator_new (MerStore    *store,
     }
   else
     mer_replicator_set_credentials (self, username, password);
+  self->pinned = mer_tls_known_lookup (self->data_dir, bare);
   self->pending = mer_replicator_count_pending (store, bare);
   return g_steal_pointer (&self);
 }
@@ -489,6 +494,21 @@ mer_replicator_set_credentials (MerReplicator *self,
   self->username = g_strdup (username);
   g_free (self->password);
   self->password = g_strdup (password);
+}
+
+/*
+ * Trusts the peer's certificate only if it is the one with @fingerprint
+ * ("SHA256 AB:…"), whoever signed it: for a teammate who shares from the
+ * app with a self-signed certificate. NULL: the system's authorities.
+ * mer_replicator_new() sets the one accepted earlier for the URL's host.
+ */
+void
+mer_replicator_set_pinned_certificate (MerReplicator *self,
+                                       const char    *fingerprint)
+{
+  g_return_if_fail (MER_IS_REPLICATOR (self));
+  g_free (self->pinned);
+  self->pinned = g_strdup (fingerprint);
 }
 
 void
@@ -669,6 +689,7 @@ mer_replicator_finalize (GObject *object)
   if (self->password != NULL)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
+  g_free (self->pinned);
   g_free (self->error_message);
   g_clear_pointer (&self->refused, json_array_unref);
 

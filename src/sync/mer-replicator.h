@@ -46,6 +46,8 @@ MerReplicator      *mer_replicator_new                 (MerStore               *
                                                         const char             *url,
                                                         GError                **error);
 const char         *mer_replicator_get_url             (MerReplicator          *self);
+void                mer_replicator_set_pinned_certificate (MerReplicator       *self,
+                                                          const char          *fingerprint);
 void                mer_replicator_set_credentials     (MerReplicator          *self,
                                                         const char             *username,
                                                         const char             *password);
