@@ -12,13 +12,13 @@
 
 struct _MerSharing
 {
-  GObject      parent_instance;
+  GObject parent_instance;
 
-  MerStore    *store;
-  MerServer   *server;       /* while sharing */
-  char        *url;          /* https://HOST:PORT/NAME, while sharing */
-  char        *fingerprint;  /* of the certificate, once known */
-  guint16      port;
+  MerStore *store;
+  MerServer *server; /* while sharing */
+  char *url;         /* https://HOST:PORT/NAME, while sharing */
+  char *fingerprint; /* of the certificate, once known */
+  guint16 port;
 };
 
 enum
@@ -58,9 +58,9 @@ mer_sharing_finalize (GObject *object)
 }
 
 static void
-mer_sharing_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
+mer_sharing_get_property (GObject *object,
+                          guint prop_id,
+                          GValue *value,
                           GParamSpec *pspec)
 {
   MerSharing *self = MER_SHARING (object);
@@ -117,14 +117,14 @@ mer_sharing_new (MerStore *store)
  * @error says why in words a person can act on (the port is taken…).
  */
 gboolean
-mer_sharing_start (MerSharing  *self,
-                   guint16      port,
-                   GError     **error)
+mer_sharing_start (MerSharing *self,
+                   guint16 port,
+                   GError **error)
 {
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(MerAccounts) accounts = NULL;
-  g_autoptr(MerServer) server = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (MerAccounts) accounts = NULL;
+  g_autoptr (MerServer) server = NULL;
+  g_autoptr (GError) local_error = NULL;
   g_autofree char *address = NULL;
   const char *data_dir;
 
@@ -149,7 +149,7 @@ mer_sharing_start (MerSharing  *self,
   if (mer_accounts_count (accounts) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   _("No teammate has an account yet: add one with “meridian user add NAME”, then share"));
+                   _ ("No teammate has an account yet: add one with “meridian user add NAME”, then share"));
       return FALSE;
     }
   server = mer_server_new (self->store, accounts);
@@ -158,7 +158,7 @@ mer_sharing_start (MerSharing  *self,
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                     _("Port %u is in use by another program; choose another port"), port);
+                     _ ("Port %u is in use by another program; choose another port"), port);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

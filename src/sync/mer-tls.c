@@ -17,12 +17,12 @@
 #define VALID_DAYS 3650
 
 static gboolean
-gnutls_failed (int       code,
-               GError  **error)
+gnutls_failed (int code,
+               GError **error)
 {
   if (code >= 0)
     return FALSE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot make a TLS certificate: %s"),
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot make a TLS certificate: %s"),
                gnutls_strerror (code));
   return TRUE;
 }
@@ -33,8 +33,8 @@ gnutls_failed (int       code,
  * as PEM (the key as PKCS #8).
  */
 static gboolean
-generate (char   **out_cert_pem,
-          char   **out_key_pem,
+generate (char **out_cert_pem,
+          char **out_key_pem,
           GError **error)
 {
   gnutls_x509_privkey_t key = NULL;
@@ -110,9 +110,9 @@ out:
  * certificate whose key is missing is made again.
  */
 GTlsCertificate *
-mer_tls_ensure_certificate (const char  *data_dir,
-                            gboolean    *out_created,
-                            GError     **error)
+mer_tls_ensure_certificate (const char *data_dir,
+                            gboolean *out_created,
+                            GError **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *cert_path = NULL;
@@ -132,13 +132,13 @@ mer_tls_ensure_certificate (const char  *data_dir,
 
   if (g_file_test (cert_path, G_FILE_TEST_EXISTS) && g_file_test (key_path, G_FILE_TEST_EXISTS))
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
 
       certificate = g_tls_certificate_new_from_files (cert_path, key_path, &local_error);
       if (certificate == NULL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                     _("The workspace’s TLS certificate in %s cannot be read (%s); move the folder "
-                       "away to make a new one, then tell teammates its new fingerprint"),
+                     _ ("The workspace’s TLS certificate in %s cannot be read (%s); move the folder "
+                        "away to make a new one, then tell teammates its new fingerprint"),
                      dir, local_error->message);
       return certificate;
     }
@@ -147,7 +147,7 @@ mer_tls_ensure_certificate (const char  *data_dir,
     {
       int saved = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot create %s: %s"), dir,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("Cannot create %s: %s"), dir,
                    g_strerror (saved));
       return NULL;
     }
@@ -168,8 +168,8 @@ mer_tls_ensure_certificate (const char  *data_dir,
 char *
 mer_tls_fingerprint (GTlsCertificate *certificate)
 {
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GChecksum) checksum = NULL;
+  g_autoptr (GByteArray) der = NULL;
+  g_autoptr (GChecksum) checksum = NULL;
   guint8 digest[32];
   gsize length = sizeof digest;
   GString *text;
@@ -194,10 +194,10 @@ mer_tls_fingerprint (GTlsCertificate *certificate)
  * is not 32 bytes of hexadecimal.
  */
 char *
-mer_tls_normalize_fingerprint (const char  *text,
-                               GError     **error)
+mer_tls_normalize_fingerprint (const char *text,
+                               GError **error)
 {
-  g_autoptr(GString) hex = g_string_new (NULL);
+  g_autoptr (GString) hex = g_string_new (NULL);
   GString *out;
   const char *p = text != NULL ? text : "";
 
@@ -217,8 +217,8 @@ mer_tls_normalize_fingerprint (const char  *text,
   if (*p != '\0' || hex->len != 64)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a certificate fingerprint: expected SHA256 and 32 pairs of hexadecimal "
-                     "digits, as the sharer’s Preferences › Sharing shows"),
+                   _ ("“%s” is not a certificate fingerprint: expected SHA256 and 32 pairs of hexadecimal "
+                      "digits, as the sharer’s Preferences › Sharing shows"),
                    text != NULL ? text : "");
       return NULL;
     }
@@ -232,7 +232,7 @@ mer_tls_normalize_fingerprint (const char  *text,
 static char *
 known_key (const char *url)
 {
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
   int port;
 
   if (uri == NULL || g_uri_get_host (uri) == NULL)
@@ -262,7 +262,7 @@ mer_tls_known_lookup (const char *data_dir,
 {
   g_autofree char *path = g_build_filename (data_dir, MER_TLS_KNOWN_FILE_NAME, NULL);
   g_autofree char *key = known_key (url);
-  g_autoptr(JsonObject) known = NULL;
+  g_autoptr (JsonObject) known = NULL;
   const char *value;
 
   if (key == NULL)
@@ -274,30 +274,30 @@ mer_tls_known_lookup (const char *data_dir,
 
 /* Accepts @fingerprint for @url's host and port, replacing any before. */
 gboolean
-mer_tls_known_save (const char  *data_dir,
-                    const char  *url,
-                    const char  *fingerprint,
-                    GError     **error)
+mer_tls_known_save (const char *data_dir,
+                    const char *url,
+                    const char *fingerprint,
+                    GError **error)
 {
   g_autofree char *path = g_build_filename (data_dir, MER_TLS_KNOWN_FILE_NAME, NULL);
   g_autofree char *key = known_key (url);
   g_autofree char *normal = mer_tls_normalize_fingerprint (fingerprint, error);
-  g_autoptr(JsonObject) known = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonObject) known = NULL;
+  g_autoptr (JsonNode) node = NULL;
   g_autofree char *text = NULL;
 
   if (normal == NULL)
     return FALSE;
   if (key == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not an address"), url);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("“%s” is not an address"), url);
       return FALSE;
     }
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     {
       int saved = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot create %s: %s"), data_dir,
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("Cannot create %s: %s"), data_dir,
                    g_strerror (saved));
       return FALSE;
     }
@@ -317,24 +317,24 @@ G_DECLARE_FINAL_TYPE (MerPinnedDatabase, mer_pinned_database, MER, PINNED_DATABA
 
 struct _MerPinnedDatabase
 {
-  GTlsDatabase  parent_instance;
+  GTlsDatabase parent_instance;
 
-  char         *fingerprint;
-  GMutex        lock;
-  char         *presented;  /* the last certificate refused, under lock */
+  char *fingerprint;
+  GMutex lock;
+  char *presented; /* the last certificate refused, under lock */
 };
 
 G_DEFINE_FINAL_TYPE (MerPinnedDatabase, mer_pinned_database, G_TYPE_TLS_DATABASE)
 
 static GTlsCertificateFlags
-mer_pinned_database_verify_chain (GTlsDatabase             *database,
-                                  GTlsCertificate          *chain,
-                                  const char               *purpose,
-                                  GSocketConnectable       *identity,
-                                  GTlsInteraction          *interaction,
-                                  GTlsDatabaseVerifyFlags   flags,
-                                  GCancellable             *cancellable,
-                                  GError                  **error)
+mer_pinned_database_verify_chain (GTlsDatabase *database,
+                                  GTlsCertificate *chain,
+                                  const char *purpose,
+                                  GSocketConnectable *identity,
+                                  GTlsInteraction *interaction,
+                                  GTlsDatabaseVerifyFlags flags,
+                                  GCancellable *cancellable,
+                                  GError **error)
 {
   MerPinnedDatabase *self = MER_PINNED_DATABASE (database);
   g_autofree char *presented = mer_tls_fingerprint (chain);

@@ -22,27 +22,27 @@
 
 struct _MerAccountsPage
 {
-  AdwPreferencesPage  parent_instance;
+  AdwPreferencesPage parent_instance;
 
-  MerAccounts        *accounts;
-  MerSharing         *sharing;    /* NULL: no sharing group */
-  GSettings          *settings;   /* NULL: nothing remembered */
-  gboolean            updating;
+  MerAccounts *accounts;
+  MerSharing *sharing; /* NULL: no sharing group */
+  GSettings *settings; /* NULL: nothing remembered */
+  gboolean updating;
   AdwPreferencesGroup *group;
-  GPtrArray          *rows;   /* the rows shown, to remove on reload */
+  GPtrArray *rows; /* the rows shown, to remove on reload */
 
-  GtkSwitch          *share_switch;
-  GtkSpinButton      *port_spin;
-  AdwActionRow       *address_row;
-  AdwActionRow       *fingerprint_row;
-  char               *share_error;  /* why the last start failed */
+  GtkSwitch *share_switch;
+  GtkSpinButton *port_spin;
+  AdwActionRow *address_row;
+  AdwActionRow *fingerprint_row;
+  char *share_error; /* why the last start failed */
 };
 
 G_DEFINE_FINAL_TYPE (MerAccountsPage, mer_accounts_page, ADW_TYPE_PREFERENCES_PAGE)
 
 static void
 show_error (MerAccountsPage *self,
-            const char      *message)
+            const char *message)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
@@ -53,13 +53,13 @@ show_error (MerAccountsPage *self,
 }
 
 static void
-role_selected_cb (GtkDropDown     *dropdown,
-                  GParamSpec      *pspec,
+role_selected_cb (GtkDropDown *dropdown,
+                  GParamSpec *pspec,
                   MerAccountsPage *self)
 {
   const char *name = g_object_get_data (G_OBJECT (dropdown), "mer-account");
   MerRole role = gtk_drop_down_get_selected (dropdown) == 0 ? MER_ROLE_RW : MER_ROLE_RO;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (g_object_get_data (G_OBJECT (dropdown), "mer-filling") != NULL)
     return;
@@ -72,11 +72,11 @@ role_selected_cb (GtkDropDown     *dropdown,
 
 static void
 revoke_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    MerAccountsPage  *self)
+                    const char *response,
+                    MerAccountsPage *self)
 {
   const char *name = g_object_get_data (G_OBJECT (dialog), "mer-account");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (g_strcmp0 (response, "revoke") != 0)
     return;
@@ -86,7 +86,7 @@ revoke_response_cb (AdwMessageDialog *dialog,
 }
 
 static void
-revoke_clicked_cb (GtkButton       *button,
+revoke_clicked_cb (GtkButton *button,
                    MerAccountsPage *self)
 {
   const char *name = g_object_get_data (G_OBJECT (button), "mer-account");
@@ -95,12 +95,12 @@ revoke_clicked_cb (GtkButton       *button,
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                        NULL, NULL));
-  adw_message_dialog_format_heading (dialog, _("Revoke %s?"), name);
+  adw_message_dialog_format_heading (dialog, _ ("Revoke %s?"), name);
   adw_message_dialog_format_body (dialog,
-                                  _("%s can no longer sync with this computer: their next request is "
-                                    "refused. What they already have stays on their computer."),
+                                  _ ("%s can no longer sync with this computer: their next request is "
+                                     "refused. What they already have stays on their computer."),
                                   name);
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "revoke", _("_Revoke"), NULL);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "revoke", _ ("_Revoke"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "revoke", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
@@ -115,21 +115,21 @@ describe_seen (const char *last_seen)
   g_autofree char *when = NULL;
 
   if (last_seen == NULL)
-    return g_strdup (_("Never synced with this computer"));
+    return g_strdup (_ ("Never synced with this computer"));
   when = mer_ui_format_relative_time (last_seen);
   /* TRANSLATORS: %s is a time such as "5 minutes ago" or a date */
-  return g_strdup_printf (_("Last synced %s"), when);
+  return g_strdup_printf (_ ("Last synced %s"), when);
 }
 
 static GtkWidget *
 account_row (MerAccountsPage *self,
-             JsonObject      *entry)
+             JsonObject *entry)
 {
   const char *name = mer_json_get_string (entry, "name");
-  const char *roles[] = { _("Read and Write"), _("Read Only"), NULL };
+  const char *roles[] = { _ ("Read and Write"), _ ("Read Only"), NULL };
   g_autofree char *subtitle = describe_seen (mer_json_get_string (entry, "last_seen"));
-  g_autofree char *role_label = g_strdup_printf (_("Role of %s"), name);
-  g_autofree char *revoke_label = g_strdup_printf (_("Revoke %s"), name);
+  g_autofree char *role_label = g_strdup_printf (_ ("Role of %s"), name);
+  g_autofree char *revoke_label = g_strdup_printf (_ ("Revoke %s"), name);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *dropdown = gtk_drop_down_new_from_strings (roles);
   GtkWidget *revoke = gtk_button_new_from_icon_name ("user-trash-symbolic");
@@ -154,7 +154,7 @@ account_row (MerAccountsPage *self,
   gtk_widget_set_valign (revoke, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (revoke, "flat");
   gtk_widget_set_name (revoke, "revoke");
-  gtk_widget_set_tooltip_text (revoke, _("Revoke Account"));
+  gtk_widget_set_tooltip_text (revoke, _ ("Revoke Account"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (revoke), GTK_ACCESSIBLE_PROPERTY_LABEL, revoke_label, -1);
   g_signal_connect (revoke, "clicked", G_CALLBACK (revoke_clicked_cb), self);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), revoke);
@@ -164,8 +164,8 @@ account_row (MerAccountsPage *self,
 void
 mer_accounts_page_reload (MerAccountsPage *self)
 {
-  g_autoptr(JsonArray) list = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonArray) list = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_return_if_fail (MER_IS_ACCOUNTS_PAGE (self));
 
@@ -177,7 +177,7 @@ mer_accounts_page_reload (MerAccountsPage *self)
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("The accounts file cannot be read"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("The accounts file cannot be read"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error->message);
       adw_preferences_group_add (self->group, row);
       g_ptr_array_add (self->rows, row);
@@ -195,10 +195,10 @@ mer_accounts_page_reload (MerAccountsPage *self)
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No accounts"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("No accounts"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   _("Only this computer can sync with this workspace. Add teammates "
-                                     "with “meridian user add NAME”."));
+                                   _ ("Only this computer can sync with this workspace. Add teammates "
+                                      "with “meridian user add NAME”."));
       adw_preferences_group_add (self->group, row);
       g_ptr_array_add (self->rows, row);
     }
@@ -219,9 +219,9 @@ update_sharing_rows (MerAccountsPage *self)
   if (url != NULL)
     adw_action_row_set_subtitle (self->address_row, url);
   else
-    adw_action_row_set_subtitle (self->address_row, self->share_error != NULL ? self->share_error : _("Not shared"));
+    adw_action_row_set_subtitle (self->address_row, self->share_error != NULL ? self->share_error : _ ("Not shared"));
   adw_action_row_set_subtitle (self->fingerprint_row,
-                               fingerprint != NULL ? fingerprint : _("Made when the workspace is first shared"));
+                               fingerprint != NULL ? fingerprint : _ ("Made when the workspace is first shared"));
 }
 
 /* Starts sharing on the port shown; says why not when it cannot. */
@@ -229,7 +229,7 @@ static gboolean
 start_sharing (MerAccountsPage *self)
 {
   guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_clear_pointer (&self->share_error, g_free);
   if (!mer_sharing_start (self->sharing, port, &error))
@@ -242,8 +242,8 @@ start_sharing (MerAccountsPage *self)
 }
 
 static gboolean
-share_state_set_cb (GtkSwitch       *share_switch,
-                    gboolean         state,
+share_state_set_cb (GtkSwitch *share_switch,
+                    gboolean state,
                     MerAccountsPage *self)
 {
   if (self->updating)
@@ -264,7 +264,7 @@ share_state_set_cb (GtkSwitch       *share_switch,
 }
 
 static void
-port_changed_cb (GtkSpinButton   *spin,
+port_changed_cb (GtkSpinButton *spin,
                  MerAccountsPage *self)
 {
   if (self->updating)
@@ -280,7 +280,7 @@ port_changed_cb (GtkSpinButton   *spin,
 }
 
 static void
-copy_subtitle_cb (GtkButton    *button,
+copy_subtitle_cb (GtkButton *button,
                   AdwActionRow *row)
 {
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), adw_action_row_get_subtitle (row));
@@ -288,9 +288,9 @@ copy_subtitle_cb (GtkButton    *button,
 
 static AdwActionRow *
 copyable_row (AdwPreferencesGroup *group,
-              const char          *title,
-              const char          *name,
-              const char          *copy_label)
+              const char *title,
+              const char *name,
+              const char *copy_label)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
@@ -318,15 +318,15 @@ add_sharing_group (MerAccountsPage *self)
   GtkWidget *share_switch = gtk_switch_new ();
   GtkWidget *spin = gtk_spin_button_new_with_range (1024, 65535, 1);
 
-  adw_preferences_group_set_title (group, _("Share This Workspace"));
+  adw_preferences_group_set_title (group, _ ("Share This Workspace"));
   adw_preferences_group_set_description (group,
-                                         _("While Meridian is open, teammates with an account sync with this "
-                                           "computer over HTTPS. They check the certificate’s fingerprint "
-                                           "the first time they connect."));
+                                         _ ("While Meridian is open, teammates with an account sync with this "
+                                            "computer over HTTPS. They check the certificate’s fingerprint "
+                                            "the first time they connect."));
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (switch_row), _("_Share"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (switch_row), _ ("_Share"));
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (switch_row), TRUE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (switch_row), _("Serve the handbook to teammates on the network"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (switch_row), _ ("Serve the handbook to teammates on the network"));
   gtk_widget_set_valign (share_switch, GTK_ALIGN_CENTER);
   gtk_widget_set_name (share_switch, "share-switch");
   adw_action_row_add_suffix (ADW_ACTION_ROW (switch_row), share_switch);
@@ -335,23 +335,23 @@ add_sharing_group (MerAccountsPage *self)
   self->share_switch = GTK_SWITCH (share_switch);
   g_signal_connect (share_switch, "state-set", G_CALLBACK (share_state_set_cb), self);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (port_row), _("_Port"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (port_row), _ ("_Port"));
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (port_row), TRUE);
   gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
   gtk_widget_set_name (spin, "share-port");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin),
                              self->settings != NULL ? g_settings_get_uint (self->settings, "share-port")
                                                     : MER_SHARING_DEFAULT_PORT);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Port"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Port"), -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (port_row), spin);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (port_row), spin);
   adw_preferences_group_add (group, port_row);
   self->port_spin = GTK_SPIN_BUTTON (spin);
   g_signal_connect (spin, "value-changed", G_CALLBACK (port_changed_cb), self);
 
-  self->address_row = copyable_row (group, _("Address"), "share-address", _("Copy Address"));
-  self->fingerprint_row = copyable_row (group, _("Certificate Fingerprint"), "share-fingerprint",
-                                        _("Copy Fingerprint"));
+  self->address_row = copyable_row (group, _ ("Address"), "share-address", _ ("Copy Address"));
+  self->fingerprint_row = copyable_row (group, _ ("Certificate Fingerprint"), "share-fingerprint",
+                                        _ ("Copy Fingerprint"));
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
   g_signal_connect_object (self->sharing, "notify::url", G_CALLBACK (update_sharing_rows), self,
@@ -392,14 +392,14 @@ static void
 mer_accounts_page_init (MerAccountsPage *self)
 {
   self->rows = g_ptr_array_new ();
-  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _("Sharing"));
+  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _ ("Sharing"));
   adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "system-users-symbolic");
 }
 
 GtkWidget *
 mer_accounts_page_new (const char *data_dir,
                        MerSharing *sharing,
-                       GSettings  *settings)
+                       GSettings *settings)
 {
   MerAccountsPage *self;
 
@@ -414,11 +414,11 @@ mer_accounts_page_new (const char *data_dir,
       add_sharing_group (self);
     }
   self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (self->group, _("Who May Sync with This Computer"));
+  adw_preferences_group_set_title (self->group, _ ("Who May Sync with This Computer"));
   adw_preferences_group_set_description (self->group,
-                                         _("Teammates reach this workspace while it is shared, or through "
-                                           "“meridian serve”. A changed role or a revoked account applies "
-                                           "to their next request."));
+                                         _ ("Teammates reach this workspace while it is shared, or through "
+                                            "“meridian serve”. A changed role or a revoked account applies "
+                                            "to their next request."));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->group);
   mer_accounts_page_reload (self);
   return GTK_WIDGET (self);
