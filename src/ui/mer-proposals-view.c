@@ -504,6 +504,130 @@ find_comment_index (JsonArray  *comments,
   return -1;
 }
 
+static JsonObject *
+attachments_of (JsonObject *doc)
+{
+  JsonNode *node = json_object_get_member (doc, "_attachments");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+drop_own_image_cb (const GMatchInfo *match,
+                   GString          *result,
+                   gpointer          user_data)
+{
+  JsonObject *attachments = user_data;
+  g_autofree char *target = g_match_info_fetch (match, 1);
+  g_autofree char *name = g_uri_unescape_string (target, NULL);
+
+  if (name == NULL || attachments == NULL || !json_object_has_member (attachments, name))
+    {
+      g_autofree char *all = g_match_info_fetch (match, 0);
+
+      g_string_append (result, all);
+    }
+  return FALSE;
+}
+
+/* A comment's text as shown: its own images appear as pictures under it
+ * (build_comment_attachments()), so their "![alt](name)" leave the text. */
+static char *
+comment_text (JsonObject *comment)
+{
+  static GRegex *image;
+  const char *body = mer_json_get_string (comment, "body");
+  g_autofree char *text = NULL;
+
+  if (body == NULL || attachments_of (comment) == NULL)
+    return g_strdup (body);
+  if (g_once_init_enter (&image))
+    g_once_init_leave (&image, g_regex_new ("!\\[[^\\]]*\\]\\(<?([^)\\s>]+)>?\\)\\n?", G_REGEX_OPTIMIZE, 0, NULL));
+  text = g_regex_replace_eval (image, body, -1, 0, 0, drop_own_image_cb, attachments_of (comment), NULL);
+  if (text == NULL)
+    return g_strdup (body);
+  return g_strstrip (g_steal_pointer (&text));
+}
+
+static void
+comment_file_clicked_cb (GtkButton        *button,
+                         MerProposalsView *self)
+{
+  open_attachment (self, g_object_get_data (G_OBJECT (button), "mer-uri"));
+}
+
+/*
+ * The images and files attached to a comment, under its text, read from
+ * the replica at the meridian://att/ addresses the reader uses: an image
+ * as a picture at most 320 × 240 (a click shows it full size), another
+ * file as a button with its name and size that opens it.
+ */
+static GtkWidget *
+build_comment_attachments (MerProposalsView *self,
+                           JsonObject       *comment)
+{
+  JsonObject *attachments = attachments_of (comment);
+  const char *id = mer_json_get_string (comment, "_id");
+  const char *rev = mer_json_get_string (comment, "_rev");
+  g_autoptr(GList) names = NULL;
+  GtkWidget *box;
+
+  if (attachments == NULL || json_object_get_size (attachments) == 0 || id == NULL || rev == NULL)
+    return NULL;
+  box = gtk_flow_box_new ();
+  gtk_widget_set_name (box, "comment-attachments");
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (box), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (box), FALSE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (box), 4);
+  names = g_list_sort (json_object_get_members (attachments), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *uri = mer_markdown_attachment_uri (id, rev, name);
+      g_autofree char *content_type = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      GtkWidget *button = gtk_button_new ();
+
+      bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, NULL);
+      if (bytes != NULL && mer_markdown_is_image_type (content_type))
+        texture = gdk_texture_new_from_bytes (bytes, NULL);
+      if (texture != NULL)
+        {
+          GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+          int width = gdk_texture_get_width (texture);
+          int height = gdk_texture_get_height (texture);
+          double scale = MIN (1.0, MIN (320.0 / MAX (width, 1), 240.0 / MAX (height, 1)));
+
+          gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+          gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+          gtk_picture_set_alternative_text (GTK_PICTURE (picture), name);
+          gtk_widget_set_size_request (picture, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+          gtk_button_set_child (GTK_BUTTON (button), picture);
+          gtk_widget_set_tooltip_text (button, name);
+        }
+      else
+        {
+          JsonObject *stub = json_object_get_object_member (attachments, name);
+          g_autofree char *size = g_format_size (stub != NULL ? json_object_get_int_member_with_default (stub, "length", 0) : 0);
+          g_autofree char *label = g_strdup_printf ("%s (%s)", name, size);
+
+          GtkWidget *content = adw_button_content_new ();
+
+          adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "mail-attachment-symbolic");
+          adw_button_content_set_label (ADW_BUTTON_CONTENT (content), label);
+          gtk_button_set_child (GTK_BUTTON (button), content);
+        }
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      g_object_set_data_full (G_OBJECT (button), "mer-uri", g_steal_pointer (&uri), g_free);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (comment_file_clicked_cb), self, 0);
+      gtk_flow_box_append (GTK_FLOW_BOX (box), button);
+    }
+  return box;
+}
+
 static void
 add_comment_tree (MerProposalsView *self,
                   GtkBox           *box,
@@ -564,7 +688,14 @@ add_comment_tree (MerProposalsView *self,
       g_signal_connect_object (reply, "clicked", G_CALLBACK (reply_clicked_cb), self, 0);
       gtk_box_append (GTK_BOX (header), reply);
       gtk_box_append (GTK_BOX (card), header);
-      gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (mer_json_get_string (comment, "body"), NULL));
+      {
+        g_autofree char *text = comment_text (comment);
+        GtkWidget *files = build_comment_attachments (self, comment);
+
+        gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (text, NULL));
+        if (files != NULL)
+          gtk_box_append (GTK_BOX (card), files);
+      }
       for (GtkWidget *child = gtk_widget_get_first_child (card); child; child = gtk_widget_get_next_sibling (child))
         {
           gtk_widget_set_margin_start (child, 12);
