@@ -12,7 +12,9 @@
 
 #include "config.h"
 
+#include "mer-image-viewer.h"
 #include "mer-json.h"
+#include "mer-markdown.h"
 #include "mer-markdown-editor.h"
 #include "mer-page-editor.h"
 #include "mer-page-view.h"
@@ -383,6 +385,27 @@ pasted_image (JsonObject *doc)
   return found;
 }
 
+static MerImageViewer *
+find_viewer (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (MER_IS_IMAGE_VIEWER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return MER_IMAGE_VIEWER (window);
+    }
+  return NULL;
+}
+
+static gboolean
+viewer_shown (gpointer data)
+{
+  return find_viewer () != NULL;
+}
+
 static GtkWidget *
 find_named (GtkWidget  *root,
             const char *name)
@@ -494,6 +517,22 @@ test_proposal_and_comment (void)
   wait_for_proposal_body (view);
   mer_test_gui_save_png (window, "proposal-att-body.png");
 
+  /* Following the body's image opens it full size, as in the reader. */
+  {
+    g_autofree char *uri = mer_markdown_attachment_uri (proposal_id, mer_json_get_string (proposal, "_rev"), image);
+    MerImageViewer *viewer;
+
+    mer_proposals_view_open_uri (MER_PROPOSALS_VIEW (view), uri);
+    g_assert_true (mer_test_gui_wait_for (viewer_shown, NULL));
+    viewer = find_viewer ();
+    g_assert_true (mer_image_viewer_get_loaded (viewer));
+    g_assert_cmpint (mer_image_viewer_get_image_width (viewer), ==, 320);
+    g_assert_cmpint (mer_image_viewer_get_image_height (viewer), ==, 160);
+    mer_test_gui_save_png (GTK_WIDGET (viewer), "proposal-att-viewer.png");
+    gtk_window_close (GTK_WINDOW (viewer));
+    mer_test_gui_spin (200);
+  }
+
   /* 2. A comment: an image pasted into the proposal's comment box, kept by
    * its draft when the view goes (a crash, a restart). */
   md = MER_MARKDOWN_EDITOR (find_named (view, "comment-editor"));
@@ -569,6 +608,21 @@ test_proposal_and_comment (void)
     g_assert_true (gtk_widget_get_mapped (files));
   }
   mer_test_gui_save_png (window, "proposal-att-comment.png");
+  /* A click on the comment's picture opens it full size. */
+  {
+    GtkWidget *files = find_named (view, "comment-attachments");
+    GtkWidget *button = gtk_flow_box_child_get_child (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (files), 0));
+    MerImageViewer *viewer;
+
+    g_assert_true (gtk_widget_activate (button));
+    g_assert_true (mer_test_gui_wait_for (viewer_shown, NULL));
+    viewer = find_viewer ();
+    g_assert_true (mer_image_viewer_get_loaded (viewer));
+    g_assert_cmpint (mer_image_viewer_get_image_width (viewer), ==, 180);
+    g_assert_cmpint (mer_image_viewer_get_image_height (viewer), ==, 240);
+    gtk_window_close (GTK_WINDOW (viewer));
+    mer_test_gui_spin (200);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
   mer_test_rm_rf (dir);
 }

@@ -241,6 +241,19 @@ open_attachment (MerProposalsView *self,
   mer_attachment_file_launch (GTK_WIDGET (self), file);
 }
 
+void
+mer_proposals_view_open_uri (MerProposalsView *self,
+                             const char       *uri)
+{
+  g_return_if_fail (MER_IS_PROPOSALS_VIEW (self));
+  g_return_if_fail (uri != NULL);
+
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    open_attachment (self, uri);
+  else
+    g_debug ("Refused to open %s", uri);
+}
+
 /*
  * The body document itself loads; a link to a handbook page opens the page
  * in the window; the shared policy refuses everything else and sends a
@@ -262,7 +275,7 @@ body_navigate_cb (WebKitWebView            *web_view,
     return MER_WEB_VIEW_LOAD;
   if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
     {
-      open_attachment (self, uri);
+      mer_proposals_view_open_uri (self, uri);
       return MER_WEB_VIEW_HANDLED;
     }
   page_id = mer_markdown_page_id_from_uri (uri);
@@ -553,7 +566,7 @@ static void
 comment_file_clicked_cb (GtkButton        *button,
                          MerProposalsView *self)
 {
-  open_attachment (self, g_object_get_data (G_OBJECT (button), "mer-uri"));
+  mer_proposals_view_open_uri (self, g_object_get_data (G_OBJECT (button), "mer-uri"));
 }
 
 /*
