@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "mer-json.h"
+#include "mer-store-attachments.h"
 #include "mer-test-couch.h"
 #include "mer-test-util.h"
 
@@ -727,6 +728,93 @@ test_sync (void)
   }
 }
 
+/*
+ * Documents with attachments that keep the rules go through the hub both
+ * ways with `meridian sync`: a page's image, the author's own comment's
+ * screenshot, and a decision made with its diagram, same digests on the
+ * hub and on a fresh replica.
+ */
+static void
+test_sync_attachments (void)
+{
+  static const char *docs[] = {
+    "{\"_id\":\"page:att-sync\",\"type\":\"page\",\"title\":\"Pictures\",\"path\":\"pictures\","
+    "\"body\":\"![](logo.png)\",\"owner\":\"person:ana\","
+    "\"_attachments\":{\"logo.png\":{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}}}",
+    "{\"_id\":\"comment:att-sync\",\"type\":\"comment\",\"on\":\"page:att-sync\",\"author\":\"person:ana\","
+    "\"body\":\"![](shot.png)\",\"stance\":null,"
+    "\"_attachments\":{\"shot.png\":{\"content_type\":\"image/png\",\"data\":\"d29ybGQ=\"}}}",
+    "{\"_id\":\"decision:att-sync\",\"type\":\"decision\",\"title\":\"Diagram\",\"status\":\"accepted\","
+    "\"_attachments\":{\"diagram.png\":{\"content_type\":\"image/png\",\"data\":\"ZGlhZ3JhbQ==\"}}}",
+  };
+  static const char *names[] = { "logo.png", "shot.png", "diagram.png" };
+  g_autofree char *push_dir = NULL;
+  g_autofree char *pull_dir = NULL;
+  g_autofree char *user_url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) digests = g_ptr_array_new_with_free_func (g_free);
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&push_dir);
+
+    for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+        g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+        g_autoptr(MerAttachment) att = NULL;
+
+        g_assert_no_error (error);
+        att = mer_store_get_attachment (store, mer_json_get_string (doc, "_id"), NULL, names[i], &error);
+        g_assert_no_error (error);
+        g_ptr_array_add (digests, g_strdup (att->digest));
+      }
+  }
+  user_url = g_strdup_printf ("http://ana:ana-pw@127.0.0.1:%u/team", couch_port);
+  g_assert_cmpint (mer_test_run_meridian (push_dir, &out, &err, "sync", "--push", "--json", user_url, NULL), ==, 0);
+  g_assert_null (strstr (out, "att-sync"));  /* nothing refused */
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+      g_autofree char *path = g_strconcat ("/team/", mer_json_get_string (doc, "_id"), NULL);
+      g_autoptr(JsonNode) answer = http ("GET", path, "ana", "ana-pw", NULL, &status);
+      JsonObject *stub;
+
+      g_assert_cmpuint (status, ==, 200);
+      stub = json_object_get_object_member (json_object_get_object_member (json_node_get_object (answer),
+                                                                           "_attachments"), names[i]);
+      g_assert_nonnull (stub);
+      g_assert_cmpstr (mer_json_get_string (stub, "digest"), ==, digests->pdata[i]);
+    }
+
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&pull_dir);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_test_run_meridian (pull_dir, &out, &err, "sync", "--pull", "--json", user_url, NULL), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MerStore) store = mer_store_open (pull_dir, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+      {
+        g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+        g_autoptr(MerAttachment) att = mer_store_get_attachment (store, mer_json_get_string (doc, "_id"), NULL,
+                                                                 names[i], &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpstr (att->digest, ==, digests->pdata[i]);
+      }
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -740,6 +828,7 @@ main (int    argc,
   g_test_add_func ("/hub/setup-again", test_setup_again);
   g_test_add_func ("/hub/users", test_users);
   g_test_add_func ("/hub/sync", test_sync);
+  g_test_add_func ("/hub/sync-attachments", test_sync_attachments);
   result = g_test_run ();
   mer_test_couch_stop (couch);
   return result;
