@@ -26,6 +26,7 @@
 
 #define BODY_BASE_URI "meridian://proposal/"
 #define BODY_HEIGHT   420
+#define COMMENT_IMAGE_MAX_BYTES (8 * 1024 * 1024)  /* shown as a picture under a comment */
 
 struct _MerProposalsView
 {
@@ -602,7 +603,13 @@ build_comment_attachments (MerProposalsView *self,
       g_autoptr(GdkTexture) texture = NULL;
       GtkWidget *button = gtk_button_new ();
 
-      bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, NULL);
+      JsonObject *entry = json_object_get_object_member (attachments, name);
+
+      /* Only images small enough to decode at once on the way in; a
+       * bigger one (or any other file) is a button that opens it. */
+      if (entry != NULL && mer_markdown_is_image_type (mer_json_get_string (entry, "content_type"))
+          && json_object_get_int_member_with_default (entry, "length", G_MAXINT64) <= COMMENT_IMAGE_MAX_BYTES)
+        bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, NULL);
       if (bytes != NULL && mer_markdown_is_image_type (content_type))
         texture = gdk_texture_new_from_bytes (bytes, NULL);
       if (texture != NULL)
