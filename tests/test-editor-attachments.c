@@ -325,6 +325,13 @@ answer_alt_dialog (const char *alt,
   gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), alt);
   adw_message_dialog_response (dialog, "add");
   g_object_set_data (G_OBJECT (dialog), "test-answered", GINT_TO_POINTER (1));
+  /* Let it close for good before the window it belongs to may go
+   * (libadwaita warns when a dialog outlives its parent mid-close). */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  for (guint i = 0; i < 100 && dialog != NULL && gtk_widget_get_visible (GTK_WIDGET (dialog)); i++)
+    mer_test_gui_spin (20);
+  if (dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   mer_test_gui_spin (300);
 }
 
@@ -383,6 +390,23 @@ pasted_image (JsonObject *doc)
         found = l->data;
       }
   return found;
+}
+
+/* The first label under @root whose text holds @part. */
+static GtkLabel *
+find_label_with (GtkWidget  *root,
+                 const char *part)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), part) != NULL)
+    return GTK_LABEL (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_with (child, part);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
 }
 
 static MerImageViewer *
@@ -563,6 +587,23 @@ test_proposal_and_comment (void)
   g_assert_nonnull (strstr (text, "Here is what I see on my screen:"));
   g_assert_nonnull (strstr (text, "![Two bands, blue and orange](pasted-"));
 
+  /* A PDF dropped on the box goes with it, as a link. */
+  {
+    g_autofree char *pdf_path = g_build_filename (dir, "rota.pdf", NULL);
+    g_autoptr(GFile) file = NULL;
+    GValue value = G_VALUE_INIT;
+
+    g_assert_true (g_file_set_contents (pdf_path, "%PDF-1.4\n%%EOF\n", -1, NULL));
+    file = g_file_new_for_path (pdf_path);
+    g_value_init (&value, G_TYPE_FILE);
+    g_value_set_object (&value, file);
+    g_assert_true (mer_markdown_editor_drop (md, &value));
+    g_value_unset (&value);
+    g_clear_pointer (&text, g_free);
+    text = mer_markdown_editor_get_text (md);
+    g_assert_nonnull (strstr (text, "[rota.pdf](rota.pdf)"));
+  }
+
   /* Post: the comment carries the image; the box and its draft are empty. */
   g_assert_true (gtk_widget_activate_action (view, "proposals.post-comment", NULL));
   mer_test_gui_spin (500);
@@ -576,6 +617,8 @@ test_proposal_and_comment (void)
   image = pasted_image (comment);
   g_assert_nonnull (image);
   g_assert_nonnull (strstr (mer_json_get_string (comment, "body"), image));
+  g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (json_object_get_object_member (
+                     comment, "_attachments"), "rota.pdf"), "content_type"), ==, "application/pdf");
   g_assert_false (draft_has_attachments (&(DraftWatch) { store, comment_draft }));
   {
     g_autofree char *draft_of = g_strconcat ("new:comment-on-", proposal_id, NULL);
@@ -594,8 +637,17 @@ test_proposal_and_comment (void)
     GtkWidget *scroller = gtk_widget_get_ancestor (files, GTK_TYPE_SCROLLED_WINDOW);
     graphene_point_t point;
 
+    GtkLabel *said = find_label_with (find_named (view, "comment-thread"), "Here is what I see");
+
+    /* The text without the references the pictures and buttons show. */
+    g_assert_nonnull (said);
+    g_assert_cmpstr (gtk_label_get_text (said), ==, "Here is what I see on my screen:");
+    /* Sorted by name: the picture, then the PDF's button. */
     g_assert_true (GTK_IS_PICTURE (gtk_button_get_child (GTK_BUTTON (gtk_flow_box_child_get_child (
       gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (files), 0))))));
+    g_assert_true (ADW_IS_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (gtk_flow_box_child_get_child (
+      gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (files), 1))))));
+    g_assert_null (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (files), 2));
     mer_test_gui_spin (500);
     if (gtk_widget_compute_point (files, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
                                   &GRAPHENE_POINT_INIT (0, 0), &point))

@@ -527,12 +527,14 @@ attachments_of (JsonObject *doc)
 }
 
 static gboolean
-drop_own_image_cb (const GMatchInfo *match,
+drop_own_files_cb (const GMatchInfo *match,
                    GString          *result,
                    gpointer          user_data)
 {
   JsonObject *attachments = user_data;
-  g_autofree char *target = g_match_info_fetch (match, 1);
+  g_autofree char *bang = g_match_info_fetch (match, 1);
+  g_autofree char *label = g_match_info_fetch (match, 2);
+  g_autofree char *target = g_match_info_fetch (match, 3);
   g_autofree char *name = g_uri_unescape_string (target, NULL);
 
   if (name == NULL || attachments == NULL || !json_object_has_member (attachments, name))
@@ -541,23 +543,27 @@ drop_own_image_cb (const GMatchInfo *match,
 
       g_string_append (result, all);
     }
+  else if (bang[0] == '\0' && g_strcmp0 (label, name) != 0)
+    g_string_append (result, label);
   return FALSE;
 }
 
-/* A comment's text as shown: its own images appear as pictures under it
- * (build_comment_attachments()), so their "![alt](name)" leave the text. */
+/* A comment's text as shown: its own images and files appear under it
+ * (build_comment_attachments()), so their "![alt](name)" and
+ * "[name](name)" leave the text; a link worded otherwise keeps its words. */
 static char *
 comment_text (JsonObject *comment)
 {
-  static GRegex *image;
+  static GRegex *reference;
   const char *body = mer_json_get_string (comment, "body");
   g_autofree char *text = NULL;
 
   if (body == NULL || attachments_of (comment) == NULL)
     return g_strdup (body);
-  if (g_once_init_enter (&image))
-    g_once_init_leave (&image, g_regex_new ("!\\[[^\\]]*\\]\\(<?([^)\\s>]+)>?\\)\\n?", G_REGEX_OPTIMIZE, 0, NULL));
-  text = g_regex_replace_eval (image, body, -1, 0, 0, drop_own_image_cb, attachments_of (comment), NULL);
+  if (g_once_init_enter (&reference))
+    g_once_init_leave (&reference, g_regex_new ("(!?)\\[([^\\]]*)\\]\\(<?([^)\\s>]+)>?\\)\\n?",
+                                                G_REGEX_OPTIMIZE, 0, NULL));
+  text = g_regex_replace_eval (reference, body, -1, 0, 0, drop_own_files_cb, attachments_of (comment), NULL);
   if (text == NULL)
     return g_strdup (body);
   return g_strstrip (g_steal_pointer (&text));
