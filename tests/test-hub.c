@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "mer-json.h"
+#include "mer-store-attachments.h"
 #include "mer-test-couch.h"
 #include "mer-test-util.h"
 
@@ -245,6 +246,237 @@ test_rules (void)
   TRY ("PUT", "/team/page:rhea", "rhea", "rhea-pw",
        "{\"type\":\"page\",\"title\":\"R\",\"path\":\"r\",\"body\":\"x\"}");
   assert_forbidden (answer, status, "read-only");
+#undef TRY
+}
+
+/* One inline attachment map of N small text files named PREFIX0, ... */
+static char *
+many_attachments (guint       n,
+                  const char *prefix)
+{
+  GString *json = g_string_new ("{");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (json, "%s\"%s%u\":{\"content_type\":\"text/plain\",\"data\":\"eA==\"}",
+                            i > 0 ? "," : "", prefix, i);
+  g_string_append_c (json, '}');
+  return g_string_free (json, FALSE);
+}
+
+/*
+ * The hub's attachment rules, tried with plain HTTP as a client that
+ * bypasses Meridian would: names, counts and types on any document, a
+ * decision's attachments fixed once written, and files on a comment only
+ * from its author.
+ */
+static void
+test_attachment_rules (void)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *long_name = NULL;
+  g_autofree char *long_type = NULL;
+  g_autofree char *atts = NULL;
+  GString *name = g_string_new (NULL);
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+
+#define TRY(method, path, user, password, json) \
+  G_STMT_START { \
+    g_clear_pointer (&answer, json_node_unref); \
+    answer = http (method, path, user, password, json, &status); \
+  } G_STMT_END
+#define PAGE "\"type\":\"page\",\"title\":\"T\",\"path\":\"p\",\"body\":\"b\""
+#define PNG "{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}"
+#define PNG2 "{\"content_type\":\"image/png\",\"data\":\"d29ybGQ=\"}"
+
+  /* Names: "..", a leading "/", NUL, more than 255 bytes. */
+  TRY ("PUT", "/team/page:att-dots", "ana", "ana-pw", "{" PAGE ",\"_attachments\":{\"../etc/x.png\":" PNG "}}");
+  assert_forbidden (answer, status, "must not contain \"..\"");
+  TRY ("PUT", "/team/page:att-dots", "ana", "ana-pw", "{" PAGE ",\"_attachments\":{\"img/a..b.png\":" PNG "}}");
+  assert_forbidden (answer, status, "must not contain \"..\"");
+  TRY ("PUT", "/team/page:att-slash", "ana", "ana-pw", "{" PAGE ",\"_attachments\":{\"/x.png\":" PNG "}}");
+  assert_forbidden (answer, status, "must not start with \"/\"");
+  TRY ("PUT", "/team/page:att-nul", "ana", "ana-pw", "{" PAGE ",\"_attachments\":{\"a\\u0000b.png\":" PNG "}}");
+  assert_forbidden (answer, status, "must not contain NUL");
+  /* 128 two-byte characters are 256 bytes though 128 characters. */
+  for (guint i = 0; i < 128; i++)
+    g_string_append (name, "é");
+  long_name = g_string_free (g_steal_pointer (&name), FALSE);
+  body = g_strdup_printf ("{" PAGE ",\"_attachments\":{\"%s\":" PNG "}}", long_name);
+  TRY ("PUT", "/team/page:att-long", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "at most 255 bytes");
+  /* 255 bytes is still a name. */
+  g_free (body);
+  body = g_strdup_printf ("{" PAGE ",\"_attachments\":{\"%.254sx\":" PNG "}}", long_name);
+  TRY ("PUT", "/team/page:att-long", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+  /* A bad name through CouchDB's own attachment URL is refused too. */
+  rev = rev_of ("/team/page:att-long", "ana", "ana-pw");
+  path = g_strdup_printf ("/team/page:att-long/..%%2Fup.json?rev=%s", rev);
+  TRY ("PUT", path, "ana", "ana-pw", "{}");
+  assert_forbidden (answer, status, "must not contain \"..\"");
+
+  /* content_type: at most 255 bytes. */
+  long_type = g_strnfill (256, 'x');
+  g_free (body);
+  body = g_strdup_printf ("{" PAGE ",\"_attachments\":{\"a.bin\":{\"content_type\":\"application/%s\","
+                          "\"data\":\"eA==\"}}}", long_type);
+  TRY ("PUT", "/team/page:att-type", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "content_type of attachment a.bin");
+
+  /* At most 1000 attachments on a document. */
+  atts = many_attachments (1001, "f");
+  g_free (body);
+  body = g_strdup_printf ("{" PAGE ",\"_attachments\":%s}", atts);
+  TRY ("PUT", "/team/page:att-many", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "at most 1000 attachments");
+  g_free (atts);
+  atts = many_attachments (1000, "f");
+  g_free (body);
+  body = g_strdup_printf ("{" PAGE ",\"_attachments\":%s}", atts);
+  TRY ("PUT", "/team/page:att-many", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+
+  /* None of the refused documents exists. */
+  TRY ("GET", "/team/page:att-dots", "ana", "ana-pw", NULL);
+  g_assert_cmpuint (status, ==, 404);
+  TRY ("GET", "/team/page:att-type", "ana", "ana-pw", NULL);
+  g_assert_cmpuint (status, ==, 404);
+
+  /* A decision may be written with attachments ... */
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw",
+       "{\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+       "\"_attachments\":{\"logo.png\":" PNG "}}");
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/decision:att", "ana", "ana-pw");
+  /* ... repeated unchanged with its stub ... */
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+                          "\"_attachments\":{\"logo.png\":{\"stub\":true}}}", rev);
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/decision:att", "ana", "ana-pw");
+  /* ... but never given another attachment, not even by a server admin, */
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+                          "\"_attachments\":{\"logo.png\":{\"stub\":true},\"extra.png\":" PNG "}}", rev);
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "attachments never change: extra.png would be added");
+  TRY ("PUT", "/team/decision:att", "admin", "secret", body);
+  assert_forbidden (answer, status, "attachments never change: extra.png would be added");
+  g_free (path);
+  path = g_strdup_printf ("/team/decision:att/extra.json?rev=%s", rev);
+  TRY ("PUT", path, "ana", "ana-pw", "{}");
+  assert_forbidden (answer, status, "extra.json would be added");
+  /* never lose one, */
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\"}", rev);
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "logo.png would be removed");
+  g_free (path);
+  path = g_strdup_printf ("/team/decision:att/logo.png?rev=%s", rev);
+  TRY ("DELETE", path, "admin", "secret", NULL);
+  assert_forbidden (answer, status, "logo.png would be removed");
+  /* and never have one replaced, even by the same bytes sent again. */
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+                          "\"_attachments\":{\"logo.png\":" PNG2 "}}", rev);
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "logo.png would be replaced");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+                          "\"_attachments\":{\"logo.png\":{\"stub\":true,\"digest\":\"md5-AAAAAAAAAAAAAAAAAAAAAA==\","
+                          "\"content_type\":\"image/png\",\"length\":5,\"revpos\":1}}}", rev);
+  /* A stub claiming another digest is CouchDB's own stub: it keeps the
+   * bytes it has, so nothing changes. */
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+  TRY ("GET", "/team/decision:att", "ana", "ana-pw", NULL);
+  g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (json_object_get_object_member (
+                     json_node_get_object (answer), "_attachments"), "logo.png"), "digest"),
+                   ==, "md5-XUFAKrxLKna5cZ2REBfFkg==");
+  g_free (rev);
+  rev = rev_of ("/team/decision:att", "ana", "ana-pw");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"decision\",\"title\":\"Logo\",\"status\":\"accepted\","
+                          "\"_attachments\":{\"logo.png\":" PNG "}}", rev);
+  TRY ("PUT", "/team/decision:att", "ana", "ana-pw", body);
+  assert_forbidden (answer, status, "logo.png would be replaced");
+  /* A decision that had none gets none. */
+  TRY ("PUT", "/team/decision:bare", "ana", "ana-pw",
+       "{\"type\":\"decision\",\"title\":\"Bare\",\"status\":\"accepted\"}");
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/decision:bare", "ana", "ana-pw");
+  g_free (path);
+  path = g_strdup_printf ("/team/decision:bare/late.json?rev=%s", rev);
+  TRY ("PUT", path, "admin", "secret", "{}");
+  assert_forbidden (answer, status, "late.json would be added");
+  TRY ("GET", "/team/decision:att", "ana", "ana-pw", NULL);
+  g_assert_cmpuint (status, ==, 200);
+  {
+    JsonObject *stored = json_object_get_object_member (json_node_get_object (answer), "_attachments");
+
+    g_assert_cmpuint (json_object_get_size (stored), ==, 1);
+    g_assert_true (json_object_has_member (stored, "logo.png"));
+  }
+
+  /* Files on a comment only from its author: ana attaches to her own ... */
+  TRY ("PUT", "/team/comment:att-ana", "ana", "ana-pw",
+       "{\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\",\"body\":\"see\","
+       "\"_attachments\":{\"shot.png\":" PNG "}}");
+  g_assert_cmpuint (status, ==, 201);
+  g_free (rev);
+  rev = rev_of ("/team/comment:att-ana", "ana", "ana-pw");
+  /* ... cleo (a teammate, not its author) may not, in the doc or by URL ... */
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\ncleo-pw\n", NULL, "hub", "add-user", hub_url,
+                                                "cleo", NULL), ==, 0);
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\","
+                          "\"body\":\"see\",\"_attachments\":{\"shot.png\":{\"stub\":true},\"mine.png\":" PNG "}}", rev);
+  TRY ("PUT", "/team/comment:att-ana", "cleo", "cleo-pw", body);
+  assert_forbidden (answer, status, "only be written by its author");
+  g_free (path);
+  path = g_strdup_printf ("/team/comment:att-ana/mine.json?rev=%s", rev);
+  TRY ("PUT", path, "cleo", "cleo-pw", "{}");
+  assert_forbidden (answer, status, "only be written by its author");
+  /* ... nor may an admin put a file on it, though an admin may take one off. */
+  TRY ("PUT", "/team/comment:att-ana", "admin", "secret", body);
+  assert_forbidden (answer, status, "only the comment's author, person:ana, may attach files to it (mine.png)");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\","
+                          "\"body\":\"see\",\"_attachments\":{\"shot.png\":" PNG2 "}}", rev);
+  TRY ("PUT", "/team/comment:att-ana", "admin", "secret", body);
+  assert_forbidden (answer, status, "may attach files to it (shot.png)");
+  TRY ("PUT", "/team/comment:att-bo", "admin", "secret",
+       "{\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:bo\",\"body\":\"b\","
+       "\"_attachments\":{\"x.png\":" PNG "}}");
+  assert_forbidden (answer, status, "only the comment's author, person:bo, may attach files");
+  g_free (path);
+  path = g_strdup_printf ("/team/comment:att-ana/shot.png?rev=%s", rev);
+  TRY ("DELETE", path, "admin", "secret", NULL);
+  g_assert_cmpuint (status, ==, 200);
+  /* Ana may add to and replace in her own comment. */
+  g_free (rev);
+  rev = rev_of ("/team/comment:att-ana", "ana", "ana-pw");
+  g_free (body);
+  body = g_strdup_printf ("{\"_rev\":\"%s\",\"type\":\"comment\",\"on\":\"page:rules\",\"author\":\"person:ana\","
+                          "\"body\":\"see again\",\"_attachments\":{\"shot.png\":" PNG2 "}}", rev);
+  TRY ("PUT", "/team/comment:att-ana", "ana", "ana-pw", body);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_cmpint (mer_test_run_meridian_input ("admin:secret\n", NULL, "hub", "remove-user", hub_url, "cleo", NULL),
+                   ==, 0);
+#undef PNG2
+#undef PNG
+#undef PAGE
 #undef TRY
 }
 
@@ -496,6 +728,93 @@ test_sync (void)
   }
 }
 
+/*
+ * Documents with attachments that keep the rules go through the hub both
+ * ways with `meridian sync`: a page's image, the author's own comment's
+ * screenshot, and a decision made with its diagram, same digests on the
+ * hub and on a fresh replica.
+ */
+static void
+test_sync_attachments (void)
+{
+  static const char *docs[] = {
+    "{\"_id\":\"page:att-sync\",\"type\":\"page\",\"title\":\"Pictures\",\"path\":\"pictures\","
+    "\"body\":\"![](logo.png)\",\"owner\":\"person:ana\","
+    "\"_attachments\":{\"logo.png\":{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}}}",
+    "{\"_id\":\"comment:att-sync\",\"type\":\"comment\",\"on\":\"page:att-sync\",\"author\":\"person:ana\","
+    "\"body\":\"![](shot.png)\",\"stance\":null,"
+    "\"_attachments\":{\"shot.png\":{\"content_type\":\"image/png\",\"data\":\"d29ybGQ=\"}}}",
+    "{\"_id\":\"decision:att-sync\",\"type\":\"decision\",\"title\":\"Diagram\",\"status\":\"accepted\","
+    "\"_attachments\":{\"diagram.png\":{\"content_type\":\"image/png\",\"data\":\"ZGlhZ3JhbQ==\"}}}",
+  };
+  static const char *names[] = { "logo.png", "shot.png", "diagram.png" };
+  g_autofree char *push_dir = NULL;
+  g_autofree char *pull_dir = NULL;
+  g_autofree char *user_url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GPtrArray) digests = g_ptr_array_new_with_free_func (g_free);
+  guint status = 0;
+
+  if (!have_couch ())
+    return;
+  ensure_hub ();
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&push_dir);
+
+    for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+        g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+        g_autoptr(MerAttachment) att = NULL;
+
+        g_assert_no_error (error);
+        att = mer_store_get_attachment (store, mer_json_get_string (doc, "_id"), NULL, names[i], &error);
+        g_assert_no_error (error);
+        g_ptr_array_add (digests, g_strdup (att->digest));
+      }
+  }
+  user_url = g_strdup_printf ("http://ana:ana-pw@127.0.0.1:%u/team", couch_port);
+  g_assert_cmpint (mer_test_run_meridian (push_dir, &out, &err, "sync", "--push", "--json", user_url, NULL), ==, 0);
+  g_assert_null (strstr (out, "att-sync"));  /* nothing refused */
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+      g_autofree char *path = g_strconcat ("/team/", mer_json_get_string (doc, "_id"), NULL);
+      g_autoptr(JsonNode) answer = http ("GET", path, "ana", "ana-pw", NULL, &status);
+      JsonObject *stub;
+
+      g_assert_cmpuint (status, ==, 200);
+      stub = json_object_get_object_member (json_object_get_object_member (json_node_get_object (answer),
+                                                                           "_attachments"), names[i]);
+      g_assert_nonnull (stub);
+      g_assert_cmpstr (mer_json_get_string (stub, "digest"), ==, digests->pdata[i]);
+    }
+
+  {
+    g_autoptr(MerStore) store = mer_test_open_store (&pull_dir);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (mer_test_run_meridian (pull_dir, &out, &err, "sync", "--pull", "--json", user_url, NULL), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MerStore) store = mer_store_open (pull_dir, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+      {
+        g_autoptr(JsonObject) doc = mer_test_object (docs[i]);
+        g_autoptr(MerAttachment) att = mer_store_get_attachment (store, mer_json_get_string (doc, "_id"), NULL,
+                                                                 names[i], &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpstr (att->digest, ==, digests->pdata[i]);
+      }
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -505,9 +824,11 @@ main (int    argc,
   mer_test_init (&argc, &argv);
   g_test_add_func ("/hub/setup", test_setup);
   g_test_add_func ("/hub/rules", test_rules);
+  g_test_add_func ("/hub/attachment-rules", test_attachment_rules);
   g_test_add_func ("/hub/setup-again", test_setup_again);
   g_test_add_func ("/hub/users", test_users);
   g_test_add_func ("/hub/sync", test_sync);
+  g_test_add_func ("/hub/sync-attachments", test_sync_attachments);
   result = g_test_run ();
   mer_test_couch_stop (couch);
   return result;

@@ -537,6 +537,62 @@ test_markdown_attachments (void)
   g_assert_false (mer_markdown_is_image_type (NULL));
 }
 
+/* Obsidian embeds of the revision's attachments: an image with its alt
+ * text and its width, a file as a chip; an embed that names no attachment
+ * stays the wiki link it was, and a hostile alt or name is escaped. */
+static void
+test_markdown_obsidian_embeds (void)
+{
+  g_autoptr(JsonObject) doc = mer_test_object (
+    "{\"_id\":\"page:v\",\"_rev\":\"3-abc\",\"_attachments\":{"
+    "\"name.png\":{\"content_type\":\"image/png\",\"length\":120,\"stub\":true},"
+    "\"my diagram.png\":{\"content_type\":\"image/png\",\"length\":120,\"stub\":true},"
+    "\"assets/x&y.png\":{\"content_type\":\"image/png\",\"length\":120,\"stub\":true},"
+    "\"spec.pdf\":{\"content_type\":\"application/pdf\",\"length\":2048,\"stub\":true}}}");
+  g_autofree char *html = NULL;
+#define IMG "meridian://att/page%3Av/3-abc/"
+
+  html = mer_markdown_doc_to_document (doc,
+                                       "A: ![[name.png]]\n\n"
+                                       "B: ![[name.png|The rota at a glance]]\n\n"
+                                       "C: ![[name.png|The rota|300]]\n\n"
+                                       "D: ![[ my diagram.png | 640 ]] end\n\n"
+                                       "E: ![[name.png|300x200]]\n\n"
+                                       "F: ![[spec.pdf]]\n\n"
+                                       "G: ![[assets/x&y.png|a & b|12]] ![[name.png|<script>alert(1)</script>]]\n\n"
+                                       "H: ![[Some note]] and ![[gone.png|300]] and [[name.png]]\n\n"
+                                       "I: `![[name.png]]` and text!![[name.png|9]]\n",
+                                       "T", NULL, NULL, NULL);
+  assert_contains (html, "A: <a class=\"mer-image\" href=\"" IMG "name.png\" title=\"View name.png full size\">"
+                         "<img src=\"" IMG "name.png\" alt=\"name.png\"></a>");
+  assert_contains (html, "B: <a class=\"mer-image\" href=\"" IMG "name.png\" title=\"View name.png full size\">"
+                         "<img src=\"" IMG "name.png\" alt=\"The rota at a glance\"></a>");
+  assert_contains (html, "C: <a class=\"mer-image\" href=\"" IMG "name.png\" title=\"View name.png full size\">"
+                         "<img src=\"" IMG "name.png\" alt=\"The rota\" width=\"300\"></a>");
+  assert_contains (html, "<img src=\"" IMG "my%20diagram.png\" alt=\"my diagram.png\" width=\"640\"></a> end");
+  assert_contains (html, "E: <a class=\"mer-image\" href=\"" IMG "name.png\" title=\"View name.png full size\">"
+                         "<img src=\"" IMG "name.png\" alt=\"name.png\" width=\"300\" height=\"200\"></a>");
+  assert_contains (html, "F: <a class=\"mer-attachment\" href=\"" IMG "spec.pdf\" title=\"Open spec.pdf\">");
+  assert_contains (html, "<img src=\"" IMG "assets%2Fx%26y.png\" alt=\"a &amp; b\" width=\"12\">");
+  assert_lacks (html, "<script");
+  /* Not attachments: the wiki links they always were. */
+  assert_contains (html, "H: !<a class=\"missing\" href=\"");
+  assert_contains (html, ">Some note</a> and !<a class=\"missing\"");
+  assert_contains (html, "title=\"gone.png\">gone.png</a> and <a class=\"missing\"");
+  assert_lacks (html, "src=\"gone.png\"");
+  /* Code stays code; a "!" before the embed's own stays text. */
+  assert_contains (html, "<code>![[name.png]]</code>");
+  assert_contains (html, "text!<a class=\"mer-image\"");
+  assert_contains (html, "alt=\"name.png\" width=\"9\">");
+
+  /* Without a revision's attachments (no doc), an embed is a wiki link. */
+  g_clear_pointer (&html, g_free);
+  html = mer_markdown_to_html ("![[name.png|300]]\n", NULL, NULL, NULL);
+  assert_lacks (html, "<img");
+  assert_contains (html, "!<a class=\"missing\"");
+#undef IMG
+}
+
 static void
 test_markdown_word_count (void)
 {
@@ -752,6 +808,7 @@ main (int   argc,
   g_test_add_func ("/markdown/anchor-for", test_markdown_anchor_for);
   g_test_add_func ("/markdown/document", test_markdown_document);
   g_test_add_func ("/markdown/attachments", test_markdown_attachments);
+  g_test_add_func ("/markdown/obsidian-embeds", test_markdown_obsidian_embeds);
   g_test_add_func ("/markdown/word-count", test_markdown_word_count);
   g_test_add_func ("/markdown/plain-text", test_markdown_plain_text);
   g_test_add_func ("/markdown/garbage", test_markdown_garbage);

@@ -7,6 +7,7 @@
 #include "mer-json.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
+#include "mer-store-attachments.h"
 #include "mer-test-util.h"
 
 #include <string.h>
@@ -215,6 +216,102 @@ test_publish_deadline (void)
   gone = mer_store_get_local (store, draft1, &error);
   g_assert_null (gone);
   g_clear_error (&error);
+
+  mer_test_rm_rf (dir);
+}
+
+static guint
+count_local_attachments (MerStore   *store,
+                         const char *id)
+{
+  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (store, id, NULL);
+
+  return atts != NULL ? atts->len : 0;
+}
+
+/*
+ * What was pasted into a proposal's draft and into a comment box's draft
+ * is saved with the proposal and the comment, as stubs of the same bytes,
+ * and the drafts go; a refused comment keeps its draft and its files.
+ */
+static void
+test_attachments_from_drafts (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(GDateTime) now = instant ("2026-11-27T03:30:00Z");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = g_bytes_new_static ("\x89PNG fake", 9);
+  g_autoptr(GBytes) pdf = g_bytes_new_static ("%PDF-1.4", 8);
+  g_autoptr(JsonObject) proposal = NULL;
+  g_autoptr(JsonObject) comment = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *comment_id = NULL;
+  g_autofree char *digest = mer_attachment_digest ("\x89PNG fake", 9);
+  const char *box = "_local/draft:new:comment-on-x";
+  JsonObject *atts;
+
+  add_team (store);
+  draft = save_draft (store, "With a diagram", "[\"person:ana\"]", NULL, NULL, NULL);
+  rev = mer_store_put_local_attachment (store, draft, "diagram.png", "image/png", png, &error);
+  g_assert_no_error (error);
+  id = mer_proposal_publish (store, draft, now, &error);
+  g_assert_no_error (error);
+  proposal = mer_store_get_doc (store, id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  atts = json_object_get_object_member (proposal, "_attachments");
+  g_assert_nonnull (atts);
+  g_assert_cmpuint (json_object_get_size (atts), ==, 1);
+  g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (atts, "diagram.png"), "digest"), ==, digest);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (atts, "diagram.png"), "revpos"), ==, 1);
+  g_assert_cmpuint (count_local_attachments (store, draft), ==, 0);
+
+  /* A comment from the box's draft (which was never written itself). */
+  g_free (rev);
+  rev = mer_store_put_local_attachment (store, box, "shot.png", "image/png", png, &error);
+  g_assert_no_error (error);
+  g_free (rev);
+  rev = mer_store_put_local_attachment (store, box, "notes.pdf", "application/pdf", pdf, &error);
+  g_assert_no_error (error);
+  /* Refused (an unknown stance): nothing written, the draft's files stay. */
+  comment_id = mer_proposal_add_comment_from_draft (store, id, NULL, "person:lea", "See ![](shot.png)", "maybe",
+                                                    box, now, &error);
+  g_assert_null (comment_id);
+  g_assert_error (error, MER_PROPOSAL_ERROR, MER_PROPOSAL_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_local_attachments (store, box), ==, 2);
+
+  comment_id = mer_proposal_add_comment_from_draft (store, id, NULL, "person:lea", "See ![](shot.png)", "agree",
+                                                    box, now, &error);
+  g_assert_no_error (error);
+  comment = mer_store_get_doc (store, comment_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  atts = json_object_get_object_member (comment, "_attachments");
+  g_assert_nonnull (atts);
+  g_assert_cmpuint (json_object_get_size (atts), ==, 2);
+  g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (atts, "shot.png"), "digest"), ==, digest);
+  g_assert_cmpstr (mer_json_get_string (json_object_get_object_member (atts, "notes.pdf"), "content_type"), ==,
+                   "application/pdf");
+  g_assert_cmpuint (count_local_attachments (store, box), ==, 0);
+  /* The bytes outlive the drafts: the proposal's and the comment's. */
+  {
+    g_autoptr(MerAttachment) att = mer_store_get_attachment (store, comment_id, NULL, "shot.png", &error);
+    g_autoptr(GBytes) bytes = NULL;
+
+    g_assert_no_error (error);
+    bytes = mer_store_read_blob (store, att->blob, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (bytes, png));
+  }
+  /* Without a draft, a comment has no attachments, as before. */
+  g_free (comment_id);
+  comment_id = mer_proposal_add_comment (store, id, NULL, "person:lea", "Plain", NULL, now, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&comment, json_object_unref);
+  comment = mer_store_get_doc (store, comment_id, NULL, MER_GET_DEFAULT, &error);
+  g_assert_false (json_object_has_member (comment, "_attachments"));
 
   mer_test_rm_rf (dir);
 }
@@ -836,6 +933,7 @@ main (int    argc,
   g_test_add_func ("/proposal/decide/conflict-writes-nothing", test_accept_conflict_writes_nothing);
   g_test_add_func ("/proposal/digest", test_digest);
   g_test_add_func ("/proposal/doc-util", test_doc_util);
+  g_test_add_func ("/proposal/attachments-from-drafts", test_attachments_from_drafts);
 
   return g_test_run ();
 }

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include "mer-json.h"
+#include "mer-revision.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-test-util.h"
 #include "mer-validate.h"
 
@@ -269,6 +271,165 @@ test_decision_immutable (void)
   mer_test_rm_rf (dir);
 }
 
+static void
+assert_refused (GError     *error,
+                const char *reason_part)
+{
+  g_assert_error (error, MER_STORE_ERROR, MER_STORE_ERROR_FORBIDDEN);
+  g_assert_nonnull (strstr (error->message, reason_part));
+}
+
+/* A replicated revision of decision:att on @parent (whose hash is that of
+ * rev @parent) with @attachments, as a peer would send it. */
+static JsonObject *
+peer_revision (const char *parent,
+               const char *attachments)
+{
+  g_autofree char *json = g_strdup_printf ("{\"_id\":\"decision:att\",\"_rev\":\"2-0123456789abcdef0123456789abcdef\","
+                                           "\"_revisions\":{\"start\":2,\"ids\":[\"0123456789abcdef0123456789abcdef\",\"%s\"]},"
+                                           "\"type\":\"decision\",\"status\":\"accepted\",\"title\":\"Logo\"%s%s}",
+                                           strchr (parent, '-') + 1, attachments != NULL ? ",\"_attachments\":" : "",
+                                           attachments != NULL ? attachments : "");
+
+  return mer_test_object (json);
+}
+
+/*
+ * A decision's attachments never change: neither the app nor a peer may
+ * add, remove or replace one; carrying them on as stubs is no change.
+ */
+static void
+test_decision_attachments (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(MerStore) store = mer_test_open_store (&dir);
+  g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"decision:att\",\"type\":\"decision\",\"status\":\"accepted\","
+                                               "\"title\":\"Logo\",\"_attachments\":{\"logo.png\":"
+                                               "{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}}}");
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GBytes) other = g_bytes_new_static ("world", 5);
+  g_autoptr(GBytes) same = g_bytes_new_static ("hello", 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rev = NULL;
+  g_autofree char *rev2 = NULL;
+  g_autofree char *no_rev = NULL;
+  const char *digest;
+
+  rev = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+  stored = mer_store_get_doc (store, "decision:att", NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  digest = mer_json_get_string (json_object_get_object_member (json_object_get_object_member (stored, "_attachments"),
+                                                               "logo.png"), "digest");
+  g_assert_cmpstr (digest, ==, "md5-XUFAKrxLKna5cZ2REBfFkg==");
+
+  /* Carried on as a stub (or the same bytes again): no change. */
+  again = mer_test_object ("{\"_id\":\"decision:att\",\"type\":\"decision\",\"status\":\"accepted\","
+                           "\"title\":\"Logo\",\"_attachments\":{\"logo.png\":{\"stub\":true}}}");
+  json_object_set_string_member (again, "_rev", rev);
+  g_assert_true (mer_validate_write (store, again, TRUE, &error));
+  g_assert_no_error (error);
+  json_object_set_member (again, "_attachments",
+                          mer_json_parse ("{\"logo.png\":{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}}", -1, NULL));
+  g_assert_true (mer_validate_write (store, again, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* From the app: add, replace, remove; each refused with its reason. */
+  no_rev = mer_store_put_attachment (store, "decision:att", rev, "extra.pdf", "application/pdf", same, &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "attachments never change: extra.pdf would be added");
+  g_clear_error (&error);
+  no_rev = mer_store_put_attachment (store, "decision:att", rev, "logo.png", "image/png", other, &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "logo.png would be replaced");
+  g_clear_error (&error);
+  no_rev = mer_store_delete_attachment (store, "decision:att", rev, "logo.png", &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "logo.png would be removed");
+  g_clear_error (&error);
+  json_object_set_member (again, "_attachments",
+                          mer_json_parse ("{\"logo.png\":{\"content_type\":\"image/png\",\"data\":\"d29ybGQ=\"}}", -1, NULL));
+  no_rev = mer_store_put_doc (store, again, &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "logo.png would be replaced");
+  g_clear_error (&error);
+  json_object_remove_member (again, "_attachments");
+  no_rev = mer_store_put_doc (store, again, &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "logo.png would be removed");
+  g_clear_error (&error);
+  /* A stub naming other bytes is a replacement too. */
+  json_object_set_member (again, "_attachments",
+                          mer_json_parse ("{\"logo.png\":{\"stub\":true,\"digest\":\"md5-fXkwN6B2AYZXSwKC8vQ15w==\"}}",
+                                          -1, NULL));
+  g_assert_false (mer_validate_write (store, again, TRUE, &error));
+  assert_refused (error, "logo.png would be replaced");
+  g_clear_error (&error);
+
+  /* From a peer: a replicated child of the decision, whole or as the
+   * replicator's revision, with one more attachment, none, or another. */
+  {
+    const char *cases[][2] = {
+      { "{\"logo.png\":{\"stub\":true,\"digest\":\"md5-XUFAKrxLKna5cZ2REBfFkg==\",\"revpos\":1},"
+        "\"x.png\":{\"content_type\":\"image/png\",\"data\":\"aGVsbG8=\"}}", "x.png would be added" },
+      { NULL, "logo.png would be removed" },
+      { "{\"logo.png\":{\"content_type\":\"image/png\",\"data\":\"d29ybGQ=\",\"revpos\":2}}", "logo.png would be replaced" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(JsonObject) peer = peer_revision (rev, cases[i][0]);
+        g_autoptr(MerRevision) revision = mer_revision_new_from_doc (peer);
+
+        g_assert_false (mer_store_put_revision (store, peer, &error));
+        assert_refused (error, cases[i][1]);
+        g_clear_error (&error);
+        g_assert_false (mer_validate_revision (store, revision, &error));
+        assert_refused (error, cases[i][1]);
+        g_clear_error (&error);
+      }
+  }
+  /* A peer carrying it on unchanged is no edit. */
+  {
+    g_autoptr(JsonObject) peer = peer_revision (rev, "{\"logo.png\":{\"stub\":true,"
+                                                     "\"digest\":\"md5-XUFAKrxLKna5cZ2REBfFkg==\",\"revpos\":1}}");
+    g_autoptr(MerRevision) revision = mer_revision_new_from_doc (peer);
+
+    g_assert_true (mer_validate_revision (store, revision, &error));
+    g_assert_no_error (error);
+  }
+
+  /* Nothing changed: one revision, one attachment, the first bytes. */
+  g_clear_pointer (&stored, json_object_unref);
+  stored = mer_store_get_doc (store, "decision:att", NULL, MER_GET_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mer_json_get_string (stored, "_rev"), ==, rev);
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (stored, "_attachments")), ==, 1);
+
+  /* A decision made without attachments never gets one. */
+  g_clear_pointer (&doc, json_object_unref);
+  doc = mer_test_object ("{\"_id\":\"decision:bare\",\"type\":\"decision\",\"status\":\"accepted\",\"title\":\"Bare\"}");
+  rev2 = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+  no_rev = mer_store_put_attachment (store, "decision:bare", rev2, "late.png", "image/png", same, &error);
+  g_assert_null (no_rev);
+  assert_refused (error, "late.png would be added");
+  g_clear_error (&error);
+
+  /* Other documents keep taking attachments. */
+  g_clear_pointer (&doc, json_object_unref);
+  doc = mer_test_object ("{\"_id\":\"page:p\",\"type\":\"page\",\"title\":\"P\",\"path\":\"p\",\"body\":\"b\"}");
+  g_free (rev2);
+  rev2 = mer_store_put_doc (store, doc, &error);
+  g_assert_no_error (error);
+  no_rev = mer_store_put_attachment (store, "page:p", rev2, "shot.png", "image/png", same, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (no_rev);
+
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -278,5 +439,6 @@ main (int argc, char **argv)
   g_test_add_func ("/validate/id-limits", test_id_limits);
   g_test_add_func ("/validate/size-and-depth", test_size_and_depth);
   g_test_add_func ("/validate/decision-immutable", test_decision_immutable);
+  g_test_add_func ("/validate/decision-attachments", test_decision_attachments);
   return g_test_run ();
 }

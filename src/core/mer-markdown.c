@@ -519,6 +519,25 @@ text_node_new (const char *text,
   return node;
 }
 
+/* The revision whose attachments a page may name, while it renders. */
+typedef struct
+{
+  const char *doc_id;
+  const char *rev;
+  JsonObject *attachments;   /* the revision's "_attachments" stubs */
+  JsonObject *links;         /* "attachment_links": link target -> name,
+                              * set by `meridian import` */
+} AttachmentContext;
+
+static JsonObject *find_attachment (const AttachmentContext  *context,
+                                    const char               *url,
+                                    char                    **name);
+static gboolean render_attachment_sized (cmark_node              *node,
+                                         const AttachmentContext *context,
+                                         GPtrArray               *removed,
+                                         int                      width,
+                                         int                      height);
+
 /* Builds the link node for one wiki link, "[[target]]" or
  * "[[target|label]]" where INNER is what lies between the brackets.  A
  * target may carry a "#heading" fragment. */
@@ -581,10 +600,85 @@ wiki_link_new (const char      *inner,
   return link;
 }
 
+/* Whether @text is an Obsidian size, "300" or "300x200"; fills in the
+ * width and the height (0 when not given). */
+static gboolean
+parse_embed_size (const char *text,
+                  int        *width,
+                  int        *height)
+{
+  guint64 w = 0, h = 0;
+  char *end = NULL;
+
+  if (text == NULL || !g_ascii_isdigit (text[0]))
+    return FALSE;
+  w = g_ascii_strtoull (text, &end, 10);
+  if (*end == 'x' && g_ascii_isdigit (end[1]))
+    h = g_ascii_strtoull (end + 1, &end, 10);
+  if (*end != '\0' || w == 0 || w > 10000 || h > 10000)
+    return FALSE;
+  *width = (int) w;
+  *height = (int) h;
+  return TRUE;
+}
+
+/*
+ * An Obsidian embed, "![[name.png]]", "![[name.png|alt]]",
+ * "![[name.png|300]]" (a width, or "300x200") or "![[name.png|alt|300]]",
+ * that names one of the revision's attachments: inserted before @text as
+ * the image (at that width) or the chip the attachment renders as.
+ * Returns FALSE, inserting nothing, when it names no attachment.
+ */
+static gboolean
+insert_embed (cmark_node              *text,
+              const char              *inner,
+              const AttachmentContext *context,
+              GPtrArray               *removed)
+{
+  g_auto(GStrv) parts = g_strsplit (inner, "|", -1);
+  guint n = g_strv_length (parts);
+  g_autofree char *alt = NULL;
+  g_autofree char *name = NULL;
+  int width = 0, height = 0;
+  cmark_node *image;
+
+  if (context == NULL || n == 0)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    g_strstrip (parts[i]);
+  if (n >= 2 && parse_embed_size (parts[n - 1], &width, &height))
+    n--;
+  if (n >= 2)
+    {
+      g_autofree char *rest = g_strjoinv ("|", parts + 1);
+
+      /* The width taken off, what remains after the name is the alt. */
+      if (width > 0)
+        rest[strlen (rest) - strlen (parts[g_strv_length (parts) - 1]) - 1] = '\0';
+      alt = g_strstrip (g_steal_pointer (&rest));
+    }
+  if (find_attachment (context, parts[0], &name) == NULL)
+    return FALSE;
+
+  image = cmark_node_new (CMARK_NODE_IMAGE);
+  cmark_node_set_url (image, parts[0]);
+  if (alt != NULL && alt[0] != '\0')
+    cmark_node_append_child (image, text_node_new (alt, -1));
+  cmark_node_insert_before (text, image);
+  if (!render_attachment_sized (image, context, removed, width, height))
+    {
+      cmark_node_free (image);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
-expand_wiki_links (cmark_node      *text,
-                   MerLinkResolver  resolver,
-                   gpointer         user_data)
+expand_wiki_links (cmark_node              *text,
+                   const AttachmentContext *context,
+                   GPtrArray               *removed,
+                   MerLinkResolver          resolver,
+                   gpointer                 user_data)
 {
   g_autofree char *literal = g_strdup (cmark_node_get_literal (text));
   const char *p = literal;
@@ -621,6 +715,27 @@ expand_wiki_links (cmark_node      *text,
           continue;
         }
 
+      /* "![[…]]": an embed of an attachment, else the link it names. */
+      if (open > p && open[-1] == '!')
+        {
+          if (open - 1 > p)
+            cmark_node_insert_before (text, text_node_new (p, open - 1 - p));
+          if (!insert_embed (text, inner, context, removed))
+            {
+              /* A size means nothing to a link: "![[gone.png|300]]"
+               * links to gone.png, labelled gone.png. */
+              char *bar = strrchr (inner, '|');
+              int width, height;
+
+              if (bar != NULL && parse_embed_size (g_strstrip (bar + 1), &width, &height))
+                inner[bar - inner] = '\0';
+              cmark_node_insert_before (text, text_node_new ("!", 1));
+              cmark_node_insert_before (text, wiki_link_new (inner, resolver, user_data));
+            }
+          p = close + 2;
+          changed = TRUE;
+          continue;
+        }
       if (open > p)
         cmark_node_insert_before (text, text_node_new (p, open - p));
       cmark_node_insert_before (text, wiki_link_new (inner, resolver, user_data));
@@ -635,16 +750,6 @@ expand_wiki_links (cmark_node      *text,
     cmark_node_insert_before (text, text_node_new (p, -1));
   cmark_node_free (text);
 }
-
-/* The revision whose attachments a page may name, while it renders. */
-typedef struct
-{
-  const char *doc_id;
-  const char *rev;
-  JsonObject *attachments;   /* the revision's "_attachments" stubs */
-  JsonObject *links;         /* "attachment_links": link target -> name,
-                              * set by `meridian import` */
-} AttachmentContext;
 
 /* The attachment a relative URL of the page names ("chart.png",
  * "./chart.png", "q3%20report.pdf", or a target the page's
@@ -744,6 +849,18 @@ render_attachment (cmark_node              *node,
                    const AttachmentContext *context,
                    GPtrArray               *removed)
 {
+  return render_attachment_sized (node, context, removed, 0, 0);
+}
+
+/* render_attachment(), an image shown @width (and @height) pixels wide
+ * (high) when > 0: an Obsidian embed's size. */
+static gboolean
+render_attachment_sized (cmark_node              *node,
+                         const AttachmentContext *context,
+                         GPtrArray               *removed,
+                         int                      width,
+                         int                      height)
+{
   gboolean is_image_node = cmark_node_get_type (node) == CMARK_NODE_IMAGE;
   g_autofree char *name = NULL;
   JsonObject *stub = find_attachment (context, cmark_node_get_url (node), &name);
@@ -772,17 +889,24 @@ render_attachment (cmark_node              *node,
       g_autoptr(GString) alt = g_string_new (NULL);
       g_autofree char *escaped_alt = NULL;
       g_autofree char *view_label = NULL;
+      g_autofree char *size = NULL;
 
+      if (width > 0 && height > 0)
+        size = g_strdup_printf (" width=\"%d\" height=\"%d\"", width, height);
+      else if (width > 0)
+        size = g_strdup_printf (" width=\"%d\"", width);
+      else
+        size = g_strdup ("");
       collect_text (node, alt);
       escaped_alt = g_markup_escape_text (alt->len > 0 ? alt->str : name, -1);
       /* Translators: a tooltip on an image of a page; %s is its file name. */
       view_label = g_markup_printf_escaped (_("View %s full size"), name);
       if (inside_link (node))
-        html = g_strdup_printf ("<img src=\"%s\" alt=\"%s\">", escaped_uri, escaped_alt);
+        html = g_strdup_printf ("<img src=\"%s\" alt=\"%s\"%s>", escaped_uri, escaped_alt, size);
       else
         html = g_strdup_printf ("<a class=\"mer-image\" href=\"%s\" title=\"%s\">"
-                                "<img src=\"%s\" alt=\"%s\"></a>",
-                                escaped_uri, view_label, escaped_uri, escaped_alt);
+                                "<img src=\"%s\" alt=\"%s\"%s></a>",
+                                escaped_uri, view_label, escaped_uri, escaped_alt, size);
     }
   else if (inside_link (node))
     html = g_strdup (escaped_name);
@@ -839,7 +963,7 @@ transform_tree (cmark_node              *root,
           break;
         case CMARK_NODE_TEXT:
           if (!inside_link (node))
-            expand_wiki_links (node, resolver, user_data);
+            expand_wiki_links (node, attachments, removed, resolver, user_data);
           break;
         default:
           break;

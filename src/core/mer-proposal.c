@@ -10,6 +10,7 @@
 #include "mer-merge.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 
 #include <git2.h>
 #include <glib/gi18n.h>
@@ -487,8 +488,15 @@ mer_proposal_publish (MerStore    *store,
   if (draft_member (draft, "tags") != NULL)
     json_object_set_array_member (doc, "tags", draft_strings (draft, "tags"));
 
+  /* What was pasted or dropped into the draft comes along as stubs of
+   * the draft's bytes, in the same transaction that forgets the draft. */
   if (!mer_store_begin (store, error))
     return NULL;
+  if (!mer_store_stub_local_attachments (store, draft_id, doc, error))
+    {
+      mer_store_rollback (store);
+      return NULL;
+    }
   rev = mer_store_put_doc (store, doc, error);
   if (rev == NULL || !mer_store_delete_local (store, draft_id, error) || !mer_store_commit (store, error))
     {
@@ -576,6 +584,21 @@ mer_proposal_list_comments (MerStore    *store,
   return mer_doc_sorted_copy (nodes, compare_comments);
 }
 
+/* Forgets the local document @id, which may never have been written. */
+static gboolean
+delete_local_if_any (MerStore    *store,
+                     const char  *id,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (mer_store_delete_local (store, id, &local_error)
+      || g_error_matches (local_error, MER_STORE_ERROR, MER_STORE_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static gboolean
 stance_is_valid (const char *stance)
 {
@@ -596,6 +619,26 @@ mer_proposal_add_comment (MerStore    *store,
                           const char  *stance,
                           GDateTime   *now,
                           GError     **error)
+{
+  return mer_proposal_add_comment_from_draft (store, on, reply_to, author, body, stance, NULL, now, error);
+}
+
+/*
+ * mer_proposal_add_comment(), written from the comment box's draft
+ * @draft_id (a "_local/" id, or NULL): the images and files pasted or
+ * dropped into it become the comment's attachments, and the draft is
+ * forgotten in the same transaction, so a failure keeps both as they were.
+ */
+char *
+mer_proposal_add_comment_from_draft (MerStore    *store,
+                                     const char  *on,
+                                     const char  *reply_to,
+                                     const char  *author,
+                                     const char  *body,
+                                     const char  *stance,
+                                     const char  *draft_id,
+                                     GDateTime   *now,
+                                     GError     **error)
 {
   g_autoptr(JsonObject) target = NULL;
   g_autoptr(JsonObject) doc = NULL;
@@ -647,9 +690,25 @@ mer_proposal_add_comment (MerStore    *store,
   json_object_set_string_member (doc, "body", body);
   json_object_set_string_member (doc, "created_at", created);
   mer_doc_set_string_or_null (doc, "stance", stance);
-  rev = mer_store_put_doc (store, doc, error);
-  if (rev == NULL)
+  if (draft_id == NULL)
+    {
+      rev = mer_store_put_doc (store, doc, error);
+      return rev != NULL ? g_steal_pointer (&id) : NULL;
+    }
+
+  if (!mer_store_begin (store, error))
     return NULL;
+  if (!mer_store_stub_local_attachments (store, draft_id, doc, error))
+    {
+      mer_store_rollback (store);
+      return NULL;
+    }
+  rev = mer_store_put_doc (store, doc, error);
+  if (rev == NULL || !delete_local_if_any (store, draft_id, error) || !mer_store_commit (store, error))
+    {
+      mer_store_rollback (store);
+      return NULL;
+    }
   return g_steal_pointer (&id);
 }
 

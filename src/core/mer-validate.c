@@ -6,6 +6,7 @@
 #include "mer-json.h"
 #include "mer-revision.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -561,6 +562,106 @@ check_type_shape (JsonObject  *doc,
 }
 
 /*
+ * The digest an entry of "_attachments" being written will have once the
+ * store has resolved it (see resolve_one() in the store): the digest given
+ * with it, else that of its inline bytes, else, for a stub, that of the
+ * attachment of the same name in @before (the revision it is written on).
+ * NULL when none can be known, which counts as new bytes.
+ */
+static char *
+digest_to_be (JsonNode   *node,
+              const char *name,
+              JsonObject *before)
+{
+  JsonObject *entry;
+  const char *digest;
+  const char *data;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  entry = json_node_get_object (node);
+  digest = mer_json_get_string (entry, "digest");
+  if (digest != NULL)
+    return g_strdup (digest);
+  data = mer_json_get_string (entry, "data");
+  if (data != NULL)
+    {
+      g_autofree guchar *bytes = NULL;
+      gsize length = 0;
+
+      bytes = g_base64_decode (data, &length);
+      return mer_attachment_digest (bytes, length);
+    }
+  if (mer_json_get_bool (entry, "stub") && before != NULL && json_object_has_member (before, name))
+    return g_strdup (mer_json_get_string (json_object_get_object_member (before, name), "digest"));
+  return NULL;
+}
+
+static JsonObject *
+attachments_of (JsonObject *doc)
+{
+  JsonNode *node = json_object_get_member (doc, "_attachments");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/*
+ * A decision's attachments are part of what was decided (the diagram, the
+ * signed PDF): a revision may carry them on, never add, drop or replace
+ * one. The hub holds to the same rule (hub-validate.js).
+ */
+static gboolean
+check_decision_attachments (JsonObject  *doc,
+                            JsonObject  *previous,
+                            const char  *id,
+                            GError     **error)
+{
+  JsonObject *before = attachments_of (previous);
+  JsonObject *after = attachments_of (doc);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (after != NULL)
+    {
+      json_object_iter_init (&iter, after);
+      while (json_object_iter_next (&iter, &name, &node))
+        {
+          g_autofree char *digest = NULL;
+          const char *kept = NULL;
+
+          if (before == NULL || !json_object_has_member (before, name))
+            {
+              g_autofree char *reason = g_strdup_printf (_("a decision’s attachments never change: %s would be added; "
+                                                           "write a new decision that supersedes it"), name);
+              return forbid (error, id, reason);
+            }
+          digest = digest_to_be (node, name, before);
+          if (JSON_NODE_HOLDS_OBJECT (json_object_get_member (before, name)))
+            kept = mer_json_get_string (json_object_get_object_member (before, name), "digest");
+          if (digest == NULL || g_strcmp0 (digest, kept) != 0)
+            {
+              g_autofree char *reason = g_strdup_printf (_("a decision’s attachments never change: %s would be replaced; "
+                                                           "write a new decision that supersedes it"), name);
+              return forbid (error, id, reason);
+            }
+        }
+    }
+  if (before != NULL)
+    {
+      json_object_iter_init (&iter, before);
+      while (json_object_iter_next (&iter, &name, &node))
+        if (after == NULL || !json_object_has_member (after, name))
+          {
+            g_autofree char *reason = g_strdup_printf (_("a decision’s attachments never change: %s would be removed; "
+                                                         "write a new decision that supersedes it"), name);
+            return forbid (error, id, reason);
+          }
+    }
+  return TRUE;
+}
+
+/*
  * Decisions are never edited after they are made, not even to mark them
  * superseded: supersession is recorded by the newer decision's
  * "supersedes" alone, and the older one's state is derived from it when
@@ -596,7 +697,7 @@ check_decision_unchanged (JsonObject  *doc,
             return forbid (error, id, _("decisions are never edited; write a new decision that supersedes it"));
         }
     }
-  return TRUE;
+  return check_decision_attachments (doc, previous, id, error);
 }
 
 static const char * const ignored_members[] = {
@@ -964,6 +1065,8 @@ mer_validate_revision (MerStore     *store,
   json_object_set_string_member (doc, "_rev", revision->rev);
   if (revision->deleted)
     json_object_set_boolean_member (doc, "_deleted", TRUE);
+  if (revision->attachments != NULL)
+    json_object_set_member (doc, "_attachments", json_node_ref (revision->attachments));
   if (revision->start >= 0)
     {
       JsonObject *history = json_object_new ();

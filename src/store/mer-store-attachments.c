@@ -1325,6 +1325,48 @@ mer_store_list_local_attachments (MerStore    *self,
   return g_steal_pointer (&atts);
 }
 
+/*
+ * Names the attachments of the draft @id in @doc's "_attachments" as stubs
+ * of the bytes the draft keeps, so that writing @doc makes them part of
+ * its new revision (a stub may name a draft's bytes; see resolve_one()).
+ * A name @doc already has is the draft's now; the others stay as they
+ * were. How the page editor, a proposal and a comment carry what was
+ * pasted or dropped into them.
+ */
+gboolean
+mer_store_stub_local_attachments (MerStore    *self,
+                                  const char  *id,
+                                  JsonObject  *doc,
+                                  GError     **error)
+{
+  g_autoptr(GPtrArray) atts = NULL;
+  JsonObject *all;
+
+  g_return_val_if_fail (MER_IS_STORE (self), FALSE);
+  g_return_val_if_fail (doc != NULL, FALSE);
+
+  atts = mer_store_list_local_attachments (self, id, error);
+  if (atts == NULL)
+    return FALSE;
+  if (atts->len == 0)
+    return TRUE;
+  if (!json_object_has_member (doc, "_attachments") || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (doc, "_attachments")))
+    json_object_set_object_member (doc, "_attachments", json_object_new ());
+  all = json_object_get_object_member (doc, "_attachments");
+  for (guint i = 0; i < atts->len; i++)
+    {
+      MerAttachment *att = g_ptr_array_index (atts, i);
+      JsonObject *stub = json_object_new ();
+
+      json_object_set_string_member (stub, "content_type", att->content_type);
+      json_object_set_string_member (stub, "digest", att->digest);
+      json_object_set_int_member (stub, "length", att->length);
+      json_object_set_boolean_member (stub, "stub", TRUE);
+      json_object_set_object_member (all, att->name, stub);
+    }
+  return TRUE;
+}
+
 /* Forgets attachment @name of draft @id, or (@name NULL) all of them,
  * inside the caller's transaction. */
 gboolean

@@ -85,6 +85,10 @@ char          *mer_store_put_local_attachment   (MerStore      *self,
 GPtrArray     *mer_store_list_local_attachments (MerStore      *self,
                                                  const char    *id,
                                                  GError       **error);
+gboolean       mer_store_stub_local_attachments (MerStore     *self,
+                                                 const char   *id,
+                                                 JsonObject   *doc,
+                                                 GError      **error);
 gboolean       mer_store_delete_local_attachment (MerStore     *self,
                                                   const char   *id,
                                                   const char   *name,

@@ -7,8 +7,16 @@
 // rewritten, plus who may write what. A CouchDB user NAME is the person
 // "person:NAME". Server admins (role _admin) and the database's admins
 // (names or roles in _security.admins) may edit anything but decisions.
+//
+// Attachments: CouchDB hands this function every attachment as a stub; one
+// carried over from the previous revision has its digest, one uploaded by
+// this write has none yet (CouchDB computes it after validation). So a
+// name with no digest, or with another digest than in oldDoc, is new bytes.
 function (newDoc, oldDoc, userCtx, secObj) {
   var TYPES = ['page', 'person', 'proposal', 'comment', 'decision', 'seen'];
+  var MAX_ATTACHMENTS = 1000;
+  var MAX_NAME_BYTES = 255;
+  var MAX_TYPE_BYTES = 255;
   var WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
   var roles = userCtx.roles || [];
   var me = userCtx.name ? 'person:' + userCtx.name : null;
@@ -70,6 +78,93 @@ function (newDoc, oldDoc, userCtx, secObj) {
     return out;
   }
 
+  // The length of a string in UTF-8, as CouchDB and the replicas count it.
+  function utf8Length(text) {
+    var n = 0;
+    var i, c, next;
+
+    for (i = 0; i < text.length; i++) {
+      c = text.charCodeAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          n += 4;
+          i++;
+        } else {
+          n += 3;
+        }
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  // The names and shapes every replica also demands of attachments: a
+  // name a file system and a person can both take, a bounded map.
+  function checkAttachments(atts) {
+    var count = 0;
+    var name, i, c, type;
+
+    if (atts === undefined || atts === null)
+      return;
+    if (typeof atts !== 'object' || Array.isArray(atts))
+      forbid('_attachments must be an object');
+    for (name in atts) {
+      count++;
+      if (count > MAX_ATTACHMENTS)
+        forbid('a document may carry at most ' + MAX_ATTACHMENTS + ' attachments');
+      if (name === '')
+        forbid('an attachment name must not be empty');
+      if (utf8Length(name) > MAX_NAME_BYTES)
+        forbid('an attachment name must be at most ' + MAX_NAME_BYTES + ' bytes');
+      if (name.charAt(0) === '/')
+        forbid('an attachment name must not start with "/": ' + name);
+      if (name.indexOf('..') !== -1)
+        forbid('an attachment name must not contain "..": ' + name);
+      if (name.indexOf('\u0000') !== -1)
+        forbid('an attachment name must not contain NUL');
+      for (i = 0; i < name.length; i++) {
+        c = name.charCodeAt(i);
+        if (c < 0x20 || c === 0x7f)
+          forbid('an attachment name must not contain control characters');
+      }
+      type = atts[name] && atts[name].content_type;
+      if (type !== undefined && type !== null
+          && (!isString(type) || utf8Length(type) > MAX_TYPE_BYTES))
+        forbid('the content_type of attachment ' + name + ' must be a string of at most '
+               + MAX_TYPE_BYTES + ' bytes');
+    }
+  }
+
+  // What a write does to the attachments of oldDoc: names added, removed,
+  // and replaced (another digest, or bytes uploaded again).
+  function attachmentChanges(before, after) {
+    var out = { added: [], removed: [], replaced: [] };
+    var name, a, b;
+
+    before = before || {};
+    after = after || {};
+    for (name in after) {
+      if (!Object.prototype.hasOwnProperty.call(before, name)) {
+        out.added.push(name);
+      } else {
+        a = before[name];
+        b = after[name];
+        if (!b || !isString(b.digest) || !a || b.digest !== a.digest)
+          out.replaced.push(name);
+      }
+    }
+    for (name in before)
+      if (!Object.prototype.hasOwnProperty.call(after, name))
+        out.removed.push(name);
+    return out;
+  }
+
   function clock(text) {
     var m = isString(text) && /^([0-9]{2}):([0-9]{2})$/.exec(text);
     var h, min;
@@ -124,6 +219,9 @@ function (newDoc, oldDoc, userCtx, secObj) {
     return;
   }
 
+  if (id.indexOf('_design/') !== 0)
+    checkAttachments(newDoc._attachments);
+
   if (idType !== null && newDoc.type !== idType)
     forbid('the type field must be "' + idType + '"');
   if (idType === null && has(TYPES, newDoc.type))
@@ -163,12 +261,34 @@ function (newDoc, oldDoc, userCtx, secObj) {
       forbid('a comment (and its stance) may only be written by its author, ' + me);
     if (!admin && oldDoc && !oldDoc._deleted && oldDoc.author !== me)
       forbid('only its author may edit a comment');
+    // An admin may take a file off someone's comment, never put one on.
+    if (admin && newDoc.author !== me) {
+      var changes = attachmentChanges(oldDoc && !oldDoc._deleted ? oldDoc._attachments : null,
+                                      newDoc._attachments);
+
+      if (changes.added.length > 0 || changes.replaced.length > 0)
+        forbid("only the comment's author, " + newDoc.author + ', may attach files to it ('
+               + changes.added.concat(changes.replaced).join(', ') + ')');
+    }
   } else if (idType === 'decision') {
     if (!has(['accepted', 'rejected', 'superseded'], newDoc.status))
       forbid("a decision's status must be accepted, rejected or superseded");
     // A replica may repeat a decision unchanged, never change it.
     if (oldDoc && !oldDoc._deleted && !same(body(oldDoc), body(newDoc)))
       forbid('decisions are never edited; write a new decision that supersedes it');
+    if (oldDoc && !oldDoc._deleted) {
+      var atts = attachmentChanges(oldDoc._attachments, newDoc._attachments);
+
+      if (atts.added.length > 0)
+        forbid("a decision's attachments never change: " + atts.added.join(', ')
+               + ' would be added; write a new decision that supersedes it');
+      if (atts.removed.length > 0)
+        forbid("a decision's attachments never change: " + atts.removed.join(', ')
+               + ' would be removed; write a new decision that supersedes it');
+      if (atts.replaced.length > 0)
+        forbid("a decision's attachments never change: " + atts.replaced.join(', ')
+               + ' would be replaced; write a new decision that supersedes it');
+    }
   } else if (idType === 'seen') {
     if (!isString(newDoc.person) || !isString(newDoc.doc))
       forbid('a seen record needs string person and doc');

@@ -910,6 +910,15 @@ mer_markdown_editor_get_buffer (MerMarkdownEditor *self)
   return gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->source_view));
 }
 
+/* The text view itself (a GtkSourceView), for owners that name it or
+ * watch its focus. */
+GtkWidget *
+mer_markdown_editor_get_text_view (MerMarkdownEditor *self)
+{
+  g_return_val_if_fail (MER_IS_MARKDOWN_EDITOR (self), NULL);
+  return GTK_WIDGET (self->source_view);
+}
+
 void
 mer_markdown_editor_grab_focus_text (MerMarkdownEditor *self)
 {

@@ -39,6 +39,7 @@ void        mer_markdown_editor_set_cursor        (MerMarkdownEditor *self,
                                                    int                offset);
 GtkTextBuffer *mer_markdown_editor_get_buffer     (MerMarkdownEditor *self);
 void        mer_markdown_editor_grab_focus_text   (MerMarkdownEditor *self);
+GtkWidget  *mer_markdown_editor_get_text_view     (MerMarkdownEditor *self);
 
 /* What the draft remembers besides the text. */
 const char *mer_markdown_editor_get_base_rev      (MerMarkdownEditor *self);

@@ -694,36 +694,16 @@ write_page (MerPageEditor  *self,
 }
 
 /* Names the draft's attachments (pasted or dropped while editing) in the
- * new revision's "_attachments", as stubs of bytes the draft already
- * keeps; the page's earlier attachments stay the stubs they were. */
+ * new revision's "_attachments"; the page's earlier attachments stay the
+ * stubs they were. */
 static gboolean
 add_draft_attachments (MerPageEditor  *self,
                        JsonObject     *doc,
                        GError        **error)
 {
   g_autofree char *draft = g_strconcat (MER_DRAFT_PREFIX, mer_markdown_editor_get_draft_id (self->editor), NULL);
-  g_autoptr(GPtrArray) atts = mer_store_list_local_attachments (self->store, draft, error);
-  JsonObject *all;
 
-  if (atts == NULL)
-    return FALSE;
-  if (atts->len == 0)
-    return TRUE;
-  if (!json_object_has_member (doc, "_attachments"))
-    json_object_set_object_member (doc, "_attachments", json_object_new ());
-  all = json_object_get_object_member (doc, "_attachments");
-  for (guint i = 0; i < atts->len; i++)
-    {
-      MerAttachment *att = g_ptr_array_index (atts, i);
-      JsonObject *stub = json_object_new ();
-
-      json_object_set_string_member (stub, "content_type", att->content_type);
-      json_object_set_string_member (stub, "digest", att->digest);
-      json_object_set_int_member (stub, "length", att->length);
-      json_object_set_boolean_member (stub, "stub", TRUE);
-      json_object_set_object_member (all, att->name, stub);
-    }
-  return TRUE;
+  return mer_store_stub_local_attachments (self->store, draft, doc, error);
 }
 
 /**

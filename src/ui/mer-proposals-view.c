@@ -2,15 +2,19 @@
 #include "config.h"
 
 #include "mer-proposals-view.h"
+#include "mer-attachment-file.h"
 #include "mer-decide-dialog.h"
 #include "mer-digest-dialog.h"
 #include "mer-doc-util.h"
+#include "mer-image-viewer.h"
 #include "mer-json.h"
 #include "mer-markdown.h"
+#include "mer-markdown-editor.h"
 #include "mer-proposal-composer.h"
 #include "mer-proposal.h"
 #include "mer-schedule.h"
 #include "mer-store.h"
+#include "mer-store-attachments.h"
 #include "mer-ui-util.h"
 #include "mer-web-view.h"
 #include "mer-window.h"
@@ -23,6 +27,7 @@
 #define BODY_BASE_URI "meridian://proposal/"
 /* The body's height before its document is measured, the first time. */
 #define BODY_HEIGHT   120
+#define COMMENT_IMAGE_MAX_BYTES (8 * 1024 * 1024)  /* shown as a picture under a comment */
 
 struct _MerProposalsView
 {
@@ -46,8 +51,11 @@ struct _MerProposalsView
   guint           digest_tries;
   gboolean        selecting;     /* rebuilding the list: ignore selection */
 
-  /* The comment box of the detail, rebuilt with it; its contents survive. */
-  GtkTextView    *comment_text;
+  /* The comment box of the detail, rebuilt with it; the editor itself is
+   * kept (a reference of ours) while the same proposal is shown, and its
+   * text and attachments live in its draft in any case. */
+  MerMarkdownEditor *comment_editor;
+  char           *comment_on;    /* the proposal the editor writes about */
   GtkDropDown    *comment_stance;
   GtkLabel       *availability_label;
   GtkLabel       *reply_label;
@@ -196,6 +204,64 @@ heading (const char *text)
 }
 
 /*
+ * Opens an attachment of the proposal the person clicked: an image full
+ * size in the viewer the reader uses, a file of a kind that cannot run
+ * code in the person's application for it (through a private temporary
+ * copy). Files that can run code open from the reader, which asks first.
+ */
+static void
+open_attachment (MerProposalsView *self,
+                 const char       *uri)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *content_type = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  bytes = mer_attachment_file_read (self->store, uri, &name, &content_type, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Cannot open %s: %s", uri, error->message);
+      return;
+    }
+  if (mer_markdown_is_image_type (content_type))
+    {
+      GtkWidget *viewer = mer_image_viewer_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                name, content_type, bytes);
+
+      gtk_window_present (GTK_WINDOW (viewer));
+      return;
+    }
+  if (mer_attachment_is_active_type (content_type))
+    {
+      g_warning ("Not opening %s here: a %s can run code", name, content_type);
+      return;
+    }
+  file = mer_attachment_file_save_temp (name, bytes, &error);
+  if (file == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  mer_attachment_file_launch (GTK_WIDGET (self), file);
+}
+
+void
+mer_proposals_view_open_uri (MerProposalsView *self,
+                             const char       *uri)
+{
+  g_return_if_fail (MER_IS_PROPOSALS_VIEW (self));
+  g_return_if_fail (uri != NULL);
+
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    open_attachment (self, uri);
+  else
+    g_debug ("Refused to open %s", uri);
+}
+
+/*
  * The body document itself loads; a link to a handbook page opens the page
  * in the window; the shared policy refuses everything else and sends a
  * clicked outside link to the browser.
@@ -214,6 +280,11 @@ body_navigate_cb (WebKitWebView            *web_view,
     return MER_WEB_VIEW_REFUSE;
   if (g_str_has_prefix (uri, BODY_BASE_URI))
     return MER_WEB_VIEW_LOAD;
+  if (g_str_has_prefix (uri, MER_MARKDOWN_ATTACHMENT_URI_PREFIX))
+    {
+      mer_proposals_view_open_uri (self, uri);
+      return MER_WEB_VIEW_HANDLED;
+    }
   page_id = mer_markdown_page_id_from_uri (uri);
   root = gtk_widget_get_root (GTK_WIDGET (self));
   if (page_id == NULL || !MER_IS_WINDOW (root))
@@ -249,13 +320,18 @@ build_body_view (MerProposalsView *self,
   WebKitWebView *web_view = mer_web_view_new_safe (_("Proposal"), body_navigate_cb, self);
   GtkWidget *frame = gtk_frame_new (NULL);
   gboolean known = g_strcmp0 (self->body_height_id, self->selected_id) == 0;
+  g_autoptr(JsonObject) stored = mer_store_get_doc (self->store, mer_json_get_string (proposal, "_id"), NULL,
+                                                    MER_GET_DEFAULT, NULL);
 
   mer_web_view_fit_content (web_view, self->detail_scroller);
   gtk_widget_set_size_request (GTK_WIDGET (web_view), -1, known ? self->body_height : BODY_HEIGHT);
   g_signal_connect_object (web_view, "notify::height-request", G_CALLBACK (body_height_cb), self, 0);
   gtk_widget_set_name (GTK_WIDGET (web_view), "proposal-body");
-  document = mer_markdown_to_document (mer_json_get_string (proposal, "body"), NULL,
-                                       mer_markdown_store_resolver, self->store, NULL);
+  /* Its images come from the replica, as in the reader (meridian://att/),
+   * served by the scheme handler from the store the view names. */
+  g_object_set_data_full (G_OBJECT (web_view), MER_WEB_VIEW_STORE_KEY, g_object_ref (self->store), g_object_unref);
+  document = mer_markdown_doc_to_document (stored != NULL ? stored : proposal, mer_json_get_string (proposal, "body"),
+                                           NULL, mer_markdown_store_resolver, self->store, NULL);
   base = g_strconcat (BODY_BASE_URI, mer_json_get_string (proposal, "_id"), NULL);
   webkit_web_view_load_html (web_view, document, base);
   gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (web_view));
@@ -451,8 +527,8 @@ reply_clicked_cb (GtkButton        *button,
       gtk_label_set_text (self->reply_label, text);
       gtk_widget_set_visible (self->reply_box, TRUE);
     }
-  if (self->comment_text != NULL)
-    gtk_widget_grab_focus (GTK_WIDGET (self->comment_text));
+  if (self->comment_editor != NULL)
+    mer_markdown_editor_grab_focus_text (self->comment_editor);
   gtk_widget_activate_action (GTK_WIDGET (self), "proposals.update-availability", NULL);
 }
 
@@ -464,6 +540,142 @@ find_comment_index (JsonArray  *comments,
     if (g_strcmp0 (mer_json_get_string (json_array_get_object_element (comments, i), "_id"), id) == 0)
       return (int) i;
   return -1;
+}
+
+static JsonObject *
+attachments_of (JsonObject *doc)
+{
+  JsonNode *node = json_object_get_member (doc, "_attachments");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+drop_own_files_cb (const GMatchInfo *match,
+                   GString          *result,
+                   gpointer          user_data)
+{
+  JsonObject *attachments = user_data;
+  g_autofree char *bang = g_match_info_fetch (match, 1);
+  g_autofree char *label = g_match_info_fetch (match, 2);
+  g_autofree char *target = g_match_info_fetch (match, 3);
+  g_autofree char *name = g_uri_unescape_string (target, NULL);
+
+  if (name == NULL || attachments == NULL || !json_object_has_member (attachments, name))
+    {
+      g_autofree char *all = g_match_info_fetch (match, 0);
+
+      g_string_append (result, all);
+    }
+  else if (bang[0] == '\0' && g_strcmp0 (label, name) != 0)
+    g_string_append (result, label);
+  return FALSE;
+}
+
+/* A comment's text as shown: its own images and files appear under it
+ * (build_comment_attachments()), so their "![alt](name)" and
+ * "[name](name)" leave the text; a link worded otherwise keeps its words. */
+static char *
+comment_text (JsonObject *comment)
+{
+  static GRegex *reference;
+  const char *body = mer_json_get_string (comment, "body");
+  g_autofree char *text = NULL;
+
+  if (body == NULL || attachments_of (comment) == NULL)
+    return g_strdup (body);
+  if (g_once_init_enter (&reference))
+    g_once_init_leave (&reference, g_regex_new ("(!?)\\[([^\\]]*)\\]\\(<?([^)\\s>]+)>?\\)\\n?",
+                                                G_REGEX_OPTIMIZE, 0, NULL));
+  text = g_regex_replace_eval (reference, body, -1, 0, 0, drop_own_files_cb, attachments_of (comment), NULL);
+  if (text == NULL)
+    return g_strdup (body);
+  return g_strstrip (g_steal_pointer (&text));
+}
+
+static void
+comment_file_clicked_cb (GtkButton        *button,
+                         MerProposalsView *self)
+{
+  mer_proposals_view_open_uri (self, g_object_get_data (G_OBJECT (button), "mer-uri"));
+}
+
+/*
+ * The images and files attached to a comment, under its text, read from
+ * the replica at the meridian://att/ addresses the reader uses: an image
+ * as a picture at most 320 × 240 (a click shows it full size), another
+ * file as a button with its name and size that opens it.
+ */
+static GtkWidget *
+build_comment_attachments (MerProposalsView *self,
+                           JsonObject       *comment)
+{
+  JsonObject *attachments = attachments_of (comment);
+  const char *id = mer_json_get_string (comment, "_id");
+  const char *rev = mer_json_get_string (comment, "_rev");
+  g_autoptr(GList) names = NULL;
+  GtkWidget *box;
+
+  if (attachments == NULL || json_object_get_size (attachments) == 0 || id == NULL || rev == NULL)
+    return NULL;
+  box = gtk_flow_box_new ();
+  gtk_widget_set_name (box, "comment-attachments");
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (box), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (box), FALSE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (box), 4);
+  names = g_list_sort (json_object_get_members (attachments), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *uri = mer_markdown_attachment_uri (id, rev, name);
+      g_autofree char *content_type = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      GtkWidget *button = gtk_button_new ();
+
+      JsonObject *entry = json_object_get_object_member (attachments, name);
+
+      /* Only images small enough to decode at once on the way in; a
+       * bigger one (or any other file) is a button that opens it. */
+      if (entry != NULL && mer_markdown_is_image_type (mer_json_get_string (entry, "content_type"))
+          && json_object_get_int_member_with_default (entry, "length", G_MAXINT64) <= COMMENT_IMAGE_MAX_BYTES)
+        bytes = mer_attachment_file_read (self->store, uri, NULL, &content_type, NULL);
+      if (bytes != NULL && mer_markdown_is_image_type (content_type))
+        texture = gdk_texture_new_from_bytes (bytes, NULL);
+      if (texture != NULL)
+        {
+          GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
+          int width = gdk_texture_get_width (texture);
+          int height = gdk_texture_get_height (texture);
+          double scale = MIN (1.0, MIN (320.0 / MAX (width, 1), 240.0 / MAX (height, 1)));
+
+          gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+          gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+          gtk_picture_set_alternative_text (GTK_PICTURE (picture), name);
+          gtk_widget_set_size_request (picture, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+          gtk_button_set_child (GTK_BUTTON (button), picture);
+          gtk_widget_set_tooltip_text (button, name);
+        }
+      else
+        {
+          JsonObject *stub = json_object_get_object_member (attachments, name);
+          g_autofree char *size = g_format_size (stub != NULL ? json_object_get_int_member_with_default (stub, "length", 0) : 0);
+          g_autofree char *label = g_strdup_printf ("%s (%s)", name, size);
+
+          GtkWidget *content = adw_button_content_new ();
+
+          adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "mail-attachment-symbolic");
+          adw_button_content_set_label (ADW_BUTTON_CONTENT (content), label);
+          gtk_button_set_child (GTK_BUTTON (button), content);
+        }
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_halign (button, GTK_ALIGN_START);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      g_object_set_data_full (G_OBJECT (button), "mer-uri", g_steal_pointer (&uri), g_free);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (comment_file_clicked_cb), self, 0);
+      gtk_flow_box_append (GTK_FLOW_BOX (box), button);
+    }
+  return box;
 }
 
 static void
@@ -526,7 +738,14 @@ add_comment_tree (MerProposalsView *self,
       g_signal_connect_object (reply, "clicked", G_CALLBACK (reply_clicked_cb), self, 0);
       gtk_box_append (GTK_BOX (header), reply);
       gtk_box_append (GTK_BOX (card), header);
-      gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (mer_json_get_string (comment, "body"), NULL));
+      {
+        g_autofree char *text = comment_text (comment);
+        GtkWidget *files = build_comment_attachments (self, comment);
+
+        gtk_box_append (GTK_BOX (card), mer_ui_wrapped_label (text, NULL));
+        if (files != NULL)
+          gtk_box_append (GTK_BOX (card), files);
+      }
       for (GtkWidget *child = gtk_widget_get_first_child (card); child; child = gtk_widget_get_next_sibling (child))
         {
           gtk_widget_set_margin_start (child, 12);
@@ -573,7 +792,7 @@ update_availability (MerProposalsView *self)
   {
     g_autoptr(JsonArray) people = mer_store_list_docs (self->store, "person", NULL);
 
-    text = mer_ui_text_view_get_text (self->comment_text);
+    text = mer_markdown_editor_get_text (self->comment_editor);
     for (guint i = 0; people != NULL && i < json_array_get_length (people); i++)
       {
         JsonObject *person = json_array_get_object_element (people, i);
@@ -624,8 +843,8 @@ update_availability_action (GtkWidget  *widget,
 }
 
 static void
-comment_changed_cb (GtkTextBuffer    *buffer,
-                    MerProposalsView *self)
+comment_changed_cb (MerMarkdownEditor *editor,
+                    MerProposalsView  *self)
 {
   update_availability (self);
 }
@@ -647,9 +866,10 @@ post_comment (MerProposalsView *self)
   g_autofree char *me = mer_schedule_get_me (self->store);
   g_autofree char *text = NULL;
   g_autofree char *id = NULL;
+  g_autofree char *draft = NULL;
   guint stance;
 
-  if (self->comment_text == NULL || self->selected_id == NULL)
+  if (self->comment_editor == NULL || self->selected_id == NULL)
     return;
   if (me == NULL)
     {
@@ -657,16 +877,20 @@ post_comment (MerProposalsView *self)
                   _("Choose yourself in Team → Your Hours and Time Zone before commenting."));
       return;
     }
-  text = g_strstrip (mer_ui_text_view_get_text (self->comment_text));
+  text = g_strstrip (mer_markdown_editor_get_text (self->comment_editor));
   stance = gtk_drop_down_get_selected (self->comment_stance);
-  id = mer_proposal_add_comment (self->store, self->selected_id, self->reply_to, me, text,
-                                 stance < G_N_ELEMENTS (stance_ids) ? stance_ids[stance] : NULL, now, &error);
+  /* The images and files pasted into the box go with the comment. */
+  draft = g_strconcat (MER_DRAFT_PREFIX, mer_markdown_editor_get_draft_id (self->comment_editor), NULL);
+  id = mer_proposal_add_comment_from_draft (self->store, self->selected_id, self->reply_to, me, text,
+                                            stance < G_N_ELEMENTS (stance_ids) ? stance_ids[stance] : NULL,
+                                            draft, now, &error);
   if (id == NULL)
     {
       mer_ui_show_error (GTK_WIDGET (self), _("Could Not Comment"), error->message);
       return;
     }
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->comment_text), "", -1);
+  mer_markdown_editor_discard_draft (self->comment_editor);
+  mer_markdown_editor_set_text (self->comment_editor, "");
   gtk_drop_down_set_selected (self->comment_stance, 0);
   g_clear_pointer (&self->reply_to, g_free);
   mer_proposals_view_reload (self);
@@ -679,8 +903,8 @@ comment_action (GtkWidget  *widget,
 {
   MerProposalsView *self = MER_PROPOSALS_VIEW (widget);
 
-  if (self->comment_text != NULL)
-    gtk_widget_grab_focus (GTK_WIDGET (self->comment_text));
+  if (self->comment_editor != NULL)
+    mer_markdown_editor_grab_focus_text (self->comment_editor);
 }
 
 static void
@@ -691,14 +915,61 @@ post_comment_action (GtkWidget  *widget,
   post_comment (MER_PROPOSALS_VIEW (widget));
 }
 
+/* Takes the kept comment editor out of the box it was shown in. */
+static void
+detach_comment_editor (MerProposalsView *self)
+{
+  GtkWidget *parent = self->comment_editor != NULL ? gtk_widget_get_parent (GTK_WIDGET (self->comment_editor)) : NULL;
+
+  if (GTK_IS_FRAME (parent))
+    gtk_frame_set_child (GTK_FRAME (parent), NULL);
+  else if (parent != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->comment_editor));
+}
+
+/*
+ * The comment box's Markdown editor for the proposal shown, made on
+ * first need: an image pasted or a file dropped into it becomes an
+ * attachment of its draft ("_local/draft:new:comment-on-<proposal id>"),
+ * which also keeps the text across a crash, a restart and a sync that
+ * rebuilds the detail.
+ */
+static void
+ensure_comment_editor (MerProposalsView *self)
+{
+  g_autofree char *draft_id = NULL;
+  GtkWidget *widget;
+
+  if (self->comment_editor != NULL && g_strcmp0 (self->comment_on, self->selected_id) != 0)
+    {
+      detach_comment_editor (self);
+      g_clear_object (&self->comment_editor);
+    }
+  if (self->comment_editor != NULL)
+    {
+      detach_comment_editor (self);
+      return;
+    }
+  g_free (self->comment_on);
+  self->comment_on = g_strdup (self->selected_id);
+  draft_id = g_strconcat ("new:comment-on-", self->selected_id, NULL);
+  self->comment_editor = g_object_ref_sink (MER_MARKDOWN_EDITOR (mer_markdown_editor_new (self->store, draft_id)));
+  mer_markdown_editor_set_kind (self->comment_editor, "comment");
+  mer_markdown_editor_set_show_preview (self->comment_editor, FALSE);
+  mer_markdown_editor_restore_draft (self->comment_editor);
+  widget = GTK_WIDGET (self->comment_editor);
+  gtk_widget_set_name (widget, "comment-editor");
+  gtk_widget_set_size_request (widget, -1, 160);
+  g_signal_connect_object (self->comment_editor, "changed", G_CALLBACK (comment_changed_cb), self, 0);
+}
+
 static GtkWidget *
 build_comment_box (MerProposalsView *self,
-                   const char       *kept_text,
                    guint             kept_stance)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *frame = gtk_frame_new (NULL);
-  GtkWidget *text = gtk_text_view_new ();
+  GtkWidget *text;
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *reply_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *reply_label = gtk_label_new (NULL);
@@ -720,19 +991,11 @@ build_comment_box (MerProposalsView *self,
   gtk_widget_set_visible (reply_box, self->reply_to != NULL);
   gtk_box_append (GTK_BOX (box), reply_box);
 
+  ensure_comment_editor (self);
+  text = mer_markdown_editor_get_text_view (self->comment_editor);
   gtk_widget_set_name (text, "comment-text");
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (text), GTK_WRAP_WORD_CHAR);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (text), 8);
-  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (text), 8);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (text), 8);
-  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (text), 8);
-  gtk_widget_set_size_request (text, -1, 90);
   gtk_accessible_update_property (GTK_ACCESSIBLE (text), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Comment"), -1);
-  if (kept_text != NULL)
-    gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text)), kept_text, -1);
-  g_signal_connect_object (gtk_text_view_get_buffer (GTK_TEXT_VIEW (text)), "changed",
-                           G_CALLBACK (comment_changed_cb), self, 0);
-  gtk_frame_set_child (GTK_FRAME (frame), text);
+  gtk_frame_set_child (GTK_FRAME (frame), GTK_WIDGET (self->comment_editor));
   gtk_box_append (GTK_BOX (box), frame);
 
   availability = gtk_label_new (NULL);
@@ -757,7 +1020,6 @@ build_comment_box (MerProposalsView *self,
   gtk_box_append (GTK_BOX (row), button);
   gtk_box_append (GTK_BOX (box), row);
 
-  self->comment_text = GTK_TEXT_VIEW (text);
   self->comment_stance = GTK_DROP_DOWN (dropdown);
   self->availability_label = GTK_LABEL (availability);
   self->reply_label = GTK_LABEL (reply_label);
@@ -792,7 +1054,6 @@ show_detail (MerProposalsView *self)
   g_autoptr(GDateTime) now = mer_schedule_now ();
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) comments = NULL;
-  g_autofree char *kept_text = NULL;
   g_autofree char *author = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *opened = NULL;
@@ -803,17 +1064,21 @@ show_detail (MerProposalsView *self)
   g_autofree char *me = mer_schedule_get_me (self->store);
   g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
   guint kept_stance = 0;
+  gboolean writing = FALSE;  /* the person was typing a comment */
   double scroll;
   const char *status;
   GtkWidget *title, *meta_label, *actions, *summary_label, *thread;
   gboolean is_open, is_owner;
 
-  if (self->comment_text != NULL)
+  if (self->comment_stance != NULL)
+    kept_stance = gtk_drop_down_get_selected (self->comment_stance);
+  if (self->comment_editor != NULL && gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
     {
-      kept_text = mer_ui_text_view_get_text (self->comment_text);
-      kept_stance = gtk_drop_down_get_selected (self->comment_stance);
+      GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+
+      writing = focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->comment_editor));
     }
-  self->comment_text = NULL;
+  detach_comment_editor (self);
   self->comment_stance = NULL;
   self->availability_label = NULL;
   self->reply_label = NULL;
@@ -952,7 +1217,9 @@ show_detail (MerProposalsView *self)
         add_comment_tree (self, GTK_BOX (thread), comments, NULL, 0, shown, id);
     }
   gtk_box_append (self->detail_box, thread);
-  gtk_box_append (self->detail_box, build_comment_box (self, kept_text, kept_stance));
+  gtk_box_append (self->detail_box, build_comment_box (self, kept_stance));
+  if (writing)
+    mer_markdown_editor_grab_focus_text (self->comment_editor);
   update_availability (self);
   /* A comment arriving by sync must not throw the reader back to the top. */
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->detail_scroller), scroll);
@@ -1251,6 +1518,8 @@ mer_proposals_view_dispose (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->decide_dialog), (gpointer *) &self->decide_dialog);
   self->decide_dialog = NULL;
   g_clear_signal_handler (&self->changed_id, self->store);
+  detach_comment_editor (self);
+  g_clear_object (&self->comment_editor);
   gtk_widget_dispose_template (GTK_WIDGET (object), MER_TYPE_PROPOSALS_VIEW);
   {
     GtkWidget *child;
@@ -1272,6 +1541,7 @@ mer_proposals_view_finalize (GObject *object)
   g_free (self->selected_id);
   g_free (self->reply_to);
   g_free (self->body_height_id);
+  g_free (self->comment_on);
   G_OBJECT_CLASS (mer_proposals_view_parent_class)->finalize (object);
 }
 

@@ -22,7 +22,8 @@ G_DECLARE_FINAL_TYPE (MerProposalsView, mer_proposals_view, MER, PROPOSALS_VIEW,
  * proposals.comment (focus the comment box), section.open-doc (s: id).
  * Widgets a test or a screen reader can find by name: "proposal-list",
  * "comment-text", "comment-stance", "comment-button", "decide-button",
- * "availability-label", "stance-summary", "outcome-card".
+ * "availability-label", "stance-summary", "outcome-card", "comment-editor"
+ * (the comment box's MerMarkdownEditor), "comment-attachments".
  */
 GtkWidget  *mer_proposals_view_new            (MerStore         *store);
 void        mer_proposals_view_reload         (MerProposalsView *self);
@@ -35,6 +36,10 @@ guint       mer_proposals_view_get_n_rows     (MerProposalsView *self);
 /* "status\ttitle\tcountdown or outcome" for row @index. */
 char       *mer_proposals_view_get_row_summary (MerProposalsView *self,
                                                 guint             index);
+/* Follows a link of the proposal's body or of a comment, as a click does:
+ * an attachment opens (an image in the viewer). */
+void        mer_proposals_view_open_uri       (MerProposalsView *self,
+                                               const char       *uri);
 /* The decide dialog currently open, or NULL. */
 GtkWidget  *mer_proposals_view_get_decide_dialog (MerProposalsView *self);
 
