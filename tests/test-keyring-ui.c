@@ -161,6 +161,36 @@ test_no_keyring_preferences (void)
                    "bo, password in a file only you can read");
   mer_test_gui_save_png (prefs, "keyring-ui-kept-in-file.png");
 
+  /* A teammate's own certificate: a fingerprint that is not one adds
+   * nothing; a real one is accepted for that host and port. */
+  {
+    g_autofree char *known_path = g_build_filename (app_data_dir, "known-certificates.json", NULL);
+    g_autofree char *known = NULL;
+    g_autofree char *peers = NULL;
+    const char *print = "SHA256 E2:5C:3C:0F:82:51:1E:73:81:63:0C:CE:F6:B5:BB:86:22:1D:EC:59:C9:D0:44:FD:F3:7D:96:29:4A:12:79:FE";
+
+    gtk_editable_set_text (find_entry_row (prefs, "Address"), "https://bea.example.org:5985/handbook");
+    gtk_editable_set_text (find_entry_row (prefs, "Certificate Fingerprint (for a Teammate’s Own Certificate)"),
+                           "SHA256 12:34");
+    g_assert_true (gtk_widget_activate_action (prefs, "prefs.add-peer", NULL));
+    mer_test_gui_spin (100);
+    g_assert_false (g_file_test (known_path, G_FILE_TEST_EXISTS));
+    peers = read_peers ();
+    g_assert_null (strstr (peers, "bea.example.org"));
+    g_clear_pointer (&peers, g_free);
+
+    gtk_editable_set_text (find_entry_row (prefs, "Certificate Fingerprint (for a Teammate’s Own Certificate)"),
+                           print);
+    g_assert_true (gtk_widget_activate_action (prefs, "prefs.add-peer", NULL));
+    mer_test_gui_spin (100);
+    peers = read_peers ();
+    g_assert_nonnull (strstr (peers, "bea.example.org"));
+    g_assert_true (g_file_get_contents (known_path, &known, NULL, NULL));
+    g_assert_nonnull (strstr (known, "\"bea.example.org:5985\""));
+    g_assert_nonnull (strstr (known, print));
+    g_assert_true (mer_peers_remove (app_data_dir, "https://bea.example.org:5985/handbook", NULL));
+  }
+
   g_assert_true (mer_peers_remove (app_data_dir, "https://hub2.example.org/handbook", NULL));
   g_assert_true (mer_peers_remove (app_data_dir, "https://hub.example.org/handbook", NULL));
   gtk_window_destroy (GTK_WINDOW (prefs));

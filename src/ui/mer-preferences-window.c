@@ -5,6 +5,7 @@
 #include "mer-preferences-window.h"
 
 #include "mer-accounts-page.h"
+#include "mer-tls.h"
 #include "mer-peers.h"
 #include "mer-secrets.h"
 #include "mer-store.h"
@@ -32,6 +33,7 @@ struct _MerPreferencesWindow
   AdwEntryRow          *url_row;
   AdwEntryRow          *username_row;
   AdwEntryRow          *password_row;
+  AdwEntryRow          *fingerprint_row;
   AdwPreferencesGroup  *keyring_group;
   AdwActionRow         *keyring_row;
   GtkWidget            *keep_in_file_button;
@@ -159,9 +161,20 @@ add_peer (MerPreferencesWindow *self)
   const char *url = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
   const char *username = gtk_editable_get_text (GTK_EDITABLE (self->username_row));
   const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+  const char *fingerprint = gtk_editable_get_text (GTK_EDITABLE (self->fingerprint_row));
   MerSyncController *sync = mer_application_get_sync (self->application);
+  g_autofree char *pinned = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* A teammate sharing from Meridian has a certificate of its own: the
+   * fingerprint they read out is the one accepted for their address. */
+  if (*fingerprint != '\0' && (pinned = mer_tls_normalize_fingerprint (fingerprint, &error)) == NULL)
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      gtk_widget_add_css_class (GTK_WIDGET (self->fingerprint_row), "error");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->fingerprint_row), "error");
   if (!mer_peers_add (mer_application_get_data_dir (self->application), url,
                       *username ? username : NULL, *password ? password : NULL,
                       self->file_allowed, &error))
@@ -182,6 +195,12 @@ add_peer (MerPreferencesWindow *self)
       return;
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self->url_row), "error");
+  if (pinned != NULL && !mer_tls_known_save (mer_application_get_data_dir (self->application), url, pinned, &error))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->fingerprint_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->username_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
@@ -274,6 +293,7 @@ mer_preferences_window_class_init (MerPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, url_row);
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, username_row);
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, password_row);
+  gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, fingerprint_row);
   gtk_widget_class_bind_template_callback (widget_class, style_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, continuous_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, MerPreferencesWindow, keyring_group);
