@@ -27,11 +27,13 @@ build_packages=(
 # What the tests need on top: a display (Xvfb) and a private session bus
 # (dbus-run-session) for the window tests with the accessibility bus that
 # GTK asks that session for (at-spi2-core), Xlib for finding the window,
-# clang and its runtime for the fuzz target, sqlite3 and openssl for the
+# python3-pyatspi and the AT-SPI typelib for walking the window's
+# accessibility tree (test-a11y), locales for the German test's
+# de_DE.UTF-8, clang and its runtime for the fuzz target, sqlite3 and openssl for the
 # command-line tests, git and curl, and the run-time libraries of the
 # Apache CouchDB used as a hub in the tests (see shared/couchdb).
 test_packages=(
-  xvfb xauth dbus at-spi2-core libx11-dev sqlite3 clang libclang-rt-14-dev openssl
+  xvfb xauth dbus at-spi2-core python3-pyatspi gir1.2-atspi-2.0 locales libx11-dev sqlite3 clang libclang-rt-14-dev openssl
   imagemagick git curl xz-utils libicu72 libssl3 libtinfo6 zlib1g libstdc++6
 )
 
