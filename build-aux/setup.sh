@@ -62,6 +62,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The German translation's window test runs the app in de_DE.UTF-8; a fresh
+# Debian has no locale but C until one is generated.
+if [ "$want_tests" = 1 ] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  echo "Generating the de_DE.UTF-8 locale…"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null; then
+    echo 'de_DE.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+  fi
+  $sudo locale-gen >/dev/null
+fi
+
 # The interoperability tests run real PouchDB, couchbackup, nano and RxDB, pinned by the lockfile.
 if [ "$want_tests" = 1 ] && [ -f tests/interop/package-lock.json ]; then
   stamp=tests/interop/node_modules/.meridian-lock

@@ -317,7 +317,8 @@ build_readers (MerProposalsView *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reader->name);
       if (reader->deadline_local != NULL)
         {
-          g_autofree char *clock = g_date_time_format (reader->deadline_local, "%a %-d %b %H:%M");
+          /* Translators: a day and time, see g_date_time_format(); "Mon 7 Dec 15:30". */
+          g_autofree char *clock = g_date_time_format (reader->deadline_local, _("%a %-d %b %H:%M"));
           g_autofree char *offset = mer_schedule_format_offset (reader->deadline_local);
 
           g_string_append_printf (sub, _("Deadline %s their time (%s, %s)"), clock, reader->tz, offset);

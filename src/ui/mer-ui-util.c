@@ -101,7 +101,8 @@ char *
 mer_ui_format_day (const char *instant)
 {
   g_autoptr(GDateTime) when = instant != NULL ? mer_schedule_parse_instant (instant, NULL) : NULL;
-  g_autofree char *text = when != NULL ? g_date_time_format (when, "%-d %B %Y") : NULL;
+  /* Translators: a date, see g_date_time_format(); "3 March 2026". */
+  g_autofree char *text = when != NULL ? g_date_time_format (when, _("%-d %B %Y")) : NULL;
 
   return text != NULL ? g_strdup (g_strstrip (text)) : g_strdup ("");
 }

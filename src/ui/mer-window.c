@@ -992,7 +992,8 @@ update_focus_button (MerWindow *self)
       if (next != NULL)
         {
           g_autoptr(GDateTime) local = mer_schedule_local_time (me, next);
-          g_autofree char *until = g_date_time_format (local, "%H:%M");
+          /* Translators: a time of day, see g_date_time_format(); "15:30". */
+          g_autofree char *until = g_date_time_format (local, _("%H:%M"));
           GTimeSpan left = g_date_time_difference (next, now);
 
           /* Translators: %s is a time such as 15:30. */
