@@ -79,6 +79,13 @@ def wait_for(predicate, seconds=30):
     return None
 
 
+def find_named(frame, text):
+    for obj in walk(frame):
+        if safe(obj.get_name, '') == text:
+            return obj
+    return None
+
+
 def names(frame):
     """Every name and description under frame, by role."""
     found = {}
@@ -195,7 +202,7 @@ def run(app_process, build):
 
     key(0xffc3)  # F6
     for title, shot_name, word in (('Vorschläge', 'translation-de-proposals.png', 'Kein Vorschlag ausgewählt'),
-                                   ('Entscheidungen', 'translation-de-decisions.png', 'Entscheidungsprotokoll'),
+                                   ('Entscheidungen', 'translation-de-decisions.png', 'Keine Entscheidung ausgewählt'),
                                    ('Team', 'translation-de-team.png', 'Fokus')):
         key(0xff54)  # Down
         key(0xff0d)  # Return
@@ -203,6 +210,13 @@ def run(app_process, build):
            'the %s section opens' % title, 'window: %s' % safe(frame.get_name, ''))
         pump(1.5)
         ok(word in names(frame), 'it shows “%s”' % word)
+        # Longer German labels must not push the view past the window's edge.
+        shown_obj = find_named(frame, word)
+        box = safe(lambda: shown_obj.get_extents(Atspi.CoordType.WINDOW)) if shown_obj else None
+        width = safe(lambda: frame.get_extents(Atspi.CoordType.WINDOW)).width
+        ok(box is not None and box.width > 0 and box.x + box.width <= width,
+           '“%s” lies inside the window' % word,
+           'box: %s' % (((box.x, box.width, width),) if box else None))
         screenshot(shot_name)
 
 
