@@ -256,3 +256,23 @@ mer_ui_name_inner_button (GtkWidget  *widget,
     if (GTK_IS_BUTTON (child))
       gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
+
+void
+mer_ui_name_icon_buttons (GtkWidget  *root,
+                          const char *fallback)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        {
+          const char *tooltip = gtk_widget_get_tooltip_text (child);
+
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          tooltip != NULL ? tooltip : fallback, -1);
+        }
+      mer_ui_name_icon_buttons (child, fallback);
+    }
+}
