@@ -185,6 +185,19 @@ def press(keysym, times=1, settle=0.35):
     pump(settle)
 
 
+# X modifier masks.
+SHIFT_MASK = 1 << 0
+CONTROL_MASK = 1 << 2
+
+
+def press_with(modifiers, keysym):
+    """A key with modifiers held (Ctrl+comma, Shift+Tab)."""
+    Atspi.generate_keyboard_event(modifiers, None, Atspi.KeySynthType.LOCKMODIFIERS)
+    press(keysym, settle=0.1)
+    Atspi.generate_keyboard_event(modifiers, None, Atspi.KeySynthType.UNLOCKMODIFIERS)
+    pump(0.3)
+
+
 def type_text(text):
     Atspi.generate_keyboard_event(0, text, Atspi.KeySynthType.STRING)
     pump(0.5)
@@ -348,7 +361,10 @@ def run(app_process):
             f = focused()
         good = f is not None and predicate(f)
         ok(good, description, 'focus on: %s' % (describe(f) if f is not None else 'nothing'))
-        ok(focus_visible(f, frame), description + ': the focus is on screen')
+        window = next((a for a in ancestors(f) if safe(a.get_role) in (Atspi.Role.FRAME, Atspi.Role.DIALOG,
+                                                                         Atspi.Role.WINDOW)
+                       and safe(a.get_parent) == app), frame) if f is not None else frame
+        ok(focus_visible(f, window), description + ': the focus is on screen')
         return good
 
     def section_row(name):
@@ -431,10 +447,7 @@ def run(app_process):
         if f is not None and not within(f, sections):
             # The pages tree holds the focus: Shift+Tab goes up to the sections.
             for _ in range(3):
-                Atspi.generate_keyboard_event(0xffe1, None, Atspi.KeySynthType.PRESS)
-                press(KEY_TAB, settle=0.1)
-                Atspi.generate_keyboard_event(0xffe1, None, Atspi.KeySynthType.RELEASE)
-                pump(0.2)
+                press_with(SHIFT_MASK, KEY_TAB)
                 f = focused()
                 if f is not None and within(f, sections):
                     break
@@ -493,6 +506,18 @@ def run(app_process):
     press(KEY_F6)
     step('F6 moves into the page', lambda f: not within(f, sections) and not within(f, pages))
     check_names(frame, 'back in the handbook')
+
+    # Preferences (Ctrl+,) is a window of its own; Escape closes it.
+    press_with(CONTROL_MASK, 0x2c)  # comma
+    preferences = wait_for(lambda: next((c for c in children(app) if c != frame and is_showing(c)
+                                         and name_of(c) == 'Preferences'), None), 10)
+    if ok(preferences is not None, 'Ctrl+comma opens the preferences'):
+        pump(1)
+        check_names(preferences, 'preferences')
+        step('the focus is in the preferences', lambda f: within(f, preferences))
+        press(KEY_ESCAPE, settle=1)
+        ok(wait_for(lambda: not is_showing(preferences) or preferences not in list(children(app)), 5),
+           'Escape closes the preferences')
 
 
 if __name__ == '__main__':
