@@ -28,12 +28,14 @@ build_packages=(
 # What the tests need on top: a display (Xvfb) and a private session bus
 # (dbus-run-session) for the window tests with the accessibility bus that
 # GTK asks that session for (at-spi2-core), Xlib for finding the window,
-# clang and its runtime for the fuzz target, sqlite3 and openssl for the
+# python3-pyatspi and the AT-SPI typelib for walking the window's
+# accessibility tree (test-a11y), locales for the German test's
+# de_DE.UTF-8, clang and its runtime for the fuzz target, sqlite3 and openssl for the
 # command-line tests, gnome-keyring (a real Secret Service for the peer
 # password tests), git and curl, and the run-time libraries of the
 # Apache CouchDB used as a hub in the tests (see shared/couchdb).
 test_packages=(
-  xvfb xauth dbus at-spi2-core libx11-dev sqlite3 clang libclang-rt-14-dev openssl
+  xvfb xauth dbus at-spi2-core python3-pyatspi gir1.2-atspi-2.0 locales libx11-dev sqlite3 clang libclang-rt-14-dev openssl
   gnome-keyring imagemagick git curl xz-utils libicu72 libssl3 libtinfo6 zlib1g libstdc++6
 )
 
@@ -60,6 +62,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The German translation's window test runs the app in de_DE.UTF-8; a fresh
+# Debian has no locale but C until one is generated.
+if [ "$want_tests" = 1 ] && ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  echo "Generating the de_DE.UTF-8 locale…"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null; then
+    echo 'de_DE.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+  fi
+  $sudo locale-gen >/dev/null
 fi
 
 # The interoperability tests run real PouchDB, couchbackup, nano and RxDB, pinned by the lockfile.

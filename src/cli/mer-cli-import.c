@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <inttypes.h>
 
 static void
 print_errors (MerCliContext   *ctx,
@@ -113,15 +114,16 @@ run_folder_command (MerCliContext  *ctx,
           report->created + report->updated + report->unchanged,
           report->created, report->updated, report->unchanged, report->failed);
   if (func == mer_import_dir)
-    printf (_("Attachments: %u linked, %u new, %u files (%" G_GUINT64_FORMAT " bytes); "
+    /* PRIu64 rather than G_GUINT64_FORMAT: xgettext knows the former. */
+    printf (_("Attachments: %u linked, %u new, %u files (%" PRIu64 " bytes); "
               "%u missing, %u refused, %u too large\n"),
-            report->att_linked, report->att_new, report->att_files, report->att_bytes,
+            report->att_linked, report->att_new, report->att_files, (uint64_t) report->att_bytes,
             count_problems (report, MER_IMPORT_PROBLEM_MISSING),
             count_problems (report, MER_IMPORT_PROBLEM_REFUSED),
             count_problems (report, MER_IMPORT_PROBLEM_TOO_LARGE));
   else
-    printf (_("Attachments: %u files (%" G_GUINT64_FORMAT " bytes), %u written, %u unchanged; %u failed\n"),
-            report->att_linked, report->att_bytes, report->att_new,
+    printf (_("Attachments: %u files (%" PRIu64 " bytes), %u written, %u unchanged; %u failed\n"),
+            report->att_linked, (uint64_t) report->att_bytes, report->att_new,
             report->att_linked - report->att_new, report->att_failed);
   return report->failed > 0 || report->att_failed > 0 ? 1 : 0;
 }

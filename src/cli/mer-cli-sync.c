@@ -29,6 +29,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 /* Longer than any password a person or a hub would use. */
@@ -324,14 +325,15 @@ mer_cli_sync (MerCliContext *ctx,
       return 0;
     }
 
-  printf (_("Synced with %s: %" G_GUINT64_FORMAT " documents read, %" G_GUINT64_FORMAT
-            " written (%" G_GUINT64_FORMAT " pulled, %" G_GUINT64_FORMAT " pushed), "
+  /* PRIu64 rather than G_GUINT64_FORMAT: xgettext knows the former. */
+  printf (_("Synced with %s: %" PRIu64 " documents read, %" PRIu64
+            " written (%" PRIu64 " pulled, %" PRIu64 " pushed), "
             "%u conflicts merged, %u left to resolve\n"),
           mer_replicator_get_url (replicator),
-          mer_replicator_get_docs_read (replicator),
-          mer_replicator_get_docs_written (replicator),
-          mer_replicator_get_pulled (replicator),
-          mer_replicator_get_pushed (replicator),
+          (uint64_t) mer_replicator_get_docs_read (replicator),
+          (uint64_t) mer_replicator_get_docs_written (replicator),
+          (uint64_t) mer_replicator_get_pulled (replicator),
+          (uint64_t) mer_replicator_get_pushed (replicator),
           mer_replicator_get_conflicts_merged (replicator),
           mer_replicator_get_conflicts_left (replicator));
   {

@@ -147,7 +147,9 @@ mer_cli_run (int    argc,
   int i = 1;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* MERIDIAN_LOCALEDIR: the translations built in the build folder
+   * (build/po), for tests and a run before installing. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("MERIDIAN_LOCALEDIR") ? g_getenv ("MERIDIAN_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

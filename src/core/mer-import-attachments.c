@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 
 /*
  * The files a page links to, brought in as attachments of its revision
@@ -564,8 +565,8 @@ read_file (MerImportFiles        *files,
     {
       *kind = MER_IMPORT_PROBLEM_TOO_LARGE;
       *size = st.st_size;
-      *reason = g_strdup_printf (_("larger than the workspace's limit of %" G_GUINT64_FORMAT " bytes"),
-                                 files->max_size);
+      *reason = g_strdup_printf (_("larger than the workspace's limit of %" PRIu64 " bytes"),
+                                 (uint64_t) files->max_size);
       free (real);
       return NULL;
     }
@@ -581,8 +582,8 @@ read_file (MerImportFiles        *files,
       g_free (text);
       *kind = MER_IMPORT_PROBLEM_TOO_LARGE;
       *size = (gint64) length;
-      *reason = g_strdup_printf (_("larger than the workspace's limit of %" G_GUINT64_FORMAT " bytes"),
-                                 files->max_size);
+      *reason = g_strdup_printf (_("larger than the workspace's limit of %" PRIu64 " bytes"),
+                                 (uint64_t) files->max_size);
       return NULL;
     }
   return g_bytes_new_take (text, length);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <yaml.h>
+#include <inttypes.h>
 
 /* Larger files are not handbook pages; refusing them keeps memory bounded. */
 #define MAX_PAGE_BYTES (16 * 1024 * 1024)
@@ -407,8 +408,8 @@ mer_import_parse_page (const char  *path,
   if (!g_utf8_validate (text, length, &bad))
     {
       g_set_error (error, MER_IMPORT_ERROR, MER_IMPORT_ERROR_NOT_UTF8,
-                   _("not UTF-8 text (invalid byte 0x%02x at offset %" G_GSIZE_FORMAT ")"),
-                   (guint) (guchar) *bad, (gsize) (bad - text));
+                   _("not UTF-8 text (invalid byte 0x%02x at offset %" PRIu64 ")"),
+                   (guint) (guchar) *bad, (uint64_t) (bad - text));
       return NULL;
     }
   if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
+#include <inttypes.h>
 
 G_DEFINE_QUARK (mer-json-error-quark, mer_json_error)
 
@@ -241,7 +242,7 @@ static gboolean
 check_invalid (Check *c)
 {
   g_set_error (c->error, MER_JSON_ERROR, MER_JSON_ERROR_INVALID,
-               _("Invalid JSON at byte %" G_GSIZE_FORMAT), (gsize) (c->p - c->start));
+               _("Invalid JSON at byte %" PRIu64), (uint64_t) (c->p - c->start));
   return FALSE;
 }
 

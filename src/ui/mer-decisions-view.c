@@ -87,6 +87,7 @@ doc_button (const char *label,
   gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (GTK_LABEL (text), 0);
   gtk_button_set_child (GTK_BUTTON (button), text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   gtk_widget_set_halign (button, GTK_ALIGN_START);
   gtk_widget_add_css_class (button, "flat");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "decisions.open");
@@ -169,6 +170,7 @@ show_detail (MerDecisionsView *self)
   gtk_box_append (self->detail_box, meta_label);
 
   supersede = gtk_button_new_with_mnemonic (_("_Supersede…"));
+  mer_ui_name_mnemonic_button (supersede);
   gtk_widget_set_name (supersede, "supersede-button");
   gtk_widget_set_halign (supersede, GTK_ALIGN_START);
   gtk_widget_set_tooltip_text (supersede, _("Decisions are not edited: write a new decision that replaces this one"));
@@ -312,6 +314,7 @@ mer_decisions_view_reload (MerDecisionsView *self)
       gtk_box_append (GTK_BOX (box), title);
       gtk_box_append (GTK_BOX (box), sub);
       gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      mer_ui_name_row (row, mer_json_get_string (decision, "title"), sub_text);
       g_object_set_data_full (G_OBJECT (row), "decision-id", g_strdup (mer_json_get_string (decision, "_id")), g_free);
       g_object_set_data_full (G_OBJECT (row), "summary",
                               g_strdup_printf ("%s\t%s", status_text, mer_json_get_string (decision, "title")), g_free);
@@ -702,6 +705,10 @@ static void
 mer_decisions_view_init (MerDecisionsView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* GTK 4.8 names the drop-down but not the button inside it, which is
+   * what takes the focus and what a screen reader announces. */
+  mer_ui_name_inner_button (GTK_WIDGET (self->filter_status), _("Status"));
+  mer_ui_name_inner_button (GTK_WIDGET (self->filter_owner), _("Owner"));
 }
 
 GtkWidget *

@@ -163,7 +163,8 @@ mer_digest_dialog_new (MerStore   *store,
   GtkWidget *page = adw_preferences_page_new ();
   g_autoptr(GDateTime) since = mer_schedule_parse_instant (mer_json_get_string (digest, "since"), NULL);
   g_autoptr(GDateTime) since_local = since ? g_date_time_to_local (since) : NULL;
-  g_autofree char *since_text = since_local ? g_date_time_format (since_local, "%a %-d %b %H:%M") : g_strdup ("");
+  /* Translators: a day and time, see g_date_time_format(); "Mon 7 Dec 15:30". */
+  g_autofree char *since_text = since_local ? g_date_time_format (since_local, _("%a %-d %b %H:%M")) : g_strdup ("");
   g_autofree char *description = g_strdup_printf (_("What arrived since you last opened Meridian, %s."), since_text);
 
   gtk_window_set_title (GTK_WINDOW (window), _("Since You Were Last Here"));

@@ -413,6 +413,10 @@ bind_item_cb (GtkSignalListItemFactory *factory,
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
   gtk_label_set_text (GTK_LABEL (label), node->label);
+  /* The row the list view wraps around the expander is what takes the
+   * focus; GTK 4.8 has no API to name it, so it is named through its child. */
+  if (gtk_widget_get_parent (expander) != NULL)
+    mer_ui_name_row (gtk_widget_get_parent (expander), node->label, NULL);
   gtk_widget_set_tooltip_text (label, node->key && *node->key ? node->key : node->label);
   if (node->page_id == NULL)
     gtk_widget_add_css_class (label, "dim-label");

@@ -415,6 +415,7 @@ make_row (const char *text,
   gtk_widget_set_margin_start (label, 6 + 12 * indent);
   gtk_widget_set_tooltip_text (label, text);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  mer_ui_name_row (row, text, NULL);
   g_object_set_data_full (G_OBJECT (row), "mer-key", g_strdup (key), g_free);
   return row;
 }

@@ -9,6 +9,7 @@
 #include "mer-peers.h"
 #include "mer-secrets.h"
 #include "mer-store.h"
+#include "mer-ui-util.h"
 
 #include <glib/gi18n.h>
 
@@ -303,10 +304,48 @@ mer_preferences_window_class_init (MerPreferencesWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "prefs.keep-in-file", NULL, keep_in_file_action);
 }
 
+/* The style list's rows, named for screen readers (see mer_ui_name_row). */
+static void
+style_item_setup_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+style_item_bind_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  GtkWidget *label = gtk_list_item_get_child (item);
+  const char *text = gtk_string_object_get_string (GTK_STRING_OBJECT (gtk_list_item_get_item (item)));
+  GtkWidget *row = gtk_widget_get_parent (label);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+  /* The combo row wraps the label (with a check mark) inside the row. */
+  while (row != NULL && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (row)) != GTK_ACCESSIBLE_ROLE_LIST_ITEM)
+    row = gtk_widget_get_parent (row);
+  if (row != NULL)
+    mer_ui_name_row (row, text, NULL);
+}
+
 static void
 mer_preferences_window_init (MerPreferencesWindow *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (style_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (style_item_bind_cb), NULL);
+  adw_combo_row_set_factory (self->style_row, factory);
+  adw_combo_row_set_list_factory (self->style_row, factory);
+  /* libadwaita 1.2 leaves the password row's show-text button unnamed. */
+  mer_ui_name_icon_buttons (GTK_WIDGET (self->password_row), _("Show password"));
 }
 
 GtkWidget *

@@ -109,6 +109,13 @@ rebuild_away_rows (MerProfileDialog *self)
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (remove, "flat");
       gtk_widget_set_tooltip_text (remove, _("Remove"));
+      {
+        /* Translators: accessible name of the button that removes an away
+         * period, "Remove 2026-12-20 – 2027-01-03". */
+        g_autofree char *accessible = g_strdup_printf (_("Remove %s"), title);
+
+        gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+      }
       g_object_set_data (G_OBJECT (remove), "index", GUINT_TO_POINTER (i));
       g_signal_connect (remove, "clicked", G_CALLBACK (remove_away_clicked_cb), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);

@@ -96,7 +96,8 @@ update_labels (MerProposalComposer *self)
   g_autoptr(GDateTime) fair = NULL;
   g_autoptr(GDateTime) deadline = chosen_deadline (self, &fair, &error);
   g_autoptr(GDateTime) local = g_date_time_to_local (deadline);
-  g_autofree char *when = g_date_time_format (local, "%a %-d %b %H:%M");
+  /* Translators: a day and time, see g_date_time_format(); "Mon 7 Dec 15:30". */
+  g_autofree char *when = g_date_time_format (local, _("%a %-d %b %H:%M"));
   g_autofree char *label = NULL;
   GString *names = g_string_new (NULL);
 
@@ -108,7 +109,8 @@ update_labels (MerProposalComposer *self)
   else
     {
       g_autoptr(GDateTime) fair_local = g_date_time_to_local (fair);
-      g_autofree char *fair_text = g_date_time_format (fair_local, "%a %-d %b %H:%M");
+      /* Translators: a day and time, see g_date_time_format(); "Mon 7 Dec 15:30". */
+      g_autofree char *fair_text = g_date_time_format (fair_local, _("%a %-d %b %H:%M"));
 
       label = g_strdup_printf (_("Closes %s your time. The fair minimum would be %s."), when, fair_text);
     }

@@ -183,6 +183,7 @@ build_row (JsonObject *proposal,
   gtk_box_append (GTK_BOX (box), title);
   gtk_box_append (GTK_BOX (box), sub);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  mer_ui_name_row (row, mer_json_get_string (proposal, "title"), sub_text);
   g_object_set_data_full (G_OBJECT (row), "proposal-id", g_strdup (mer_json_get_string (proposal, "_id")), g_free);
   g_object_set_data_full (G_OBJECT (row), "summary",
                           g_strdup_printf ("%s\t%s\t%s", status, mer_json_get_string (proposal, "title"), sub_text),
@@ -417,7 +418,8 @@ build_readers (MerProposalsView *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), reader->name);
       if (reader->deadline_local != NULL)
         {
-          g_autofree char *clock = g_date_time_format (reader->deadline_local, "%a %-d %b %H:%M");
+          /* Translators: a day and time, see g_date_time_format(); "Mon 7 Dec 15:30". */
+          g_autofree char *clock = g_date_time_format (reader->deadline_local, _("%a %-d %b %H:%M"));
           g_autofree char *offset = mer_schedule_format_offset (reader->deadline_local);
 
           g_string_append_printf (sub, _("Deadline %s their time (%s, %s)"), clock, reader->tz, offset);
@@ -985,6 +987,7 @@ build_comment_box (MerProposalsView *self,
   gtk_widget_add_css_class (reply_label, "dim-label");
   gtk_widget_add_css_class (cancel, "flat");
   gtk_widget_set_tooltip_text (cancel, _("Cancel Reply"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cancel), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Cancel reply"), -1);
   g_signal_connect_object (cancel, "clicked", G_CALLBACK (cancel_reply_cb), self, 0);
   gtk_box_append (GTK_BOX (reply_box), reply_label);
   gtk_box_append (GTK_BOX (reply_box), cancel);
@@ -1009,9 +1012,11 @@ build_comment_box (MerProposalsView *self,
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (model)), NULL);
   gtk_widget_set_name (dropdown, "comment-stance");
   gtk_widget_set_tooltip_text (dropdown, _("Your stance, with the comment as its reason"));
+  mer_ui_name_inner_button (dropdown, _("Stance"));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), kept_stance);
   gtk_box_append (GTK_BOX (row), dropdown);
   button = gtk_button_new_with_mnemonic (_("_Comment"));
+  mer_ui_name_mnemonic_button (button);
   gtk_widget_set_name (button, "comment-button");
   gtk_widget_set_hexpand (button, TRUE);
   gtk_widget_set_halign (button, GTK_ALIGN_END);
@@ -1136,6 +1141,8 @@ show_detail (MerProposalsView *self)
     GtkWidget *comment = gtk_button_new_with_mnemonic (_("C_omment"));
     GtkWidget *decide = gtk_button_new_with_mnemonic (_("_Decide…"));
 
+    mer_ui_name_mnemonic_button (comment);
+    mer_ui_name_mnemonic_button (decide);
     gtk_actionable_set_action_name (GTK_ACTIONABLE (comment), "proposals.comment");
     gtk_actionable_set_action_name (GTK_ACTIONABLE (decide), "proposals.decide");
     gtk_widget_set_name (decide, "decide-button");

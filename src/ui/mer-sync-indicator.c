@@ -5,6 +5,7 @@
 #include "mer-sync-indicator.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 /*
  * The sync status in the header bar: an icon for synced, syncing (a
@@ -66,10 +67,11 @@ update (MerSyncIndicator *self)
     case MER_SYNC_STATUS_SYNCING:
       icon_name = "emblem-synchronizing-symbolic";
       title = _("Syncing…");
-      detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " document received so far.",
-                                             "%" G_GUINT64_FORMAT " documents received so far.",
+      /* %' groups the thousands as the locale does ("12,345", "12.345"). */
+      detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" PRIu64 " document received so far.",
+                                             "%'" PRIu64 " documents received so far.",
                                              mer_sync_controller_get_progress (self->controller)),
-                                mer_sync_controller_get_progress (self->controller));
+                                (uint64_t) mer_sync_controller_get_progress (self->controller));
       break;
     case MER_SYNC_STATUS_OFFLINE:
       icon_name = "network-offline-symbolic";

@@ -307,7 +307,8 @@ mer_team_view_reload (MerTeamView *self)
       if (next != NULL)
         {
           g_autoptr(GDateTime) local = mer_schedule_local_time (me, next);
-          g_autofree char *until = g_date_time_format (local, "%H:%M");
+          /* Translators: a time of day, see g_date_time_format(); "15:30". */
+          g_autofree char *until = g_date_time_format (local, _("%H:%M"));
 
           text = g_strdup_printf (_("You are in deep work until %s. Notifications wait until then."), until);
         }

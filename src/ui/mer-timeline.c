@@ -459,8 +459,10 @@ mer_timeline_query_tooltip (GtkWidget  *widget,
   at = g_date_time_new_from_unix_utc (t);
   mine = g_date_time_to_timezone (at, self->zone);
   theirs = mer_schedule_local_time (schedule, at);
-  mine_text = g_date_time_format (mine, "%H:%M");
-  theirs_text = g_date_time_format (theirs, "%a %H:%M");
+  /* Translators: a time of day, see g_date_time_format(); "15:30". */
+  mine_text = g_date_time_format (mine, _("%H:%M"));
+  /* Translators: a weekday and time, see g_date_time_format(); "Mon 15:30". */
+  theirs_text = g_date_time_format (theirs, _("%a %H:%M"));
   words = mer_schedule_describe_status (schedule, at);
   /* Translators: "Ana — 14:00 yours, Mon 18:45 theirs: Working until 17:00" */
   text = g_strdup_printf (_("%s — %s yours, %s theirs\n%s"), mer_schedule_get_name (schedule),

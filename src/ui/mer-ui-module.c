@@ -22,7 +22,9 @@ mer_ui_run (const char  *data_dir,
 
   mer_ui_bench_mark ("module-loaded");
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* MERIDIAN_LOCALEDIR: the translations built in the build folder
+   * (build/po), for tests and a run before installing. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("MERIDIAN_LOCALEDIR") ? g_getenv ("MERIDIAN_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_application_name (_("Meridian"));

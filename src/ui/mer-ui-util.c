@@ -101,7 +101,8 @@ char *
 mer_ui_format_day (const char *instant)
 {
   g_autoptr(GDateTime) when = instant != NULL ? mer_schedule_parse_instant (instant, NULL) : NULL;
-  g_autofree char *text = when != NULL ? g_date_time_format (when, "%-d %B %Y") : NULL;
+  /* Translators: a date, see g_date_time_format(); "3 March 2026". */
+  g_autofree char *text = when != NULL ? g_date_time_format (when, _("%-d %B %Y")) : NULL;
 
   return text != NULL ? g_strdup (g_strstrip (text)) : g_strdup ("");
 }
@@ -190,4 +191,88 @@ mer_ui_show_error (GtkWidget  *widget,
 
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (alert), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (alert));
+}
+
+/*
+ * GTK 4.8 reads a list row by its accessible label alone, not by the
+ * labels inside it: a row without one is announced as an empty item.
+ */
+void
+mer_ui_name_row (GtkWidget  *row,
+                 const char *title,
+                 const char *detail)
+{
+  g_autofree char *name = NULL;
+
+  g_return_if_fail (GTK_IS_WIDGET (row));
+
+  if (title == NULL || *title == '\0')
+    return;
+  if (detail != NULL && *detail != '\0')
+    /* Translators: the name a screen reader says for a list row,
+     * "Weekly updates, Closes in 2 days". */
+    name = g_strdup_printf (_("%s, %s"), title, detail);
+  else
+    name = g_strdup (title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+void
+mer_ui_name_mnemonic_button (GtkWidget *button)
+{
+  const char *label;
+  GString *name;
+
+  g_return_if_fail (GTK_IS_BUTTON (button));
+
+  label = gtk_button_get_label (GTK_BUTTON (button));
+  if (label == NULL)
+    return;
+  name = g_string_new (NULL);
+  for (const char *p = label; *p != '\0'; p++)
+    {
+      /* "__" is a literal underscore; a single one marks the mnemonic. */
+      if (*p == '_')
+        {
+          if (p[1] != '_')
+            continue;
+          p++;
+        }
+      g_string_append_c (name, *p);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name->str, -1);
+  g_string_free (name, TRUE);
+}
+
+void
+mer_ui_name_inner_button (GtkWidget  *widget,
+                          const char *label)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child))
+      gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+void
+mer_ui_name_icon_buttons (GtkWidget  *root,
+                          const char *fallback)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        {
+          const char *tooltip = gtk_widget_get_tooltip_text (child);
+
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          tooltip != NULL ? tooltip : fallback, -1);
+        }
+      mer_ui_name_icon_buttons (child, fallback);
+    }
 }

@@ -34,5 +34,18 @@ GtkWindow *mer_ui_get_window           (GtkWidget  *widget);
 void       mer_ui_show_error           (GtkWidget  *widget,
                                         const char *heading,
                                         const char *message);
+/* Gives a list row the name a screen reader says: "title, detail". */
+void       mer_ui_name_row             (GtkWidget  *row,
+                                        const char *title,
+                                        const char *detail);
+/* Names a button after its label without the mnemonic's underscore:
+ * GTK 4.8 reads "_Decide…" as "_Decide… Decide…". */
+void       mer_ui_name_mnemonic_button (GtkWidget  *button);
+/* Names the icon buttons inside @root after their tooltips, else @fallback. */
+void       mer_ui_name_icon_buttons    (GtkWidget  *root,
+                                        const char *fallback);
+/* Names the button a composite widget (a drop-down) wraps and focuses. */
+void       mer_ui_name_inner_button    (GtkWidget  *widget,
+                                        const char *label);
 
 G_END_DECLS

@@ -72,6 +72,7 @@ struct _MerWindow
   MerPageTree          *page_tree;
   MerSearchPanel       *search_panel;
   GtkWidget            *sync_indicator;
+  GtkWidget            *focus_before_search;  /* weak: where Escape returns */
 };
 
 /* Below this window width the header has no room for the focus button. */
@@ -335,6 +336,10 @@ section_activated_cb (MerWindow     *self,
     return;
   mer_window_show_section (self, name);
   reveal_content (self);
+  /* Side by side, the keyboard stays on the row it chose the section with
+   * (changing the content would otherwise drop it on a header button). */
+  if (!adw_leaflet_get_folded (self->leaflet))
+    gtk_widget_grab_focus (GTK_WIDGET (row));
 }
 
 void
@@ -508,18 +513,32 @@ mer_window_get_visible_view (MerWindow *self)
 void
 mer_window_show_search (MerWindow *self)
 {
+  GtkWidget *focus;
+
   g_return_if_fail (MER_IS_WINDOW (self));
 
+  focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus != NULL && !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_panel)))
+    g_set_weak_pointer (&self->focus_before_search, focus);
   gtk_widget_set_visible (GTK_WIDGET (self->search_panel), TRUE);
   mer_search_panel_focus (self->search_panel);
 }
 
+/* Closing search gives the focus back to where it was before. */
 void
 mer_window_hide_search (MerWindow *self)
 {
+  GtkWidget *focus;
+
   g_return_if_fail (MER_IS_WINDOW (self));
 
+  focus = gtk_root_get_focus (GTK_ROOT (self));
   gtk_widget_set_visible (GTK_WIDGET (self->search_panel), FALSE);
+  if (self->focus_before_search != NULL && focus != NULL
+      && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_panel))
+      && gtk_widget_get_mapped (self->focus_before_search))
+    gtk_widget_grab_focus (self->focus_before_search);
+  g_clear_weak_pointer (&self->focus_before_search);
 }
 
 void
@@ -742,6 +761,118 @@ search_action (GtkWidget  *widget,
     mer_window_show_search (self);
 }
 
+/*
+ * F6 moves the keyboard focus from pane to pane as in GNOME's own apps:
+ * the sidebar, the content, then search (opened for it), and round again;
+ * Shift+F6 goes the other way.  The header bars belong to no pane, so F6
+ * from a header button starts at the sidebar.
+ */
+typedef enum
+{
+  PANE_NONE = -1,
+  PANE_SIDEBAR,
+  PANE_CONTENT,
+  PANE_SEARCH,
+  N_PANES
+} Pane;
+
+static gboolean
+focus_within (GtkWidget *focus,
+              GtkWidget *container)
+{
+  return focus != NULL && (focus == container || gtk_widget_is_ancestor (focus, container));
+}
+
+static Pane
+current_pane (MerWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->search_panel))
+      && focus_within (focus, GTK_WIDGET (self->search_panel)))
+    return PANE_SEARCH;
+  if (focus_within (focus, GTK_WIDGET (self->sections_list)) || focus_within (focus, self->tree_box))
+    return PANE_SIDEBAR;
+  if (focus_within (focus, GTK_WIDGET (self->content_stack)))
+    return PANE_CONTENT;
+  return PANE_NONE;
+}
+
+static gboolean
+focus_pane (MerWindow *self,
+            Pane       pane)
+{
+  GtkWidget *child;
+  GtkListBoxRow *row;
+
+  if (pane != PANE_SEARCH && gtk_widget_get_visible (GTK_WIDGET (self->search_panel)))
+    mer_window_hide_search (self);
+
+  switch (pane)
+    {
+    case PANE_SIDEBAR:
+      adw_leaflet_set_visible_child_name (self->leaflet, "sidebar");
+      row = gtk_list_box_get_selected_row (self->sections_list);
+      if (row != NULL)
+        return gtk_widget_grab_focus (GTK_WIDGET (row));
+      return gtk_widget_child_focus (GTK_WIDGET (self->sections_list), GTK_DIR_TAB_FORWARD);
+    case PANE_CONTENT:
+      reveal_content (self);
+      child = gtk_stack_get_visible_child (self->content_stack);
+      if (child == NULL)
+        return FALSE;
+      return gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD) || gtk_widget_grab_focus (child);
+    case PANE_SEARCH:
+      mer_window_show_search (self);
+      return TRUE;
+    case PANE_NONE:
+    case N_PANES:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+next_pane_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  MerWindow *self = MER_WINDOW (widget);
+  int step = g_str_equal (action_name, "win.previous-pane") ? N_PANES - 1 : 1;
+  Pane pane = current_pane (self);
+
+  /* From no pane, forward starts at the sidebar and backward at the content. */
+  if (pane == PANE_NONE)
+    pane = PANE_SEARCH;
+  /* A pane that takes no focus (an empty view) is passed over. */
+  for (int i = 0; i < N_PANES; i++)
+    {
+      pane = (pane + step) % N_PANES;
+      if (focus_pane (self, pane))
+        return;
+    }
+}
+
+/*
+ * GtkPaned binds F6 to cycling its own two children, and the proposals and
+ * decisions views are panes: the window takes F6 first, on its way down.
+ */
+static gboolean
+pane_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     MerWindow             *self)
+{
+  GdkModifierType mods = state & gtk_accelerator_get_default_mod_mask ();
+
+  if (keyval != GDK_KEY_F6 || (mods != 0 && mods != GDK_SHIFT_MASK))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), mods == GDK_SHIFT_MASK ? "win.previous-pane" : "win.next-pane",
+                              NULL);
+  return TRUE;
+}
+
 static void
 go_back_action (GtkWidget  *widget,
                 const char *action_name,
@@ -861,7 +992,8 @@ update_focus_button (MerWindow *self)
       if (next != NULL)
         {
           g_autoptr(GDateTime) local = mer_schedule_local_time (me, next);
-          g_autofree char *until = g_date_time_format (local, "%H:%M");
+          /* Translators: a time of day, see g_date_time_format(); "15:30". */
+          g_autofree char *until = g_date_time_format (local, _("%H:%M"));
           GTimeSpan left = g_date_time_difference (next, now);
 
           /* Translators: %s is a time such as 15:30. */
@@ -985,6 +1117,7 @@ mer_window_dispose (GObject *object)
   g_clear_handle_id (&self->tree_timeout_id, g_source_remove);
   g_clear_handle_id (&self->focus_idle_id, g_source_remove);
   g_clear_handle_id (&self->focus_end_id, g_source_remove);
+  g_clear_weak_pointer (&self->focus_before_search);
   if (self->views != NULL)
     g_ptr_array_set_size (self->views, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), MER_TYPE_WINDOW);
@@ -1042,6 +1175,8 @@ mer_window_class_init (MerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.focus", "u", focus_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-focus", NULL, toggle_focus_action);
+  gtk_widget_class_install_action (widget_class, "win.next-pane", NULL, next_pane_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-pane", NULL, next_pane_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
@@ -1049,6 +1184,8 @@ mer_window_class_init (MerWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.edit-page", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "win.page-history", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.page-info", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, 0, "win.next-pane", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F6, GDK_SHIFT_MASK, "win.previous-pane", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-focus", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.go-back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "win.go-forward", NULL);
@@ -1059,8 +1196,15 @@ mer_window_class_init (MerWindowClass *klass)
 static void
 mer_window_init (MerWindow *self)
 {
+  GtkEventController *keys;
+
   g_type_ensure (MER_TYPE_PAGE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (pane_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   self->sections = g_ptr_array_new_with_free_func ((GDestroyNotify) section_free);
   self->views = g_ptr_array_new_with_free_func (g_object_unref);
