@@ -923,6 +923,8 @@ detach_comment_editor (MerProposalsView *self)
 {
   GtkWidget *parent = self->comment_editor != NULL ? gtk_widget_get_parent (GTK_WIDGET (self->comment_editor)) : NULL;
 
+  if (parent != NULL)
+    mer_ui_settle_scrolling (GTK_WIDGET (self->comment_editor));
   if (GTK_IS_FRAME (parent))
     gtk_frame_set_child (GTK_FRAME (parent), NULL);
   else if (parent != NULL)
@@ -1046,6 +1048,7 @@ clear_box (GtkBox *box)
 {
   GtkWidget *child;
 
+  mer_ui_settle_scrolling (GTK_WIDGET (box));
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
     gtk_box_remove (box, child);
 }

@@ -145,6 +145,32 @@ mer_ui_wrapped_label (const char *text,
   return label;
 }
 
+/*
+ * Ends every scroll animation under @root where it stands. A widget taken
+ * out of its window while its scrolled window still animates (a text view
+ * scrolling to the cursor after a paste) makes GTK 4.8 settle the
+ * animation from the unmap, whose value-changed handlers end it a second
+ * time: GTK then warns about disconnecting handler 0. Ended first, there
+ * is nothing left to settle.
+ */
+void
+mer_ui_settle_scrolling (GtkWidget *root)
+{
+  if (root == NULL)
+    return;
+  if (GTK_IS_SCROLLED_WINDOW (root))
+    {
+      GtkAdjustment *adjustments[] = { gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (root)),
+                                       gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (root)) };
+
+      for (guint i = 0; i < G_N_ELEMENTS (adjustments); i++)
+        if (adjustments[i] != NULL)
+          gtk_adjustment_set_value (adjustments[i], gtk_adjustment_get_value (adjustments[i]));
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    mer_ui_settle_scrolling (child);
+}
+
 GtkWidget *
 mer_ui_find_named (GtkWidget  *root,
                    const char *name)

@@ -24,6 +24,7 @@ char      *mer_ui_person_name          (MerStore   *store,
 GtkWidget *mer_ui_wrapped_label        (const char *text,
                                         const char *css);
 /* Finds a descendant widget by its name (gtk_widget_set_name). */
+void       mer_ui_settle_scrolling     (GtkWidget  *root);
 GtkWidget *mer_ui_find_named           (GtkWidget  *root,
                                         const char *name);
 /* The whole text of a text view (or source view). */
