@@ -103,7 +103,7 @@ mer_cli_invite (MerCliContext *ctx,
   if (!mer_cli_parse (ctx, entries, NULL,
                       _ ("Makes an invite for a teammate: an account with a random secret, "
                          "refused after its expiry unless used, as a meridian:join link that "
-                         "“meridian join” or the app opens. Share this workspace (meridian serve --tls "
+                         "“meridian join” opens. Share this workspace (meridian serve --tls "
                          "or Preferences) so that the link's address answers."),
                       &argc, &argv))
     return 2;
