@@ -156,8 +156,8 @@ mer_invite_dialog_init (MerInviteDialog *self)
   GtkWidget *link_label = gtk_label_new (NULL);
   GtkWidget *error_label = gtk_label_new (NULL);
   GtkWidget *picture = gtk_picture_new ();
-  GtkWidget *explain = gtk_label_new (_ ("Send this link to your teammate, or let them scan the code. "
-                                         "Anyone with it can join until it is used or expires."));
+  GtkWidget *explain = gtk_label_new (_ ("Send this link to your teammate, or let them scan the code. Whoever has it joins as "
+                                         "this teammate; if nobody uses it before it expires, it stops working."));
   const char *roles[] = { N_ ("Read and Write"), N_ ("Read Only"), NULL };
   g_autoptr (GtkStringList) role_names = gtk_string_list_new (NULL);
 
