@@ -21,7 +21,7 @@ build_packages=(
   libwebkitgtk-6.0-dev libgtksourceview-5-dev libsoup-3.0-dev
   libsqlite3-dev libjson-glib-dev libcmark-gfm-dev
   libcmark-gfm-extensions-dev libgit2-dev libyaml-dev libsodium-dev
-  libgnutls28-dev
+  libgnutls28-dev libqrencode-dev
   desktop-file-utils appstream fonts-cantarell glib-networking tzdata
   ca-certificates librsvg2-common libsecret-1-dev
 )

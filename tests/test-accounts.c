@@ -38,9 +38,9 @@ static void
 test_hashes (void)
 {
   g_autofree char *dir = mer_test_make_tmpdir ("accounts");
-  g_autoptr(MerAccounts) accounts = mer_accounts_new (dir);
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (MerAccounts) accounts = mer_accounts_new (dir);
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
   GStatBuf buf;
 
@@ -77,10 +77,10 @@ static void
 test_reload_and_remove (void)
 {
   g_autofree char *dir = mer_test_make_tmpdir ("accounts");
-  g_autoptr(MerAccounts) server_side = mer_accounts_new (dir);
-  g_autoptr(MerAccounts) command_side = mer_accounts_new (dir);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) list = NULL;
+  g_autoptr (MerAccounts) server_side = mer_accounts_new (dir);
+  g_autoptr (MerAccounts) command_side = mer_accounts_new (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) list = NULL;
   gboolean replaced = TRUE;
 
   g_assert_cmpuint (mer_accounts_count (server_side), ==, 0);
@@ -115,10 +115,10 @@ static void
 test_role_and_seen (void)
 {
   g_autofree char *dir = mer_test_make_tmpdir ("accounts");
-  g_autoptr(MerAccounts) server_side = mer_accounts_new (dir);
-  g_autoptr(MerAccounts) command_side = mer_accounts_new (dir);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) list = NULL;
+  g_autoptr (MerAccounts) server_side = mer_accounts_new (dir);
+  g_autoptr (MerAccounts) command_side = mer_accounts_new (dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) list = NULL;
   g_autofree char *seen_path = g_build_filename (dir, MER_ACCOUNTS_SEEN_FILE_NAME, NULL);
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -172,10 +172,10 @@ static void
 test_invalid (void)
 {
   g_autofree char *dir = mer_test_make_tmpdir ("accounts");
-  g_autoptr(MerAccounts) accounts = mer_accounts_new (dir);
+  g_autoptr (MerAccounts) accounts = mer_accounts_new (dir);
   g_autofree char *long_name = g_strnfill (MER_ACCOUNTS_MAX_NAME + 1, 'a');
   const char *bad_names[] = { "", "a:b", "a b", "-x", "é", long_name };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++)
     {
@@ -205,6 +205,42 @@ test_invalid (void)
   mer_test_rm_rf (dir);
 }
 
+/*
+ * An invite's account: refused once its expiry passes, unless it was used
+ * before; its first request clears the expiry for good, also for a new
+ * reader of the file.
+ */
+static void
+test_expiry (void)
+{
+  g_autofree char *dir = mer_test_make_tmpdir ("accounts-expiry");
+  g_autoptr (MerAccounts) accounts = mer_accounts_new (dir);
+  g_autoptr (MerAccounts) again = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_true (mer_accounts_add_full (accounts, "late", "secret-late", MER_ROLE_RW, now - 10, NULL, &error));
+  g_assert_true (mer_accounts_add_full (accounts, "soon", "secret-soon", MER_ROLE_RO, now + 3600, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (mer_accounts_verify (accounts, "late", "secret-late"), ==, MER_ROLE_NONE);
+  g_assert_cmpint (mer_accounts_lookup (accounts, "late", NULL), ==, MER_ROLE_NONE);
+  mer_accounts_note_seen (accounts, "late");
+  g_assert_cmpint (mer_accounts_get_expires (accounts, "late"), ==, now - 10);
+
+  g_assert_cmpint (mer_accounts_verify (accounts, "soon", "secret-soon"), ==, MER_ROLE_RO);
+  g_assert_cmpint (mer_accounts_get_expires (accounts, "soon"), ==, now + 3600);
+  mer_accounts_note_seen (accounts, "soon");
+  g_assert_cmpint (mer_accounts_get_expires (accounts, "soon"), ==, 0);
+
+  again = mer_accounts_new (dir);
+  g_assert_cmpint (mer_accounts_get_expires (again, "soon"), ==, 0);
+  g_assert_cmpint (mer_accounts_get_expires (again, "late"), ==, now - 10);
+  g_assert_cmpint (mer_accounts_get_expires (again, "nobody"), ==, -1);
+  g_assert_cmpint (mer_accounts_verify (again, "soon", "secret-soon"), ==, MER_ROLE_RO);
+  mer_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +250,6 @@ main (int argc, char **argv)
   g_test_add_func ("/accounts/reload-and-remove", test_reload_and_remove);
   g_test_add_func ("/accounts/role-and-seen", test_role_and_seen);
   g_test_add_func ("/accounts/invalid", test_invalid);
+  g_test_add_func ("/accounts/expiry", test_expiry);
   return g_test_run ();
 }

@@ -4,6 +4,8 @@
 #include "mer-json.h"
 #include "mer-test-util.h"
 #include "mer-store.h"
+#include "mer-invites.h"
+#include "mer-peers.h"
 #include "mer-tls.h"
 
 #include <glib/gstdio.h>
@@ -14,9 +16,9 @@
 typedef struct
 {
   GSubprocess *process;
-  char        *url;      /* http://127.0.0.1:PORT/handbook */
-  char        *root;     /* http://127.0.0.1:PORT */
-  char        *fingerprint; /* with --tls: the second line's, or NULL */
+  char *url;         /* http://127.0.0.1:PORT/handbook */
+  char *root;        /* http://127.0.0.1:PORT */
+  char *fingerprint; /* with --tls: the second line's, or NULL */
 } Served;
 
 /*
@@ -26,16 +28,16 @@ typedef struct
  * it, and writing into a pipe nobody reads would fail the test instead.
  */
 static int
-run_meridian (const char  *dir,
-              const char  *input,
-              char       **out_stdout,
-              char       **out_stderr,
+run_meridian (const char *dir,
+              const char *input,
+              char **out_stdout,
+              char **out_stderr,
               ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *input_path = NULL;
   const char *arg;
   gboolean ok;
@@ -74,7 +76,8 @@ add_user (const char *dir,
   g_autofree char *input = g_strconcat (password, "\n", NULL);
 
   g_assert_cmpint (run_meridian (dir, input, &out, &err, "user", "add", name, "--role", role,
-                                 "--password-stdin", NULL), ==, 0);
+                                 "--password-stdin", NULL),
+                   ==, 0);
   g_assert_nonnull (strstr (out, name));
 }
 
@@ -83,17 +86,17 @@ add_user (const char *dir,
  * URL from its first line.
  */
 static gboolean
-serve_with (Served             *served,
-            const char         *dir,
-            const char         *listen,
-            const char         *cert,
-            const char         *key,
+serve_with (Served *served,
+            const char *dir,
+            const char *listen,
+            const char *cert,
+            const char *key,
             const char * const *extra,
-            char              **out_error)
+            char **out_error)
 {
   const char *argv[16] = { mer_test_meridian_bin (), "--data", dir, "serve", "--listen", listen, NULL };
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
   const char *prefix = "Serving handbook at ";
   guint n = 6;
@@ -117,7 +120,7 @@ serve_with (Served             *served,
   g_assert_no_error (error);
   if (line == NULL)
     {
-      g_autoptr(GDataInputStream) errors = g_data_input_stream_new (g_subprocess_get_stderr_pipe (served->process));
+      g_autoptr (GDataInputStream) errors = g_data_input_stream_new (g_subprocess_get_stderr_pipe (served->process));
 
       g_assert_true (g_subprocess_wait (served->process, NULL, NULL));
       *out_error = g_data_input_stream_read_line_utf8 (errors, NULL, NULL, NULL);
@@ -142,12 +145,12 @@ serve_with (Served             *served,
 }
 
 static gboolean
-serve (Served      *served,
-       const char  *dir,
-       const char  *listen,
-       const char  *cert,
-       const char  *key,
-       char       **out_error)
+serve (Served *served,
+       const char *dir,
+       const char *listen,
+       const char *cert,
+       const char *key,
+       char **out_error)
 {
   return serve_with (served, dir, listen, cert, key, NULL, out_error);
 }
@@ -155,7 +158,7 @@ serve (Served      *served,
 static void
 stop (Served *served)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_subprocess_send_signal (served->process, SIGTERM);
   g_assert_true (g_subprocess_wait (served->process, NULL, &error));
@@ -169,23 +172,23 @@ stop (Served *served)
 }
 
 static gboolean
-accept_certificate_cb (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              data)
+accept_certificate_cb (SoupMessage *msg,
+                       GTlsCertificate *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer data)
 {
-  return TRUE;  /* the test's own self-signed certificate */
+  return TRUE; /* the test's own self-signed certificate */
 }
 
 static guint
-http_get (const char  *url,
-          const char  *credentials,
-          char       **out_body)
+http_get (const char *url,
+          const char *credentials,
+          char **out_body)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
   if (credentials != NULL)
@@ -215,17 +218,17 @@ test_serve_corrupt (void)
   g_autofree char *err = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *garbage = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gsize length;
 
   {
-    g_autoptr(MerStore) store = mer_store_open (dir, &error);
+    g_autoptr (MerStore) store = mer_store_open (dir, &error);
 
     g_assert_no_error (error);
     for (guint i = 0; i < 400; i++)
       {
         g_autofree char *json = g_strdup_printf ("{\"_id\":\"note:%u\",\"text\":\"%0200u\"}", i, i);
-        g_autoptr(JsonObject) doc = mer_test_object (json);
+        g_autoptr (JsonObject) doc = mer_test_object (json);
         g_autofree char *rev = mer_store_put_doc (store, doc, &error);
 
         g_assert_no_error (error);
@@ -258,7 +261,7 @@ test_serve_local (void)
   g_autofree char *body = NULL;
   g_autofree char *db = NULL;
   g_autofree char *reason = NULL;
-  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr (JsonObject) welcome = NULL;
   g_autofree char *first_uuid = NULL;
   Served served = { 0 };
 
@@ -299,7 +302,7 @@ test_user_commands (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(JsonNode) list = NULL;
+  g_autoptr (JsonNode) list = NULL;
   GStatBuf buf;
   Served served = { 0 };
 
@@ -363,8 +366,8 @@ test_user_commands (void)
   {
     JsonArray *entries = json_node_get_array (list);
     const char *seen = mer_json_get_string (json_array_get_object_element (entries, 0), "last_seen");
-    g_autoptr(GDateTime) when = seen != NULL ? g_date_time_new_from_iso8601 (seen, NULL) : NULL;
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autoptr (GDateTime) when = seen != NULL ? g_date_time_new_from_iso8601 (seen, NULL) : NULL;
+    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 
     g_assert_nonnull (when);
     g_assert_cmpint (g_date_time_difference (now, when), <, 600 * G_TIME_SPAN_SECOND);
@@ -417,8 +420,8 @@ test_serve_tls (void)
   g_autofree char *reason = NULL;
   const char *argv[] = { openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                          "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert, NULL };
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
   Served served = { 0 };
 
   if (openssl == NULL)
@@ -451,10 +454,10 @@ test_serve_tls (void)
 
 /* Accepts the certificate only if its fingerprint is the pinned one. */
 static gboolean
-accept_pinned_cb (SoupMessage          *msg,
-                  GTlsCertificate      *certificate,
-                  GTlsCertificateFlags  errors,
-                  gpointer              data)
+accept_pinned_cb (SoupMessage *msg,
+                  GTlsCertificate *certificate,
+                  GTlsCertificateFlags errors,
+                  gpointer data)
 {
   char **seen = data;
   const char *pinned = seen[0];
@@ -465,14 +468,14 @@ accept_pinned_cb (SoupMessage          *msg,
 }
 
 static guint
-https_get_pinned (const char  *url,
-                  const char  *pinned,
-                  char       **out_presented)
+https_get_pinned (const char *url,
+                  const char *pinned,
+                  char **out_presented)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
   char *seen[2] = { (char *) pinned, NULL };
 
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_pinned_cb), seen);
@@ -498,8 +501,8 @@ test_serve_own_tls (void)
   g_autofree char *first = NULL;
   g_autofree char *reason = NULL;
   g_autofree char *damaged = NULL;
-  g_autoptr(GTlsCertificate) stored = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTlsCertificate) stored = NULL;
+  g_autoptr (GError) error = NULL;
   const char *tls[] = { "--tls", NULL };
   const char *both[] = { "--tls", "--tls-cert", "x.pem", "--tls-key", "y.pem", NULL };
   gboolean created = TRUE;
@@ -581,9 +584,9 @@ test_sync_pinned (void)
   Served served = { 0 };
 
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MerStore) store = mer_store_open (shared, &error);
-    g_autoptr(JsonObject) doc = mer_test_object ("{\"_id\":\"note:shared\",\"text\":\"hello\"}");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MerStore) store = mer_store_open (shared, &error);
+    g_autoptr (JsonObject) doc = mer_test_object ("{\"_id\":\"note:shared\",\"text\":\"hello\"}");
     g_autofree char *rev = mer_store_put_doc (store, doc, &error);
 
     g_assert_no_error (error);
@@ -595,7 +598,8 @@ test_sync_pinned (void)
 
   /* Unknown certificate: refused at once, with what to compare. */
   g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
-                                 url, NULL), !=, 0);
+                                 url, NULL),
+                   !=, 0);
   g_assert_nonnull (strstr (err, "does not trust"));
   g_assert_nonnull (strstr (err, first));
   g_assert_false (g_file_test (known, G_FILE_TEST_EXISTS));
@@ -604,7 +608,8 @@ test_sync_pinned (void)
 
   /* A fingerprint that is not one changes nothing. */
   g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
-                                 "--fingerprint", "SHA256 12:34", url, NULL), !=, 0);
+                                 "--fingerprint", "SHA256 12:34", url, NULL),
+                   !=, 0);
   g_assert_nonnull (strstr (err, "not a certificate fingerprint"));
   g_assert_false (g_file_test (known, G_FILE_TEST_EXISTS));
   g_clear_pointer (&out, g_free);
@@ -612,20 +617,21 @@ test_sync_pinned (void)
 
   /* Accepted (pasted without colons, in lower case): the sync goes through. */
   {
-    g_autoptr(GString) bare = g_string_new (NULL);
+    g_autoptr (GString) bare = g_string_new (NULL);
 
     for (const char *p = first + strlen ("SHA256 "); *p != '\0'; p++)
       if (*p != ':')
         g_string_append_c (bare, g_ascii_tolower (*p));
     g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
-                                   "--fingerprint", bare->str, url, NULL), ==, 0);
+                                   "--fingerprint", bare->str, url, NULL),
+                     ==, 0);
   }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MerStore) store = mer_store_open (mine, &error);
-    g_autoptr(JsonObject) doc = mer_store_get_doc (store, "note:shared", NULL, MER_GET_DEFAULT, &error);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MerStore) store = mer_store_open (mine, &error);
+    g_autoptr (JsonObject) doc = mer_store_get_doc (store, "note:shared", NULL, MER_GET_DEFAULT, &error);
 
     g_assert_nonnull (doc);
   }
@@ -634,7 +640,8 @@ test_sync_pinned (void)
 
   /* Remembered: the next sync needs no fingerprint. */
   g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
-                                 url, NULL), ==, 0);
+                                 url, NULL),
+                   ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   stop (&served);
@@ -650,7 +657,8 @@ test_sync_pinned (void)
   }
   g_assert_cmpstr (served.fingerprint, !=, first);
   g_assert_cmpint (run_meridian (mine, "s3cret ana\n", &out, &err, "sync", "--pull", "--password-stdin",
-                                 url, NULL), !=, 0);
+                                 url, NULL),
+                   !=, 0);
   g_assert_nonnull (strstr (err, "changed since you accepted it"));
   g_assert_nonnull (strstr (err, first));
   g_assert_nonnull (strstr (err, served.fingerprint));
@@ -665,7 +673,7 @@ test_sync_pinned (void)
 /* The value of @name in the environment of the running @process. */
 static char *
 environment_of (GSubprocess *process,
-                const char  *name)
+                const char *name)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/environ", g_subprocess_get_identifier (process));
   g_autofree char *text = NULL;
@@ -725,10 +733,10 @@ header_for_origin (const char *url,
                    const char *origin,
                    const char *header)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *encoded = g_base64_encode ((const guchar *) "ana:s3cret ana", strlen ("ana:s3cret ana"));
   g_autofree char *value = g_strconcat ("Basic ", encoded, NULL);
 
@@ -781,6 +789,206 @@ test_serve_cors (void)
   mer_test_rm_rf (dir);
 }
 
+/* The link parser refuses what is not an invite and reads back what it wrote. */
+static void
+test_invite_link (void)
+{
+  MerInviteLink made = { "https://example.org:5985/handbook", "bob", "abcdefghijklmnopqrstuvwxyz012345",
+                         "SHA256 4F:89:65:01:7C:04:09:E3:2E:A4:89:AC:46:FD:88:54:39:7D:57:D5:61:D6:CB:15:4B:F0:1E:BF:F1:8F:6C:06",
+                         1900000000 };
+  g_autofree char *text = mer_invite_link_format (&made);
+  g_autoptr (MerInviteLink) back = mer_invite_link_parse (text, NULL);
+  const char *bad[] = {
+    "",
+    "https://example.org/handbook",
+    "meridian:join?url=https%3A%2F%2Fexample.org%2Fhandbook&user=bob&secret=abcdefghijklmnopqrstuvwxyz012345",
+    "meridian:join?url=http%3A%2F%2Fexample.org%2Fhandbook&user=bob&secret=abcdefghijklmnopqrstuvwxyz012345&fp=x",
+    "meridian:join?url=https%3A%2F%2Fexample.org%2Fhandbook&user=bob&secret=short&fp=SHA256%2000",
+    "meridian:join?url=https%3A%2F%2Fexample.org%2Fhandbook&user=b%3Aob&secret=abcdefghijklmnopqrstuvwxyz012345&fp=SHA256%2000",
+    "meridian:join?url=https%3A%2F%2Fexample.org%2Fhandbook&user=bob&user=eve&secret=abcdefghijklmnopqrstuvwxyz012345&fp=SHA256%2000",
+    "meridian:join?url=https%3A%2F%2Fexample.org%2Fhandbook&user=bob&secret=abcdefghijklmnopqrstuvwxyz01234%2B&fp=SHA256%2000",
+    NULL
+  };
+
+  g_assert_true (g_str_has_prefix (text, "meridian:join?url=https%3A%2F%2Fexample.org%3A5985%2Fhandbook&user=bob&"));
+  g_assert_nonnull (back);
+  g_assert_cmpstr (back->url, ==, made.url);
+  g_assert_cmpstr (back->user, ==, made.user);
+  g_assert_cmpstr (back->secret, ==, made.secret);
+  g_assert_cmpstr (back->fingerprint, ==, made.fingerprint);
+  g_assert_cmpint (back->expires, ==, made.expires);
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (MerInviteLink) link = mer_invite_link_parse (bad[i], &error);
+
+      g_assert_null (link);
+      g_assert_error (error, MER_INVITES_ERROR, MER_INVITES_ERROR_MALFORMED);
+      g_assert_nonnull (strstr (error->message, "not a valid Meridian invite link"));
+    }
+}
+
+/* The invite link of `meridian invite … --json`. */
+static char *
+make_invite (const char *dir,
+             const char *url,
+             const char *name,
+             const char *extra)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonObject) result = NULL;
+
+  g_assert_cmpint (run_meridian (dir, NULL, &out, &err, "invite", "--json", "--role", "ro", "--name", name,
+                                 "--url", url, extra != NULL ? extra : "--days=7", NULL),
+                   ==, 0);
+  result = mer_test_object (out);
+  g_assert_cmpstr (mer_json_get_string (result, "user"), ==, name);
+  g_assert_cmpstr (mer_json_get_string (result, "role"), ==, "ro");
+  return g_strdup (mer_json_get_string (result, "link"));
+}
+
+/*
+ * A teammate joins from an invite: the certificate is pinned, the secret
+ * kept (in the file only when asked, as no keyring answers here), and the
+ * workspace arrives. Expired, revoked and malformed invites are refused
+ * and leave no peer behind.
+ */
+static void
+test_invite_join (void)
+{
+  g_autofree char *shared = mer_test_make_tmpdir ("invite-shared");
+  g_autofree char *mine = mer_test_make_tmpdir ("invite-mine");
+  g_autofree char *peers = g_build_filename (mine, "peers.json", NULL);
+  g_autofree char *invites = g_build_filename (shared, "invites.json", NULL);
+  g_autofree char *accounts_text = NULL;
+  g_autofree char *invites_text = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *tls[] = { "--tls", NULL };
+  Served served = { 0 };
+  GStatBuf buf;
+
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", TRUE);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MerStore) store = mer_store_open (shared, &error);
+    g_autoptr (JsonObject) doc = mer_test_object ("{\"_id\":\"note:shared\",\"text\":\"hello\"}");
+    g_autofree char *rev = mer_store_put_doc (store, doc, &error);
+
+    g_assert_no_error (error);
+  }
+  add_user (shared, "ana", "rw", "s3cret ana");
+  g_assert_true (serve_with (&served, shared, "127.0.0.1:0", NULL, NULL, tls, NULL));
+  link = make_invite (shared, served.url, "bob", NULL);
+  g_assert_true (g_str_has_prefix (link, "meridian:join?url=https%3A%2F%2F127.0.0.1%3A"));
+
+  /* The secret is in the link only: the files hold its hash, or nothing. */
+  {
+    g_autoptr (MerInviteLink) parsed = mer_invite_link_parse (link, NULL);
+
+    g_assert_nonnull (parsed);
+    g_assert_cmpuint (strlen (parsed->secret), >=, 24);
+    g_assert_cmpstr (parsed->fingerprint, ==, served.fingerprint);
+    g_assert_true (g_file_get_contents (invites, &invites_text, NULL, NULL));
+    {
+      g_autofree char *path = g_build_filename (shared, "accounts.json", NULL);
+
+      g_assert_true (g_file_get_contents (path, &accounts_text, NULL, NULL));
+    }
+    g_assert_null (strstr (invites_text, parsed->secret));
+    g_assert_null (strstr (accounts_text, parsed->secret));
+    g_assert_nonnull (strstr (accounts_text, "\"expires\""));
+    g_assert_cmpint (g_stat (invites, &buf), ==, 0);
+    g_assert_cmpint (buf.st_mode & 0777, ==, 0600);
+  }
+
+  /* No keyring, no consent: refused, and nothing is kept. */
+  g_assert_cmpint (run_meridian (mine, NULL, &out, &err, "join", link, NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "no keyring"));
+  g_assert_nonnull (strstr (err, "--keep-password-in-file"));
+  g_assert_false (g_file_test (peers, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A malformed link: a clear reason, nothing changed. */
+  g_assert_cmpint (run_meridian (mine, NULL, &out, &err, "join", "meridian:join?url=https://x", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "not a valid Meridian invite link"));
+  g_assert_false (g_file_test (peers, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_meridian (mine, NULL, &out, &err, "join", "--keep-password-in-file", link, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Joined"));
+  g_assert_nonnull (strstr (err, "Received"));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MerStore) store = mer_store_open (mine, &error);
+    g_autoptr (JsonObject) doc = mer_store_get_doc (store, "note:shared", NULL, 0, &error);
+    g_autofree char *pinned = mer_tls_known_lookup (mine, served.url);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (mer_json_get_string (doc, "text"), ==, "hello");
+    g_assert_cmpstr (pinned, ==, served.fingerprint);
+    g_assert_true (g_file_test (peers, G_FILE_TEST_EXISTS));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Used: it no longer expires. */
+  g_assert_cmpint (run_meridian (shared, NULL, &out, &err, "invite", "--list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "bob  ro  used"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Expired: the link says so before anything is asked or kept. */
+  {
+    g_autofree char *other = mer_test_make_tmpdir ("invite-other");
+    g_autofree char *other_peers = g_build_filename (other, "peers.json", NULL);
+    g_autofree char *expired = make_invite (shared, served.url, "carol", "--expires-at=2020-01-02T03:04:05Z");
+    g_autofree char *revoked = make_invite (shared, served.url, "dave", NULL);
+    char *cut;
+
+    g_assert_cmpint (run_meridian (other, NULL, &out, &err, "join", "--keep-password-in-file", expired, NULL), !=, 0);
+    g_assert_nonnull (strstr (err, "This invite expired on"));
+    g_assert_nonnull (strstr (err, "ask for a new one"));
+    g_assert_false (g_file_test (other_peers, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* Without its expiry in the link, the sharer refuses it all the same. */
+    cut = strstr (expired, "&expires=");
+    g_assert_nonnull (cut);
+    *cut = '\0';
+    g_assert_cmpint (run_meridian (other, NULL, &out, &err, "join", "--keep-password-in-file", expired, NULL), !=, 0);
+    g_assert_nonnull (strstr (err, "refused this invite"));
+    g_assert_null (mer_peers_lookup (other, served.url));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* Revoked: refused by the sharer, no peer left behind. */
+    g_assert_cmpint (run_meridian (shared, NULL, &out, &err, "invite", "--revoke", "dave", NULL), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_meridian (other, NULL, &out, &err, "join", "--keep-password-in-file", revoked, NULL), !=, 0);
+    g_assert_nonnull (strstr (err, "refused this invite"));
+    g_assert_null (mer_peers_lookup (other, served.url));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    g_assert_cmpint (run_meridian (shared, NULL, &out, &err, "invite", "--list", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "carol  ro  expired"));
+    g_assert_nonnull (strstr (out, "dave  ro  revoked"));
+    mer_test_rm_rf (other);
+  }
+
+  stop (&served);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  mer_test_rm_rf (shared);
+  mer_test_rm_rf (mine);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -794,5 +1002,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-serve/own-tls", test_serve_own_tls);
   g_test_add_func ("/cli-serve/sync-pinned", test_sync_pinned);
   g_test_add_func ("/cli-serve/slice-allocator", test_serve_slice_allocator);
+  g_test_add_func ("/cli-serve/invite-link", test_invite_link);
+  g_test_add_func ("/cli-serve/invite-join", test_invite_join);
   return g_test_run ();
 }

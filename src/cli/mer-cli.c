@@ -14,23 +14,25 @@
 
 typedef struct
 {
-  const char        *name;
-  MerCliCommandFunc  func;
-  const char        *summary;
+  const char *name;
+  MerCliCommandFunc func;
+  const char *summary;
 } MerCliCommand;
 
 /* The table of subcommands. A command appears here once it works. */
 static const MerCliCommand commands[] = {
-  { "sync", mer_cli_sync, N_("Replicate with a peer, a PouchDB server or CouchDB") },
-  { "serve", mer_cli_serve, N_("Serve the workspace to peers over HTTP") },
-  { "hub", mer_cli_hub, N_("Set up a team hub on Apache CouchDB and manage its users") },
-  { "user", mer_cli_user, N_("Add, remove or list the accounts that may connect") },
-  { "team", mer_cli_team, N_("Teammates' local time, status and overlap") },
-  { "proposals", mer_cli_proposals, N_("Proposals, deadlines and readers' remaining hours") },
-  { "decisions", mer_cli_decisions, N_("The decision log: list or export as MADR files") },
-  { "import", mer_cli_import, N_("Import a folder of Markdown files as handbook pages") },
-  { "export", mer_cli_export, N_("Write every handbook page to a folder as Markdown") },
-  { "search", mer_cli_search, N_("Search pages, proposals, decisions and comments") },
+  { "sync", mer_cli_sync, N_ ("Replicate with a peer, a PouchDB server or CouchDB") },
+  { "serve", mer_cli_serve, N_ ("Serve the workspace to peers over HTTP") },
+  { "hub", mer_cli_hub, N_ ("Set up a team hub on Apache CouchDB and manage its users") },
+  { "invite", mer_cli_invite, N_ ("Invite a teammate: an account and a link that joins this workspace") },
+  { "join", mer_cli_join, N_ ("Join a workspace from an invite link") },
+  { "user", mer_cli_user, N_ ("Add, remove or list the accounts that may connect") },
+  { "team", mer_cli_team, N_ ("Teammates' local time, status and overlap") },
+  { "proposals", mer_cli_proposals, N_ ("Proposals, deadlines and readers' remaining hours") },
+  { "decisions", mer_cli_decisions, N_ ("The decision log: list or export as MADR files") },
+  { "import", mer_cli_import, N_ ("Import a folder of Markdown files as handbook pages") },
+  { "export", mer_cli_export, N_ ("Write every handbook page to a folder as Markdown") },
+  { "search", mer_cli_search, N_ ("Search pages, proposals, decisions and comments") },
   { NULL, NULL, NULL },
 };
 
@@ -60,8 +62,8 @@ mer_cli_default_data_dir (void)
 }
 
 MerStore *
-mer_cli_open_store (MerCliContext  *ctx,
-                    GError        **error)
+mer_cli_open_store (MerCliContext *ctx,
+                    GError **error)
 {
   g_autofree char *dir = NULL;
 
@@ -72,7 +74,7 @@ mer_cli_open_store (MerCliContext  *ctx,
 /* Prints the one-line reason every failing command owes its caller. */
 int
 mer_cli_fail (MerCliContext *ctx,
-              const char    *format,
+              const char *format,
               ...)
 {
   g_autofree char *message = NULL;
@@ -90,15 +92,15 @@ mer_cli_fail (MerCliContext *ctx,
  * an unknown option is reported on one line and FALSE is returned.
  */
 gboolean
-mer_cli_parse (MerCliContext  *ctx,
-               GOptionEntry   *entries,
-               const char     *parameter_string,
-               const char     *summary,
-               int            *argc,
-               char         ***argv)
+mer_cli_parse (MerCliContext *ctx,
+               GOptionEntry *entries,
+               const char *parameter_string,
+               const char *summary,
+               int *argc,
+               char ***argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *full = g_strdup_printf ("%s %s", ctx->command, parameter_string ? parameter_string : "");
 
   context = g_option_context_new (full);
@@ -126,12 +128,12 @@ mer_cli_print_json (JsonNode *node)
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "%s\n", _("Usage: meridian [--data DIR] [COMMAND] [OPTIONS…]"));
-  fprintf (out, "\n%s\n", _("With no command, opens the Meridian window."));
-  fprintf (out, "\n%s\n", _("Commands:"));
+  fprintf (out, "%s\n", _ ("Usage: meridian [--data DIR] [COMMAND] [OPTIONS…]"));
+  fprintf (out, "\n%s\n", _ ("With no command, opens the Meridian window."));
+  fprintf (out, "\n%s\n", _ ("Commands:"));
   for (guint i = 0; commands[i].name != NULL; i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf (out, "\n%s\n", _("Run “meridian COMMAND --help” for a command's options."));
+    fprintf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
+  fprintf (out, "\n%s\n", _ ("Run “meridian COMMAND --help” for a command's options."));
 }
 
 /*
@@ -139,7 +141,7 @@ print_usage (FILE *out)
  * (--data DIR) come before the command name.
  */
 int
-mer_cli_run (int    argc,
+mer_cli_run (int argc,
              char **argv)
 {
   MerCliContext ctx = { NULL, NULL };
@@ -177,7 +179,7 @@ mer_cli_run (int    argc,
         }
       else
         {
-          fprintf (stderr, "meridian: %s\n", _("unknown option; see “meridian --help”"));
+          fprintf (stderr, "meridian: %s\n", _ ("unknown option; see “meridian --help”"));
           return 2;
         }
     }
@@ -191,7 +193,7 @@ mer_cli_run (int    argc,
   command = find_command (argv[i]);
   if (command == NULL)
     {
-      fprintf (stderr, "meridian: %s “%s”; see “meridian --help”\n", _("unknown command"), argv[i]);
+      fprintf (stderr, "meridian: %s “%s”; see “meridian --help”\n", _ ("unknown command"), argv[i]);
       return 2;
     }
 

@@ -12,34 +12,43 @@
 #include <string.h>
 
 #define CACHE_LIMIT 1024
-#define SEEN_STEP   60    /* seconds: a request notes its account at most this often */
+#define SEEN_STEP   60 /* seconds: a request notes its account at most this often */
 
 typedef struct
 {
-  MerRole  role;
-  char    *hash;  /* crypto_pwhash_str output: algorithm, limits, salt, hash */
+  MerRole role;
+  char *hash;     /* crypto_pwhash_str output: algorithm, limits, salt, hash */
+  gint64 expires; /* Unix seconds after which it is refused (an unused
+                   * invite), or 0 for never */
 } Account;
+
+/* Whether @account is an invite's account whose time ran out. */
+static gboolean
+account_expired (const Account *account)
+{
+  return account->expires != 0 && g_get_real_time () / G_USEC_PER_SEC >= account->expires;
+}
 
 struct _MerAccounts
 {
-  GObject      parent_instance;
+  GObject parent_instance;
 
-  char        *path;
-  GHashTable  *accounts;      /* name -> Account */
-  gboolean     broken;        /* the file exists but could not be read */
-  gboolean     loaded;
-  gint64       file_mtime;    /* what the loaded file looked like, to notice */
-  goffset      file_size;     /*   edits by `meridian user` while serving */
-  guint64      file_inode;
+  char *path;
+  GHashTable *accounts; /* name -> Account */
+  gboolean broken;      /* the file exists but could not be read */
+  gboolean loaded;
+  gint64 file_mtime; /* what the loaded file looked like, to notice */
+  goffset file_size; /*   edits by `meridian user` while serving */
+  guint64 file_inode;
 
   /*
    * Successful verifications, so that each request does not pay for
    * Argon2id: keyed by a keyed BLAKE2b of "name\0password" under a key that
    * lives only in this process, valued by the role.
    */
-  GHashTable  *cache;
-  guchar       cache_key[crypto_generichash_KEYBYTES];
-  char        *dummy_hash;    /* verified against for unknown names */
+  GHashTable *cache;
+  guchar cache_key[crypto_generichash_KEYBYTES];
+  char *dummy_hash; /* verified against for unknown names */
 
   /*
    * When each account last made a request, in DATA_DIR/accounts-seen.json
@@ -47,12 +56,12 @@ struct _MerAccounts
    * server read its accounts again): the times this process wrote, in
    * seconds, so that it writes at most once a minute per account.
    */
-  char        *seen_path;
-  GHashTable  *seen_written;  /* name -> gint64 seconds, boxed */
+  char *seen_path;
+  GHashTable *seen_written; /* name -> gint64 seconds, boxed */
 };
 
 G_DEFINE_FINAL_TYPE (MerAccounts, mer_accounts, G_TYPE_OBJECT)
-G_DEFINE_QUARK (mer-accounts-error-quark, mer_accounts_error)
+G_DEFINE_QUARK (mer - accounts - error - quark, mer_accounts_error)
 
 static void
 account_free (gpointer data)
@@ -147,8 +156,8 @@ mer_role_from_string (const char *text)
  * URLs, so they are kept to a small safe alphabet without colons.
  */
 gboolean
-mer_accounts_check_name (const char  *name,
-                         GError     **error)
+mer_accounts_check_name (const char *name,
+                         GError **error)
 {
   gsize length = name != NULL ? strlen (name) : 0;
 
@@ -157,7 +166,7 @@ mer_accounts_check_name (const char  *name,
       || name[0] == '-')
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID,
-                   _("Account names are 1 to %d letters, digits or . _ @ - (not starting with -)"),
+                   _ ("Account names are 1 to %d letters, digits or . _ @ - (not starting with -)"),
                    MER_ACCOUNTS_MAX_NAME);
       return FALSE;
     }
@@ -170,9 +179,9 @@ mer_accounts_check_name (const char  *name,
  * colon; the password may itself contain colons.
  */
 gboolean
-mer_accounts_parse_basic (const char  *authorization,
-                          char       **out_name,
-                          char       **out_password)
+mer_accounts_parse_basic (const char *authorization,
+                          char **out_name,
+                          char **out_password)
 {
   g_autofree guchar *decoded = NULL;
   g_autofree char *text = NULL;
@@ -197,8 +206,8 @@ mer_accounts_parse_basic (const char  *authorization,
 
 static gboolean
 stat_file (MerAccounts *self,
-           gboolean    *exists,
-           GStatBuf    *buf)
+           gboolean *exists,
+           GStatBuf *buf)
 {
   if (g_stat (self->path, buf) == 0)
     {
@@ -211,12 +220,12 @@ stat_file (MerAccounts *self,
 
 /* Reads the file again (a missing file means no accounts). */
 gboolean
-mer_accounts_reload (MerAccounts  *self,
-                     GError      **error)
+mer_accounts_reload (MerAccounts *self,
+                     GError **error)
 {
   g_autofree char *text = NULL;
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (GError) local_error = NULL;
   JsonArray *list;
   gboolean exists;
   GStatBuf buf;
@@ -269,6 +278,8 @@ mer_accounts_reload (MerAccounts  *self,
       account = g_new0 (Account, 1);
       account->role = role;
       account->hash = g_strdup (hash);
+      if (json_object_has_member (entry, "expires"))
+        account->expires = json_object_get_int_member (entry, "expires");
       g_hash_table_replace (self->accounts, g_strdup (name), account);
     }
   return TRUE;
@@ -279,10 +290,10 @@ broken:
   self->broken = TRUE;
   if (local_error != NULL)
     g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_FAILED,
-                 _("Cannot read %s: %s"), self->path, local_error->message);
+                 _ ("Cannot read %s: %s"), self->path, local_error->message);
   else
     g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_FAILED,
-                 _("Cannot read %s: not a Meridian accounts file"), self->path);
+                 _ ("Cannot read %s: not a Meridian accounts file"), self->path);
   return FALSE;
 }
 
@@ -290,7 +301,7 @@ broken:
 static void
 ensure_fresh (MerAccounts *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean exists;
   GStatBuf buf;
 
@@ -330,11 +341,11 @@ compare_names (gconstpointer a,
 }
 
 static gboolean
-save (MerAccounts  *self,
-      GError      **error)
+save (MerAccounts *self,
+      GError **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree const char **names = NULL;
@@ -359,6 +370,11 @@ save (MerAccounts  *self,
       json_builder_add_string_value (builder, mer_role_to_string (account->role));
       json_builder_set_member_name (builder, "hash");
       json_builder_add_string_value (builder, account->hash);
+      if (account->expires != 0)
+        {
+          json_builder_set_member_name (builder, "expires");
+          json_builder_add_int_value (builder, account->expires);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -369,7 +385,7 @@ save (MerAccounts  *self,
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_FAILED,
-                   _("Cannot create %s: %s"), dir, g_strerror (errno));
+                   _ ("Cannot create %s: %s"), dir, g_strerror (errno));
       return FALSE;
     }
   /* Written to a temporary file created 0600 and renamed over the old one. */
@@ -386,12 +402,30 @@ save (MerAccounts  *self,
  * (then *@out_replaced is TRUE).
  */
 gboolean
-mer_accounts_add (MerAccounts  *self,
-                  const char   *name,
-                  const char   *password,
-                  MerRole       role,
-                  gboolean     *out_replaced,
-                  GError      **error)
+mer_accounts_add (MerAccounts *self,
+                  const char *name,
+                  const char *password,
+                  MerRole role,
+                  gboolean *out_replaced,
+                  GError **error)
+{
+  return mer_accounts_add_full (self, name, password, role, 0, out_replaced, error);
+}
+
+/*
+ * As mer_accounts_add(), for an account that is refused from @expires
+ * (Unix seconds; 0 for never) unless it was used before then: its first
+ * successful request (mer_accounts_note_seen()) clears the expiry. That is
+ * an invite's account.
+ */
+gboolean
+mer_accounts_add_full (MerAccounts *self,
+                       const char *name,
+                       const char *password,
+                       MerRole role,
+                       gint64 expires,
+                       gboolean *out_replaced,
+                       GError **error)
 {
   char hash[crypto_pwhash_STRBYTES];
   Account *account;
@@ -405,13 +439,13 @@ mer_accounts_add (MerAccounts  *self,
   if (length == 0 || length > MER_ACCOUNTS_MAX_PASSWORD)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID,
-                   _("A password is 1 to %d bytes"), MER_ACCOUNTS_MAX_PASSWORD);
+                   _ ("A password is 1 to %d bytes"), MER_ACCOUNTS_MAX_PASSWORD);
       return FALSE;
     }
   if (role != MER_ROLE_RO && role != MER_ROLE_RW)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID,
-                   _("The role must be rw or ro"));
+                   _ ("The role must be rw or ro"));
       return FALSE;
     }
   if (!mer_accounts_reload (self, error))
@@ -420,10 +454,11 @@ mer_accounts_add (MerAccounts  *self,
   if (crypto_pwhash_str_alg (hash, password, length,
                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                             crypto_pwhash_ALG_ARGON2ID13) != 0)
+                             crypto_pwhash_ALG_ARGON2ID13)
+      != 0)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_FAILED,
-                   _("Not enough memory to hash the password"));
+                   _ ("Not enough memory to hash the password"));
       return FALSE;
     }
 
@@ -432,14 +467,15 @@ mer_accounts_add (MerAccounts  *self,
   account = g_new0 (Account, 1);
   account->role = role;
   account->hash = g_strdup (hash);
+  account->expires = MAX (expires, 0);
   g_hash_table_replace (self->accounts, g_strdup (name), account);
   return save (self, error);
 }
 
 gboolean
-mer_accounts_remove (MerAccounts  *self,
-                     const char   *name,
-                     GError      **error)
+mer_accounts_remove (MerAccounts *self,
+                     const char *name,
+                     GError **error)
 {
   g_return_val_if_fail (MER_IS_ACCOUNTS (self), FALSE);
 
@@ -448,7 +484,7 @@ mer_accounts_remove (MerAccounts  *self,
   if (!g_hash_table_remove (self->accounts, name))
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_NOT_FOUND,
-                   _("No account named “%s”"), name);
+                   _ ("No account named “%s”"), name);
       return FALSE;
     }
   return save (self, error);
@@ -459,10 +495,10 @@ mer_accounts_remove (MerAccounts  *self,
  * server applies it to the account's next request.
  */
 gboolean
-mer_accounts_set_role (MerAccounts  *self,
-                       const char   *name,
-                       MerRole       role,
-                       GError      **error)
+mer_accounts_set_role (MerAccounts *self,
+                       const char *name,
+                       MerRole role,
+                       GError **error)
 {
   Account *account;
 
@@ -471,7 +507,7 @@ mer_accounts_set_role (MerAccounts  *self,
   if (role != MER_ROLE_RO && role != MER_ROLE_RW)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_INVALID,
-                   _("The role must be rw or ro"));
+                   _ ("The role must be rw or ro"));
       return FALSE;
     }
   if (!mer_accounts_reload (self, error))
@@ -480,7 +516,7 @@ mer_accounts_set_role (MerAccounts  *self,
   if (account == NULL)
     {
       g_set_error (error, MER_ACCOUNTS_ERROR, MER_ACCOUNTS_ERROR_NOT_FOUND,
-                   _("No account named “%s”"), name != NULL ? name : "");
+                   _ ("No account named “%s”"), name != NULL ? name : "");
       return FALSE;
     }
   account->role = role;
@@ -510,25 +546,54 @@ read_seen (MerAccounts *self)
 }
 
 /*
+ * An invite's account that made a successful request was used: from now
+ * on it is an ordinary account, which no longer expires.
+ */
+static void
+clear_expiry (MerAccounts *self,
+              const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  Account *account;
+
+  ensure_fresh (self);
+  account = g_hash_table_lookup (self->accounts, name);
+  if (account == NULL || account->expires == 0 || account_expired (account))
+    return;
+  if (!mer_accounts_reload (self, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  account = g_hash_table_lookup (self->accounts, name);
+  if (account == NULL || account->expires == 0)
+    return;
+  account->expires = 0;
+  if (!save (self, &error))
+    g_warning ("Cannot mark the invite of %s as used: %s", name, error->message);
+}
+
+/*
  * Notes that @name just made a request. Best effort: a file that cannot be
  * written costs the account its last-seen time, never the request.
  */
 void
 mer_accounts_note_seen (MerAccounts *self,
-                        const char  *name)
+                        const char *name)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 *written;
-  g_autoptr(JsonObject) seen = NULL;
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonObject) seen = NULL;
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (JsonNode) node = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_return_if_fail (MER_IS_ACCOUNTS (self));
 
   if (name == NULL)
     return;
+  clear_expiry (self, name);
   written = g_hash_table_lookup (self->seen_written, name);
   if (written != NULL && now - *written < SEEN_STEP && now >= *written)
     return;
@@ -550,9 +615,9 @@ mer_accounts_note_seen (MerAccounts *self,
 /* When @name last made a request (Unix seconds), or 0 if never. */
 gint64
 mer_accounts_last_seen (MerAccounts *self,
-                        const char  *name)
+                        const char *name)
 {
-  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr (JsonObject) seen = NULL;
   JsonNode *value;
 
   g_return_val_if_fail (MER_IS_ACCOUNTS (self), 0);
@@ -572,7 +637,7 @@ JsonArray *
 mer_accounts_list (MerAccounts *self)
 {
   g_autofree const char **names = NULL;
-  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr (JsonObject) seen = NULL;
   JsonArray *list = json_array_new ();
   guint n;
 
@@ -587,7 +652,7 @@ mer_accounts_list (MerAccounts *self)
       Account *account = g_hash_table_lookup (self->accounts, names[i]);
       JsonObject *entry = json_object_new ();
       JsonNode *value = json_object_get_member (seen, names[i]);
-      g_autoptr(GDateTime) when = NULL;
+      g_autoptr (GDateTime) when = NULL;
 
       if (value != NULL && JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
         when = g_date_time_new_from_unix_utc (json_node_get_int (value));
@@ -608,8 +673,8 @@ mer_accounts_list (MerAccounts *self)
 
 static char *
 cache_key_for (MerAccounts *self,
-               const char  *name,
-               const char  *password)
+               const char *name,
+               const char *password)
 {
   crypto_generichash_state state;
   guchar digest[32];
@@ -630,8 +695,8 @@ cache_key_for (MerAccounts *self,
  */
 MerRole
 mer_accounts_verify (MerAccounts *self,
-                     const char  *name,
-                     const char  *password)
+                     const char *name,
+                     const char *password)
 {
   g_autofree char *key = NULL;
   Account *account;
@@ -646,11 +711,11 @@ mer_accounts_verify (MerAccounts *self,
 
   length = strlen (password);
   key = cache_key_for (self, name, password);
-  cached = g_hash_table_lookup (self->cache, key);
-  if (cached != NULL)
-    return GPOINTER_TO_INT (cached);
-
   account = g_hash_table_lookup (self->accounts, name);
+  cached = g_hash_table_lookup (self->cache, key);
+  if (cached != NULL && account != NULL)
+    return account_expired (account) ? MER_ROLE_NONE : GPOINTER_TO_INT (cached);
+
   if (account == NULL || length > MER_ACCOUNTS_MAX_PASSWORD)
     {
       if (self->dummy_hash == NULL)
@@ -659,7 +724,8 @@ mer_accounts_verify (MerAccounts *self,
 
           if (crypto_pwhash_str_alg (hash, "-", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                      crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                                     crypto_pwhash_ALG_ARGON2ID13) == 0)
+                                     crypto_pwhash_ALG_ARGON2ID13)
+              == 0)
             self->dummy_hash = g_strdup (hash);
         }
       if (self->dummy_hash != NULL)
@@ -673,6 +739,8 @@ mer_accounts_verify (MerAccounts *self,
     }
 
   if (crypto_pwhash_str_verify (account->hash, password, length) != 0)
+    return MER_ROLE_NONE;
+  if (account_expired (account))
     return MER_ROLE_NONE;
 
   if (g_hash_table_size (self->cache) >= CACHE_LIMIT)
@@ -688,9 +756,9 @@ mer_accounts_verify (MerAccounts *self,
  * session bound to it ends when the password changes.
  */
 MerRole
-mer_accounts_lookup (MerAccounts  *self,
-                     const char   *name,
-                     char        **out_stamp)
+mer_accounts_lookup (MerAccounts *self,
+                     const char *name,
+                     char **out_stamp)
 {
   Account *account;
 
@@ -700,9 +768,27 @@ mer_accounts_lookup (MerAccounts  *self,
     return MER_ROLE_NONE;
   ensure_fresh (self);
   account = g_hash_table_lookup (self->accounts, name);
-  if (account == NULL)
+  if (account == NULL || account_expired (account))
     return MER_ROLE_NONE;
   if (out_stamp != NULL)
     *out_stamp = g_strdup (account->hash);
   return account->role;
+}
+
+/*
+ * When the account @name expires (Unix seconds): 0 when it never does
+ * (an ordinary account, or an invite already used), -1 when there is no
+ * such account.
+ */
+gint64
+mer_accounts_get_expires (MerAccounts *self,
+                          const char *name)
+{
+  Account *account;
+
+  g_return_val_if_fail (MER_IS_ACCOUNTS (self), -1);
+
+  ensure_fresh (self);
+  account = name != NULL ? g_hash_table_lookup (self->accounts, name) : NULL;
+  return account != NULL ? account->expires : -1;
 }

@@ -205,6 +205,14 @@ mer_sharing_get_port (MerSharing *self)
   return self->port;
 }
 
+/* The workspace shared. */
+MerStore *
+mer_sharing_get_store (MerSharing *self)
+{
+  g_return_val_if_fail (MER_IS_SHARING (self), NULL);
+  return self->store;
+}
+
 const char *
 mer_sharing_get_url (MerSharing *self)
 {

@@ -19,14 +19,15 @@ G_BEGIN_DECLS
 #define MER_TYPE_SHARING (mer_sharing_get_type ())
 G_DECLARE_FINAL_TYPE (MerSharing, mer_sharing, MER, SHARING, GObject)
 
-MerSharing *mer_sharing_new             (MerStore    *store);
-gboolean    mer_sharing_start           (MerSharing  *self,
-                                         guint16      port,
-                                         GError     **error);
-void        mer_sharing_stop            (MerSharing  *self);
-gboolean    mer_sharing_get_active      (MerSharing  *self);
-guint16     mer_sharing_get_port        (MerSharing  *self);
-const char *mer_sharing_get_url         (MerSharing  *self);
-const char *mer_sharing_get_fingerprint (MerSharing  *self);
+MerSharing *mer_sharing_new (MerStore *store);
+gboolean mer_sharing_start (MerSharing *self,
+                            guint16 port,
+                            GError **error);
+void mer_sharing_stop (MerSharing *self);
+gboolean mer_sharing_get_active (MerSharing *self);
+guint16 mer_sharing_get_port (MerSharing *self);
+MerStore *mer_sharing_get_store (MerSharing *self);
+const char *mer_sharing_get_url (MerSharing *self);
+const char *mer_sharing_get_fingerprint (MerSharing *self);
 
 G_END_DECLS

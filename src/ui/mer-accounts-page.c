@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "mer-accounts-page.h"
+#include "mer-invite-dialog.h"
 
 #include "mer-accounts.h"
 #include "mer-json.h"
@@ -25,6 +26,7 @@ struct _MerAccountsPage
   AdwPreferencesPage parent_instance;
 
   MerAccounts *accounts;
+  char *data_dir;
   MerSharing *sharing; /* NULL: no sharing group */
   GSettings *settings; /* NULL: nothing remembered */
   gboolean updating;
@@ -309,6 +311,29 @@ copyable_row (AdwPreferencesGroup *group,
   return ADW_ACTION_ROW (row);
 }
 
+/*
+ * Opens “Invite a Teammate” for the address the workspace is shared at,
+ * or would be at on the chosen port.
+ */
+static void
+invite_clicked_cb (MerAccountsPage *self)
+{
+  g_autofree char *url = NULL;
+  GtkWidget *dialog;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (mer_sharing_get_url (self->sharing) != NULL)
+    url = g_strdup (mer_sharing_get_url (self->sharing));
+  else
+    url = g_strdup_printf ("https://%s:%d/%s", g_get_host_name (), gtk_spin_button_get_value_as_int (self->port_spin),
+                           mer_store_get_name (mer_sharing_get_store (self->sharing)));
+  dialog = mer_invite_dialog_new (self->data_dir, url);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (root));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (mer_accounts_page_reload), self, G_CONNECT_SWAPPED);
+}
+
 static void
 add_sharing_group (MerAccountsPage *self)
 {
@@ -353,6 +378,15 @@ add_sharing_group (MerAccountsPage *self)
   self->fingerprint_row = copyable_row (group, _ ("Certificate Fingerprint"), "share-fingerprint",
                                         _ ("Copy Fingerprint"));
 
+  {
+    GtkWidget *invite = gtk_button_new_with_mnemonic (_ ("_Invite a Teammate…"));
+
+    gtk_widget_set_name (invite, "invite-button");
+    gtk_widget_set_valign (invite, GTK_ALIGN_CENTER);
+    adw_preferences_group_set_header_suffix (group, invite);
+    g_signal_connect_swapped (invite, "clicked", G_CALLBACK (invite_clicked_cb), self);
+  }
+
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
   g_signal_connect_object (self->sharing, "notify::url", G_CALLBACK (update_sharing_rows), self,
                            G_CONNECT_SWAPPED);
@@ -373,6 +407,7 @@ mer_accounts_page_dispose (GObject *object)
   MerAccountsPage *self = MER_ACCOUNTS_PAGE (object);
 
   g_clear_object (&self->accounts);
+  g_clear_pointer (&self->data_dir, g_free);
   g_clear_object (&self->sharing);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
@@ -407,6 +442,7 @@ mer_accounts_page_new (const char *data_dir,
 
   self = g_object_new (MER_TYPE_ACCOUNTS_PAGE, NULL);
   self->accounts = mer_accounts_new (data_dir);
+  self->data_dir = g_strdup (data_dir);
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
   if (sharing != NULL)
     {
