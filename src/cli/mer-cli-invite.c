@@ -26,6 +26,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -295,7 +296,9 @@ mer_cli_join (MerCliContext *ctx,
       return status;
     }
 
-  printf (_ ("Joined %s: %" G_GUINT64_FORMAT " documents received\n"), link->url,
-          mer_replicator_get_docs_written (replicator));
+  printf (g_dngettext (GETTEXT_PACKAGE, "Joined %s: %" PRIu64 " document received\n",
+                       "Joined %s: %" PRIu64 " documents received\n",
+                       (gulong) MIN (mer_replicator_get_docs_written (replicator), G_MAXULONG)),
+          link->url, (uint64_t) mer_replicator_get_docs_written (replicator));
   return 0;
 }
