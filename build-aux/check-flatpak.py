@@ -34,6 +34,7 @@ BUNDLED = {
     'libgit2': 'libgit2',
     'yaml-0.1': 'libyaml',
     'libsodium': 'libsodium',
+    'libqrencode': 'libqrencode',
 }
 
 # The sandbox: the network (sync, serve), the display, the GPU for
