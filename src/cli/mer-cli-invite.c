@@ -191,8 +191,13 @@ progress_cb (MerReplicator *replicator,
              GParamSpec *pspec,
              gpointer user_data)
 {
+  guint64 received = mer_replicator_get_docs_written (replicator);
+
   /* Translators: the progress of a first pull. */
-  fprintf (stderr, _ ("Received %" G_GUINT64_FORMAT " documents…\n"), mer_replicator_get_docs_written (replicator));
+  fprintf (stderr,
+           g_dngettext (GETTEXT_PACKAGE, "Received %" PRIu64 " document…\n", "Received %" PRIu64 " documents…\n",
+                        (gulong) MIN (received, G_MAXULONG)),
+           (uint64_t) received);
 }
 
 static gboolean

@@ -381,6 +381,7 @@ add_sharing_group (MerAccountsPage *self)
   {
     GtkWidget *invite = gtk_button_new_with_mnemonic (_ ("_Invite a Teammate…"));
 
+    mer_ui_name_mnemonic_button (invite);
     gtk_widget_set_name (invite, "invite-button");
     gtk_widget_set_valign (invite, GTK_ALIGN_CENTER);
     adw_preferences_group_set_header_suffix (group, invite);
