@@ -12,9 +12,20 @@ import sys
 passed = failed = skipped = 0
 ok_line = re.compile(r'^(not )?ok\b[^#]*(#\s*(SKIP|TODO)\b)?', re.IGNORECASE)
 
+unreadable = 0
 try:
     with open(sys.argv[1], encoding='utf-8') as log:
-        entries = [json.loads(line) for line in log if line.strip()]
+        entries = []
+        for number, line in enumerate(log, 1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                # A log written over by another run: say so, count it as
+                # a failure, and still count what can be read.
+                print(f'count-tests: line {number} of {sys.argv[1]} is not JSON', file=sys.stderr)
+                unreadable += 1
 except OSError as e:
     print(f'count-tests: {e}', file=sys.stderr)
     print('tests: 0 passed, 1 failed')
@@ -58,5 +69,6 @@ for entry in entries:
     for line in last_ok + list(dict.fromkeys(reasons))[:6]:
         print(f'  {line[:300]}')
 
+failed += unreadable
 print(f'tests: {passed} passed, {failed} failed, {skipped} skipped')
 sys.exit(1 if failed else 0)
