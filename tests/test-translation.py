@@ -98,7 +98,9 @@ def names(frame):
 
 
 def main():
-    print('TAP version 13')
+    # No "TAP version" line: it must be the first line of the output, and
+    # a service the session bus starts (the AT-SPI registry) may write to
+    # the same output first.
     build = os.environ['MERIDIAN_BUILD_DIR']
     tmp = tempfile.mkdtemp(prefix='meridian-de-')
     env = dict(os.environ)
